@@ -1,0 +1,93 @@
+#include "core/headerparser.h"
+
+#include "core/headersaxhandler.h"
+#include "core/offsetvalidator.h"
+#include "core/textutil.h"
+#include "core/utf8.h"
+#include "core/writerlayout.h"
+
+#include <QtEndian>
+
+#include <cstring>
+
+namespace safescope {
+
+namespace {
+
+bool isJsonSpace(unsigned char c) { return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D; }
+
+QString fromStd(const std::string& text) { return QString::fromStdString(text); }
+
+} // namespace
+
+Result<Header> parseHeader(const unsigned char* file, uint64_t available, uint64_t fileSize, OpenMode mode,
+                           const QString& path)
+{
+    if (fileSize < 8)
+        return makeError(ErrorKind::HeaderTooSmall,
+                         QStringLiteral("the file is %1 bytes long; a safetensors file starts with an 8-byte header "
+                                        "length")
+                             .arg(fileSize),
+                         path, std::nullopt, 0);
+    const uint64_t n = qFromLittleEndian<quint64>(file);
+    if (n > kMaxHeaderLength)
+        return makeError(ErrorKind::HeaderTooLarge,
+                         QStringLiteral("the header length field at offset 0 says %1 bytes; the limit is 100,000,000")
+                             .arg(fromStd(groupDigits(n))),
+                         path, std::nullopt, 0);
+    if (n > fileSize - 8)
+        return makeError(ErrorKind::InvalidHeaderLength,
+                         QStringLiteral("the header length field says %1 bytes, but only %2 bytes follow it")
+                             .arg(fromStd(groupDigits(n)), fromStd(groupDigits(fileSize - 8))),
+                         path, std::nullopt, 0);
+    if (available < 8 + n)
+        return makeError(ErrorKind::IoError, QStringLiteral("the header could not be read"), path);
+
+    const unsigned char* json = file + 8;
+    if (const auto bad = findInvalidUtf8(json, n))
+        return makeError(ErrorKind::InvalidHeader,
+                         QStringLiteral("the header is not valid UTF-8: byte 0x%1 at file offset %2")
+                             .arg(json[*bad], 2, 16, QLatin1Char('0'))
+                             .arg(8 + *bad),
+                         path, std::nullopt, 8 + *bad);
+    // nlohmann skips a UTF-8 byte order mark; serde_json (the reference) does not.
+    if (n >= 3 && json[0] == 0xEF && json[1] == 0xBB && json[2] == 0xBF)
+        return makeError(ErrorKind::InvalidHeaderDeserialization,
+                         QStringLiteral("the header starts with a byte order mark (offset 8); JSON must not"), path,
+                         std::nullopt, 8);
+
+    Header header;
+    header.headerLength = n;
+    header.dataStart = 8 + n;
+    header.fileSize = fileSize;
+    uint64_t lead = 0;
+    while (lead < n && isJsonSpace(json[lead]))
+        ++lead;
+    uint64_t tail = 0;
+    while (tail < n - lead && isJsonSpace(json[n - 1 - tail]))
+        ++tail;
+    header.leadingWhitespace = lead;
+    header.padding = tail;
+
+    HeaderSaxHandler handler(header, mode == OpenMode::Lenient);
+    const auto* begin = reinterpret_cast<const char*>(json);
+    if (!nlohmann::json::sax_parse(begin, begin + n, &handler)) {
+        std::optional<uint64_t> offset;
+        if (handler.failurePosition())
+            offset = 8 + *handler.failurePosition();
+        std::optional<QString> tensor;
+        if (!handler.failureTensor().empty())
+            tensor = fromStd(handler.failureTensor());
+        QString message = fromStd(handler.failureMessage());
+        if (offset)
+            message += QStringLiteral(" (file offset %1)").arg(*offset);
+        return makeError(ErrorKind::InvalidHeaderDeserialization, message, path, tensor, offset);
+    }
+
+    if (Status status = validateOffsets(header, path); !status)
+        return status.error();
+    header.layout = detectWriterLayout(header.tensors);
+    return header;
+}
+
+} // namespace safescope

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/error.h"
+
+#include <QFile>
+
+#include <cstdint>
+#include <memory>
+
+namespace safescope {
+
+/// A whole file mapped read-only (QFile::map). Mapping reads nothing: pages load when first touched.
+class MappedFile final
+{
+public:
+    /// Opens and maps `path`; an empty file is valid and has data() == nullptr.
+    static Result<std::shared_ptr<const MappedFile>> open(const QString& path);
+
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    const unsigned char* data() const { return m_data; }
+    uint64_t size() const { return m_size; }
+    const QString& path() const { return m_path; }
+
+    /// The size of the file on disk now; differs from size() when another process truncated or grew it.
+    uint64_t currentDiskSize() const;
+
+private:
+    MappedFile() = default;
+
+    QString m_path;
+    std::unique_ptr<QFile> m_file;
+    unsigned char* m_data = nullptr;
+    uint64_t m_size = 0;
+};
+
+} // namespace safescope

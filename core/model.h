@@ -1,0 +1,99 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/header.h"
+#include "core/headerparser.h"
+#include "core/safetensorsfile.h"
+#include "core/warning.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace safescope {
+
+/// A logical checkpoint: one .safetensors file, a sharded index (*.safetensors.index*.json), or a folder
+/// (a Hugging Face model folder, diffusers component subfolders, or a plain folder of .safetensors files).
+/// Immutable once opened; share it across threads with shared_ptr<const Model>.
+class Model final
+{
+public:
+    enum class Source : uint8_t { SingleFile, ShardedIndex, Folder };
+
+    /// One opened file of the model.
+    struct Shard
+    {
+        QString path;      ///< absolute path of the .safetensors file
+        QString component; ///< diffusers component ("unet", "text_encoder"), empty for the top level
+        std::shared_ptr<const SafetensorsFile> file;
+    };
+
+    /// One tensor of the model, pointing into its shard's header.
+    struct Entry
+    {
+        uint32_t shard = 0;
+        uint32_t tensor = 0;       ///< index into shard.file->header().tensors
+        std::string qualifiedName; ///< "component/name" for component folders, else the tensor name
+    };
+
+    /// Opens a file, an index or a folder, deciding by what `path` is. Consistency problems of sharded models
+    /// (missing shard, tensor not where the index says, ...) become warnings with the shard and tensor named.
+    static Result<std::shared_ptr<const Model>> open(const QString& path, OpenMode mode = OpenMode::Lenient);
+
+    /// Wraps an already opened single file (used by tests and by the editor after a save).
+    static std::shared_ptr<const Model> fromFile(std::shared_ptr<const SafetensorsFile> file);
+
+    Source source() const { return m_source; }
+    const QString& path() const { return m_path; } ///< what the user opened
+    QString displayName() const;                   ///< file or folder name for titles and tabs
+
+    const std::vector<Shard>& shards() const { return m_shards; }
+    const std::vector<Entry>& entries() const { return m_entries; }
+    size_t tensorCount() const { return m_entries.size(); }
+    const TensorInfo& tensor(size_t index) const;
+    const Shard& shardOf(size_t index) const { return m_shards[m_entries[index].shard]; }
+    const std::string& qualifiedName(size_t index) const { return m_entries[index].qualifiedName; }
+    /// First byte of tensor `index` inside its shard's mapping.
+    const unsigned char* tensorData(size_t index) const;
+    uint64_t absoluteOffset(size_t index) const;
+    /// Index of the tensor with this qualified name.
+    std::optional<size_t> find(std::string_view qualifiedName) const;
+
+    /// `__metadata__` of a single file, or of the first shard of a sharded model (shards usually agree).
+    const std::vector<MetadataEntry>& metadata() const;
+    MetadataState metadataState() const;
+    /// The index file's "metadata" object, values as compact JSON text (sharded models only).
+    const std::vector<MetadataEntry>& indexMetadata() const { return m_indexMetadata; }
+    QString indexPath() const { return m_indexPath; }
+
+    /// Every shard's lenient-open warnings plus sharding inconsistencies.
+    const std::vector<Warning>& warnings() const { return m_warnings; }
+
+    uint64_t totalParameters() const { return m_totalParameters; }
+    uint64_t totalTensorBytes() const { return m_totalBytes; }
+    uint64_t totalFileBytes() const; ///< sum of shard file sizes
+
+private:
+    friend class ModelBuilder;
+    Model() = default;
+    void finalize(); ///< fills totals and the name index once shards and entries are set
+
+    Source m_source = Source::SingleFile;
+    QString m_path;
+    QString m_indexPath;
+    std::vector<Shard> m_shards;
+    std::vector<Entry> m_entries;
+    std::vector<MetadataEntry> m_indexMetadata;
+    std::vector<Warning> m_warnings;
+    std::unordered_map<std::string_view, size_t> m_byName;
+    uint64_t m_totalParameters = 0;
+    uint64_t m_totalBytes = 0;
+};
+
+} // namespace safescope

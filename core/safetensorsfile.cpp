@@ -1,0 +1,61 @@
+#include "core/safetensorsfile.h"
+
+#include "core/sniffer.h"
+
+namespace safescope {
+
+namespace {
+
+// The reference's early errors are what a non-safetensors file produces; only then is sniffing worth it.
+bool isEarlyHeaderError(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::HeaderTooSmall:
+    case ErrorKind::HeaderTooLarge:
+    case ErrorKind::InvalidHeaderLength:
+    case ErrorKind::InvalidHeader:
+    case ErrorKind::InvalidHeaderDeserialization:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header)
+    : m_map(std::move(map)), m_header(std::move(header))
+{
+}
+
+Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
+{
+    auto map = MappedFile::open(path);
+    if (!map)
+        return map.error();
+    const MappedFile& mapped = **map;
+    auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
+    if (!header) {
+        Error error = header.error();
+        if (isEarlyHeaderError(error.kind)) {
+            const SniffResult sniffed = sniffFormat(mapped.data(), mapped.size());
+            if (sniffed.format != SniffedFormat::Unrecognised) {
+                error.detectedFormat = sniffed.name;
+                error.message = sniffed.explanation + QStringLiteral(" (The safetensors reader says: %1.)")
+                                                          .arg(error.message);
+            }
+        }
+        return error;
+    }
+    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header)));
+}
+
+uint64_t offsetAlignment(uint64_t offset)
+{
+    uint64_t alignment = 1;
+    while (alignment < 4096 && offset % (alignment * 2) == 0)
+        alignment *= 2;
+    return alignment;
+}
+
+} // namespace safescope
