@@ -56,6 +56,14 @@ Result<Header> parseHeader(const unsigned char* file, uint64_t available, uint64
                          QStringLiteral("the header starts with a byte order mark (offset 8); JSON must not"), path,
                          std::nullopt, 8);
 
+    // nlohmann treats a NUL byte as the end of input, so "{}\0garbage" would pass; serde_json rejects any NUL.
+    if (const void* nul = std::memchr(json, 0, n)) {
+        const auto at = static_cast<uint64_t>(static_cast<const unsigned char*>(nul) - json);
+        return makeError(ErrorKind::InvalidHeaderDeserialization,
+                         QStringLiteral("invalid JSON: NUL byte at file offset %1").arg(8 + at), path, std::nullopt,
+                         8 + at);
+    }
+
     Header header;
     header.headerLength = n;
     header.dataStart = 8 + n;
