@@ -1,6 +1,6 @@
 #include "core/headerparser.h"
 
-#include "core/headersaxhandler.h"
+#include "core/headerjsonparser.h"
 #include "core/offsetvalidator.h"
 #include "core/textutil.h"
 #include "core/utf8.h"
@@ -50,13 +50,12 @@ Result<Header> parseHeader(const unsigned char* file, uint64_t available, uint64
                              .arg(json[*bad], 2, 16, QLatin1Char('0'))
                              .arg(8 + *bad),
                          path, std::nullopt, 8 + *bad);
-    // nlohmann skips a UTF-8 byte order mark; serde_json (the reference) does not.
     if (n >= 3 && json[0] == 0xEF && json[1] == 0xBB && json[2] == 0xBF)
         return makeError(ErrorKind::InvalidHeaderDeserialization,
                          QStringLiteral("the header starts with a byte order mark (offset 8); JSON must not"), path,
                          std::nullopt, 8);
 
-    // nlohmann treats a NUL byte as the end of input, so "{}\0garbage" would pass; serde_json rejects any NUL.
+    // A NUL byte is never valid JSON; finding it up front gives the exact offset.
     if (const void* nul = std::memchr(json, 0, n)) {
         const auto at = static_cast<uint64_t>(static_cast<const unsigned char*>(nul) - json);
         return makeError(ErrorKind::InvalidHeaderDeserialization,
@@ -77,19 +76,15 @@ Result<Header> parseHeader(const unsigned char* file, uint64_t available, uint64
     header.leadingWhitespace = lead;
     header.padding = tail;
 
-    HeaderSaxHandler handler(header, mode == OpenMode::Lenient);
-    const auto* begin = reinterpret_cast<const char*>(json);
-    if (!nlohmann::json::sax_parse(begin, begin + n, &handler)) {
-        std::optional<uint64_t> offset;
-        if (handler.failurePosition())
-            offset = 8 + *handler.failurePosition();
+    HeaderJsonParser parser(reinterpret_cast<const char*>(json), n, header, mode == OpenMode::Lenient);
+    if (!parser.parse()) {
+        const uint64_t offset = 8 + parser.failurePosition();
         std::optional<QString> tensor;
-        if (!handler.failureTensor().empty())
-            tensor = fromStd(handler.failureTensor());
-        QString message = fromStd(handler.failureMessage());
-        if (offset)
-            message += QStringLiteral(" (file offset %1)").arg(*offset);
-        return makeError(ErrorKind::InvalidHeaderDeserialization, message, path, tensor, offset);
+        if (!parser.failureTensor().empty())
+            tensor = fromStd(parser.failureTensor());
+        return makeError(ErrorKind::InvalidHeaderDeserialization,
+                         fromStd(parser.failureMessage()) + QStringLiteral(" (file offset %1)").arg(offset), path,
+                         tensor, offset);
     }
 
     if (Status status = validateOffsets(header, path); !status)

@@ -49,6 +49,10 @@ public:
     /// Wraps an already opened single file (used by tests and by the editor after a save).
     static std::shared_ptr<const Model> fromFile(std::shared_ptr<const SafetensorsFile> file);
 
+    // Entries are indexed by string_views into m_entries: a copy would point into the original.
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
     Source source() const { return m_source; }
     const QString& path() const { return m_path; } ///< what the user opened
     QString displayName() const;                   ///< file or folder name for titles and tabs

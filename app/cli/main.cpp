@@ -1,17 +1,12 @@
-#include "core/safetensorsfile.h"
+// safescope-cli: the headless face of SafeScope. Links st_core only, which proves the engine needs no GUI.
+#include "commands.h"
 
 #include <QCoreApplication>
-#include <QTextStream>
 
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
-    QTextStream out(stdout);
-    const auto file = safescope::SafetensorsFile::open(app.arguments().value(1));
-    if (!file) {
-        out << file.error().describe() << '\n';
-        return 1;
-    }
-    out << (*file)->header().tensors.size() << " tensors\n";
-    return 0;
+    QCoreApplication::setApplicationName(QStringLiteral("safescope-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SAFESCOPE_VERSION));
+    return safescope::cli::runCommandLine(QCoreApplication::arguments());
 }

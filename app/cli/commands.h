@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QStringList>
+
+#include <vector>
+
+namespace safescope::cli {
+
+/// Exit codes shared by every command: scripts in CI rely on them.
+enum ExitCode : int {
+    ExitOk = 0,      ///< success; the file is valid; no difference
+    ExitInvalid = 1, ///< the file is invalid, or the models differ (diff --fail-on-diff)
+    ExitUsage = 2    ///< bad usage, or an I/O error (missing file, permission)
+};
+
+/// One sub-command: `safescope-cli NAME ...`. `arguments` starts with "safescope-cli NAME".
+struct Command
+{
+    const char* name;
+    const char* summary;
+    int (*run)(const QStringList& arguments);
+};
+
+/// Every sub-command, in the order `--help` lists them.
+const std::vector<Command>& commands();
+
+/// Dispatches the process arguments to a command; handles the top-level --help and --version.
+int runCommandLine(const QStringList& arguments);
+
+// The commands, one per file.
+int runValidate(const QStringList& arguments);
+int runInfo(const QStringList& arguments);
+
+} // namespace safescope::cli

@@ -1,0 +1,191 @@
+// safescope-cli info: what a checkpoint holds, as a table for people or JSON for scripts.
+#include "commandline.h"
+#include "commands.h"
+#include "jsonoutput.h"
+#include "core/model.h"
+#include "core/writerlayout.h"
+
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <map>
+
+namespace safescope::cli {
+
+namespace {
+
+QString shapeText(const std::vector<uint64_t>& shape)
+{
+    QStringList dims;
+    for (uint64_t dim : shape)
+        dims << QString::number(dim);
+    return QLatin1Char('[') + dims.join(QStringLiteral(", ")) + QLatin1Char(']');
+}
+
+std::string dtypeText(const TensorInfo& tensor)
+{
+    return tensor.dtype == DType::Unknown ? tensor.unknownDType : std::string(dtypeName(tensor.dtype));
+}
+
+const char* sourceName(Model::Source source)
+{
+    switch (source) {
+    case Model::Source::SingleFile:
+        return "file";
+    case Model::Source::ShardedIndex:
+        return "index";
+    case Model::Source::Folder:
+        return "folder";
+    }
+    return "file";
+}
+
+struct DTypeTotals
+{
+    uint64_t parameters = 0;
+    uint64_t bytes = 0;
+    uint64_t tensors = 0;
+};
+
+nlohmann::json metadataJson(const Model& model)
+{
+    if (model.metadataState() != MetadataState::Object)
+        return nullptr;
+    nlohmann::ordered_json ordered = nlohmann::ordered_json::object();
+    for (const MetadataEntry& entry : model.metadata())
+        ordered[entry.key] = entry.value;
+    return nlohmann::json::parse(ordered.dump()); // keep values; key order is lost in json, kept in text output
+}
+
+void printText(const Model& model, const std::map<std::string, DTypeTotals>& byDtype)
+{
+    QTextStream out(stdout);
+    out << "Path        " << model.path() << '\n'
+        << "Source      " << sourceName(model.source()) << ", " << model.shards().size() << " file(s), "
+        << humanBytes(model.totalFileBytes()) << '\n';
+    for (const Model::Shard& shard : model.shards()) {
+        const Header& header = shard.file->header();
+        out << "File        " << QFileInfo(shard.path).fileName()
+            << (shard.component.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(shard.component)) << ": "
+            << grouped(header.fileSize) << " bytes, header " << grouped(header.headerLength) << " bytes (padding "
+            << header.padding << "), data at " << header.dataStart << ", layout "
+            << writerLayoutName(header.layout) << '\n';
+    }
+    out << "Tensors     " << grouped(model.tensorCount()) << '\n'
+        << "Parameters  " << grouped(model.totalParameters()) << '\n';
+    for (const auto& [dtype, totals] : byDtype)
+        out << "  " << QString::fromStdString(dtype).leftJustified(12) << grouped(totals.parameters).rightJustified(16)
+            << " params " << humanBytes(totals.bytes).rightJustified(11) << "  in " << totals.tensors << " tensors\n";
+    if (model.metadataState() == MetadataState::Object) {
+        out << "Metadata    " << model.metadata().size() << " key(s)\n";
+        for (const MetadataEntry& entry : model.metadata()) {
+            QString value = QString::fromStdString(entry.value);
+            if (value.size() > 100)
+                value = value.left(97) + QStringLiteral("...");
+            out << "  " << QString::fromStdString(entry.key) << " = " << value.replace(QLatin1Char('\n'), QLatin1Char(' '))
+                << '\n';
+        }
+    } else {
+        out << "Metadata    " << (model.metadataState() == MetadataState::Null ? "null" : "none") << '\n';
+    }
+
+    int nameWidth = 4;
+    for (size_t i = 0; i < model.tensorCount(); ++i)
+        nameWidth = std::max(nameWidth, static_cast<int>(QString::fromStdString(model.qualifiedName(i)).size()));
+    nameWidth = std::min(nameWidth, 80);
+    out << '\n'
+        << QStringLiteral("NAME").leftJustified(nameWidth) << "  DTYPE       SHAPE                   PARAMS"
+        << "          BYTES  DATA_OFFSETS\n";
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        const TensorInfo& tensor = model.tensor(i);
+        out << QString::fromStdString(model.qualifiedName(i)).leftJustified(nameWidth) << "  "
+            << QString::fromStdString(dtypeText(tensor)).leftJustified(10) << "  "
+            << shapeText(tensor.shape).leftJustified(20) << grouped(tensor.elementCount).rightJustified(10)
+            << grouped(tensor.byteSize()).rightJustified(15) << "  [" << tensor.begin << ", " << tensor.end << "]\n";
+    }
+    if (!model.warnings().empty()) {
+        out << "\nWarnings (" << model.warnings().size() << ")\n";
+        for (const Warning& warning : model.warnings())
+            out << "  " << warning.code << ": " << warning.message << '\n';
+    }
+}
+
+} // namespace
+
+int runInfo(const QStringList& arguments)
+{
+    CommandLine line(QStringLiteral("Describe a checkpoint: files and header facts, every tensor (name, dtype, shape, "
+                                     "parameters, bytes, offsets), parameter counts per dtype and the metadata.\n"
+                                     "Opens leniently: unknown dtypes and duplicate names are listed as warnings."),
+                     {QStringLiteral("PATH")},
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+    if (const auto exit = line.parse(arguments))
+        return *exit;
+    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    if (!opened) {
+        if (line.json())
+            printJson(nlohmann::json{{"error", errorJson(opened.error())}});
+        printError(opened.error());
+        return exitCodeFor(opened.error());
+    }
+    const Model& model = **opened;
+    std::map<std::string, DTypeTotals> byDtype;
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        const TensorInfo& tensor = model.tensor(i);
+        DTypeTotals& totals = byDtype[dtypeText(tensor)];
+        totals.parameters += tensor.elementCount;
+        totals.bytes += tensor.byteSize();
+        ++totals.tensors;
+    }
+    if (!line.json()) {
+        printText(model, byDtype);
+        return ExitOk;
+    }
+
+    nlohmann::json tensors = nlohmann::json::array();
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        const TensorInfo& tensor = model.tensor(i);
+        tensors.push_back({{"name", model.qualifiedName(i)},
+                           {"dtype", dtypeText(tensor)},
+                           {"shape", tensor.shape},
+                           {"data_offsets", {tensor.begin, tensor.end}},
+                           {"parameters", tensor.elementCount},
+                           {"bytes", tensor.byteSize()},
+                           {"offset", model.absoluteOffset(i)},
+                           {"file", toStd(QFileInfo(model.shardOf(i).path).fileName())}});
+    }
+    nlohmann::json files = nlohmann::json::array();
+    for (const Model::Shard& shard : model.shards()) {
+        const Header& header = shard.file->header();
+        files.push_back({{"path", toStd(shard.path)},
+                         {"component", toStd(shard.component)},
+                         {"file_size", header.fileSize},
+                         {"header_length", header.headerLength},
+                         {"padding", header.padding},
+                         {"data_start", header.dataStart},
+                         {"layout", writerLayoutName(header.layout)},
+                         {"tensors", header.tensors.size()}});
+    }
+    nlohmann::json parametersByDtype = nlohmann::json::object();
+    nlohmann::json bytesByDtype = nlohmann::json::object();
+    for (const auto& [dtype, totals] : byDtype) {
+        parametersByDtype[dtype] = totals.parameters;
+        bytesByDtype[dtype] = totals.bytes;
+    }
+    nlohmann::json warnings = nlohmann::json::array();
+    for (const Warning& warning : model.warnings())
+        warnings.push_back(warningJson(warning));
+    printJson({{"path", toStd(model.path())},
+               {"source", sourceName(model.source())},
+               {"files", std::move(files)},
+               {"tensors", std::move(tensors)},
+               {"metadata", metadataJson(model)},
+               {"parameters", model.totalParameters()},
+               {"parameters_by_dtype", std::move(parametersByDtype)},
+               {"bytes_by_dtype", std::move(bytesByDtype)},
+               {"tensor_bytes", model.totalTensorBytes()},
+               {"warnings", std::move(warnings)}});
+    return ExitOk;
+}
+
+} // namespace safescope::cli

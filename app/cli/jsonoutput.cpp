@@ -1,0 +1,84 @@
+#include "jsonoutput.h"
+
+#include "commands.h"
+#include "core/textutil.h"
+
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace safescope::cli {
+
+std::string toStd(const QString& text) { return text.toStdString(); }
+
+nlohmann::json errorJson(const Error& error)
+{
+    nlohmann::json object{{"kind", errorKindName(error.kind)},
+                          {"message", toStd(error.message)},
+                          {"tensor", nullptr},
+                          {"offset", nullptr},
+                          {"path", toStd(error.path)}};
+    if (error.tensor)
+        object["tensor"] = toStd(*error.tensor);
+    if (error.offset)
+        object["offset"] = *error.offset;
+    if (!error.detectedFormat.isEmpty())
+        object["detected_format"] = toStd(error.detectedFormat);
+    return object;
+}
+
+nlohmann::json warningJson(const Warning& warning)
+{
+    nlohmann::json object{{"code", toStd(warning.code)},
+                          {"message", toStd(warning.message)},
+                          {"tensor", nullptr},
+                          {"shard", nullptr}};
+    if (!warning.tensor.isEmpty())
+        object["tensor"] = toStd(warning.tensor);
+    if (!warning.shard.isEmpty())
+        object["shard"] = toStd(warning.shard);
+    return object;
+}
+
+void printJson(const nlohmann::json& value)
+{
+    const std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+void printError(const Error& error)
+{
+    QTextStream err(stderr);
+    err << "safescope-cli: " << error.describe() << '\n';
+}
+
+int exitCodeFor(const Error& error)
+{
+    switch (error.kind) {
+    case ErrorKind::IoError:
+    case ErrorKind::InvalidArgument:
+    case ErrorKind::Cancelled:
+        return ExitUsage;
+    default:
+        return ExitInvalid;
+    }
+}
+
+QString grouped(uint64_t value) { return QString::fromStdString(groupDigits(value)); }
+
+QString humanBytes(uint64_t bytes)
+{
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 5) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
+}
+
+} // namespace safescope::cli

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/warning.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QString>
+
+#include <string>
+
+namespace safescope::cli {
+
+std::string toStd(const QString& text);
+/// {"kind","message","tensor","offset","path"[,"detected_format"]}: the error as scripts read it.
+nlohmann::json errorJson(const Error& error);
+/// {"code","message","tensor","shard"}
+nlohmann::json warningJson(const Warning& warning);
+/// Pretty-prints to stdout; invalid UTF-8 (never expected) is replaced rather than thrown on.
+void printJson(const nlohmann::json& value);
+/// Prints the error in plain words to stderr.
+void printError(const Error& error);
+/// ExitUsage for I/O and argument errors, ExitInvalid for everything the file itself is to blame for.
+int exitCodeFor(const Error& error);
+/// 1234567 -> "1,234,567"
+QString grouped(uint64_t value);
+/// 1536 -> "1.5 KiB"
+QString humanBytes(uint64_t bytes);
+
+} // namespace safescope::cli

@@ -1,0 +1,78 @@
+// safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
+#include "commands.h"
+#include "commandline.h"
+#include "jsonoutput.h"
+#include "core/model.h"
+
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QTextStream>
+
+namespace safescope::cli {
+
+int runValidate(const QStringList& arguments)
+{
+    CommandLine line(QStringLiteral("Validate a checkpoint strictly, with the reference loader's rules and error "
+                                     "kinds.\nFor an index or folder, every shard is validated and the index is "
+                                     "checked against the shards.\nExit code: 0 valid, 1 invalid, 2 usage or I/O "
+                                     "error."),
+                     {QStringLiteral("PATH")},
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+    if (const auto exit = line.parse(arguments))
+        return *exit;
+    const QString path = line.positional(0);
+
+    std::optional<Error> error;
+    std::vector<Warning> warnings;
+    std::optional<size_t> tensorCount;
+    static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
+    if (QFileInfo(path).isFile() && !indexName.match(path).hasMatch()) {
+        if (auto file = SafetensorsFile::open(path, OpenMode::Strict))
+            tensorCount = (*file)->header().tensors.size();
+        else
+            error = file.error();
+    } else if (auto model = Model::open(path, OpenMode::Lenient)) {
+        // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
+        tensorCount = (*model)->tensorCount();
+        warnings = (*model)->warnings();
+        for (const Model::Shard& shard : (*model)->shards()) {
+            if (auto strict = SafetensorsFile::open(shard.path, OpenMode::Strict); !strict) {
+                error = strict.error();
+                break;
+            }
+        }
+    } else {
+        error = model.error();
+    }
+    const bool valid = !error && warnings.empty();
+
+    if (line.json()) {
+        nlohmann::json report{{"valid", valid}, {"path", toStd(path)}, {"error", nullptr}};
+        if (error)
+            report["error"] = errorJson(*error);
+        nlohmann::json list = nlohmann::json::array();
+        for (const Warning& warning : warnings)
+            list.push_back(warningJson(warning));
+        report["warnings"] = std::move(list);
+        if (tensorCount)
+            report["tensors"] = *tensorCount;
+        printJson(report);
+    } else {
+        QTextStream out(stdout);
+        if (valid) {
+            out << "valid: " << path << " (" << grouped(tensorCount.value_or(0)) << " tensors)\n";
+        } else {
+            out << "INVALID: " << path << '\n';
+            if (error)
+                out << "  " << errorKindName(error->kind) << ": " << error->message << '\n'
+                    << (error->path != path ? QStringLiteral("  in %1\n").arg(error->path) : QString());
+            for (const Warning& warning : warnings)
+                out << "  " << warning.code << ": " << warning.message << '\n';
+        }
+    }
+    if (error && exitCodeFor(*error) == ExitUsage)
+        return ExitUsage;
+    return valid ? ExitOk : ExitInvalid;
+}
+
+} // namespace safescope::cli

@@ -1,0 +1,612 @@
+#include "core/headerjsonparser.h"
+
+#include "core/textutil.h"
+
+#include <QString>
+
+#include <cstring>
+
+namespace safescope {
+
+namespace {
+
+// serde_json (the reference's parser) refuses the 128th nested container, whatever it is part of.
+constexpr int kMaxNesting = 127;
+constexpr uint32_t kEmptySlot = 0xFFFFFFFFu;
+
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void appendUtf8(std::string& out, uint32_t codePoint)
+{
+    if (codePoint < 0x80) {
+        out += static_cast<char>(codePoint);
+    } else if (codePoint < 0x800) {
+        out += static_cast<char>(0xC0 | (codePoint >> 6));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    } else if (codePoint < 0x10000) {
+        out += static_cast<char>(0xE0 | (codePoint >> 12));
+        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (codePoint >> 18));
+        out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    }
+}
+
+// FNV-1a: names are short, and this is the hottest loop of duplicate detection.
+size_t hashName(std::string_view name)
+{
+    uint64_t hash = 1469598103934665603ULL;
+    for (char c : name) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ULL;
+    }
+    return static_cast<size_t>(hash ^ (hash >> 29));
+}
+
+} // namespace
+
+HeaderJsonParser::HeaderJsonParser(const char* json, size_t size, Header& header, bool lenient)
+    : m_begin(json), m_end(json + size), m_pos(json), m_header(header), m_lenient(lenient)
+{
+}
+
+bool HeaderJsonParser::failAt(size_t position, std::string message)
+{
+    m_failurePosition = position;
+    m_failure = std::move(message);
+    return false;
+}
+
+bool HeaderJsonParser::fail(std::string message)
+{
+    return failAt(static_cast<size_t>(m_pos - m_begin), std::move(message));
+}
+
+bool HeaderJsonParser::failTensor(std::string message)
+{
+    const std::string& name = m_header.tensors.back().name;
+    m_failureTensor = name;
+    return fail("tensor " + quoteForMessage(name) + ": " + message);
+}
+
+void HeaderJsonParser::skipSpace()
+{
+    while (m_pos < m_end && isSpace(*m_pos))
+        ++m_pos;
+}
+
+bool HeaderJsonParser::expect(char c, const char* context)
+{
+    skipSpace();
+    if (m_pos < m_end && *m_pos == c) {
+        ++m_pos;
+        return true;
+    }
+    if (m_pos == m_end)
+        return fail(std::string("invalid JSON: the header ends ") + context);
+    return fail(std::string("invalid JSON: expected '") + c + "' " + context);
+}
+
+const char* HeaderJsonParser::describeValueAt() const
+{
+    if (m_pos >= m_end)
+        return "the end of the header";
+    switch (*m_pos) {
+    case '{':
+        return "an object";
+    case '[':
+        return "an array";
+    case '"':
+        return "a string";
+    case 't':
+    case 'f':
+        return "a boolean";
+    case 'n':
+        return "null";
+    default:
+        return (*m_pos == '-' || isDigit(*m_pos)) ? "a number" : "invalid JSON";
+    }
+}
+
+bool HeaderJsonParser::parseString(std::string_view& out)
+{
+    skipSpace();
+    if (m_pos >= m_end || *m_pos != '"')
+        return fail(std::string("invalid JSON: expected a string, found ") + describeValueAt());
+    const char* start = ++m_pos;
+    while (m_pos < m_end) {
+        const auto c = static_cast<unsigned char>(*m_pos);
+        if (c == '"') {
+            out = std::string_view(start, static_cast<size_t>(m_pos - start));
+            ++m_pos;
+            return true;
+        }
+        if (c == '\\')
+            return parseEscapedString(static_cast<size_t>(start - m_begin), out);
+        if (c < 0x20)
+            return fail("invalid JSON: control character in a string (it must be escaped)");
+        ++m_pos;
+    }
+    return fail("invalid JSON: unterminated string");
+}
+
+bool HeaderJsonParser::parseEscapedString(size_t start, std::string_view& out)
+{
+    m_scratch.assign(m_begin + start, m_pos);
+    while (m_pos < m_end) {
+        const auto c = static_cast<unsigned char>(*m_pos);
+        if (c == '"') {
+            ++m_pos;
+            out = m_scratch;
+            return true;
+        }
+        if (c < 0x20)
+            return fail("invalid JSON: control character in a string (it must be escaped)");
+        if (c != '\\') {
+            m_scratch += static_cast<char>(c);
+            ++m_pos;
+            continue;
+        }
+        if (++m_pos >= m_end)
+            break;
+        switch (*m_pos++) {
+        case '"':
+            m_scratch += '"';
+            break;
+        case '\\':
+            m_scratch += '\\';
+            break;
+        case '/':
+            m_scratch += '/';
+            break;
+        case 'b':
+            m_scratch += '\b';
+            break;
+        case 'f':
+            m_scratch += '\f';
+            break;
+        case 'n':
+            m_scratch += '\n';
+            break;
+        case 'r':
+            m_scratch += '\r';
+            break;
+        case 't':
+            m_scratch += '\t';
+            break;
+        case 'u': {
+            auto readHex = [this](uint32_t& value) {
+                if (m_end - m_pos < 4)
+                    return false;
+                value = 0;
+                for (int i = 0; i < 4; ++i) {
+                    const int digit = hexValue(m_pos[i]);
+                    if (digit < 0)
+                        return false;
+                    value = value * 16 + static_cast<uint32_t>(digit);
+                }
+                m_pos += 4;
+                return true;
+            };
+            uint32_t unit = 0;
+            if (!readHex(unit))
+                return fail("invalid JSON: bad \\u escape");
+            if (unit >= 0xDC00 && unit <= 0xDFFF)
+                return fail("invalid JSON: lone trailing surrogate in a \\u escape");
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                uint32_t low = 0;
+                if (m_end - m_pos < 2 || m_pos[0] != '\\' || m_pos[1] != 'u')
+                    return fail("invalid JSON: lone leading surrogate in a \\u escape");
+                m_pos += 2;
+                if (!readHex(low) || low < 0xDC00 || low > 0xDFFF)
+                    return fail("invalid JSON: lone leading surrogate in a \\u escape");
+                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            }
+            appendUtf8(m_scratch, unit);
+            break;
+        }
+        default:
+            --m_pos;
+            return fail("invalid JSON: invalid escape sequence");
+        }
+    }
+    return fail("invalid JSON: unterminated string");
+}
+
+bool HeaderJsonParser::parseUnsigned(uint64_t& out, const char* field)
+{
+    skipSpace();
+    const char* start = m_pos;
+    if (m_pos >= m_end || !isDigit(*m_pos)) {
+        if (m_pos < m_end && *m_pos == '-' && !skipNumber())
+            return false;
+        m_pos = start;
+        const std::string found = m_pos < m_end && *m_pos == '-' ? "a negative number" : describeValueAt();
+        return failTensor(std::string(field) + " must hold non-negative integers, found " + found);
+    }
+    uint64_t value = 0;
+    bool overflow = false;
+    while (m_pos < m_end && isDigit(*m_pos)) {
+        const auto digit = static_cast<uint64_t>(*m_pos - '0');
+        overflow |= __builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, digit, &value);
+        ++m_pos;
+    }
+    if (m_pos - start > 1 && *start == '0')
+        return failAt(static_cast<size_t>(start - m_begin), "invalid JSON: a number with a leading zero");
+    if (m_pos < m_end && (*m_pos == '.' || *m_pos == 'e' || *m_pos == 'E')) {
+        m_pos = start;
+        if (!skipNumber())
+            return false;
+        return failTensor(std::string(field) + " holds " + quoteForMessage(std::string_view(start, m_pos - start)) +
+                          ", which is not an integer");
+    }
+    if (overflow) {
+        m_pos = start;
+        return failTensor(std::string(field) + " holds a number above 2^64-1");
+    }
+    out = value;
+    return true;
+}
+
+bool HeaderJsonParser::parseUnsignedArray(std::vector<uint64_t>& out, const char* field, size_t exactCount)
+{
+    skipSpace();
+    if (m_pos >= m_end || *m_pos != '[')
+        return failTensor(std::string(field) + " must be an array of integers, found " + describeValueAt());
+    ++m_pos; // depth 3: top object, tensor object, this array
+    skipSpace();
+    if (m_pos < m_end && *m_pos == ']') {
+        ++m_pos;
+    } else {
+        while (true) {
+            uint64_t value = 0;
+            if (!parseUnsigned(value, field))
+                return false;
+            out.push_back(value);
+            skipSpace();
+            if (m_pos < m_end && *m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (!expect(']', "inside an array"))
+                return false;
+            break;
+        }
+    }
+    if (exactCount != 0 && out.size() != exactCount)
+        return failTensor(std::string(field) + " has " + std::to_string(out.size()) + " elements; it needs exactly " +
+                          std::to_string(exactCount));
+    return true;
+}
+
+bool HeaderJsonParser::skipNumber()
+{
+    const char* start = m_pos;
+    if (m_pos < m_end && *m_pos == '-')
+        ++m_pos;
+    if (m_pos >= m_end || !isDigit(*m_pos))
+        return failAt(static_cast<size_t>(start - m_begin), "invalid JSON: invalid number");
+    if (*m_pos == '0') {
+        ++m_pos;
+        if (m_pos < m_end && isDigit(*m_pos))
+            return failAt(static_cast<size_t>(start - m_begin), "invalid JSON: a number with a leading zero");
+    } else {
+        while (m_pos < m_end && isDigit(*m_pos))
+            ++m_pos;
+    }
+    if (m_pos < m_end && *m_pos == '.') {
+        ++m_pos;
+        if (m_pos >= m_end || !isDigit(*m_pos))
+            return fail("invalid JSON: invalid number");
+        while (m_pos < m_end && isDigit(*m_pos))
+            ++m_pos;
+    }
+    if (m_pos < m_end && (*m_pos == 'e' || *m_pos == 'E')) {
+        ++m_pos;
+        if (m_pos < m_end && (*m_pos == '+' || *m_pos == '-'))
+            ++m_pos;
+        if (m_pos >= m_end || !isDigit(*m_pos))
+            return fail("invalid JSON: invalid number");
+        while (m_pos < m_end && isDigit(*m_pos))
+            ++m_pos;
+    }
+    return true;
+}
+
+bool HeaderJsonParser::skipLiteral()
+{
+    for (const char* word : {"true", "false", "null"}) {
+        const size_t length = std::strlen(word);
+        if (static_cast<size_t>(m_end - m_pos) >= length && std::memcmp(m_pos, word, length) == 0) {
+            m_pos += length;
+            return true;
+        }
+    }
+    return fail("invalid JSON: unexpected character");
+}
+
+bool HeaderJsonParser::skipValue(int depth)
+{
+    skipSpace();
+    if (m_pos >= m_end)
+        return fail("invalid JSON: the header ends where a value is expected");
+    const char c = *m_pos;
+    if (c == '"') {
+        std::string_view ignored;
+        return parseString(ignored);
+    }
+    if (c == '-' || isDigit(c))
+        return skipNumber();
+    if (c != '{' && c != '[')
+        return skipLiteral();
+    if (depth > kMaxNesting)
+        return fail("invalid JSON: nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    ++m_pos;
+    const char close = c == '{' ? '}' : ']';
+    skipSpace();
+    if (m_pos < m_end && *m_pos == close) {
+        ++m_pos;
+        return true;
+    }
+    while (true) {
+        if (c == '{') {
+            std::string_view ignored;
+            if (!parseString(ignored) || !expect(':', "after an object key"))
+                return false;
+        }
+        if (!skipValue(depth + 1))
+            return false;
+        skipSpace();
+        if (m_pos < m_end && *m_pos == ',') {
+            ++m_pos;
+            continue;
+        }
+        return expect(close, c == '{' ? "inside an object (missing ',' or '}')" : "inside an array (missing ',' or ']')");
+    }
+}
+
+bool HeaderJsonParser::parseMetadata()
+{
+    skipSpace();
+    if (m_pos < m_end && *m_pos == 'n') {
+        if (!skipLiteral())
+            return false;
+        m_header.metadataState = MetadataState::Null; // real MLX files write this: it means no metadata
+        return true;
+    }
+    if (m_pos >= m_end || *m_pos != '{')
+        return fail(std::string("__metadata__ is ") + describeValueAt() +
+                    "; it must be an object whose values are strings, or null");
+    ++m_pos;
+    m_header.metadataState = MetadataState::Object;
+    skipSpace();
+    if (m_pos < m_end && *m_pos == '}') {
+        ++m_pos;
+        return true;
+    }
+    while (true) {
+        std::string_view keyView;
+        if (!parseString(keyView))
+            return false;
+        std::string key(keyView);
+        if (!expect(':', "after a metadata key"))
+            return false;
+        skipSpace();
+        if (m_pos >= m_end || *m_pos != '"') {
+            const char* what = describeValueAt();
+            if (!skipValue(3))
+                return false;
+            return fail("metadata key " + quoteForMessage(key) + " has " + what +
+                        " as its value; metadata values must be strings");
+        }
+        std::string_view value;
+        if (!parseString(value))
+            return false;
+        // A repeated key inside __metadata__: the last value wins (serde's HashMap), keeping the first position.
+        const auto [it, inserted] = m_metadataIndex.try_emplace(key, m_header.metadata.size());
+        if (inserted)
+            m_header.metadata.push_back(MetadataEntry{std::move(key), std::string(value)});
+        else
+            m_header.metadata[it->second].value.assign(value);
+        skipSpace();
+        if (m_pos < m_end && *m_pos == ',') {
+            ++m_pos;
+            continue;
+        }
+        return expect('}', "inside __metadata__ (missing ',' or '}')");
+    }
+}
+
+bool HeaderJsonParser::parseTensor(std::string_view name)
+{
+    m_header.tensors.emplace_back();
+    TensorInfo& tensor = m_header.tensors.back();
+    tensor.name.assign(name);
+    if (!registerName())
+        return false;
+    skipSpace();
+    if (m_pos >= m_end || *m_pos != '{')
+        return failTensor(std::string("expected an object with dtype, shape and data_offsets, found ") +
+                          describeValueAt());
+    ++m_pos;
+    enum : unsigned { kDType = 1, kShape = 2, kOffsets = 4 };
+    unsigned seen = 0;
+    skipSpace();
+    if (m_pos < m_end && *m_pos == '}') {
+        ++m_pos;
+        return failTensor("missing field `dtype`");
+    }
+    while (true) {
+        std::string_view field;
+        if (!parseString(field))
+            return false;
+        unsigned bit = 0;
+        if (field == "dtype")
+            bit = kDType;
+        else if (field == "shape")
+            bit = kShape;
+        else if (field == "data_offsets")
+            bit = kOffsets;
+        if (bit != 0 && (seen & bit))
+            return failTensor("duplicate field `" + std::string(field) + "`");
+        seen |= bit;
+        if (!expect(':', "after a field name"))
+            return false;
+        if (bit == kDType) {
+            std::string_view dtypeText;
+            skipSpace();
+            if (m_pos >= m_end || *m_pos != '"')
+                return failTensor(std::string("dtype must be a string, found ") + describeValueAt());
+            if (!parseString(dtypeText))
+                return false;
+            if (const auto dtype = dtypeFromName(dtypeText)) {
+                tensor.dtype = *dtype;
+            } else if (!m_lenient) {
+                return failTensor("unknown dtype " + quoteForMessage(dtypeText));
+            } else {
+                tensor.dtype = DType::Unknown;
+                tensor.unknownDType.assign(dtypeText);
+                const QString qname = QString::fromStdString(tensor.name);
+                m_header.warnings.push_back(Warning{
+                    QStringLiteral("UnknownDType"),
+                    QStringLiteral("Tensor '%1' has the unknown dtype '%2': shown as raw bytes, and its size cannot "
+                                   "be checked.")
+                        .arg(qname, QString::fromStdString(tensor.unknownDType)),
+                    qname, QString(), static_cast<uint64_t>(8 + (m_pos - m_begin))});
+            }
+        } else if (bit == kShape) {
+            if (!parseUnsignedArray(tensor.shape, "shape", 0))
+                return false;
+        } else if (bit == kOffsets) {
+            std::vector<uint64_t> offsets;
+            offsets.reserve(2);
+            if (!parseUnsignedArray(offsets, "data_offsets", 2))
+                return false;
+            tensor.begin = offsets[0];
+            tensor.end = offsets[1];
+        } else if (!skipValue(3)) { // extra fields are ignored, like the reference
+            return false;
+        }
+        skipSpace();
+        if (m_pos < m_end && *m_pos == ',') {
+            ++m_pos;
+            continue;
+        }
+        if (!expect('}', "inside a tensor entry (missing ',' or '}')"))
+            return false;
+        break;
+    }
+    static constexpr const char* kNames[] = {"dtype", "shape", "data_offsets"};
+    for (unsigned i = 0; i < 3; ++i) {
+        if (!(seen & (1u << i)))
+            return failTensor(std::string("missing field `") + kNames[i] + "`");
+    }
+    return true;
+}
+
+bool HeaderJsonParser::registerName()
+{
+    const auto index = static_cast<uint32_t>(m_header.tensors.size() - 1);
+    const std::string& name = m_header.tensors[index].name;
+    m_nameHashes.push_back(hashName(name));
+    if ((m_nameHashes.size()) * 2 > m_nameSlots.size()) {
+        std::vector<uint32_t> table(std::max<size_t>(64, m_nameSlots.size() * 2), kEmptySlot);
+        const size_t mask = table.size() - 1;
+        for (uint32_t i = 0; i < index; ++i) {
+            size_t slot = m_nameHashes[i] & mask;
+            while (table[slot] != kEmptySlot)
+                slot = (slot + 1) & mask;
+            table[slot] = i;
+        }
+        m_nameSlots.swap(table);
+    }
+    const size_t mask = m_nameSlots.size() - 1;
+    for (size_t slot = m_nameHashes[index] & mask;; slot = (slot + 1) & mask) {
+        const uint32_t other = m_nameSlots[slot];
+        if (other == kEmptySlot) {
+            m_nameSlots[slot] = index;
+            return true;
+        }
+        if (m_nameHashes[other] == m_nameHashes[index] && m_header.tensors[other].name == name)
+            break;
+    }
+    // In lenient mode the duplicate stays out of the set, so a third copy is reported too.
+    if (!m_lenient) {
+        m_failureTensor = name;
+        return fail("duplicate tensor name " + quoteForMessage(name) +
+                    " (the reference loader would silently keep only the last one)");
+    }
+    const QString qname = QString::fromStdString(name);
+    m_header.warnings.push_back(Warning{
+        QStringLiteral("DuplicateTensor"),
+        QStringLiteral("Tensor name '%1' appears more than once; the reference loader keeps only the last entry.")
+            .arg(qname),
+        qname, QString(), static_cast<uint64_t>(8 + (m_pos - m_begin))});
+    return true;
+}
+
+bool HeaderJsonParser::parse()
+{
+    skipSpace();
+    if (m_pos >= m_end || *m_pos != '{') {
+        if (m_pos < m_end && (*m_pos == '[' || *m_pos == '"' || *m_pos == '-' || isDigit(*m_pos) || *m_pos == 't' ||
+                              *m_pos == 'f' || *m_pos == 'n'))
+            return fail(std::string("the header is ") + describeValueAt() + ", not a JSON object");
+        return fail(m_pos >= m_end ? "invalid JSON: the header is empty" : "invalid JSON: expected '{'");
+    }
+    ++m_pos;
+    bool seenMetadata = false;
+    skipSpace();
+    if (m_pos < m_end && *m_pos == '}') {
+        ++m_pos;
+    } else {
+        while (true) {
+            std::string_view key;
+            const char* keyStart = m_pos;
+            if (!parseString(key))
+                return false;
+            if (key == "__metadata__") {
+                if (seenMetadata)
+                    return failAt(static_cast<size_t>(keyStart - m_begin), "duplicate __metadata__ key");
+                seenMetadata = true;
+                if (!expect(':', "after a key") || !parseMetadata())
+                    return false;
+            } else {
+                // The key view may point into m_scratch: parseTensor copies it before parsing anything else.
+                if (!expect(':', "after a key"))
+                    return false;
+                if (!parseTensor(key))
+                    return false;
+            }
+            skipSpace();
+            if (m_pos < m_end && *m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (!expect('}', "inside the top-level object (missing ',' or '}')"))
+                return false;
+            break;
+        }
+    }
+    skipSpace();
+    if (m_pos != m_end)
+        return fail("invalid JSON: trailing characters after the top-level object");
+    return true;
+}
+
+} // namespace safescope

@@ -1,0 +1,94 @@
+#include "core/model.h"
+
+#include "core/modelbuilder.h"
+#include "core/shardindex.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace safescope {
+
+Result<std::shared_ptr<const Model>> Model::open(const QString& path, OpenMode mode)
+{
+    const QFileInfo info(path);
+    ModelBuilder builder(mode);
+    if (info.isDir())
+        return builder.openFolder(path);
+    if (isShardIndexName(info.fileName()))
+        return builder.openIndex(path);
+    return builder.openFile(path);
+}
+
+std::shared_ptr<const Model> Model::fromFile(std::shared_ptr<const SafetensorsFile> file)
+{
+    return ModelBuilder(OpenMode::Lenient).wrap(std::move(file));
+}
+
+QString Model::displayName() const
+{
+    // QFileInfo("models/x/").fileName() is empty: a folder is named by QDir.
+    const QString name = m_source == Source::Folder ? QDir(m_path).dirName() : QFileInfo(m_path).fileName();
+    return name.isEmpty() ? m_path : name;
+}
+
+const TensorInfo& Model::tensor(size_t index) const
+{
+    const Entry& entry = m_entries[index];
+    return m_shards[entry.shard].file->header().tensors[entry.tensor];
+}
+
+const unsigned char* Model::tensorData(size_t index) const
+{
+    return m_shards[m_entries[index].shard].file->tensorData(tensor(index));
+}
+
+uint64_t Model::absoluteOffset(size_t index) const
+{
+    return m_shards[m_entries[index].shard].file->absoluteOffset(tensor(index));
+}
+
+std::optional<size_t> Model::find(std::string_view qualifiedName) const
+{
+    const auto found = m_byName.find(qualifiedName);
+    if (found == m_byName.end())
+        return std::nullopt;
+    return found->second;
+}
+
+const std::vector<MetadataEntry>& Model::metadata() const
+{
+    static const std::vector<MetadataEntry> none;
+    return m_shards.empty() ? none : m_shards.front().file->header().metadata;
+}
+
+MetadataState Model::metadataState() const
+{
+    return m_shards.empty() ? MetadataState::Absent : m_shards.front().file->header().metadataState;
+}
+
+uint64_t Model::totalFileBytes() const
+{
+    uint64_t total = 0;
+    for (const Shard& shard : m_shards)
+        total += shard.file->header().fileSize;
+    return total;
+}
+
+void Model::finalize()
+{
+    m_totalParameters = 0;
+    m_totalBytes = 0;
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        const TensorInfo& info = tensor(i);
+        m_totalParameters += info.elementCount;
+        m_totalBytes += info.byteSize();
+    }
+    // The keys view m_entries' strings: built last, once the vector no longer grows. Moving the Model later
+    // keeps the vector's buffer, so the views stay valid; the first of two equal names wins.
+    m_byName.clear();
+    m_byName.reserve(m_entries.size());
+    for (size_t i = 0; i < m_entries.size(); ++i)
+        m_byName.emplace(m_entries[i].qualifiedName, i);
+}
+
+} // namespace safescope
