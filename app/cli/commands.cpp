@@ -10,6 +10,8 @@ const std::vector<Command>& commands()
     static const std::vector<Command> table{
         {"validate", "Validate a checkpoint strictly, exactly as the reference loader does", runValidate},
         {"info", "Describe a checkpoint: files, tensors, parameters, metadata", runInfo},
+        {"stats", "Statistics, percentiles and a histogram of one tensor's values", runStats},
+        {"slice", "Decoded values of a window of a tensor slice", runSlice},
     };
     return table;
 }

@@ -30,5 +30,7 @@ int runCommandLine(const QStringList& arguments);
 // The commands, one per file.
 int runValidate(const QStringList& arguments);
 int runInfo(const QStringList& arguments);
+int runStats(const QStringList& arguments);
+int runSlice(const QStringList& arguments);
 
 } // namespace safescope::cli

@@ -1,0 +1,129 @@
+// safescope-cli slice: the decoded values of a window of a 2-D slice of one tensor.
+#include "commandline.h"
+#include "commands.h"
+#include "core/model.h"
+#include "core/tensorslice.h"
+#include "jsonoutput.h"
+#include "valuejson.h"
+
+#include <QTextStream>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+namespace safescope::cli {
+
+namespace {
+
+// "a:b" with Python defaults (":" is all, "a:" to the end); negative bounds count from the end.
+std::optional<std::pair<uint64_t, uint64_t>> parseRange(const QString& text, uint64_t size)
+{
+    const QStringList parts = text.split(QLatin1Char(':'));
+    if (parts.size() != 2)
+        return std::nullopt;
+    auto bound = [&](const QString& part, uint64_t fallback) -> std::optional<uint64_t> {
+        if (part.trimmed().isEmpty())
+            return fallback;
+        bool ok = false;
+        const qlonglong v = part.trimmed().toLongLong(&ok);
+        if (!ok)
+            return std::nullopt;
+        const qlonglong resolved = v < 0 ? static_cast<qlonglong>(size) + v : v;
+        return static_cast<uint64_t>(std::clamp<qlonglong>(resolved, 0, static_cast<qlonglong>(size)));
+    };
+    const auto a = bound(parts[0], 0);
+    const auto b = bound(parts[1], size);
+    if (!a || !b)
+        return std::nullopt;
+    return std::pair<uint64_t, uint64_t>{*a, std::max(*a, *b)};
+}
+
+Result<int> printSlice(const Model& model, const CommandLine& line)
+{
+    const auto index = model.find(toStd(line.positional(1)));
+    if (!index)
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("no tensor named '%1'").arg(line.positional(1)),
+                         model.path());
+    const TensorView view = viewOf(model, *index);
+    const QString indexText = line.isSet(QStringLiteral("index")) ? line.value(QStringLiteral("index"))
+                                                                  : formatSliceSpec(defaultSliceSpec(view.shape));
+    Result<SliceSpec> spec = parseSliceSpec(indexText, view.shape);
+    if (!spec)
+        return spec.error();
+    Result<SliceAddressing> addressing = sliceAddressing(*spec, view.shape);
+    if (!addressing)
+        return addressing.error();
+    const auto rows = parseRange(line.value(QStringLiteral("rows")), addressing->rows);
+    const auto cols = parseRange(line.value(QStringLiteral("cols")), addressing->cols);
+    if (!rows || !cols)
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("--rows and --cols take a range 'a:b'"));
+    const uint64_t rowCount = rows->second - rows->first;
+    const uint64_t colCount = cols->second - cols->first;
+    constexpr uint64_t kMaxCells = uint64_t(1) << 26; // a window is for reading, not for dumping a whole tensor
+    if (colCount && rowCount > kMaxCells / colCount)
+        return makeError(
+            ErrorKind::InvalidArgument,
+            QStringLiteral("window of %1 x %2 values is too large; narrow --rows/--cols").arg(rowCount).arg(colCount));
+    std::vector<double> values(static_cast<size_t>(rowCount * colCount));
+    if (Status ok = extractWindow(view, *spec, rows->first, rowCount, cols->first, colCount, values.data()); !ok)
+        return ok.error();
+
+    if (line.json()) {
+        nlohmann::json matrix = nlohmann::json::array();
+        for (uint64_t r = 0; r < rowCount; ++r) {
+            nlohmann::json row = nlohmann::json::array();
+            for (uint64_t c = 0; c < colCount; ++c)
+                row.push_back(valueJson(values[static_cast<size_t>(r * colCount + c)]));
+            matrix.push_back(std::move(row));
+        }
+        printJson({{"shape", {rowCount, colCount}},
+                   {"rows", {rows->first, rows->second}},
+                   {"cols", {cols->first, cols->second}},
+                   {"values", std::move(matrix)}});
+        return ExitOk;
+    }
+    QTextStream out(stdout);
+    for (uint64_t r = 0; r < rowCount; ++r) {
+        for (uint64_t c = 0; c < colCount; ++c) {
+            const double v = values[static_cast<size_t>(r * colCount + c)];
+            if (c)
+                out << '\t';
+            out << (std::isnan(v) ? QStringLiteral("nan") : QString::number(v, 'g', 17));
+        }
+        out << '\n';
+    }
+    return ExitOk;
+}
+
+} // namespace
+
+int runSlice(const QStringList& arguments)
+{
+    CommandLine line(QStringLiteral("Decoded values of a window of a 2-D slice of a tensor, as TSV or JSON."),
+                     {QStringLiteral("PATH"), QStringLiteral("TENSOR")},
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder."),
+                      QStringLiteral("The tensor's (qualified) name.")});
+    line.parser().addOption({QStringLiteral("index"),
+                             QStringLiteral("Python-like index, one item per axis, ':' for the (at most two) free "
+                                            "axes, e.g. \"3,:,:\". Default: the last two axes."),
+                             QStringLiteral("INDEX")});
+    line.parser().addOption({QStringLiteral("rows"), QStringLiteral("Row range a:b of the slice (default 0:16)."),
+                             QStringLiteral("A:B"), QStringLiteral("0:16")});
+    line.parser().addOption({QStringLiteral("cols"), QStringLiteral("Column range a:b of the slice (default 0:16)."),
+                             QStringLiteral("A:B"), QStringLiteral("0:16")});
+    if (const auto exit = line.parse(arguments))
+        return *exit;
+    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    Result<int> result = opened ? printSlice(**opened, line) : Result<int>(opened.error());
+    if (!result) {
+        if (line.json())
+            printJson(nlohmann::json{{"error", errorJson(result.error())}});
+        printError(result.error());
+        return exitCodeFor(result.error());
+    }
+    return *result;
+}
+
+} // namespace safescope::cli

@@ -1,0 +1,140 @@
+// safescope-cli stats: statistics and a histogram of one tensor's values.
+#include "commandline.h"
+#include "commands.h"
+#include "core/model.h"
+#include "core/tensorstats.h"
+#include "jsonoutput.h"
+#include "valuejson.h"
+
+#include <QTextStream>
+
+namespace safescope::cli {
+
+namespace {
+
+QString percentileKey(double level)
+{
+    return QStringLiteral("p") + QString::number(level, 'g', 4);
+}
+
+nlohmann::json statsJson(const ValueStats& s)
+{
+    nlohmann::json percentiles = nlohmann::json::object();
+    for (size_t i = 0; i < kPercentileLevels.size(); ++i)
+        percentiles[toStd(percentileKey(kPercentileLevels[i]))] = valueJson(s.percentiles[i]);
+    nlohmann::json edges = nlohmann::json::array();
+    for (double edge : s.histogram.edges)
+        edges.push_back(valueJson(edge));
+    return {{"count", s.count},
+            {"min", valueJson(s.min)},
+            {"max", valueJson(s.max)},
+            {"mean", valueJson(s.mean)},
+            {"std", valueJson(s.std)},
+            {"sum", valueJson(s.sum)},
+            {"l2", valueJson(s.l2)},
+            {"zeros", s.zeros},
+            {"nan", s.nan},
+            {"posinf", s.posinf},
+            {"neginf", s.neginf},
+            {"subnormal", s.subnormal},
+            {"percentiles", std::move(percentiles)},
+            {"histogram", {{"edges", std::move(edges)}, {"counts", s.histogram.counts}}},
+            {"exact", s.exact}};
+}
+
+void printTable(QTextStream& out, const QString& title, const ValueStats& s)
+{
+    auto row = [&](const QString& name, const QString& value) {
+        out << "  " << name.leftJustified(12) << value.rightJustified(24) << '\n';
+    };
+    auto num = [](double v) { return QString::number(v, 'g', 9); };
+    out << title << '\n';
+    row(QStringLiteral("count"), grouped(s.count));
+    row(QStringLiteral("min"), num(s.min));
+    row(QStringLiteral("max"), num(s.max));
+    row(QStringLiteral("mean"), num(s.mean));
+    row(QStringLiteral("std"), num(s.std));
+    row(QStringLiteral("sum"), num(s.sum));
+    row(QStringLiteral("l2"), num(s.l2));
+    row(QStringLiteral("zeros"), grouped(s.zeros));
+    row(QStringLiteral("nan"), grouped(s.nan));
+    row(QStringLiteral("posinf"), grouped(s.posinf));
+    row(QStringLiteral("neginf"), grouped(s.neginf));
+    row(QStringLiteral("subnormal"), grouped(s.subnormal));
+    for (size_t i = 0; i < kPercentileLevels.size(); ++i)
+        row(percentileKey(kPercentileLevels[i]), num(s.percentiles[i]));
+    row(QStringLiteral("percentiles"),
+        s.exact ? QStringLiteral("exact") : QStringLiteral("+-") + QString::number(s.percentileError, 'g', 3));
+    out << "  histogram (" << s.histogram.counts.size() << " bins)\n";
+    for (size_t b = 0; b < s.histogram.counts.size(); ++b)
+        out << "    " << num(s.histogram.edges[b]).rightJustified(16) << "  " << grouped(s.histogram.counts[b]) << '\n';
+}
+
+} // namespace
+
+int runStats(const QStringList& arguments)
+{
+    CommandLine line(QStringLiteral("Statistics of one tensor: moments, special values, percentiles and a histogram.\n"
+                                    "Exact for dtypes of 16 bits or fewer; otherwise percentiles are read from a "
+                                    "65,536-bin histogram (error bound printed)."),
+                     {QStringLiteral("PATH"), QStringLiteral("TENSOR")},
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder."),
+                      QStringLiteral("The tensor's (qualified) name.")});
+    line.parser().addOption({QStringLiteral("bins"), QStringLiteral("Histogram bins (default 256)."),
+                             QStringLiteral("N"), QStringLiteral("256")});
+    if (const auto exit = line.parse(arguments))
+        return *exit;
+    bool ok = false;
+    const int bins = line.value(QStringLiteral("bins")).toInt(&ok);
+    if (!ok || bins < 1 || bins > (1 << 24))
+        return line.usageError(QStringLiteral("--bins takes a number from 1 to 16777216"));
+
+    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    Result<TensorStats> stats = opened ? Result<TensorStats>(TensorStats{}) : Result<TensorStats>(opened.error());
+    if (opened) {
+        const Model& model = **opened;
+        const auto index = model.find(toStd(line.positional(1)));
+        if (!index) {
+            stats = makeError(ErrorKind::InvalidArgument,
+                              QStringLiteral("no tensor named '%1'").arg(line.positional(1)), model.path());
+        } else {
+            StatsOptions options;
+            options.histogram.bins = bins;
+            const std::atomic_bool cancel{false};
+            stats = computeStats(viewOf(model, *index), options, cancel);
+        }
+    }
+    if (!stats) {
+        if (line.json())
+            printJson(nlohmann::json{{"error", errorJson(stats.error())}});
+        printError(stats.error());
+        return exitCodeFor(stats.error());
+    }
+
+    const TensorStats& s = *stats;
+    if (line.json()) {
+        nlohmann::json json = statsJson(s);
+        json["dtype"] = std::string(dtypeName(s.dtype));
+        if (s.real)
+            json["real"] = statsJson(*s.real);
+        if (s.imag)
+            json["imag"] = statsJson(*s.imag);
+        if (s.bools)
+            json["bool"] = {{"false", s.bools->falseCount}, {"true", s.bools->trueCount}, {"other", s.bools->other}};
+        printJson(json);
+        return ExitOk;
+    }
+    QTextStream out(stdout);
+    out << "tensor " << line.positional(1) << " (" << QLatin1StringView(dtypeName(s.dtype)) << ")\n";
+    printTable(out, s.real ? QStringLiteral("magnitude") : QStringLiteral("values"), s);
+    if (s.real)
+        printTable(out, QStringLiteral("real"), *s.real);
+    if (s.imag)
+        printTable(out, QStringLiteral("imaginary"), *s.imag);
+    if (s.bools)
+        out << "bool\n  false " << grouped(s.bools->falseCount) << "\n  true  " << grouped(s.bools->trueCount)
+            << "\n  other " << grouped(s.bools->other) << '\n';
+    return ExitOk;
+}
+
+} // namespace safescope::cli

@@ -1,0 +1,42 @@
+// The SafeScope viewer: parses the command line and shows the main window; everything else lives in st_ui.
+#include "ui/application.h"
+#include "ui/democheckpoint.h"
+#include "ui/mainwindow.h"
+
+#include <QCommandLineParser>
+
+int main(int argc, char* argv[])
+{
+    safescope::Application app(argc, argv);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Viewer for .safetensors checkpoints."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("paths"),
+                                 QStringLiteral("Files (.safetensors, *.safetensors.index.json) or model folders."),
+                                 QStringLiteral("[PATH...]"));
+    const QCommandLineOption page(QStringLiteral("page"),
+                                  QStringLiteral("Page to show first: tensor, overview, metadata or problems."),
+                                  QStringLiteral("name"));
+    const QCommandLineOption select(QStringLiteral("select"), QStringLiteral("Tensor to select (qualified name)."),
+                                    QStringLiteral("tensor"));
+    const QCommandLineOption filter(QStringLiteral("filter"), QStringLiteral("Initial text of the filter box."),
+                                    QStringLiteral("text"));
+    const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the bundled demo checkpoint."));
+    parser.addOptions({page, select, filter, demo});
+    parser.process(app);
+
+    safescope::MainWindow window;
+    const QString demoPath = safescope::DemoCheckpoint::locate(QStringLiteral(SAFESCOPE_DEMO_BUILD_PATH));
+    window.setDemoPath(demoPath);
+    window.setStartupView(parser.value(page), parser.value(select), parser.value(filter));
+    QObject::connect(&app, &safescope::Application::fileOpenRequested, &window, &safescope::MainWindow::openPath);
+    window.show();
+
+    QStringList paths = parser.positionalArguments();
+    if (parser.isSet(demo) && !demoPath.isEmpty())
+        paths.prepend(demoPath);
+    window.openPaths(paths);
+    return app.exec();
+}

@@ -1,0 +1,53 @@
+#include "core/parallelchunks.h"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+namespace safescope {
+
+int chunkWorkerCount(uint64_t total, uint64_t chunk)
+{
+    const uint64_t chunks = chunk == 0 ? 1 : (total + chunk - 1) / chunk;
+    const uint64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<int>(std::clamp<uint64_t>(std::min(chunks, cores), 1, 64));
+}
+
+bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& cancel, const ProgressPhase& progress,
+                    const std::function<void(int worker, uint64_t begin, uint64_t end)>& fn)
+{
+    chunk = std::max<uint64_t>(chunk, 1);
+    const uint64_t chunkCount = (total + chunk - 1) / chunk;
+    const int workers = chunkWorkerCount(total, chunk);
+    std::atomic<uint64_t> next{0};
+    std::atomic<uint64_t> done{0};
+
+    auto run = [&](int worker, bool reporter) {
+        for (;;) {
+            if (cancel.load(std::memory_order_relaxed))
+                return;
+            const uint64_t index = next.fetch_add(1, std::memory_order_relaxed);
+            if (index >= chunkCount)
+                return;
+            const uint64_t begin = index * chunk;
+            fn(worker, begin, std::min(total, begin + chunk));
+            const uint64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
+            if (reporter)
+                progress.report(static_cast<double>(finished) / static_cast<double>(chunkCount));
+        }
+    };
+
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(workers - 1));
+    for (int w = 1; w < workers; ++w)
+        threads.emplace_back(run, w, false);
+    run(0, true);
+    for (std::thread& thread : threads)
+        thread.join();
+    if (cancel.load())
+        return false;
+    progress.report(1.0);
+    return true;
+}
+
+} // namespace safescope

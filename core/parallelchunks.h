@@ -1,0 +1,36 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace safescope {
+
+/// Progress of a long operation, as a fraction in [0, 1]. Called on the thread that started the operation.
+using ProgressFn = std::function<void(double fraction)>;
+
+/// Reports progress of one phase of an operation: fractions in [0, 1] of the phase map to
+/// [base, base + span] of the whole operation.
+struct ProgressPhase
+{
+    const ProgressFn* progress = nullptr;
+    double base = 0.0;
+    double span = 1.0;
+    void report(double fraction) const
+    {
+        if (progress && *progress)
+            (*progress)(base + span * fraction);
+    }
+};
+
+/// How many workers parallelChunks() uses for `total` items in chunks of `chunk` (at least 1).
+int chunkWorkerCount(uint64_t total, uint64_t chunk);
+
+/// Calls fn(worker, begin, end) for consecutive chunks covering [0, total) on chunkWorkerCount() threads, the
+/// caller's included, so callers can keep one accumulator per worker without locks. Chunks are handed out
+/// dynamically (cores may be busy elsewhere). Cancellation is checked before every chunk; progress is reported
+/// from the calling thread only, so a callback needs no locking. Returns false when cancelled.
+bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& cancel, const ProgressPhase& progress,
+                    const std::function<void(int worker, uint64_t begin, uint64_t end)>& fn);
+
+} // namespace safescope

@@ -1,0 +1,13 @@
+#include "core/tensorview.h"
+
+#include "core/model.h"
+
+namespace safescope {
+
+TensorView viewOf(const Model& model, size_t index)
+{
+    const TensorInfo& info = model.tensor(index);
+    return TensorView{info.dtype, info.shape, info.elementCount, model.tensorData(index), info.byteSize()};
+}
+
+} // namespace safescope

@@ -1,0 +1,244 @@
+#include "support/fixtures.h"
+#include "ui/changedbanner.h"
+#include "ui/documentview.h"
+#include "ui/errorpage.h"
+#include "ui/mainwindow.h"
+#include "ui/metadatapage.h"
+#include "ui/modelview.h"
+#include "ui/overviewpage.h"
+#include "ui/problemspage.h"
+#include "ui/startpage.h"
+#include "ui/tensorbrowser.h"
+#include "ui/tensorpage.h"
+
+#include <QBuffer>
+#include <QImage>
+#include <QSettings>
+#include <QLineEdit>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QTreeWidget>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+
+QByteArray pngDataUri()
+{
+    QImage image(8, 6, QImage::Format_RGB32);
+    image.fill(Qt::darkCyan);
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return "data:image/png;base64," + png.toBase64();
+}
+
+/// Two decoder layers, a norm and an embedding; metadata with plain text, JSON (escaped) and a thumbnail.
+QByteArray decoderFile()
+{
+    const QByteArray metadata = "\"__metadata__\":{\"format\":\"pt\",\"training\":\"{\\\"steps\\\":1200,"
+                                "\\\"lr\\\":0.0003}\",\"thumbnail\":\"" +
+                                pngDataUri() + "\"}";
+    QByteArray header = "{" + metadata;
+    uint64_t offset = 0;
+    const auto add = [&](const QByteArray& name, const QByteArray& dtype, std::vector<uint64_t> shape, uint64_t bytes) {
+        header += ',' + tensorJson(name, dtype, shape, offset, offset + bytes);
+        offset += bytes;
+    };
+    add("model.embed_tokens.weight", "BF16", {16, 8}, 256);
+    add("model.layers.0.self_attn.q_proj.weight", "BF16", {8, 8}, 128);
+    add("model.layers.0.norm.weight", "F32", {8}, 32);
+    add("model.layers.1.self_attn.q_proj.weight", "BF16", {8, 8}, 128);
+    add("model.layers.1.norm.weight", "F32", {8}, 32);
+    add("model.norm.weight", "F32", {8}, 32);
+    header += '}';
+    return rawFile(header, patternBytes(offset));
+}
+
+} // namespace
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // keeps recent files and geometry out of the user's settings
+        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        QVERIFY(m_dir.isValid());
+        // Settings persist between runs (flat list, recent files); each run starts from an empty store.
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QSettings().clear();
+        m_decoder = writeFile(m_dir, QStringLiteral("decoder.safetensors"), decoderFile());
+    }
+
+    void init() { QSettings().clear(); } // no test sees another's flat list or recent files
+
+    void startPageWhenNothingIsOpen()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.startPage()->isVisible());
+        QCOMPARE(window.tabs()->count(), 0);
+    }
+
+    void opensAFileAndShowsItsPages()
+    {
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(m_decoder);
+        QVERIFY(document);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY(!window.startPage()->isVisible());
+        QCOMPARE(window.tabs()->tabText(0), QStringLiteral("decoder.safetensors"));
+        QVERIFY(document->summary().contains(QStringLiteral("6 tensors")));
+        QCOMPARE(window.openPath(m_decoder), document); // already open: same tab
+
+        ModelView* view = document->modelView();
+        QTreeView* tree = view->browser()->view();
+        QCOMPARE(tree->model()->rowCount(), 1); // "model"
+        const QModelIndex model = tree->model()->index(0, 0);
+        QCOMPARE(tree->model()->data(model).toString(), QStringLiteral("model"));
+        QCOMPARE(tree->model()->rowCount(model), 3); // embed_tokens, layers, norm
+
+        // Overview.
+        OverviewPage* overview = view->overviewPage();
+        QCOMPARE(overview->fact(QStringLiteral("Tensors")), QStringLiteral("6"));
+        QVERIFY(overview->fact(QStringLiteral("Writer layout")).size() > 0);
+        QVERIFY(overview->fact(QStringLiteral("Parameters per dtype")).contains(QStringLiteral("BF16: 256")));
+        QCOMPARE(overview->largestTable()->topLevelItemCount(), 6);
+        QCOMPARE(overview->largestTable()->topLevelItem(0)->text(0), QStringLiteral("model.embed_tokens.weight"));
+        QCOMPARE(overview->modulesTable()->topLevelItemCount(), 3); // below the shared "model" wrapper
+
+        // Metadata: file order, pretty JSON, image.
+        MetadataPage* metadata = view->metadataPage();
+        QCOMPARE(view->pages()->tabText(ModelView::MetadataPageIndex), QStringLiteral("Metadata (3)"));
+        QVERIFY(metadata->selectKey(QStringLiteral("training")));
+        QVERIFY(metadata->detailText().contains(QStringLiteral("\n    \"steps\": 1200")));
+        QVERIFY(metadata->selectKey(QStringLiteral("thumbnail")));
+        QVERIFY(metadata->isShowingImage());
+        QVERIFY(metadata->selectKey(QStringLiteral("format")));
+        QCOMPARE(metadata->detailText(), QStringLiteral("pt"));
+        QCOMPARE(view->problemsPage()->count(), 0);
+
+        // Filter, then select a tensor and read the tensor page.
+        TensorBrowser* browser = view->browser();
+        browser->setFilterText(QStringLiteral("dtype:F32"));
+        QVERIFY(browser->filterError().isEmpty());
+        QVERIFY(!browser->selectTensor(QStringLiteral("model.embed_tokens.weight"))); // filtered out
+        QVERIFY(browser->selectTensor(QStringLiteral("model.layers.1.norm.weight")));
+        TensorPage* page = view->tensorPage();
+        QCOMPARE(page->title(), QStringLiteral("model.layers.1.norm.weight"));
+        QCOMPARE(page->fact(QStringLiteral("DType")), QStringLiteral("F32"));
+        QVERIFY(page->fact(QStringLiteral("Shape")).startsWith(QStringLiteral("[8]")));
+        QCOMPARE(page->fact(QStringLiteral("Elements")), QStringLiteral("8"));
+        QVERIFY(page->fact(QStringLiteral("Byte range")).startsWith(QStringLiteral("544 \u2013 576")));
+        QVERIFY(page->fact(QStringLiteral("Alignment")).contains(QStringLiteral("aligned")));
+        QVERIFY(page->fact(QStringLiteral("File")).contains(QStringLiteral("decoder.safetensors")));
+        QVERIFY(page->valuesArea()->count() >= 1);
+        QVERIFY(view->selectionText().contains(QStringLiteral("model.layers.1.norm.weight")));
+
+        browser->setFilterText(QStringLiteral("numel>>3"));
+        QVERIFY(browser->filterError().contains(QStringLiteral("not a number")));
+        browser->setFilterText(QString());
+        QVERIFY(browser->filterError().isEmpty());
+        QVERIFY(browser->selectTensor(QStringLiteral("model.embed_tokens.weight")));
+        QCOMPARE(page->fact(QStringLiteral("Shape")).left(7), QStringLiteral("[16, 8]"));
+
+        // Flat list.
+        browser->setFlat(true);
+        QCOMPARE(tree->model()->rowCount(), 6);
+
+        // Closing the tab brings the start page back.
+        window.tabs()->tabCloseRequested(0);
+        QCOMPARE(window.tabs()->count(), 0);
+        QVERIFY(window.startPage()->isVisible());
+    }
+
+    void gitLfsPointerShowsErrorPage()
+    {
+        const QString path = writeFile(m_dir, QStringLiteral("pointer.safetensors"),
+                                       "version https://git-lfs.github.com/spec/v1\n"
+                                       "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+                                       "size 4939212248\n");
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Failed, kTimeoutMs);
+        QVERIFY(document->errorPage()->isVisible());
+        const QString text = document->errorPage()->text();
+        QVERIFY2(text.contains(QStringLiteral("pointer.safetensors")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Git LFS pointer")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("git lfs pull")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("HeaderTooLarge")), qPrintable(text));
+    }
+
+    void truncatedFileNamesTheTensor()
+    {
+        QByteArray bytes = decoderFile();
+        bytes.chop(10);
+        const QString path = writeFile(m_dir, QStringLiteral("truncated.safetensors"), bytes);
+        MainWindow window;
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Failed, kTimeoutMs);
+        const QString text = document->errorPage()->text();
+        QVERIFY2(text.contains(QStringLiteral("truncated.safetensors")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("MetadataIncompleteBuffer")), qPrintable(text));
+    }
+
+    void changedOnDiskOffersReload()
+    {
+        const QString path = writeFile(m_dir, QStringLiteral("changing.safetensors"), decoderFile());
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY(!document->banner()->isVisible());
+
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write("trailing");
+        file.close();
+        QTRY_VERIFY_WITH_TIMEOUT(document->banner()->isVisible(), kTimeoutMs);
+        QVERIFY(document->banner()->text().contains(QStringLiteral("changed on disk")));
+
+        emit document->banner()->reloadRequested();
+        QVERIFY(!document->banner()->isVisible());
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Failed, kTimeoutMs);
+        QVERIFY(document->errorPage()->text().contains(QStringLiteral("MetadataIncompleteBuffer")));
+    }
+
+    void unknownDTypeIsAProblemNotAFailure()
+    {
+        const QByteArray header = "{" + tensorJson("ok", "F32", {2}, 0, 8) + "," +
+                                  tensorJson("odd", "Q4_K", {4}, 8, 12) + "}";
+        const QString path = writeFile(m_dir, QStringLiteral("odd.safetensors"), rawFile(header, patternBytes(12)));
+        MainWindow window;
+        DocumentView* document = window.openPath(path);
+        QTRY_VERIFY_WITH_TIMEOUT(document->state() != DocumentView::State::Loading, kTimeoutMs);
+        QCOMPARE(document->state(), DocumentView::State::Ready);
+        ModelView* view = document->modelView();
+        QVERIFY(view->problemsPage()->count() >= 1);
+        QCOMPARE(view->pages()->tabText(ModelView::ProblemsPageIndex),
+                 QStringLiteral("Problems (%1)").arg(view->problemsPage()->count()));
+        QVERIFY(view->browser()->selectTensor(QStringLiteral("odd")));
+        QVERIFY(view->tensorPage()->fact(QStringLiteral("DType")).contains(QStringLiteral("Q4_K")));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_decoder;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

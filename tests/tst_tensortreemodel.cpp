@@ -1,0 +1,258 @@
+#include "core/model.h"
+#include "support/fixtures.h"
+#include "ui/models/naturalcompare.h"
+#include "ui/models/roles.h"
+#include "ui/models/tensorfilterproxymodel.h"
+#include "ui/models/tensortree.h"
+#include "ui/models/tensortreemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+struct Spec
+{
+    QByteArray name;
+    QByteArray dtype;
+    std::vector<uint64_t> shape;
+    uint64_t elementBytes;
+};
+
+/// A valid file with the tensors laid out contiguously in the given order (payload bytes are a pattern).
+QByteArray fileOf(const std::vector<Spec>& specs)
+{
+    QByteArray header = "{";
+    uint64_t offset = 0;
+    for (size_t i = 0; i < specs.size(); ++i) {
+        uint64_t count = 1;
+        for (const uint64_t dim : specs[i].shape)
+            count *= dim;
+        const uint64_t size = count * specs[i].elementBytes;
+        header += (i ? "," : "") + tensorJson(specs[i].name, specs[i].dtype, specs[i].shape, offset, offset + size);
+        offset += size;
+    }
+    header += '}';
+    return rawFile(header, patternBytes(offset));
+}
+
+const std::vector<Spec> kSpecs{
+    {"model.layers.10.mlp.weight", "BF16", {4, 8}, 2},
+    {"model.layers.2.mlp.weight", "BF16", {4, 8}, 2},
+    {"model.layers.2.norm", "F32", {8}, 4},
+    {"model.layers.1.mlp.weight", "BF16", {4, 8}, 2},
+    {"model.embed", "BF16", {16, 8}, 2},
+    {"lm_head.weight", "F32", {16, 8}, 4},
+    {"unet/down.0.conv", "F16", {2, 2, 3, 3}, 2},
+    {"scale", "F64", {}, 8},
+};
+
+QString name(const QAbstractItemModel& model, const QModelIndex& index)
+{
+    return model.data(index.siblingAtColumn(TensorTreeModel::NameColumn)).toString();
+}
+
+QModelIndex child(const QAbstractItemModel& model, const QModelIndex& parent, const QString& segment)
+{
+    for (int row = 0; row < model.rowCount(parent); ++row) {
+        const QModelIndex index = model.index(row, 0, parent);
+        if (name(model, index) == segment)
+            return index;
+    }
+    return {};
+}
+
+} // namespace
+
+class TestTensorTreeModel final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        const QString path = writeFile(m_dir, QStringLiteral("tree.safetensors"), fileOf(kSpecs));
+        auto opened = Model::open(path, OpenMode::Lenient);
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().describe()));
+        m_model = opened.value();
+    }
+
+    void naturalCompare_data()
+    {
+        QTest::addColumn<QString>("a");
+        QTest::addColumn<QString>("b");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("numeric runs") << "layers.2" << "layers.10" << -1;
+        QTest::newRow("reverse") << "layers.10" << "layers.2" << 1;
+        QTest::newRow("equal") << "a.1.b" << "a.1.b" << 0;
+        QTest::newRow("text first") << "alpha" << "beta" << -1;
+        QTest::newRow("prefix") << "layer" << "layer.0" << -1;
+        QTest::newRow("leading zeros tie") << "x01" << "x1" << 1;
+        QTest::newRow("zero vs nine") << "x0" << "x9" << -1;
+        QTest::newRow("huge runs") << "w.100000000000000000000001" << "w.99999999999999999999999" << 1;
+        QTest::newRow("digit vs letter") << "a1" << "ab" << -1;
+        QTest::newRow("empty") << "" << "a" << -1;
+    }
+
+    void naturalCompare()
+    {
+        QFETCH(QString, a);
+        QFETCH(QString, b);
+        QFETCH(int, expected);
+        const std::string sa = a.toStdString();
+        const std::string sb = b.toStdString();
+        QCOMPARE(safescope::naturalCompare(sa, sb), expected);
+        QCOMPARE(safescope::naturalCompare(sb, sa), -expected);
+    }
+
+    void treeStructure()
+    {
+        TensorTreeModel model;
+        TensorFilterProxyModel proxy;
+        QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+        model.setTree(TensorTree::build(m_model));
+        // Top level, natural order: lm_head, model, scale, unet.
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(name(model, model.index(0, 0)), QStringLiteral("lm_head"));
+        QCOMPARE(name(model, model.index(3, 0)), QStringLiteral("unet"));
+
+        const QModelIndex layers = child(model, child(model, {}, QStringLiteral("model")), QStringLiteral("layers"));
+        QVERIFY(layers.isValid());
+        QCOMPARE(model.rowCount(layers), 3);
+        QCOMPARE(name(model, model.index(0, 0, layers)), QStringLiteral("1"));
+        QCOMPARE(name(model, model.index(1, 0, layers)), QStringLiteral("2"));
+        QCOMPARE(name(model, model.index(2, 0, layers)), QStringLiteral("10"));
+
+        // Group aggregates: 3 BF16 weights of 32 elements and one F32 norm of 8.
+        const QModelIndex params = layers.siblingAtColumn(TensorTreeModel::ParametersColumn);
+        QCOMPARE(model.data(params, SortRole).toULongLong(), 3u * 32u + 8u);
+        QCOMPARE(model.data(layers.siblingAtColumn(TensorTreeModel::SizeColumn), SortRole).toULongLong(),
+                 3u * 64u + 32u);
+        QCOMPARE(model.data(layers.siblingAtColumn(TensorTreeModel::DTypeColumn)).toString(),
+                 QStringLiteral("BF16 \u00d73, F32 \u00d71"));
+        QCOMPARE(model.data(layers, TensorIndexRole).toLongLong(), -1);
+
+        // '/' splits component-qualified names.
+        const QModelIndex down = child(model, child(model, {}, QStringLiteral("unet")), QStringLiteral("down"));
+        QVERIFY(down.isValid());
+        const QModelIndex conv = model.index(0, 0, model.index(0, 0, down));
+        QCOMPARE(name(model, conv), QStringLiteral("conv"));
+        QCOMPARE(model.data(conv, FullNameRole).toString(), QStringLiteral("unet/down.0.conv"));
+        QCOMPARE(model.data(conv.siblingAtColumn(TensorTreeModel::ShapeColumn)).toString(),
+                 QStringLiteral("[2, 2, 3, 3]"));
+        QCOMPARE(model.data(conv.siblingAtColumn(TensorTreeModel::DTypeColumn)).toString(), QStringLiteral("F16"));
+
+        // A scalar: shape [] and one parameter.
+        const QModelIndex scale = child(model, {}, QStringLiteral("scale"));
+        QCOMPARE(model.data(scale.siblingAtColumn(TensorTreeModel::ShapeColumn)).toString(), QStringLiteral("[]"));
+        QCOMPARE(model.data(scale.siblingAtColumn(TensorTreeModel::ParametersColumn)).toString(), QStringLiteral("1"));
+        const auto tensor = static_cast<size_t>(model.data(scale, TensorIndexRole).toLongLong());
+        QCOMPARE(QString::fromStdString(m_model->qualifiedName(tensor)), QStringLiteral("scale"));
+        QCOMPARE(model.indexOfTensor(tensor), scale);
+    }
+
+    void flatListAndSorting()
+    {
+        TensorTreeModel model;
+        TensorFilterProxyModel proxy;
+        QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setTree(TensorTree::build(m_model));
+
+        model.setFlat(true);
+        QCOMPARE(model.rowCount(), static_cast<int>(kSpecs.size()));
+        QCOMPARE(model.rowCount(model.index(0, 0)), 0);
+        QCOMPARE(name(model, model.index(0, 0)), QStringLiteral("lm_head.weight"));
+        QCOMPARE(name(model, model.index(2, 0)), QStringLiteral("model.layers.1.mlp.weight"));
+        QCOMPARE(name(model, model.index(4, 0)), QStringLiteral("model.layers.2.norm"));
+        QCOMPARE(name(model, model.index(5, 0)), QStringLiteral("model.layers.10.mlp.weight"));
+
+        // Sorting by bytes uses the raw SortRole number, not the "1.00 KiB" text.
+        proxy.sort(TensorTreeModel::SizeColumn, Qt::DescendingOrder);
+        QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("lm_head.weight")); // 512 bytes
+        QCOMPARE(name(proxy, proxy.index(proxy.rowCount() - 1, 0)), QStringLiteral("scale")); // 8 bytes
+        proxy.sort(TensorTreeModel::ShapeColumn, Qt::AscendingOrder);
+        QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("scale")); // rank 0 first
+        QCOMPARE(name(proxy, proxy.index(proxy.rowCount() - 1, 0)), QStringLiteral("unet/down.0.conv"));
+
+        model.setFlat(false);
+        QCOMPARE(model.rowCount(), 4);
+    }
+
+    void filtering()
+    {
+        TensorTreeModel model;
+        TensorFilterProxyModel proxy;
+        QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setTree(TensorTree::build(m_model));
+
+        proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("dtype:F32")));
+        // lm_head.weight and model.layers.2.norm: their groups stay, the rest goes.
+        QCOMPARE(proxy.rowCount(), 2);
+        QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("lm_head"));
+        QCOMPARE(name(proxy, proxy.index(1, 0)), QStringLiteral("model"));
+        const QModelIndex layers = proxy.index(0, 0, proxy.index(1, 0));
+        QCOMPARE(name(proxy, layers), QStringLiteral("layers"));
+        QCOMPARE(proxy.rowCount(layers), 1);
+
+        // An invalid filter is ignored: the previous one stays.
+        proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("dtype:NOPE")));
+        QCOMPARE(proxy.rowCount(), 2);
+
+        proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("layers numel>=32 ndim:2")));
+        QCOMPARE(proxy.rowCount(), 1);
+        model.setFlat(true);
+        QCOMPARE(proxy.rowCount(), 3);
+
+        proxy.setTensorFilter(TensorFilter::parse(QString()));
+        QCOMPARE(proxy.rowCount(), static_cast<int>(kSpecs.size()));
+
+        // Reset with a new snapshot while filtered.
+        proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("unet")));
+        model.setTree(TensorTree::build(m_model));
+        QCOMPARE(proxy.rowCount(), 1);
+        model.setTree(nullptr);
+        QCOMPARE(proxy.rowCount(), 0);
+    }
+
+    void largeModelStaysCompact()
+    {
+        // 20,000 tensors in 2,000 layers: building and walking the tree must not depend on the GUI.
+        std::vector<Spec> specs;
+        for (int layer = 0; layer < 2000; ++layer) {
+            for (int part = 0; part < 10; ++part)
+                specs.push_back({"model.layers." + QByteArray::number(layer) + ".p" + QByteArray::number(part),
+                                 "F32", {1}, 4});
+        }
+        const QString path = writeFile(m_dir, QStringLiteral("large.safetensors"), fileOf(specs));
+        auto opened = Model::open(path, OpenMode::Lenient);
+        QVERIFY(opened.ok());
+        const auto tree = TensorTree::build(opened.value());
+        TensorTreeModel model;
+        model.setTree(tree);
+        const QModelIndex layers = model.index(0, 0, model.index(0, 0));
+        QCOMPARE(model.rowCount(layers), 2000);
+        QCOMPARE(name(model, model.index(1999, 0, layers)), QStringLiteral("1999"));
+        QCOMPARE(model.data(layers.siblingAtColumn(TensorTreeModel::ParametersColumn), SortRole).toULongLong(),
+                 20000u);
+        QCOMPARE(tree->nodeCount(), size_t{1 + 1 + 1 + 2000 + 20000});
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::shared_ptr<const Model> m_model;
+};
+
+QTEST_GUILESS_MAIN(TestTensorTreeModel)
+#include "tst_tensortreemodel.moc"

@@ -1,0 +1,299 @@
+#include "ui/mainwindow.h"
+
+#include "ui/documentview.h"
+#include "ui/modelview.h"
+#include "ui/recentfiles.h"
+#include "ui/startpage.h"
+#include "ui/tensorbrowser.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+
+// Q_INIT_RESOURCE cannot be used inside a namespace.
+static void initResources()
+{
+    Q_INIT_RESOURCE(safescope);
+}
+
+namespace safescope {
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_recent(new RecentFiles(this)), m_central(new QStackedWidget(this)),
+      m_startPage((initResources(), new StartPage)), m_tabs(new QTabWidget), m_fileLabel(new QLabel(this)),
+      m_countLabel(new QLabel(this)), m_selectionLabel(new QLabel(this))
+{
+    setWindowTitle(tr("SafeScope"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/safescope.svg")));
+    setAcceptDrops(true);
+
+    m_tabs->setObjectName(QStringLiteral("documentTabs"));
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_tabs->setDocumentMode(true);
+    m_central->addWidget(m_startPage);
+    m_central->addWidget(m_tabs);
+    setCentralWidget(m_central);
+
+    m_selectionLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addWidget(m_fileLabel);
+    statusBar()->addWidget(m_selectionLabel, 1);
+    statusBar()->addPermanentWidget(m_countLabel);
+
+    createActions();
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateStatus);
+    connect(m_startPage, &StartPage::openRequested, this, &MainWindow::openDialog);
+    connect(m_startPage, &StartPage::openFolderRequested, this, &MainWindow::openFolderDialog);
+    connect(m_startPage, &StartPage::pathRequested, this, &MainWindow::openPath);
+    connect(m_recent, &RecentFiles::changed, this, &MainWindow::updateRecentMenu);
+    updateRecentMenu();
+    updateCentral();
+
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
+        resize(1400, 860);
+    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open\u2026"), this,
+                                    &MainWindow::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    QAction* folder = file->addAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("Open &Folder\u2026"), this,
+                                      &MainWindow::openFolderDialog);
+    folder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_demoAction = file->addAction(tr("Open &Demo Model"), this, [this] { openPath(m_demoPath); });
+    m_demoAction->setEnabled(false);
+    file->addSeparator();
+    QAction* reload = file->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("Re&load"), this, [this] {
+        if (DocumentView* document = currentDocument())
+            document->reload();
+    });
+    reload->setShortcut(QKeySequence::Refresh);
+    QAction* close = file->addAction(tr("&Close Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
+    close->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    QAction* quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this,
+                                    &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* find = view->addAction(tr("&Filter Tensors"), this, [this] {
+        if (DocumentView* document = currentDocument())
+            document->modelView()->browser()->focusFilter();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction* flat = view->addAction(tr("F&lat List"));
+    flat->setCheckable(true);
+    flat->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(flat, &QAction::toggled, this, [this](bool on) {
+        if (DocumentView* document = currentDocument())
+            document->modelView()->browser()->setFlat(on);
+    });
+    view->addSeparator();
+    const QStringList pages{tr("&Tensor"), tr("&Overview"), tr("&Metadata"), tr("&Problems")};
+    for (int i = 0; i < pages.size(); ++i) {
+        QAction* page = view->addAction(pages[i], this, [this, i] {
+            if (DocumentView* document = currentDocument())
+                document->modelView()->pages()->setCurrentIndex(i);
+        });
+        page->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* about = help->addAction(tr("&About SafeScope"), this, &MainWindow::about);
+    about->setMenuRole(QAction::AboutRole);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::openPaths(const QStringList& paths)
+{
+    for (const QString& path : paths)
+        openPath(path);
+}
+
+DocumentView* MainWindow::openPath(const QString& path)
+{
+    if (path.isEmpty())
+        return nullptr;
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto* existing = qobject_cast<DocumentView*>(m_tabs->widget(i));
+        if (existing && existing->path() == absolute) {
+            m_tabs->setCurrentIndex(i);
+            return existing;
+        }
+    }
+    auto* document = new DocumentView(absolute);
+    const int index = m_tabs->addTab(document, document->title());
+    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
+    connect(document, &DocumentView::stateChanged, this, [this, document] { onDocumentState(document); });
+    connect(document, &DocumentView::selectionChanged, this, &MainWindow::updateStatus);
+    connect(document, &DocumentView::openRequested, this, &MainWindow::openDialog);
+    m_tabs->setCurrentIndex(index);
+    m_recent->add(absolute);
+    updateCentral();
+    updateStatus();
+    return document;
+}
+
+void MainWindow::onDocumentState(DocumentView* document)
+{
+    const int index = m_tabs->indexOf(document);
+    if (index >= 0)
+        m_tabs->setTabText(index, document->title());
+    if (document->state() == DocumentView::State::Ready &&
+        !(m_startupPage.isEmpty() && m_startupTensor.isEmpty() && m_startupFilter.isEmpty())) {
+        ModelView* view = document->modelView();
+        if (!m_startupFilter.isEmpty())
+            view->browser()->setFilterText(m_startupFilter);
+        // --select names a tensor, or a metadata key when the metadata page is asked for.
+        if (!m_startupTensor.isEmpty() && !view->browser()->selectTensor(m_startupTensor))
+            view->selectMetadataKey(m_startupTensor);
+        if (!m_startupPage.isEmpty())
+            view->showPage(m_startupPage);
+        m_startupPage.clear();
+        m_startupTensor.clear();
+        m_startupFilter.clear();
+    }
+    if (document == currentDocument())
+        updateStatus();
+}
+
+void MainWindow::setDemoPath(const QString& path)
+{
+    m_demoPath = path;
+    m_demoAction->setEnabled(!path.isEmpty());
+    m_startPage->setDemoPath(path);
+}
+
+void MainWindow::setStartupView(const QString& page, const QString& tensor, const QString& filter)
+{
+    m_startupPage = page;
+    m_startupTensor = tensor;
+    m_startupFilter = filter;
+}
+
+DocumentView* MainWindow::currentDocument() const
+{
+    return qobject_cast<DocumentView*>(m_tabs->currentWidget());
+}
+
+void MainWindow::openDialog()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Open Checkpoint"), QString(),
+        tr("Safetensors checkpoints (*.safetensors *.index.json *.safetensors.index*.json);;All files (*)"));
+    openPaths(paths);
+}
+
+void MainWindow::openFolderDialog()
+{
+    openPath(QFileDialog::getExistingDirectory(this, tr("Open Model Folder")));
+}
+
+void MainWindow::closeTab(int index)
+{
+    QWidget* document = m_tabs->widget(index);
+    if (!document)
+        return;
+    m_tabs->removeTab(index);
+    document->deleteLater();
+    updateCentral();
+    updateStatus();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList paths = m_recent->paths();
+    for (const QString& path : paths) {
+        QAction* action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); });
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setStatusTip(QDir::toNativeSeparators(path));
+    }
+    if (!paths.isEmpty())
+        m_recentMenu->addSeparator();
+    QAction* clear = m_recentMenu->addAction(tr("&Clear List"), m_recent, &RecentFiles::clear);
+    clear->setEnabled(!paths.isEmpty());
+    m_startPage->setRecentFiles(paths);
+}
+
+void MainWindow::updateCentral()
+{
+    m_central->setCurrentWidget(m_tabs->count() > 0 ? static_cast<QWidget*>(m_tabs) : m_startPage);
+}
+
+void MainWindow::updateStatus()
+{
+    DocumentView* document = currentDocument();
+    if (!document) {
+        setWindowTitle(tr("SafeScope"));
+        m_fileLabel->clear();
+        m_countLabel->clear();
+        m_selectionLabel->clear();
+        return;
+    }
+    setWindowTitle(tr("%1 \u2014 SafeScope").arg(document->title()));
+    m_fileLabel->setText(QDir::toNativeSeparators(document->path()));
+    m_countLabel->setText(document->summary());
+    m_selectionLabel->setText(document->modelView()->selectionText());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("mainWindow/state"), saveState());
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    QStringList paths;
+    const QList<QUrl> urls = event->mimeData()->urls();
+    for (const QUrl& url : urls) {
+        if (url.isLocalFile())
+            paths.append(url.toLocalFile());
+    }
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    openPaths(paths);
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About SafeScope"),
+                       tr("<h3>SafeScope %1</h3><p>A viewer for .safetensors checkpoints.</p>"
+                          "<p>Licensed under the GNU General Public License, version 3 or later.</p>")
+                           .arg(QApplication::applicationVersion()));
+}
+
+} // namespace safescope

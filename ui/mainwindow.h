@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QMainWindow>
+
+class QLabel;
+class QMenu;
+class QStackedWidget;
+class QTabWidget;
+
+namespace safescope {
+
+class DocumentView;
+class RecentFiles;
+class StartPage;
+
+/// The viewer window: the start page or a tab per opened model, menus, drag and drop and the status bar.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Opens each path in its own tab (or switches to the tab that already shows it).
+    void openPaths(const QStringList& paths);
+    DocumentView* openPath(const QString& path);
+    void setDemoPath(const QString& path);
+    /// Applied to the next document that finishes loading (command line --page / --select / --filter).
+    void setStartupView(const QString& page, const QString& tensor, const QString& filter);
+
+    QTabWidget* tabs() const { return m_tabs; }
+    DocumentView* currentDocument() const;
+    StartPage* startPage() const { return m_startPage; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void openDialog();
+    void openFolderDialog();
+    void closeTab(int index);
+    void updateRecentMenu();
+    void updateStatus();
+    void updateCentral();
+    void onDocumentState(DocumentView* document);
+    void about();
+
+    RecentFiles* m_recent;
+    QStackedWidget* m_central;
+    StartPage* m_startPage;
+    QTabWidget* m_tabs;
+    QMenu* m_recentMenu = nullptr;
+    QAction* m_demoAction = nullptr;
+    QLabel* m_fileLabel;
+    QLabel* m_countLabel;
+    QLabel* m_selectionLabel;
+    QString m_demoPath;
+    QString m_startupPage;
+    QString m_startupTensor;
+    QString m_startupFilter;
+};
+
+} // namespace safescope

@@ -1,0 +1,53 @@
+#include "ui/modelloader.h"
+
+#include <QFutureWatcher>
+#include <QtConcurrent>
+
+#include <exception>
+
+namespace safescope {
+
+ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
+
+// Running opens are not waited for: they own their data, and their watchers die with this object.
+ModelLoader::~ModelLoader() = default;
+
+void ModelLoader::load(const QString& path)
+{
+    const quint64 generation = ++m_generation;
+    ++m_pending;
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        --m_pending;
+        if (generation != m_generation)
+            return; // a newer request superseded this one
+        const Outcome outcome = watcher->result();
+        if (outcome.error)
+            emit failed(*outcome.error);
+        else
+            emit loaded(outcome.loaded);
+    });
+    watcher->setFuture(QtConcurrent::run(&ModelLoader::run, path));
+}
+
+ModelLoader::Outcome ModelLoader::run(const QString& path)
+{
+    try {
+        Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
+        if (!opened)
+            return {nullptr, opened.error()};
+        auto result = std::make_shared<LoadedModel>();
+        result->model = opened.value();
+        result->tree = TensorTree::build(result->model);
+        result->summary = ModelSummary::compute(*result->tree);
+        return {std::move(result), std::nullopt};
+    } catch (const std::exception& exception) {
+        // Out of memory on a gigantic header must not take the whole window down.
+        return {nullptr, makeError(ErrorKind::IoError,
+                                   QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())),
+                                   path)};
+    }
+}
+
+} // namespace safescope

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/model.h"
+#include "ui/models/modelsummary.h"
+#include "ui/models/tensortree.h"
+
+#include <QObject>
+
+#include <memory>
+#include <optional>
+
+namespace safescope {
+
+/// Everything a document view shows, built off the GUI thread.
+struct LoadedModel
+{
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const TensorTree> tree;
+    ModelSummary summary;
+};
+
+/// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow
+/// open that the user already replaced by a reload can never overwrite the newer result.
+class ModelLoader final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelLoader)
+
+public:
+    explicit ModelLoader(QObject* parent = nullptr);
+    ~ModelLoader() override;
+
+    void load(const QString& path);
+    bool isBusy() const { return m_pending > 0; }
+
+signals:
+    void loaded(const std::shared_ptr<const safescope::LoadedModel>& result);
+    void failed(const safescope::Error& error);
+
+private:
+    struct Outcome
+    {
+        std::shared_ptr<const LoadedModel> loaded;
+        std::optional<Error> error;
+    };
+    static Outcome run(const QString& path);
+
+    quint64 m_generation = 0;
+    int m_pending = 0;
+};
+
+} // namespace safescope

@@ -1,0 +1,43 @@
+#include "ui/models/tensorfilterproxymodel.h"
+
+#include "ui/models/roles.h"
+#include "ui/models/tensortreemodel.h"
+
+namespace safescope {
+
+TensorFilterProxyModel::TensorFilterProxyModel(QObject* parent) : QSortFilterProxyModel(parent)
+{
+    setRecursiveFilteringEnabled(true);
+    setSortRole(SortRole);
+}
+
+TensorFilterProxyModel::~TensorFilterProxyModel() = default;
+
+void TensorFilterProxyModel::setSourceModel(QAbstractItemModel* model)
+{
+    m_tree = qobject_cast<TensorTreeModel*>(model);
+    QSortFilterProxyModel::setSourceModel(model);
+}
+
+void TensorFilterProxyModel::setTensorFilter(const TensorFilter& filter)
+{
+    if (!filter.isValid())
+        return;
+    m_filter = filter;
+    invalidateFilter();
+}
+
+bool TensorFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
+{
+    if (m_filter.isEmpty() || !m_tree || !m_tree->tree())
+        return true;
+    const QModelIndex index = m_tree->index(sourceRow, 0, sourceParent);
+    const TensorTree& tree = *m_tree->tree();
+    const TensorTree::Node& node = tree.node(m_tree->nodeId(index));
+    // Groups are shown through their matching descendants (recursive filtering), never on their own.
+    if (node.isGroup())
+        return false;
+    return m_filter.matches(tree.model().tensor(node.tensor), node.path);
+}
+
+} // namespace safescope

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "ui/models/tensortree.h"
+
+#include <QAbstractItemModel>
+
+#include <memory>
+
+namespace safescope {
+
+/// The tensor tree (or, with setFlat(true), the flat natural-order list) of one model. Reads an immutable
+/// TensorTree snapshot and formats cells only when a view asks for them.
+class TensorTreeModel final : public QAbstractItemModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TensorTreeModel)
+
+public:
+    enum Column { NameColumn, DTypeColumn, ShapeColumn, ParametersColumn, SizeColumn, OffsetColumn, ColumnCount };
+
+    explicit TensorTreeModel(QObject* parent = nullptr);
+    ~TensorTreeModel() override;
+
+    void setTree(std::shared_ptr<const TensorTree> tree);
+    const TensorTree* tree() const { return m_tree.get(); }
+    void setFlat(bool flat);
+    bool isFlat() const { return m_flat; }
+
+    /// The snapshot node behind an index of this model (TensorTree::kNone for an invalid index).
+    uint32_t nodeId(const QModelIndex& index) const;
+    /// The row of a model entry (column 0), in the current mode.
+    QModelIndex indexOfTensor(size_t tensorIndex) const;
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QVariant displayData(const TensorTree::Node& node, int column) const;
+    QVariant sortData(const TensorTree::Node& node, int column, int row) const;
+
+    std::shared_ptr<const TensorTree> m_tree;
+    bool m_flat = false;
+};
+
+} // namespace safescope

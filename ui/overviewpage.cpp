@@ -1,0 +1,208 @@
+#include "ui/overviewpage.h"
+
+#include "ui/dtypechart.h"
+#include "ui/models/format.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollArea>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace safescope {
+
+namespace {
+
+QLabel* sectionTitle(const QString& text, QWidget* parent)
+{
+    auto* label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setBold(true);
+    font.setPointSizeF(font.pointSizeF() * 1.1);
+    label->setFont(font);
+    return label;
+}
+
+QString sourceName(Model::Source source)
+{
+    switch (source) {
+    case Model::Source::SingleFile:
+        return OverviewPage::tr("single file");
+    case Model::Source::ShardedIndex:
+        return OverviewPage::tr("sharded checkpoint (index file)");
+    case Model::Source::Folder:
+        return OverviewPage::tr("model folder");
+    }
+    return {};
+}
+
+} // namespace
+
+OverviewPage::OverviewPage(QWidget* parent)
+    : QWidget(parent), m_title(new QLabel), m_facts(new QFormLayout), m_chart(new DTypeChart),
+      m_modulesTitle(sectionTitle(tr("Modules"), nullptr)),
+      m_files(makeTable({tr("File"), tr("Size"), tr("Header"), tr("Padding"), tr("Tensors"), tr("Writer layout")})),
+      m_filesTitle(sectionTitle(tr("Files"), nullptr)),
+      m_largest(makeTable({tr("Tensor"), tr("DType and shape"), tr("Parameters"), tr("Size")})),
+      m_modules(makeTable({tr("Module"), tr("DTypes"), tr("Tensors"), tr("Parameters"), tr("Size")}))
+{
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_facts->setLabelAlignment(Qt::AlignRight);
+
+    auto* content = new QWidget;
+    auto* layout = new QVBoxLayout(content);
+    layout->setContentsMargins(16, 12, 16, 16);
+    layout->addWidget(m_title);
+    layout->addLayout(m_facts);
+    layout->addSpacing(12);
+    layout->addWidget(m_filesTitle);
+    layout->addWidget(m_files);
+    layout->addWidget(sectionTitle(tr("Bytes per dtype"), content));
+    layout->addWidget(m_chart);
+    layout->addSpacing(8);
+    layout->addWidget(sectionTitle(tr("Largest tensors"), content));
+    layout->addWidget(m_largest);
+    layout->addSpacing(8);
+    layout->addWidget(m_modulesTitle);
+    layout->addWidget(m_modules);
+    layout->addStretch();
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+}
+
+OverviewPage::~OverviewPage() = default;
+
+QTreeWidget* OverviewPage::makeTable(const QStringList& headers)
+{
+    auto* table = new QTreeWidget;
+    table->setHeaderLabels(headers);
+    table->setRootIsDecorated(false);
+    table->setAlternatingRowColors(true);
+    table->setUniformRowHeights(true);
+    table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    table->header()->setStretchLastSection(false);
+    table->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    for (int column = 1; column < headers.size(); ++column)
+        table->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    return table;
+}
+
+void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
+{
+    while (m_facts->rowCount() > 0)
+        m_facts->removeRow(0);
+    const Model& model = *loaded->model;
+    const ModelSummary& summary = loaded->summary;
+    m_title->setText(model.displayName());
+
+    addFact(tr("Path"), QDir::toNativeSeparators(model.path()));
+    addFact(tr("Kind"), sourceName(model.source()));
+    addFact(tr("File size"), format::bytes(model.totalFileBytes()) +
+                                 tr("  (%1 bytes)").arg(format::count(model.totalFileBytes())));
+    if (model.shards().size() == 1) {
+        const Header& header = model.shards().front().file->header();
+        addFact(tr("Header"), tr("%1 bytes, %2 of them padding; data starts at byte %3")
+                                  .arg(format::count(header.headerLength), format::count(header.padding),
+                                       format::count(header.dataStart)));
+        addFact(tr("Writer layout"), QString::fromUtf8(writerLayoutName(header.layout)));
+    }
+    addFact(tr("Tensors"), format::count(model.tensorCount()));
+    addFact(tr("Parameters"), format::count(model.totalParameters()) + QStringLiteral("  (") +
+                                  format::compactCount(model.totalParameters()) + u')');
+    QStringList perDType;
+    for (const auto& row : summary.dtypes)
+        perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
+    addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
+    addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
+    if (!model.warnings().empty())
+        addFact(tr("Problems"), tr("%n problem(s), see the Problems tab", nullptr,
+                                   static_cast<int>(model.warnings().size())));
+
+    fillFiles(model);
+    m_chart->setRows(summary.dtypes);
+    fillRows(m_largest, summary.largest, false);
+    m_modulesTitle->setText(summary.modulePrefix.isEmpty()
+                                ? tr("Top-level modules")
+                                : tr("Modules under \u201c%1\u201d").arg(summary.modulePrefix));
+    fillRows(m_modules, summary.modules, true);
+}
+
+void OverviewPage::fillFiles(const Model& model)
+{
+    m_files->clear();
+    const bool several = model.shards().size() > 1;
+    m_files->setVisible(several);
+    m_filesTitle->setVisible(several);
+    if (!several)
+        return;
+    std::vector<size_t> tensorsPerShard(model.shards().size());
+    for (const auto& entry : model.entries())
+        ++tensorsPerShard[entry.shard];
+    for (size_t i = 0; i < model.shards().size(); ++i) {
+        const Model::Shard& shard = model.shards()[i];
+        const Header& header = shard.file->header();
+        auto* item = new QTreeWidgetItem(m_files);
+        item->setText(0, QDir::toNativeSeparators(QDir(QFileInfo(model.path()).absoluteFilePath()).relativeFilePath(
+            shard.path)));
+        item->setToolTip(0, QDir::toNativeSeparators(shard.path));
+        item->setText(1, format::bytes(header.fileSize));
+        item->setText(2, format::count(header.headerLength));
+        item->setText(3, format::count(header.padding));
+        item->setText(4, format::count(tensorsPerShard[i]));
+        item->setText(5, QString::fromUtf8(writerLayoutName(header.layout)));
+        for (int column = 1; column < 5; ++column)
+            item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
+    }
+    const int rows = static_cast<int>(model.shards().size());
+    m_files->setFixedHeight(m_files->header()->sizeHint().height() + rows * m_files->sizeHintForRow(0) + 4);
+}
+
+void OverviewPage::fillRows(QTreeWidget* table, const std::vector<ModelSummary::Row>& rows, bool showTensors)
+{
+    table->clear();
+    for (const auto& row : rows) {
+        QStringList cells{row.name, row.detail};
+        if (showTensors)
+            cells.append(format::count(row.tensors));
+        cells.append(format::count(row.parameters));
+        cells.append(format::bytes(row.bytes));
+        auto* item = new QTreeWidgetItem(table, cells);
+        item->setToolTip(0, row.name);
+        for (int column = 2; column < cells.size(); ++column)
+            item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
+    }
+    // The page scrolls as a whole; each table is exactly as tall as its rows.
+    const int rowHeight = rows.empty() ? 0 : table->sizeHintForRow(0);
+    table->setFixedHeight(table->header()->sizeHint().height() + static_cast<int>(rows.size()) * rowHeight + 4);
+}
+
+void OverviewPage::addFact(const QString& label, const QString& value)
+{
+    auto* field = new QLabel(value);
+    field->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    field->setWordWrap(true);
+    field->setObjectName(label);
+    m_facts->addRow(label + u':', field);
+}
+
+QString OverviewPage::fact(const QString& label) const
+{
+    const auto* field = findChild<QLabel*>(label);
+    return field ? field->text() : QString();
+}
+
+} // namespace safescope

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "ui/modelloader.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QFormLayout;
+class QLabel;
+class QTreeWidget;
+
+namespace safescope {
+
+class DTypeChart;
+
+/// The model at a glance: files, header, writer layout, totals per dtype, the largest tensors and modules.
+class OverviewPage final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewPage)
+
+public:
+    explicit OverviewPage(QWidget* parent = nullptr);
+    ~OverviewPage() override;
+
+    void setModel(const std::shared_ptr<const LoadedModel>& loaded);
+    QString fact(const QString& label) const;
+    QTreeWidget* largestTable() const { return m_largest; }
+    QTreeWidget* modulesTable() const { return m_modules; }
+
+private:
+    void addFact(const QString& label, const QString& value);
+    void fillFiles(const Model& model);
+    static void fillRows(QTreeWidget* table, const std::vector<ModelSummary::Row>& rows, bool showTensors);
+    QTreeWidget* makeTable(const QStringList& headers);
+
+    QLabel* m_title;
+    QFormLayout* m_facts;
+    DTypeChart* m_chart;
+    QLabel* m_modulesTitle;
+    QTreeWidget* m_files;
+    QLabel* m_filesTitle;
+    QTreeWidget* m_largest;
+    QTreeWidget* m_modules;
+};
+
+} // namespace safescope

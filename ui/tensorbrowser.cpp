@@ -1,0 +1,197 @@
+#include "ui/tensorbrowser.h"
+
+#include "ui/models/format.h"
+#include "ui/models/roles.h"
+#include "ui/models/tensorfilterproxymodel.h"
+#include "ui/models/tensortreemodel.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTimer>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace safescope {
+
+namespace {
+// Expanding every group is cheap for a few thousand rows and makes filter hits visible at once;
+// beyond that it would stall the GUI thread, so large results stay collapsed.
+constexpr int kAutoExpandLimit = 3000;
+constexpr int kDebounceMs = 150;
+} // namespace
+
+TensorBrowser::TensorBrowser(QWidget* parent)
+    : QWidget(parent), m_filter(new QLineEdit(this)), m_regex(new QToolButton(this)), m_flat(new QToolButton(this)),
+      m_error(new QLabel(this)), m_count(new QLabel(this)), m_view(new QTreeView(this)), m_debounce(new QTimer(this)),
+      m_model(new TensorTreeModel(this)), m_proxy(new TensorFilterProxyModel(this))
+{
+    m_filter->setObjectName(QStringLiteral("tensorFilter"));
+    m_filter->setPlaceholderText(tr("Filter: text, dtype:BF16, shape:[*,4096], numel>1e6, ndim:2"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setToolTip(tr("Words separated by spaces must all match.\n"
+                            "text \u2014 part of the name\ndtype:BF16 or dtype:BF16,F16\n"
+                            "shape:[*,4096] \u2014 * is any dimension\nnumel>1e6 (also <, <=, =, >=)\nndim:2"));
+    m_regex->setText(QStringLiteral(".*"));
+    m_regex->setCheckable(true);
+    m_regex->setToolTip(tr("Treat words as regular expressions"));
+    m_flat->setText(tr("Flat"));
+    m_flat->setCheckable(true);
+    m_flat->setToolTip(tr("Show a flat list of tensors instead of the module tree"));
+
+    m_error->setObjectName(QStringLiteral("filterError"));
+    m_error->setWordWrap(true);
+    m_error->setForegroundRole(QPalette::LinkVisited); // the palette's attention colour, legible in dark themes
+    m_error->hide();
+    m_count->setForegroundRole(QPalette::PlaceholderText);
+
+    m_proxy->setSourceModel(m_model);
+    m_view->setModel(m_proxy);
+    m_view->setObjectName(QStringLiteral("tensorTree"));
+    m_view->setUniformRowHeights(true); // lets the view skip measuring 100k rows
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(-1, Qt::AscendingOrder); // natural model order until the user clicks a header
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->resizeSection(TensorTreeModel::NameColumn, 260);
+    m_view->header()->resizeSection(TensorTreeModel::DTypeColumn, 150);
+    m_view->header()->resizeSection(TensorTreeModel::ShapeColumn, 100);
+    m_view->header()->resizeSection(TensorTreeModel::ParametersColumn, 90);
+    m_view->header()->resizeSection(TensorTreeModel::SizeColumn, 80);
+    m_view->header()->resizeSection(TensorTreeModel::OffsetColumn, 90);
+
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(kDebounceMs);
+    connect(m_debounce, &QTimer::timeout, this, &TensorBrowser::applyFilter);
+    connect(m_filter, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
+    connect(m_regex, &QToolButton::toggled, this, &TensorBrowser::applyFilter);
+    connect(m_flat, &QToolButton::toggled, this, [this](bool flat) {
+        m_model->setFlat(flat);
+        applyFilter();
+        emit flatChanged(flat);
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
+        emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
+    });
+
+    auto* filterRow = new QHBoxLayout;
+    filterRow->setSpacing(4);
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(m_regex);
+    filterRow->addWidget(m_flat);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+    layout->addLayout(filterRow);
+    layout->addWidget(m_error);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(m_count);
+}
+
+TensorBrowser::~TensorBrowser() = default;
+
+void TensorBrowser::setTree(std::shared_ptr<const TensorTree> tree)
+{
+    m_model->setTree(std::move(tree));
+    applyFilter();
+    // Checkpoints usually have a few wrapper modules ("model.", "lm_head."): open them one level deep so the
+    // first screen shows structure rather than two collapsed rows.
+    if (!m_model->isFlat() && m_proxy->rowCount() <= 3) {
+        for (int row = 0; row < m_proxy->rowCount(); ++row)
+            m_view->expand(m_proxy->index(row, 0));
+    }
+}
+
+void TensorBrowser::setFlat(bool flat)
+{
+    m_flat->setChecked(flat);
+}
+
+bool TensorBrowser::isFlat() const
+{
+    return m_flat->isChecked();
+}
+
+void TensorBrowser::focusFilter()
+{
+    m_filter->setFocus(Qt::ShortcutFocusReason);
+    m_filter->selectAll();
+}
+
+void TensorBrowser::setFilterText(const QString& text)
+{
+    m_filter->setText(text);
+    m_debounce->stop();
+    applyFilter();
+}
+
+bool TensorBrowser::selectTensor(const QString& name)
+{
+    const TensorTree* tree = m_model->tree();
+    if (!tree)
+        return false;
+    const std::optional<size_t> index = tree->model().find(name.toStdString());
+    if (!index)
+        return false;
+    const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->indexOfTensor(*index));
+    if (!proxyIndex.isValid())
+        return false; // filtered out
+    m_view->scrollTo(proxyIndex);
+    m_view->setCurrentIndex(proxyIndex);
+    return true;
+}
+
+QString TensorBrowser::filterError() const
+{
+    return m_error->isVisible() || !m_error->text().isEmpty() ? m_error->text() : QString();
+}
+
+QByteArray TensorBrowser::headerState() const
+{
+    return m_view->header()->saveState();
+}
+
+void TensorBrowser::restoreHeaderState(const QByteArray& state)
+{
+    if (!state.isEmpty())
+        m_view->header()->restoreState(state);
+}
+
+void TensorBrowser::applyFilter()
+{
+    const TensorFilter filter = TensorFilter::parse(m_filter->text(), m_regex->isChecked());
+    m_error->setText(filter.error());
+    m_error->setVisible(!filter.isValid());
+    if (filter.isValid()) {
+        m_proxy->setTensorFilter(filter);
+        const TensorTree* tree = m_model->tree();
+        if (!filter.isEmpty() && !m_model->isFlat() && tree && tree->model().tensorCount() <= kAutoExpandLimit)
+            m_view->expandAll();
+    }
+    updateCount();
+}
+
+void TensorBrowser::updateCount()
+{
+    const TensorTree* tree = m_model->tree();
+    if (!tree) {
+        m_count->clear();
+        return;
+    }
+    const size_t total = tree->model().tensorCount();
+    if (m_proxy->tensorFilter().isEmpty()) {
+        m_count->setText(tr("%n tensor(s)", nullptr, static_cast<int>(total)));
+        return;
+    }
+    // Counting matches walks the snapshot, not the proxy, so it does not force the proxy to map every row.
+    size_t matches = 0;
+    for (size_t i = 0; i < total; ++i)
+        matches += m_proxy->tensorFilter().matches(tree->model().tensor(i), tree->model().qualifiedName(i)) ? 1 : 0;
+    m_count->setText(tr("%1 of %2 tensors match").arg(format::count(matches), format::count(total)));
+}
+
+} // namespace safescope

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "ui/models/tensortree.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QLineEdit;
+class QTimer;
+class QToolButton;
+class QTreeView;
+
+namespace safescope {
+
+class TensorFilterProxyModel;
+class TensorTreeModel;
+
+/// The left side of a document: the filter box and the tensor tree (or flat list).
+class TensorBrowser final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TensorBrowser)
+
+public:
+    explicit TensorBrowser(QWidget* parent = nullptr);
+    ~TensorBrowser() override;
+
+    void setTree(std::shared_ptr<const TensorTree> tree);
+    void setFlat(bool flat);
+    bool isFlat() const;
+    void focusFilter();
+    void setFilterText(const QString& text);
+    /// Selects a tensor by qualified name; false when there is none.
+    bool selectTensor(const QString& name);
+
+    QTreeView* view() const { return m_view; }
+    QLineEdit* filterEdit() const { return m_filter; }
+    QString filterError() const;
+    QByteArray headerState() const;
+    void restoreHeaderState(const QByteArray& state);
+
+signals:
+    /// The current row's snapshot node (TensorTree::kNone when nothing is selected).
+    void currentNodeChanged(uint32_t node);
+    void flatChanged(bool flat);
+
+private:
+    void applyFilter();
+    void updateCount();
+
+    QLineEdit* m_filter;
+    QToolButton* m_regex;
+    QToolButton* m_flat;
+    QLabel* m_error;
+    QLabel* m_count;
+    QTreeView* m_view;
+    QTimer* m_debounce;
+    TensorTreeModel* m_model;
+    TensorFilterProxyModel* m_proxy;
+};
+
+} // namespace safescope

@@ -1,0 +1,150 @@
+#include "ui/tensorpage.h"
+
+#include "core/safetensorsfile.h"
+#include "ui/models/format.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QLabel>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace safescope {
+
+namespace {
+
+QString fromView(std::string_view text)
+{
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+} // namespace
+
+TensorPage::TensorPage(QWidget* parent)
+    : QWidget(parent), m_title(new QLabel(this)), m_kind(new QLabel(this)), m_facts(new QFormLayout),
+      m_values(new QTabWidget(this))
+{
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setObjectName(QStringLiteral("tensorName"));
+    m_title->setWordWrap(true);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_kind->setForegroundRole(QPalette::PlaceholderText);
+    m_facts->setLabelAlignment(Qt::AlignRight);
+    m_facts->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    // Statistics, histograms and value previews are a later feature: this tab area is where they go.
+    auto* placeholder = new QLabel(tr("Statistics, histograms and value previews of this tensor come with a later "
+                                      "release. SafeScope never reads tensor data to show this page."),
+                                   m_values);
+    placeholder->setObjectName(QStringLiteral("valuesPlaceholder"));
+    placeholder->setAlignment(Qt::AlignCenter);
+    placeholder->setWordWrap(true);
+    placeholder->setForegroundRole(QPalette::PlaceholderText);
+    placeholder->setMargin(24);
+    m_values->addTab(placeholder, tr("Values"));
+    m_values->setDocumentMode(true);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addWidget(m_kind);
+    layout->addSpacing(6);
+    layout->addLayout(m_facts);
+    layout->addSpacing(12);
+    layout->addWidget(m_values, 1);
+    showNode(TensorTree::kNone);
+}
+
+TensorPage::~TensorPage() = default;
+
+void TensorPage::setTree(std::shared_ptr<const TensorTree> tree)
+{
+    m_tree = std::move(tree);
+    showNode(TensorTree::kNone);
+}
+
+void TensorPage::showNode(uint32_t node)
+{
+    while (m_facts->rowCount() > 0)
+        m_facts->removeRow(0);
+    if (!m_tree || node == TensorTree::kNone || node == TensorTree::rootId()) {
+        m_title->setText(tr("No tensor selected"));
+        m_kind->setText(tr("Select a tensor or a module in the tree to see its details."));
+        m_values->setEnabled(false);
+        return;
+    }
+    const TensorTree::Node& n = m_tree->node(node);
+    m_title->setText(fromView(n.path));
+    if (n.isGroup())
+        showGroup(n);
+    else
+        showTensor(n.tensor);
+}
+
+void TensorPage::showTensor(size_t index)
+{
+    const Model& model = m_tree->model();
+    const TensorInfo& info = model.tensor(index);
+    const uint64_t offset = model.absoluteOffset(index);
+    m_kind->setText(tr("Tensor"));
+    m_values->setEnabled(true);
+
+    addFact(tr("DType"), format::dtype(info));
+    addFact(tr("Shape"), format::shape(info.shape) + tr("  (%n dimension(s))", nullptr, static_cast<int>(info.rank())));
+    addFact(tr("Elements"), format::count(info.elementCount));
+    addFact(tr("Size"), format::bytes(info.byteSize()) + tr("  (%1 bytes)").arg(format::count(info.byteSize())));
+    addFact(tr("Byte range"), tr("%1 \u2013 %2 of the data region").arg(format::count(info.begin), format::count(info.end)));
+    addFact(tr("File offset"), tr("%1 (0x%2)").arg(format::count(offset)).arg(offset, 0, 16));
+
+    const uint64_t alignment = offsetAlignment(offset);
+    const uint64_t elementBytes = static_cast<uint64_t>(std::max(dtypeBits(info.dtype), 8) / 8);
+    QString aligned = tr("%1-byte aligned").arg(alignment);
+    if (info.dtype != DType::Unknown && alignment < elementBytes)
+        aligned += tr(" \u2014 less than the %1-byte element size, so readers must copy").arg(elementBytes);
+    addFact(tr("Alignment"), aligned);
+
+    const Model::Shard& shard = model.shardOf(index);
+    QString shardText = QDir::toNativeSeparators(shard.path);
+    if (!shard.component.isEmpty())
+        shardText = tr("%1 (component %2)").arg(shardText, shard.component);
+    addFact(tr("File"), shardText);
+    if (info.dtype == DType::Unknown)
+        addFact(tr("Note"), tr("Unknown dtype: its size cannot be checked against the shape."));
+}
+
+void TensorPage::showGroup(const TensorTree::Node& node)
+{
+    m_kind->setText(tr("Module"));
+    m_values->setEnabled(false);
+    addFact(tr("Tensors"), format::count(node.tensorCount));
+    addFact(tr("Parameters"),
+            format::count(node.parameters) + QStringLiteral("  (") + format::compactCount(node.parameters) + u')');
+    addFact(tr("Size"), format::bytes(node.bytes) + tr("  (%1 bytes)").arg(format::count(node.bytes)));
+    addFact(tr("DTypes"), format::dtypeMix(node.dtypes));
+    addFact(tr("First offset"), format::count(node.firstOffset));
+}
+
+void TensorPage::addFact(const QString& label, const QString& value)
+{
+    auto* field = new QLabel(value);
+    field->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    field->setWordWrap(true);
+    field->setObjectName(label);
+    m_facts->addRow(label + u':', field);
+}
+
+QString TensorPage::fact(const QString& label) const
+{
+    const auto* field = findChild<QLabel*>(label);
+    return field ? field->text() : QString();
+}
+
+QString TensorPage::title() const
+{
+    return m_title->text();
+}
+
+} // namespace safescope
