@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
   nlohmann-json3-dev libqcustomplot-dev
-  xvfb xauth imagemagick python3 python3-numpy
+  xvfb xauth imagemagick python3 python3-numpy shared-mime-info desktop-file-utils
   clang libclang-rt-14-dev
 )
 

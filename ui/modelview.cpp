@@ -39,7 +39,7 @@ ModelView::ModelView(QWidget* parent)
 
     const QSettings settings;
     if (!m_splitter->restoreState(settings.value(kSplitterKey).toByteArray()))
-        m_splitter->setSizes({780, 820});
+        m_splitter->setSizes({860, 740});
     m_browser->restoreHeaderState(settings.value(kHeaderKey).toByteArray());
     m_browser->setFlat(settings.value(kFlatKey, false).toBool());
 

@@ -56,8 +56,8 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->resizeSection(TensorTreeModel::NameColumn, 260);
-    m_view->header()->resizeSection(TensorTreeModel::DTypeColumn, 150);
+    m_view->header()->resizeSection(TensorTreeModel::NameColumn, 250);
+    m_view->header()->resizeSection(TensorTreeModel::DTypeColumn, 130);
     m_view->header()->resizeSection(TensorTreeModel::ShapeColumn, 100);
     m_view->header()->resizeSection(TensorTreeModel::ParametersColumn, 90);
     m_view->header()->resizeSection(TensorTreeModel::SizeColumn, 80);
