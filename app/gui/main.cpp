@@ -1,4 +1,5 @@
 // The SafeScope viewer: parses the command line and shows the main window; everything else lives in st_ui.
+#include "ui/allocatortuning.h"
 #include "ui/application.h"
 #include "ui/democheckpoint.h"
 #include "ui/mainwindow.h"
@@ -7,6 +8,7 @@
 
 int main(int argc, char* argv[])
 {
+    safescope::tuneAllocatorForViewer();
     safescope::Application app(argc, argv);
 
     QCommandLineParser parser;

@@ -69,9 +69,9 @@ QString dtype(const TensorInfo& tensor)
     return fromView(dtypeName(tensor.dtype));
 }
 
-QString dtypeMix(const std::vector<std::pair<DType, uint32_t>>& mix)
+QString dtypeMix(std::span<const std::pair<DType, uint32_t>> mix)
 {
-    auto sorted = mix;
+    std::vector<std::pair<DType, uint32_t>> sorted(mix.begin(), mix.end());
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     QStringList parts;
     for (const auto& [type, n] : sorted)

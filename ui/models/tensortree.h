@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -15,8 +16,9 @@
 namespace safescope {
 
 /// An immutable tree of a model's tensor names, split on '.' and '/', children in natural order, with per-group
-/// totals. Built once off the GUI thread; nodes are plain indices so 100,000+ tensors stay compact, and names are
-/// views into the model's own strings (the tree keeps the model alive).
+/// totals. Built once off the GUI thread. A million tensors must stay cheap: nodes are plain indices, child lists
+/// and dtype mixes live in two shared arrays (no allocation per node), and names are views into the model's own
+/// strings (the tree keeps the model alive).
 class TensorTree final
 {
 public:
@@ -33,8 +35,8 @@ public:
         uint64_t parameters = 0;
         uint64_t bytes = 0;
         uint64_t firstOffset = std::numeric_limits<uint64_t>::max(); ///< lowest absolute offset below
-        std::vector<uint32_t> children;
-        std::vector<std::pair<DType, uint32_t>> dtypes; ///< groups only: tensors per dtype
+        std::span<const uint32_t> children;                          ///< in natural order; points into the tree
+        std::span<const std::pair<DType, uint32_t>> dtypes;          ///< groups only: tensors per dtype, into the tree
 
         bool isGroup() const { return tensor == kNone; }
         std::string_view segment() const { return path.substr(segmentStart); }
@@ -47,18 +49,22 @@ public:
     const Node& node(uint32_t id) const { return m_nodes[id]; }
     size_t nodeCount() const { return m_nodes.size(); }
     static constexpr uint32_t rootId() { return 0; }
-    /// Model entries sorted naturally by qualified name (the flat list).
+    /// Model entries in tree order (natural order segment by segment): the flat list.
     const std::vector<uint32_t>& flatOrder() const { return m_flat; }
     /// The leaf node of a model entry.
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
 
 private:
     TensorTree() = default;
+    void createNodes();
+    void linkChildren();
     void aggregate();
-    void sortChildren();
+    void collectFlatOrder();
 
     std::shared_ptr<const Model> m_model;
     std::vector<Node> m_nodes;
+    std::vector<uint32_t> m_childIds;                      ///< every node's children, one range per node
+    std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< every group's dtype mix, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
 };

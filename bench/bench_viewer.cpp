@@ -1,0 +1,207 @@
+// Viewer responsiveness against the core, measured in the same run (issue: viewer, performance):
+//  - open to populated, painted tree: within 1.5x the core open time plus the fixed start-up cost of an empty window;
+//  - a filter keystroke to repaint: well under 100 ms;
+//  - resident memory for the open window: under 2.5x the header size plus the Qt baseline.
+// Every measure runs in a fresh process (this program re-running itself with --phase), because the viewer opens a
+// file once per process: a warm second open in the same process would flatter the core and hide page faults.
+// Usage: bench_viewer FILE.safetensors   (e.g. made by ../shared/peers/stgen.py many FILE --tensors 100000)
+// Runs on the offscreen platform unless QT_QPA_PLATFORM says otherwise, so it works in CI and over ssh.
+#include "benchutil.h"
+#include "core/model.h"
+#include "ui/allocatortuning.h"
+#include "ui/documentview.h"
+#include "ui/mainwindow.h"
+#include "ui/models/tensortree.h"
+#include "ui/modelview.h"
+#include "ui/tensorbrowser.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTreeView>
+#include <QtEndian>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace safescope;
+using namespace safescope::bench;
+
+namespace {
+
+constexpr int kRuns = 3;
+const char* const kQueries[] = {"layers.7", "dtype:F32", "numel>1e6", "q_proj ndim:2", "shape:[*,1024]", ""};
+
+uint64_t headerBytes(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray length = file.read(8);
+    return length.size() == 8 ? qFromLittleEndian<quint64>(length.constData()) : 0;
+}
+
+double msSince(const QElapsedTimer& timer)
+{
+    return static_cast<double>(timer.nsecsElapsed()) / 1e6;
+}
+
+double mibOf(uint64_t kib)
+{
+    return static_cast<double>(kib) / 1024.0;
+}
+
+void report(const char* key, double value)
+{
+    std::printf("%s %.3f\n", key, value);
+}
+
+/// Phase "core": the model alone, then the tree the viewer builds over it.
+int corePhase(const QString& path)
+{
+    const uint64_t before = procStatusKiB("VmRSS");
+    QElapsedTimer timer;
+    timer.start();
+    auto model = Model::open(path);
+    if (!model)
+        return 1;
+    report("core_ms", msSince(timer));
+    const uint64_t afterModel = procStatusKiB("VmRSS");
+    report("core_mib", mibOf(afterModel - before));
+    timer.restart();
+    auto tree = TensorTree::build(*model);
+    report("tree_ms", msSince(timer));
+    report("tree_mib", mibOf(procStatusKiB("VmRSS") - afterModel));
+    return 0;
+}
+
+/// Runs the event loop until the document has loaded (or failed); false on a timeout.
+bool waitUntilSettled(const DocumentView& document)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (document.state() == DocumentView::State::Loading && timer.elapsed() < 120000)
+        QApplication::processEvents(QEventLoop::AllEvents, 5);
+    return document.state() == DocumentView::State::Ready;
+}
+
+/// Paints the tree now, as the next frame would: the measure ends when pixels exist, not when a model is set.
+void paintTree(QTreeView* tree)
+{
+    QApplication::processEvents();
+    tree->viewport()->repaint();
+}
+
+/// Phase "window": start-up, open to painted tree, filter keystrokes, resident memory.
+int windowPhase(const QString& path)
+{
+    QElapsedTimer timer;
+    timer.start();
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QApplication::processEvents();
+    window.repaint();
+    report("startup_ms", msSince(timer));
+    const uint64_t baseline = procStatusKiB("VmRSS");
+    report("baseline_mib", mibOf(baseline));
+
+    timer.restart();
+    DocumentView* document = window.openPath(path);
+    if (!document || !waitUntilSettled(*document))
+        return 1;
+    QTreeView* tree = document->modelView()->browser()->view();
+    paintTree(tree);
+    report("open_ms", msSince(timer));
+    report("open_mib", mibOf(procStatusKiB("VmRSS") - baseline));
+
+    double worst = 0;
+    for (const char* query : kQueries) {
+        const double ms = bestOfMs(3, [&] {
+            document->modelView()->browser()->setFilterText(QString::fromLatin1(query));
+            paintTree(tree);
+        });
+        worst = std::max(worst, ms);
+    }
+    report("filter_worst_ms", worst);
+    return 0;
+}
+
+/// Median of each key over kRuns fresh processes of one phase.
+std::map<std::string, double> runPhase(const QString& program, const QString& phase, const QString& path)
+{
+    std::map<std::string, std::vector<double>> samples;
+    for (int run = 0; run < kRuns; ++run) {
+        QProcess process;
+        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process.start(program, {QStringLiteral("--phase"), phase, path});
+        if (!process.waitForFinished(300000) || process.exitCode() != 0) {
+            std::fprintf(stderr, "phase %s failed\n", qPrintable(phase));
+            return {};
+        }
+        for (const QByteArray& line : process.readAllStandardOutput().split('\n')) {
+            const QList<QByteArray> parts = line.split(' ');
+            if (parts.size() == 2)
+                samples[parts[0].toStdString()].push_back(parts[1].toDouble());
+        }
+    }
+    std::map<std::string, double> medians;
+    for (auto& [key, values] : samples) {
+        std::sort(values.begin(), values.end());
+        medians[key] = values[values.size() / 2];
+    }
+    return medians;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    tuneAllocatorForViewer(); // as the viewer's main() does
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QStandardPaths::setTestModeEnabled(true); // no recent files or layout from the user's settings
+    QApplication app(argc, argv);
+    if (argc == 4 && std::strcmp(argv[1], "--phase") == 0) {
+        const QString path = QString::fromLocal8Bit(argv[3]);
+        return std::strcmp(argv[2], "core") == 0 ? corePhase(path) : windowPhase(path);
+    }
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: bench_viewer FILE.safetensors\n");
+        return 2;
+    }
+    const QString path = QString::fromLocal8Bit(argv[1]);
+    const auto model = Model::open(path);
+    if (!model) {
+        std::fprintf(stderr, "cannot open %s\n", argv[1]);
+        return 1;
+    }
+    const double headerMiB = static_cast<double>(headerBytes(path)) / (1024.0 * 1024.0);
+    std::map<std::string, double> core =
+        runPhase(QCoreApplication::applicationFilePath(), QStringLiteral("core"), path);
+    std::map<std::string, double> gui =
+        runPhase(QCoreApplication::applicationFilePath(), QStringLiteral("window"), path);
+    if (core.empty() || gui.empty())
+        return 1;
+
+    std::printf("%zu tensors, header %.2f MiB; medians of %d fresh processes each\n", (*model)->tensorCount(),
+                headerMiB, kRuns);
+    std::printf("core open                        %8.1f ms  +%5.1f MiB resident\n", core["core_ms"], core["core_mib"]);
+    std::printf("tree build (part of the viewer)  %8.1f ms  +%5.1f MiB resident\n", core["tree_ms"], core["tree_mib"]);
+    std::printf("empty window shown (start-up)    %8.1f ms\n", gui["startup_ms"]);
+    std::printf("open to painted tree             %8.1f ms  = %.2fx core open + start-up (budget 1.5x)\n",
+                gui["open_ms"], (gui["open_ms"] - gui["startup_ms"]) / core["core_ms"]);
+    std::printf("worst filter keystroke to repaint %7.1f ms  (budget 100 ms; queries:", gui["filter_worst_ms"]);
+    for (const char* query : kQueries)
+        std::printf(" \"%s\"", query);
+    std::printf(")\n");
+    std::printf("resident: Qt baseline %.1f MiB, open window +%.1f MiB = %.2fx header (budget 2.5x)\n",
+                gui["baseline_mib"], gui["open_mib"], gui["open_mib"] / headerMiB);
+    return 0;
+}
