@@ -1,6 +1,7 @@
 #include "core/parallelchunks.h"
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -22,7 +23,11 @@ bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& canc
     std::atomic<uint64_t> next{0};
     std::atomic<uint64_t> done{0};
 
-    auto run = [&](int worker, bool reporter) {
+    // Whichever worker finishes a chunk reports, unless another is reporting right now: progress (and a cancel
+    // requested from the callback) arrives after every chunk even when one worker is descheduled, and the callback
+    // never runs twice at once.
+    std::mutex reporting;
+    auto run = [&](int worker) {
         for (;;) {
             if (cancel.load(std::memory_order_relaxed))
                 return;
@@ -31,17 +36,20 @@ bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& canc
                 return;
             const uint64_t begin = index * chunk;
             fn(worker, begin, std::min(total, begin + chunk));
-            const uint64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
-            if (reporter)
-                progress.report(static_cast<double>(finished) / static_cast<double>(chunkCount));
+            done.fetch_add(1, std::memory_order_relaxed);
+            if (reporting.try_lock()) {
+                progress.report(static_cast<double>(done.load(std::memory_order_relaxed)) /
+                                static_cast<double>(chunkCount));
+                reporting.unlock();
+            }
         }
     };
 
     std::vector<std::thread> threads;
     threads.reserve(static_cast<size_t>(workers - 1));
     for (int w = 1; w < workers; ++w)
-        threads.emplace_back(run, w, false);
-    run(0, true);
+        threads.emplace_back(run, w);
+    run(0);
     for (std::thread& thread : threads)
         thread.join();
     if (cancel.load())

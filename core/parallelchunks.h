@@ -29,7 +29,8 @@ int chunkWorkerCount(uint64_t total, uint64_t chunk);
 /// Calls fn(worker, begin, end) for consecutive chunks covering [0, total) on chunkWorkerCount() threads, the
 /// caller's included, so callers can keep one accumulator per worker without locks. Chunks are handed out
 /// dynamically (cores may be busy elsewhere). Cancellation is checked before every chunk; progress is reported
-/// from the calling thread only, so a callback needs no locking. Returns false when cancelled.
+/// after chunks by whichever worker finished one, never by two at once, so a callback needs no locking (but may
+/// run on any of the workers). Returns false when cancelled.
 bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& cancel, const ProgressPhase& progress,
                     const std::function<void(int worker, uint64_t begin, uint64_t end)>& fn);
 
