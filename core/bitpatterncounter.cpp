@@ -125,7 +125,7 @@ Result<PatternCounts> countPatterns(const TensorView& view, const std::atomic_bo
                                            wc.flush();
                                    });
     if (!ok)
-        return makeError(ErrorKind::Cancelled, QStringLiteral("statistics cancelled"));
+        return chunksStoppedError(QStringLiteral("statistics cancelled"));
 
     PatternCounts result;
     result.dtype = view.dtype;

@@ -50,20 +50,24 @@ Result<Downsampled> downsample(const TensorView& view, const SliceSpec& spec, In
     }
 
     const uint64_t chunk = std::max<uint64_t>(1, result.rows / 64);
+    std::atomic_bool fileChanged{false};
     const bool done =
         parallelChunks(result.rows, chunk, cancel, {&progress, 0.0, 1.0}, [&](int, uint64_t first, uint64_t last) {
             std::vector<double> piece(static_cast<size_t>(std::min(kColumnPiece, cols.count)));
             std::vector<double> acc(static_cast<size_t>(result.cols));
             std::vector<uint64_t> n(static_cast<size_t>(result.cols));
-            for (uint64_t i = first; i < last && !cancel.load(std::memory_order_relaxed); ++i) {
+            for (uint64_t i = first; i < last && !cancel.load(std::memory_order_relaxed) && !fileChanged; ++i) {
                 std::fill(acc.begin(), acc.end(), 0.0);
                 std::fill(n.begin(), n.end(), 0);
                 const uint64_t rowEnd = downsampleBoundary(rows, result.rows, i + 1);
                 for (uint64_t r = downsampleBoundary(rows, result.rows, i); r < rowEnd; ++r) {
                     for (uint64_t c0 = 0; c0 < cols.count; c0 += kColumnPiece) {
                         const uint64_t width = std::min(kColumnPiece, cols.count - c0);
-                        // The window was validated above, so this cannot fail.
-                        (void)extractWindow(view, spec, r, 1, cols.begin + c0, width, piece.data());
+                        // The window was validated above: this fails only when the file shrank underneath.
+                        if (!extractWindow(view, spec, r, 1, cols.begin + c0, width, piece.data()).ok()) {
+                            fileChanged = true;
+                            return;
+                        }
                         for (uint64_t c = 0; c < width; ++c) {
                             const double x = piece[static_cast<size_t>(c)];
                             if (std::isnan(x))
@@ -84,8 +88,12 @@ Result<Downsampled> downsample(const TensorView& view, const SliceSpec& spec, In
                 }
             }
         });
+    if (fileChanged)
+        return makeError(ErrorKind::FileChanged,
+                         QStringLiteral("the file changed on disk while the slice was being read (it was truncated or "
+                                        "rewritten by another program); reload it"));
     if (!done)
-        return makeError(ErrorKind::Cancelled, QStringLiteral("downsampling cancelled"));
+        return chunksStoppedError(QStringLiteral("downsampling cancelled"));
     return result;
 }
 

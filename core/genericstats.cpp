@@ -85,7 +85,7 @@ bool isPowerOfTwo(int v)
 
 Error cancelled()
 {
-    return makeError(ErrorKind::Cancelled, QStringLiteral("statistics cancelled"));
+    return chunksStoppedError(QStringLiteral("statistics cancelled"));
 }
 
 } // namespace

@@ -1,11 +1,17 @@
 #include "core/parallelchunks.h"
 
+#include "core/sigbusguard.h"
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace safescope {
+
+namespace {
+thread_local bool t_lastRunHitChangedFile = false;
+} // namespace
 
 int chunkWorkerCount(uint64_t total, uint64_t chunk)
 {
@@ -21,6 +27,7 @@ bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& canc
     const uint64_t chunkCount = (total + chunk - 1) / chunk;
     const int workers = chunkWorkerCount(total, chunk);
     std::atomic<uint64_t> next{0};
+    std::atomic_bool faulted{false}; // a worker touched mapped bytes that vanished: stop everyone
     std::atomic<uint64_t> done{0};
 
     // Whichever worker finishes a chunk reports, unless another is reporting right now: progress (and a cancel
@@ -29,13 +36,16 @@ bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& canc
     std::mutex reporting;
     auto run = [&](int worker) {
         for (;;) {
-            if (cancel.load(std::memory_order_relaxed))
+            if (cancel.load(std::memory_order_relaxed) || faulted.load(std::memory_order_relaxed))
                 return;
             const uint64_t index = next.fetch_add(1, std::memory_order_relaxed);
             if (index >= chunkCount)
                 return;
             const uint64_t begin = index * chunk;
-            fn(worker, begin, std::min(total, begin + chunk));
+            if (!SigbusGuard::runGuarded([&] { fn(worker, begin, std::min(total, begin + chunk)); })) {
+                faulted = true;
+                return;
+            }
             done.fetch_add(1, std::memory_order_relaxed);
             if (reporting.try_lock()) {
                 progress.report(static_cast<double>(done.load(std::memory_order_relaxed)) /
@@ -52,10 +62,20 @@ bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& canc
     run(0);
     for (std::thread& thread : threads)
         thread.join();
-    if (cancel.load())
+    t_lastRunHitChangedFile = faulted.load();
+    if (cancel.load() || t_lastRunHitChangedFile)
         return false;
     progress.report(1.0);
     return true;
+}
+
+Error chunksStoppedError(const QString& cancelledMessage)
+{
+    if (t_lastRunHitChangedFile)
+        return makeError(ErrorKind::FileChanged,
+                         QStringLiteral("the file changed on disk while its data was being read (it was truncated or "
+                                        "rewritten by another program); reload it"));
+    return makeError(ErrorKind::Cancelled, cancelledMessage);
 }
 
 } // namespace safescope

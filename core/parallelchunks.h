@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/error.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -30,8 +32,13 @@ int chunkWorkerCount(uint64_t total, uint64_t chunk);
 /// caller's included, so callers can keep one accumulator per worker without locks. Chunks are handed out
 /// dynamically (cores may be busy elsewhere). Cancellation is checked before every chunk; progress is reported
 /// after chunks by whichever worker finished one, never by two at once, so a callback needs no locking (but may
-/// run on any of the workers). Returns false when cancelled.
+/// run on any of the workers). Every chunk runs under SigbusGuard. Returns false when cancelled or when the mapped
+/// file shrank under a worker; chunksStoppedError() then tells which.
 bool parallelChunks(uint64_t total, uint64_t chunk, const std::atomic_bool& cancel, const ProgressPhase& progress,
                     const std::function<void(int worker, uint64_t begin, uint64_t end)>& fn);
+
+/// Why the last parallelChunks() on this thread returned false: FileChanged when mapped bytes vanished under a
+/// worker (the file was truncated), otherwise Cancelled with `cancelledMessage`.
+Error chunksStoppedError(const QString& cancelledMessage);
 
 } // namespace safescope

@@ -1,6 +1,7 @@
 #include "core/tensorslice.h"
 
 #include "core/dtypecodec.h"
+#include "core/sigbusguard.h"
 
 #include <QStringList>
 
@@ -49,8 +50,14 @@ Status forWindow(const TensorView& view, const SliceSpec& spec, uint64_t rowBegi
         return a.error();
     if (Status ok = checkWindow(*a, rowBegin, rowCount, colBegin, colCount); !ok)
         return ok;
-    for (uint64_t r = 0; r < rowCount; ++r)
-        visit(r, a->base + (rowBegin + r) * a->rowStride + colBegin * a->colStride, a->colStride);
+    const bool read = SigbusGuard::runGuarded([&] {
+        for (uint64_t r = 0; r < rowCount; ++r)
+            visit(r, a->base + (rowBegin + r) * a->rowStride + colBegin * a->colStride, a->colStride);
+    });
+    if (!read)
+        return makeError(ErrorKind::FileChanged,
+                         QStringLiteral("the file changed on disk while this slice was being read (it was truncated "
+                                        "or rewritten by another program); reload it"));
     return Ok{};
 }
 

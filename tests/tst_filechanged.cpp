@@ -1,0 +1,142 @@
+// A file truncated by another program while SafeScope reads its mapped tensor bytes must end the read with
+// ErrorKind::FileChanged, not kill the process with SIGBUS (issue: hardening). Each test maps a real file, truncates
+// it underneath the mapping at a deterministic moment, and checks the error and that the process carries on.
+#include "core/downsample.h"
+#include "core/model.h"
+#include "core/tensorslice.h"
+#include "core/tensorstats.h"
+#include "core/tensorview.h"
+#include "support/fixtures.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtEndian>
+
+#include <atomic>
+#include <memory>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+constexpr uint64_t kRows = 4096;
+constexpr uint64_t kCols = 2048; // 8M elements: many chunks, so work remains after the first progress report
+
+/// One 2-D tensor of `dtype` (element size `bytes`) filled with pseudo-random bytes.
+QString writeTensorFile(const QTemporaryDir& dir, const QByteArray& dtype, uint64_t bytes)
+{
+    const uint64_t size = kRows * kCols * bytes;
+    QByteArray header = "{" + tensorJson("w", dtype, {kRows, kCols}, 0, size) + "}";
+    return writeFile(dir, QStringLiteral("model-%1.safetensors").arg(QString::fromLatin1(dtype)),
+                     rawFile(header, patternBytes(size)));
+}
+
+/// Keeps only the first 4 KiB of the data region: the mapping now reaches past the end of the file.
+void truncateData(const QString& path)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    QFile header(path);
+    QVERIFY(header.open(QIODevice::ReadOnly));
+    const QByteArray length = header.read(8);
+    const auto n = qFromLittleEndian<quint64>(length.constData());
+    QVERIFY(file.resize(static_cast<qint64>(8 + n + 4096)));
+}
+
+std::shared_ptr<const Model> openModel(const QString& path)
+{
+    auto model = Model::open(path);
+    if (!model)
+        return nullptr;
+    return *model;
+}
+
+} // namespace
+
+class TestFileChanged final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void statisticsEndWithFileChanged_data()
+    {
+        QTest::addColumn<QByteArray>("dtype");
+        QTest::addColumn<int>("bytes");
+        QTest::addColumn<bool>("forceGeneric");
+        QTest::newRow("F32 two-pass") << QByteArray("F32") << 4 << false;
+        QTest::newRow("BF16 bit patterns") << QByteArray("BF16") << 2 << false;
+        QTest::newRow("BF16 generic") << QByteArray("BF16") << 2 << true;
+    }
+
+    void statisticsEndWithFileChanged()
+    {
+        QFETCH(QByteArray, dtype);
+        QFETCH(int, bytes);
+        QFETCH(bool, forceGeneric);
+        const QString path = writeTensorFile(m_dir, dtype, static_cast<uint64_t>(bytes));
+        const auto model = openModel(path);
+        QVERIFY(model);
+
+        StatsOptions options;
+        options.forceGeneric = forceGeneric;
+        std::atomic_bool cancel{false};
+        std::atomic_bool truncated{false};
+        // The first progress report comes after the first chunk: the file shrinks while the rest is being read.
+        const auto result = computeStats(viewOf(*model, 0), options, cancel, [&](double) {
+            if (!truncated.exchange(true))
+                truncateData(path);
+        });
+        QVERIFY(truncated);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::FileChanged);
+        QVERIFY(result.error().message.contains(QStringLiteral("changed on disk")));
+    }
+
+    void sliceAndDownsampleEndWithFileChanged()
+    {
+        const QString path = writeTensorFile(m_dir, "F32", 4);
+        const auto model = openModel(path);
+        QVERIFY(model);
+        const TensorView view = viewOf(*model, 0);
+        const SliceSpec spec = defaultSliceSpec(view.shape);
+        std::vector<double> cells(4 * 4);
+        QVERIFY(extractWindow(view, spec, 0, 4, 0, 4, cells.data()).ok()); // before: fine
+        truncateData(path);
+
+        QVERIFY(extractWindow(view, spec, 0, 1, 0, 4, cells.data()).ok()); // still inside the kept 4 KiB
+        const Status late = extractWindow(view, spec, kRows - 4, 4, 0, 4, cells.data());
+        QVERIFY(!late.ok());
+        QCOMPARE(late.error().kind, ErrorKind::FileChanged);
+
+        std::vector<uint64_t> bits(4 * 4);
+        const Status raw = rawBitsWindow(view, spec, kRows - 4, 4, 0, 4, bits.data());
+        QCOMPARE(raw.error().kind, ErrorKind::FileChanged);
+
+        const std::atomic_bool cancel{false};
+        const auto small = downsample(view, spec, {0, kRows}, {0, kCols}, 64, 64, Reduction::MaxAbs, cancel);
+        QVERIFY(!small.ok());
+        QCOMPARE(small.error().kind, ErrorKind::FileChanged);
+    }
+
+    void laterWorkOnAnotherFileStillSucceeds()
+    {
+        // The guard must leave no state behind: the next read of an intact file works normally.
+        const QString path = writeTensorFile(m_dir, "BF16", 2);
+        const auto model = openModel(path);
+        QVERIFY(model);
+        const std::atomic_bool cancel{false};
+        const auto result = computeStats(viewOf(*model, 0), StatsOptions{}, cancel);
+        QVERIFY(result.ok());
+        QCOMPARE(result->count, kRows * kCols);
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestFileChanged)
+#include "tst_filechanged.moc"
