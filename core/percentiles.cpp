@@ -37,6 +37,8 @@ PercentileArray exactPercentiles(const std::vector<std::pair<double, uint64_t>>&
     }
     return linearRule(n, [&](uint64_t rank) {
         const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), rank);
+        if (it == cumulative.end()) // counts summing to less than n: the largest value, never past the array
+            return sorted.empty() ? std::nan("") : sorted.back().first;
         return sorted[static_cast<size_t>(it - cumulative.begin())].first;
     });
 }
@@ -52,6 +54,10 @@ PercentileArray histogramPercentiles(const std::vector<uint64_t>& counts, double
     }
     return linearRule(n, [&](uint64_t rank) {
         const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), rank);
+        // Values that rounding kept out of every bin (at the top edge of huge 64-bit ranges) leave the counts
+        // short of n: those ranks are the maximum. Found by fuzz_values.
+        if (it == cumulative.end())
+            return max;
         const size_t bin = static_cast<size_t>(it - cumulative.begin());
         const uint64_t before = cumulative[bin] - counts[bin];
         // Spread the bin's values evenly over it: the estimate and the true value share the bin.

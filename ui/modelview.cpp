@@ -91,8 +91,13 @@ bool ModelView::showPage(const QString& name)
     static const QStringList names{QStringLiteral("tensor"), QStringLiteral("overview"), QStringLiteral("metadata"),
                                    QStringLiteral("problems")};
     const qsizetype index = names.indexOf(name.toLower());
-    if (index < 0)
-        return false;
+    if (index < 0) {
+        // The values pages (values, slice, heatmap) are tabs inside the tensor page.
+        if (!m_tensorPage->showValuesTab(name))
+            return false;
+        m_pages->setCurrentIndex(TensorPageIndex);
+        return true;
+    }
     m_pages->setCurrentIndex(static_cast<int>(index));
     return true;
 }

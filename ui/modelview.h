@@ -24,14 +24,21 @@ class ModelView final : public QWidget
     Q_DISABLE_COPY_MOVE(ModelView)
 
 public:
-    enum Page { TensorPageIndex, OverviewPageIndex, MetadataPageIndex, ProblemsPageIndex };
+    enum Page
+    {
+        TensorPageIndex,
+        OverviewPageIndex,
+        MetadataPageIndex,
+        ProblemsPageIndex
+    };
 
     explicit ModelView(QWidget* parent = nullptr);
     ~ModelView() override;
 
     void setModel(std::shared_ptr<const LoadedModel> loaded);
     const std::shared_ptr<const LoadedModel>& loaded() const { return m_loaded; }
-    /// Shows a page by name: tensor, overview, metadata, problems. False for an unknown name.
+    /// Shows a page by name: tensor, overview, metadata, problems, or a values tab of the tensor page (values,
+    /// slice, heatmap). False for an unknown name.
     bool showPage(const QString& name);
     bool selectMetadataKey(const QString& key);
     QString selectionText() const { return m_selection; }

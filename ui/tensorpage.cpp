@@ -1,7 +1,10 @@
 #include "ui/tensorpage.h"
 
 #include "core/safetensorsfile.h"
+#include "ui/heatmappanel.h"
 #include "ui/models/format.h"
+#include "ui/slicepanel.h"
+#include "ui/statisticspanel.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -23,7 +26,8 @@ QString fromView(std::string_view text)
 
 TensorPage::TensorPage(QWidget* parent)
     : QWidget(parent), m_title(new QLabel(this)), m_kind(new QLabel(this)), m_facts(new QFormLayout),
-      m_values(new QTabWidget(this))
+      m_values(new QTabWidget(this)), m_statistics(new StatisticsPanel), m_slice(new SlicePanel),
+      m_heatmap(new HeatmapPanel)
 {
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
@@ -36,16 +40,18 @@ TensorPage::TensorPage(QWidget* parent)
     m_facts->setLabelAlignment(Qt::AlignRight);
     m_facts->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
 
-    // Statistics, histograms and value previews are a later feature: this tab area is where they go.
-    auto* placeholder = new QLabel(tr("Statistics, histograms and value previews of this tensor come with a later "
-                                      "release. SafeScope never reads tensor data to show this page."),
-                                   m_values);
-    placeholder->setObjectName(QStringLiteral("valuesPlaceholder"));
-    placeholder->setAlignment(Qt::AlignCenter);
-    placeholder->setWordWrap(true);
-    placeholder->setForegroundRole(QPalette::PlaceholderText);
-    placeholder->setMargin(24);
-    m_values->addTab(placeholder, tr("Values"));
+    m_values->setObjectName(QStringLiteral("valuesTabs"));
+    m_values->addTab(m_statistics, tr("Statistics"));
+    m_values->addTab(m_slice, tr("Slice"));
+    m_values->addTab(m_heatmap, tr("Heatmap"));
+    // The slice and heatmap tabs show the same slice; statistics give the heatmap its colour range.
+    connect(m_slice, &SlicePanel::specChanged, m_heatmap, &HeatmapPanel::setSpec);
+    connect(m_heatmap, &HeatmapPanel::specChanged, m_slice, &SlicePanel::setSpec);
+    connect(m_statistics, &StatisticsPanel::statsChanged, m_heatmap, &HeatmapPanel::setStats);
+    connect(m_heatmap, &HeatmapPanel::cellActivated, this, [this](uint64_t row, uint64_t col) {
+        m_values->setCurrentWidget(m_slice);
+        m_slice->jumpTo(row, col);
+    });
     m_values->setDocumentMode(true);
 
     auto* layout = new QVBoxLayout(this);
@@ -63,6 +69,9 @@ TensorPage::~TensorPage() = default;
 void TensorPage::setTree(std::shared_ptr<const TensorTree> tree)
 {
     m_tree = std::move(tree);
+    m_statistics->setModel(m_tree ? m_tree->modelPointer() : nullptr);
+    m_slice->setModel(m_tree ? m_tree->modelPointer() : nullptr);
+    m_heatmap->setModel(m_tree ? m_tree->modelPointer() : nullptr);
     showNode(TensorTree::kNone);
 }
 
@@ -74,6 +83,7 @@ void TensorPage::showNode(uint32_t node)
         m_title->setText(tr("No tensor selected"));
         m_kind->setText(tr("Select a tensor or a module in the tree to see its details."));
         m_values->setEnabled(false);
+        clearValues();
         return;
     }
     const TensorTree::Node& n = m_tree->node(node);
@@ -91,12 +101,16 @@ void TensorPage::showTensor(size_t index)
     const uint64_t offset = model.absoluteOffset(index);
     m_kind->setText(tr("Tensor"));
     m_values->setEnabled(true);
+    m_statistics->showTensor(index);
+    m_slice->showTensor(index);
+    m_heatmap->showTensor(index);
 
     addFact(tr("DType"), format::dtype(info));
     addFact(tr("Shape"), format::shape(info.shape) + tr("  (%n dimension(s))", nullptr, static_cast<int>(info.rank())));
     addFact(tr("Elements"), format::count(info.elementCount));
     addFact(tr("Size"), format::bytes(info.byteSize()) + tr("  (%1 bytes)").arg(format::count(info.byteSize())));
-    addFact(tr("Byte range"), tr("%1 \u2013 %2 of the data region").arg(format::count(info.begin), format::count(info.end)));
+    addFact(tr("Byte range"),
+            tr("%1 \u2013 %2 of the data region").arg(format::count(info.begin), format::count(info.end)));
     addFact(tr("File offset"), tr("%1 (0x%2)").arg(format::count(offset)).arg(offset, 0, 16));
 
     const uint64_t alignment = offsetAlignment(offset);
@@ -119,6 +133,7 @@ void TensorPage::showGroup(const TensorTree::Node& node)
 {
     m_kind->setText(tr("Module"));
     m_values->setEnabled(false);
+    clearValues();
     addFact(tr("Tensors"), format::count(node.tensorCount));
     addFact(tr("Parameters"),
             format::count(node.parameters) + QStringLiteral("  (") + format::compactCount(node.parameters) + u')');
@@ -140,6 +155,24 @@ QString TensorPage::fact(const QString& label) const
 {
     const auto* field = findChild<QLabel*>(label);
     return field ? field->text() : QString();
+}
+
+void TensorPage::clearValues()
+{
+    m_statistics->clearTensor();
+    m_slice->clearTensor();
+    m_heatmap->clearTensor();
+}
+
+bool TensorPage::showValuesTab(const QString& name)
+{
+    static const QStringList names{QStringLiteral("values"), QStringLiteral("slice"), QStringLiteral("heatmap")};
+    const QString key = name.toLower() == QStringLiteral("statistics") ? names.first() : name.toLower();
+    const qsizetype index = names.indexOf(key);
+    if (index < 0)
+        return false;
+    m_values->setCurrentIndex(static_cast<int>(index));
+    return true;
 }
 
 QString TensorPage::title() const

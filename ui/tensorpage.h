@@ -12,7 +12,12 @@ class QTabWidget;
 
 namespace safescope {
 
-/// Facts about the selected tensor (or module group), with a tab area below reserved for value statistics.
+class HeatmapPanel;
+class SlicePanel;
+class StatisticsPanel;
+
+/// Facts about the selected tensor (or module group), and below them the tensor's values: statistics with a
+/// histogram, a slice table and a heatmap, each in its own tab.
 class TensorPage final : public QWidget
 {
     Q_OBJECT
@@ -27,19 +32,34 @@ public:
     /// The value of a fact row by its label ("DType", "Shape", ...), for tests.
     QString fact(const QString& label) const;
     QString title() const;
-    /// Where statistics and plots of the tensor's values go; holds the placeholder tab for now.
+    /// The tabs of the tensor's values: statistics, slice and heatmap.
     QTabWidget* valuesArea() const { return m_values; }
+    enum ValuesTab
+    {
+        StatisticsTab,
+        SliceTab,
+        HeatmapTab
+    };
+    /// Shows a values tab by name: values (or statistics), slice, heatmap. False for an unknown name.
+    bool showValuesTab(const QString& name);
+    StatisticsPanel* statisticsPanel() const { return m_statistics; }
+    SlicePanel* slicePanel() const { return m_slice; }
+    HeatmapPanel* heatmapPanel() const { return m_heatmap; }
 
 private:
     void addFact(const QString& label, const QString& value);
     void showTensor(size_t index);
     void showGroup(const TensorTree::Node& node);
+    void clearValues();
 
     std::shared_ptr<const TensorTree> m_tree;
     QLabel* m_title;
     QLabel* m_kind;
     QFormLayout* m_facts;
     QTabWidget* m_values;
+    StatisticsPanel* m_statistics;
+    SlicePanel* m_slice;
+    HeatmapPanel* m_heatmap;
 };
 
 } // namespace safescope

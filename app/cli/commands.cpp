@@ -12,6 +12,9 @@ const std::vector<Command>& commands()
         {"info", "Describe a checkpoint: files, tensors, parameters, metadata", runInfo},
         {"stats", "Statistics, percentiles and a histogram of one tensor's values", runStats},
         {"slice", "Decoded values of a window of a tensor slice", runSlice},
+        {"diff", "Compare two checkpoints tensor by tensor, with value metrics", runDiff},
+        {"meta", "Print or edit __metadata__ (in place when it fits, crash-safe)", runMeta},
+        {"export", "Export selected tensors: rename, convert dtype, shard", runExport},
     };
     return table;
 }

@@ -7,7 +7,8 @@
 namespace safescope::cli {
 
 /// Exit codes shared by every command: scripts in CI rely on them.
-enum ExitCode : int {
+enum ExitCode : int
+{
     ExitOk = 0,      ///< success; the file is valid; no difference
     ExitInvalid = 1, ///< the file is invalid, or the models differ (diff --fail-on-diff)
     ExitUsage = 2    ///< bad usage, or an I/O error (missing file, permission)
@@ -32,5 +33,8 @@ int runValidate(const QStringList& arguments);
 int runInfo(const QStringList& arguments);
 int runStats(const QStringList& arguments);
 int runSlice(const QStringList& arguments);
+int runDiff(const QStringList& arguments);
+int runMeta(const QStringList& arguments);
+int runExport(const QStringList& arguments);
 
 } // namespace safescope::cli

@@ -19,7 +19,8 @@ int main(int argc, char* argv[])
                                  QStringLiteral("Files (.safetensors, *.safetensors.index.json) or model folders."),
                                  QStringLiteral("[PATH...]"));
     const QCommandLineOption page(QStringLiteral("page"),
-                                  QStringLiteral("Page to show first: tensor, overview, metadata or problems."),
+                                  QStringLiteral("Page to show first: tensor, overview, metadata, problems, or the "
+                                                 "tensor's values, slice or heatmap."),
                                   QStringLiteral("name"));
     const QCommandLineOption select(QStringLiteral("select"), QStringLiteral("Tensor to select (qualified name)."),
                                     QStringLiteral("tensor"));

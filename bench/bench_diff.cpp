@@ -1,0 +1,156 @@
+// bench_diff A B SAME: the model diff of A against B (values differ) and against SAME (a byte copy of A), next to
+// a plain two-thread read of the same bytes (the memory-bandwidth ceiling). run_diff_bench.sh adds numpy, measured
+// in the same run on the same warm files.
+#include "benchutil.h"
+#include "core/model.h"
+#include "core/modeldiff.h"
+
+#include <QCoreApplication>
+#include <QFile>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace safescope;
+
+namespace {
+
+// The peer: the least work that reads every byte of both files, on all cores, from its own mappings.
+uint64_t readBoth(const unsigned char* a, const unsigned char* b, uint64_t size)
+{
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<uint64_t> sums(threads, 0);
+    std::vector<std::thread> pool;
+    const uint64_t words = size / 8;
+    for (unsigned t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            uint64_t x = 0, y = 0, z = 0, w = 0;
+            const uint64_t end = words * (t + 1) / threads;
+            for (uint64_t i = words * t / threads; i + 2 <= end; i += 2) {
+                uint64_t p[2], q[2];
+                std::memcpy(p, a + 8 * i, sizeof p);
+                std::memcpy(q, b + 8 * i, sizeof q);
+                x += p[0];
+                y += p[1];
+                z += q[0];
+                w += q[1];
+            }
+            sums[t] = x + y + z + w;
+        });
+    }
+    for (std::thread& thread : pool)
+        thread.join();
+    uint64_t total = 0;
+    for (uint64_t s : sums)
+        total += s;
+    return total;
+}
+
+struct Mapped
+{
+    std::unique_ptr<QFile> file;
+    const unsigned char* data = nullptr;
+    uint64_t size = 0;
+};
+
+Mapped mapFile(const char* path)
+{
+    Mapped m;
+    m.file = std::make_unique<QFile>(QString::fromLocal8Bit(path));
+    if (m.file->open(QIODevice::ReadOnly)) {
+        m.size = static_cast<uint64_t>(m.file->size());
+        m.data = m.file->map(0, m.file->size());
+    }
+    return m;
+}
+
+std::shared_ptr<const Model> openModel(const char* path)
+{
+    auto model = Model::open(QString::fromLocal8Bit(path));
+    if (!model) {
+        std::fprintf(stderr, "%s\n", qPrintable(model.error().describe()));
+        std::exit(2);
+    }
+    return *model;
+}
+
+struct Timing
+{
+    double first = 0, best = 0;
+    ModelDiff diff;
+};
+
+// First run on fresh mappings (page-table setup included, as a user's first diff pays it), then best of 3.
+Timing timeDiff(const char* pathA, const char* pathB)
+{
+    Timing t;
+    const std::atomic_bool cancel{false};
+    auto run = [&](const Model& a, const Model& b) {
+        auto result = diffModels(a, b, DiffOptions{}, cancel);
+        if (!result)
+            std::exit(2);
+        t.diff = std::move(*result);
+    };
+    {
+        const auto a = openModel(pathA);
+        const auto b = openModel(pathB);
+        t.first = bench::bestOfMs(1, [&] { run(*a, *b); });
+    }
+    const auto a = openModel(pathA);
+    const auto b = openModel(pathB);
+    run(*a, *b); // the mapping warm-up, not timed
+    t.best = bench::bestOfMs(3, [&] { run(*a, *b); });
+    return t;
+}
+
+double gbps(uint64_t bytes, double ms)
+{
+    return static_cast<double>(bytes) / 1e9 / (ms / 1000);
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: bench_diff A B SAME\n");
+        return 2;
+    }
+    volatile uint64_t sink = 0;
+    double peerFirst = 0, peerBest = 0;
+    uint64_t bytes = 0;
+    {
+        const Mapped a = mapFile(argv[1]);
+        const Mapped same = mapFile(argv[3]);
+        if (!a.data || !same.data || a.size != same.size)
+            return 2;
+        bytes = a.size + same.size;
+        peerFirst = bench::bestOfMs(1, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
+        peerBest = bench::bestOfMs(3, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
+    }
+    const Timing values = timeDiff(argv[1], argv[2]);
+    const Timing identical = timeDiff(argv[1], argv[3]);
+
+    const DiffSummary& s = values.diff.summary;
+    std::printf("two-thread read of A + SAME (%.0f MiB): first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s)\n",
+                static_cast<double>(bytes) / 1048576.0, peerFirst, gbps(bytes, peerFirst), peerBest,
+                gbps(bytes, peerBest));
+    std::printf("safescope diff A B: first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s); %llu pairs, %llu differ, "
+                "%llu parameters changed\n",
+                values.first, gbps(bytes, values.first), values.best, gbps(bytes, values.best),
+                static_cast<unsigned long long>(s.pairs),
+                static_cast<unsigned long long>(s.count(DiffStatus::ValuesDiffer)),
+                static_cast<unsigned long long>(s.parametersChanged));
+    std::printf("safescope diff A SAME: first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s); %llu of %llu identical\n",
+                identical.first, gbps(bytes, identical.first), identical.best, gbps(bytes, identical.best),
+                static_cast<unsigned long long>(identical.diff.summary.count(DiffStatus::Identical)),
+                static_cast<unsigned long long>(identical.diff.summary.pairs));
+    std::printf("VALUES_FIRST_MS=%.3f\nVALUES_BEST_MS=%.3f\nIDENTICAL_FIRST_MS=%.3f\nIDENTICAL_BEST_MS=%.3f\n"
+                "PEER_FIRST_MS=%.3f\nPEER_BEST_MS=%.3f\n",
+                values.first, values.best, identical.first, identical.best, peerFirst, peerBest);
+    return sink == 42 ? 1 : 0;
+}

@@ -1,0 +1,73 @@
+#include "core/blockcopy.h"
+
+#include <cerrno>
+#include <memory>
+#include <unistd.h>
+
+namespace safescope {
+
+namespace {
+
+constexpr uint64_t kKernelBlock = uint64_t{64} << 20;
+constexpr uint64_t kBufferBlock = uint64_t{8} << 20;
+
+Error stopped(const PosixFile& target)
+{
+    return makeError(ErrorKind::Cancelled, QStringLiteral("writing '%1' was cancelled").arg(target.path()),
+                     target.path());
+}
+
+// Errors that mean "this kernel or file system pair cannot do it", not "the copy failed".
+bool kernelCopyUnsupported(int err)
+{
+    return err == EXDEV || err == ENOSYS || err == EOPNOTSUPP || err == EINVAL || err == EBADF || err == EPERM ||
+           err == ETXTBSY;
+}
+
+} // namespace
+
+Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& target, uint64_t targetOffset,
+                  uint64_t length, const CopyBlockFn& onBlock)
+{
+    uint64_t copied = 0;
+#ifdef __linux__
+    while (copied < length) {
+        if (target.hooks() != nullptr) {
+            if (const int err = target.hooks()->fault(IoOperation::Copy))
+                return systemError(target.path(), QStringLiteral("write"), err);
+        }
+        auto in = static_cast<loff_t>(sourceOffset + copied);
+        auto out = static_cast<loff_t>(targetOffset + copied);
+        const ssize_t done =
+            ::copy_file_range(source.fd(), &in, target.fd(), &out, std::min(length - copied, kKernelBlock), 0);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0 && kernelCopyUnsupported(errno))
+            break;
+        if (done < 0)
+            return systemError(target.path(), QStringLiteral("write"), errno);
+        if (done == 0)
+            break; // some file systems report 0 instead of an error: let the portable loop decide
+        copied += static_cast<uint64_t>(done);
+        if (onBlock && !onBlock(copied))
+            return stopped(target);
+    }
+#endif
+    if (copied == length)
+        return Ok{};
+    const uint64_t bufferSize = std::min(length - copied, kBufferBlock);
+    const std::unique_ptr<char[]> buffer(new char[bufferSize]);
+    while (copied < length) {
+        const uint64_t chunk = std::min(length - copied, bufferSize);
+        if (Status read = source.readAt(buffer.get(), chunk, sourceOffset + copied); !read)
+            return read;
+        if (Status written = target.writeAt(buffer.get(), chunk, targetOffset + copied); !written)
+            return written;
+        copied += chunk;
+        if (onBlock && !onBlock(copied))
+            return stopped(target);
+    }
+    return Ok{};
+}
+
+} // namespace safescope

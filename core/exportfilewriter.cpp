@@ -1,0 +1,189 @@
+#include "core/exportfilewriter.h"
+
+#include "core/blockcopy.h"
+#include "core/dtypeconversion.h"
+#include "core/model.h"
+#include "core/writer.h"
+
+#include <QtEndian>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace safescope {
+
+namespace {
+
+// Elements converted per block: 4 MiB of F32 output, so progress and cancellation stay responsive.
+constexpr uint64_t kConvertBlock = uint64_t{1} << 20;
+
+// Permissions a new file would get from open(2): 0666 minus the umask (read once; umask cannot be queried).
+mode_t newFileMode()
+{
+    static const mode_t mode = [] {
+        const mode_t mask = ::umask(022);
+        ::umask(mask);
+        return static_cast<mode_t>(0666 & ~mask);
+    }();
+    return mode;
+}
+
+} // namespace
+
+ExportFileWriter::ExportFileWriter(const Model& model, const ExportPlan& plan, const ExportOptions& options,
+                                   AdvanceFn advance)
+    : m_model(model), m_plan(plan), m_options(options), m_advance(std::move(advance)), m_sources(model.shards().size())
+{}
+
+Result<const PosixFile*> ExportFileWriter::source(uint32_t shard)
+{
+    if (!m_sources[shard]) {
+        auto opened = PosixFile::open(m_model.shards()[shard].path, O_RDONLY);
+        if (!opened)
+            return opened.error();
+        m_sources[shard] = std::make_unique<PosixFile>(std::move(*opened));
+    }
+    return m_sources[shard].get();
+}
+
+bool ExportFileWriter::blockDone(uint64_t bytes)
+{
+    if (m_firstBlock) {
+        m_firstBlock = false;
+        if (!m_options.hooks.stepReached(SaveStep::TempDataPartCopied)) {
+            m_stoppedByHook = true;
+            return false;
+        }
+    }
+    return m_advance(bytes);
+}
+
+Status ExportFileWriter::flush(CopyRun& run, PosixFile& target)
+{
+    if (run.length == 0)
+        return Ok{};
+    auto from = source(run.shard);
+    if (!from)
+        return from.error();
+    uint64_t reported = 0;
+    Status copied = copyBlocks(**from, run.sourceOffset, target, run.targetOffset, run.length, [&](uint64_t done) {
+        const uint64_t step = done - reported;
+        reported = done;
+        return blockDone(step);
+    });
+    run.length = 0;
+    return copied;
+}
+
+Status ExportFileWriter::convert(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset)
+{
+    const TensorInfo& info = m_model.tensor(tensor.source);
+    const unsigned char* data = m_model.tensorData(tensor.source);
+    const auto inBytes = static_cast<uint64_t>(dtypeBits(info.dtype) / 8);
+    const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);
+    std::vector<unsigned char> buffer(static_cast<size_t>(std::min(info.elementCount, kConvertBlock) * outBytes));
+    for (uint64_t first = 0; first < info.elementCount; first += kConvertBlock) {
+        const uint64_t count = std::min(kConvertBlock, info.elementCount - first);
+        convertElements(info.dtype, data + first * inBytes, tensor.dtype, buffer.data(), static_cast<size_t>(count),
+                        nullptr);
+        if (Status written = target.writeAt(buffer.data(), count * outBytes, targetOffset + first * outBytes); !written)
+            return written;
+        if (!blockDone(count * outBytes))
+            return makeError(ErrorKind::Cancelled, QStringLiteral("the export was cancelled"), target.path());
+    }
+    return Ok{};
+}
+
+Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileIndex)
+{
+    const QString& path = m_plan.files[fileIndex];
+    std::vector<WriteTensor> tensors;
+    std::unordered_map<std::string_view, const ExportTensor*> byName;
+    for (const ExportTensor& tensor : m_plan.tensors) {
+        if (tensor.file != fileIndex)
+            continue;
+        tensors.push_back({tensor.name, tensor.dtype, tensor.shape, nullptr});
+        byName.emplace(tensor.name, &tensor);
+    }
+    WriteOptions writeOptions;
+    if (m_plan.metadata) {
+        writeOptions.metadataState = MetadataState::Object;
+        writeOptions.metadata = *m_plan.metadata;
+    }
+    writeOptions.reserveBytes = m_options.reserveBytes;
+    auto header = buildHeader(tensors, writeOptions); // sorts `tensors` into file order
+    if (!header) {
+        Error error = header.error();
+        error.path = path;
+        return error;
+    }
+
+    auto created = AtomicFileWriter::create(path, newFileMode(), &m_options.hooks);
+    if (!created)
+        return created.error();
+    std::unique_ptr<AtomicFileWriter> writer = std::move(*created);
+    PosixFile& target = writer->file();
+    QByteArray start(8, Qt::Uninitialized);
+    qToLittleEndian<quint64>(header->size(), start.data());
+    start.append(header->data(), static_cast<qsizetype>(header->size()));
+    if (Status written = target.writeAt(start.constData(), static_cast<uint64_t>(start.size()), 0); !written)
+        return written.error();
+    if (!m_options.hooks.stepReached(SaveStep::TempHeaderWritten)) {
+        writer->abandon();
+        return stoppedAtStep(SaveStep::TempHeaderWritten, path);
+    }
+
+    // Unchanged tensors that sit back to back in one source file are copied in one call: a whole checkpoint
+    // exported unchanged in the reference order becomes a single copy_file_range stream.
+    uint64_t offset = static_cast<uint64_t>(start.size());
+    CopyRun run;
+    Status status = Ok{};
+    for (const WriteTensor& written : tensors) {
+        const ExportTensor& tensor = *byName.at(written.name);
+        if (tensor.converted) {
+            status = flush(run, target);
+            if (status)
+                status = convert(tensor, target, offset);
+        } else if (tensor.byteSize > 0) {
+            const uint32_t shard = m_model.entries()[tensor.source].shard;
+            const uint64_t from = m_model.absoluteOffset(tensor.source);
+            if (run.length > 0 && (run.shard != shard || run.sourceOffset + run.length != from))
+                status = flush(run, target);
+            if (run.length == 0)
+                run = CopyRun{shard, from, offset, 0};
+            run.length += tensor.byteSize;
+        }
+        if (!status)
+            break;
+        offset += tensor.byteSize;
+    }
+    if (status)
+        status = flush(run, target);
+    if (m_stoppedByHook) {
+        writer->abandon();
+        return stoppedAtStep(SaveStep::TempDataPartCopied, path);
+    }
+    if (!status) {
+        Error error = status.error();
+        if (error.kind == ErrorKind::Cancelled)
+            error.message = QStringLiteral("the export was cancelled; no file was written");
+        return error;
+    }
+    if (Status finished = writer->finish(); !finished)
+        return finished.error();
+    if (!m_options.hooks.stepReached(SaveStep::TempSynced)) {
+        writer->abandon();
+        return stoppedAtStep(SaveStep::TempSynced, path);
+    }
+    auto check = SafetensorsFile::open(writer->tempPath(), OpenMode::Strict);
+    if (!check || (*check)->header().tensors.size() != tensors.size() || (*check)->header().fileSize != offset) {
+        return makeError(ErrorKind::IoError,
+                         QStringLiteral("the written file does not validate: %1")
+                             .arg(check ? QStringLiteral("wrong tensor count or size") : check.error().message),
+                         path);
+    }
+    return writer;
+}
+
+} // namespace safescope

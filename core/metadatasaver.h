@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/header.h"
+#include "core/metadataedit.h"
+#include "core/parallelchunks.h"
+#include "core/safetensorsfile.h"
+#include "core/savehooks.h"
+
+#include <QString>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace safescope {
+
+class Model;
+
+/// How a metadata save reached the disk.
+enum class SaveMethod : uint8_t
+{
+    InPlace, ///< only the 8+N header bytes were rewritten; the data region was not touched
+    Rewrite  ///< a new file (header + verbatim data region) was renamed over the target
+};
+
+const char* saveMethodName(SaveMethod method); ///< "in-place" / "rewrite"
+
+struct MetadataSaveOptions
+{
+    uint64_t reserveBytes = 0; ///< extra header padding when rewriting, so later edits fit in place
+    bool forceRewrite = false; ///< rewrite even when the new header would fit
+    QString outputPath;        ///< Save As: write a new file here (always a rewrite); empty saves over the original
+    ProgressFn progress;       ///< fraction of bytes written
+    const std::atomic_bool* cancel = nullptr;
+    SaveHooks hooks; ///< test seams (crash at a step, injected I/O errors)
+};
+
+struct MetadataSaveResult
+{
+    SaveMethod method = SaveMethod::InPlace;
+    QString path;                 ///< the file written (the original, or outputPath)
+    uint64_t oldHeaderLength = 0; ///< N before
+    uint64_t newHeaderLength = 0; ///< N after (same as before for InPlace)
+    uint64_t bytesWritten = 0;
+    std::shared_ptr<const SafetensorsFile> file; ///< the saved file, re-opened and strictly validated
+};
+
+/// Saves `metadata` (nullopt: no `__metadata__` at all) into the file at `path`, keeping every tensor entry and
+/// the data region byte for byte. In place when the new header fits in the old N (padded with spaces to N,
+/// crash-safe through a recovery record, see recoveryrecord.h); otherwise, or when forced or saving as, through a
+/// synced temp file renamed over the target. On any failure the original is byte-identical and the error names the
+/// file and the reason. Strict validation: a file the reference would refuse is not edited.
+Result<MetadataSaveResult> saveMetadata(const QString& path, const std::optional<std::vector<MetadataEntry>>& metadata,
+                                        const MetadataSaveOptions& options = {});
+
+/// Applies `edit` to the metadata of the file at `path` and saves it as above.
+Result<MetadataSaveResult> saveMetadataEdit(const QString& path, const MetadataEdit& edit,
+                                            const MetadataSaveOptions& options = {});
+
+/// Applies `edit` to each shard of `model` (each shard's own metadata), one shard after the other. Stops at the
+/// first failure; shards saved before it keep the edit and the error says how many were saved. Save As
+/// (outputPath) is refused for more than one shard.
+Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& model, const MetadataEdit& edit,
+                                                                  const MetadataSaveOptions& options = {});
+
+} // namespace safescope

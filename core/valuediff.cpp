@@ -1,0 +1,196 @@
+#include "core/valuediff.h"
+
+#include "core/diffkernels.h"
+#include "core/dtypecodec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace safescope {
+
+namespace {
+
+constexpr uint64_t kChunkElements = uint64_t(1) << 20;
+constexpr uint64_t kCompareChunkBytes = uint64_t(4) << 20;
+
+// Float holds every value of these exactly, so decoding to float loses nothing and halves the memory traffic.
+bool floatExact(DType dtype)
+{
+    switch (dtype) {
+    case DType::I32:
+    case DType::U32:
+    case DType::I64:
+    case DType::U64:
+    case DType::F64:
+    case DType::Unknown:
+        return false;
+    default:
+        return true;
+    }
+}
+
+// One side of the comparison as a stream of float or double elements.
+struct Side
+{
+    DType dtype = DType::Unknown; // F32 for C64 viewed as its parts
+    const unsigned char* data = nullptr;
+
+    const unsigned char* fetch(ElementType type, uint64_t first, size_t n, void* buffer) const
+    {
+        if (type == ElementType::Float) {
+            if (dtype == DType::F32)
+                return data + 4 * first;
+            decodeToFloat(dtype, data, first, n, static_cast<float*>(buffer));
+        } else {
+            if (dtype == DType::F64)
+                return data + 8 * first;
+            decodeToDouble(dtype, data, first, n, static_cast<double*>(buffer));
+        }
+        return static_cast<const unsigned char*>(buffer);
+    }
+};
+
+DiffSums compareRange(const Side& a, const Side& b, ElementType type, uint64_t begin, uint64_t end,
+                      const DiffTolerance& tolerance)
+{
+    alignas(64) thread_local double bufferA[kDiffBlock];
+    alignas(64) thread_local double bufferB[kDiffBlock];
+    DiffSums sums;
+    const bool bf16 = a.dtype == DType::BF16 && b.dtype == DType::BF16;
+    for (uint64_t first = begin; first < end; first += kDiffBlock) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(kDiffBlock, end - first));
+        if (bf16) {
+            diffBlockBf16(a.data + 2 * first, b.data + 2 * first, n, first, tolerance.atol, tolerance.rtol, sums);
+            continue;
+        }
+        const unsigned char* pa = a.fetch(type, first, n, bufferA);
+        const unsigned char* pb = b.fetch(type, first, n, bufferB);
+        diffBlock(type, pa, pb, n, first, tolerance.atol, tolerance.rtol, sums);
+    }
+    return sums;
+}
+
+DiffMetrics metricsFrom(const DiffSums& s, const TensorView& view, bool complexParts)
+{
+    DiffMetrics m;
+    m.count = view.elementCount;
+    m.finitePairs = complexParts ? s.finite / 2 : s.finite;
+    m.beyondTolerance = s.beyond;
+    m.nanMismatch = s.nanMismatch;
+    m.infMismatch = s.infMismatch;
+    if (s.finite > 0) {
+        const double n = static_cast<double>(s.finite);
+        const double sumSq = s.sumSq.value();
+        const double normA = std::sqrt(s.sumSqA.value());
+        const double normB = std::sqrt(s.sumSqB.value());
+        m.maxAbs = s.maxAbs;
+        m.maxAbsIndex = complexParts ? s.maxIndex / 2 : s.maxIndex;
+        m.meanAbs = s.sumAbs.value() / n;
+        m.rms = std::sqrt(sumSq / n);
+        m.relL2 = normA > 0.0 ? std::sqrt(sumSq) / normA : sumSq > 0.0 ? HUGE_VAL : 0.0;
+        if (normA > 0.0 && normB > 0.0)
+            m.cosine = std::clamp(s.dot.value() / (normA * normB), -1.0, 1.0);
+        else
+            m.cosine = normA == normB ? 1.0 : std::numeric_limits<double>::quiet_NaN();
+    }
+    m.maxAbsPosition = unravelIndex(m.maxAbsIndex, view.shape);
+    return m;
+}
+
+Error cancelled()
+{
+    return makeError(ErrorKind::Cancelled, QStringLiteral("comparison cancelled"));
+}
+
+} // namespace
+
+bool canCompareValues(DType a, DType b, std::string* why)
+{
+    auto fail = [&](const char* reason) {
+        if (why)
+            *why = reason;
+        return false;
+    };
+    if (a == DType::Unknown || b == DType::Unknown)
+        return fail("unknown dtype: values cannot be decoded");
+    if ((a == DType::C64) != (b == DType::C64))
+        return fail("complex against real: values not compared");
+    return true;
+}
+
+Result<bool> sameBytes(const TensorView& a, const TensorView& b, const std::atomic_bool& cancel,
+                       const ProgressPhase& progress, bool parallel)
+{
+    if (a.byteSize != b.byteSize)
+        return false;
+    std::atomic_bool differs{false};
+    auto compare = [&](int, uint64_t begin, uint64_t end) {
+        if (differs.load(std::memory_order_relaxed))
+            return;
+        if (std::memcmp(a.data + begin, b.data + begin, static_cast<size_t>(end - begin)) != 0)
+            differs.store(true, std::memory_order_relaxed);
+    };
+    if (parallel) {
+        if (!parallelChunks(a.byteSize, kCompareChunkBytes, cancel, progress, compare))
+            return cancelled();
+    } else {
+        for (uint64_t begin = 0; begin < a.byteSize && !differs; begin += kCompareChunkBytes) {
+            if (cancel.load(std::memory_order_relaxed))
+                return cancelled();
+            compare(0, begin, std::min(a.byteSize, begin + kCompareChunkBytes));
+        }
+    }
+    return !differs.load();
+}
+
+Result<DiffMetrics> compareValues(const TensorView& a, const TensorView& b, const DiffTolerance& tolerance,
+                                  const std::atomic_bool& cancel, const ProgressPhase& progress, bool parallel)
+{
+    std::string why;
+    if (!canCompareValues(a.dtype, b.dtype, &why))
+        return makeError(ErrorKind::InvalidArgument, QString::fromStdString(why));
+    if (a.elementCount != b.elementCount)
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("element counts differ (%1 and %2)").arg(a.elementCount).arg(b.elementCount));
+
+    const bool complexParts = a.dtype == DType::C64;
+    const uint64_t total = complexParts ? 2 * a.elementCount : a.elementCount;
+    const Side sa{complexParts ? DType::F32 : a.dtype, a.data};
+    const Side sb{complexParts ? DType::F32 : b.dtype, b.data};
+    const ElementType type = floatExact(a.dtype) && floatExact(b.dtype) ? ElementType::Float : ElementType::Double;
+
+    // One result per chunk, merged in chunk order: the sums then do not depend on which thread ran what.
+    const uint64_t chunkCount = (total + kChunkElements - 1) / kChunkElements;
+    std::vector<DiffSums> chunks(static_cast<size_t>(chunkCount));
+    auto run = [&](int, uint64_t begin, uint64_t end) {
+        chunks[static_cast<size_t>(begin / kChunkElements)] = compareRange(sa, sb, type, begin, end, tolerance);
+    };
+    if (parallel) {
+        if (!parallelChunks(total, kChunkElements, cancel, progress, run))
+            return cancelled();
+    } else {
+        for (uint64_t begin = 0; begin < total; begin += kChunkElements) {
+            if (cancel.load(std::memory_order_relaxed))
+                return cancelled();
+            run(0, begin, std::min(total, begin + kChunkElements));
+        }
+    }
+    DiffSums sums;
+    for (const DiffSums& chunk : chunks)
+        sums.merge(chunk);
+    return metricsFrom(sums, a, complexParts);
+}
+
+DiffMetrics identicalMetrics(const TensorView& view)
+{
+    DiffMetrics m;
+    m.count = view.elementCount;
+    m.finitePairs = view.elementCount;
+    m.maxAbsPosition = unravelIndex(0, view.shape);
+    return m;
+}
+
+} // namespace safescope

@@ -1,0 +1,452 @@
+// Metadata saves (issue 5): in place when the header fits, otherwise a verbatim rewrite; the data region is proven
+// unchanged by hashes; invalid metadata, read-only files and folders, and injected disk-full errors leave the
+// original byte-identical with an error that names the file.
+#include "core/dtype.h"
+#include "core/metadatarules.h"
+#include "core/metadatasaver.h"
+#include "core/model.h"
+#include "core/recoveryrecord.h"
+#include "core/safetensorsfile.h"
+#include "support/editfixtures.h"
+#include "support/fixtures.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cerrno>
+#include <sys/stat.h>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+using Entries = std::vector<MetadataEntry>;
+
+Entries entriesOf(const QString& path)
+{
+    auto file = SafetensorsFile::open(path, OpenMode::Strict);
+    return file ? (*file)->header().metadata : Entries{};
+}
+
+bool sameEntries(const Entries& a, const Entries& b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i].key != b[i].key || a[i].value != b[i].value)
+            return false;
+    }
+    return true;
+}
+
+// Bytes needed for an element count filling whole bytes in every dtype (F4 needs an even count, F6 a multiple of 4).
+uint64_t bytesFor(DType dtype, uint64_t elements)
+{
+    return elements * static_cast<uint64_t>(dtypeBits(dtype)) / 8;
+}
+
+} // namespace
+
+class TestMetadataSave final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void roundTripEveryDtype_data();
+    void roundTripEveryDtype();
+    void inPlaceWritesOnlyTheHeader();
+    void rewriteWhenTheHeaderGrows();
+    void reserveMakesTheNextEditInPlace();
+    void saveAsLeavesTheOriginal();
+    void removeMetadataObject();
+    void invalidMetadataRefused_data();
+    void invalidMetadataRefused();
+    void invalidFileRefused();
+    void injectedFaults_data();
+    void injectedFaults();
+    void readOnlyFile_data();
+    void readOnlyFile();
+    void readOnlyFolder_data();
+    void readOnlyFolder();
+    void cancelledRewriteLeavesNothing();
+    void leftoverRecordBlocksTheNextSave();
+    void editAppliesOperations();
+    void allShards();
+    void compareMetadataSummary();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestMetadataSave::roundTripEveryDtype_data()
+{
+    QTest::addColumn<int>("dtype");
+    QTest::addColumn<bool>("rewrite");
+    for (int i = 0; i < kDTypeCount; ++i) {
+        const DType dtype = allDTypes()[i];
+        const QByteArray name(dtypeName(dtype).data(), static_cast<qsizetype>(dtypeName(dtype).size()));
+        QTest::newRow(QByteArray(name + " in-place").constData()) << i << false;
+        QTest::newRow(QByteArray(name + " rewrite").constData()) << i << true;
+    }
+}
+
+void TestMetadataSave::roundTripEveryDtype()
+{
+    QFETCH(int, dtype);
+    QFETCH(bool, rewrite);
+    const DType type = allDTypes()[dtype];
+    const QByteArray name(dtypeName(type).data(), static_cast<qsizetype>(dtypeName(type).size()));
+    const uint64_t size = bytesFor(type, 8);
+    const QByteArray header = "{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("t", name, {2, 4}, 0, size) +
+                              ",\"z\":{\"dtype\":\"" + name + "\",\"shape\":[0],\"data_offsets\":[" +
+                              QByteArray::number(size) + "," + QByteArray::number(size) + "]}}" + QByteArray(64, ' ');
+    const QByteArray data = patternBytes(size, 99);
+    const QString path =
+        writeFile(m_dir, QStringLiteral("rt-%1-%2.safetensors").arg(dtype).arg(rewrite), rawFile(header, data));
+
+    const Entries wanted{{"format", "pt"}, {"note", "x\n\"quoted\" \u00e9 \\"}};
+    MetadataSaveOptions options;
+    options.forceRewrite = rewrite;
+    auto saved = saveMetadata(path, wanted, options);
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, rewrite ? SaveMethod::Rewrite : SaveMethod::InPlace);
+    QCOMPARE(dataRegion(path), data);
+    auto file = SafetensorsFile::open(path, OpenMode::Strict);
+    QVERIFY(file);
+    const Header& after = (*file)->header();
+    QVERIFY(sameEntries(after.metadata, wanted));
+    QCOMPARE(after.tensors.size(), size_t{2});
+    QCOMPARE(after.tensors[0].name, std::string("t"));
+    QCOMPARE(after.tensors[0].dtype, type);
+    QCOMPARE(after.tensors[0].shape, (std::vector<uint64_t>{2, 4}));
+    QCOMPARE(after.tensors[1].shape, (std::vector<uint64_t>{0}));
+    if (rewrite)
+        QCOMPARE(after.dataStart % 8, uint64_t{0});
+}
+
+void TestMetadataSave::inPlaceWritesOnlyTheHeader()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("inplace.safetensors"),
+                                        R"({"format":"pt","long":"0123456789012345678901234567890123456789"})", 13);
+    const QByteArray before = readBytes(path);
+    const uint64_t n = headerLengthOf(path);
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}, {"b", "2"}});
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, SaveMethod::InPlace);
+    QCOMPARE(saved->newHeaderLength, n);
+    const QByteArray after = readBytes(path);
+    QCOMPARE(after.size(), before.size());
+    QCOMPARE(headerLengthOf(path), n);
+    QCOMPARE(sha256Of(after.mid(static_cast<qsizetype>(8 + n))), sha256Of(before.mid(static_cast<qsizetype>(8 + n))));
+    // Exactly the layout-preserving header, padded with spaces to the old N.
+    const QByteArray expected =
+        "{\"__metadata__\":{\"format\":\"pt\",\"b\":\"2\"}," + tensorJson("a.weight", "F32", {4, 4}, 0, 64) + ',' +
+        tensorJson("b.bias", "BF16", {8}, 64, 80) + ',' + tensorJson("c.mask", "U8", {5}, 80, 85) + '}';
+    QCOMPARE(after.mid(8, expected.size()), expected);
+    QCOMPARE(after.mid(8 + expected.size(), static_cast<qsizetype>(n) - expected.size()),
+             QByteArray(static_cast<qsizetype>(n) - expected.size(), ' '));
+    QCOMPARE(inspectRecovery(path).state, RecoveryState::None);
+    QVERIFY(!QFile::exists(recoveryRecordPath(path)));
+    QVERIFY(sameEntries(saved->file->header().metadata, (Entries{{"format", "pt"}, {"b", "2"}})));
+}
+
+void TestMetadataSave::rewriteWhenTheHeaderGrows()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("grow.safetensors"), R"({"format":"pt"})", 0);
+    const QByteArray data = dataRegion(path);
+    const Entries wanted{{"format", "pt"}, {"description", std::string(500, 'd')}};
+    auto saved = saveMetadata(path, wanted);
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    QCOMPARE(sha256Of(dataRegion(path)), sha256Of(data));
+    QCOMPARE(headerLengthOf(path) % 8, uint64_t{0});
+    QVERIFY(sameEntries(entriesOf(path), wanted));
+    QVERIFY(!inspectRecovery(path).needsAttention()); // no temp file left
+    const QStringList leftovers = QDir(m_dir.path()).entryList({QStringLiteral(".grow*")}, QDir::Hidden | QDir::Files);
+    QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join(u',')));
+}
+
+void TestMetadataSave::reserveMakesTheNextEditInPlace()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("reserve.safetensors"), {}, 0);
+    const QByteArray data = dataRegion(path);
+    MetadataSaveOptions options;
+    options.reserveBytes = 4096;
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}}, options);
+    QVERIFY(saved);
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    QVERIFY(headerLengthOf(path) >= 4096 + 200);
+    auto next = saveMetadata(path, Entries{{"format", "pt"}, {"k", std::string(3000, 'v')}});
+    QVERIFY(next);
+    QCOMPARE(next->method, SaveMethod::InPlace);
+    QCOMPARE(sha256Of(dataRegion(path)), sha256Of(data));
+}
+
+void TestMetadataSave::saveAsLeavesTheOriginal()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("orig.safetensors"), R"({"format":"pt"})", 100);
+    const QByteArray before = readBytes(path);
+    MetadataSaveOptions options;
+    options.outputPath = m_dir.filePath(QStringLiteral("copy.safetensors"));
+    auto saved = saveMetadata(path, Entries{{"format", "tf"}}, options);
+    QVERIFY(saved);
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    QCOMPARE(readBytes(path), before);
+    QCOMPARE(dataRegion(options.outputPath), dataRegion(path));
+    QVERIFY(sameEntries(entriesOf(options.outputPath), (Entries{{"format", "tf"}})));
+}
+
+void TestMetadataSave::removeMetadataObject()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("remove.safetensors"), R"({"format":"pt"})", 0);
+    auto saved = saveMetadata(path, std::nullopt);
+    QVERIFY(saved);
+    QCOMPARE(saved->method, SaveMethod::InPlace);
+    QCOMPARE(saved->file->header().metadataState, MetadataState::Absent);
+    QVERIFY(!readBytes(path).contains("__metadata__"));
+}
+
+void TestMetadataSave::invalidMetadataRefused_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("second");
+    QTest::addColumn<QByteArray>("value");
+    QTest::newRow("empty key") << QString() << QStringLiteral("x") << QByteArray("v");
+    QTest::newRow("duplicate key") << QStringLiteral("x") << QStringLiteral("x") << QByteArray("v");
+    QTest::newRow("reserved key") << QStringLiteral("__metadata__") << QStringLiteral("x") << QByteArray("v");
+    QTest::newRow("invalid UTF-8 value") << QStringLiteral("k") << QStringLiteral("x") << QByteArray("\xC0\x80");
+}
+
+void TestMetadataSave::invalidMetadataRefused()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, second);
+    QFETCH(QByteArray, value);
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("invalid-meta.safetensors"), R"({"format":"pt"})", 0);
+    const QByteArray before = readBytes(path);
+    auto saved = saveMetadata(path, Entries{{key.toStdString(), value.toStdString()}, {second.toStdString(), "1"}});
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::InvalidArgument);
+    QCOMPARE(saved.error().path, path);
+    QCOMPARE(readBytes(path), before);
+}
+
+void TestMetadataSave::invalidFileRefused()
+{
+    // A gap between tensors: the strict reader refuses it, so it is not edited either.
+    const QByteArray header = "{" + tensorJson("a", "U8", {4}, 0, 4) + ',' + tensorJson("b", "U8", {4}, 8, 12) + "}";
+    const QString path = writeFile(m_dir, QStringLiteral("gap.safetensors"), rawFile(header, QByteArray(12, 'x')));
+    const QByteArray before = readBytes(path);
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}});
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::InvalidOffset);
+    QCOMPARE(readBytes(path), before);
+}
+
+void TestMetadataSave::injectedFaults_data()
+{
+    QTest::addColumn<bool>("rewrite");
+    QTest::addColumn<int>("operation");
+    QTest::addColumn<int>("skip"); // calls of that operation that succeed before the injected failure
+    QTest::addColumn<int>("err");
+    QTest::addColumn<QString>("reason");
+    const QString full = QStringLiteral("No space left on device");
+    const QString eio = QStringLiteral("Input/output error");
+    QTest::newRow("in-place: record not created") << false << int(IoOperation::Create) << 0 << ENOSPC << full;
+    QTest::newRow("in-place: record write") << false << int(IoOperation::Write) << 0 << ENOSPC << full;
+    QTest::newRow("in-place: record sync") << false << int(IoOperation::Sync) << 0 << EIO << eio;
+    QTest::newRow("in-place: header write") << false << int(IoOperation::Write) << 1 << ENOSPC << full;
+    QTest::newRow("in-place: header sync") << false << int(IoOperation::Sync) << 2 << EIO << eio;
+    QTest::newRow("rewrite: temp not created")
+        << true << int(IoOperation::Create) << 0 << EACCES << QStringLiteral("Permission denied");
+    QTest::newRow("rewrite: header write") << true << int(IoOperation::Write) << 0 << ENOSPC << full;
+    QTest::newRow("rewrite: data copy") << true << int(IoOperation::Copy) << 0 << ENOSPC << full;
+    QTest::newRow("rewrite: sync") << true << int(IoOperation::Sync) << 0 << ENOSPC << full;
+    QTest::newRow("rewrite: rename") << true << int(IoOperation::Rename) << 0 << EACCES
+                                     << QStringLiteral("Permission denied");
+}
+
+void TestMetadataSave::injectedFaults()
+{
+    QFETCH(bool, rewrite);
+    QFETCH(int, operation);
+    QFETCH(int, skip);
+    QFETCH(int, err);
+    QFETCH(QString, reason);
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("faults.safetensors"), R"({"format":"pt"})", 200);
+    const QByteArray before = readBytes(path);
+    MetadataSaveOptions options;
+    options.forceRewrite = rewrite;
+    int seen = 0;
+    bool injected = false;
+    options.hooks.injectFault = [&](IoOperation op) {
+        if (int(op) != operation || seen++ != skip)
+            return 0;
+        injected = true;
+        return err;
+    };
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}, {"new", "value"}}, options);
+    QVERIFY(injected);
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::IoError);
+    QVERIFY2(saved.error().message.contains(reason), qPrintable(saved.error().message));
+    QVERIFY2(saved.error().message.contains(QStringLiteral("faults.safetensors")), qPrintable(saved.error().message));
+    QCOMPARE(readBytes(path), before);
+    // Nothing left behind: no record, no temp file.
+    const QStringList all = QDir(dir.path()).entryList(QDir::Files | QDir::Hidden);
+    QCOMPARE(all, QStringList{QStringLiteral("faults.safetensors")});
+}
+
+void TestMetadataSave::readOnlyFile_data()
+{
+    QTest::addColumn<bool>("rewrite");
+    QTest::newRow("in-place") << false;
+    QTest::newRow("rewrite") << true;
+}
+
+void TestMetadataSave::readOnlyFile()
+{
+    QFETCH(bool, rewrite);
+    QTemporaryDir dir;
+    QVERIFY(QFile::setPermissions(dir.path(), QFile::Permissions(0x7777)));
+    const QString path = makeCheckpoint(dir, QStringLiteral("ro.safetensors"), R"({"format":"pt"})", 200);
+    QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
+    const QByteArray before = readBytes(path);
+    MetadataSaveOptions options;
+    options.forceRewrite = rewrite;
+    Result<MetadataSaveResult> saved = makeError(ErrorKind::IoError, {});
+    {
+        Unprivileged user;
+        saved = saveMetadata(path, Entries{{"format", "pt"}, {"x", "y"}}, options);
+    }
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::IoError);
+    QVERIFY2(saved.error().message.contains(QStringLiteral("Permission denied")), qPrintable(saved.error().message));
+    QCOMPARE(saved.error().path, path);
+    QCOMPARE(readBytes(path), before);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+}
+
+void TestMetadataSave::readOnlyFolder_data()
+{
+    readOnlyFile_data();
+}
+
+void TestMetadataSave::readOnlyFolder()
+{
+    QFETCH(bool, rewrite);
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("rodir.safetensors"), R"({"format":"pt"})", 200);
+    QVERIFY(QFile::setPermissions(path, QFile::Permissions(0x6666)));
+    QVERIFY(QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther |
+                                                  QFile::ReadGroup | QFile::ExeGroup));
+    const QByteArray before = readBytes(path);
+    MetadataSaveOptions options;
+    options.forceRewrite = rewrite;
+    Result<MetadataSaveResult> saved = makeError(ErrorKind::IoError, {});
+    {
+        Unprivileged user;
+        saved = saveMetadata(path, Entries{{"format", "pt"}, {"x", "y"}}, options);
+    }
+    QVERIFY(QFile::setPermissions(dir.path(), QFile::Permissions(0x7700)));
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::IoError);
+    QVERIFY2(saved.error().message.contains(QStringLiteral("Permission denied")), qPrintable(saved.error().message));
+    QVERIFY2(saved.error().message.contains(dir.path()), qPrintable(saved.error().message));
+    QCOMPARE(readBytes(path), before);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+}
+
+void TestMetadataSave::cancelledRewriteLeavesNothing()
+{
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("cancel.safetensors"), R"({"format":"pt"})", 0);
+    const QByteArray before = readBytes(path);
+    std::atomic_bool cancel{false};
+    MetadataSaveOptions options;
+    options.forceRewrite = true;
+    options.cancel = &cancel;
+    options.progress = [&](double) { cancel = true; };
+    auto saved = saveMetadata(path, Entries{{"format", "tf"}}, options);
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::Cancelled);
+    QCOMPARE(readBytes(path), before);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+}
+
+void TestMetadataSave::leftoverRecordBlocksTheNextSave()
+{
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("blocked.safetensors"), R"({"format":"pt"})", 200);
+    MetadataSaveOptions crash;
+    crash.hooks.afterStep = [](SaveStep step) { return step != SaveStep::HeaderWritten; };
+    QVERIFY(!saveMetadata(path, Entries{{"format", "tf"}}, crash));
+    QCOMPARE(inspectRecovery(path).state, RecoveryState::NewHeaderIntact);
+    auto again = saveMetadata(path, Entries{{"format", "flax"}});
+    QVERIFY(!again);
+    QVERIFY2(again.error().message.contains(QStringLiteral("interrupted")), qPrintable(again.error().message));
+    QVERIFY(sameEntries(entriesOf(path), (Entries{{"format", "tf"}})));
+    QVERIFY(discardRecovery(path));
+    QVERIFY(saveMetadata(path, Entries{{"format", "flax"}}));
+    QVERIFY(sameEntries(entriesOf(path), (Entries{{"format", "flax"}})));
+}
+
+void TestMetadataSave::editAppliesOperations()
+{
+    MetadataEdit edit;
+    edit.unset = {"b"};
+    edit.set = {{"a", "A2"}, {"d", "D"}};
+    const auto result = edit.apply({{"a", "A"}, {"b", "B"}, {"c", "C"}});
+    QVERIFY(result);
+    QVERIFY(sameEntries(*result, (Entries{{"a", "A2"}, {"c", "C"}, {"d", "D"}})));
+    MetadataEdit clear;
+    clear.clear = true;
+    QVERIFY(!clear.apply({{"a", "A"}}).has_value());
+    clear.set = {{"format", "pt"}};
+    QVERIFY(sameEntries(*clear.apply({{"a", "A"}}), (Entries{{"format", "pt"}})));
+}
+
+void TestMetadataSave::allShards()
+{
+    QTemporaryDir dir;
+    const QByteArray h1 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}";
+    const QByteArray h2 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}";
+    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
+    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
+    writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+              R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
+              R"("y":"model-00002-of-00002.safetensors"}})");
+    auto model = Model::open(dir.filePath(QStringLiteral("model.safetensors.index.json")));
+    QVERIFY(model);
+    MetadataEdit edit;
+    edit.set = {{"license", "mit"}};
+    auto saved = saveMetadataEditAllShards(**model, edit);
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->size(), size_t{2});
+    QVERIFY(sameEntries(entriesOf(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"))),
+                        (Entries{{"format", "pt"}, {"shard", "1"}, {"license", "mit"}})));
+    QVERIFY(sameEntries(entriesOf(dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"))),
+                        (Entries{{"format", "pt"}, {"shard", "2"}, {"license", "mit"}})));
+    QCOMPARE(dataRegion(dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"))), QByteArray("bbbb"));
+}
+
+void TestMetadataSave::compareMetadataSummary()
+{
+    const MetadataChanges changes =
+        compareMetadata({{"a", "1"}, {"b", "2"}, {"c", "3"}}, {{"a", "1"}, {"c", "4"}, {"d", "5"}});
+    QCOMPARE(changes.added, std::vector<std::string>{"d"});
+    QCOMPARE(changes.removed, std::vector<std::string>{"b"});
+    QCOMPARE(changes.changed, std::vector<std::string>{"c"});
+    QVERIFY(lacksFormatKey(Entries{{"a", "1"}}));
+    QVERIFY(!lacksFormatKey(Entries{{"format", "pt"}}));
+    QVERIFY(lacksFormatKey(std::nullopt));
+}
+
+QTEST_GUILESS_MAIN(TestMetadataSave)
+#include "tst_metadatasave.moc"

@@ -1,0 +1,280 @@
+// The values tabs of the tensor page in a real window (offscreen): statistics and histogram, slice table, heatmap.
+#include "support/fixtures.h"
+#include "ui/documentview.h"
+#include "ui/heatmappanel.h"
+#include "ui/heatmapplot.h"
+#include "ui/histogramplot.h"
+#include "ui/mainwindow.h"
+#include "ui/models/slicetablemodel.h"
+#include "ui/models/statstablemodel.h"
+#include "ui/modelview.h"
+#include "ui/plotexport.h"
+#include "ui/slicecontrols.h"
+#include "ui/slicepanel.h"
+#include "ui/statisticspanel.h"
+#include "ui/statsrunner.h"
+#include "ui/tensorbrowser.h"
+#include "ui/tensorpage.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolTip>
+#include <QtEndian>
+#include <qcustomplot.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+constexpr int kTimeoutMs = 30000;
+
+QByteArray f32(const std::vector<float>& values)
+{
+    QByteArray bytes(static_cast<qsizetype>(values.size() * 4), '\0');
+    for (size_t i = 0; i < values.size(); ++i)
+        qToLittleEndian<quint32>(std::bit_cast<quint32>(values[i]), bytes.data() + i * 4);
+    return bytes;
+}
+
+/// spread: 0 0 1 / 1 1 2 / NaN +Inf -Inf; flags: BOOL 1 0 1 1 0; grid: F32 [40, 60] = row * 100 + col;
+/// big: F32 [2048, 2048] (16 MiB, slow enough to be cancelled).
+QByteArray valuesFile()
+{
+    const float inf = std::numeric_limits<float>::infinity();
+    const QByteArray spread = f32({0, 0, 1, 1, 1, 2, std::numeric_limits<float>::quiet_NaN(), inf, -inf});
+    const QByteArray flags("\x01\x00\x01\x01\x00", 5);
+    std::vector<float> grid;
+    for (int r = 0; r < 40; ++r)
+        for (int c = 0; c < 60; ++c)
+            grid.push_back(static_cast<float>(r * 100 + c));
+    std::vector<float> big(2048 * 2048);
+    for (size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<float>(std::sin(double(i) * 0.001));
+    QByteArray data;
+    QByteArray header = "{";
+    const auto add = [&](const QByteArray& name, const QByteArray& dtype, std::vector<uint64_t> shape,
+                         const QByteArray& bytes) {
+        if (header.size() > 1)
+            header += ',';
+        header += tensorJson(name, dtype, shape, uint64_t(data.size()), uint64_t(data.size() + bytes.size()));
+        data += bytes;
+    };
+    add("spread", "F32", {3, 3}, spread);
+    add("flags", "BOOL", {5}, flags);
+    add("grid", "F32", {40, 60}, f32(grid));
+    add("big", "F32", {2048, 2048}, f32(big));
+    header += '}';
+    return rawFile(header, data);
+}
+
+} // namespace
+
+class TestValuesPages final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_valuespages"));
+        QVERIFY(m_dir.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QSettings().clear();
+        m_path = writeFile(m_dir, QStringLiteral("values.safetensors"), valuesFile());
+        m_window = std::make_unique<MainWindow>();
+        m_window->resize(1400, 900);
+        m_window->show();
+        DocumentView* document = m_window->openPath(m_path);
+        QVERIFY(document);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        m_view = document->modelView();
+        m_page = m_view->tensorPage();
+    }
+
+    void cleanupTestCase() { m_window.reset(); }
+
+    void histogramFillsWithExactCounts()
+    {
+        QVERIFY(m_view->showPage(QStringLiteral("values")));
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("spread")));
+        StatisticsPanel* panel = m_page->statisticsPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->stats() && !panel->stats()->sampled, kTimeoutMs);
+        HistogramPlot* histogram = panel->histogram();
+        QCOMPARE(histogram->total(), uint64_t(6)); // NaN and +-Inf are counted apart
+        QCOMPARE(histogram->histogram().counts.size(), size_t(256));
+        QCOMPARE(histogram->histogram().counts.front(), uint64_t(2));
+        QCOMPARE(histogram->histogram().counts.back(), uint64_t(1));
+        QVERIFY(histogram->plot()->plottableCount() > 0);
+        QCOMPARE(panel->specialText(), QStringLiteral("NaN 1 \u00b7 +Inf 1 \u00b7 \u2212Inf 1"));
+        QCOMPARE(panel->tableModel()->valueText(QStringLiteral("mean")), QStringLiteral("0.8333333"));
+        QCOMPARE(panel->tableModel()->valueText(QStringLiteral("count")), QStringLiteral("9"));
+        QCOMPARE(panel->tableModel()->valueText(QStringLiteral("max")), QStringLiteral("2"));
+
+        // F32 has no bit-pattern counts: three bins are computed again in the background.
+        panel->setBins(3);
+        QTRY_COMPARE_WITH_TIMEOUT(histogram->histogram().counts.size(), size_t(3), kTimeoutMs);
+        QCOMPARE(histogram->histogram().counts, (std::vector<uint64_t>{2, 3, 1}));
+        QCOMPARE(histogram->hoverText(1.0), QStringLiteral("[0.666667, 1.33333)\ncount 3"));
+        QCOMPARE(histogram->hoverText(2.0), QStringLiteral("[1.33333, 2]\ncount 1"));
+        QCOMPARE(histogram->hoverText(5.0), QString());
+
+        // A dragged range re-bins inside it; values outside are reported below/above.
+        panel->setRange(0.5, 1.5);
+        QTRY_COMPARE_WITH_TIMEOUT(histogram->histogram().edges.front(), 0.5, kTimeoutMs);
+        QCOMPARE(histogram->histogram().counts, (std::vector<uint64_t>{0, 3, 0}));
+        QCOMPARE(histogram->histogram().below, uint64_t(2));
+        QCOMPARE(histogram->histogram().above, uint64_t(1));
+        panel->setRange(0, 0);
+        panel->setBins(256);
+        QCOMPARE(histogram->total(), uint64_t(6));
+
+        // Log scale drops empty bins instead of drawing log(0).
+        histogram->setLogY(true);
+        QCOMPARE(histogram->plot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
+        histogram->setLogY(false);
+    }
+
+    void boolTensorsShowTrueAndFalse()
+    {
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("flags")));
+        StatisticsPanel* panel = m_page->statisticsPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->stats() && panel->stats()->bools, kTimeoutMs);
+        QCOMPARE(panel->histogram()->histogram().counts, (std::vector<uint64_t>{2, 3}));
+        QCOMPARE(panel->histogram()->hoverText(1.0), QStringLiteral("true: 3"));
+        QCOMPARE(panel->tableModel()->valueText(QStringLiteral("true")), QStringLiteral("3"));
+    }
+
+    void latestSelectionWins()
+    {
+        StatisticsPanel* panel = m_page->statisticsPanel();
+        const size_t big = *m_view->loaded()->model->find("big");
+        const size_t grid = *m_view->loaded()->model->find("grid");
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QTRY_VERIFY_WITH_TIMEOUT(panel->stats() && !panel->stats()->sampled, kTimeoutMs);
+        QCOMPARE(panel->stats()->count, uint64_t(2400));
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->runner()->isBusy(), kTimeoutMs);
+        QTest::qWait(100); // anything the cancelled job might still have posted
+        QCOMPARE(panel->stats()->count, uint64_t(2400));
+        QCOMPARE(panel->histogram()->total(), uint64_t(2400));
+        QVERIFY(panel->runner()->cached(grid));
+        // The big tensor was cancelled, unless it finished before the second click (never its result on screen).
+        if (const auto cached = panel->runner()->cached(big))
+            QCOMPARE(cached->count, uint64_t(2048) * 2048);
+
+        // Back to a cached tensor: at once, no computation.
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("spread")));
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QVERIFY(panel->stats() && panel->stats()->count == 2400);
+        QVERIFY(!panel->runner()->isBusy());
+    }
+
+    void sliceTableShowsCellsAndCopies()
+    {
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QVERIFY(m_view->showPage(QStringLiteral("slice")));
+        QCOMPARE(m_page->valuesArea()->currentIndex(), int(TensorPage::SliceTab));
+        SlicePanel* slice = m_page->slicePanel();
+        SliceTableModel* model = slice->sliceModel();
+        QCOMPARE(model->rowCount(), 40);
+        QCOMPARE(model->columnCount(), 60);
+        QCOMPARE(model->data(model->index(3, 7)).toString(), QStringLiteral("307.000000"));
+        QCOMPARE(model->data(model->index(39, 59)).toString(), QStringLiteral("3959.000000"));
+
+        QTableView* table = slice->tableView();
+        table->selectionModel()->select(QItemSelection(model->index(1, 2), model->index(2, 3)),
+                                        QItemSelectionModel::ClearAndSelect);
+        const QString expected = QStringLiteral("102.000000\t103.000000\n202.000000\t203.000000\n");
+        QCOMPARE(slice->copySelection(), expected);
+        QCOMPARE(QGuiApplication::clipboard()->text(), expected);
+
+        // Ctrl+C on the table does the same.
+        QGuiApplication::clipboard()->clear();
+        table->setFocus();
+        table->selectionModel()->select(QItemSelection(model->index(0, 0), model->index(0, 1)),
+                                        QItemSelectionModel::ClearAndSelect);
+        QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
+        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("0.000000\t1.000000\n"));
+
+        // CSV export of the whole slice, full precision.
+        const QString csv = m_dir.filePath(QStringLiteral("grid.csv"));
+        QCOMPARE(slice->exportCsv(csv), QString());
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        QCOMPARE(lines.size(), 41); // 40 rows and the final newline
+        QVERIFY(lines[1].startsWith("100,101,102,"));
+        QCOMPARE(lines[1].count(','), 59);
+    }
+
+    void heatmapDrawsHoversAndJumpsToTheTable()
+    {
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QVERIFY(m_view->showPage(QStringLiteral("heatmap")));
+        HeatmapPanel* heatmap = m_page->heatmapPanel();
+        HeatmapPlot* plot = heatmap->plot();
+        QTRY_VERIFY_WITH_TIMEOUT(plot->hasOverview(), kTimeoutMs);
+        // Values 0..3959 are all >= 0: a sequential scale, from the statistics' percentiles.
+        QVERIFY(plot->scale().lo() >= 0.0);
+        QVERIFY(plot->scale().hi() > 3900.0 && plot->scale().hi() <= 3959.0);
+
+        QCustomPlot* qcp = plot->plot();
+        qcp->replot();
+        const QPoint cell(int(qcp->xAxis->coordToPixel(9)), int(qcp->yAxis->coordToPixel(5)));
+        QCOMPARE(plot->cellAt(cell), (std::optional<std::pair<uint64_t, uint64_t>>{{5, 9}}));
+        QCOMPARE(plot->cellText(5, 9), QStringLiteral("row 5, col 9: 509"));
+        QCOMPARE(plot->cellAt(QPoint(1, 1)), std::nullopt); // outside the data area
+
+        QTest::mouseMove(qcp, cell);
+        QTRY_COMPARE_WITH_TIMEOUT(QToolTip::text(), QStringLiteral("row 5, col 9: 509"), kTimeoutMs);
+
+        QTest::mouseClick(qcp, Qt::LeftButton, {}, cell);
+        QCOMPARE(m_page->valuesArea()->currentIndex(), int(TensorPage::SliceTab));
+        const QModelIndex current = m_page->slicePanel()->tableView()->currentIndex();
+        QCOMPARE(current.row(), 5);
+        QCOMPARE(current.column(), 9);
+
+        // Plot export: PNG and SVG.
+        const QString png = m_dir.filePath(QStringLiteral("heatmap.png"));
+        const QString svg = m_dir.filePath(QStringLiteral("heatmap.svg"));
+        QCOMPARE(plotexport::save(qcp, png), QString());
+        QCOMPARE(plotexport::save(qcp, svg), QString());
+        QVERIFY(QImage(png).width() > 100);
+        QFile svgFile(svg);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        QVERIFY(svgFile.readAll().contains("<svg"));
+    }
+
+    void sliceAndHeatmapShareTheSlice()
+    {
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        SlicePanel* slice = m_page->slicePanel();
+        HeatmapPanel* heatmap = m_page->heatmapPanel();
+        emit slice->specChanged(SliceSpec{{0, 0}, 1, 0}); // transposed on the slice tab
+        QCOMPARE(heatmap->controls()->spec(), (SliceSpec{{0, 0}, 1, 0}));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+    std::unique_ptr<MainWindow> m_window;
+    ModelView* m_view = nullptr;
+    TensorPage* m_page = nullptr;
+};
+
+QTEST_MAIN(TestValuesPages)
+#include "tst_valuespages.moc"

@@ -1,0 +1,321 @@
+#include "ui/heatmappanel.h"
+
+#include "ui/colorgradients.h"
+#include "ui/latesttask.h"
+#include "ui/models/format.h"
+#include "ui/plotexport.h"
+#include "ui/slicecontrols.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <cmath>
+#include <limits>
+
+namespace safescope {
+
+namespace {
+
+QDoubleSpinBox* rangeBox(const QString& prefix)
+{
+    auto* box = new QDoubleSpinBox;
+    box->setDecimals(6);
+    box->setRange(-std::numeric_limits<float>::max(), std::numeric_limits<float>::max());
+    box->setPrefix(prefix);
+    box->setKeyboardTracking(false);
+    box->setEnabled(false);
+    return box;
+}
+
+} // namespace
+
+HeatmapPanel::HeatmapPanel(QWidget* parent)
+    : QWidget(parent), m_controls(new SliceControls), m_palette(new QComboBox), m_scale(new QComboBox),
+      m_reduction(new QComboBox), m_rangeMode(new QComboBox), m_min(rangeBox(tr("min "))), m_max(rangeBox(tr("max "))),
+      m_export(new QPushButton(tr("Export\u2026"))), m_status(new QLabel), m_plot(new HeatmapPlot),
+      m_overviewTask(new LatestTask(this)), m_detailTask(new LatestTask(this)), m_refine(new QTimer(this))
+{
+    m_palette->addItems({tr("Auto colours"), tr("Sequential"), tr("Diverging around 0")});
+    m_palette->setToolTip(tr("Auto: diverging when the values have both signs, sequential otherwise"));
+    m_scale->addItems({tr("Linear"), tr("Symlog")});
+    m_scale->setToolTip(tr("Symlog: linear near 0, logarithmic beyond, so small values and outliers both show"));
+    m_reduction->addItems({tr("Mean"), tr("Max |x|")});
+    m_reduction->setToolTip(tr("How the values under one pixel are combined when the slice is larger than the "
+                               "plot; Max |x| keeps outliers visible"));
+    m_rangeMode->addItems({tr("Range: p0.1\u2013p99.9"), tr("Range: min\u2013max"), tr("Range: manual")});
+    m_rangeMode->setToolTip(tr("Colour range from the tensor's statistics, or typed in"));
+    m_export->setToolTip(tr("Save the heatmap as PNG or SVG"));
+    m_status->setForegroundRole(QPalette::PlaceholderText);
+    m_refine->setSingleShot(true);
+    m_refine->setInterval(150);
+
+    auto* row = new QHBoxLayout;
+    for (QWidget* widget :
+         {static_cast<QWidget*>(m_palette), static_cast<QWidget*>(m_scale), static_cast<QWidget*>(m_reduction),
+          static_cast<QWidget*>(m_rangeMode), static_cast<QWidget*>(m_min), static_cast<QWidget*>(m_max),
+          static_cast<QWidget*>(m_export)})
+        row->addWidget(widget);
+    row->addStretch(1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_controls);
+    layout->addLayout(row);
+    layout->addWidget(m_plot, 1);
+    layout->addWidget(m_status);
+
+    connect(m_controls, &SliceControls::specChanged, this, [this](const SliceSpec& spec) {
+        m_spec = spec;
+        loadSlice();
+        emit specChanged(spec);
+    });
+    connect(m_palette, &QComboBox::currentIndexChanged, this, &HeatmapPanel::applyColors);
+    connect(m_scale, &QComboBox::currentIndexChanged, this, &HeatmapPanel::applyColors);
+    connect(m_min, &QDoubleSpinBox::valueChanged, this, &HeatmapPanel::applyColors);
+    connect(m_max, &QDoubleSpinBox::valueChanged, this, &HeatmapPanel::applyColors);
+    connect(m_rangeMode, &QComboBox::currentIndexChanged, this, [this](int mode) {
+        m_min->setEnabled(mode == 2);
+        m_max->setEnabled(mode == 2);
+        applyColors();
+    });
+    connect(m_reduction, &QComboBox::currentIndexChanged, this, [this] {
+        m_stale = true;
+        if (isVisible())
+            requestOverview();
+    });
+    connect(m_plot, &HeatmapPlot::viewChanged, m_refine, qOverload<>(&QTimer::start));
+    connect(m_refine, &QTimer::timeout, this, [this] { m_stale ? requestOverview() : requestDetail(); });
+    connect(m_plot, &HeatmapPlot::cellClicked, this, &HeatmapPanel::cellActivated);
+    connect(m_export, &QPushButton::clicked, this,
+            [this] { plotexport::saveWithDialog(m_plot->plot(), this, QStringLiteral("heatmap")); });
+    applyColors();
+}
+
+HeatmapPanel::~HeatmapPanel() = default;
+
+void HeatmapPanel::setModel(std::shared_ptr<const Model> model)
+{
+    m_document = std::move(model);
+    clearTensor();
+}
+
+void HeatmapPanel::clearTensor()
+{
+    m_overviewTask->cancel();
+    m_detailTask->cancel();
+    m_tensor.reset();
+    m_stats.reset();
+    m_dataExtent.reset();
+    m_controls->setShape({}, {});
+    m_plot->clear();
+    m_status->clear();
+}
+
+void HeatmapPanel::showTensor(size_t index)
+{
+    if (!m_document || m_tensor == index)
+        return;
+    clearTensor();
+    m_tensor = index;
+    m_spec = defaultSliceSpec(m_document->tensor(index).shape);
+    m_controls->setShape(m_document->tensor(index).shape, m_spec);
+    loadSlice();
+}
+
+void HeatmapPanel::setSpec(const SliceSpec& spec)
+{
+    if (!m_tensor || spec == m_spec)
+        return;
+    m_spec = spec;
+    m_controls->setSpec(spec);
+    loadSlice();
+}
+
+void HeatmapPanel::setStats(size_t index, std::shared_ptr<const TensorStats> stats)
+{
+    if (m_tensor != index)
+        return;
+    m_stats = std::move(stats);
+    applyColors();
+}
+
+void HeatmapPanel::setManualRange(double lo, double hi)
+{
+    if (lo >= hi) {
+        m_rangeMode->setCurrentIndex(0);
+        return;
+    }
+    m_rangeMode->setCurrentIndex(2);
+    const QSignalBlocker blockMin(m_min);
+    const QSignalBlocker blockMax(m_max);
+    m_min->setValue(lo);
+    m_max->setValue(hi);
+    applyColors();
+}
+
+void HeatmapPanel::setScaleKind(ColorScale::Kind kind)
+{
+    m_scale->setCurrentIndex(kind == ColorScale::Kind::SymLog ? 1 : 0);
+}
+
+void HeatmapPanel::setPalette(Palette palette)
+{
+    m_palette->setCurrentIndex(static_cast<int>(palette));
+}
+
+void HeatmapPanel::loadSlice()
+{
+    m_overviewTask->cancel();
+    m_detailTask->cancel();
+    m_dataExtent.reset();
+    if (!m_tensor || !m_document) {
+        m_plot->clear();
+        return;
+    }
+    const TensorView view = viewOf(*m_document, *m_tensor);
+    Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
+    if (!addressing || view.dtype == DType::Unknown || addressing->rows * addressing->cols == 0) {
+        m_plot->clear();
+        m_status->setText(addressing ? tr("Nothing to draw.") : addressing.error().message);
+        return;
+    }
+    m_plot->setSlice(m_document, view, m_spec, *addressing);
+    m_stale = true;
+    if (isVisible())
+        requestOverview();
+}
+
+void HeatmapPanel::requestOverview()
+{
+    if (!m_tensor || !m_document)
+        return;
+    m_stale = false;
+    m_detailTask->cancel();
+    m_plot->clearDetail();
+    const TensorView view = viewOf(*m_document, *m_tensor);
+    const Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
+    // loadSlice() already said why an unusable slice is not drawn.
+    if (!addressing || view.dtype == DType::Unknown || addressing->rows * addressing->cols == 0)
+        return;
+    const SliceAddressing& a = *addressing;
+    const HeatmapPlot::Window window{{0, a.rows}, {0, a.cols}};
+    const QSize pixels = m_plot->pixelSize();
+    const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
+    m_status->setText(tr("Drawing %1 \u00d7 %2 values\u2026").arg(format::count(a.rows), format::count(a.cols)));
+    m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels,
+                           reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+        Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
+                                                uint64_t(pixels.width()), reduction, cancel);
+        if (!result) {
+            post([this, message = result.error().message] { m_status->setText(message); });
+            return;
+        }
+        post([this, data = std::move(*result), window] {
+            double lo = std::numeric_limits<double>::infinity();
+            double hi = -lo;
+            for (double v : data.values) {
+                if (std::isfinite(v)) {
+                    lo = std::min(lo, v);
+                    hi = std::max(hi, v);
+                }
+            }
+            if (lo <= hi)
+                m_dataExtent = std::pair{lo, hi};
+            m_plot->setOverview(data, window);
+            applyColors();
+            const bool exact = data.rows == window.rows.count && data.cols == window.cols.count;
+            m_status->setText(
+                exact ? tr("Every value drawn (%1 \u00d7 %2).").arg(data.rows).arg(data.cols)
+                      : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. Click a "
+                           "cell to see it in the slice table.")
+                            .arg(format::count(window.rows.count), format::count(window.cols.count))
+                            .arg(data.rows)
+                            .arg(data.cols));
+            requestDetail();
+        });
+    });
+}
+
+void HeatmapPanel::requestDetail()
+{
+    if (!m_tensor || !m_document || !m_plot->hasOverview())
+        return;
+    const TensorView view = viewOf(*m_document, *m_tensor);
+    const Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
+    if (!addressing)
+        return;
+    const SliceAddressing& a = *addressing;
+    const HeatmapPlot::Window window = m_plot->visibleWindow();
+    const QSize pixels = m_plot->pixelSize();
+    // The overview already holds every value the visible window needs when it is not downsampled.
+    const bool overviewExact = a.rows <= uint64_t(pixels.height()) && a.cols <= uint64_t(pixels.width());
+    const bool wholeSlice = window.rows.count == a.rows && window.cols.count == a.cols;
+    if (overviewExact || wholeSlice || window.rows.count == 0 || window.cols.count == 0) {
+        m_detailTask->cancel();
+        m_plot->clearDetail();
+        m_plot->plot()->replot();
+        return;
+    }
+    const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
+    m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels,
+                         reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+        Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
+                                                uint64_t(pixels.width()), reduction, cancel);
+        if (result)
+            post([this, data = std::move(*result), window] { m_plot->setDetail(data, window); });
+    });
+}
+
+void HeatmapPanel::applyColors()
+{
+    double lo = 0.0;
+    double hi = 1.0;
+    const int mode = m_rangeMode->currentIndex();
+    const ValueStats* stats = m_stats ? (m_stats->real ? &*m_stats->real : m_stats.get()) : nullptr;
+    if (mode == 2) {
+        lo = m_min->value();
+        hi = m_max->value();
+    } else if (stats && stats->finite > 0) {
+        // The slice shows a C64's real part; its statistics are the matching ones.
+        lo = mode == 0 ? stats->percentiles.front() : stats->min;
+        hi = mode == 0 ? stats->percentiles.back() : stats->max;
+    } else if (m_dataExtent) {
+        std::tie(lo, hi) = *m_dataExtent;
+    }
+    const int palette = m_palette->currentIndex();
+    const bool diverging = palette == 2 || (palette == 0 && lo < 0.0 && hi > 0.0);
+    const auto kind = m_scale->currentIndex() == 1 ? ColorScale::Kind::SymLog : ColorScale::Kind::Linear;
+    const ColorScale scale = ColorScale::make(kind, lo, hi, diverging);
+    if (mode != 2) {
+        // Manual mode starts from the automatic range.
+        const QSignalBlocker blockMin(m_min);
+        const QSignalBlocker blockMax(m_max);
+        m_min->setValue(scale.lo());
+        m_max->setValue(scale.hi());
+    }
+    const QColor nanColor = QWidget::palette().color(QPalette::Mid);
+    m_plot->setColors(scale, diverging ? colorgradients::diverging(nanColor) : colorgradients::sequential(nanColor));
+}
+
+void HeatmapPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_stale && m_tensor)
+        m_refine->start();
+}
+
+void HeatmapPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    // A new size deserves new pixels; the timer collapses a window drag into one request.
+    if (m_tensor && m_plot->hasOverview()) {
+        m_stale = true;
+        m_refine->start();
+    }
+}
+
+} // namespace safescope

@@ -1,0 +1,94 @@
+#pragma once
+
+#include "core/model.h"
+#include "core/tensorslice.h"
+#include "core/tensorstats.h"
+#include "ui/heatmapplot.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QTimer;
+
+namespace safescope {
+
+class LatestTask;
+class SliceControls;
+
+/// The "Heatmap" tab: the slice as an image. The whole slice is downsampled to the plot's pixels off the GUI thread,
+/// and the visible window is refined after each zoom or pan. Colour maps: sequential, or diverging around 0 for
+/// signed data; linear or symlog scale; range from the tensor's statistics or typed in.
+class HeatmapPanel final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HeatmapPanel)
+
+public:
+    enum class Palette
+    {
+        Auto,
+        Sequential,
+        Diverging
+    };
+
+    explicit HeatmapPanel(QWidget* parent = nullptr);
+    ~HeatmapPanel() override;
+
+    void setModel(std::shared_ptr<const Model> model);
+    void showTensor(size_t index);
+    void clearTensor();
+    /// The slice picked on the slice tab; no specChanged.
+    void setSpec(const SliceSpec& spec);
+    /// Statistics of the shown tensor, for the automatic colour range.
+    void setStats(size_t index, std::shared_ptr<const TensorStats> stats);
+    /// A manual colour range; lo >= hi goes back to automatic.
+    void setManualRange(double lo, double hi);
+    void setScaleKind(ColorScale::Kind kind);
+    void setPalette(Palette palette);
+
+    HeatmapPlot* plot() const { return m_plot; }
+    SliceControls* controls() const { return m_controls; }
+
+signals:
+    void specChanged(const safescope::SliceSpec& spec);
+    void cellActivated(uint64_t row, uint64_t col);
+
+protected:
+    void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    void loadSlice();
+    void requestOverview();
+    void requestDetail();
+    void applyColors();
+
+    std::shared_ptr<const Model> m_document;
+    std::optional<size_t> m_tensor;
+    SliceSpec m_spec;
+    std::shared_ptr<const TensorStats> m_stats;
+    std::optional<std::pair<double, double>> m_dataExtent; ///< of the overview, when there are no statistics
+    bool m_stale = true; ///< the overview must be recomputed when the tab is next shown
+
+    SliceControls* m_controls;
+    QComboBox* m_palette;
+    QComboBox* m_scale;
+    QComboBox* m_reduction;
+    QComboBox* m_rangeMode;
+    QDoubleSpinBox* m_min;
+    QDoubleSpinBox* m_max;
+    QPushButton* m_export;
+    QLabel* m_status;
+    HeatmapPlot* m_plot;
+    LatestTask* m_overviewTask;
+    LatestTask* m_detailTask;
+    QTimer* m_refine;
+};
+
+} // namespace safescope

@@ -1,0 +1,61 @@
+#include "ui/models/sliceblockcache.h"
+
+#include <algorithm>
+
+namespace safescope {
+
+SliceBlockCache::SliceBlockCache(std::shared_ptr<const void> owner, TensorView view, SliceSpec spec,
+                                 SliceAddressing addressing)
+    : m_owner(std::move(owner)), m_view(std::move(view)), m_spec(std::move(spec)), m_addressing(addressing)
+{}
+
+SliceBlockCache::Cell SliceBlockCache::cell(uint64_t row, uint64_t col) const
+{
+    if (row >= m_addressing.rows || col >= m_addressing.cols || !m_view.data)
+        return {};
+    const Block& b = block(row / kBlockRows, col / kBlockCols);
+    const size_t i = static_cast<size_t>((row % kBlockRows) * b.cols + col % kBlockCols);
+    if (i >= b.values.size())
+        return {};
+    return {b.values[i], b.bits[i]};
+}
+
+const SliceBlockCache::Block& SliceBlockCache::block(uint64_t blockRow, uint64_t blockCol) const
+{
+    const uint64_t blockColumns = (m_addressing.cols + kBlockCols - 1) / kBlockCols;
+    const uint64_t key = blockRow * blockColumns + blockCol;
+    if (auto it = m_blocks.find(key); it != m_blocks.end()) {
+        it->second.lastUse = ++m_clock;
+        return it->second;
+    }
+    if (m_blocks.size() >= kMaxBlocks)
+        evictOldest();
+
+    const uint64_t row0 = blockRow * kBlockRows;
+    const uint64_t col0 = blockCol * kBlockCols;
+    const uint64_t rows = std::min(kBlockRows, m_addressing.rows - row0);
+    const uint64_t cols = std::min(kBlockCols, m_addressing.cols - col0);
+    Block b;
+    b.cols = cols;
+    b.values.resize(static_cast<size_t>(rows * cols));
+    b.bits.resize(b.values.size());
+    const Status decoded = extractWindow(m_view, m_spec, row0, rows, col0, cols, b.values.data());
+    const Status raw = decoded ? rawBitsWindow(m_view, m_spec, row0, rows, col0, cols, b.bits.data()) : decoded;
+    if (!raw) {
+        m_error = raw.error().message;
+        b.values.clear();
+        b.bits.clear();
+    }
+    b.lastUse = ++m_clock;
+    return m_blocks.emplace(key, std::move(b)).first->second;
+}
+
+void SliceBlockCache::evictOldest() const
+{
+    const auto oldest = std::min_element(m_blocks.begin(), m_blocks.end(), [](const auto& a, const auto& b) {
+        return a.second.lastUse < b.second.lastUse;
+    });
+    m_blocks.erase(oldest);
+}
+
+} // namespace safescope

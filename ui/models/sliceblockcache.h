@@ -1,0 +1,63 @@
+#pragma once
+
+#include "core/tensorslice.h"
+#include "core/tensorview.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace safescope {
+
+/// Decoded values of a slice, fetched in fixed blocks on demand and kept in a small least-recently-used cache:
+/// a table only ever asks for the cells on screen, so a 150,000 x 8,192 slice costs a few blocks, not 1.2 G cells.
+class SliceBlockCache final
+{
+public:
+    static constexpr uint64_t kBlockRows = 64;
+    static constexpr uint64_t kBlockCols = 32;
+    static constexpr size_t kMaxBlocks = 96; ///< ~3 MiB: several screens of cells
+
+    struct Cell
+    {
+        double value = 0.0; ///< decoded (C64: real part)
+        uint64_t bits = 0;  ///< raw code
+    };
+
+    SliceBlockCache() = default;
+    /// `owner` keeps the bytes of `view` alive (the Model).
+    SliceBlockCache(std::shared_ptr<const void> owner, TensorView view, SliceSpec spec, SliceAddressing addressing);
+
+    /// The element at (row, col) of the slice; decodes its block if needed. Out-of-range cells are 0.
+    Cell cell(uint64_t row, uint64_t col) const;
+    /// The last decoding failure (a truncated file), empty when all went well.
+    const QString& error() const { return m_error; }
+    const SliceAddressing& addressing() const { return m_addressing; }
+    const TensorView& view() const { return m_view; }
+    size_t cachedBlocks() const { return m_blocks.size(); }
+
+private:
+    struct Block
+    {
+        std::vector<double> values;
+        std::vector<uint64_t> bits;
+        uint64_t cols = 0;
+        uint64_t lastUse = 0;
+    };
+    const Block& block(uint64_t blockRow, uint64_t blockCol) const;
+    void evictOldest() const;
+
+    std::shared_ptr<const void> m_owner;
+    TensorView m_view;
+    SliceSpec m_spec;
+    SliceAddressing m_addressing;
+    // A cache behind a const accessor: data() is const in Qt's model API.
+    mutable std::unordered_map<uint64_t, Block> m_blocks;
+    mutable uint64_t m_clock = 0;
+    mutable QString m_error;
+};
+
+} // namespace safescope

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "core/error.h"
+#include "core/parallelchunks.h"
+#include "core/tensorslice.h"
+
+#include <atomic>
+
+class QIODevice;
+
+namespace safescope {
+
+/// Writes a whole 2-D slice as CSV (one line per row, full-precision values, no header) to `out`, decoding a band
+/// of rows at a time so memory stays small whatever the slice size.
+Status writeSliceCsv(QIODevice& out, const TensorView& view, const SliceSpec& spec, const std::atomic_bool& cancel,
+                     const ProgressFn& progress = {});
+
+} // namespace safescope
