@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/header.h"
+#include "core/jsoncursor.h"
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +16,7 @@ namespace safescope {
 /// JSON grammar exactly like serde_json (whitespace set, no comments or trailing commas, integer rules, escaped
 /// surrogates, nesting limit) while building tensor entries and metadata directly from the bytes: no DOM, and key
 /// strings without escapes are never copied twice. Input must already be valid UTF-8 and free of NUL bytes.
-class HeaderJsonParser final
+class HeaderJsonParser final : private JsonCursor
 {
 public:
     HeaderJsonParser(const char* json, size_t size, Header& header, bool lenient);
@@ -23,41 +24,25 @@ public:
     /// Parses everything; on failure the reason is in failureMessage() / failureTensor() / failurePosition().
     bool parse();
 
-    const std::string& failureMessage() const { return m_failure; }
+    using JsonCursor::failureMessage;
+    using JsonCursor::failurePosition;
     const std::string& failureTensor() const { return m_failureTensor; }
-    size_t failurePosition() const { return m_failurePosition; }
 
 private:
-    bool fail(std::string message);
-    bool failAt(size_t position, std::string message);
     bool failTensor(std::string message);
-    void skipSpace();
-    bool expect(char c, const char* context);
-    bool parseString(std::string_view& out);
-    bool parseEscapedString(size_t start, std::string_view& out);
     bool parseUnsigned(uint64_t& out, const char* field);
     bool parseUnsignedArray(std::vector<uint64_t>& out, const char* field, size_t exactCount);
-    bool skipValue(int depth);
-    bool skipNumber();
-    bool skipLiteral();
     bool parseMetadata();
     bool parseTensor(std::string_view name);
     bool registerName();
-    const char* describeValueAt() const;
 
-    const char* m_begin;
-    const char* m_end;
-    const char* m_pos;
     Header& m_header;
     bool m_lenient;
-    std::string m_scratch; ///< decoded text of the last escaped string
     std::unordered_map<std::string, size_t> m_metadataIndex;
     // Open-addressing set of tensor indices keyed by name: one flat array instead of a node per tensor.
     std::vector<uint32_t> m_nameSlots;
     std::vector<size_t> m_nameHashes;
-    std::string m_failure;
     std::string m_failureTensor;
-    size_t m_failurePosition = 0;
 };
 
 } // namespace safescope
