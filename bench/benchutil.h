@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/processstatus.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -21,7 +23,6 @@ inline double bestOfMs(int runs, const std::function<void()>& work)
     return best;
 }
 
-/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"); 0 where unavailable.
-uint64_t procStatusKiB(const std::string& field);
+using test::procStatusKiB; // from tests/support: the memory-bounding tests read the same fields
 
 } // namespace safescope::bench

@@ -57,12 +57,17 @@ int Binning::binOf(double value) const
         return -2;
     }
     const double t = binPosition(x, m_origin, m_factor);
+    if (std::isnan(t)) // a degenerate range (infinite width) places nothing; found by fuzz_values
+        return -2;
     if (t < 0.0)
         return -1;
     if (t > m_limit)
         return m_bins;
-    // t == bins is x == hi (up to rounding): it belongs to the last, closed bin.
-    return std::min(static_cast<int>(t), m_bins - 1);
+    // t == bins is x == hi (up to rounding): it belongs to the last, closed bin. Compared as doubles first so a
+    // huge t never reaches the int conversion.
+    if (t >= static_cast<double>(m_bins))
+        return m_bins - 1;
+    return static_cast<int>(t);
 }
 
 Histogram Binning::makeHistogram() const

@@ -1,39 +1,15 @@
 // safescope-cli validate/info: exit codes, JSON shape and plain-word errors, run as a real process.
+#include "support/clirun.h"
 #include "support/fixtures.h"
-
-#include <nlohmann/json.hpp>
 
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 using namespace safescope::test;
 
-namespace {
-
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
-    if (!process.waitForFinished(60000))
-        qFatal("safescope-cli did not finish");
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
-}
-
-nlohmann::json parseJson(const QByteArray& text)
-{
-    return nlohmann::json::parse(text.constData(), text.constData() + text.size());
-}
-
-} // namespace
+namespace {} // namespace
 
 class TestCli final : public QObject
 {
@@ -85,9 +61,9 @@ void TestCli::validateExitCodes()
     QFETCH(int, exitCode);
     QFETCH(QString, kind);
     const QString path = bytes.isEmpty() ? m_valid : writeFile(m_dir, QStringLiteral("case.safetensors"), bytes);
-    const Run text = runCli({QStringLiteral("validate"), path});
+    const CliRun text = runCli({QStringLiteral("validate"), path});
     QCOMPARE(text.exitCode, exitCode);
-    const Run json = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
+    const CliRun json = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
     QCOMPARE(json.exitCode, exitCode);
     const auto report = parseJson(json.out);
     QCOMPARE(report.at("valid").get<bool>(), exitCode == 0);
@@ -103,11 +79,11 @@ void TestCli::validateExitCodes()
 
 void TestCli::validateJsonForInvalidFile()
 {
-    const QString path = writeFile(m_dir, QStringLiteral("overlap.safetensors"),
-                                   rawFile('{' + tensorJson("a", "F32", {2}, 0, 8) + ',' +
-                                               tensorJson("enc.b", "F32", {1}, 4, 8) + '}',
-                                           QByteArray(8, 0)));
-    const Run run = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
+    const QString path =
+        writeFile(m_dir, QStringLiteral("overlap.safetensors"),
+                  rawFile('{' + tensorJson("a", "F32", {2}, 0, 8) + ',' + tensorJson("enc.b", "F32", {1}, 4, 8) + '}',
+                          QByteArray(8, 0)));
+    const CliRun run = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
     QCOMPARE(run.exitCode, 1);
     const auto error = parseJson(run.out).at("error");
     QCOMPARE(error.at("kind").get<std::string>(), std::string("InvalidOffset"));
@@ -115,25 +91,24 @@ void TestCli::validateJsonForInvalidFile()
     QVERIFY(QString::fromStdString(error.at("message").get<std::string>()).contains(QStringLiteral("overlapping")));
     QVERIFY(error.at("offset").is_number_unsigned());
 
-    const Run missing = runCli({QStringLiteral("validate"), m_dir.filePath(QStringLiteral("nope.safetensors"))});
+    const CliRun missing = runCli({QStringLiteral("validate"), m_dir.filePath(QStringLiteral("nope.safetensors"))});
     QCOMPARE(missing.exitCode, 2);
 }
 
 void TestCli::validateNamesOtherFormats()
 {
-    const QString path =
-        writeFile(m_dir, QStringLiteral("lfs.safetensors"),
-                  "version https://git-lfs.github.com/spec/v1\noid sha256:1234\nsize 4900000000\n");
-    const Run run = runCli({QStringLiteral("validate"), path});
+    const QString path = writeFile(m_dir, QStringLiteral("lfs.safetensors"),
+                                   "version https://git-lfs.github.com/spec/v1\noid sha256:1234\nsize 4900000000\n");
+    const CliRun run = runCli({QStringLiteral("validate"), path});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.out.contains("Git LFS pointer"), run.out.constData());
-    const Run json = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
+    const CliRun json = runCli({QStringLiteral("validate"), path, QStringLiteral("--json")});
     QCOMPARE(parseJson(json.out).at("error").at("detected_format").get<std::string>(), std::string("Git LFS pointer"));
 }
 
 void TestCli::infoJson()
 {
-    const Run run = runCli({QStringLiteral("info"), m_valid, QStringLiteral("--json")});
+    const CliRun run = runCli({QStringLiteral("info"), m_valid, QStringLiteral("--json")});
     QCOMPARE(run.exitCode, 0);
     const auto info = parseJson(run.out);
     QCOMPARE(info.at("tensors").size(), 2u);
@@ -154,7 +129,7 @@ void TestCli::infoJson()
 
 void TestCli::infoText()
 {
-    const Run run = runCli({QStringLiteral("info"), m_valid});
+    const CliRun run = runCli({QStringLiteral("info"), m_valid});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.out.contains("model.layers.0.b"));
     QVERIFY(run.out.contains("Parameters  9"));
@@ -162,7 +137,7 @@ void TestCli::infoText()
 
     const QString lenient = writeFile(m_dir, QStringLiteral("exotic.safetensors"),
                                       rawFile('{' + tensorJson("w", "F99", {1}, 0, 4) + '}', QByteArray(4, 0)));
-    const Run exotic = runCli({QStringLiteral("info"), lenient});
+    const CliRun exotic = runCli({QStringLiteral("info"), lenient});
     QCOMPARE(exotic.exitCode, 0);
     QVERIFY(exotic.out.contains("UnknownDType"));
 }
@@ -170,10 +145,10 @@ void TestCli::infoText()
 void TestCli::helpAndVersion()
 {
     for (const QString& command : {QStringLiteral("validate"), QStringLiteral("info")}) {
-        const Run help = runCli({command, QStringLiteral("--help")});
+        const CliRun help = runCli({command, QStringLiteral("--help")});
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("PATH"));
-        const Run version = runCli({command, QStringLiteral("--version")});
+        const CliRun version = runCli({command, QStringLiteral("--version")});
         QCOMPARE(version.exitCode, 0);
         QVERIFY(version.out.contains("safescope-cli"));
     }
@@ -183,14 +158,14 @@ void TestCli::helpAndVersion()
 
 void TestCli::usageErrors()
 {
-    const Run none = runCli({});
+    const CliRun none = runCli({});
     QCOMPARE(none.exitCode, 2);
-    const Run unknown = runCli({QStringLiteral("frobnicate")});
+    const CliRun unknown = runCli({QStringLiteral("frobnicate")});
     QCOMPARE(unknown.exitCode, 2);
     QVERIFY(unknown.err.contains("unknown command"));
-    const Run missingArg = runCli({QStringLiteral("info")});
+    const CliRun missingArg = runCli({QStringLiteral("info")});
     QCOMPARE(missingArg.exitCode, 2);
-    const Run badOption = runCli({QStringLiteral("info"), m_valid, QStringLiteral("--bogus")});
+    const CliRun badOption = runCli({QStringLiteral("info"), m_valid, QStringLiteral("--bogus")});
     QCOMPARE(badOption.exitCode, 2);
 }
 

@@ -1,4 +1,5 @@
 // safescope-cli diff, run as a user runs it: exit codes, the JSON report, name rules, tolerances.
+#include "support/clirun.h"
 #include "support/fixtures.h"
 #include "support/tensorfilebuilder.h"
 
@@ -13,23 +14,14 @@
 
 using namespace safescope;
 using test::bytesOf;
+using test::CliRun;
+using test::parseJson;
 
 namespace {
 
-struct Run
+CliRun runDiff(const QStringList& arguments)
 {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), QStringList{QStringLiteral("diff")} + arguments);
-    if (!process.waitForFinished(60000))
-        return {};
-    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    return test::runCli(QStringList{QStringLiteral("diff")} + arguments);
 }
 
 QJsonObject tensorNamed(const QJsonObject& report, const QString& name)
@@ -106,13 +98,14 @@ private slots:
     {
         QFETCH(QStringList, arguments);
         QFETCH(int, exitCode);
-        const Run run = runCli(arguments);
+        const CliRun run = runDiff(arguments);
         QVERIFY2(run.exitCode == exitCode, run.err.constData());
     }
 
     void json()
     {
-        const Run run = runCli({m_a, m_b, QStringLiteral("--json"), QStringLiteral("--rtol"), QStringLiteral("0.1")});
+        const CliRun run =
+            runDiff({m_a, m_b, QStringLiteral("--json"), QStringLiteral("--rtol"), QStringLiteral("0.1")});
         QCOMPARE(run.exitCode, 0);
         QJsonParseError error;
         const QJsonObject o = QJsonDocument::fromJson(run.out, &error).object();
@@ -167,8 +160,8 @@ private slots:
 
     void jsonIdenticalAndMapped()
     {
-        const Run run = runCli({m_a, m_renamed, QStringLiteral("--json"), QStringLiteral("--map"),
-                                QStringLiteral("strip:model."), QStringLiteral("--fail-on-diff")});
+        const CliRun run = runDiff({m_a, m_renamed, QStringLiteral("--json"), QStringLiteral("--map"),
+                                    QStringLiteral("strip:model."), QStringLiteral("--fail-on-diff")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(run.out).object();
         QCOMPARE(o[QStringLiteral("summary")].toObject()[QStringLiteral("identical")].toInt(), 3);
@@ -182,7 +175,8 @@ private slots:
 
     void jsonError()
     {
-        const Run run = runCli({m_a, m_b, QStringLiteral("--json"), QStringLiteral("--map"), QStringLiteral("s/(/x/")});
+        const CliRun run =
+            runDiff({m_a, m_b, QStringLiteral("--json"), QStringLiteral("--map"), QStringLiteral("s/(/x/")});
         QCOMPARE(run.exitCode, 2);
         const QJsonObject e = QJsonDocument::fromJson(run.out).object()[QStringLiteral("error")].toObject();
         QCOMPARE(e[QStringLiteral("kind")].toString(), QStringLiteral("InvalidArgument"));
@@ -190,7 +184,7 @@ private slots:
 
     void text()
     {
-        const Run run = runCli({m_a, m_b});
+        const CliRun run = runDiff({m_a, m_b});
         QCOMPARE(run.exitCode, 0);
         const QString out = QString::fromUtf8(run.out);
         QVERIFY2(out.contains(QStringLiteral("values_differ model.w")), qPrintable(out));

@@ -1,4 +1,5 @@
 // safescope-cli meta and export (issue 5), run as real processes: exit codes, JSON, which save path was taken.
+#include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 
@@ -11,28 +12,6 @@
 using namespace safescope::test;
 
 namespace {
-
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
-    if (!process.waitForFinished(60000))
-        qFatal("safescope-cli did not finish");
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
-}
-
-nlohmann::json parseJson(const QByteArray& text)
-{
-    return nlohmann::json::parse(text.constData(), text.constData() + text.size());
-}
 
 QString qs(const char* text)
 {
@@ -72,7 +51,7 @@ void TestCliEdit::initTestCase()
 void TestCliEdit::metaPrints()
 {
     const QString path = makeCheckpoint(m_dir, qs("print.safetensors"), R"({"format":"pt","b":"x=y"})", 0);
-    Run run = runCli({qs("meta"), path});
+    CliRun run = runCli({qs("meta"), path});
     QCOMPARE(run.exitCode, 0);
     QCOMPARE(run.out, QByteArray("format = pt\nb = x=y\n"));
     run = runCli({qs("meta"), path, qs("--json")});
@@ -87,14 +66,14 @@ void TestCliEdit::metaEditsInPlace()
     const QString path = makeCheckpoint(m_dir, qs("edit.safetensors"), R"({"format":"pt","old":"1"})", 64);
     const QByteArray data = dataRegion(path);
     const qint64 size = QFileInfo(path).size();
-    const Run run = runCli({qs("meta"), path, qs("--set"), qs("new=2"), qs("--unset"), qs("old"), qs("--json")});
+    const CliRun run = runCli({qs("meta"), path, qs("--set"), qs("new=2"), qs("--unset"), qs("old"), qs("--json")});
     QCOMPARE(run.exitCode, 0);
     const auto json = parseJson(run.out);
     QVERIFY(json["files"][0]["method"] == "in-place");
     QVERIFY(json["files"][0]["keys"] == nlohmann::json::array({"format", "new"}));
     QCOMPARE(QFileInfo(path).size(), size);
     QCOMPARE(dataRegion(path), data);
-    const Run text = runCli({qs("meta"), path, qs("--set"), qs("new=3")});
+    const CliRun text = runCli({qs("meta"), path, qs("--set"), qs("new=3")});
     QCOMPARE(text.exitCode, 0);
     QVERIFY2(text.out.startsWith("in-place: "), text.out.constData());
 }
@@ -103,7 +82,7 @@ void TestCliEdit::metaRewritesAndReserves()
 {
     const QString path = makeCheckpoint(m_dir, qs("grow.safetensors"), R"({"format":"pt"})", 0);
     const QByteArray data = dataRegion(path);
-    Run run = runCli(
+    CliRun run = runCli(
         {qs("meta"), path, qs("--set"), qs("long=") + QString(200, u'x'), qs("--reserve"), qs("4096"), qs("--json")});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(parseJson(run.out)["files"][0]["method"] == "rewrite");
@@ -128,10 +107,10 @@ void TestCliEdit::metaSaveAsAndSetFile()
     const QByteArray before = readBytes(path);
     const QString value = writeFile(m_dir, qs("value.json"), "{\"nested\": [1, 2]}\n");
     const QString out = m_dir.filePath(qs("saved-as.safetensors"));
-    const Run run = runCli({qs("meta"), path, qs("--set-file"), qs("config=") + value, qs("-o"), out, qs("--json")});
+    const CliRun run = runCli({qs("meta"), path, qs("--set-file"), qs("config=") + value, qs("-o"), out, qs("--json")});
     QCOMPARE(run.exitCode, 0);
     QCOMPARE(readBytes(path), before);
-    const Run printed = runCli({qs("meta"), out, qs("--json")});
+    const CliRun printed = runCli({qs("meta"), out, qs("--json")});
     QVERIFY(parseJson(printed.out)["metadata"]["config"] == "{\"nested\": [1, 2]}\n");
     QCOMPARE(dataRegion(out), dataRegion(path));
 }
@@ -168,7 +147,7 @@ void TestCliEdit::metaExitCodes()
         path = writeFile(m_dir, qs("gap.safetensors"),
                          rawFile("{" + tensorJson("a", "U8", {4}, 4, 8) + "}", QByteArray(8, 'x')));
     const QByteArray before = readBytes(path);
-    const Run run = runCli(QStringList{qs("meta"), path, qs("--json")} + extra);
+    const CliRun run = runCli(QStringList{qs("meta"), path, qs("--json")} + extra);
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY(!run.err.isEmpty());
     if (!kind.isEmpty())
@@ -180,8 +159,8 @@ void TestCliEdit::exportSubset()
 {
     const QString path = makeCheckpoint(m_dir, qs("exp.safetensors"), R"({"format":"pt"})", 0);
     const QString out = m_dir.filePath(qs("subset.safetensors"));
-    const Run run = runCli({qs("export"), path, qs("-o"), out, qs("--exclude"), qs("mask"), qs("--rename"),
-                            qs("s/^([a-z])\\./layer_\\1./"), qs("--no-metadata"), qs("--json")});
+    const CliRun run = runCli({qs("export"), path, qs("-o"), out, qs("--exclude"), qs("mask"), qs("--rename"),
+                               qs("s/^([a-z])\\./layer_\\1./"), qs("--no-metadata"), qs("--json")});
     QCOMPARE(run.exitCode, 0);
     const auto json = parseJson(run.out);
     QVERIFY(json["written"] == true);
@@ -189,7 +168,7 @@ void TestCliEdit::exportSubset()
     QVERIFY(json["tensors"][0]["name"] == "layer_a.weight");
     QVERIFY(json["tensors"][1]["name"] == "layer_b.bias");
     QVERIFY(json["index"] == nullptr);
-    const Run info = runCli({qs("info"), out, qs("--json")});
+    const CliRun info = runCli({qs("info"), out, qs("--json")});
     QCOMPARE(info.exitCode, 0);
     const auto described = parseJson(info.out);
     QVERIFY(described["metadata"] == nullptr);
@@ -201,7 +180,7 @@ void TestCliEdit::exportShardedWithConversion()
 {
     const QString path = makeCheckpoint(m_dir, qs("shardsrc.safetensors"), R"({"format":"pt"})", 0);
     const QString out = m_dir.filePath(qs("sharded"));
-    const Run run = runCli(
+    const CliRun run = runCli(
         {qs("export"), path, qs("-o"), out, qs("--dtype"), qs("F16"), qs("--max-shard-size"), qs("20B"), qs("--json")});
     QCOMPARE(run.exitCode, 0);
     const auto json = parseJson(run.out);
@@ -210,7 +189,7 @@ void TestCliEdit::exportShardedWithConversion()
     QCOMPARE(json["impact"]["values"].get<int>(), 24); // 16 F32 + 8 BF16 values converted; U8 kept
     QVERIFY(QFile::exists(QDir(out).filePath(qs("model.safetensors.index.json"))));
     QVERIFY(QFile::exists(QDir(out).filePath(qs("model-00003-of-00003.safetensors"))));
-    const Run validate = runCli({qs("validate"), QDir(out).filePath(qs("model.safetensors.index.json"))});
+    const CliRun validate = runCli({qs("validate"), QDir(out).filePath(qs("model.safetensors.index.json"))});
     QCOMPARE(validate.exitCode, 0);
 }
 
@@ -238,7 +217,7 @@ void TestCliEdit::exportExitCodes()
     QStringList arguments{qs("export"), path};
     for (const QString& argument : extra)
         arguments << (argument == qs("x.safetensors") ? dir.filePath(argument) : argument);
-    const Run run = runCli(arguments);
+    const CliRun run = runCli(arguments);
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY(!run.err.isEmpty());
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{qs("src.safetensors")});
@@ -256,7 +235,7 @@ void TestCliEdit::help()
 {
     QFETCH(QString, command);
     QFETCH(QByteArray, mentions);
-    const Run run = runCli({command, qs("--help")});
+    const CliRun run = runCli({command, qs("--help")});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.out.contains(mentions));
     QVERIFY(runCli({qs("--help")}).out.contains(command.toUtf8()));

@@ -1,4 +1,5 @@
 // safescope-cli stats and slice, run as a user runs them: exit codes and the JSON they print.
+#include "support/clirun.h"
 #include "support/fixtures.h"
 
 #include <QJsonArray>
@@ -12,23 +13,9 @@
 #include <limits>
 
 using namespace safescope;
+using namespace safescope::test;
 
 namespace {
-
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-};
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
-    if (!process.waitForFinished(60000))
-        return {};
-    return {process.exitCode(), process.readAllStandardOutput()};
-}
 
 QByteArray floats(std::initializer_list<float> values)
 {
@@ -61,8 +48,8 @@ private slots:
 
     void statsJson()
     {
-        const Run run = runCli({QStringLiteral("stats"), m_path, QStringLiteral("b"), QStringLiteral("--bins"),
-                                QStringLiteral("4"), QStringLiteral("--json")});
+        const CliRun run = runCli({QStringLiteral("stats"), m_path, QStringLiteral("b"), QStringLiteral("--bins"),
+                                   QStringLiteral("4"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(run.out).object();
         for (const char* key : {"count", "min", "max", "mean", "std", "sum", "l2", "zeros", "nan", "posinf", "neginf",
@@ -86,7 +73,7 @@ private slots:
 
     void statsSpecials()
     {
-        const Run run = runCli({QStringLiteral("stats"), m_path, QStringLiteral("m"), QStringLiteral("--json")});
+        const CliRun run = runCli({QStringLiteral("stats"), m_path, QStringLiteral("m"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(run.out).object();
         QCOMPARE(o[QStringLiteral("nan")].toInt(), 1);
@@ -94,16 +81,16 @@ private slots:
         QCOMPARE(o[QStringLiteral("max")].toDouble(), 11.0);
         QCOMPARE(o[QStringLiteral("exact")].toBool(), false);
         QCOMPARE(o[QStringLiteral("histogram")].toObject()[QStringLiteral("counts")].toArray().size(), 256);
-        const Run text = runCli({QStringLiteral("stats"), m_path, QStringLiteral("m")});
+        const CliRun text = runCli({QStringLiteral("stats"), m_path, QStringLiteral("m")});
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("mean"));
     }
 
     void sliceJson()
     {
-        const Run run = runCli({QStringLiteral("slice"), m_path, QStringLiteral("m"), QStringLiteral("--index"),
-                                QStringLiteral("1,:,:"), QStringLiteral("--rows"), QStringLiteral("0:2"),
-                                QStringLiteral("--json")});
+        const CliRun run = runCli({QStringLiteral("slice"), m_path, QStringLiteral("m"), QStringLiteral("--index"),
+                                   QStringLiteral("1,:,:"), QStringLiteral("--rows"), QStringLiteral("0:2"),
+                                   QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(run.out).object();
         QCOMPARE(o[QStringLiteral("shape")].toArray(), (QJsonArray{2, 2}));
@@ -112,12 +99,12 @@ private slots:
         // m[1] = [[6, nan], [8, 9], [-inf, 11]]
         QCOMPARE(o[QStringLiteral("values")].toArray(),
                  (QJsonArray{QJsonArray{6, QStringLiteral("nan")}, QJsonArray{8, 9}}));
-        const Run tail = runCli({QStringLiteral("slice"), m_path, QStringLiteral("m"), QStringLiteral("--index"),
-                                 QStringLiteral("-1,:,0"), QStringLiteral("--json")});
+        const CliRun tail = runCli({QStringLiteral("slice"), m_path, QStringLiteral("m"), QStringLiteral("--index"),
+                                    QStringLiteral("-1,:,0"), QStringLiteral("--json")});
         QCOMPARE(tail.exitCode, 0);
         QCOMPARE(QJsonDocument::fromJson(tail.out).object()[QStringLiteral("values")].toArray(),
                  (QJsonArray{QJsonArray{6}, QJsonArray{8}, QJsonArray{QStringLiteral("-inf")}}));
-        const Run tsv = runCli(
+        const CliRun tsv = runCli(
             {QStringLiteral("slice"), m_path, QStringLiteral("m"), QStringLiteral("--index"), QStringLiteral("0,:,:")});
         QCOMPARE(tsv.exitCode, 0);
         QCOMPARE(tsv.out, QByteArray("0\t1\n2\t3\n4\t5\n"));

@@ -6,6 +6,7 @@
 #include "core/tensorstats.h"
 #include "core/tensorview.h"
 #include "support/fixtures.h"
+#include "support/processstatus.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -13,8 +14,6 @@
 #include <QTest>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 using namespace safescope;
@@ -29,22 +28,6 @@ constexpr bool kSanitized = true; // shadow memory and redzones make memory figu
 #else
 constexpr bool kSanitized = false;
 #endif
-
-/// A field of /proc/self/status in KiB (RssAnon: memory the process allocated, not mapped file pages).
-uint64_t statusKiB(const std::string& field)
-{
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            std::istringstream values(line.substr(field.size() + 1));
-            uint64_t kib = 0;
-            values >> kib;
-            return kib;
-        }
-    }
-    return 0;
-}
 
 /// Writes the 8-byte length and `header`, then extends the file to hold `dataBytes` without writing them (a hole).
 QString writeSparse(const QTemporaryDir& dir, const QString& name, const QByteArray& header, uint64_t dataBytes)
@@ -92,13 +75,13 @@ private slots:
             QCOMPARE(cell, 0.0);
 
         // Statistics over 1 GiB read through the mapping: no copy of the tensor in process memory.
-        const uint64_t anonBefore = statusKiB("RssAnon");
+        const uint64_t anonBefore = procStatusKiB("RssAnon");
         const std::atomic_bool cancel{false};
         const auto stats = computeStats(viewOf(**model, 1), StatsOptions{}, cancel);
         QVERIFY(stats.ok());
         QCOMPARE(stats->count, second / 4);
         QCOMPARE(stats->zeros, second / 4);
-        const uint64_t grewKiB = statusKiB("RssAnon") - std::min(statusKiB("RssAnon"), anonBefore);
+        const uint64_t grewKiB = procStatusKiB("RssAnon") - std::min(procStatusKiB("RssAnon"), anonBefore);
         qInfo("statistics of 1 GiB grew anonymous memory by %.1f MiB", static_cast<double>(grewKiB) / 1024.0);
         if (!kSanitized)
             QVERIFY2(grewKiB < 64 * 1024, qPrintable(QString::number(grewKiB)));
@@ -129,13 +112,13 @@ private slots:
         // Peak memory from here on: writing 5 to clear_refs resets VmHWM (the header text built above is gone).
         if (QFile refs(QStringLiteral("/proc/self/clear_refs")); refs.open(QIODevice::WriteOnly))
             refs.write("5");
-        const uint64_t before = statusKiB("VmRSS");
+        const uint64_t before = procStatusKiB("VmRSS");
         QElapsedTimer timer;
         timer.start();
         const auto model = Model::open(path, OpenMode::Strict);
         QVERIFY2(model.ok(), model ? "" : qPrintable(model.error().message));
         const double ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
-        const uint64_t grewMiB = (statusKiB("VmHWM") - std::min(statusKiB("VmHWM"), before)) >> 10;
+        const uint64_t grewMiB = (procStatusKiB("VmHWM") - std::min(procStatusKiB("VmHWM"), before)) >> 10;
         qInfo("1M tensors (%llu MiB header): opened in %.0f ms, peak memory +%llu MiB",
               static_cast<unsigned long long>(headerMiB), ms, static_cast<unsigned long long>(grewMiB));
         QCOMPARE((*model)->tensorCount(), size_t(kTensors));

@@ -1,6 +1,8 @@
 #include "ui/mainwindow.h"
 
+#include "ui/diffview.h"
 #include "ui/documentview.h"
+#include "ui/exportdialog.h"
 #include "ui/modelview.h"
 #include "ui/recentfiles.h"
 #include "ui/startpage.h"
@@ -15,6 +17,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -22,6 +25,8 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QUndoGroup>
+#include <QUndoStack>
 
 // Q_INIT_RESOURCE cannot be used inside a namespace.
 static void initResources()
@@ -34,7 +39,7 @@ namespace safescope {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_recent(new RecentFiles(this)), m_central(new QStackedWidget(this)),
       m_startPage((initResources(), new StartPage)), m_tabs(new QTabWidget), m_fileLabel(new QLabel(this)),
-      m_countLabel(new QLabel(this)), m_selectionLabel(new QLabel(this))
+      m_countLabel(new QLabel(this)), m_selectionLabel(new QLabel(this)), m_undoGroup(new QUndoGroup(this))
 {
     setWindowTitle(tr("SafeScope"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/safescope.svg")));
@@ -56,6 +61,8 @@ MainWindow::MainWindow(QWidget* parent)
     createActions();
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateStatus);
+    connect(m_tabs, &QTabWidget::currentChanged, this,
+            [this] { m_undoGroup->setActiveStack(currentDocument() ? currentDocument()->undoStack() : nullptr); });
     connect(m_startPage, &StartPage::openRequested, this, &MainWindow::openDialog);
     connect(m_startPage, &StartPage::openFolderRequested, this, &MainWindow::openFolderDialog);
     connect(m_startPage, &StartPage::pathRequested, this, &MainWindow::openPath);
@@ -81,6 +88,8 @@ void MainWindow::createActions()
                                       &MainWindow::openFolderDialog);
     folder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("Compare &Two\u2026"), this, &MainWindow::compareDialog);
+    file->addAction(tr("Compare &With\u2026"), this, &MainWindow::compareWithDialog);
     m_demoAction = file->addAction(tr("Open &Demo Model"), this, [this] { openPath(m_demoPath); });
     m_demoAction->setEnabled(false);
     file->addSeparator();
@@ -89,13 +98,36 @@ void MainWindow::createActions()
             document->reload();
     });
     reload->setShortcut(QKeySequence::Refresh);
+    QAction* save =
+        file->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save Metadata"), this, [this] {
+            if (DocumentView* document = currentDocument())
+                document->save();
+        });
+    save->setShortcut(QKeySequence::Save);
+    QAction* saveAs =
+        file->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As\u2026"), this, [this] {
+            if (DocumentView* document = currentDocument())
+                document->saveAs();
+        });
+    saveAs->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    file->addAction(tr("&Export\u2026"), this, &MainWindow::exportDialog);
     QAction* close = file->addAction(tr("&Close Tab"), this, [this] { closeTab(m_tabs->currentIndex()); });
     close->setShortcut(QKeySequence::Close);
     file->addSeparator();
-    QAction* quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this,
-                                    &QWidget::close);
+    QAction* quit =
+        file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_undoGroup->createUndoAction(this, tr("&Undo"));
+    undo->setIcon(QIcon::fromTheme(QStringLiteral("edit-undo")));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_undoGroup->createRedoAction(this, tr("&Redo"));
+    redo->setIcon(QIcon::fromTheme(QStringLiteral("edit-redo")));
+    redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    edit->addAction(undo);
+    edit->addAction(redo);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* find = view->addAction(tr("&Filter Tensors"), this, [this] {
@@ -150,6 +182,13 @@ DocumentView* MainWindow::openPath(const QString& path)
     connect(document, &DocumentView::stateChanged, this, [this, document] { onDocumentState(document); });
     connect(document, &DocumentView::selectionChanged, this, &MainWindow::updateStatus);
     connect(document, &DocumentView::openRequested, this, &MainWindow::openDialog);
+    connect(document, &DocumentView::modifiedChanged, this, [this, document] { onModifiedChanged(document); });
+    connect(document, &DocumentView::saveFinished, this, [this](bool ok, const QString& message) {
+        if (ok)
+            statusBar()->showMessage(message, 8000);
+    });
+    m_undoGroup->addStack(document->undoStack());
+    m_undoGroup->setActiveStack(document->undoStack());
     m_tabs->setCurrentIndex(index);
     m_recent->add(absolute);
     updateCentral();
@@ -207,6 +246,51 @@ void MainWindow::openDialog()
     openPaths(paths);
 }
 
+/// A checkpoint is a file or a folder: a file dialog first, and a folder dialog when it is cancelled.
+static QString pickModel(QWidget* parent, const QString& title)
+{
+    QString path = QFileDialog::getOpenFileName(
+        parent, title, QString(),
+        QObject::tr("Safetensors checkpoints (*.safetensors *.index.json *.safetensors.index*.json);;All files (*)"));
+    if (path.isEmpty())
+        path = QFileDialog::getExistingDirectory(parent, QObject::tr("%1 (folder)").arg(title));
+    return path;
+}
+
+void MainWindow::compareDialog()
+{
+    const QString a = pickModel(this, tr("Compare: Model A"));
+    if (a.isEmpty())
+        return;
+    const QString b = pickModel(this, tr("Compare: Model B"));
+    if (!b.isEmpty())
+        comparePaths(a, b);
+}
+
+void MainWindow::compareWithDialog()
+{
+    DocumentView* document = currentDocument();
+    if (!document) {
+        compareDialog();
+        return;
+    }
+    const QString b = pickModel(this, tr("Compare %1 With").arg(document->title()));
+    if (!b.isEmpty())
+        comparePaths(document->path(), b);
+}
+
+DiffView* MainWindow::comparePaths(const QString& pathA, const QString& pathB)
+{
+    auto* view = new DiffView(QFileInfo(pathA).absoluteFilePath(), QFileInfo(pathB).absoluteFilePath());
+    const int index = m_tabs->addTab(view, view->title());
+    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(view->pathA()) + QLatin1Char('\n') +
+                                     QDir::toNativeSeparators(view->pathB()));
+    m_tabs->setCurrentIndex(index);
+    updateCentral();
+    updateStatus();
+    return view;
+}
+
 void MainWindow::openFolderDialog()
 {
     openPath(QFileDialog::getExistingDirectory(this, tr("Open Model Folder")));
@@ -217,6 +301,12 @@ void MainWindow::closeTab(int index)
     QWidget* document = m_tabs->widget(index);
     if (!document)
         return;
+    // Only model tabs hold edits; other tabs (comparisons) close at once.
+    if (auto* model = qobject_cast<DocumentView*>(document); model && model->isModified()) {
+        m_tabs->setCurrentIndex(index);
+        if (!model->confirmClose())
+            return;
+    }
     m_tabs->removeTab(index);
     document->deleteLater();
     updateCentral();
@@ -260,8 +350,38 @@ void MainWindow::updateStatus()
     m_selectionLabel->setText(document->modelView()->selectionText());
 }
 
+void MainWindow::exportDialog()
+{
+    DocumentView* document = currentDocument();
+    if (!document || document->state() != DocumentView::State::Ready || !document->modelView()->loaded())
+        return;
+    auto* dialog = new ExportDialog(document->modelView()->loaded()->model,
+                                    document->modelView()->browser()->filterEdit()->text(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void MainWindow::onModifiedChanged(DocumentView* document)
+{
+    const int index = m_tabs->indexOf(document);
+    if (index >= 0)
+        m_tabs->setTabText(index, document->title());
+    if (document == currentDocument())
+        updateStatus();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        auto* document = qobject_cast<DocumentView*>(m_tabs->widget(i));
+        if (document && document->isModified()) {
+            m_tabs->setCurrentIndex(i);
+            if (!document->confirmClose()) {
+                event->ignore();
+                return;
+            }
+        }
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("mainWindow/state"), saveState());
@@ -285,6 +405,11 @@ void MainWindow::dropEvent(QDropEvent* event)
     if (paths.isEmpty())
         return;
     event->acceptProposedAction();
+    // Two files dropped together are a question about how they differ.
+    if (paths.size() == 2) {
+        comparePaths(paths[0], paths[1]);
+        return;
+    }
     openPaths(paths);
 }
 

@@ -6,9 +6,11 @@ class QLabel;
 class QMenu;
 class QStackedWidget;
 class QTabWidget;
+class QUndoGroup;
 
 namespace safescope {
 
+class DiffView;
 class DocumentView;
 class RecentFiles;
 class StartPage;
@@ -26,6 +28,8 @@ public:
     /// Opens each path in its own tab (or switches to the tab that already shows it).
     void openPaths(const QStringList& paths);
     DocumentView* openPath(const QString& path);
+    /// Opens a diff tab comparing two models (files, index files or folders).
+    DiffView* comparePaths(const QString& pathA, const QString& pathB);
     void setDemoPath(const QString& path);
     /// Applied to the next document that finishes loading (command line --page / --select / --filter).
     void setStartupView(const QString& page, const QString& tensor, const QString& filter);
@@ -43,12 +47,16 @@ private:
     void createActions();
     void openDialog();
     void openFolderDialog();
+    void compareDialog();
+    void compareWithDialog();
     void closeTab(int index);
     void updateRecentMenu();
     void updateStatus();
     void updateCentral();
     void onDocumentState(DocumentView* document);
     void about();
+    void onModifiedChanged(DocumentView* document);
+    void exportDialog();
 
     RecentFiles* m_recent;
     QStackedWidget* m_central;
@@ -63,6 +71,8 @@ private:
     QString m_startupPage;
     QString m_startupTensor;
     QString m_startupFilter;
+    // Edit > Undo/Redo follow the current tab's metadata edits.
+    QUndoGroup* m_undoGroup;
 };
 
 } // namespace safescope

@@ -1,6 +1,7 @@
 #include "ui/metadatapage.h"
 
 #include "ui/models/metadatamodel.h"
+#include "ui/valueeditordialog.h"
 
 #include <QAction>
 #include <QApplication>
@@ -8,21 +9,26 @@
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QImage>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QToolBar>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace safescope {
 
 MetadataPage::MetadataPage(QWidget* parent)
     : QWidget(parent), m_model(new MetadataModel(this)), m_table(new QTableView), m_empty(new QLabel(this)),
-      m_detail(new QStackedWidget), m_text(new QPlainTextEdit), m_imageArea(new QScrollArea), m_image(new QLabel)
+      m_detail(new QStackedWidget), m_text(new QPlainTextEdit), m_imageArea(new QScrollArea), m_image(new QLabel),
+      m_toolBar(new QToolBar(this)), m_message(new QLabel(this))
 {
     m_table->setObjectName(QStringLiteral("metadataTable"));
     m_table->setModel(m_model);
@@ -66,18 +72,164 @@ MetadataPage::MetadataPage(QWidget* parent)
     m_empty->setForegroundRole(QPalette::PlaceholderText);
     m_empty->hide();
 
+    m_message->setObjectName(QStringLiteral("metadataMessage"));
+    m_message->setWordWrap(true);
+    m_message->setAutoFillBackground(true);
+    m_message->setBackgroundRole(QPalette::ToolTipBase);
+    m_message->setForegroundRole(QPalette::ToolTipText);
+    m_message->setContentsMargins(8, 4, 8, 4);
+    m_message->hide();
+    createToolBar();
+
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_toolBar);
+    layout->addWidget(m_message);
     layout->addWidget(m_empty);
     layout->addWidget(splitter, 1);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) { showRow(current.row()); });
+            [this](const QModelIndex& current) {
+                showRow(current.row());
+                updateActions();
+            });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { showRow(m_table->currentIndex().row()); });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_empty->hide(); });
+    connect(m_model, &MetadataModel::editRefused, this, &MetadataPage::showMessage);
+    connect(m_table, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
+        if (!m_model->isEditable(index.row()))
+            return;
+        if (index.column() == MetadataModel::KeyColumn)
+            m_table->edit(index);
+        else
+            editValueDialog();
+    });
+    updateActions();
+}
+
+void MetadataPage::createToolBar()
+{
+    m_toolBar->setObjectName(QStringLiteral("metadataToolBar"));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolBar->setIconSize(QSize(16, 16));
+    m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Add Key\u2026"), this,
+                         &MetadataPage::addKeyDialog);
+    m_removeAction = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("list-remove")), tr("&Remove Key"), this,
+                                          [this] { removeCurrentKey(); });
+    m_renameAction = m_toolBar->addAction(tr("Re&name Key"), this, [this] {
+        m_table->edit(m_model->index(m_table->currentIndex().row(), MetadataModel::KeyColumn));
+    });
+    m_renameAction->setShortcut(QKeySequence(Qt::Key_F2));
+    m_renameAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_editAction = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-edit")), tr("&Edit Value\u2026"),
+                                        this, &MetadataPage::editValueDialog);
+    // Keys are renamed in place; values open the multi-line editor, so the table starts no editor by itself.
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_removeAction->setShortcut(QKeySequence::Delete);
+    m_removeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    auto* separator = new QAction(m_table);
+    separator->setSeparator(true);
+    m_table->addActions({separator, m_renameAction, m_editAction, m_removeAction});
+    m_toolBar->addSeparator();
+    QAction* undo = m_model->undoStack()->createUndoAction(this, tr("Undo"));
+    undo->setIcon(QIcon::fromTheme(QStringLiteral("edit-undo")));
+    QAction* redo = m_model->undoStack()->createRedoAction(this, tr("Redo"));
+    redo->setIcon(QIcon::fromTheme(QStringLiteral("edit-redo")));
+    // The window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z; a second owner would make them ambiguous.
+    undo->setShortcuts({});
+    redo->setShortcuts({});
+    m_toolBar->addAction(undo);
+    m_toolBar->addAction(redo);
+    m_toolBar->addSeparator();
+    QAction* save = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save"), this,
+                                         &MetadataPage::saveRequested);
+    save->setEnabled(false);
+    connect(m_model, &MetadataModel::modifiedChanged, save, &QAction::setEnabled);
+    m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As\u2026"), this,
+                         &MetadataPage::saveAsRequested);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &MetadataPage::updateActions);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MetadataPage::updateActions);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &MetadataPage::updateActions);
+}
+
+void MetadataPage::updateActions()
+{
+    const bool editable = m_model->isEditable(m_table->currentIndex().row());
+    m_removeAction->setEnabled(editable);
+    m_renameAction->setEnabled(editable);
+    m_editAction->setEnabled(editable);
+}
+
+void MetadataPage::showMessage(const QString& text)
+{
+    m_message->setText(text);
+    m_message->setVisible(!text.isEmpty());
+}
+
+QString MetadataPage::message() const
+{
+    return m_message->isHidden() ? QString() : m_message->text();
+}
+
+QString MetadataPage::addKey(const QString& key, const QString& value)
+{
+    const QString problem = m_model->addKey(key, value);
+    if (problem.isEmpty()) {
+        showMessage({});
+        selectKey(key);
+    }
+    return problem;
+}
+
+QString MetadataPage::removeCurrentKey()
+{
+    const int row = m_table->currentIndex().row();
+    const QString key = m_model->key(row);
+    const QString problem = m_model->removeKey(row);
+    if (!problem.isEmpty())
+        return problem;
+    // SPEC.md section 4: transformers' loader rejects a single-file checkpoint whose metadata has no "format".
+    if (key == QLatin1StringView("format") && m_singleFile)
+        showMessage(tr("Without a \u201cformat\u201d key, Hugging Face transformers will refuse to load this file. "
+                       "Undo to keep it."));
+    else
+        showMessage({});
+    return {};
+}
+
+QString MetadataPage::editValue(int row, const QString& value)
+{
+    const QString problem = m_model->setValue(row, value);
+    if (problem.isEmpty())
+        showMessage({});
+    return problem;
+}
+
+void MetadataPage::addKeyDialog()
+{
+    bool ok = false;
+    const QString key = QInputDialog::getText(this, tr("Add Metadata Key"), tr("Key:"), QLineEdit::Normal, {}, &ok);
+    if (!ok)
+        return;
+    if (addKey(key, {}).isEmpty())
+        editValueDialog();
+}
+
+void MetadataPage::editValueDialog()
+{
+    const int row = m_table->currentIndex().row();
+    if (!m_model->isEditable(row))
+        return;
+    ValueEditorDialog dialog(m_model->key(row), m_model->value(row), this);
+    if (dialog.exec() == QDialog::Accepted)
+        editValue(row, dialog.value());
 }
 
 MetadataPage::~MetadataPage() = default;
 
 void MetadataPage::setModel(const Model& model)
 {
+    m_singleFile = model.shards().size() == 1;
+    showMessage({});
     m_model->setMetadata(model.metadata(), model.indexMetadata());
     m_table->resizeColumnToContents(MetadataModel::KeyColumn);
     m_table->setColumnWidth(MetadataModel::KeyColumn, std::min(m_table->columnWidth(MetadataModel::KeyColumn), 320));

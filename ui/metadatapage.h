@@ -9,13 +9,15 @@ class QPlainTextEdit;
 class QScrollArea;
 class QStackedWidget;
 class QTableView;
+class QToolBar;
 
 namespace safescope {
 
 class MetadataModel;
 
 /// `__metadata__` as a key/value table; the selected value is shown in full beside it: pretty-printed when it
-/// holds JSON, as a picture when it is a data-URI image.
+/// holds JSON, as a picture when it is a data-URI image. A toolbar edits the header's keys and values (through
+/// the model's undo stack) and asks for a save; refusals and warnings appear in a line above the table.
 class MetadataPage final : public QWidget
 {
     Q_OBJECT
@@ -36,9 +38,26 @@ public:
     /// Pretty-printed JSON when `value` is a JSON object or array, else empty.
     static QString prettyJson(const QString& value);
 
+    QToolBar* toolBar() const { return m_toolBar; }
+    /// The refusal or warning shown above the table; empty when none.
+    QString message() const;
+    /// Adds a key (selecting it) / removes the current one / edits a value, as the toolbar does, without dialogs.
+    QString addKey(const QString& key, const QString& value);
+    QString removeCurrentKey();
+    QString editValue(int row, const QString& value);
+
+signals:
+    void saveRequested();
+    void saveAsRequested();
+
 private:
     void showRow(int row);
     void copy(bool key, bool value);
+    void createToolBar();
+    void showMessage(const QString& text);
+    void addKeyDialog();
+    void editValueDialog();
+    void updateActions();
 
     MetadataModel* m_model;
     QTableView* m_table;
@@ -47,6 +66,12 @@ private:
     QPlainTextEdit* m_text;
     QScrollArea* m_imageArea;
     QLabel* m_image;
+    QToolBar* m_toolBar;
+    QLabel* m_message;
+    QAction* m_removeAction = nullptr;
+    QAction* m_renameAction = nullptr;
+    QAction* m_editAction = nullptr;
+    bool m_singleFile = true;
 };
 
 } // namespace safescope

@@ -2,6 +2,7 @@
 #include "ui/allocatortuning.h"
 #include "ui/application.h"
 #include "ui/democheckpoint.h"
+#include "ui/diffview.h"
 #include "ui/mainwindow.h"
 
 #include <QCommandLineParser>
@@ -27,7 +28,10 @@ int main(int argc, char* argv[])
     const QCommandLineOption filter(QStringLiteral("filter"), QStringLiteral("Initial text of the filter box."),
                                     QStringLiteral("text"));
     const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the bundled demo checkpoint."));
-    parser.addOptions({page, select, filter, demo});
+    const QCommandLineOption compare(QStringLiteral("compare"),
+                                     QStringLiteral("Compare model A with model B, given as the first PATH."),
+                                     QStringLiteral("A"));
+    parser.addOptions({page, select, filter, demo, compare});
     parser.process(app);
 
     safescope::MainWindow window;
@@ -40,6 +44,9 @@ int main(int argc, char* argv[])
     QStringList paths = parser.positionalArguments();
     if (parser.isSet(demo) && !demoPath.isEmpty())
         paths.prepend(demoPath);
+    const QString compareWith = parser.isSet(compare) && !paths.isEmpty() ? paths.takeFirst() : QString();
     window.openPaths(paths);
+    if (!compareWith.isEmpty())
+        window.comparePaths(parser.value(compare), compareWith)->showPage(parser.value(page));
     return app.exec();
 }

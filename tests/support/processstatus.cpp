@@ -1,9 +1,9 @@
-#include "benchutil.h"
+#include "support/processstatus.h"
 
 #include <fstream>
 #include <sstream>
 
-namespace safescope::bench {
+namespace safescope::test {
 
 uint64_t procStatusKiB(const std::string& field)
 {
@@ -20,4 +20,4 @@ uint64_t procStatusKiB(const std::string& field)
     return 0;
 }
 
-} // namespace safescope::bench
+} // namespace safescope::test

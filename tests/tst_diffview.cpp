@@ -1,0 +1,250 @@
+// The diff view in the real window (offscreen): two generated models with a scaled layer, an added tensor and a
+// changed metadata key; rows stream into the table, the heatmap selects pairs, tolerances re-run the diff, and the
+// report is exported in the three formats.
+#include "support/tensorfilebuilder.h"
+#include "ui/diffheatmap.h"
+#include "ui/diffpairpanel.h"
+#include "ui/diffview.h"
+#include "ui/histogramplot.h"
+#include "ui/mainwindow.h"
+#include "ui/models/difffilterproxymodel.h"
+#include "ui/models/difftablemodel.h"
+
+#include <QDropEvent>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+constexpr int kTimeoutMs = 30000;
+constexpr int kLayers = 3;
+constexpr size_t kElements = 64;
+
+std::vector<float> weights(uint32_t seed)
+{
+    std::vector<float> v(kElements);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = std::sin(static_cast<float>(seed * 131 + i)) * 0.5f;
+    return v;
+}
+
+/// A has layers 0..2 with q_proj and k_proj; B doubles layer 1's q_proj, adds a tensor and changes metadata.
+void writeModels(const QTemporaryDir& dir, QString* pathA, QString* pathB)
+{
+    TensorFileBuilder a;
+    TensorFileBuilder b;
+    a.metadata(R"({"format":"pt","step":"100"})");
+    b.metadata(R"({"format":"pt","step":"200"})");
+    for (int layer = 0; layer < kLayers; ++layer) {
+        for (const char* module : {"q_proj", "k_proj"}) {
+            const QByteArray name = "model.layers." + QByteArray::number(layer) + ".self_attn." + module + ".weight";
+            const std::vector<float> w = weights(static_cast<uint32_t>(layer * 2 + (module[0] == 'q')));
+            std::vector<float> w2 = w;
+            if (layer == 1 && module[0] == 'q') {
+                for (float& x : w2)
+                    x *= 2.0f;
+            }
+            a.add(name, "F32", {8, 8}, bytesOf(w));
+            b.add(name, "F32", {8, 8}, bytesOf(w2));
+        }
+    }
+    b.add("model.extra.weight", "F32", {8, 8}, bytesOf(weights(99)));
+    *pathA = writeFile(dir, QStringLiteral("a.safetensors"), a.build());
+    *pathB = writeFile(dir, QStringLiteral("b.safetensors"), b.build());
+}
+
+int rowNamed(const DiffTableModel* model, const QString& name)
+{
+    for (int r = 0; r < model->rowCount(); ++r) {
+        if (model->index(r, 0).data().toString() == name)
+            return r;
+    }
+    return -1;
+}
+
+QByteArray readAll(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestDiffView : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void diffInWindow()
+    {
+        QTemporaryDir dir;
+        QString pathA;
+        QString pathB;
+        writeModels(dir, &pathA, &pathB);
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QVERIFY(view);
+        QCOMPARE(window.tabs()->currentWidget(), view);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+
+        // Statuses and a metric, against what the fixture did: layer 1's q_proj doubled gives ‖A - 2A‖/‖A‖ = 1.
+        const DiffTableModel* model = view->tableModel();
+        QCOMPARE(model->rowCount(), kLayers * 2 + 1);
+        const int scaled = rowNamed(model, QStringLiteral("model.layers.1.self_attn.q_proj.weight"));
+        const int added = rowNamed(model, QStringLiteral("model.extra.weight"));
+        const int same = rowNamed(model, QStringLiteral("model.layers.0.self_attn.q_proj.weight"));
+        QVERIFY(scaled >= 0 && added >= 0 && same >= 0);
+        QCOMPARE(model->index(scaled, DiffTableModel::StatusColumn).data().toString(), QStringLiteral("values_differ"));
+        QCOMPARE(model->index(added, DiffTableModel::StatusColumn).data().toString(), QStringLiteral("only_in_b"));
+        QCOMPARE(model->index(same, DiffTableModel::StatusColumn).data().toString(), QStringLiteral("identical"));
+        QVERIFY(std::fabs(model->index(scaled, DiffTableModel::RelL2Column).data(SortRole).toDouble() - 1.0) < 1e-6);
+        QVERIFY(std::fabs(model->index(scaled, DiffTableModel::CosineColumn).data(SortRole).toDouble() - 1.0) < 1e-6);
+        QCOMPARE(model->index(scaled, DiffTableModel::BeyondColumn).data(SortRole).toULongLong(),
+                 qulonglong(kElements));
+        QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("1 values_differ")));
+        QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("metadata: 0 added, 0 removed, 1 changed")));
+
+        // The status filter narrows the table to the changed pairs.
+        view->proxy()->setStatusFilter(DiffFilterProxyModel::ChangedOnly);
+        QCOMPARE(view->table()->model()->rowCount(), 2);
+        view->proxy()->setStatusFilter(DiffFilterProxyModel::AllStatuses);
+
+        // Heatmap: 3 layers x 2 modules; clicking the doubled cell selects its pair in the table.
+        view->pages()->setCurrentIndex(1);
+        DiffHeatmap* heatmap = view->heatmap();
+        QCOMPARE(heatmap->grid().rowCount(), kLayers);
+        QCOMPARE(heatmap->grid().columnCount(), 2);
+        const size_t pair = model->rows()[static_cast<size_t>(scaled)].pair;
+        const auto [row, column] = heatmap->grid().cellOf(static_cast<int64_t>(pair));
+        QCOMPARE(row, 1);
+        QVERIFY(std::fabs(heatmap->grid().value(row, column) - 1.0) < 1e-6);
+        QCOMPARE(heatmap->grid().value(0, column), 0.0);
+        QTest::qWait(50);
+        heatmap->plot()->replot(); // lays the axis rect out at the plot's current size
+        const QPoint centre = heatmap->cellCentre(row, column);
+        QCOMPARE(heatmap->cellAt(centre), std::make_optional(std::make_pair(row, column)));
+        QVERIFY(heatmap->cellText(row, column).contains(QStringLiteral("layer 1")));
+        // The view selected the most changed pair by itself; move away so the click has something to do.
+        QCOMPARE(view->selectedPair(), std::make_optional(pair));
+        QVERIFY(view->selectPair(model->rows()[static_cast<size_t>(same)].pair));
+        QVERIFY(view->selectedPair() != std::make_optional(pair));
+        QSignalSpy shown(view->pairPanel(), &DiffPairPanel::histogramsShown);
+        QTest::mouseClick(heatmap->plot(), Qt::LeftButton, {}, centre);
+        QCOMPARE(view->selectedPair(), std::make_optional(pair));
+        QVERIFY(view->table()->currentIndex().data().toString().contains(QStringLiteral("layers.1.self_attn.q_proj")));
+
+        // The selected pair's histograms: every element of Δ is binned.
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, kTimeoutMs);
+        QCOMPARE(view->pairPanel()->deltaPlot()->total(), uint64_t(kElements));
+
+        // Exports.
+        const QString json = dir.filePath(QStringLiteral("report.json"));
+        const QString csv = dir.filePath(QStringLiteral("report.csv"));
+        const QString md = dir.filePath(QStringLiteral("report.md"));
+        QVERIFY(view->exportReport(json));
+        QVERIFY(view->exportReport(csv));
+        QVERIFY(view->exportReport(md));
+        const QJsonObject report = QJsonDocument::fromJson(readAll(json)).object();
+        const QJsonObject summary = report.value(QStringLiteral("summary")).toObject();
+        QCOMPARE(summary.value(QStringLiteral("pairs")).toInt(), kLayers * 2 + 1);
+        QCOMPARE(summary.value(QStringLiteral("equal")).toBool(), false);
+        const QJsonArray tensors = report.value(QStringLiteral("tensors")).toArray();
+        QCOMPARE(tensors.size(), kLayers * 2 + 1);
+        QCOMPARE(report.value(QStringLiteral("metadata"))
+                     .toObject()
+                     .value(QStringLiteral("changed"))
+                     .toObject()
+                     .value(QStringLiteral("step"))
+                     .toObject()
+                     .value(QStringLiteral("b"))
+                     .toString(),
+                 QStringLiteral("200"));
+        const QByteArray csvText = readAll(csv);
+        QVERIFY(csvText.contains("\nmodel.layers.1.self_attn.q_proj.weight,,values_differ,F32,F32,"));
+        QVERIFY(csvText.contains("\nmodel.extra.weight,,only_in_b,,F32,"));
+        QCOMPARE(csvText.count('\n'), kLayers * 2 + 2);
+        const QByteArray mdText = readAll(md);
+        QVERIFY(mdText.contains("| model.layers.1.self_attn.q_proj.weight | values_differ |"));
+        QVERIFY(mdText.contains("| step | changed | 100 | 200 |"));
+        QVERIFY(!mdText.contains("| model.layers.0.self_attn.q_proj.weight |"));
+
+        // A relative tolerance of 1.5 accepts the doubling (|a - 2a| <= 1.5 |2a|): only the added tensor differs.
+        view->rtolEdit()->setText(QStringLiteral("1.5"));
+        view->rerun();
+        QVERIFY(view->diff() == nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        QCOMPARE(view->diff()->summary.withinTolerance, uint64_t(kLayers * 2));
+        QCOMPARE(model->index(scaled, DiffTableModel::BeyondColumn).data(SortRole).toULongLong(), qulonglong(0));
+
+        // A rule that cannot be parsed is reported and nothing runs.
+        view->ruleEdit()->setText(QStringLiteral("s/(/x/"));
+        view->rerun();
+        QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("Cannot compare")));
+        QVERIFY(!view->isRunning());
+    }
+
+    void cancelDropsLateResults()
+    {
+        QTemporaryDir dir;
+        QString pathA;
+        QString pathB;
+        writeModels(dir, &pathA, &pathB);
+        MainWindow window;
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QVERIFY(view->isRunning());
+        view->cancel();
+        QVERIFY(!view->isRunning());
+        QTest::qWait(300); // whatever the job posted before it saw the flag must not arrive
+        QVERIFY(view->diff() == nullptr);
+        QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("Cancelled")));
+        view->rerun(); // and a new run after a cancel completes
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        QCOMPARE(view->tableModel()->rowCount(), kLayers * 2 + 1);
+    }
+
+    void dropTwoFilesCompares()
+    {
+        QTemporaryDir dir;
+        QString pathA;
+        QString pathB;
+        writeModels(dir, &pathA, &pathB);
+        MainWindow window;
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(pathA), QUrl::fromLocalFile(pathB)});
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        // QApplication::notify() drops drop events that no drag started; deliver it as the drag manager would.
+        static_cast<QObject*>(&window)->event(&drop);
+        auto* view = qobject_cast<DiffView*>(window.tabs()->currentWidget());
+        QVERIFY(view);
+        QCOMPARE(window.tabs()->count(), 1);
+        QCOMPARE(view->pathB(), pathB);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        // Closing the window while nothing runs is fine; a running diff is cancelled by the view's destructor.
+        view->rerun();
+    }
+};
+
+QTEST_MAIN(TestDiffView)
+#include "tst_diffview.moc"

@@ -1,0 +1,124 @@
+#include "ui/metadatasavejob.h"
+
+#include "core/metadataedit.h"
+#include "core/metadatarules.h"
+#include "core/metadatasaver.h"
+#include "core/model.h"
+#include "ui/models/format.h"
+
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QPointer>
+#include <QtConcurrent>
+
+#include <algorithm>
+
+namespace safescope {
+
+namespace {
+
+// The edit as operations, so each shard keeps the keys it has that the first shard (shown) does not.
+MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after)
+{
+    const MetadataChanges changes = compareMetadata(before, after);
+    MetadataEdit edit;
+    edit.unset = changes.removed;
+    for (const MetadataEntry& entry : after) {
+        if (std::find(changes.added.begin(), changes.added.end(), entry.key) != changes.added.end() ||
+            std::find(changes.changed.begin(), changes.changed.end(), entry.key) != changes.changed.end())
+            edit.set.push_back(entry);
+    }
+    return edit;
+}
+
+QString describe(const MetadataSaveResult& result, qint64 ms)
+{
+    if (result.method == SaveMethod::InPlace)
+        return MetadataSaveJob::tr("Saved in place in %1 ms").arg(ms);
+    return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
+}
+
+} // namespace
+
+MetadataSaveJob::MetadataSaveJob(QObject* parent)
+    : QObject(parent), m_cancel(std::make_shared<std::atomic_bool>(false)),
+      m_watcher(new QFutureWatcher<MetadataSaveOutcome>(this))
+{
+    connect(m_watcher, &QFutureWatcher<MetadataSaveOutcome>::finished, this,
+            [this] { emit finished(m_watcher->result()); });
+}
+
+MetadataSaveJob::~MetadataSaveJob()
+{
+    m_watcher->waitForFinished();
+}
+
+bool MetadataSaveJob::isRunning() const
+{
+    return m_watcher->isRunning();
+}
+
+bool MetadataSaveJob::start(MetadataSaveRequest request)
+{
+    if (isRunning())
+        return false;
+    m_cancel = std::make_shared<std::atomic_bool>(false);
+    QPointer<MetadataSaveJob> self(this);
+    const auto progress = [self](double fraction) {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, fraction] {
+                if (self)
+                    emit self->progressChanged(static_cast<int>(fraction * 100.0));
+            },
+            Qt::QueuedConnection);
+    };
+    m_watcher->setFuture(QtConcurrent::run(
+        [request = std::move(request), cancel = m_cancel, progress] { return run(request, *cancel, progress); }));
+    return true;
+}
+
+MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, const std::atomic_bool& cancel,
+                                         const std::function<void(double)>& progress)
+{
+    MetadataSaveOptions options;
+    options.reserveBytes = request.reserveBytes;
+    options.forceRewrite = request.forceRewrite;
+    options.outputPath = request.outputPath;
+    options.progress = progress;
+    options.cancel = &cancel;
+    QElapsedTimer timer;
+    timer.start();
+    const Model& model = *request.model;
+    if (model.shards().size() == 1) {
+        std::optional<std::vector<MetadataEntry>> metadata;
+        if (!request.after.empty())
+            metadata = request.after;
+        auto result = saveMetadata(model.shards().front().path, metadata, options);
+        if (!result)
+            return {false, result.error().describe(), {}};
+        return {true, describe(*result, timer.elapsed()), result->path};
+    }
+    auto results = saveMetadataEditAllShards(model, editBetween(request.before, request.after), options);
+    if (!results)
+        return {false, results.error().describe(), {}};
+    uint64_t rewritten = 0;
+    int inPlace = 0;
+    for (const MetadataSaveResult& result : *results) {
+        if (result.method == SaveMethod::InPlace)
+            ++inPlace;
+        else
+            rewritten += result.bytesWritten;
+    }
+    const qint64 ms = timer.elapsed();
+    const auto shards = static_cast<qsizetype>(results->size());
+    QString message = inPlace == shards ? tr("Saved %1 shards in place in %2 ms").arg(shards).arg(ms)
+                                        : tr("Saved %1 shards (%2 in place, rewrote %3) in %4 ms")
+                                              .arg(shards)
+                                              .arg(inPlace)
+                                              .arg(format::bytes(rewritten))
+                                              .arg(ms);
+    return {true, message, model.indexPath().isEmpty() ? model.shards().front().path : model.indexPath()};
+}
+
+} // namespace safescope

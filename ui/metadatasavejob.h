@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/header.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+template <typename T> class QFutureWatcher;
+
+namespace safescope {
+
+class Model;
+
+/// What to save: the metadata before and after editing, for the file or every shard of `model`.
+struct MetadataSaveRequest
+{
+    std::shared_ptr<const Model> model;
+    std::vector<MetadataEntry> before;
+    std::vector<MetadataEntry> after;
+    QString outputPath;        ///< Save As (single files only); empty saves over the original
+    uint64_t reserveBytes = 0; ///< header padding for later in-place edits (used when rewriting)
+    bool forceRewrite = false;
+};
+
+/// How a save ended, in words for the user.
+struct MetadataSaveOutcome
+{
+    bool ok = false;
+    QString message; ///< "Saved in place in 3 ms", or the reason it failed (names the file)
+    QString path;    ///< the file written (Save As: the new file)
+};
+
+/// Runs a metadata save (core saveMetadata / saveMetadataEditAllShards) on the thread pool, reporting progress;
+/// the result arrives on the GUI thread.
+class MetadataSaveJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MetadataSaveJob)
+
+public:
+    explicit MetadataSaveJob(QObject* parent = nullptr);
+    /// Waits for a running save: it must not outlive the data it writes from.
+    ~MetadataSaveJob() override;
+
+    /// Starts the save; false (and nothing started) while another is running.
+    bool start(MetadataSaveRequest request);
+    bool isRunning() const;
+    void cancel() { m_cancel->store(true); }
+
+    /// Runs the save on the calling thread.
+    static MetadataSaveOutcome run(const MetadataSaveRequest& request, const std::atomic_bool& cancel,
+                                   const std::function<void(double)>& progress);
+
+signals:
+    void progressChanged(int percent);
+    void finished(const safescope::MetadataSaveOutcome& outcome);
+
+private:
+    std::shared_ptr<std::atomic_bool> m_cancel;
+    QFutureWatcher<MetadataSaveOutcome>* m_watcher;
+};
+
+} // namespace safescope

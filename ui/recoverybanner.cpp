@@ -1,0 +1,81 @@
+#include "ui/recoverybanner.h"
+
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QStyle>
+
+namespace safescope {
+
+RecoveryBanner::RecoveryBanner(QWidget* parent)
+    : QFrame(parent), m_label(new QLabel(this)), m_restore(new QPushButton(tr("&Restore Original"), this)),
+      m_discard(new QPushButton(tr("&Discard Record"), this))
+{
+    // Same palette roles as ChangedBanner: readable in light and dark themes.
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Highlight);
+    setForegroundRole(QPalette::HighlightedText);
+    m_label->setForegroundRole(QPalette::HighlightedText);
+    m_label->setWordWrap(true);
+    setFrameShape(QFrame::NoFrame);
+
+    auto* icon = new QLabel(this);
+    icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(20, 20));
+    connect(m_restore, &QPushButton::clicked, this, &RecoveryBanner::restoreRequested);
+    connect(m_discard, &QPushButton::clicked, this, &RecoveryBanner::discardRequested);
+
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(8, 4, 8, 4);
+    layout->addWidget(icon);
+    layout->addWidget(m_label, 1);
+    layout->addWidget(m_restore);
+    layout->addWidget(m_discard);
+    hide();
+}
+
+RecoveryBanner::~RecoveryBanner() = default;
+
+void RecoveryBanner::showFor(const RecoveryInfo& info)
+{
+    const QString name = QFileInfo(info.filePath).fileName();
+    QString text;
+    switch (info.state) {
+    case RecoveryState::OriginalIntact:
+    case RecoveryState::Unreadable:
+        text = tr("A metadata save of \u201c%1\u201d was interrupted before it changed the file. "
+                  "Discard the leftover record.")
+                   .arg(name);
+        break;
+    case RecoveryState::NewHeaderIntact:
+        text = tr("A metadata save of \u201c%1\u201d was interrupted after the new metadata was written. "
+                  "Discard keeps the new metadata; Restore brings back the old.")
+                   .arg(name);
+        break;
+    case RecoveryState::HeaderTorn:
+        text = tr("A metadata save of \u201c%1\u201d was interrupted while writing the header: the file is damaged. "
+                  "Restore brings back the original header.")
+                   .arg(name);
+        break;
+    case RecoveryState::FileReplaced:
+        text = tr("A recovery record of \u201c%1\u201d belongs to an older version of the file; it cannot be restored. "
+                  "Discard it.")
+                   .arg(name);
+        break;
+    case RecoveryState::None:
+        text = tr("An interrupted save left temporary files beside \u201c%1\u201d. Discard removes them.").arg(name);
+        break;
+    }
+    m_label->setText(text);
+    m_restore->setVisible(info.state == RecoveryState::NewHeaderIntact || info.state == RecoveryState::HeaderTorn ||
+                          info.state == RecoveryState::OriginalIntact);
+    m_discard->setVisible(info.state != RecoveryState::HeaderTorn);
+    show();
+}
+
+QString RecoveryBanner::text() const
+{
+    return m_label->text();
+}
+
+} // namespace safescope

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/recoveryrecord.h"
+
+#include <QFrame>
+
+class QLabel;
+class QPushButton;
+
+namespace safescope {
+
+/// The strip above a document that says an earlier metadata save did not finish (a recovery record was left
+/// beside the file), with Restore and Discard.
+class RecoveryBanner final : public QFrame
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RecoveryBanner)
+
+public:
+    explicit RecoveryBanner(QWidget* parent = nullptr);
+    ~RecoveryBanner() override;
+
+    void showFor(const RecoveryInfo& info);
+    QString text() const;
+    QPushButton* restoreButton() const { return m_restore; }
+    QPushButton* discardButton() const { return m_discard; }
+
+signals:
+    void restoreRequested();
+    void discardRequested();
+
+private:
+    QLabel* m_label;
+    QPushButton* m_restore;
+    QPushButton* m_discard;
+};
+
+} // namespace safescope

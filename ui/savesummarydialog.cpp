@@ -1,0 +1,88 @@
+#include "ui/savesummarydialog.h"
+
+#include "core/metadatarules.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace safescope {
+
+namespace {
+
+QString valueOf(const std::vector<MetadataEntry>& entries, const std::string& key)
+{
+    for (const MetadataEntry& entry : entries) {
+        if (entry.key == key)
+            return QString::fromStdString(entry.value);
+    }
+    return {};
+}
+
+QString oneLine(QString text)
+{
+    text.replace(u'\n', u' ');
+    return text.size() > 300 ? text.left(300) + u'\u2026' : text;
+}
+
+} // namespace
+
+SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after,
+                                     const QString& target, QWidget* parent)
+    : QDialog(parent), m_table(new QTableWidget(this)),
+      m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this))
+{
+    setWindowTitle(tr("Save Metadata"));
+    const MetadataChanges changes = compareMetadata(before, after);
+    m_table->setObjectName(QStringLiteral("saveSummaryTable"));
+    m_table->setColumnCount(4);
+    m_table->setHorizontalHeaderLabels({tr("Change"), tr("Key"), tr("Before"), tr("After")});
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    const auto addRows = [&](const std::vector<std::string>& keys, const QString& change) {
+        for (const std::string& key : keys) {
+            const int row = m_table->rowCount();
+            m_table->insertRow(row);
+            m_table->setItem(row, 0, new QTableWidgetItem(change));
+            m_table->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(key)));
+            m_table->setItem(row, 2, new QTableWidgetItem(oneLine(valueOf(before, key))));
+            m_table->setItem(row, 3, new QTableWidgetItem(oneLine(valueOf(after, key))));
+        }
+    };
+    addRows(changes.added, tr("added"));
+    addRows(changes.removed, tr("removed"));
+    addRows(changes.changed, tr("changed"));
+    m_table->resizeColumnsToContents();
+
+    auto* intro = new QLabel(tr("%n key(s) added, %1 removed, %2 changed in \u201c%3\u201d.", nullptr,
+                                static_cast<int>(changes.added.size()))
+                                 .arg(changes.removed.size())
+                                 .arg(changes.changed.size())
+                                 .arg(target),
+                             this);
+    intro->setWordWrap(true);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addWidget(m_table, 1);
+    layout->addWidget(m_reserve);
+    layout->addWidget(buttons);
+    resize(760, 420);
+}
+
+SaveSummaryDialog::~SaveSummaryDialog() = default;
+
+uint64_t SaveSummaryDialog::reserveBytes() const
+{
+    return m_reserve->isChecked() ? kReserveBytes : 0;
+}
+
+} // namespace safescope

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "core/header.h"
+
+#include <QDialog>
+
+#include <vector>
+
+class QCheckBox;
+class QTableWidget;
+
+namespace safescope {
+
+/// Shown before a metadata save: every added, removed and changed key with its value before and after, side by
+/// side, and the choice to reserve header space so later edits can be saved in place.
+class SaveSummaryDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SaveSummaryDialog)
+
+public:
+    static constexpr uint64_t kReserveBytes = 4096;
+
+    SaveSummaryDialog(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after,
+                      const QString& target, QWidget* parent = nullptr);
+    ~SaveSummaryDialog() override;
+
+    uint64_t reserveBytes() const;
+    QTableWidget* table() const { return m_table; }
+
+private:
+    QTableWidget* m_table;
+    QCheckBox* m_reserve;
+};
+
+} // namespace safescope
