@@ -70,14 +70,15 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
         return diffPair(result.tensors[i], v.a ? &*v.a : nullptr, v.b ? &*v.b : nullptr, options.tolerance, cancel,
                         phase, parallel);
     };
-    const Error cancelled = makeError(ErrorKind::Cancelled, QStringLiteral("diff cancelled"));
+    // FileChanged when a shard shrank under a worker (SigbusGuard), otherwise the user cancelled.
+    const auto cancelled = [] { return chunksStoppedError(QStringLiteral("diff cancelled")); };
 
     for (size_t i = 0; i < pairs.size();) {
         if (views[i].bytes >= kLargePairBytes) {
             const double base = static_cast<double>(doneBytes) / static_cast<double>(totalBytes);
             const double span = static_cast<double>(views[i].bytes) / static_cast<double>(totalBytes);
             if (!run(i, {&progress, base, span}, true))
-                return cancelled;
+                return cancelled();
             finish(i++);
             continue;
         }
@@ -92,7 +93,7 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
                 (void)run(i + static_cast<size_t>(k), {}, false);
         });
         if (!completed || cancel.load())
-            return cancelled;
+            return cancelled();
         while (i < end)
             finish(i++);
     }

@@ -135,7 +135,7 @@ Result<bool> sameBytes(const TensorView& a, const TensorView& b, const std::atom
     };
     if (parallel) {
         if (!parallelChunks(a.byteSize, kCompareChunkBytes, cancel, progress, compare))
-            return cancelled();
+            return chunksStoppedError(QStringLiteral("comparison cancelled"));
     } else {
         for (uint64_t begin = 0; begin < a.byteSize && !differs; begin += kCompareChunkBytes) {
             if (cancel.load(std::memory_order_relaxed))
@@ -170,7 +170,7 @@ Result<DiffMetrics> compareValues(const TensorView& a, const TensorView& b, cons
     };
     if (parallel) {
         if (!parallelChunks(total, kChunkElements, cancel, progress, run))
-            return cancelled();
+            return chunksStoppedError(QStringLiteral("comparison cancelled"));
     } else {
         for (uint64_t begin = 0; begin < total; begin += kChunkElements) {
             if (cancel.load(std::memory_order_relaxed))

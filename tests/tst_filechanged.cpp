@@ -3,6 +3,7 @@
 // it underneath the mapping at a deterministic moment, and checks the error and that the process carries on.
 #include "core/downsample.h"
 #include "core/model.h"
+#include "core/modeldiff.h"
 #include "core/tensorslice.h"
 #include "core/tensorstats.h"
 #include "core/tensorview.h"
@@ -120,6 +121,28 @@ private slots:
         const auto small = downsample(view, spec, {0, kRows}, {0, kCols}, 64, 64, Reduction::MaxAbs, cancel);
         QVERIFY(!small.ok());
         QCOMPARE(small.error().kind, ErrorKind::FileChanged);
+    }
+
+    void diffEndsWithFileChanged()
+    {
+        const QString a = writeTensorFile(m_dir, "F32", 4);
+        const QString b = m_dir.filePath(QStringLiteral("copy.safetensors"));
+        QVERIFY(QFile::copy(a, b));
+        {
+            // Same shape, other bytes: the diff decodes both (not only a byte comparison).
+            QFile file(b);
+            QVERIFY(file.open(QIODevice::ReadWrite));
+            QVERIFY(file.seek(file.size() - 4));
+            QVERIFY(file.write("\x01\x02\x03\x04", 4) == 4);
+        }
+        const auto modelA = openModel(a);
+        const auto modelB = openModel(b);
+        QVERIFY(modelA && modelB);
+        truncateData(b);
+        const std::atomic_bool cancel{false};
+        const auto diff = diffModels(*modelA, *modelB, DiffOptions{}, cancel);
+        QVERIFY(!diff.ok());
+        QCOMPARE(diff.error().kind, ErrorKind::FileChanged);
     }
 
     void laterWorkOnAnotherFileStillSucceeds()
