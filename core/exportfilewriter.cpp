@@ -2,7 +2,9 @@
 
 #include "core/blockcopy.h"
 #include "core/dtypeconversion.h"
+#include "core/errorcontext.h"
 #include "core/model.h"
+#include "core/sigbusguard.h"
 #include "core/writer.h"
 
 #include <QtEndian>
@@ -85,8 +87,16 @@ Status ExportFileWriter::convert(const ExportTensor& tensor, PosixFile& target, 
     std::vector<unsigned char> buffer(static_cast<size_t>(std::min(info.elementCount, kConvertBlock) * outBytes));
     for (uint64_t first = 0; first < info.elementCount; first += kConvertBlock) {
         const uint64_t count = std::min(kConvertBlock, info.elementCount - first);
-        convertElements(info.dtype, data + first * inBytes, tensor.dtype, buffer.data(), static_cast<size_t>(count),
-                        nullptr);
+        // The source is mapped: a file truncated under us raises SIGBUS here, which the guard turns into an error.
+        const bool read = SigbusGuard::runGuarded([&] {
+            convertElements(info.dtype, data + first * inBytes, tensor.dtype, buffer.data(), static_cast<size_t>(count),
+                            nullptr);
+        });
+        if (!read)
+            return inTensor(makeError(ErrorKind::FileChanged, QStringLiteral("the file changed on disk while it was "
+                                                                             "being exported (it was truncated or "
+                                                                             "rewritten by another program)")),
+                            m_model, tensor.source);
         if (Status written = target.writeAt(buffer.data(), count * outBytes, targetOffset + first * outBytes); !written)
             return written;
         if (!blockDone(count * outBytes))

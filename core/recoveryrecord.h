@@ -54,7 +54,7 @@ Status restoreRecovery(const QString& path);
 /// stay invalid); restore instead.
 Status discardRecovery(const QString& path);
 
-/// Removes the record after a successful save (the file then has the new header) and syncs the folder.
+/// Removes the record after a successful save (the file then has the new header); the folder is not synced.
 Status removeRecoveryRecord(const QString& path, const SaveHooks* hooks = nullptr);
 
 } // namespace safescope

@@ -2,6 +2,8 @@
 // ErrorKind::FileChanged, not kill the process with SIGBUS (issue: hardening). Each test maps a real file, truncates
 // it underneath the mapping at a deterministic moment, and checks the error and that the process carries on.
 #include "core/downsample.h"
+#include "core/exporter.h"
+#include "core/exportplan.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
 #include "core/tensorslice.h"
@@ -9,7 +11,9 @@
 #include "core/tensorview.h"
 #include "support/fixtures.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtEndian>
@@ -143,6 +147,48 @@ private slots:
         const auto diff = diffModels(*modelA, *modelB, DiffOptions{}, cancel);
         QVERIFY(!diff.ok());
         QCOMPARE(diff.error().kind, ErrorKind::FileChanged);
+    }
+
+    void exportEndsWithFileChanged_data()
+    {
+        QTest::addColumn<bool>("convert");
+        QTest::addColumn<bool>("truncateFirst");
+        // Copy: copy_file_range stops at the new end, the fallback read reports it with the offset.
+        QTest::newRow("copy, truncated before") << false << true;
+        // Conversion decodes the mapping block by block: the next block after the first report raises SIGBUS.
+        QTest::newRow("convert, truncated during") << true << false;
+    }
+
+    void exportEndsWithFileChanged()
+    {
+        QFETCH(bool, convert);
+        QFETCH(bool, truncateFirst);
+        const QString path = writeTensorFile(m_dir, "F32", 4);
+        const auto model = openModel(path);
+        QVERIFY(model);
+        ExportOptions options;
+        options.outputPath = m_dir.filePath(QStringLiteral("exported.safetensors"));
+        if (convert)
+            options.targetDtype = DType::BF16;
+        const auto plan = planExport(*model, options);
+        QVERIFY(plan.ok());
+        if (truncateFirst)
+            truncateData(path);
+        std::atomic_bool cancel{false};
+        std::atomic_bool truncated{truncateFirst};
+        const auto result = runExport(*model, *plan, options, cancel, [&](double) {
+            if (!truncated.exchange(true))
+                truncateData(path);
+        });
+        QVERIFY(truncated);
+        QVERIFY(!result.ok());
+        QCOMPARE(result.error().kind, ErrorKind::FileChanged);
+        QVERIFY2(result.error().describe().contains(QFileInfo(path).fileName()), qPrintable(result.error().describe()));
+        if (convert)
+            QVERIFY2(result.error().message.contains(QStringLiteral("tensor 'w'")), qPrintable(result.error().message));
+        QVERIFY(!QFile::exists(options.outputPath)); // nothing under the final name
+        QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("*exported*")}, QDir::Files | QDir::Hidden).size(),
+                 0); // no temp
     }
 
     void laterWorkOnAnotherFileStillSucceeds()

@@ -13,8 +13,8 @@
 
 #include <QBuffer>
 #include <QImage>
-#include <QSettings>
 #include <QLineEdit>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -22,6 +22,8 @@
 #include <QTest>
 #include <QTreeView>
 #include <QTreeWidget>
+
+#include <cstdio>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -218,10 +220,46 @@ private slots:
         QVERIFY(document->errorPage()->text().contains(QStringLiteral("MetadataIncompleteBuffer")));
     }
 
+    void atomicReplaceOffersReloadOfTheNewFile()
+    {
+        // Tools save by writing a temp file and renaming it over the original: the watched inode goes away and a new
+        // one takes its path. The viewer must notice, offer a reload, show the new content and keep watching.
+        const QString path = writeFile(m_dir, QStringLiteral("replaced.safetensors"), decoderFile());
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY2(document->summary().startsWith(QStringLiteral("6 tensors")), qPrintable(document->summary()));
+
+        const auto replaceWith = [&](const QByteArray& header, const QByteArray& data) {
+            const QString temp = writeFile(m_dir, QStringLiteral(".replaced.tmp"), rawFile(header, data));
+            QVERIFY(std::rename(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) == 0);
+        };
+        replaceWith("{" + tensorJson("only", "F32", {4}, 0, 16) + "}", patternBytes(16));
+        QTRY_VERIFY_WITH_TIMEOUT(document->banner()->isVisible(), kTimeoutMs);
+        QVERIFY(document->banner()->text().contains(QStringLiteral("changed on disk")));
+        QVERIFY(document->summary().startsWith(QStringLiteral("6 tensors"))); // nothing reloads until asked
+
+        emit document->banner()->reloadRequested();
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY2(document->summary().startsWith(QStringLiteral("1 tensor")), qPrintable(document->summary()));
+        QVERIFY(document->modelView()->browser()->selectTensor(QStringLiteral("only")));
+
+        // The path is still watched after the reload: a second replacement is noticed too.
+        QVERIFY(!document->banner()->isVisible());
+        replaceWith("{" + tensorJson("a", "F32", {2}, 0, 8) + "," + tensorJson("b", "F32", {2}, 8, 16) + "}",
+                    patternBytes(16));
+        QTRY_VERIFY_WITH_TIMEOUT(document->banner()->isVisible(), kTimeoutMs);
+        emit document->banner()->reloadRequested();
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY2(document->summary().startsWith(QStringLiteral("2 tensors")), qPrintable(document->summary()));
+        QVERIFY(document->modelView()->browser()->selectTensor(QStringLiteral("b")));
+    }
+
     void unknownDTypeIsAProblemNotAFailure()
     {
-        const QByteArray header = "{" + tensorJson("ok", "F32", {2}, 0, 8) + "," +
-                                  tensorJson("odd", "Q4_K", {4}, 8, 12) + "}";
+        const QByteArray header =
+            "{" + tensorJson("ok", "F32", {2}, 0, 8) + "," + tensorJson("odd", "Q4_K", {4}, 8, 12) + "}";
         const QString path = writeFile(m_dir, QStringLiteral("odd.safetensors"), rawFile(header, patternBytes(12)));
         MainWindow window;
         DocumentView* document = window.openPath(path);

@@ -182,6 +182,53 @@ private slots:
         }
     }
 
+    void longAxesAreShownThroughAWindow()
+    {
+        // A 1-D U8 tensor of 3 * 2^20 + 5 elements (byte i = i % 251) and an empty [2^63, 0] tensor.
+        const uint64_t n = 3 * SliceTableModel::kMaxSections + 5;
+        QByteArray bytes(static_cast<qsizetype>(n), '\0');
+        for (uint64_t i = 0; i < n; ++i)
+            bytes[static_cast<qsizetype>(i)] = static_cast<char>(i % 251);
+        const QByteArray header = '{' + tensorJson("long", "U8", {n}, 0, n) + ',' +
+                                  tensorJson("none", "F32", {uint64_t(1) << 63, 0}, n, n) + '}';
+        const QString path = writeFile(m_dir, QStringLiteral("long.safetensors"), rawFile(header, bytes));
+        auto opened = Model::open(path);
+        QVERIFY(opened);
+        const std::shared_ptr<const Model> model = *opened;
+
+        SliceTableModel table;
+        QAbstractItemModelTester tester(&table, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        table.setTensor(model, *model->find("long"));
+        QCOMPARE(uint64_t(table.rowCount()), SliceTableModel::kMaxSections);
+        QCOMPARE(table.columnCount(), 1);
+        QCOMPARE(table.addressing().rows, n);
+
+        table.setOrigin(2 * SliceTableModel::kMaxSections, 0);
+        QCOMPARE(table.rowOrigin(), 2 * SliceTableModel::kMaxSections);
+        QCOMPARE(table.headerData(0, Qt::Vertical).toString(), QString::number(2 * SliceTableModel::kMaxSections));
+        QCOMPARE(table.data(table.index(3, 0), SortRole).toDouble(),
+                 double((2 * SliceTableModel::kMaxSections + 3) % 251));
+        table.setOrigin(n, 0); // clamped: the window stays full
+        QCOMPARE(table.rowOrigin(), n - SliceTableModel::kMaxSections);
+        QCOMPARE(uint64_t(table.rowCount()), SliceTableModel::kMaxSections);
+
+        // Revealing a cell outside the window centres a new window on it; inside, nothing moves.
+        const QModelIndex early = table.revealCell(10, 0);
+        QCOMPARE(table.rowOrigin(), uint64_t(0));
+        QCOMPARE(early.row(), 10);
+        const QModelIndex late = table.revealCell(n - 1, 0);
+        QVERIFY(late.isValid());
+        QCOMPARE(table.rowOrigin() + uint64_t(late.row()), n - 1);
+        QCOMPARE(table.data(late, SortRole).toDouble(), double((n - 1) % 251));
+        QVERIFY(!table.revealCell(n, 0).isValid());
+
+        // A zero-length axis empties the table whatever the other axis holds; a new tensor starts at origin 0.
+        table.setTensor(model, *model->find("none"));
+        QCOMPARE(table.rowCount(), 0);
+        QCOMPARE(table.columnCount(), 0);
+        QCOMPARE(table.rowOrigin(), uint64_t(0));
+    }
+
     void statsTableShowsEveryQuantity()
     {
         StatsTableModel stats;

@@ -1,6 +1,7 @@
 // safescope-cli slice: the decoded values of a window of a 2-D slice of one tensor.
 #include "commandline.h"
 #include "commands.h"
+#include "core/errorcontext.h"
 #include "core/model.h"
 #include "core/tensorslice.h"
 #include "jsonoutput.h"
@@ -68,7 +69,7 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
             QStringLiteral("window of %1 x %2 values is too large; narrow --rows/--cols").arg(rowCount).arg(colCount));
     std::vector<double> values(static_cast<size_t>(rowCount * colCount));
     if (Status ok = extractWindow(view, *spec, rows->first, rowCount, cols->first, colCount, values.data()); !ok)
-        return ok.error();
+        return inTensor(ok.error(), model, *index);
 
     if (line.json()) {
         nlohmann::json matrix = nlohmann::json::array();

@@ -1,6 +1,7 @@
 // safescope-cli stats: statistics and a histogram of one tensor's values.
 #include "commandline.h"
 #include "commands.h"
+#include "core/errorcontext.h"
 #include "core/model.h"
 #include "core/tensorstats.h"
 #include "jsonoutput.h"
@@ -102,6 +103,8 @@ int runStats(const QStringList& arguments)
             options.histogram.bins = bins;
             const std::atomic_bool cancel{false};
             stats = computeStats(viewOf(model, *index), options, cancel);
+            if (!stats)
+                stats = inTensor(stats.error(), model, *index);
         }
     }
     if (!stats) {

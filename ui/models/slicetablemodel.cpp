@@ -11,9 +11,18 @@ namespace safescope {
 
 namespace {
 
-int clampToInt(uint64_t count)
+// Sections a table shows along an axis of `count` slice indices from `origin`.
+int shownSections(uint64_t count, uint64_t origin)
 {
-    return static_cast<int>(std::min<uint64_t>(count, INT_MAX));
+    return count <= origin ? 0 : static_cast<int>(std::min(count - origin, SliceTableModel::kMaxSections));
+}
+
+// The origin that keeps a window of kMaxSections full and contains `wanted` (the window start when possible).
+uint64_t clampOrigin(uint64_t wanted, uint64_t count)
+{
+    if (count <= SliceTableModel::kMaxSections)
+        return 0;
+    return std::min(wanted, count - SliceTableModel::kMaxSections);
 }
 
 } // namespace
@@ -48,6 +57,8 @@ bool SliceTableModel::setSpec(const SliceSpec& spec)
 void SliceTableModel::rebuild()
 {
     m_specError.clear();
+    m_rowOrigin = 0;
+    m_colOrigin = 0;
     if (!m_model) {
         m_cache = {};
         return;
@@ -74,6 +85,33 @@ void SliceTableModel::setNumberFormat(NumberFormat format)
     m_format = format;
     if (rowCount() > 0 && columnCount() > 0)
         emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), {Qt::DisplayRole});
+}
+
+void SliceTableModel::setOrigin(uint64_t firstRow, uint64_t firstCol)
+{
+    const uint64_t row = clampOrigin(firstRow, m_cache.addressing().rows);
+    const uint64_t col = clampOrigin(firstCol, m_cache.addressing().cols);
+    if (row == m_rowOrigin && col == m_colOrigin)
+        return;
+    beginResetModel();
+    m_rowOrigin = row;
+    m_colOrigin = col;
+    endResetModel();
+}
+
+QModelIndex SliceTableModel::revealCell(uint64_t row, uint64_t col)
+{
+    const SliceAddressing& a = m_cache.addressing();
+    if (row >= a.rows || col >= a.cols)
+        return {};
+    // A cell outside the window gets a new window centred on it, so scrolling either way from it stays inside.
+    const auto originFor = [](uint64_t i, uint64_t origin) {
+        if (i >= origin && i - origin < kMaxSections)
+            return origin;
+        return i > kMaxSections / 2 ? i - kMaxSections / 2 : 0;
+    };
+    setOrigin(originFor(row, m_rowOrigin), originFor(col, m_colOrigin));
+    return index(static_cast<int>(row - m_rowOrigin), static_cast<int>(col - m_colOrigin));
 }
 
 QString SliceTableModel::error() const
@@ -112,7 +150,7 @@ QString SliceTableModel::tsv(const QItemSelection& selection) const
                 text += u'\t';
             // Unselected cells inside the bounding box stay empty, like spreadsheets paste them.
             if (selection.contains(index(r, c)))
-                text += cellText(static_cast<uint64_t>(r), static_cast<uint64_t>(c));
+                text += cellText(m_rowOrigin + static_cast<uint64_t>(r), m_colOrigin + static_cast<uint64_t>(c));
         }
         text += u'\n';
     }
@@ -121,20 +159,23 @@ QString SliceTableModel::tsv(const QItemSelection& selection) const
 
 int SliceTableModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() || !m_cache.view().data ? 0 : clampToInt(m_cache.addressing().rows);
+    // An axis of length 0 empties the whole table: [2^63, 0] has no cells, and no row needs a header section.
+    const SliceAddressing& a = m_cache.addressing();
+    return parent.isValid() || !m_cache.view().data || a.cols == 0 ? 0 : shownSections(a.rows, m_rowOrigin);
 }
 
 int SliceTableModel::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() || !m_cache.view().data ? 0 : clampToInt(m_cache.addressing().cols);
+    const SliceAddressing& a = m_cache.addressing();
+    return parent.isValid() || !m_cache.view().data || a.rows == 0 ? 0 : shownSections(a.cols, m_colOrigin);
 }
 
 QVariant SliceTableModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
         return {};
-    const auto row = static_cast<uint64_t>(index.row());
-    const auto col = static_cast<uint64_t>(index.column());
+    const uint64_t row = m_rowOrigin + static_cast<uint64_t>(index.row());
+    const uint64_t col = m_colOrigin + static_cast<uint64_t>(index.column());
     switch (role) {
     case Qt::DisplayRole:
         return cellText(row, col);
@@ -151,7 +192,7 @@ QVariant SliceTableModel::headerData(int section, Qt::Orientation orientation, i
 {
     if (role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
-    return QString::number(section);
+    return QString::number((orientation == Qt::Vertical ? m_rowOrigin : m_colOrigin) + static_cast<uint64_t>(section));
 }
 
 } // namespace safescope

@@ -25,6 +25,9 @@ public:
     /// Most cells a TSV copy takes: enough for any sensible paste target, bounded so a stray "select all" on a
     /// billion-cell slice cannot freeze the window.
     static constexpr qint64 kMaxCopyCells = 4'000'000;
+    /// Most rows (and columns) the table shows at once. Header views keep a record per section, so a 1-D tensor
+    /// of 10^9 elements must not become 10^9 rows; longer axes are shown through a movable window (setOrigin).
+    static constexpr uint64_t kMaxSections = uint64_t(1) << 20;
 
     explicit SliceTableModel(QObject* parent = nullptr);
     ~SliceTableModel() override;
@@ -34,16 +37,23 @@ public:
     /// Shows another slice of the same tensor; false (and nothing changes) when the spec does not fit its shape.
     bool setSpec(const SliceSpec& spec);
     void setNumberFormat(NumberFormat format);
+    /// Moves the window over an axis longer than kMaxSections: the table's row 0 shows slice row `firstRow`.
+    /// Clamped so that the window stays full; a no-op for short axes.
+    void setOrigin(uint64_t firstRow, uint64_t firstCol);
+    uint64_t rowOrigin() const { return m_rowOrigin; }
+    uint64_t colOrigin() const { return m_colOrigin; }
+    /// The table index of slice cell (row, col), moving the window first when the cell lies outside it.
+    QModelIndex revealCell(uint64_t row, uint64_t col);
 
     NumberFormat numberFormat() const { return m_format; }
     const SliceSpec& spec() const { return m_spec; }
     const TensorView& view() const { return m_cache.view(); }
-    /// Slice size, which may exceed what a table can show (rowCount() stops at INT_MAX).
+    /// Slice size, which may exceed what the table shows at once (see kMaxSections).
     const SliceAddressing& addressing() const { return m_cache.addressing(); }
     /// Why the table is empty or partial (unknown dtype, truncated file); empty when all is well.
     QString error() const;
 
-    /// The text of a cell as shown, and its decoded value.
+    /// The text of a slice cell (absolute indices, not table rows) as shown, and its decoded value.
     QString cellText(uint64_t row, uint64_t col) const;
     double cellValue(uint64_t row, uint64_t col) const;
     /// The selected cells' bounding rectangle as tab-separated text, rows ending in '\n'; empty when the selection
@@ -64,6 +74,8 @@ private:
     SliceBlockCache m_cache;
     NumberFormat m_format = NumberFormat::Fixed;
     QString m_specError;
+    uint64_t m_rowOrigin = 0;
+    uint64_t m_colOrigin = 0;
 };
 
 } // namespace safescope
