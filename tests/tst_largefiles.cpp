@@ -6,6 +6,7 @@
 #include "core/tensorstats.h"
 #include "core/tensorview.h"
 #include "support/fixtures.h"
+#include "support/largeheader.h"
 #include "support/processstatus.h"
 
 #include <QElapsedTimer>
@@ -22,6 +23,7 @@ using namespace safescope::test;
 namespace {
 
 constexpr uint64_t kGiB = uint64_t(1) << 30;
+constexpr int kMillion = 1'000'000;
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitized = true; // shadow memory and redzones make memory figures meaningless
@@ -89,22 +91,10 @@ private slots:
 
     void millionTensorHeaderOpens()
     {
-        // About a million tensors, short names, one element each: an ~80 MB header under the 100,000,000 limit.
-        constexpr int kTensors = 1'000'000;
-        QByteArray header;
-        header.reserve(90'000'000);
-        header += "{\"__metadata__\":{\"format\":\"pt\"}";
-        for (int i = 0; i < kTensors; ++i) {
-            const QByteArray index = QByteArray::number(i);
-            const QByteArray begin = QByteArray::number(i);
-            const QByteArray end = QByteArray::number(i + 1);
-            header += ",\"l." + QByteArray::number(i / 1000) + ".w" + QByteArray::number(i % 1000) +
-                      "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[" + begin + "," + end + "]}";
-        }
-        header += "}";
+        QByteArray header = millionTensorHeader(kMillion);
         QVERIFY(static_cast<uint64_t>(header.size()) < kMaxHeaderLength);
         const QString path =
-            writeFile(m_dir, QStringLiteral("million.safetensors"), rawFile(header, patternBytes(kTensors)));
+            writeFile(m_dir, QStringLiteral("million.safetensors"), rawFile(header, patternBytes(kMillion)));
         const uint64_t headerMiB = static_cast<uint64_t>(header.size()) >> 20;
         header.clear();
         header.squeeze();
@@ -121,7 +111,7 @@ private slots:
         const uint64_t grewMiB = (procStatusKiB("VmHWM") - std::min(procStatusKiB("VmHWM"), before)) >> 10;
         qInfo("1M tensors (%llu MiB header): opened in %.0f ms, peak memory +%llu MiB",
               static_cast<unsigned long long>(headerMiB), ms, static_cast<unsigned long long>(grewMiB));
-        QCOMPARE((*model)->tensorCount(), size_t(kTensors));
+        QCOMPARE((*model)->tensorCount(), size_t(kMillion));
         QVERIFY((*model)->find("l.999.w999").has_value());
         if (!kSanitized)
             QVERIFY2(grewMiB < 8 * headerMiB, qPrintable(QString::number(grewMiB))); // measured 5.6x
