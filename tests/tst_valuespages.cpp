@@ -18,8 +18,11 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
 #include <QFile>
+#include <QFloat16>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -48,8 +51,32 @@ QByteArray f32(const std::vector<float>& values)
     return bytes;
 }
 
+QByteArray f16(const std::vector<float>& values)
+{
+    QByteArray bytes(static_cast<qsizetype>(values.size() * 2), '\0');
+    for (size_t i = 0; i < values.size(); ++i)
+        qToLittleEndian<quint16>(std::bit_cast<quint16>(qfloat16(values[i])), bytes.data() + i * 2);
+    return bytes;
+}
+
+/// +-10^k for k = lo..hi (the extremes set the log range) and +-3 * 10^k inside each decade, three zeros, NaN, +Inf:
+/// 4 * (hi - lo) + 2 non-zero finite values.
+std::vector<float> decades(int lo, int hi)
+{
+    std::vector<float> values{0.0f, 0.0f, 0.0f, std::numeric_limits<float>::quiet_NaN(),
+                              std::numeric_limits<float>::infinity()};
+    for (int k = lo; k <= hi; ++k) {
+        const auto m = static_cast<float>(std::pow(10.0, k));
+        values.insert(values.end(), {m, -m});
+        if (k < hi)
+            values.insert(values.end(), {3 * m, -3 * m});
+    }
+    return values;
+}
+
 /// spread: 0 0 1 / 1 1 2 / NaN +Inf -Inf; flags: BOOL 1 0 1 1 0; grid: F32 [40, 60] = row * 100 + col;
-/// big: F32 [2048, 2048] (16 MiB, slow enough to be cancelled).
+/// big: F32 [2048, 2048] (16 MiB, slow enough to be cancelled); decades: F32 over 1e-6..1e6 and decades16: F16 over
+/// 1e-4..1e4 (see decades()).
 QByteArray valuesFile()
 {
     const float inf = std::numeric_limits<float>::infinity();
@@ -75,6 +102,10 @@ QByteArray valuesFile()
     add("flags", "BOOL", {5}, flags);
     add("grid", "F32", {40, 60}, f32(grid));
     add("big", "F32", {2048, 2048}, f32(big));
+    const std::vector<float> wide = decades(-6, 6);
+    add("decades", "F32", {wide.size()}, f32(wide));
+    const std::vector<float> narrow = decades(-4, 4);
+    add("decades16", "F16", {narrow.size()}, f16(narrow));
     header += '}';
     return rawFile(header, data);
 }
@@ -183,6 +214,106 @@ private slots:
         QVERIFY(!panel->runner()->isBusy());
     }
 
+    void logBinsAreGeometric_data()
+    {
+        QTest::addColumn<QString>("tensor");
+        QTest::addColumn<int>("decadeCount");
+        QTest::newRow("F32, re-binned in the background") << QStringLiteral("decades") << 12;
+        QTest::newRow("F16, re-binned from bit-pattern counts") << QStringLiteral("decades16") << 8;
+    }
+
+    void logBinsAreGeometric()
+    {
+        QFETCH(QString, tensor);
+        QFETCH(int, decadeCount);
+        QVERIFY(m_view->showPage(QStringLiteral("values")));
+        QVERIFY(m_view->browser()->selectTensor(tensor));
+        StatisticsPanel* panel = m_page->statisticsPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->stats() && !panel->stats()->sampled, kTimeoutMs);
+        HistogramPlot* plot = panel->histogram();
+        QCOMPARE(plot->histogram().scale, BinScale::Linear);
+
+        panel->setBins(decadeCount); // one bin per decade
+        panel->setLogBins(true);
+        QTRY_VERIFY_WITH_TIMEOUT(plot->histogram().scale == BinScale::Log &&
+                                     plot->histogram().counts.size() == size_t(decadeCount),
+                                 kTimeoutMs);
+        const Histogram& h = plot->histogram();
+        // Edges from the smallest to the largest non-zero |x|, each a constant factor (here 10) above the last.
+        // (F16 stores 1e-4 to about 1e-4 relative.)
+        QVERIFY(std::fabs(h.edges.front() / std::pow(10.0, -decadeCount / 2) - 1.0) < 1e-3);
+        QVERIFY(std::fabs(h.edges.back() / std::pow(10.0, decadeCount / 2) - 1.0) < 1e-3);
+        for (size_t i = 0; i + 1 < h.edges.size(); ++i)
+            QVERIFY2(std::fabs(h.edges[i + 1] / h.edges[i] - 10.0) < 1e-3, qPrintable(QString::number(i)));
+        // Zeros, NaN and Inf are not binned: the counts add up to the non-zero finite values.
+        const uint64_t nonZeroFinite = uint64_t(4 * decadeCount + 2);
+        QCOMPARE(panel->stats()->finite - panel->stats()->zeros, nonZeroFinite);
+        QCOMPARE(plot->total(), nonZeroFinite);
+        for (uint64_t count : h.counts)
+            QVERIFY(count >= 2); // +-3 * 10^k falls inside every decade
+        QVERIFY(panel->specialText().contains(QStringLiteral("zeros 3")));
+
+        QCustomPlot* qcp = plot->plot();
+        QCOMPARE(qcp->xAxis->scaleType(), QCPAxis::stLogarithmic);
+        QVERIFY(qcp->xAxis->ticker().dynamicCast<QCPAxisTickerLog>());
+        QCOMPARE(qcp->xAxis->label(), QStringLiteral("|x| (log bins)"));
+        // Hover names the bin's |x| range; 3 lies in the decade [~1, ~10), with -3, and with +-1 when they round up.
+        const QString hover = plot->hoverText(3.0);
+        QVERIFY2(hover.startsWith(QStringLiteral("|x| in [")) && hover.contains(QStringLiteral(")\ncount ")),
+                 qPrintable(hover));
+        const uint64_t third = h.counts[size_t(decadeCount / 2)];
+        QVERIFY(hover.endsWith(QString::number(third)));
+        QCOMPARE(plot->hoverText(0.0), QString());
+
+        // Back to linear bins: the value axis again.
+        panel->setLogBins(false);
+        QTRY_COMPARE_WITH_TIMEOUT(plot->histogram().scale, BinScale::Linear, kTimeoutMs);
+        QCOMPARE(qcp->xAxis->scaleType(), QCPAxis::stLinear);
+        QCOMPARE(qcp->xAxis->label(), QStringLiteral("Value"));
+        panel->setBins(256);
+    }
+
+    void logBinsReachThePreview()
+    {
+        // A tensor selected with log bins on: its sampled preview is already log-binned, then the exact result.
+        QVERIFY(m_view->showPage(QStringLiteral("values")));
+        StatisticsPanel* panel = m_page->statisticsPanel();
+        panel->setLogBins(true);
+        // (spec binning, histogram binning) of every preview; the context object ends the connection with this
+        // function, even when a check returns early.
+        std::vector<std::pair<BinScale, BinScale>> previews;
+        QObject context;
+        connect(panel->runner(), &StatsRunner::previewReady, &context,
+                [&](size_t, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec) {
+                    if (stats->sampled)
+                        previews.emplace_back(spec.scale, stats->histogram.scale);
+                });
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QTRY_VERIFY_WITH_TIMEOUT(panel->stats() && !panel->stats()->sampled, kTimeoutMs);
+        // 4 Mi elements: a sampled preview first, already log-binned.
+        QCOMPARE(previews, (std::vector<std::pair<BinScale, BinScale>>{{BinScale::Log, BinScale::Log}}));
+        QCOMPARE(panel->histogram()->histogram().scale, BinScale::Log);
+        QCOMPARE(panel->histogram()->total(), panel->stats()->finite - panel->stats()->zeros);
+        QVERIFY(panel->stats()->zeros > 0); // sin(0)
+        const size_t big = *m_view->loaded()->model->find("big");
+        QVERIFY(panel->runner()->cached(big, panel->currentSpec()));
+
+        // Linear again (re-binned in the background), then away and back: results are cached per binning, so
+        // both come back at once, without a pass over the tensor.
+        panel->setLogBins(false);
+        QTRY_COMPARE_WITH_TIMEOUT(panel->histogram()->histogram().scale, BinScale::Linear, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->runner()->isBusy(), kTimeoutMs);
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QVERIFY(panel->stats() && !panel->stats()->sampled);
+        QCOMPARE(panel->histogram()->histogram().scale, BinScale::Linear);
+        panel->setLogBins(true);
+        QCOMPARE(panel->histogram()->histogram().scale, BinScale::Log);
+        QCOMPARE(panel->histogram()->total(), panel->stats()->finite - panel->stats()->zeros);
+        QVERIFY(!panel->runner()->isBusy());
+        panel->setLogBins(false);
+    }
+
     void sliceTableShowsCellsAndCopies()
     {
         QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
@@ -210,15 +341,69 @@ private slots:
         QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
         QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("0.000000\t1.000000\n"));
 
-        // CSV export of the whole slice, full precision.
+        // CSV export of the whole slice, full precision, in the background.
         const QString csv = m_dir.filePath(QStringLiteral("grid.csv"));
+        QSignalSpy finished(slice, &SlicePanel::exportFinished);
         QCOMPARE(slice->exportCsv(csv), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QCOMPARE(finished.at(0).at(0).toString(), csv);
+        QCOMPARE(finished.at(0).at(1).toString(), QString());
+        QCOMPARE(finished.at(0).at(2).toBool(), false);
+        QVERIFY(!slice->isExporting());
+        QVERIFY(slice->exportStatus().startsWith(QStringLiteral("Saved ")));
         QFile file(csv);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = file.readAll().split('\n');
         QCOMPARE(lines.size(), 41); // 40 rows and the final newline
         QVERIFY(lines[1].startsWith("100,101,102,"));
         QCOMPARE(lines[1].count(','), 59);
+        QCOMPARE(lines[39], QByteArray("3900,3901,") + lines[39].mid(10));
+        QVERIFY(lines[39].endsWith(",3959"));
+        QCOMPARE(lines[40], QByteArray());
+    }
+
+    void cancelledExportLeavesNoFile_data()
+    {
+        QTest::addColumn<QByteArray>("previous"); // what is under the final name before; empty: no file
+        QTest::newRow("new file") << QByteArray();
+        QTest::newRow("existing file") << QByteArray("old contents\n");
+    }
+
+    void cancelledExportLeavesNoFile()
+    {
+        QFETCH(QByteArray, previous);
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QVERIFY(m_view->showPage(QStringLiteral("slice")));
+        SlicePanel* slice = m_page->slicePanel();
+        QCOMPARE(slice->sliceModel()->rowCount(), 2048);
+        QTemporaryDir out;
+        const QString csv = out.filePath(QStringLiteral("big.csv"));
+        if (!previous.isEmpty())
+            writeFile(out, QStringLiteral("big.csv"), previous);
+
+        QSignalSpy finished(slice, &SlicePanel::exportFinished);
+        QCOMPARE(slice->exportCsv(csv), QString());
+        QVERIFY(slice->isExporting());
+        QVERIFY(!slice->exportCsv(csv).isEmpty()); // one at a time
+        // Mid-way (4 Mi values, 32 bands): the window keeps processing events meanwhile.
+        QTRY_VERIFY_WITH_TIMEOUT(slice->exportProgress() > 0, kTimeoutMs);
+        QVERIFY(finished.isEmpty());
+        slice->cancelExport();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QCOMPARE(finished.at(0).at(2).toBool(), true);
+        QCOMPARE(finished.at(0).at(1).toString(), QString());
+        QVERIFY(slice->exportStatus().startsWith(QStringLiteral("Export cancelled")));
+        // Nothing under the final name (or the old file untouched), and no temporary file left behind.
+        const QStringList left = QDir(out.path()).entryList(QDir::Files | QDir::Hidden);
+        if (previous.isEmpty()) {
+            QVERIFY(!QFile::exists(csv));
+            QCOMPARE(left, QStringList());
+        } else {
+            QFile file(csv);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QCOMPARE(file.readAll(), previous);
+            QCOMPARE(left, QStringList{QStringLiteral("big.csv")});
+        }
     }
 
     void heatmapDrawsHoversAndJumpsToTheTable()

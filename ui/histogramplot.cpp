@@ -10,6 +10,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace safescope {
 
@@ -103,16 +104,28 @@ uint64_t HistogramPlot::total() const
 
 void HistogramPlot::rebuildBars()
 {
-    if (m_bars)
-        m_plot->removePlottable(m_bars);
-    m_bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
-    m_bars->setWidthType(QCPBars::wtPlotCoords);
+    if (m_shape)
+        m_plot->removePlottable(m_shape);
+    m_shape = nullptr;
+    m_plot->yAxis->setScaleType(m_logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (m_logY)
+        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else
+        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    if (m_histogram.scale == BinScale::Log && m_categories.empty()) {
+        rebuildSteps();
+        return;
+    }
+    m_plot->xAxis->setScaleType(QCPAxis::stLinear);
+    auto* bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
+    m_shape = bars;
+    bars->setWidthType(QCPBars::wtPlotCoords);
     const QColor fill = palette().color(QPalette::Highlight);
-    m_bars->setPen(QPen(fill.darker(130), 0));
-    m_bars->setBrush(fill);
+    bars->setPen(QPen(fill.darker(130), 0));
+    bars->setBrush(fill);
 
     // Log axes cannot show 0; empty bins are left out, and bars grow from 0.5 so a count of 1 is still visible.
-    m_bars->setBaseValue(m_logY ? 0.5 : 0.0);
+    bars->setBaseValue(m_logY ? 0.5 : 0.0);
     QVector<double> keys;
     QVector<double> values;
     const size_t bins = m_histogram.counts.size();
@@ -123,9 +136,9 @@ void HistogramPlot::rebuildBars()
         values.append(static_cast<double>(m_histogram.counts[i]));
     }
     if (bins > 0)
-        m_bars->setWidth((m_histogram.edges.back() - m_histogram.edges.front()) / static_cast<double>(bins) *
-                         (m_categories.empty() ? 1.0 : 0.6));
-    m_bars->setData(keys, values, true);
+        bars->setWidth((m_histogram.edges.back() - m_histogram.edges.front()) / static_cast<double>(bins) *
+                       (m_categories.empty() ? 1.0 : 0.6));
+    bars->setData(keys, values, true);
 
     if (m_categories.empty()) {
         m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
@@ -137,16 +150,48 @@ void HistogramPlot::rebuildBars()
         m_plot->xAxis->setTicker(ticker);
         m_plot->xAxis->setLabel(QString());
     }
-    m_plot->yAxis->setScaleType(m_logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (m_logY)
-        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    else
-        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+}
+
+void HistogramPlot::rebuildSteps()
+{
+    // Geometric bins have a different width each, which QCPBars (one width in plot coordinates) cannot draw on
+    // a log axis; a left-step line through the edges, filled down to the axis, is the same picture.
+    auto* graph = new QCPGraph(m_plot->xAxis, m_plot->yAxis);
+    m_shape = graph;
+    const QColor fill = palette().color(QPalette::Highlight);
+    graph->setPen(QPen(fill.darker(130), 0));
+    graph->setBrush(fill);
+    graph->setLineStyle(QCPGraph::lsStepLeft);
+    QVector<double> keys;
+    QVector<double> values;
+    const size_t bins = m_histogram.counts.size();
+    // A log count axis cannot show 0: empty bins sit on its floor (0.5), like the bars' base.
+    const auto height = [this](uint64_t count) { return m_logY && count == 0 ? 0.5 : static_cast<double>(count); };
+    for (size_t i = 0; i < bins; ++i) {
+        keys.append(m_histogram.edges[i]);
+        values.append(height(m_histogram.counts[i]));
+    }
+    if (bins > 0) {
+        // The closing point draws the last bin's top up to the last edge.
+        keys.append(m_histogram.edges.back());
+        values.append(height(m_histogram.counts.back()));
+    }
+    graph->setData(keys, values, true);
+    m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
+    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_plot->xAxis->setLabel(tr("|x| (log bins)"));
 }
 
 void HistogramPlot::fitAxes()
 {
-    if (m_histogram.edges.size() >= 2) {
+    if (m_histogram.scale == BinScale::Log && m_categories.empty() && m_histogram.edges.size() >= 2 &&
+        m_histogram.edges.front() > 0.0) {
+        // 2% of the width on each side, as for linear bins, but in decades.
+        const double lo = m_histogram.edges.front();
+        const double hi = m_histogram.edges.back();
+        const double pad = std::pow(hi / lo, 0.02);
+        m_plot->xAxis->setRange(lo / pad, hi * pad);
+    } else if (m_histogram.edges.size() >= 2) {
         const double lo = m_histogram.edges.front();
         const double hi = m_histogram.edges.back();
         const double pad = (hi - lo) * 0.02;
@@ -176,6 +221,11 @@ QString HistogramPlot::hoverText(double key) const
         return tr("%1: %2").arg(m_categories[bin], count);
     // Every bin is half-open except the last, which includes the maximum.
     const QChar close = bin + 2 == edges.size() ? u']' : u')';
+    if (m_histogram.scale == BinScale::Log)
+        return tr("|x| in [%1, %2%3\ncount %4")
+            .arg(edgeText(edges[bin]), edgeText(edges[bin + 1]))
+            .arg(close)
+            .arg(count);
     return tr("[%1, %2%3\ncount %4").arg(edgeText(edges[bin]), edgeText(edges[bin + 1])).arg(close).arg(count);
 }
 

@@ -5,14 +5,15 @@
 
 #include <QWidget>
 
-class QCPBars;
+class QCPAbstractPlottable;
 class QCPItemText;
 class QCustomPlot;
 
 namespace safescope {
 
 /// A histogram as bars: wheel zooms and drag pans the value axis, Shift+drag selects a value range to re-bin,
-/// hovering shows a bin's range and count. Draws only what it is given; binning happens elsewhere.
+/// hovering shows a bin's range and count. Log bins (over |x|) are drawn as a filled step line on a logarithmic
+/// |x| axis. Draws only what it is given; binning happens elsewhere.
 class HistogramPlot final : public QWidget
 {
     Q_OBJECT
@@ -38,7 +39,7 @@ public:
     QCustomPlot* plot() const { return m_plot; }
 
 signals:
-    /// Shift+drag: the user asks for bins inside [lo, hi].
+    /// Shift+drag: the user asks for bins inside [lo, hi] (of |x| when the shown bins are logarithmic).
     void rangeSelected(double lo, double hi);
 
 protected:
@@ -47,11 +48,12 @@ protected:
 
 private:
     void rebuildBars();
+    void rebuildSteps();
     void fitAxes();
     void onSelectionAccepted(const QRect& rect);
 
     QCustomPlot* m_plot;
-    QCPBars* m_bars = nullptr;
+    QCPAbstractPlottable* m_shape = nullptr; ///< bars, or a step line for log bins
     QCPItemText* m_note;
     Histogram m_histogram;
     std::vector<QString> m_categories; ///< bool charts: the bar labels

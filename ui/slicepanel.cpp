@@ -10,16 +10,18 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
-#include <QProgressDialog>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 #include <climits>
 
@@ -27,7 +29,8 @@ namespace safescope {
 
 SlicePanel::SlicePanel(QWidget* parent)
     : QWidget(parent), m_controls(new SliceControls), m_format(new QComboBox),
-      m_export(new QPushButton(tr("Export CSV\u2026"))), m_status(new QLabel), m_table(new QTableView),
+      m_export(new QPushButton(tr("Export CSV\u2026"))), m_status(new QLabel), m_exportStatus(new QLabel),
+      m_exportProgress(new QProgressBar), m_cancelExport(new QPushButton(tr("Cancel"))), m_table(new QTableView),
       m_model(new SliceTableModel(this))
 {
     m_format->addItems({tr("Fixed"), tr("Scientific"), tr("Raw bits (hex)")});
@@ -35,6 +38,14 @@ SlicePanel::SlicePanel(QWidget* parent)
     m_export->setToolTip(tr("Save every value of this slice as CSV, at full precision"));
     m_status->setForegroundRole(QPalette::PlaceholderText);
     m_status->setWordWrap(true);
+    m_exportStatus->setObjectName(QStringLiteral("exportStatus"));
+    m_exportStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_exportProgress->setRange(0, 1000);
+    m_exportProgress->setTextVisible(false);
+    m_exportProgress->setMaximumWidth(160);
+    m_exportProgress->setVisible(false);
+    m_cancelExport->setToolTip(tr("Stop the export; no file is written"));
+    m_cancelExport->setVisible(false);
 
     m_table->setObjectName(QStringLiteral("sliceTable"));
     m_table->setModel(m_model);
@@ -59,6 +70,9 @@ SlicePanel::SlicePanel(QWidget* parent)
     row->addWidget(m_format);
     row->addWidget(m_export);
     row->addWidget(m_status, 1);
+    row->addWidget(m_exportStatus);
+    row->addWidget(m_exportProgress);
+    row->addWidget(m_cancelExport);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_controls);
     layout->addLayout(row);
@@ -68,9 +82,17 @@ SlicePanel::SlicePanel(QWidget* parent)
     connect(m_format, &QComboBox::currentIndexChanged, this,
             [this](int format) { m_model->setNumberFormat(static_cast<NumberFormat>(format)); });
     connect(m_export, &QPushButton::clicked, this, &SlicePanel::exportWithDialog);
+    connect(m_cancelExport, &QPushButton::clicked, this, &SlicePanel::cancelExport);
+    connect(&m_exportJob, &QFutureWatcherBase::progressValueChanged, m_exportProgress, &QProgressBar::setValue);
+    connect(&m_exportJob, &QFutureWatcherBase::finished, this, &SlicePanel::onExportDone);
 }
 
-SlicePanel::~SlicePanel() = default;
+SlicePanel::~SlicePanel()
+{
+    // The worker owns everything it touches, but a half-written export of a closed window helps nobody.
+    cancelExport();
+    m_exportJob.waitForFinished();
+}
 
 void SlicePanel::setModel(std::shared_ptr<const Model> model)
 {
@@ -117,14 +139,14 @@ void SlicePanel::updateStatus()
     if (text.isEmpty() && (a.rows > INT_MAX || a.cols > INT_MAX))
         text = tr("Only the first %1 rows and columns can be shown in a table.").arg(format::count(INT_MAX));
     m_status->setText(text);
-    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0);
+    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting());
 }
 
 void SlicePanel::jumpTo(uint64_t row, uint64_t col)
 {
-    if (row >= static_cast<uint64_t>(m_model->rowCount()) || col >= static_cast<uint64_t>(m_model->columnCount()))
+    const QModelIndex index = m_model->revealCell(row, col); // moves the window over a very long axis
+    if (!index.isValid())
         return;
-    const QModelIndex index = m_model->index(static_cast<int>(row), static_cast<int>(col));
     m_table->setCurrentIndex(index);
     m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
     m_table->setFocus();
@@ -144,24 +166,81 @@ QString SlicePanel::copySelection()
     return text;
 }
 
-QString SlicePanel::exportCsv(const QString& path, QProgressDialog* progress)
+QString SlicePanel::exportCsv(const QString& path)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return file.errorString();
-    std::atomic_bool cancel{false};
-    const ProgressFn report = [&](double fraction) {
-        if (!progress)
+    if (isExporting())
+        return tr("An export is already running.");
+    if (!m_tensor || !m_document || m_model->rowCount() == 0)
+        return tr("There is no slice to export.");
+    // Everything the worker needs is copied: the table may show another tensor or document before it ends, and
+    // the Model keeps the mapped bytes of `view` alive.
+    std::shared_ptr<const Model> owner = m_document;
+    const TensorView view = m_model->view();
+    const SliceSpec spec = m_model->spec();
+    auto cancel = std::make_shared<std::atomic_bool>(false);
+    m_exportCancel = cancel;
+    m_exportPath = path;
+    m_exportJob.setFuture(QtConcurrent::run([owner, view, spec, path,
+                                             cancel](QPromise<std::optional<QString>>& promise) {
+        promise.setProgressRange(0, 1000);
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly)) {
+            promise.addResult(file.errorString());
             return;
-        progress->setValue(static_cast<int>(fraction * 1000));
-        if (progress->wasCanceled())
-            cancel.store(true);
-    };
-    if (Status ok = writeSliceCsv(file, m_model->view(), m_model->spec(), cancel, report); !ok) {
-        file.cancelWriting();
-        return ok.error().kind == ErrorKind::Cancelled ? QString() : ok.error().message;
-    }
-    return file.commit() ? QString() : file.errorString();
+        }
+        const ProgressFn report = [&](double fraction) { promise.setProgressValue(static_cast<int>(fraction * 1000)); };
+        Status ok = writeSliceCsv(file, view, spec, *cancel, report);
+        if (ok && cancel->load())
+            ok = makeError(ErrorKind::Cancelled, QStringLiteral("export cancelled")); // after the last band
+        if (!ok) {
+            file.cancelWriting(); // the temporary file goes, the final name is never touched
+            if (ok.error().kind == ErrorKind::Cancelled)
+                promise.addResult(std::nullopt);
+            else
+                promise.addResult(ok.error().message);
+            return;
+        }
+        promise.addResult(file.commit() ? QString() : file.errorString());
+    }));
+    m_exportStatus->setText(tr("Writing %1\u2026").arg(QFileInfo(path).fileName()));
+    m_exportProgress->setValue(0);
+    m_exportProgress->setVisible(true);
+    m_cancelExport->setVisible(true);
+    m_cancelExport->setEnabled(true);
+    updateStatus();
+    return {};
+}
+
+void SlicePanel::cancelExport()
+{
+    if (!isExporting())
+        return;
+    m_exportCancel->store(true);
+    m_cancelExport->setEnabled(false);
+    m_exportStatus->setText(tr("Cancelling\u2026"));
+}
+
+QString SlicePanel::exportStatus() const
+{
+    return m_exportStatus->text();
+}
+
+void SlicePanel::onExportDone()
+{
+    const std::optional<QString> outcome =
+        m_exportJob.future().resultCount() > 0 ? m_exportJob.result() : std::optional<QString>(std::nullopt);
+    m_exportCancel.reset();
+    m_exportProgress->setVisible(false);
+    m_cancelExport->setVisible(false);
+    const QString name = QDir::toNativeSeparators(m_exportPath);
+    if (!outcome)
+        m_exportStatus->setText(tr("Export cancelled; nothing was written to %1.").arg(name));
+    else if (outcome->isEmpty())
+        m_exportStatus->setText(tr("Saved %1.").arg(name));
+    else
+        m_exportStatus->setText(tr("Could not export to %1: %2").arg(name, *outcome));
+    updateStatus();
+    emit exportFinished(m_exportPath, outcome.value_or(QString()), !outcome);
 }
 
 void SlicePanel::exportWithDialog()
@@ -174,11 +253,7 @@ void SlicePanel::exportWithDialog()
         this, tr("Export Slice"), QDir(dir).filePath(name + QStringLiteral(".csv")), tr("CSV (*.csv)"));
     if (path.isEmpty())
         return;
-    // Large slices take a while; the window-modal dialog keeps the window painted and lets the user stop.
-    QProgressDialog progress(tr("Writing %1\u2026").arg(QDir::toNativeSeparators(path)), tr("Cancel"), 0, 1000, this);
-    progress.setWindowModality(Qt::WindowModal);
-    progress.setMinimumDuration(300);
-    if (const QString error = exportCsv(path, &progress); !error.isEmpty())
+    if (const QString error = exportCsv(path); !error.isEmpty())
         QMessageBox::warning(this, tr("Export Slice"), error);
 }
 

@@ -3,14 +3,16 @@
 #include "core/model.h"
 #include "core/tensorslice.h"
 
+#include <QFutureWatcher>
 #include <QWidget>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
 class QComboBox;
 class QLabel;
-class QProgressDialog;
+class QProgressBar;
 class QPushButton;
 class QTableView;
 
@@ -20,7 +22,8 @@ class SliceControls;
 class SliceTableModel;
 
 /// The "Slice" tab: a 2-D slice of the tensor as a table that decodes only what is on screen, with dimension
-/// pickers, a number format, Ctrl+C copying the selection as TSV, and CSV export of the whole slice.
+/// pickers, a number format, Ctrl+C copying the selection as TSV, and CSV export of the whole slice in the
+/// background (progress and Cancel in the panel's status line; the window stays usable).
 class SlicePanel final : public QWidget
 {
     Q_OBJECT
@@ -39,9 +42,18 @@ public:
     void jumpTo(uint64_t row, uint64_t col);
     /// Copies the selection as TSV to the clipboard and returns the text (empty when nothing was copied).
     QString copySelection();
-    /// Writes the whole slice as CSV through QSaveFile (the old file stays intact on failure or cancel);
-    /// an error text, empty on success or cancel.
-    QString exportCsv(const QString& path, QProgressDialog* progress = nullptr);
+    /// Starts writing the whole slice as CSV to `path` on a worker thread, through QSaveFile: nothing appears
+    /// under `path` (and an old file stays intact) unless the export completes. exportFinished() reports the end.
+    /// An error text when it cannot start (nothing to export, an export already running), else empty.
+    QString exportCsv(const QString& path);
+    /// Stops a running export; exportFinished() follows with `cancelled` set.
+    void cancelExport();
+    /// From exportCsv() until exportFinished(): the UI's notion of busy, not the worker's.
+    bool isExporting() const { return m_exportCancel != nullptr; }
+    /// The export line of the status row: progress, then the outcome.
+    QString exportStatus() const;
+    /// Progress of the running export, 0 to 1000.
+    int exportProgress() const { return m_exportJob.progressValue(); }
 
     SliceTableModel* sliceModel() const { return m_model; }
     QTableView* tableView() const { return m_table; }
@@ -49,11 +61,14 @@ public:
 
 signals:
     void specChanged(const safescope::SliceSpec& spec);
+    /// An export ended: `error` is empty on success and when cancelled.
+    void exportFinished(const QString& path, const QString& error, bool cancelled);
 
 private:
     void onSpecPicked(const SliceSpec& spec);
     void updateStatus();
     void exportWithDialog();
+    void onExportDone();
 
     std::shared_ptr<const Model> m_document;
     std::optional<size_t> m_tensor;
@@ -61,6 +76,14 @@ private:
     QComboBox* m_format;
     QPushButton* m_export;
     QLabel* m_status;
+    QLabel* m_exportStatus;
+    QProgressBar* m_exportProgress;
+    QPushButton* m_cancelExport;
+    /// Result: nullopt when cancelled, else the error text (empty on success). Always delivered, so a cancel
+    /// that comes after the commit still reports the file as written.
+    QFutureWatcher<std::optional<QString>> m_exportJob;
+    std::shared_ptr<std::atomic_bool> m_exportCancel;
+    QString m_exportPath;
     QTableView* m_table;
     SliceTableModel* m_model;
 };

@@ -26,7 +26,7 @@ constexpr int kDefaultBins = 256;
 
 StatisticsPanel::StatisticsPanel(QWidget* parent)
     : QWidget(parent), m_runner(new StatsRunner(this)), m_table(new StatsTableModel(this)), m_bins(new QSpinBox),
-      m_logY(new QCheckBox(tr("Log count"))), m_component(new QComboBox),
+      m_logBins(new QCheckBox(tr("Log bins"))), m_logY(new QCheckBox(tr("Log count"))), m_component(new QComboBox),
       m_fullRange(new QPushButton(tr("Full range"))), m_export(new QPushButton(tr("Export\u2026"))),
       m_progress(new QProgressBar), m_status(new QLabel), m_plot(new HistogramPlot), m_special(new QLabel),
       m_tableView(new QTableView)
@@ -36,6 +36,8 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     m_bins->setPrefix(tr("Bins: "));
     m_bins->setAccelerated(true);
     m_bins->setKeyboardTracking(false);
+    m_logBins->setObjectName(QStringLiteral("logBins"));
+    m_logBins->setToolTip(tr("Bins of equal ratio over |x|, for values spanning decades; zeros are counted apart"));
     m_component->addItems({tr("Magnitude"), tr("Real part"), tr("Imaginary part")});
     m_component->setVisible(false);
     m_fullRange->setEnabled(false);
@@ -64,6 +66,7 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(m_bins);
+    controls->addWidget(m_logBins);
     controls->addWidget(m_logY);
     controls->addWidget(m_component);
     controls->addWidget(m_fullRange);
@@ -97,6 +100,10 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
             m_progress->setValue(static_cast<int>(fraction * 1000));
     });
     connect(m_bins, &QSpinBox::valueChanged, this, &StatisticsPanel::updateHistogram);
+    connect(m_logBins, &QCheckBox::toggled, this, [this] {
+        // A dragged range is in the old axis' units (x or |x|): start again from the full range.
+        setRange(0, 0);
+    });
     connect(m_logY, &QCheckBox::toggled, m_plot, &HistogramPlot::setLogY);
     connect(m_component, &QComboBox::currentIndexChanged, this, [this] { showStats(m_stats); });
     connect(m_fullRange, &QPushButton::clicked, this, [this] { setRange(0, 0); });
@@ -139,29 +146,39 @@ void StatisticsPanel::showTensor(size_t index)
     m_progress->setValue(0);
     m_progress->setVisible(true);
     m_plot->clear();
-    m_runner->request(index);
+    // The preview is binned as the controls say, so a tensor opened with log bins on shows log bins at once.
+    m_runner->request(index, currentSpec());
 }
 
-void StatisticsPanel::onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats)
+HistogramSpec StatisticsPanel::currentSpec() const
+{
+    return HistogramSpec{m_bins->value(), m_range, m_logBins->isChecked() ? BinScale::Log : BinScale::Linear};
+}
+
+void StatisticsPanel::onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats,
+                                const HistogramSpec& spec)
 {
     if (m_tensor != index || (m_stats && !m_stats->sampled))
         return;
+    m_statsSpec = spec;
     showStats(stats);
     emit statsChanged(index, stats);
 }
 
-void StatisticsPanel::onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, bool custom)
+void StatisticsPanel::onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec,
+                              bool custom)
 {
     if (m_tensor != index)
         return;
     m_progress->setVisible(false);
     if (custom) {
         m_custom = stats;
-        m_customSpec = HistogramSpec{m_bins->value(), m_range, BinScale::Linear};
+        m_customSpec = spec;
         m_status->setText(tr("Exact"));
         updateHistogram();
         return;
     }
+    m_statsSpec = spec;
     showStats(stats);
     emit statsChanged(index, stats);
 }
@@ -218,24 +235,36 @@ void StatisticsPanel::updateHistogram()
                 .arg(format::count(m_stats->bools->trueCount), format::count(m_stats->bools->falseCount)));
         return;
     }
-    const HistogramSpec spec{m_bins->value(), m_range, BinScale::Linear};
+    const HistogramSpec spec = currentSpec();
     const ValueStats& part = component(*m_stats);
     Histogram histogram;
-    if (spec.bins == kDefaultBins && !spec.range) {
+    if (StatsRunner::sameSpec(spec, m_statsSpec)) {
         histogram = part.histogram;
     } else if (m_stats->patterns) {
         // <= 16-bit dtypes: exact re-binning from the counts of every code, no pass over the tensor.
         histogram = histogramFromCounts(*m_stats->patterns, spec);
-    } else if (m_custom && m_customSpec.bins == spec.bins && m_customSpec.range == spec.range) {
+    } else if (m_custom && StatsRunner::sameSpec(spec, m_customSpec)) {
         histogram = component(*m_custom).histogram;
+    } else if (const auto hit = m_tensor ? m_runner->cached(*m_tensor, spec) : nullptr) {
+        m_custom = hit;
+        m_customSpec = spec;
+        histogram = component(*hit).histogram;
     } else {
-        histogram = part.histogram; // shown until the background re-bin arrives
-        if (m_tensor && !m_stats->sampled) {
+        // The old histogram stays on screen (drawn with its own binning) until the new one arrives.
+        histogram = part.histogram;
+        if (m_tensor) {
             m_custom.reset();
-            m_status->setText(tr("Re-binning\u2026"));
             m_progress->setValue(0);
             m_progress->setVisible(true);
-            m_runner->requestHistogram(*m_tensor, spec);
+            if (m_stats->sampled) {
+                // Still on the preview: start again with the new binning, preview included, rather than
+                // finish an exact pass whose histogram is no longer wanted.
+                m_status->setText(tr("Reading values\u2026"));
+                m_runner->request(*m_tensor, spec);
+            } else {
+                m_status->setText(tr("Re-binning\u2026"));
+                m_runner->requestHistogram(*m_tensor, spec);
+            }
         }
     }
     m_plot->setHistogram(histogram, note());
@@ -250,6 +279,8 @@ QString StatisticsPanel::specialText() const
     QString text = tr("NaN %1 \u00b7 +Inf %2 \u00b7 \u2212Inf %3")
                        .arg(format::count(part.nan), format::count(part.posinf), format::count(part.neginf));
     const Histogram& shown = m_plot->histogram();
+    if (shown.scale == BinScale::Log)
+        text += tr(" \u00b7 zeros %1 (not in log bins)").arg(format::count(part.zeros));
     if (m_range)
         text += tr(" \u00b7 below range %1 \u00b7 above range %2")
                     .arg(format::count(shown.below), format::count(shown.above));
@@ -269,6 +300,11 @@ void StatisticsPanel::setRange(double lo, double hi)
 void StatisticsPanel::setBins(int bins)
 {
     m_bins->setValue(bins);
+}
+
+void StatisticsPanel::setLogBins(bool logBins)
+{
+    m_logBins->setChecked(logBins);
 }
 
 void StatisticsPanel::setComponent(int component)

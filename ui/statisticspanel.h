@@ -23,9 +23,9 @@ class HistogramPlot;
 class StatsRunner;
 class StatsTableModel;
 
-/// The "Statistics" tab of a tensor: a statistics table beside a histogram, with bin count, log scale, re-binning
-/// of a dragged range, and special values (NaN, +-Inf) counted apart. Computation runs in the background; a sampled
-/// preview is shown first and marked as such.
+/// The "Statistics" tab of a tensor: a statistics table beside a histogram, with bin count, linear or log bins, log
+/// counts, re-binning of a dragged range, and special values (NaN, +-Inf; zeros with log bins) counted apart.
+/// Computation runs in the background; a sampled preview is shown first and marked as such.
 class StatisticsPanel final : public QWidget
 {
     Q_OBJECT
@@ -45,6 +45,10 @@ public:
     /// Re-bins inside [lo, hi] (what Shift+drag does); lo == hi resets to the full range.
     void setRange(double lo, double hi);
     void setBins(int bins);
+    /// Logarithmic bins over |x| (zeros are then counted apart); a dragged range is dropped, its units change.
+    void setLogBins(bool logBins);
+    /// What the controls ask for: bins, dragged range and binning.
+    HistogramSpec currentSpec() const;
     void setComponent(int component); ///< C64: 0 magnitude, 1 real, 2 imaginary
 
     const std::shared_ptr<const TensorStats>& stats() const { return m_stats; }
@@ -59,8 +63,8 @@ signals:
     void statsChanged(size_t index, std::shared_ptr<const safescope::TensorStats> stats);
 
 private:
-    void onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats);
-    void onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, bool custom);
+    void onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec);
+    void onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec, bool custom);
     void onFailed(size_t index, const QString& message);
     void showStats(const std::shared_ptr<const TensorStats>& stats);
     void updateHistogram();
@@ -70,6 +74,7 @@ private:
     std::shared_ptr<const Model> m_model;
     std::optional<size_t> m_tensor;
     std::shared_ptr<const TensorStats> m_stats;
+    HistogramSpec m_statsSpec;                   ///< the binning of m_stats' own histogram
     std::shared_ptr<const TensorStats> m_custom; ///< a background re-bin (dtypes without bit-pattern counts)
     HistogramSpec m_customSpec;
     std::optional<std::pair<double, double>> m_range;
@@ -77,6 +82,7 @@ private:
     StatsRunner* m_runner;
     StatsTableModel* m_table;
     QSpinBox* m_bins;
+    QCheckBox* m_logBins;
     QCheckBox* m_logY;
     QComboBox* m_component;
     QPushButton* m_fullRange;

@@ -2,6 +2,7 @@
 
 #include "ui/latesttask.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace safescope {
@@ -10,10 +11,22 @@ StatsRunner::StatsRunner(QObject* parent) : QObject(parent), m_task(new LatestTa
 
 StatsRunner::~StatsRunner() = default;
 
+bool StatsRunner::sameSpec(const HistogramSpec& a, const HistogramSpec& b)
+{
+    return a.bins == b.bins && a.range == b.range && a.scale == b.scale;
+}
+
+StatsRunner::Key StatsRunner::keyOf(size_t index, const HistogramSpec& spec)
+{
+    const auto [lo, hi] = spec.range.value_or(std::pair{0.0, 0.0});
+    return {index, spec.bins, spec.range.has_value(), lo, hi, spec.scale};
+}
+
 void StatsRunner::setModel(std::shared_ptr<const Model> model)
 {
     m_task->cancel();
     m_cache.clear();
+    m_customOrder.clear();
     m_model = std::move(model);
 }
 
@@ -27,18 +40,44 @@ bool StatsRunner::isBusy() const
     return m_task->isRunning();
 }
 
-void StatsRunner::request(size_t index)
+std::shared_ptr<const TensorStats> StatsRunner::cached(size_t index, const HistogramSpec& spec) const
 {
-    if (const auto hit = m_cache.value(index)) {
+    const auto hit = m_cache.find(keyOf(index, spec));
+    return hit == m_cache.end() ? nullptr : hit->second;
+}
+
+void StatsRunner::store(size_t index, const HistogramSpec& spec, std::shared_ptr<const TensorStats> stats)
+{
+    const Key key = keyOf(index, spec);
+    const bool isNew = m_cache.insert_or_assign(key, std::move(stats)).second;
+    // Each tensor's default result stays for the session (the heatmap and going back need it); the rest is
+    // bounded, oldest out first.
+    if (!isNew || sameSpec(spec, HistogramSpec{}))
+        return;
+    m_customOrder.push_back(key);
+    if (m_customOrder.size() > kMaxCustomResults) {
+        m_cache.erase(m_customOrder.front());
+        m_customOrder.pop_front();
+    }
+}
+
+void StatsRunner::request(size_t index, const HistogramSpec& spec)
+{
+    if (const auto hit = cached(index, spec)) {
         m_task->cancel();
-        emit statsReady(index, hit, false);
+        emit statsReady(index, hit, spec, false);
         return;
     }
-    start(index, HistogramSpec{}, false);
+    start(index, spec, false);
 }
 
 void StatsRunner::requestHistogram(size_t index, const HistogramSpec& spec)
 {
+    if (const auto hit = cached(index, spec)) {
+        m_task->cancel();
+        emit statsReady(index, hit, spec, true);
+        return;
+    }
     start(index, spec, true);
 }
 
@@ -58,14 +97,13 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 return;
             }
             auto stats = std::make_shared<const TensorStats>(std::move(*result));
-            post([this, index, stats, preview, custom] {
+            post([this, index, stats, spec, preview, custom] {
                 if (preview) {
-                    emit previewReady(index, stats);
+                    emit previewReady(index, stats, spec);
                     return;
                 }
-                if (!custom)
-                    m_cache.insert(index, stats);
-                emit statsReady(index, stats, custom);
+                store(index, spec, stats);
+                emit statsReady(index, stats, spec, custom);
             });
         };
 
