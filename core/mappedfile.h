@@ -27,6 +27,11 @@ public:
     /// The size of the file on disk now; differs from size() when another process truncated or grew it.
     uint64_t currentDiskSize() const;
 
+    /// Drops the whole pages of [offset, offset + length) from this process's resident set; the bytes stay
+    /// readable (the next access faults them back in from the page cache). Used once the header has been parsed:
+    /// its text is not read again, and a 100 MB header would otherwise stay counted against the viewer.
+    void releasePages(uint64_t offset, uint64_t length) const;
+
 private:
     MappedFile() = default;
 

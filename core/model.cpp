@@ -49,10 +49,9 @@ uint64_t Model::absoluteOffset(size_t index) const
 
 std::optional<size_t> Model::find(std::string_view qualifiedName) const
 {
-    const auto found = m_byName.find(qualifiedName);
-    if (found == m_byName.end())
-        return std::nullopt;
-    return found->second;
+    if (const auto found = m_byName.find(qualifiedName))
+        return size_t{*found};
+    return std::nullopt;
 }
 
 const std::vector<MetadataEntry>& Model::metadata() const
@@ -83,12 +82,10 @@ void Model::finalize()
         m_totalParameters += info.elementCount;
         m_totalBytes += info.byteSize();
     }
-    // The keys view m_entries' strings: built last, once the vector no longer grows. Moving the Model later
-    // keeps the vector's buffer, so the views stay valid; the first of two equal names wins.
-    m_byName.clear();
-    m_byName.reserve(m_entries.size());
-    for (size_t i = 0; i < m_entries.size(); ++i)
-        m_byName.emplace(m_entries[i].qualifiedName, i);
+    // The index looks names up through this Model, whose entries and shard headers no longer change (the Model is
+    // shared immutable from here on); the first of two equal names wins.
+    m_byName = NameIndex(static_cast<uint32_t>(m_entries.size()),
+                         [this](uint32_t i) { return std::string_view(qualifiedName(i)); });
 }
 
 } // namespace safescope

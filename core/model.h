@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/header.h"
 #include "core/headerparser.h"
+#include "core/nameindex.h"
 #include "core/safetensorsfile.h"
 #include "core/warning.h"
 
@@ -13,7 +14,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace safescope {
@@ -24,7 +24,12 @@ namespace safescope {
 class Model final
 {
 public:
-    enum class Source : uint8_t { SingleFile, ShardedIndex, Folder };
+    enum class Source : uint8_t
+    {
+        SingleFile,
+        ShardedIndex,
+        Folder
+    };
 
     /// One opened file of the model.
     struct Shard
@@ -38,8 +43,11 @@ public:
     struct Entry
     {
         uint32_t shard = 0;
-        uint32_t tensor = 0;       ///< index into shard.file->header().tensors
-        std::string qualifiedName; ///< "component/name" for component folders, else the tensor name
+        uint32_t tensor = 0; ///< index into shard.file->header().tensors
+        /// Index into the model's "component/name" strings for diffusers component folders; kOwnName elsewhere,
+        /// where the tensor's own name is the qualified name (no second copy of every name: see qualifiedName()).
+        uint32_t componentName = kOwnName;
+        static constexpr uint32_t kOwnName = UINT32_MAX;
     };
 
     /// Opens a file, an index or a folder, deciding by what `path` is. Consistency problems of sharded models
@@ -62,7 +70,11 @@ public:
     size_t tensorCount() const { return m_entries.size(); }
     const TensorInfo& tensor(size_t index) const;
     const Shard& shardOf(size_t index) const { return m_shards[m_entries[index].shard]; }
-    const std::string& qualifiedName(size_t index) const { return m_entries[index].qualifiedName; }
+    const std::string& qualifiedName(size_t index) const
+    {
+        const Entry& entry = m_entries[index];
+        return entry.componentName == Entry::kOwnName ? tensor(index).name : m_componentNames[entry.componentName];
+    }
     /// First byte of tensor `index` inside its shard's mapping.
     const unsigned char* tensorData(size_t index) const;
     uint64_t absoluteOffset(size_t index) const;
@@ -93,9 +105,10 @@ private:
     QString m_indexPath;
     std::vector<Shard> m_shards;
     std::vector<Entry> m_entries;
+    std::vector<std::string> m_componentNames; ///< qualified names of component-folder tensors
     std::vector<MetadataEntry> m_indexMetadata;
     std::vector<Warning> m_warnings;
-    std::unordered_map<std::string_view, size_t> m_byName;
+    NameIndex m_byName;
     uint64_t m_totalParameters = 0;
     uint64_t m_totalBytes = 0;
 };

@@ -259,8 +259,18 @@ void ModelBuilder::addEntries(uint32_t shard, const Placement* placement)
     const Model::Shard& owner = m_model->m_shards[shard];
     const std::vector<TensorInfo>& tensors = owner.file->header().tensors;
     m_model->m_entries.reserve(m_model->m_entries.size() + tensors.size());
+    const bool severalFiles = m_model->m_source != Model::Source::SingleFile;
     for (size_t i = 0; i < tensors.size(); ++i) {
-        std::string qualified = qualify(owner.component, tensors[i].name);
+        // Only component folders need a name of their own; elsewhere the entry reads the tensor's name.
+        uint32_t componentName = Model::Entry::kOwnName;
+        if (!owner.component.isEmpty()) {
+            componentName = static_cast<uint32_t>(m_model->m_componentNames.size());
+            m_model->m_componentNames.push_back(qualify(owner.component, tensors[i].name));
+        }
+        m_model->m_entries.push_back(Model::Entry{shard, static_cast<uint32_t>(i), componentName});
+        if (!severalFiles)
+            continue; // one header: a repeated name is that header's own warning (lenient mode)
+        const std::string& qualified = m_model->qualifiedName(m_model->m_entries.size() - 1);
         const auto [first, inserted] = m_firstShard.try_emplace(qualified, shard);
         // A repeated name inside one header is the header's own warning (lenient mode), not a sharding problem.
         if (!inserted && first->second != shard) {
@@ -272,7 +282,6 @@ void ModelBuilder::addEntries(uint32_t shard, const Placement* placement)
                     message += QStringLiteral(", the index places it in %1").arg(inQuotes(std::string(listed->second)));
             warn("TensorInTwoShards", message + QLatin1Char('.'), shardLabel(shard), fromStd(qualified));
         }
-        m_model->m_entries.push_back(Model::Entry{shard, static_cast<uint32_t>(i), std::move(qualified)});
     }
 }
 

@@ -25,8 +25,7 @@ bool isEarlyHeaderError(ErrorKind kind)
 
 SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header)
     : m_map(std::move(map)), m_header(std::move(header))
-{
-}
+{}
 
 Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
 {
@@ -41,12 +40,14 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
             const SniffResult sniffed = sniffFormat(mapped.data(), mapped.size());
             if (sniffed.format != SniffedFormat::Unrecognised) {
                 error.detectedFormat = sniffed.name;
-                error.message = sniffed.explanation + QStringLiteral(" (The safetensors reader says: %1.)")
-                                                          .arg(error.message);
+                error.message =
+                    sniffed.explanation + QStringLiteral(" (The safetensors reader says: %1.)").arg(error.message);
             }
         }
         return error;
     }
+    // Everything the header says now lives in `header`; its text is only read again by explicit reads (saving).
+    mapped.releasePages(0, header->dataStart);
     return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header)));
 }
 

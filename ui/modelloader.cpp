@@ -1,5 +1,7 @@
 #include "ui/modelloader.h"
 
+#include "ui/allocatortuning.h"
+
 #include <QFutureWatcher>
 #include <QtConcurrent>
 
@@ -41,6 +43,7 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         result->model = opened.value();
         result->tree = TensorTree::build(result->model);
         result->summary = ModelSummary::compute(*result->tree);
+        releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.

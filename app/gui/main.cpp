@@ -9,7 +9,7 @@
 
 int main(int argc, char* argv[])
 {
-    safescope::tuneAllocatorForViewer();
+    safescope::tuneAllocatorForViewer(argv);
     safescope::Application app(argc, argv);
 
     QCommandLineParser parser;

@@ -95,14 +95,37 @@ void TensorTree::createNodes()
 {
     const Model& m = *m_model;
     const size_t count = m.tensorCount();
-    m_nodes.reserve(count + count / 4 + 1);
+    // Every segment of every name makes at most one node. Reserving that bound up front means the vector never
+    // reallocates: a reallocation copies every node and leaves the old block behind as resident garbage, while the
+    // unused tail of the reservation costs address space only (its pages are never touched).
+    size_t segments = 1;
+    for (size_t i = 0; i < count; ++i) {
+        const std::string_view name = m.qualifiedName(i);
+        segments += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
+    }
+    m_nodes.reserve(segments);
     m_nodes.emplace_back(); // root
     m_leafOfTensor.assign(count, kNone);
     GroupTable groups(m_nodes);
+    // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
+    // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
+    std::string_view previous;
+    std::vector<std::pair<uint32_t, size_t>> trail; // (group id, end of its segment in `previous`)
     for (size_t i = 0; i < count; ++i) {
         const std::string_view name = m.qualifiedName(i);
-        uint32_t parent = rootId();
-        size_t start = 0;
+        const size_t common = static_cast<size_t>(
+            std::mismatch(name.begin(),
+                          name.begin() + static_cast<std::ptrdiff_t>(std::min(name.size(), previous.size())),
+                          previous.begin())
+                .first -
+            name.begin());
+        size_t depth = 0;
+        // A group is shared when its segment and the separator after it lie inside the common prefix.
+        while (depth < trail.size() && trail[depth].second < common)
+            ++depth;
+        trail.resize(depth);
+        uint32_t parent = depth == 0 ? rootId() : trail.back().first;
+        size_t start = depth == 0 ? 0 : trail.back().second + 1;
         for (;;) {
             size_t end = start;
             while (end < name.size() && !isSeparator(name[end]))
@@ -126,9 +149,11 @@ void TensorTree::createNodes()
                 groups.insert(id);
                 group = id;
             }
+            trail.emplace_back(group, end);
             parent = group;
             start = end + 1;
         }
+        previous = name;
     }
 }
 
