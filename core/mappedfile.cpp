@@ -1,13 +1,14 @@
 #include "core/mappedfile.h"
 
-#include <QFileInfo>
+#include "core/localpath.h"
 
 #include <algorithm>
-
-#if defined(__unix__)
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#endif
 
 namespace safescope {
 
@@ -15,13 +16,23 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const QString& path)
 {
     std::shared_ptr<MappedFile> mapped(new MappedFile);
     mapped->m_path = path;
-    const QFileInfo info(path);
-    if (info.isDir())
+    // Opened by bytes, then handed to QFile: QFile(path) would re-encode a non-UTF-8 name lossily and miss the file.
+    const int fd = ::open(encodeLocalPath(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return makeError(ErrorKind::IoError,
+                         QStringLiteral("cannot open the file: %1").arg(QString::fromLocal8Bit(std::strerror(errno))),
+                         path);
+    struct stat info = {};
+    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+        ::close(fd);
         return makeError(ErrorKind::IoError, QStringLiteral("this is a folder, not a file"), path);
-    mapped->m_file = std::make_unique<QFile>(path);
-    if (!mapped->m_file->open(QIODevice::ReadOnly))
+    }
+    mapped->m_file = std::make_unique<QFile>();
+    if (!mapped->m_file->open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
         return makeError(ErrorKind::IoError,
                          QStringLiteral("cannot open the file: %1").arg(mapped->m_file->errorString()), path);
+    }
     mapped->m_size = static_cast<uint64_t>(mapped->m_file->size());
     if (mapped->m_size == 0)
         return std::shared_ptr<const MappedFile>(std::move(mapped));
@@ -41,13 +52,12 @@ MappedFile::~MappedFile()
 
 uint64_t MappedFile::currentDiskSize() const
 {
-    const QFileInfo info(m_path);
-    return info.exists() ? static_cast<uint64_t>(info.size()) : 0;
+    struct stat info = {};
+    return ::stat(encodeLocalPath(m_path).constData(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
 }
 
 void MappedFile::releasePages(uint64_t offset, uint64_t length) const
 {
-#if defined(__unix__)
     static const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     if (m_data == nullptr || offset >= m_size)
         return;
@@ -56,10 +66,6 @@ void MappedFile::releasePages(uint64_t offset, uint64_t length) const
     const uint64_t last = (reinterpret_cast<uintptr_t>(m_data) + end) / page * page;
     if (last > first)
         (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED); // advice only: may fail
-#else
-    (void)offset;
-    (void)length;
-#endif
 }
 
 } // namespace safescope

@@ -1,10 +1,13 @@
 #include "core/model.h"
 
+#include "core/localpath.h"
 #include "core/modelbuilder.h"
 #include "core/shardindex.h"
 
 #include <QDir>
 #include <QFileInfo>
+
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -12,7 +15,8 @@ Result<std::shared_ptr<const Model>> Model::open(const QString& path, OpenMode m
 {
     const QFileInfo info(path);
     ModelBuilder builder(mode);
-    if (info.isDir())
+    struct stat status = {};
+    if (::stat(encodeLocalPath(path).constData(), &status) == 0 && S_ISDIR(status.st_mode)) // also non-UTF-8 names
         return builder.openFolder(path);
     if (isShardIndexName(info.fileName()))
         return builder.openIndex(path);

@@ -1,11 +1,15 @@
 #include "core/modelfolder.h"
 
+#include "core/localpath.h"
 #include "core/shardindex.h"
 
 #include <QDir>
 #include <QFileInfo>
 
 #include <algorithm>
+#include <dirent.h>
+#include <string_view>
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -82,11 +86,42 @@ bool naturalLess(const QString& left, const QString& right)
     return left < right; // equal by value ("01" vs "1"): any stable, total order will do
 }
 
+namespace {
+
+enum class EntryKind
+{
+    RegularFiles, ///< no FIFOs or devices: opening one named *.safetensors would block or read forever
+    Folders
+};
+
+// Names in `folder` (symbolic links followed), read as bytes: QDir::entryList would turn a name that is not UTF-8
+// into U+FFFD and the file could not be opened again (see core/localpath.h).
+QStringList listFolder(const QString& folder, EntryKind kind)
+{
+    QStringList names;
+    DIR* dir = ::opendir(encodeLocalPath(folder).constData());
+    if (dir == nullptr)
+        return names;
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string_view name(entry->d_name);
+        if (name == "." || name == "..")
+            continue;
+        struct stat info = {};
+        if (::fstatat(::dirfd(dir), entry->d_name, &info, 0) != 0)
+            continue; // a dangling link or an entry removed meanwhile
+        if (kind == EntryKind::RegularFiles ? S_ISREG(info.st_mode) : S_ISDIR(info.st_mode))
+            names.append(decodeLocalPath(QByteArray(entry->d_name)));
+    }
+    ::closedir(dir);
+    return names;
+}
+
+} // namespace
+
 FolderContents scanModelFolder(const QString& folder)
 {
     const QDir dir(folder);
-    // No QDir::System: opening a FIFO or device named *.safetensors would block or read forever.
-    QStringList names = dir.entryList(QDir::Files, QDir::NoSort);
+    QStringList names = listFolder(folder, EntryKind::RegularFiles);
     sortNaturally(names);
     FolderContents contents;
     contents.index = preferredIndex(dir, names);
@@ -101,7 +136,7 @@ FolderContents scanModelFolder(const QString& folder)
 QStringList componentFolders(const QString& folder)
 {
     const QDir dir(folder);
-    QStringList names = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::NoSort);
+    QStringList names = listFolder(folder, EntryKind::Folders);
     sortNaturally(names);
     QStringList components;
     for (const QString& name : names) {

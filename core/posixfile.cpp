@@ -1,5 +1,7 @@
 #include "core/posixfile.h"
 
+#include "core/localpath.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -19,7 +21,7 @@ constexpr uint64_t kMaxIo = uint64_t{1} << 30;
 
 QByteArray encoded(const QString& path)
 {
-    return QFile::encodeName(path);
+    return encodeLocalPath(path);
 }
 
 } // namespace
@@ -86,7 +88,7 @@ Result<PosixFile> PosixFile::createTempBeside(const QString& targetPath, mode_t 
         return systemError(targetPath, QStringLiteral("create a temporary file beside"), errno);
     PosixFile file;
     file.m_fd = fd;
-    file.m_path = QFile::decodeName(name);
+    file.m_path = decodeLocalPath(name);
     file.m_hooks = hooks;
     if (::fchmod(fd, mode) != 0) {
         const int err = errno;

@@ -1,5 +1,6 @@
 // safescope-cli: the headless face of SafeScope. Links st_core only, which proves the engine needs no GUI.
 #include "commands.h"
+#include "core/localpath.h"
 
 #include <QCoreApplication>
 
@@ -8,5 +9,6 @@ int main(int argc, char* argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("safescope-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(SAFESCOPE_VERSION));
-    return safescope::cli::runCommandLine(QCoreApplication::arguments());
+    // Decoded from the bytes: a path that is not UTF-8 must still name its file (see core/localpath.h).
+    return safescope::cli::runCommandLine(safescope::decodeArguments(argc, argv));
 }
