@@ -3,12 +3,16 @@
 #include "core/model.h"
 #include "core/modeldiff.h"
 #include "support/tensorfilebuilder.h"
+#include "ui/models/deltaslice.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/difflayergrid.h"
 #include "ui/models/diffreport.h"
+#include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
 #include "ui/models/layermodule.h"
+#include "ui/models/logcolorscale.h"
 #include "ui/models/pairhistograms.h"
+#include "ui/models/roles.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -20,6 +24,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <limits>
 
 using namespace safescope;
 
@@ -56,6 +61,62 @@ std::vector<TensorDiff> sampleRows()
             row(3, "model.layers.1.k.weight", DiffStatus::ValuesDiffer, 0.25, 1),
             row(4, "model.layers.0.k.weight", DiffStatus::OnlyInA),
             row(5, "model.extra.bias", DiffStatus::OnlyInB)};
+}
+
+/// Bytes of one side of a Δ test and the values a decoder must read back from them.
+struct Side
+{
+    QByteArray bytes;
+    std::vector<double> decoded;
+    DType dtype = DType::F32;
+};
+
+/// `values` stored as `dtype`: F32 exactly, BF16 truncated by the test's own encoder, I32 rounded.
+Side encode(const std::vector<float>& values, DType dtype)
+{
+    Side side;
+    side.dtype = dtype;
+    if (dtype == DType::BF16) {
+        std::vector<float> back;
+        side.bytes = test::bf16Truncated(values, &back);
+        side.decoded.assign(back.begin(), back.end());
+    } else if (dtype == DType::I32) {
+        std::vector<int32_t> ints;
+        for (float v : values)
+            ints.push_back(static_cast<int32_t>(std::lround(v)));
+        side.bytes = test::bytesOf(ints);
+        side.decoded.assign(ints.begin(), ints.end());
+    } else {
+        side.bytes = test::bytesOf(values);
+        side.decoded.assign(values.begin(), values.end());
+    }
+    return side;
+}
+
+TensorView viewOver(const Side& side, const std::vector<uint64_t>& shape)
+{
+    uint64_t n = 1;
+    for (uint64_t d : shape)
+        n *= d;
+    return TensorView{side.dtype, shape, n, reinterpret_cast<const unsigned char*>(side.bytes.constData()),
+                      static_cast<uint64_t>(side.bytes.size())};
+}
+
+/// A 2 x 3 x 4 tensor of distinct non-integral values, and a B that differs from it by a position-dependent amount.
+std::vector<float> valuesA()
+{
+    std::vector<float> v(24);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = 0.375f * static_cast<float>(i) - 3.1f;
+    return v;
+}
+
+std::vector<float> valuesB()
+{
+    std::vector<float> v = valuesA();
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] += (i % 5 == 0) ? 0.0f : 0.01f * static_cast<float>(i);
+    return v;
 }
 
 } // namespace
@@ -251,6 +312,250 @@ private slots:
         QVERIFY(oneSide);
         QVERIFY(oneSide->delta.edges.empty());
         QVERIFY(oneSide->b.counts.empty());
+    }
+
+    void deltaWindow_data()
+    {
+        QTest::addColumn<int>("dtypeA");
+        QTest::addColumn<int>("dtypeB");
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<int>("rowBegin");
+        QTest::addColumn<int>("rowCount");
+        QTest::addColumn<int>("colBegin");
+        QTest::addColumn<int>("colCount");
+        QTest::addColumn<bool>("transposed"); // rows along the spec's column axis and columns along its row axis
+        const int f32 = static_cast<int>(DType::F32);
+        const int bf16 = static_cast<int>(DType::BF16);
+        const int i32 = static_cast<int>(DType::I32);
+        QTest::newRow("f32 whole last slice") << f32 << f32 << "1,:,:" << 0 << 3 << 0 << 4 << false;
+        QTest::newRow("f32 inner window") << f32 << f32 << "0,:,:" << 1 << 2 << 1 << 2 << false;
+        QTest::newRow("f32 vs bf16") << f32 << bf16 << "1,:,:" << 0 << 3 << 0 << 4 << false;
+        QTest::newRow("bf16 vs f32 transposed") << bf16 << f32 << "0,:,:" << 0 << 4 << 1 << 2 << true;
+        QTest::newRow("strided columns (axis 0)") << f32 << bf16 << ":,2,:" << 0 << 2 << 1 << 3 << false;
+        QTest::newRow("i32 vs f32") << i32 << f32 << "1,:,:" << 0 << 3 << 0 << 4 << false;
+        QTest::newRow("one column") << f32 << f32 << "1,:,3" << 0 << 3 << 0 << 1 << false;
+    }
+    void deltaWindow()
+    {
+        QFETCH(int, dtypeA);
+        QFETCH(int, dtypeB);
+        QFETCH(QString, spec);
+        QFETCH(int, rowBegin);
+        QFETCH(int, rowCount);
+        QFETCH(int, colBegin);
+        QFETCH(int, colCount);
+        QFETCH(bool, transposed);
+        const std::vector<uint64_t> shape{2, 3, 4};
+        const Side a = encode(valuesA(), static_cast<DType>(dtypeA));
+        const Side b = encode(valuesB(), static_cast<DType>(dtypeB));
+        auto parsed = parseSliceSpec(spec, shape);
+        QVERIFY(parsed);
+        if (transposed)
+            std::swap(parsed->rowDim, parsed->colDim);
+        const auto addressing = sliceAddressing(*parsed, shape);
+        QVERIFY(addressing);
+        const size_t n = static_cast<size_t>(rowCount * colCount);
+        std::vector<double> delta(n), outA(n), outB(n);
+        QVERIFY(deltaslice::extractWindow(viewOver(a, shape), viewOver(b, shape), *parsed, uint64_t(rowBegin),
+                                          uint64_t(rowCount), uint64_t(colBegin), uint64_t(colCount), delta.data(),
+                                          outA.data(), outB.data()));
+        // The expected values come from the flat index the test works out itself, not from the slice code.
+        for (int r = 0; r < rowCount; ++r) {
+            for (int c = 0; c < colCount; ++c) {
+                std::vector<uint64_t> at = parsed->index;
+                if (parsed->rowDim >= 0)
+                    at[static_cast<size_t>(parsed->rowDim)] = uint64_t(rowBegin + r);
+                if (parsed->colDim >= 0)
+                    at[static_cast<size_t>(parsed->colDim)] = uint64_t(colBegin + c);
+                const size_t flat = static_cast<size_t>(at[0] * 12 + at[1] * 4 + at[2]);
+                const size_t i = static_cast<size_t>(r * colCount + c);
+                QCOMPARE(outA[i], a.decoded[flat]);
+                QCOMPARE(outB[i], b.decoded[flat]);
+                QCOMPARE(delta[i], a.decoded[flat] - b.decoded[flat]);
+            }
+        }
+    }
+
+    void deltaIncompatible_data()
+    {
+        QTest::addColumn<bool>("missingB");
+        QTest::addColumn<bool>("reshaped");
+        QTest::addColumn<int>("dtypeB");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("only in A") << true << false << int(DType::F32) << "only in one";
+        QTest::newRow("shapes differ") << false << true << int(DType::F32) << "shapes differ";
+        QTest::newRow("complex") << false << false << int(DType::C64) << "C64";
+    }
+    void deltaIncompatible()
+    {
+        QFETCH(bool, missingB);
+        QFETCH(bool, reshaped);
+        QFETCH(int, dtypeB);
+        QFETCH(QString, message);
+        const Side a = encode(valuesA(), DType::F32);
+        Side b = encode(valuesB(), DType::F32);
+        b.dtype = static_cast<DType>(dtypeB);
+        const TensorView va = viewOver(a, {2, 3, 4});
+        TensorView vb = missingB ? TensorView{} : viewOver(b, reshaped ? std::vector<uint64_t>{6, 4} : va.shape);
+        if (b.dtype == DType::C64)
+            vb.elementCount = 12; // 8-byte elements: the same 96 bytes hold 12
+        QVERIFY(deltaslice::incompatibility(va, vb).contains(message));
+        double out = 0.0;
+        const auto spec = defaultSliceSpec(va.shape);
+        const Status status = deltaslice::extractWindow(va, vb, spec, 0, 1, 0, 1, &out);
+        QVERIFY(!status);
+        QCOMPARE(status.error().kind, ErrorKind::InvalidArgument);
+        const std::atomic_bool cancel{false};
+        QVERIFY(!deltaslice::downsample(va, vb, spec, {0, 3}, {0, 4}, 2, 2, Reduction::Mean, cancel));
+    }
+
+    void deltaDownsample_data()
+    {
+        QTest::addColumn<int>("reduction");
+        QTest::addColumn<int>("dtypeB");
+        QTest::newRow("max |delta|, f32") << int(Reduction::MaxAbs) << int(DType::F32);
+        QTest::newRow("mean, f32") << int(Reduction::Mean) << int(DType::F32);
+        QTest::newRow("max |delta|, bf16") << int(Reduction::MaxAbs) << int(DType::BF16);
+        QTest::newRow("mean, bf16") << int(Reduction::Mean) << int(DType::BF16);
+    }
+    void deltaDownsample()
+    {
+        QFETCH(int, reduction);
+        QFETCH(int, dtypeB);
+        // Slice 1,:,: is 3 x 4; 2 x 2 output cells cover rows {0}, {1, 2} and columns {0, 1}, {2, 3}.
+        const std::vector<uint64_t> shape{2, 3, 4};
+        const Side a = encode(valuesA(), DType::F32);
+        const Side b = encode(valuesB(), static_cast<DType>(dtypeB));
+        const auto spec = parseSliceSpec(QStringLiteral("1,:,:"), shape);
+        QVERIFY(spec);
+        const std::atomic_bool cancel{false};
+        const auto result = deltaslice::downsample(viewOver(a, shape), viewOver(b, shape), *spec, {0, 3}, {0, 4}, 2, 2,
+                                                   static_cast<Reduction>(reduction), cancel);
+        QVERIFY(result);
+        QCOMPARE(result->rows, uint64_t(2));
+        QCOMPARE(result->cols, uint64_t(2));
+        const uint64_t rowEdges[] = {0, 1, 3};
+        const uint64_t colEdges[] = {0, 2, 4};
+        for (int i = 0; i < 2; ++i) {
+            for (int j = 0; j < 2; ++j) {
+                double sum = 0.0;
+                double largest = 0.0;
+                int n = 0;
+                for (uint64_t r = rowEdges[i]; r < rowEdges[i + 1]; ++r) {
+                    for (uint64_t c = colEdges[j]; c < colEdges[j + 1]; ++c) {
+                        const size_t flat = static_cast<size_t>(12 + r * 4 + c);
+                        const double d = a.decoded[flat] - b.decoded[flat];
+                        sum += d;
+                        if (n == 0 || std::fabs(d) > std::fabs(largest))
+                            largest = d;
+                        ++n;
+                    }
+                }
+                const double expected = static_cast<Reduction>(reduction) == Reduction::Mean ? sum / n : largest;
+                QCOMPARE(result->values[static_cast<size_t>(i * 2 + j)], expected);
+            }
+        }
+        std::atomic_bool cancelled{true};
+        const auto stopped = deltaslice::downsample(viewOver(a, shape), viewOver(b, shape), *spec, {0, 3}, {0, 4}, 2, 2,
+                                                    static_cast<Reduction>(reduction), cancelled);
+        QVERIFY(!stopped);
+        QCOMPARE(stopped.error().kind, ErrorKind::Cancelled);
+    }
+
+    void diffSliceTableModel_data()
+    {
+        QTest::addColumn<int>("dtypeB");
+        QTest::newRow("f32 vs f32") << int(DType::F32);
+        QTest::newRow("f32 vs bf16") << int(DType::BF16);
+    }
+    void diffSliceTableModel()
+    {
+        QFETCH(int, dtypeB);
+        const std::vector<uint64_t> shape{2, 3, 4};
+        const Side a = encode(valuesA(), DType::F32);
+        const Side b = encode(valuesB(), static_cast<DType>(dtypeB));
+        DiffSliceTableModel modelA(DiffSliceTableModel::Side::A);
+        DiffSliceTableModel modelB(DiffSliceTableModel::Side::B);
+        DiffSliceTableModel delta(DiffSliceTableModel::Side::Delta);
+        QAbstractItemModelTester testerA(&modelA, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester testerB(&modelB, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester testerDelta(&delta, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(delta.rowCount(), 0);
+        SliceSpec spec = defaultSliceSpec(shape); // 0,:,:
+        for (DiffSliceTableModel* model : {&modelA, &modelB, &delta})
+            model->setPair(nullptr, viewOver(a, shape), nullptr, viewOver(b, shape), spec);
+        QCOMPARE(delta.rowCount(), 3);
+        QCOMPARE(delta.columnCount(), 4);
+        QVERIFY(delta.error().isEmpty());
+        for (int r = 0; r < 3; ++r) {
+            for (int c = 0; c < 4; ++c) {
+                const size_t flat = static_cast<size_t>(r * 4 + c);
+                QCOMPARE(modelA.index(r, c).data(SortRole).toDouble(), a.decoded[flat]);
+                QCOMPARE(modelB.index(r, c).data(SortRole).toDouble(), b.decoded[flat]);
+                QCOMPARE(delta.index(r, c).data(SortRole).toDouble(), a.decoded[flat] - b.decoded[flat]);
+            }
+        }
+        QCOMPARE(modelA.index(0, 0).data().toString(), QStringLiteral("-3.100000"));
+        // Another slice, transposed: rows along axis 2, columns along axis 0, index 2 on axis 1.
+        spec.index = {0, 2, 0};
+        spec.rowDim = 2;
+        spec.colDim = 0;
+        for (DiffSliceTableModel* model : {&modelA, &modelB, &delta})
+            QVERIFY(model->setSpec(spec));
+        QCOMPARE(delta.rowCount(), 4);
+        QCOMPARE(delta.columnCount(), 2);
+        const size_t flat = 1 * 12 + 2 * 4 + 3; // row 3, column 1
+        QCOMPARE(delta.cellValue(3, 1), a.decoded[flat] - b.decoded[flat]);
+        QCOMPARE(modelB.cellValue(3, 1), b.decoded[flat]);
+        QVERIFY(!delta.setSpec(SliceSpec{{0, 0}, 0, 1})); // two indices for three axes
+        // Raw bits are A's and B's own codes; Δ has none and falls back to scientific notation.
+        modelA.setNumberFormat(NumberFormat::HexBits);
+        delta.setNumberFormat(NumberFormat::HexBits);
+        QVERIFY(modelA.index(0, 0).data().toString().startsWith(QStringLiteral("0x")));
+        QVERIFY(delta.index(0, 0).data().toString().contains(QLatin1Char('e')));
+        // A pair Δ cannot be shown for: the Δ table is empty and says why, A still shows its side.
+        for (DiffSliceTableModel* model : {&modelA, &modelB, &delta})
+            model->setPair(nullptr, viewOver(a, shape), nullptr, TensorView{}, defaultSliceSpec(shape));
+        QCOMPARE(delta.rowCount(), 0);
+        QVERIFY(delta.error().contains(QStringLiteral("only in one")));
+        QCOMPARE(modelA.rowCount(), 3);
+        QCOMPARE(modelB.rowCount(), 0);
+        delta.clear();
+        QCOMPARE(delta.rowCount(), 0);
+    }
+
+    void logColorScale_data()
+    {
+        QTest::addColumn<QList<double>>("values");
+        QTest::addColumn<double>("floor");
+        QTest::addColumn<double>("top");
+        const double nan = std::nan("");
+        QTest::newRow("decades with a zero") << QList<double>{0.0, 3e-6, 0.02, 0.3, nan} << 1e-7 << 1.0;
+        QTest::newRow("exact decade") << QList<double>{0.001, 10.0} << 1e-4 << 10.0;
+        QTest::newRow("all zero") << QList<double>{0.0, 0.0} << 1e-6 << 1.0;
+        QTest::newRow("one value") << QList<double>{0.5} << 0.01 << 1.0;
+        QTest::newRow("infinite ignored") << QList<double>{0.5, std::numeric_limits<double>::infinity()} << 0.01 << 1.0;
+        QTest::newRow("denormal floor clamped") << QList<double>{1e-300, 1.0} << 1e-15 << 1.0;
+    }
+    void logColorScale()
+    {
+        QFETCH(QList<double>, values);
+        QFETCH(double, floor);
+        QFETCH(double, top);
+        const std::vector<double> v(values.begin(), values.end());
+        const LogColorScale scale = LogColorScale::fit(v);
+        QVERIFY(std::fabs(scale.floor() / floor - 1.0) < 1e-9);
+        QVERIFY(std::fabs(scale.top() / top - 1.0) < 1e-9);
+        QCOMPARE(scale.forward(0.0), scale.coordinateLo());
+        QVERIFY(std::isnan(scale.forward(std::nan(""))));
+        QCOMPARE(scale.forward(std::numeric_limits<double>::infinity()), scale.coordinateHi());
+        QVERIFY(std::fabs(scale.forward(top) - std::log10(top)) < 1e-12);
+        const auto ticks = scale.ticks(6);
+        QVERIFY(ticks.size() >= 2 && ticks.size() <= 7);
+        QCOMPARE(ticks.front().first, scale.coordinateLo());
+        QVERIFY(ticks.front().second.startsWith(QStringLiteral("\u2264")));
+        QCOMPARE(ticks.back().first, scale.coordinateHi());
+        QCOMPARE(ticks.back().second, QString::number(top, 'g', 1));
     }
 };
 

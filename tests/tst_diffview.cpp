@@ -4,12 +4,17 @@
 #include "support/tensorfilebuilder.h"
 #include "ui/diffheatmap.h"
 #include "ui/diffpairpanel.h"
+#include "ui/diffslicepanel.h"
+#include "ui/diffsliceplot.h"
 #include "ui/diffview.h"
 #include "ui/histogramplot.h"
 #include "ui/mainwindow.h"
 #include "ui/models/difffilterproxymodel.h"
+#include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
+#include "ui/models/roles.h"
 
+#include <QCheckBox>
 #include <QDropEvent>
 #include <QFile>
 #include <QJsonArray>
@@ -20,6 +25,7 @@
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -158,6 +164,59 @@ private slots:
         // The selected pair's histograms: every element of Δ is binned.
         QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, kTimeoutMs);
         QCOMPARE(view->pairPanel()->deltaPlot()->total(), uint64_t(kElements));
+
+        // The Δ slice of the scaled pair: computed when its tab is shown, every element drawn (8 x 8 fits the
+        // plot), each cell A - B of the weights the fixture wrote.
+        DiffSlicePanel* slice = view->pairPanel()->slicePanel();
+        QSignalSpy deltaShown(slice, &DiffSlicePanel::deltaShown);
+        view->showPage(QStringLiteral("slice"));
+        QTRY_VERIFY_WITH_TIMEOUT(deltaShown.count() >= 1, kTimeoutMs);
+        const Downsampled& cells = slice->plot()->overview();
+        QCOMPARE(cells.rows, uint64_t(8));
+        QCOMPARE(cells.cols, uint64_t(8));
+        const std::vector<float> wa = weights(3); // layer 1, q_proj
+        const auto expectedDelta = [&](size_t i) { return double(wa[i]) - double(wa[i] * 2.0f); };
+        QCOMPARE(cells.values[5 * 8 + 3], expectedDelta(5 * 8 + 3));
+        QVERIFY(expectedDelta(5 * 8 + 3) != 0.0);
+        // Diverging around 0: the scale is symmetric whatever the sign of the data.
+        QCOMPARE(slice->plot()->scale().lo(), -slice->plot()->scale().hi());
+        QVERIFY(slice->plot()->cellText(5, 3).contains(QString::number(expectedDelta(5 * 8 + 3), 'g', 7)));
+
+        // The three tables show A, B and Δ of the same cell; the current cell follows across them.
+        using Side = DiffSliceTableModel::Side;
+        QCOMPARE(slice->model(Side::A)->index(2, 6).data(SortRole).toDouble(), double(wa[2 * 8 + 6]));
+        QCOMPARE(slice->model(Side::B)->index(2, 6).data(SortRole).toDouble(), double(wa[2 * 8 + 6] * 2.0f));
+        QCOMPARE(slice->model(Side::Delta)->index(2, 6).data(SortRole).toDouble(), expectedDelta(2 * 8 + 6));
+        QVERIFY(!slice->model(Side::Delta)->index(2, 6).data().toString().isEmpty());
+        slice->table(Side::B)->setCurrentIndex(slice->model(Side::B)->index(4, 1));
+        QCOMPARE(slice->table(Side::A)->currentIndex(), slice->model(Side::A)->index(4, 1));
+        QCOMPARE(slice->table(Side::Delta)->currentIndex(), slice->model(Side::Delta)->index(4, 1));
+        // Clicking a heatmap cell finds it in the tables.
+        slice->plot()->plot()->replot();
+        const QPoint cellPoint = slice->plot()->cellCentre(6, 2);
+        QCOMPARE(slice->plot()->cellAt(cellPoint), std::make_optional(std::make_pair(uint64_t(6), uint64_t(2))));
+        QTest::mouseClick(slice->plot()->plot(), Qt::LeftButton, {}, cellPoint);
+        QCOMPARE(slice->table(Side::Delta)->currentIndex(), slice->model(Side::Delta)->index(6, 2));
+
+        // The status bar: the counts by status and the selected pair.
+        const QString status = view->statusText();
+        QVERIFY2(status.contains(QStringLiteral("7 pairs, 1 differ, 1 only in B, 5 identical")), qPrintable(status));
+        QVERIFY(status.contains(QStringLiteral("selected: model.layers.1.self_attn.q_proj.weight")));
+        bool shownInBar = false;
+        for (const QLabel* label : window.statusBar()->findChildren<QLabel*>())
+            shownInBar = shownInBar || label->text() == status;
+        QVERIFY(shownInBar);
+
+        // Log colours on the layer heatmap: rel. L2 1 sits at 10^0, identical pairs at the floor below every change.
+        QVERIFY(!heatmap->logScale());
+        QCOMPARE(heatmap->cellCoordinate(row, column), 1.0);
+        view->logScaleBox()->setChecked(true);
+        QVERIFY(heatmap->logScale());
+        QVERIFY(std::fabs(heatmap->cellCoordinate(row, column)) < 1e-9);
+        QCOMPARE(heatmap->cellCoordinate(0, column), heatmap->logColorScale().coordinateLo());
+        QVERIFY(heatmap->logColorScale().floor() < 1.0);
+        view->logScaleBox()->setChecked(false);
+        QCOMPARE(heatmap->cellCoordinate(row, column), 1.0);
 
         // Exports.
         const QString json = dir.filePath(QStringLiteral("report.json"));

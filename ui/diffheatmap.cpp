@@ -68,22 +68,12 @@ void DiffHeatmap::setGrid(DiffLayerGrid grid, const QString& metricName)
     }
     m_map->data()->setSize(cols, rows);
     m_map->data()->setRange(QCPRange(0, std::max(cols - 1, 1)), QCPRange(0, std::max(rows - 1, 1)));
-    double hi = 0.0;
-    for (int r = 0; r < rows; ++r) {
-        for (int c = 0; c < cols; ++c) {
-            const double v = m_grid.value(r, c);
-            m_map->data()->setCell(c, r, v);
-            if (std::isfinite(v))
-                hi = std::max(hi, v);
-        }
-    }
     // A one-cell range would be drawn stretched over [0, 1]: a 1 x n grid is laid out over a range of 1 as well.
     if (cols == 1)
         m_map->data()->setKeyRange(QCPRange(0, 1));
     if (rows == 1)
         m_map->data()->setValueRange(QCPRange(0, 1));
-    m_map->setDataRange(QCPRange(0.0, hi > 0.0 ? hi : 1.0));
-    m_colorBar->axis()->setLabel(metricName);
+    applyScale();
 
     auto xTicker = QSharedPointer<QCPAxisTickerText>::create();
     for (int c = 0; c < cols; ++c)
@@ -98,6 +88,51 @@ void DiffHeatmap::setGrid(DiffLayerGrid grid, const QString& metricName)
     m_plot->xAxis->setRange(-0.5, cols - 0.5);
     m_plot->yAxis->setRange(-0.5, rows - 0.5);
     m_plot->replot();
+}
+
+void DiffHeatmap::setLogScale(bool log)
+{
+    if (log == m_log)
+        return;
+    m_log = log;
+    if (!m_grid.isEmpty()) {
+        applyScale();
+        m_plot->replot();
+    }
+}
+
+double DiffHeatmap::cellCoordinate(int row, int column) const
+{
+    return m_map->data()->cell(column, row);
+}
+
+void DiffHeatmap::applyScale()
+{
+    const int rows = m_grid.rowCount();
+    const int cols = m_grid.columnCount();
+    m_logScale = LogColorScale::fit(m_grid.values);
+    double hi = 0.0;
+    for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c) {
+            const double v = m_grid.value(r, c);
+            m_map->data()->setCell(c, r, m_log ? m_logScale.forward(v) : v);
+            if (std::isfinite(v))
+                hi = std::max(hi, v);
+        }
+    }
+    if (m_log) {
+        m_map->setDataRange(QCPRange(m_logScale.coordinateLo(), m_logScale.coordinateHi()));
+        // The bar runs in log10 coordinates; its ticks are labelled with the metric values they stand for.
+        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+        for (const auto& [coordinate, label] : m_logScale.ticks())
+            ticker->addTick(coordinate, label);
+        m_colorBar->axis()->setTicker(ticker);
+        m_colorBar->axis()->setLabel(tr("%1 (log scale)").arg(m_metricName));
+    } else {
+        m_map->setDataRange(QCPRange(0.0, hi > 0.0 ? hi : 1.0));
+        m_colorBar->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        m_colorBar->axis()->setLabel(m_metricName);
+    }
 }
 
 std::optional<std::pair<int, int>> DiffHeatmap::cellAt(const QPoint& position) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ui/models/difflayergrid.h"
+#include "ui/models/logcolorscale.h"
 
 #include <QWidget>
 
@@ -28,6 +29,14 @@ public:
     /// `names` maps a pair index to the tensor name shown on hover.
     void setGrid(DiffLayerGrid grid, const QString& metricName);
     const DiffLayerGrid& grid() const { return m_grid; }
+    /// Colours by log10 of the metric (values span decades), zeros at a floor a decade under the smallest change;
+    /// the colour bar keeps the metric's own units.
+    void setLogScale(bool log);
+    bool logScale() const { return m_log; }
+    /// The log scale of the current grid (meaningful while logScale()).
+    const LogColorScale& logColorScale() const { return m_logScale; }
+    /// The colour coordinate a cell is drawn with (the value, or its log10 on the log scale).
+    double cellCoordinate(int row, int column) const;
 
     /// The grid cell (row, column) under a position in plot() coordinates.
     std::optional<std::pair<int, int>> cellAt(const QPoint& position) const;
@@ -45,6 +54,7 @@ protected:
 
 private:
     void applyPalette();
+    void applyScale();
 
     QCustomPlot* m_plot;
     QCPColorMap* m_map;
@@ -52,6 +62,8 @@ private:
     QCPItemText* m_empty;
     DiffLayerGrid m_grid;
     QString m_metricName;
+    bool m_log = false;
+    LogColorScale m_logScale;
     QPoint m_pressPosition;
 };
 

@@ -1,5 +1,6 @@
 #include "ui/diffpairpanel.h"
 
+#include "ui/diffslicepanel.h"
 #include "ui/histogramplot.h"
 #include "ui/latesttask.h"
 #include "ui/models/format.h"
@@ -8,13 +9,15 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace safescope {
 
 DiffPairPanel::DiffPairPanel(QWidget* parent)
     : QWidget(parent), m_title(new QLabel(this)), m_overlay(new OverlayHistogramPlot(this)),
-      m_delta(new HistogramPlot(this)), m_task(new LatestTask(this))
+      m_delta(new HistogramPlot(this)), m_slice(new DiffSlicePanel(this)), m_tabs(new QTabWidget(this)),
+      m_task(new LatestTask(this))
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -22,10 +25,16 @@ DiffPairPanel::DiffPairPanel(QWidget* parent)
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_title->setWordWrap(true);
     layout->addWidget(m_title);
-    auto* plots = new QHBoxLayout;
+    auto* histograms = new QWidget(this);
+    auto* plots = new QHBoxLayout(histograms);
+    plots->setContentsMargins(0, 0, 0, 0);
     plots->addWidget(m_overlay, 1);
     plots->addWidget(m_delta, 1);
-    layout->addLayout(plots, 1);
+    m_tabs->setObjectName(QStringLiteral("diffPairTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(histograms, tr("Histo&grams"));
+    m_tabs->addTab(m_slice, tr("\u0394 &Slice"));
+    layout->addWidget(m_tabs, 1);
     clear();
 }
 
@@ -36,6 +45,12 @@ void DiffPairPanel::setModels(std::shared_ptr<const Model> a, std::shared_ptr<co
     m_task->cancel();
     m_a = std::move(a);
     m_b = std::move(b);
+    m_slice->setModels(m_a, m_b);
+}
+
+void DiffPairPanel::showSlice(bool slice)
+{
+    m_tabs->setCurrentWidget(slice ? static_cast<QWidget*>(m_slice) : m_tabs->widget(0));
 }
 
 bool DiffPairPanel::isComputing() const
@@ -49,6 +64,7 @@ void DiffPairPanel::clear()
     m_title->setText(tr("Select a tensor pair to compare its values."));
     m_overlay->clear();
     m_delta->clear();
+    m_slice->clear();
 }
 
 void DiffPairPanel::showPair(const TensorDiff& diff)
@@ -63,6 +79,7 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
                          format::count(m->beyondTolerance));
     }
     m_title->setText(text);
+    m_slice->showPair(diff);
     if (!m_a || !m_b) {
         m_overlay->clear(tr("Models not open"));
         m_delta->clear();

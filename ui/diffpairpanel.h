@@ -8,15 +8,18 @@
 #include <memory>
 
 class QLabel;
+class QTabWidget;
 
 namespace safescope {
 
+class DiffSlicePanel;
 class HistogramPlot;
 class LatestTask;
 class OverlayHistogramPlot;
 
-/// The selected pair: its metrics in words, A's and B's histograms overlaid, and the histogram of Δ = A - B.
-/// Histograms are computed off the GUI thread over at most kSampleCap elements per side.
+/// The selected pair: its metrics in words, then two tabs: A's and B's histograms overlaid next to the histogram of
+/// Δ = A - B, and a 2-D slice of Δ (heatmap and the A, B, Δ tables). Histograms are computed off the GUI thread over
+/// at most kSampleCap elements per side.
 class DiffPairPanel final : public QWidget
 {
     Q_OBJECT
@@ -35,6 +38,10 @@ public:
     OverlayHistogramPlot* overlay() const { return m_overlay; }
     HistogramPlot* deltaPlot() const { return m_delta; }
     QLabel* title() const { return m_title; }
+    DiffSlicePanel* slicePanel() const { return m_slice; }
+    QTabWidget* tabs() const { return m_tabs; }
+    /// Shows the slice tab (command line --page slice) or the histograms.
+    void showSlice(bool slice);
 
 signals:
     /// Histograms of the shown pair are on screen (for tests and the status line).
@@ -46,6 +53,8 @@ private:
     QLabel* m_title;
     OverlayHistogramPlot* m_overlay;
     HistogramPlot* m_delta;
+    DiffSlicePanel* m_slice;
+    QTabWidget* m_tabs;
     LatestTask* m_task;
 };
 

@@ -10,6 +10,7 @@
 #include "ui/models/difftablemodel.h"
 #include "ui/models/format.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -32,7 +33,8 @@ namespace safescope {
 DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
     : QWidget(parent), m_pathA(pathA), m_pathB(pathB), m_job(new DiffJob(this)), m_model(new DiffTableModel(this)),
       m_proxy(new DiffFilterProxyModel(this)), m_summary(new QLabel(this)), m_pages(new QTabWidget(this)),
-      m_metadata(new DiffMetadataTable(this)), m_pairPanel(new DiffPairPanel(this))
+      m_metadata(new DiffMetadataTable(this)), m_pairPanel(new DiffPairPanel(this)),
+      m_splitter(new QSplitter(Qt::Vertical, this))
 {
     setObjectName(QStringLiteral("diffView"));
     m_proxy->setSourceModel(m_model);
@@ -54,12 +56,11 @@ DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
     m_pages->addTab(createTablePage(), tr("&Tensors"));
     m_pages->addTab(createHeatmapPage(), tr("&Heatmap"));
     m_pages->addTab(m_metadata, tr("&Metadata"));
-    auto* splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_pages);
-    splitter->addWidget(m_pairPanel);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter, 1);
+    m_splitter->addWidget(m_pages);
+    m_splitter->addWidget(m_pairPanel);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    layout->addWidget(m_splitter, 1);
 
     connect(m_job, &DiffJob::modelsOpened, this,
             [this](const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b) {
@@ -175,12 +176,18 @@ QWidget* DiffView::createHeatmapPage()
     m_metric->addItem(tr("1 \u2212 cosine"), static_cast<int>(DiffHeatMetric::OneMinusCosine));
     top->addWidget(new QLabel(tr("Colour:"), page));
     top->addWidget(m_metric);
+    m_logScale = new QCheckBox(tr("&Log scale"), page);
+    m_logScale->setObjectName(QStringLiteral("diffHeatLog"));
+    m_logScale->setToolTip(tr("Colour by log10 of the metric: relative changes of 1e-6 and 0.3 both show. "
+                              "Unchanged pairs take the lowest colour."));
+    top->addWidget(m_logScale);
     top->addStretch(1);
     top->addWidget(new QLabel(tr("Blank: missing or not compared. Click a cell to select its pair."), page));
     layout->addLayout(top);
     m_heatmap = new DiffHeatmap(page);
     layout->addWidget(m_heatmap, 1);
     connect(m_metric, &QComboBox::currentIndexChanged, this, &DiffView::updateHeatmap);
+    connect(m_logScale, &QCheckBox::toggled, m_heatmap, &DiffHeatmap::setLogScale);
     return page;
 }
 
@@ -318,6 +325,34 @@ void DiffView::updateSummary()
     if (!m_error.isEmpty())
         text += QStringLiteral("<br><b>") + m_error.toHtmlEscaped() + QStringLiteral("</b>");
     m_summary->setText(text);
+    emit statusChanged();
+}
+
+QString DiffView::statusText() const
+{
+    const DiffSummary& s = m_summaryData;
+    // Words rather than the report's identifiers: this is read at a glance, at the bottom of the window.
+    static const char* const words[kDiffStatusCount] = {QT_TR_NOOP("only in A"),     QT_TR_NOOP("only in B"),
+                                                        QT_TR_NOOP("shape changed"), QT_TR_NOOP("dtype changed"),
+                                                        QT_TR_NOOP("identical"),     QT_TR_NOOP("differ")};
+    QStringList parts{tr("%1 pairs").arg(format::count(s.pairs))};
+    for (const DiffStatus status : {DiffStatus::ValuesDiffer, DiffStatus::DTypeChanged, DiffStatus::ShapeChanged,
+                                    DiffStatus::OnlyInA, DiffStatus::OnlyInB, DiffStatus::Identical}) {
+        if (s.count(status) > 0)
+            parts.append(format::count(s.count(status)) + QLatin1Char(' ') + tr(words[static_cast<int>(status)]));
+    }
+    QString text = tr("A vs B: %1").arg(parts.join(QStringLiteral(", ")));
+    if (!m_error.isEmpty())
+        text += QStringLiteral(" \u2014 ") + m_error;
+    else if (!m_diff)
+        text += tr(" \u2014 comparing\u2026");
+    if (const auto pair = selectedPair()) {
+        const int row = m_model->rowOfPair(*pair);
+        if (row >= 0)
+            text +=
+                tr(" \u00b7 selected: %1").arg(QString::fromStdString(m_model->rows()[static_cast<size_t>(row)].name));
+    }
+    return text;
 }
 
 void DiffView::updateHeatmap()
@@ -354,15 +389,25 @@ void DiffView::onCurrentRowChanged()
 {
     const auto pair = selectedPair();
     const int row = pair ? m_model->rowOfPair(*pair) : -1;
-    if (row < 0) {
+    if (row < 0)
         m_pairPanel->clear();
-        return;
-    }
-    m_pairPanel->showPair(m_model->rows()[static_cast<size_t>(row)]);
+    else
+        m_pairPanel->showPair(m_model->rows()[static_cast<size_t>(row)]);
+    emit statusChanged();
 }
 
 void DiffView::showPage(const QString& name)
 {
+    if (name.compare(QLatin1String("slice"), Qt::CaseInsensitive) == 0) {
+        m_pairPanel->showSlice(true);
+        // A heatmap and three tables need more height than two histograms: split evenly.
+        const int total = m_splitter->sizes().value(0) + m_splitter->sizes().value(1);
+        if (total > 0)
+            m_splitter->setSizes({total * 2 / 5, total - total * 2 / 5});
+        else
+            m_splitter->setStretchFactor(1, 3);
+        return;
+    }
     const QStringList names{QStringLiteral("tensors"), QStringLiteral("heatmap"), QStringLiteral("metadata")};
     if (names.contains(name.toLower()))
         m_pages->setCurrentIndex(static_cast<int>(names.indexOf(name.toLower())));

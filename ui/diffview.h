@@ -9,10 +9,12 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QSplitter;
 class QPushButton;
 class QTabWidget;
 class QTableView;
@@ -52,8 +54,11 @@ public:
     /// Selects a pair's row (clearing filters that hide it) and shows its histograms.
     bool selectPair(size_t pair);
     std::optional<size_t> selectedPair() const;
-    /// Shows a page by name: "tensors", "heatmap" or "metadata" (command line --page); others are ignored.
+    /// Shows a page by name: "tensors", "heatmap" or "metadata" (command line --page), or "slice" for the selected
+    /// pair's Δ slice under the table; others are ignored.
     void showPage(const QString& name);
+    /// One line for the window's status bar: the pair counts by status and the selected pair.
+    QString statusText() const;
     /// Writes the report in the format the suffix asks for (.csv, .json, .md).
     Status exportReport(const QString& path) const;
 
@@ -67,10 +72,13 @@ public:
     QLineEdit* ruleEdit() const { return m_rules; }
     QLineEdit* atolEdit() const { return m_atol; }
     QLineEdit* rtolEdit() const { return m_rtol; }
+    QCheckBox* logScaleBox() const { return m_logScale; }
 
 signals:
     void finished();
     void failed(const QString& message);
+    /// statusText() changed.
+    void statusChanged();
 
 private:
     QWidget* createOptionsRow();
@@ -105,9 +113,11 @@ private:
     QComboBox* m_status = nullptr;
     QTableView* m_table = nullptr;
     QComboBox* m_metric = nullptr;
+    QCheckBox* m_logScale = nullptr;
     DiffHeatmap* m_heatmap = nullptr;
     DiffMetadataTable* m_metadata;
     DiffPairPanel* m_pairPanel;
+    QSplitter* m_splitter;
     QString m_error;
 };
 

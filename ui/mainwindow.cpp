@@ -285,6 +285,10 @@ DiffView* MainWindow::comparePaths(const QString& pathA, const QString& pathB)
     const int index = m_tabs->addTab(view, view->title());
     m_tabs->setTabToolTip(index, QDir::toNativeSeparators(view->pathA()) + QLatin1Char('\n') +
                                      QDir::toNativeSeparators(view->pathB()));
+    connect(view, &DiffView::statusChanged, this, [this, view] {
+        if (m_tabs->currentWidget() == view)
+            updateStatus();
+    });
     m_tabs->setCurrentIndex(index);
     updateCentral();
     updateStatus();
@@ -337,6 +341,13 @@ void MainWindow::updateCentral()
 void MainWindow::updateStatus()
 {
     DocumentView* document = currentDocument();
+    if (auto* diff = qobject_cast<DiffView*>(m_tabs->currentWidget())) {
+        setWindowTitle(tr("%1 \u2014 SafeScope").arg(diff->title()));
+        m_fileLabel->setText(diff->title());
+        m_countLabel->clear();
+        m_selectionLabel->setText(diff->statusText());
+        return;
+    }
     if (!document) {
         setWindowTitle(tr("SafeScope"));
         m_fileLabel->clear();
