@@ -34,6 +34,16 @@ Result<Downsampled> downsample(const TensorView& view, const SliceSpec& spec, In
         cols.count > a->cols - cols.begin)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("downsampling window is outside the slice"));
 
+    return downsampleRows(rows, cols, outRows, outCols, reduction, cancel, progress,
+                          [&](uint64_t row, uint64_t col, uint64_t width, double* out) {
+                              return extractWindow(view, spec, row, 1, col, width, out).ok();
+                          });
+}
+
+Result<Downsampled> downsampleRows(IndexRange rows, IndexRange cols, uint64_t outRows, uint64_t outCols,
+                                   Reduction reduction, const std::atomic_bool& cancel, const ProgressFn& progress,
+                                   const RowPieceReader& read)
+{
     Downsampled result;
     result.rows = std::min(outRows, rows.count);
     result.cols = std::min(outCols, cols.count);
@@ -63,8 +73,7 @@ Result<Downsampled> downsample(const TensorView& view, const SliceSpec& spec, In
                 for (uint64_t r = downsampleBoundary(rows, result.rows, i); r < rowEnd; ++r) {
                     for (uint64_t c0 = 0; c0 < cols.count; c0 += kColumnPiece) {
                         const uint64_t width = std::min(kColumnPiece, cols.count - c0);
-                        // The window was validated above: this fails only when the file shrank underneath.
-                        if (!extractWindow(view, spec, r, 1, cols.begin + c0, width, piece.data()).ok()) {
+                        if (!read(r, cols.begin + c0, width, piece.data())) {
                             fileChanged = true;
                             return;
                         }
