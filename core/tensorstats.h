@@ -53,7 +53,7 @@ struct BoolCounts
 struct TensorStats : ValueStats
 {
     DType dtype = DType::Unknown;
-    bool sampled = false; ///< computed on a strided sample (computeStatsPreview)
+    bool sampled = false; ///< computed on a sample (computeStatsPreview)
     std::optional<ValueStats> real;
     std::optional<ValueStats> imag;
     std::optional<BoolCounts> bools;
@@ -75,8 +75,8 @@ struct StatsOptions
 Result<TensorStats> computeStats(const TensorView& view, const StatsOptions& options, const std::atomic_bool& cancel,
                                  const ProgressFn& progress = {});
 
-/// Quick statistics from about `sampleTarget` elements taken at a fixed stride, flagged sampled (exact when the
-/// tensor is small enough to be read whole). Meant to show a first histogram at once.
+/// Quick statistics from `sampleTarget` elements read as contiguous runs spread evenly over the tensor, flagged
+/// sampled (exact when the tensor is small enough to be read whole). Meant to show a first histogram at once.
 Result<TensorStats> computeStatsPreview(const TensorView& view, const StatsOptions& options,
                                         const std::atomic_bool& cancel, uint64_t sampleTarget = uint64_t(1) << 20);
 

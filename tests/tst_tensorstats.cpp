@@ -126,6 +126,24 @@ TensorView viewOver(DType dtype, const QByteArray& bytes, uint64_t count)
                       static_cast<uint64_t>(bytes.size())};
 }
 
+/// `count` F32 values (in the host's order, little-endian like the format), element i being value(i).
+template <typename Fn> QByteArray f32Bytes(uint64_t count, Fn value)
+{
+    QByteArray bytes(static_cast<qsizetype>(count * 4), Qt::Uninitialized);
+    for (uint64_t i = 0; i < count; ++i) {
+        const float v = value(i);
+        std::memcpy(bytes.data() + i * 4, &v, 4);
+    }
+    return bytes;
+}
+
+StatsOptions withHistogram(const HistogramSpec& spec)
+{
+    StatsOptions options;
+    options.histogram = spec;
+    return options;
+}
+
 struct Expected
 {
     uint64_t count = 0, finite = 0, zeros = 0, nan = 0, posinf = 0, neginf = 0, subnormal = 0;
@@ -531,21 +549,108 @@ private slots:
 
     void preview()
     {
-        const uint64_t n = uint64_t(4) << 20;
-        std::vector<float> values(n);
-        for (uint64_t i = 0; i < n; ++i)
-            values[i] = static_cast<float>(i % 1000);
-        QByteArray bytes(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(n * 4));
-        auto stats = computeStatsPreview(viewOver(DType::F32, bytes, n), {}, kNoCancel, 1000);
+        // Each value is its own index (exact in F32 below 2^24), so the histogram shows where the sample was read.
+        const uint64_t n = (uint64_t(4) << 20) + 3;
+        const QByteArray bytes = f32Bytes(n, [](uint64_t i) { return static_cast<float>(i); });
+        HistogramSpec spec;
+        spec.bins = 16;
+        spec.range = {0.0, double(n)};
+        auto stats = computeStatsPreview(viewOver(DType::F32, bytes, n), withHistogram(spec), kNoCancel);
         QVERIFY(stats.ok());
         QVERIFY(stats->sampled);
-        // Stride 4195 over i % 1000: the sample is exactly the elements 0, 4195, 8390, ...
-        std::vector<double> sample;
-        for (uint64_t i = 0; i < n; i += (n + 999) / 1000)
-            sample.push_back(static_cast<double>(i % 1000));
-        checkAgainst(*stats, expectedOf(sample, {}), false);
-        auto small = computeStatsPreview(viewOver(DType::F32, bytes, 100), {}, kNoCancel, 1000);
-        QVERIFY(small.ok() && !small->sampled && small->count == 100);
+        QCOMPARE(stats->count, uint64_t(1) << 20); // the default sample size, exactly
+        // Spread evenly: every sixteenth of the tensor gives a sixteenth of the sample, give or take the part of
+        // a run (4 Ki elements) that a bin edge cuts off at either end.
+        for (uint64_t c : stats->histogram.counts)
+            QVERIFY2(c >= 65536 - 8192 && c <= 65536 + 8192, qPrintable(QString::number(c)));
+        // Both ends are reached: the gaps at the ends are half of the 12 Ki gaps between runs.
+        QVERIFY(stats->min <= 8192);
+        QVERIFY(stats->max >= double(n - 8192));
+        QCOMPARE(stats->histogram.below + stats->histogram.above, uint64_t(0));
+    }
+
+    void previewReadsFewPages()
+    {
+        // The value of each element is the 4 KiB block of the tensor it lies in (a page, up to alignment): the
+        // histogram's non-empty bins are the blocks the sample was read from. A fixed stride of 128 elements
+        // (512 bytes) would read all 8,192 blocks.
+        const uint64_t n = uint64_t(8) << 20;
+        const uint64_t pages = n * 4 / 4096;
+        const QByteArray bytes = f32Bytes(n, [](uint64_t i) { return static_cast<float>(i * 4 / 4096); });
+        HistogramSpec spec;
+        spec.bins = static_cast<int>(pages);
+        spec.range = {0.0, double(pages)};
+        auto stats = computeStatsPreview(viewOver(DType::F32, bytes, n), withHistogram(spec), kNoCancel, 65536);
+        QVERIFY(stats.ok() && stats->sampled);
+        QCOMPARE(stats->count, uint64_t(65536));
+        const auto touched = static_cast<uint64_t>(std::count_if(
+            stats->histogram.counts.begin(), stats->histogram.counts.end(), [](uint64_t c) { return c; }));
+        QVERIFY2(touched <= pages / 4, qPrintable(QString::number(touched)));
+    }
+
+    void previewReflectsRegions_data()
+    {
+        QTest::addColumn<double>("zeroFraction"); // elements before this fraction of the tensor are 0, the rest 1
+        QTest::addColumn<qulonglong>("count");
+        QTest::newRow("halves") << 0.5 << qulonglong((uint64_t(4) << 20) + 1);
+        QTest::newRow("first tenth") << 0.1 << qulonglong(uint64_t(3) << 20);
+        QTest::newRow("last eighth") << 0.875 << qulonglong((uint64_t(2) << 20) + 12345);
+        QTest::newRow("just over the sample") << 0.3 << qulonglong((uint64_t(1) << 20) + 7);
+    }
+
+    void previewReflectsRegions()
+    {
+        QFETCH(double, zeroFraction);
+        QFETCH(qulonglong, count);
+        const auto boundary = static_cast<uint64_t>(zeroFraction * double(count));
+        const QByteArray bytes = f32Bytes(count, [&](uint64_t i) { return i < boundary ? 0.0f : 1.0f; });
+        auto stats = computeStatsPreview(viewOver(DType::F32, bytes, count), {}, kNoCancel);
+        QVERIFY(stats.ok() && stats->sampled);
+        QCOMPARE(stats->count, uint64_t(1) << 20);
+        const double zeros = double(stats->zeros) / double(stats->count);
+        // Runs are 1/256 of the sample each: the boundary's run is the only one that may be split unevenly.
+        QVERIFY2(std::abs(zeros - zeroFraction) < 0.005, qPrintable(QString::number(zeros)));
+        QCOMPARE(stats->histogram.counts.front() + stats->histogram.counts.back(), stats->count);
+        QCOMPARE(stats->histogram.counts.front(), stats->zeros);
+    }
+
+    void previewOfTinyTensorIsExhaustive_data()
+    {
+        QTest::addColumn<qulonglong>("count");
+        QTest::newRow("well under") << qulonglong(100);
+        QTest::newRow("exactly the sample") << qulonglong(1000);
+    }
+
+    void previewOfTinyTensorIsExhaustive()
+    {
+        QFETCH(qulonglong, count);
+        const QByteArray bytes = f32Bytes(count, [](uint64_t i) { return static_cast<float>((i * 37) % 101) - 50; });
+        auto small = computeStatsPreview(viewOver(DType::F32, bytes, count), {}, kNoCancel, 1000);
+        QVERIFY(small.ok());
+        QVERIFY(!small->sampled);
+        std::vector<double> all;
+        for (uint64_t i = 0; i < count; ++i)
+            all.push_back(double((i * 37) % 101) - 50);
+        checkAgainst(*small, expectedOf(all, {}), false);
+        auto full = computeStats(viewOver(DType::F32, bytes, count), {}, kNoCancel);
+        QVERIFY(full.ok());
+        QCOMPARE(small->percentiles, full->percentiles);
+        QCOMPARE(small->histogram.counts, full->histogram.counts);
+    }
+
+    void previewReadsNoElementTwice()
+    {
+        // One element more than the sample: 1,000 distinct values, each at most once, exactly one left out.
+        const uint64_t n = 1001;
+        const QByteArray bytes = f32Bytes(n, [](uint64_t i) { return static_cast<float>(i); });
+        HistogramSpec spec;
+        spec.bins = static_cast<int>(n);
+        spec.range = {0.0, double(n)};
+        auto stats = computeStatsPreview(viewOver(DType::F32, bytes, n), withHistogram(spec), kNoCancel, 1000);
+        QVERIFY(stats.ok() && stats->sampled);
+        QCOMPARE(stats->count, uint64_t(1000));
+        QCOMPARE(std::count(stats->histogram.counts.begin(), stats->histogram.counts.end(), uint64_t(1)), 1000);
+        QCOMPARE(std::count(stats->histogram.counts.begin(), stats->histogram.counts.end(), uint64_t(0)), 1);
     }
 
     void emptyAndScalar()

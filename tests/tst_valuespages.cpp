@@ -5,12 +5,14 @@
 #include "ui/heatmapplot.h"
 #include "ui/histogramplot.h"
 #include "ui/mainwindow.h"
+#include "ui/models/roles.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/models/statstablemodel.h"
 #include "ui/modelview.h"
 #include "ui/plotexport.h"
 #include "ui/slicecontrols.h"
 #include "ui/slicepanel.h"
+#include "ui/slicewindowbar.h"
 #include "ui/statisticspanel.h"
 #include "ui/statsrunner.h"
 #include "ui/tensorbrowser.h"
@@ -21,6 +23,9 @@
 #include <QDir>
 #include <QFile>
 #include <QFloat16>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -42,6 +47,13 @@ using namespace safescope::test;
 namespace {
 
 constexpr int kTimeoutMs = 30000;
+constexpr uint64_t kLongCount = 3 * SliceTableModel::kMaxSections + 5;
+
+/// The bytes of the "long" tensor: a prime period, so that no two windows of the slice table look alike.
+int longValue(uint64_t i)
+{
+    return static_cast<int>(i % 251);
+}
 
 QByteArray f32(const std::vector<float>& values)
 {
@@ -76,7 +88,7 @@ std::vector<float> decades(int lo, int hi)
 
 /// spread: 0 0 1 / 1 1 2 / NaN +Inf -Inf; flags: BOOL 1 0 1 1 0; grid: F32 [40, 60] = row * 100 + col;
 /// big: F32 [2048, 2048] (16 MiB, slow enough to be cancelled); decades: F32 over 1e-6..1e6 and decades16: F16 over
-/// 1e-4..1e4 (see decades()).
+/// 1e-4..1e4 (see decades()); long: U8 [3 * 2^20 + 5], element i = longValue(i) (longer than the slice table holds).
 QByteArray valuesFile()
 {
     const float inf = std::numeric_limits<float>::infinity();
@@ -106,6 +118,10 @@ QByteArray valuesFile()
     add("decades", "F32", {wide.size()}, f32(wide));
     const std::vector<float> narrow = decades(-4, 4);
     add("decades16", "F16", {narrow.size()}, f16(narrow));
+    QByteArray longBytes(static_cast<qsizetype>(kLongCount), Qt::Uninitialized);
+    for (uint64_t i = 0; i < kLongCount; ++i)
+        longBytes[static_cast<qsizetype>(i)] = static_cast<char>(longValue(i));
+    add("long", "U8", {kLongCount}, longBytes);
     header += '}';
     return rawFile(header, data);
 }
@@ -442,6 +458,94 @@ private slots:
         QFile svgFile(svg);
         QVERIFY(svgFile.open(QIODevice::ReadOnly));
         QVERIFY(svgFile.readAll().contains("<svg"));
+    }
+
+    void longAxisIsReachedThroughTheWindowBar()
+    {
+        QVERIFY(m_view->showPage(QStringLiteral("slice")));
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        SlicePanel* slice = m_page->slicePanel();
+        SliceWindowBar* bar = slice->windowBar();
+        QVERIFY(bar->isHidden()); // 40 x 60 fits in the table
+        const auto* span = bar->findChild<QLabel*>(QStringLiteral("rowWindow"));
+        auto* firstRow = bar->findChild<QLineEdit*>(QStringLiteral("firstRow"));
+        auto* firstColumn = bar->findChild<QLineEdit*>(QStringLiteral("firstColumn"));
+        QVERIFY(span && firstRow && firstColumn);
+
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("long")));
+        SliceTableModel* model = slice->sliceModel();
+        QTableView* table = slice->tableView();
+        QVERIFY(bar->isVisible());
+        QVERIFY(!firstColumn->isVisibleTo(bar)); // one column: only rows need a window
+        QCOMPARE(span->text(), QStringLiteral("Rows 0 \u2013 1,048,575 of 3,145,733"));
+        QCOMPARE(firstRow->text(), QStringLiteral("0"));
+        QCOMPARE(uint64_t(model->rowCount()), SliceTableModel::kMaxSections);
+
+        // The row shown at the top of the table, with its header and its byte.
+        const auto topRow = [&](uint64_t row) {
+            const int section = table->rowAt(0);
+            QCOMPARE(model->headerData(section, Qt::Vertical).toString(), QString::number(row));
+            QCOMPARE(model->data(model->index(section, 0)).toString(), QString::number(longValue(row)));
+            QCOMPARE(model->data(model->index(section, 0), SortRole).toDouble(), double(longValue(row)));
+            QCOMPARE(table->currentIndex(), model->index(section, 0));
+        };
+
+        // A first row the window can start at: it becomes table row 0.
+        firstRow->setText(QStringLiteral("1,500,000"));
+        QTest::keyClick(firstRow, Qt::Key_Return);
+        QCOMPARE(model->rowOrigin(), uint64_t(1'500'000));
+        QCOMPARE(span->text(), QStringLiteral("Rows 1,500,000 \u2013 2,548,575 of 3,145,733"));
+        QCOMPARE(table->rowAt(0), 0);
+        topRow(1'500'000);
+
+        // Row 2,500,000: a window starting there would run past the end, so the window stays full (it ends at
+        // the last row) and the row is scrolled to the top of the table instead.
+        firstRow->setText(QStringLiteral("2500000"));
+        QTest::keyClick(firstRow, Qt::Key_Return);
+        QCOMPARE(model->rowOrigin(), kLongCount - SliceTableModel::kMaxSections);
+        QCOMPARE(span->text(), QStringLiteral("Rows 2,097,157 \u2013 3,145,732 of 3,145,733"));
+        QCOMPARE(firstRow->text(), QStringLiteral("2,500,000"));
+        QCOMPARE(table->rowAt(0), int(2'500'000 - model->rowOrigin()));
+        topRow(2'500'000);
+        QVERIFY(!bar->findChild<QWidget*>(QStringLiteral("nextRows"))->isEnabled());
+
+        // Not an index: the field goes back to the row in force, the window stays.
+        firstRow->setText(QStringLiteral("row 5"));
+        QTest::keyClick(firstRow, Qt::Key_Return);
+        QCOMPARE(firstRow->text(), QStringLiteral("2,500,000"));
+        QCOMPARE(model->rowOrigin(), kLongCount - SliceTableModel::kMaxSections);
+
+        // A window back.
+        QTest::mouseClick(bar->findChild<QWidget*>(QStringLiteral("previousRows")), Qt::LeftButton);
+        QCOMPARE(model->rowOrigin(), uint64_t(1'048'581));
+        QCOMPARE(firstRow->text(), QStringLiteral("1,048,581"));
+        topRow(1'048'581);
+
+        // A jump from the heatmap to a cell outside the window moves the window and the bar with it.
+        slice->jumpTo(3'145'700, 0);
+        const QModelIndex current = table->currentIndex();
+        QVERIFY(current.isValid());
+        QCOMPARE(model->headerData(current.row(), Qt::Vertical).toString(), QStringLiteral("3145700"));
+        QCOMPARE(model->data(current).toString(), QString::number(longValue(3'145'700)));
+        QCOMPARE(model->rowOrigin() + uint64_t(current.row()), uint64_t(3'145'700));
+        QCOMPARE(span->text(), QStringLiteral("Rows 2,097,157 \u2013 3,145,732 of 3,145,733"));
+        QCOMPARE(firstRow->text(), QStringLiteral("2,097,157"));
+
+        // Laid out as one row: the window runs across the columns.
+        slice->setSpec(SliceSpec{{0}, -1, 0});
+        QVERIFY(!firstRow->isVisibleTo(bar));
+        QVERIFY(firstColumn->isVisibleTo(bar));
+        QCOMPARE(model->colOrigin(), uint64_t(0));
+        firstColumn->setText(QStringLiteral("2,600,000"));
+        QTest::keyClick(firstColumn, Qt::Key_Return);
+        QCOMPARE(model->colOrigin(), kLongCount - SliceTableModel::kMaxSections);
+        const int column = table->columnAt(0);
+        QCOMPARE(model->headerData(column, Qt::Horizontal).toString(), QStringLiteral("2600000"));
+        QCOMPARE(model->data(model->index(0, column)).toString(), QString::number(longValue(2'600'000)));
+        QCOMPARE(table->currentIndex(), model->index(0, column));
+
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));
+        QVERIFY(bar->isHidden());
     }
 
     void sliceAndHeatmapShareTheSlice()

@@ -4,6 +4,7 @@
 #include "ui/models/slicecsv.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/slicecontrols.h"
+#include "ui/slicewindowbar.h"
 
 #include <QAction>
 #include <QApplication>
@@ -18,20 +19,21 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
-#include <climits>
+#include <algorithm>
 
 namespace safescope {
 
 SlicePanel::SlicePanel(QWidget* parent)
     : QWidget(parent), m_controls(new SliceControls), m_format(new QComboBox),
       m_export(new QPushButton(tr("Export CSV\u2026"))), m_status(new QLabel), m_exportStatus(new QLabel),
-      m_exportProgress(new QProgressBar), m_cancelExport(new QPushButton(tr("Cancel"))), m_table(new QTableView),
-      m_model(new SliceTableModel(this))
+      m_exportProgress(new QProgressBar), m_cancelExport(new QPushButton(tr("Cancel"))),
+      m_windowBar(new SliceWindowBar), m_table(new QTableView), m_model(new SliceTableModel(this))
 {
     m_format->addItems({tr("Fixed"), tr("Scientific"), tr("Raw bits (hex)")});
     m_format->setObjectName(QStringLiteral("numberFormat"));
@@ -76,9 +78,13 @@ SlicePanel::SlicePanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_controls);
     layout->addLayout(row);
+    layout->addWidget(m_windowBar);
     layout->addWidget(m_table, 1);
 
     connect(m_controls, &SliceControls::specChanged, this, &SlicePanel::onSpecPicked);
+    connect(m_windowBar, &SliceWindowBar::firstIndexRequested, this, &SlicePanel::showFrom);
+    // Every change of the window (another tensor or slice, the bar, a jump to a cell) resets the model.
+    connect(m_model, &QAbstractItemModel::modelReset, this, &SlicePanel::updateWindowBar);
     connect(m_format, &QComboBox::currentIndexChanged, this,
             [this](int format) { m_model->setNumberFormat(static_cast<NumberFormat>(format)); });
     connect(m_export, &QPushButton::clicked, this, &SlicePanel::exportWithDialog);
@@ -134,12 +140,40 @@ void SlicePanel::onSpecPicked(const SliceSpec& spec)
 
 void SlicePanel::updateStatus()
 {
-    QString text = m_model->error();
-    const SliceAddressing& a = m_model->addressing();
-    if (text.isEmpty() && (a.rows > INT_MAX || a.cols > INT_MAX))
-        text = tr("Only the first %1 rows and columns can be shown in a table.").arg(format::count(INT_MAX));
-    m_status->setText(text);
+    // Every row and column can be reached through the window bar, so only errors need saying here.
+    m_status->setText(m_model->error());
     m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting());
+}
+
+void SlicePanel::updateWindowBar()
+{
+    const SliceAddressing& a = m_model->addressing();
+    // An empty table (no tensor, an error, an axis of length 0) has no window to move.
+    const bool shown = m_model->rowCount() > 0 && m_model->columnCount() > 0;
+    m_windowBar->setWindow(shown ? a.rows : 0, shown ? a.cols : 0, m_model->rowOrigin(), m_model->colOrigin());
+}
+
+void SlicePanel::showFrom(Qt::Orientation orientation, uint64_t index)
+{
+    const bool rows = orientation == Qt::Vertical;
+    const int keptRow = std::max(m_table->rowAt(0), 0);
+    const int keptCol = std::max(m_table->columnAt(0), 0);
+    const uint64_t row = rows ? index : m_model->rowOrigin() + static_cast<uint64_t>(keptRow);
+    const uint64_t col = rows ? m_model->colOrigin() + static_cast<uint64_t>(keptCol) : index;
+    m_model->setOrigin(rows ? index : m_model->rowOrigin(), rows ? m_model->colOrigin() : index);
+    // Near the end the window stops short of `index` to stay full: the asked-for row (column) may not be the
+    // window's first, so it is scrolled to the top (left) and made current, like a jump from the heatmap.
+    const QModelIndex cell =
+        m_model->index(static_cast<int>(row - m_model->rowOrigin()), static_cast<int>(col - m_model->colOrigin()));
+    if (!cell.isValid())
+        return;
+    m_table->setCurrentIndex(cell);
+    m_table->scrollTo(cell, QAbstractItemView::PositionAtTop);
+    // PositionAtTop aligns rows only: a column right of the viewport would end up at its right edge.
+    if (!rows)
+        m_table->horizontalScrollBar()->setValue(m_table->horizontalScrollMode() == QAbstractItemView::ScrollPerItem
+                                                     ? cell.column()
+                                                     : m_table->horizontalHeader()->sectionPosition(cell.column()));
 }
 
 void SlicePanel::jumpTo(uint64_t row, uint64_t col)

@@ -20,10 +20,12 @@ namespace safescope {
 
 class SliceControls;
 class SliceTableModel;
+class SliceWindowBar;
 
 /// The "Slice" tab: a 2-D slice of the tensor as a table that decodes only what is on screen, with dimension
 /// pickers, a number format, Ctrl+C copying the selection as TSV, and CSV export of the whole slice in the
-/// background (progress and Cancel in the panel's status line; the window stays usable).
+/// background (progress and Cancel in the panel's status line; the window stays usable). Axes longer than the
+/// table can hold are shown a window at a time, moved with the window bar or by jumping to a cell.
 class SlicePanel final : public QWidget
 {
     Q_OBJECT
@@ -58,6 +60,7 @@ public:
     SliceTableModel* sliceModel() const { return m_model; }
     QTableView* tableView() const { return m_table; }
     SliceControls* controls() const { return m_controls; }
+    SliceWindowBar* windowBar() const { return m_windowBar; }
 
 signals:
     void specChanged(const safescope::SliceSpec& spec);
@@ -66,6 +69,8 @@ signals:
 
 private:
     void onSpecPicked(const SliceSpec& spec);
+    void showFrom(Qt::Orientation orientation, uint64_t index);
+    void updateWindowBar();
     void updateStatus();
     void exportWithDialog();
     void onExportDone();
@@ -84,6 +89,7 @@ private:
     QFutureWatcher<std::optional<QString>> m_exportJob;
     std::shared_ptr<std::atomic_bool> m_exportCancel;
     QString m_exportPath;
+    SliceWindowBar* m_windowBar;
     QTableView* m_table;
     SliceTableModel* m_model;
 };
