@@ -252,8 +252,8 @@ int benchFirstHistogram(const QTemporaryDir& dir)
     volatile unsigned sink = 0;
     for (int run = 0; run < kHistogramRuns; ++run) {
         {
-            // The peer: only gathering the same strided samples from a new mapping of the same file, the floor of
-            // a strided preview (mostly page faults: the stride touches every page of the tensor).
+            // The peer: a strided gather of as many samples from a new mapping of the same file (what a[::k] reads
+            // in numpy), the floor of a strided preview: mostly page faults, as the stride touches every page.
             QFile file(path);
             if (!file.open(QIODevice::ReadOnly))
                 return 2;
@@ -297,8 +297,9 @@ int benchFirstHistogram(const QTemporaryDir& dir)
                 "budget\n",
                 median(fresh), worst(fresh), kHistogramRuns, median(fresh) / kHistogramBudgetMs,
                 worst(fresh) / kHistogramBudgetMs, kHistogramBudgetMs);
-    std::printf("  peer, gathering the same samples from a new mapping: median %.1f ms; preview/gather %.2fx\n",
-                median(gather), median(fresh) / median(gather));
+    std::printf(
+        "  peer, a strided gather of as many samples from a new mapping: median %.1f ms; preview/gather %.2fx\n",
+        median(gather), median(fresh) / median(gather));
     std::printf("  mapping already touched (selecting it again): median %.1f ms = %.2fx the budget\n", median(again),
                 median(again) / kHistogramBudgetMs);
     return 0;
