@@ -2,12 +2,14 @@
 // a plain two-thread read of the same bytes (the memory-bandwidth ceiling). run_diff_bench.sh adds numpy, measured
 // in the same run on the same warm files.
 #include "benchutil.h"
+#include "core/diffkernels.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
 
 #include <QCoreApplication>
 #include <QFile>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -106,6 +108,42 @@ Timing timeDiff(const char* pathA, const char* pathB)
     return t;
 }
 
+// The BF16 diff kernels alone on one thread, over the first BF16 pairs of A and B's data (past the header; the
+// bytes are BF16 in the benchmark's models): the fast path against the portable one in the same run, so the
+// kernel speed-up reads true however loaded the machine is.
+struct KernelTiming
+{
+    double portable = 0, best = 0;
+    uint64_t pairs = 0;
+};
+
+KernelTiming timeKernels(const Mapped& a, const Mapped& b)
+{
+    KernelTiming t;
+    uint64_t headerA = 0, headerB = 0;
+    if (a.size < 8 || b.size < 8)
+        return t;
+    std::memcpy(&headerA, a.data, sizeof headerA);
+    std::memcpy(&headerB, b.data, sizeof headerB);
+    const uint64_t startA = (8 + headerA + 1) & ~uint64_t(1), startB = (8 + headerB + 1) & ~uint64_t(1);
+    if (startA >= a.size || startB >= b.size)
+        return t;
+    t.pairs = std::min<uint64_t>({(a.size - startA) / 2, (b.size - startB) / 2, uint64_t(1) << 27});
+    volatile double sink = 0;
+    auto run = [&](DiffKernel kernel) {
+        DiffSums sums;
+        for (uint64_t first = 0; first < t.pairs; first += kDiffBlock) {
+            const size_t n = static_cast<size_t>(std::min<uint64_t>(kDiffBlock, t.pairs - first));
+            diffBlockBf16(a.data + startA + 2 * first, b.data + startB + 2 * first, n, first, 0.0, 0.0, sums, kernel);
+        }
+        sink = sink + sums.sumSq.value();
+    };
+    run(DiffKernel::Best); // page in the mappings, untimed
+    t.portable = bench::bestOfMs(3, [&] { run(DiffKernel::Portable); });
+    t.best = bench::bestOfMs(3, [&] { run(DiffKernel::Best); });
+    return t;
+}
+
 double gbps(uint64_t bytes, double ms)
 {
     return static_cast<double>(bytes) / 1e9 / (ms / 1000);
@@ -132,6 +170,14 @@ int main(int argc, char* argv[])
         peerFirst = bench::bestOfMs(1, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
         peerBest = bench::bestOfMs(3, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
     }
+    KernelTiming kernels;
+    {
+        const Mapped a = mapFile(argv[1]);
+        const Mapped b = mapFile(argv[2]);
+        if (!a.data || !b.data)
+            return 2;
+        kernels = timeKernels(a, b);
+    }
     const Timing values = timeDiff(argv[1], argv[2]);
     const Timing identical = timeDiff(argv[1], argv[3]);
 
@@ -149,8 +195,13 @@ int main(int argc, char* argv[])
                 identical.first, gbps(bytes, identical.first), identical.best, gbps(bytes, identical.best),
                 static_cast<unsigned long long>(identical.diff.summary.count(DiffStatus::Identical)),
                 static_cast<unsigned long long>(identical.diff.summary.pairs));
+    std::printf("BF16 kernels, one thread, %llu pairs of A and B: portable %.1f ms, %s %.1f ms (%.2fx)\n",
+                static_cast<unsigned long long>(kernels.pairs), kernels.portable,
+                diffKernelHasAvx2() ? "AVX2+FMA" : "best (portable here)", kernels.best,
+                kernels.best > 0 ? kernels.portable / kernels.best : 0.0);
     std::printf("VALUES_FIRST_MS=%.3f\nVALUES_BEST_MS=%.3f\nIDENTICAL_FIRST_MS=%.3f\nIDENTICAL_BEST_MS=%.3f\n"
-                "PEER_FIRST_MS=%.3f\nPEER_BEST_MS=%.3f\n",
-                values.first, values.best, identical.first, identical.best, peerFirst, peerBest);
+                "PEER_FIRST_MS=%.3f\nPEER_BEST_MS=%.3f\nKERNEL_PORTABLE_MS=%.3f\nKERNEL_BEST_MS=%.3f\n",
+                values.first, values.best, identical.first, identical.best, peerFirst, peerBest, kernels.portable,
+                kernels.best);
     return sink == 42 ? 1 : 0;
 }

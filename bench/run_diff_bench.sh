@@ -26,6 +26,8 @@ a="$data/a.safetensors" b="$data/b.safetensors" same="$data/a-copy.safetensors"
 [ -f "$same" ] || cp "$a" "$same"
 for f in "$a" "$b" "$same"; do cat "$f" >/dev/null; cat "$f" >/dev/null; done # warm the page cache
 
+# The machine may be shared: the load goes with the figures, which only compare runs made side by side.
+echo "load before: $(uptime)"
 np=$("$python" "$here/np_diff.py" diff "$a" "$b")
 echo "numpy diff A B:  $np"
 ours=$("$build/bench/bench_diff" "$a" "$b" "$same")
@@ -38,3 +40,4 @@ awk -v np="$np_s" -v vf="$(get VALUES_FIRST_MS)" -v vb="$(get VALUES_BEST_MS)" -
         np*1000/vf, np*1000/vb;
     printf "identical models, safescope/read-peer time: %.2fx first, %.2fx best (1.00 = memory-read speed)\n",
         if_/pf, ib/pb }'
+echo "load after: $(uptime)"

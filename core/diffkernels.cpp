@@ -273,10 +273,31 @@ void DiffSums::merge(const DiffSums& o)
     dot.merge(o.dot);
 }
 
+bool diffKernelHasAvx2()
+{
+#if SAFESCOPE_DIFF_AVX2
+    // The CPU model is read once; __builtin_cpu_supports also checks that the OS saves the AVX registers.
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return has;
+#else
+    return false;
+#endif
+}
+
 void diffBlock(ElementType type, const unsigned char* a, const unsigned char* b, size_t count, uint64_t first,
-               double atol, double rtol, DiffSums& sums)
+               double atol, double rtol, DiffSums& sums, DiffKernel kernel)
 {
     const bool isFloat = type == ElementType::Float;
+#if SAFESCOPE_DIFF_AVX2
+    if (isFloat && kernel == DiffKernel::Best && diffKernelHasAvx2() &&
+        detail::diffBlockAvx2(detail::Avx2Format::F32, a, b, count, first, atol, rtol, sums))
+        return;
+#else
+    (void)kernel;
+#endif
     const BlockSums s = isFloat ? floatBlock(a, b, count, atol, rtol) : doubleBlock(a, b, count, atol, rtol);
     sums.count += count;
     if (s.finite < count) {
@@ -296,8 +317,16 @@ void diffBlock(ElementType type, const unsigned char* a, const unsigned char* b,
 }
 
 void diffBlockBf16(const unsigned char* a, const unsigned char* b, size_t count, uint64_t first, double atol,
-                   double rtol, DiffSums& sums)
+                   double rtol, DiffSums& sums, DiffKernel kernel)
 {
+#if SAFESCOPE_DIFF_AVX2
+    // Blocks with NaN or Inf (rare) fall through to the portable path below, which classifies the mismatches.
+    if (kernel == DiffKernel::Best && diffKernelHasAvx2() &&
+        detail::diffBlockAvx2(detail::Avx2Format::Bf16, a, b, count, first, atol, rtol, sums))
+        return;
+#else
+    (void)kernel;
+#endif
     if (count % 4 == 0) {
         const BlockSums s = bf16Block(a, b, count, atol, rtol);
         if (s.finite == count && !(count > 0 && s.maxAbs > sums.maxAbs)) {
@@ -312,7 +341,7 @@ void diffBlockBf16(const unsigned char* a, const unsigned char* b, size_t count,
     widenBf16(a, count, fa);
     widenBf16(b, count, fb);
     diffBlock(ElementType::Float, reinterpret_cast<const unsigned char*>(fa),
-              reinterpret_cast<const unsigned char*>(fb), count, first, atol, rtol, sums);
+              reinterpret_cast<const unsigned char*>(fb), count, first, atol, rtol, sums, DiffKernel::Portable);
 }
 
 } // namespace safescope

@@ -1,4 +1,5 @@
 // Model diff: pairs with known differences, metrics checked against sums computed here in long double.
+#include "core/diffkernels.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
 #include "support/fixtures.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <random>
@@ -112,6 +114,117 @@ std::shared_ptr<const Model> open(const QString& path)
     return *model;
 }
 
+// Element-level data for the kernel tests: a and b as raw BF16 or F32 bytes behind `offset` junk bytes (so the
+// kernels read from unaligned addresses), and the same values as doubles for the reference.
+struct KernelCase
+{
+    QByteArray bytesA, bytesB;
+    std::vector<double> a, b;
+};
+
+uint16_t bf16Bits(float x)
+{
+    uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return static_cast<uint16_t>(bits >> 16);
+}
+
+float fromBf16Bits(uint16_t h)
+{
+    const uint32_t bits = static_cast<uint32_t>(h) << 16;
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+// Awkward finite values: signed zeros, subnormals, the extremes of the range; "nonfinite" adds NaNs and infinities.
+float awkward(std::mt19937& g, bool nonFinite)
+{
+    static const uint16_t finite[] = {0x0000, 0x8000, 0x0001, 0x807f, 0x0040, 0x0080, 0x8080, 0x7f7f, 0xff7f, 0x3f80};
+    static const uint16_t special[] = {0x7fc0, 0xffc1, 0x7f80, 0xff80, 0x7fff};
+    const bool pickSpecial = nonFinite && g() % 3 == 0;
+    return pickSpecial ? fromBf16Bits(special[g() % std::size(special)])
+                       : fromBf16Bits(finite[g() % std::size(finite)]);
+}
+
+// kind: "plain" (b = a, a + noise or unrelated), "awkward" (plus zeros, subnormals, extremes), "nonfinite" (plus
+// NaN and Inf), "ties" (|a - b| takes few values, so the maximum repeats within and across blocks).
+KernelCase kernelCase(bool bf16, size_t n, int offset, const QString& kind, uint32_t seed)
+{
+    std::mt19937 g(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    KernelCase c;
+    std::vector<float> fa(n), fb(n);
+    for (size_t i = 0; i < n; ++i) {
+        float x = normal(g);
+        float y = x;
+        switch (g() % 4) {
+        case 0:
+            break;
+        case 1:
+            y = x * (1.0f + 0.01f * normal(g));
+            break;
+        case 2:
+            y = x + 0.001f * normal(g);
+            break;
+        default:
+            y = normal(g);
+        }
+        if (kind == QLatin1String("ties")) {
+            x = static_cast<float>(g() % 4);
+            y = static_cast<float>(g() % 4);
+        } else if (kind != QLatin1String("plain")) {
+            const bool nonFinite = kind == QLatin1String("nonfinite");
+            if (g() % 64 == 0)
+                x = awkward(g, nonFinite);
+            if (g() % 64 == 0)
+                y = awkward(g, nonFinite);
+        }
+        fa[i] = x;
+        fb[i] = y;
+    }
+    c.bytesA = QByteArray(offset, 'x');
+    c.bytesB = QByteArray(offset + 3, 'y'); // a different misalignment on each side
+    for (size_t i = 0; i < n; ++i) {
+        if (bf16) {
+            const uint16_t ha = bf16Bits(fa[i]), hb = bf16Bits(fb[i]);
+            c.bytesA.append(reinterpret_cast<const char*>(&ha), sizeof ha);
+            c.bytesB.append(reinterpret_cast<const char*>(&hb), sizeof hb);
+            c.a.push_back(fromBf16Bits(ha));
+            c.b.push_back(fromBf16Bits(hb));
+        } else {
+            c.bytesA.append(reinterpret_cast<const char*>(&fa[i]), sizeof(float));
+            c.bytesB.append(reinterpret_cast<const char*>(&fb[i]), sizeof(float));
+            c.a.push_back(fa[i]);
+            c.b.push_back(fb[i]);
+        }
+    }
+    return c;
+}
+
+// Runs a kernel over the case in kDiffBlock blocks, as compareRange does; `first` is the flat index of element 0.
+DiffSums runKernel(const KernelCase& c, bool bf16, int offset, uint64_t first, double atol, double rtol,
+                   DiffKernel kernel)
+{
+    const auto* pa = reinterpret_cast<const unsigned char*>(c.bytesA.constData()) + offset;
+    const auto* pb = reinterpret_cast<const unsigned char*>(c.bytesB.constData()) + offset + 3;
+    const size_t size = bf16 ? 2 : 4;
+    DiffSums sums;
+    for (size_t i = 0; i < c.a.size(); i += kDiffBlock) {
+        const size_t n = std::min(kDiffBlock, c.a.size() - i);
+        if (bf16)
+            diffBlockBf16(pa + size * i, pb + size * i, n, first + i, atol, rtol, sums, kernel);
+        else
+            diffBlock(ElementType::Float, pa + size * i, pb + size * i, n, first + i, atol, rtol, sums, kernel);
+    }
+    return sums;
+}
+
+bool nearSum(double actual, double expected, double scale)
+{
+    return std::fabs(actual - expected) <= 1e-12 * scale;
+}
+
 constexpr size_t kBig = 1'600'000; // 6.4 MB a side: above the size that gets all cores inside the tensor
 constexpr size_t kTieFirst = 300'001;
 constexpr size_t kTieSecond = 1'234'567;
@@ -142,6 +255,8 @@ private slots:
     void badNameRules();
     void shardedMatchesSingleFile();
     void serialEqualsParallel();
+    void kernelsAgree_data();
+    void kernelsAgree();
     void unravel();
 
 private:
@@ -667,6 +782,71 @@ void TestModelDiff::serialEqualsParallel()
     QCOMPARE(self->maxAbsIndex, uint64_t(0));
     QCOMPARE(self->rms, 0.0);
     COMPARE_NEAR(self->cosine, 1.0);
+}
+
+void TestModelDiff::kernelsAgree_data()
+{
+    QTest::addColumn<bool>("bf16");
+    QTest::addColumn<int>("length");
+    QTest::addColumn<int>("offset");
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<double>("atol");
+    QTest::addColumn<double>("rtol");
+    const int lengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 4095, 4096, 4096 + 3, 3 * 4096 + 21};
+    const char* kinds[] = {"plain", "awkward", "nonfinite", "ties"};
+    for (const bool bf16 : {true, false}) {
+        for (const int length : lengths) {
+            for (const char* kind : kinds) {
+                for (const int offset : {0, 1, 2}) {
+                    const char* type = bf16 ? "BF16" : "F32";
+                    QTest::addRow("%s n=%d %s +%d", type, length, kind, offset)
+                        << bf16 << length << offset << QString::fromLatin1(kind) << 0.0 << 0.0;
+                }
+                QTest::addRow("%s n=%d %s tolerance", bf16 ? "BF16" : "F32", length, kind)
+                    << bf16 << length << 2 << QString::fromLatin1(kind) << 1e-3 << 1e-2;
+            }
+        }
+    }
+}
+
+// The AVX2+FMA kernels (DiffKernel::Best on a machine that has them) against the portable ones and against the
+// definitions: counts, the maximum and its position exactly; sums to 1e-12 of their scale (summation order and
+// FMA differ, so the last bits may).
+void TestModelDiff::kernelsAgree()
+{
+    QFETCH(bool, bf16);
+    QFETCH(int, length);
+    QFETCH(int, offset);
+    QFETCH(QString, kind);
+    QFETCH(double, atol);
+    QFETCH(double, rtol);
+    if (!diffKernelHasAvx2())
+        qInfo("no AVX2+FMA here: both paths are the portable one");
+    const KernelCase c = kernelCase(bf16, static_cast<size_t>(length), offset, kind, static_cast<uint32_t>(length));
+    constexpr uint64_t first = 1000;
+    const DiffSums fast = runKernel(c, bf16, offset, first, atol, rtol, DiffKernel::Best);
+    const DiffSums portable = runKernel(c, bf16, offset, first, atol, rtol, DiffKernel::Portable);
+    const Expected e = reference(c.a, c.b, atol, rtol);
+
+    for (const DiffSums* s : {&fast, &portable}) {
+        QCOMPARE(s->count, static_cast<uint64_t>(length));
+        QCOMPARE(s->finite, e.finite);
+        QCOMPARE(s->beyond, e.beyond);
+        QCOMPARE(s->nanMismatch, e.nanMismatch);
+        QCOMPARE(s->infMismatch, e.infMismatch);
+        QCOMPARE(s->maxAbs, e.maxAbs);
+        if (e.finite > 0)
+            QCOMPARE(s->maxIndex, first + e.maxIndex);
+    }
+    QCOMPARE(fast.maxIndex, portable.maxIndex);
+    const double absScale = std::fmax(portable.sumAbs.value(), 1e-300);
+    const double normScale = std::sqrt(portable.sumSqA.value() * portable.sumSqB.value());
+    QVERIFY(nearSum(fast.sumAbs.value(), portable.sumAbs.value(), absScale));
+    QVERIFY(nearSum(fast.sumSq.value(), portable.sumSq.value(), std::fmax(portable.sumSq.value(), 1e-300)));
+    QVERIFY(nearSum(fast.sumSqA.value(), portable.sumSqA.value(), std::fmax(portable.sumSqA.value(), 1e-300)));
+    QVERIFY(nearSum(fast.sumSqB.value(), portable.sumSqB.value(), std::fmax(portable.sumSqB.value(), 1e-300)));
+    // A dot product may cancel: its error is bounded relative to the norms (Cauchy-Schwarz), not to itself.
+    QVERIFY(nearSum(fast.dot.value(), portable.dot.value(), std::fmax(normScale, 1e-300)));
 }
 
 void TestModelDiff::unravel()
