@@ -9,7 +9,11 @@
 #include "core/model.h"
 #include "core/textutil.h"
 
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
+#include <QSet>
 #include <QtEndian>
 
 #include <fcntl.h>
@@ -83,6 +87,35 @@ Result<std::shared_ptr<const SafetensorsFile>> reopen(const QString& path)
         return error;
     }
     return file;
+}
+
+// Where a shard of `model` goes under a Save As folder: its path relative to the model's own folder (diffusers
+// components keep their subfolder), or its file name when it lies outside that folder.
+QString relativeShardPath(const Model& model, const QString& shardPath)
+{
+    QString base;
+    if (!model.indexPath().isEmpty())
+        base = QFileInfo(model.indexPath()).absolutePath();
+    else if (QFileInfo(model.path()).isDir())
+        base = model.path();
+    const QString relative = base.isEmpty() ? QString() : QDir(base).relativeFilePath(shardPath);
+    if (relative.isEmpty() || relative.startsWith(QLatin1StringView("..")) || QDir::isAbsolutePath(relative))
+        return QFileInfo(shardPath).fileName();
+    return relative;
+}
+
+Status copyIndex(const QString& source, const QString& target)
+{
+    QFile in(source);
+    if (!in.open(QIODevice::ReadOnly))
+        return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(in.errorString()), source);
+    const QByteArray bytes = in.readAll();
+    // QSaveFile: a half-written index must never sit beside complete shards.
+    QSaveFile out(target);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit())
+        return makeError(ErrorKind::IoError, QStringLiteral("cannot write the index: %1").arg(out.errorString()),
+                         target);
+    return Ok{};
 }
 
 Result<MetadataSaveResult> saveInPlace(PosixFile& source, const Loaded& loaded, const std::string& text,
@@ -251,6 +284,83 @@ Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& m
             return error;
         }
         results.push_back(std::move(*saved));
+    }
+    return results;
+}
+
+Result<std::vector<MetadataSaveResult>> saveShardsAs(const Model& model, const MetadataEdit& edit,
+                                                     const QString& directory, std::optional<size_t> onlyShard,
+                                                     const MetadataSaveOptions& options)
+{
+    if (onlyShard && *onlyShard >= model.shards().size())
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("there is no shard %1").arg(*onlyShard + 1),
+                         model.path());
+    const QDir target(directory);
+    // Refuse before writing anything: saving "as" into the model's own folder would overwrite the originals.
+    QSet<QString> originals;
+    for (const Model::Shard& shard : model.shards())
+        originals.insert(QFileInfo(shard.path).canonicalFilePath());
+    if (!model.indexPath().isEmpty())
+        originals.insert(QFileInfo(model.indexPath()).canonicalFilePath());
+    std::vector<QString> targets;
+    uint64_t totalBytes = 0;
+    for (const Model::Shard& shard : model.shards()) {
+        targets.push_back(target.absoluteFilePath(relativeShardPath(model, shard.path)));
+        totalBytes += static_cast<uint64_t>(QFileInfo(shard.path).size());
+    }
+    const QString indexTarget =
+        model.indexPath().isEmpty() ? QString() : target.absoluteFilePath(QFileInfo(model.indexPath()).fileName());
+    for (const QString& path : targets) {
+        if (originals.contains(QFileInfo(path).canonicalFilePath()))
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("Save As would overwrite the original '%1'; choose another folder")
+                                 .arg(QDir::toNativeSeparators(path)),
+                             path);
+    }
+    if (!indexTarget.isEmpty() && originals.contains(QFileInfo(indexTarget).canonicalFilePath()))
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("Save As would overwrite the original index; choose another folder"),
+                         indexTarget);
+
+    std::vector<MetadataSaveResult> results;
+    uint64_t doneBytes = 0;
+    for (size_t i = 0; i < model.shards().size(); ++i) {
+        const Model::Shard& shard = model.shards()[i];
+        const QString& path = targets[i];
+        if (!QDir().mkpath(QFileInfo(path).absolutePath()))
+            return makeError(ErrorKind::IoError, QStringLiteral("cannot create the folder"),
+                             QFileInfo(path).absolutePath());
+        MetadataSaveOptions shardOptions = options;
+        shardOptions.outputPath = path;
+        const uint64_t shardBytes = static_cast<uint64_t>(QFileInfo(shard.path).size());
+        if (options.progress && totalBytes > 0) {
+            shardOptions.progress = [&options, doneBytes, shardBytes, totalBytes](double fraction) {
+                options.progress((static_cast<double>(doneBytes) + fraction * static_cast<double>(shardBytes)) /
+                                 static_cast<double>(totalBytes));
+            };
+        }
+        const std::vector<MetadataEntry>& current = shard.file->header().metadata;
+        const bool edited = !onlyShard || *onlyShard == i;
+        // A shard without __metadata__ that the edit leaves alone stays without it.
+        std::optional<std::vector<MetadataEntry>> metadata;
+        if (edited)
+            metadata = edit.apply(current);
+        else if (shard.file->header().metadataState == MetadataState::Object)
+            metadata = current;
+        auto saved = saveMetadata(shard.path, metadata, shardOptions);
+        if (!saved) {
+            Error error = saved.error();
+            error.message += QStringLiteral(" (%1 of %2 shards were written before this one)")
+                                 .arg(results.size())
+                                 .arg(model.shards().size());
+            return error;
+        }
+        doneBytes += shardBytes;
+        results.push_back(std::move(*saved));
+    }
+    if (!indexTarget.isEmpty()) {
+        if (Status copied = copyIndex(model.indexPath(), indexTarget); !copied)
+            return copied.error();
     }
     return results;
 }

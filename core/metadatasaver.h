@@ -65,4 +65,13 @@ Result<MetadataSaveResult> saveMetadataEdit(const QString& path, const MetadataE
 Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& model, const MetadataEdit& edit,
                                                                   const MetadataSaveOptions& options = {});
 
+/// Save As for a sharded model: writes every shard into `directory` (created if missing) under its name relative to
+/// the model's folder, with `edit` applied to its own metadata (to shard `onlyShard` alone when given; the others
+/// are copied with their metadata unchanged), then copies the index file there. The originals are never written:
+/// a target that is one of them is refused before anything is written. options.outputPath is ignored. Stops at the
+/// first failure, naming the file; files written before it stay in `directory`.
+Result<std::vector<MetadataSaveResult>> saveShardsAs(const Model& model, const MetadataEdit& edit,
+                                                     const QString& directory, std::optional<size_t> onlyShard = {},
+                                                     const MetadataSaveOptions& options = {});
+
 } // namespace safescope

@@ -3,6 +3,7 @@
 #include "core/model.h"
 #include "core/recoveryrecord.h"
 #include "support/editfixtures.h"
+#include "support/fixtures.h"
 #include "ui/changedbanner.h"
 #include "ui/documentview.h"
 #include "ui/exportdialog.h"
@@ -13,7 +14,9 @@
 #include "ui/recoverybanner.h"
 #include "ui/valueeditordialog.h"
 
+#include <QComboBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -38,6 +41,26 @@ std::vector<MetadataEntry> metadataOnDisk(const QString& path)
     if (!model)
         return {{"<error>", model.error().describe().toStdString()}};
     return (*model)->metadata();
+}
+
+// Two shards with their own metadata and header room for small in-place edits, plus their index.
+QString writeTwoShards(const QTemporaryDir& dir)
+{
+    const QByteArray padding(48, ' ');
+    const QByteArray h1 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}" + padding;
+    const QByteArray h2 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}" + padding;
+    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
+    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
+    return writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+                     R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
+                     R"("y":"model-00002-of-00002.safetensors"}})");
+}
+
+QByteArray hashOf(const QString& path)
+{
+    return sha256Of(readBytes(path));
 }
 
 } // namespace
@@ -145,6 +168,129 @@ private slots:
         QCOMPARE(onDisk.size(), size_t(3));
         QCOMPARE(onDisk[1].value, std::string(4000, 'z'));
         QCOMPARE(model->value(1), QString(4000, u'z'));
+    }
+
+    void metadataTabCountsEditsAndUnsaved()
+    {
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("tab.safetensors"), R"({"format":"pt","name":"a"})", 0);
+        MainWindow window;
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QTabWidget* pages = document->modelView()->pages();
+        MetadataPage* page = document->modelView()->metadataPage();
+        const auto tabText = [pages] { return pages->tabText(ModelView::MetadataPageIndex); };
+        QCOMPARE(tabText(), QStringLiteral("Metadata (2)"));
+        QVERIFY(page->addKey(QStringLiteral("license"), QStringLiteral("mit")).isEmpty());
+        QCOMPARE(tabText(), QStringLiteral("Metadata (3) \u2022"));
+        page->metadataModel()->undoStack()->undo();
+        QCOMPARE(tabText(), QStringLiteral("Metadata (2)"));
+        page->metadataModel()->undoStack()->redo();
+        QCOMPARE(tabText(), QStringLiteral("Metadata (3) \u2022"));
+        // Same count as on disk, still unsaved.
+        QVERIFY(page->selectKey(QStringLiteral("name")));
+        QVERIFY(page->removeCurrentKey().isEmpty());
+        QCOMPARE(tabText(), QStringLiteral("Metadata (2) \u2022"));
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QVERIFY(document->startSave());
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QTRY_COMPARE_WITH_TIMEOUT(tabText(), QStringLiteral("Metadata (2)"), kTimeoutMs);
+    }
+
+    void oneShardScopeSavesOnlyThatShard()
+    {
+        QTemporaryDir dir;
+        const QString index = writeTwoShards(dir);
+        const QString first = dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"));
+        const QString second = dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"));
+        const QByteArray firstHash = hashOf(first);
+        const QByteArray secondHash = hashOf(second);
+        const QByteArray indexHash = hashOf(index);
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(index);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        QVERIFY(document->modelView()->showPage(QStringLiteral("metadata")));
+        auto* scope = page->findChild<QComboBox*>(QStringLiteral("metadataScope"));
+        QVERIFY(scope && scope->isVisible());
+        QCOMPARE(scope->count(), 3); // all shards, then each shard by name
+        QCOMPARE(scope->itemText(2), QStringLiteral("model-00002-of-00002.safetensors"));
+        QCOMPARE(page->shardScope(), -1);
+
+        QVERIFY(page->setShardScope(1));
+        MetadataModel* model = page->metadataModel();
+        QCOMPARE(model->value(1), QStringLiteral("2")); // the second shard's own "shard" value
+        QVERIFY(page->addKey(QStringLiteral("note"), QStringLiteral("x")).isEmpty());
+        QVERIFY(!scope->isEnabled());
+        QVERIFY(!page->setShardScope(0)); // unsaved edits pin the scope
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QVERIFY(document->startSave());
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QVERIFY2(document->lastSaveMessage().contains(QStringLiteral("in place")),
+                 qPrintable(document->lastSaveMessage()));
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+
+        QCOMPARE(hashOf(first), firstHash);
+        QCOMPARE(hashOf(index), indexHash);
+        QVERIFY(hashOf(second) != secondHash);
+        QCOMPARE(dataRegion(second), QByteArray("bbbb"));
+        auto reopened = Model::open(index, OpenMode::Strict);
+        QVERIFY(reopened);
+        const auto& secondMeta = (*reopened)->shards()[1].file->header().metadata;
+        QCOMPARE(secondMeta.size(), size_t{3});
+        QCOMPARE(secondMeta[2].key, std::string("note"));
+        QCOMPARE((*reopened)->shards()[0].file->header().metadata.size(), size_t{2});
+        // The reloaded tab keeps editing the same shard.
+        QCOMPARE(document->path(), QFileInfo(index).absoluteFilePath());
+        QCOMPARE(page->shardScope(), 1);
+        QCOMPARE(model->rowCount(), 3 + 1); // three keys + the index's total_size
+        QVERIFY(scope->isEnabled());
+        QVERIFY(page->setShardScope(-1));
+        QCOMPARE(model->value(1), QStringLiteral("1"));
+    }
+
+    void shardedSaveAsWritesACopy()
+    {
+        QTemporaryDir dir;
+        const QString index = writeTwoShards(dir);
+        const QStringList names{QStringLiteral("model-00001-of-00002.safetensors"),
+                                QStringLiteral("model-00002-of-00002.safetensors"),
+                                QStringLiteral("model.safetensors.index.json")};
+        QList<QByteArray> hashes;
+        for (const QString& name : names)
+            hashes.append(hashOf(dir.filePath(name)));
+        MainWindow window;
+        DocumentView* document = window.openPath(index);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        QCOMPARE(page->shardScope(), -1);
+        QVERIFY(page->addKey(QStringLiteral("license"), QStringLiteral("mit")).isEmpty());
+        QTemporaryDir out;
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QVERIFY(document->startSaveShardsAs(out.path()));
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+
+        for (qsizetype i = 0; i < names.size(); ++i)
+            QCOMPARE(hashOf(dir.filePath(names[i])), hashes[i]);
+        // The copy opens as one model, every shard carrying the new key; the tab now shows the copy.
+        const QString copyIndex = QDir(out.path()).filePath(names[2]);
+        QCOMPARE(document->path(), QFileInfo(copyIndex).absoluteFilePath());
+        QVERIFY(!document->isModified());
+        auto copy = Model::open(copyIndex, OpenMode::Strict);
+        QVERIFY2(copy, qPrintable(copy ? QString() : copy.error().describe()));
+        QCOMPARE((*copy)->shards().size(), size_t{2});
+        QCOMPARE((*copy)->tensorCount(), size_t{2});
+        QVERIFY((*copy)->warnings().empty());
+        for (const Model::Shard& shard : (*copy)->shards()) {
+            QVERIFY(shard.path.startsWith(QDir(out.path()).absolutePath()));
+            QCOMPARE(shard.file->header().metadata.back().key, std::string("license"));
+        }
+        QCOMPARE(document->modelView()->loaded()->model->shards()[0].path, (*copy)->shards()[0].path);
     }
 
     void removingFormatWarns()

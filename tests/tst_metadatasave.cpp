@@ -75,6 +75,10 @@ private slots:
     void leftoverRecordBlocksTheNextSave();
     void editAppliesOperations();
     void allShards();
+    void oneShardLeavesTheOther();
+    void shardsSaveAs_data();
+    void shardsSaveAs();
+    void shardsSaveAsRefusesTheOriginalFolder();
     void compareMetadataSummary();
 
 private:
@@ -434,6 +438,128 @@ void TestMetadataSave::allShards()
     QVERIFY(sameEntries(entriesOf(dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"))),
                         (Entries{{"format", "pt"}, {"shard", "2"}, {"license", "mit"}})));
     QCOMPARE(dataRegion(dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"))), QByteArray("bbbb"));
+}
+
+namespace {
+
+// Two U8 shards with their own metadata ("shard": "1"/"2") and an index whose metadata must survive a copy.
+QString writeTwoShards(const QTemporaryDir& dir)
+{
+    const QByteArray h1 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}";
+    const QByteArray h2 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}";
+    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
+    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
+    return writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+                     R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
+                     R"("y":"model-00002-of-00002.safetensors"}})");
+}
+
+QByteArray fileHash(const QString& path)
+{
+    return sha256Of(readBytes(path));
+}
+
+} // namespace
+
+void TestMetadataSave::oneShardLeavesTheOther()
+{
+    // What the metadata page's single-shard scope saves: that shard's metadata through saveMetadata, in place.
+    QTemporaryDir dir;
+    const QString index = writeTwoShards(dir);
+    const QString first = dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"));
+    const QString second = dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"));
+    const QByteArray firstBefore = fileHash(first);
+    const QByteArray secondBefore = fileHash(second);
+    const QByteArray indexBefore = fileHash(index);
+    auto saved = saveMetadata(second, Entries{{"format", "pt"}, {"x", "y"}});
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, SaveMethod::InPlace);
+    QVERIFY(fileHash(second) != secondBefore);
+    QCOMPARE(fileHash(first), firstBefore);
+    QCOMPARE(fileHash(index), indexBefore);
+    QCOMPARE(dataRegion(second), QByteArray("bbbb"));
+    auto model = Model::open(index, OpenMode::Strict);
+    QVERIFY(model);
+    QVERIFY(sameEntries((*model)->shards()[1].file->header().metadata, (Entries{{"format", "pt"}, {"x", "y"}})));
+    QVERIFY(sameEntries((*model)->shards()[0].file->header().metadata, (Entries{{"format", "pt"}, {"shard", "1"}})));
+}
+
+void TestMetadataSave::shardsSaveAs_data()
+{
+    QTest::addColumn<int>("onlyShard"); // -1: every shard
+    QTest::addColumn<QString>("firstShard");
+    QTest::addColumn<QString>("secondShard");
+    QTest::newRow("all shards") << -1 << QStringLiteral("1") << QStringLiteral("2");
+    QTest::newRow("second shard only") << 1 << QStringLiteral("1") << QStringLiteral("2");
+}
+
+void TestMetadataSave::shardsSaveAs()
+{
+    QFETCH(int, onlyShard);
+    QTemporaryDir dir;
+    const QString index = writeTwoShards(dir);
+    const QStringList names{QStringLiteral("model-00001-of-00002.safetensors"),
+                            QStringLiteral("model-00002-of-00002.safetensors"),
+                            QStringLiteral("model.safetensors.index.json")};
+    QList<QByteArray> before;
+    for (const QString& name : names)
+        before.append(fileHash(dir.filePath(name)));
+    auto model = Model::open(index, OpenMode::Strict);
+    QVERIFY(model);
+    MetadataEdit edit;
+    edit.set = {{"license", "mit"}};
+    QTemporaryDir outDir;
+    const QString out = outDir.filePath(QStringLiteral("copy/nested"));
+    double lastProgress = 0;
+    MetadataSaveOptions options;
+    options.progress = [&lastProgress](double fraction) {
+        QVERIFY(fraction >= lastProgress && fraction <= 1.0);
+        lastProgress = fraction;
+    };
+    auto saved =
+        saveShardsAs(**model, edit, out,
+                     onlyShard < 0 ? std::nullopt : std::optional<size_t>(static_cast<size_t>(onlyShard)), options);
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->size(), size_t{2});
+    QCOMPARE(lastProgress, 1.0);
+    for (qsizetype i = 0; i < names.size(); ++i)
+        QCOMPARE(fileHash(dir.filePath(names[i])), before[i]);
+
+    // The copy opens as one model through its own index, with the same tensors and data.
+    auto copy = Model::open(QDir(out).filePath(names[2]), OpenMode::Strict);
+    QVERIFY2(copy, qPrintable(copy ? QString() : copy.error().describe()));
+    QCOMPARE((*copy)->shards().size(), size_t{2});
+    QVERIFY((*copy)->warnings().empty());
+    QCOMPARE((*copy)->tensorCount(), size_t{2});
+    QVERIFY((*copy)->shards()[0].path.startsWith(QDir(out).absolutePath()));
+    QCOMPARE(readBytes(QDir(out).filePath(names[2])), readBytes(index));
+    QCOMPARE(dataRegion(QDir(out).filePath(names[0])), QByteArray("aaaa"));
+    QCOMPARE(dataRegion(QDir(out).filePath(names[1])), QByteArray("bbbb"));
+    const Entries first = (*copy)->shards()[0].file->header().metadata;
+    const Entries second = (*copy)->shards()[1].file->header().metadata;
+    QVERIFY(sameEntries(second, (Entries{{"format", "pt"}, {"shard", "2"}, {"license", "mit"}})));
+    if (onlyShard < 0)
+        QVERIFY(sameEntries(first, (Entries{{"format", "pt"}, {"shard", "1"}, {"license", "mit"}})));
+    else
+        QVERIFY(sameEntries(first, (Entries{{"format", "pt"}, {"shard", "1"}})));
+}
+
+void TestMetadataSave::shardsSaveAsRefusesTheOriginalFolder()
+{
+    QTemporaryDir dir;
+    const QString index = writeTwoShards(dir);
+    const QByteArray first = fileHash(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors")));
+    auto model = Model::open(index, OpenMode::Strict);
+    QVERIFY(model);
+    MetadataEdit edit;
+    edit.set = {{"license", "mit"}};
+    auto saved = saveShardsAs(**model, edit, dir.path());
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::InvalidArgument);
+    QVERIFY2(saved.error().message.contains(QStringLiteral("original")), qPrintable(saved.error().message));
+    QCOMPARE(fileHash(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"))), first);
 }
 
 void TestMetadataSave::compareMetadataSummary()

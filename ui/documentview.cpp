@@ -159,16 +159,33 @@ bool DocumentView::isSaving() const
 
 bool DocumentView::startSave(const QString& outputPath, uint64_t reserveBytes, bool forceRewrite)
 {
-    if (m_state != State::Ready || !m_modelView->loaded() || isSaving())
-        return false;
-    const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
     MetadataSaveRequest request;
-    request.model = m_modelView->loaded()->model;
-    request.before = metadata->originalEntries();
-    request.after = metadata->headerEntries();
     request.outputPath = outputPath;
     request.reserveBytes = reserveBytes;
     request.forceRewrite = forceRewrite;
+    return startRequest(std::move(request));
+}
+
+bool DocumentView::startSaveShardsAs(const QString& directory, uint64_t reserveBytes)
+{
+    if (directory.isEmpty())
+        return false;
+    MetadataSaveRequest request;
+    request.outputDirectory = directory;
+    request.reserveBytes = reserveBytes;
+    return startRequest(std::move(request));
+}
+
+bool DocumentView::startRequest(MetadataSaveRequest request)
+{
+    if (m_state != State::Ready || !m_modelView->loaded() || isSaving())
+        return false;
+    const MetadataPage* page = m_modelView->metadataPage();
+    const MetadataModel* metadata = page->metadataModel();
+    request.model = m_modelView->loaded()->model;
+    request.before = metadata->originalEntries();
+    request.after = metadata->headerEntries();
+    request.shard = page->shardScope();
     if (!m_saveJob->start(std::move(request)))
         return false;
     if (m_interactiveSave) {
@@ -179,6 +196,14 @@ bool DocumentView::startSave(const QString& outputPath, uint64_t reserveBytes, b
         connect(m_progress, &QProgressDialog::canceled, m_saveJob, &MetadataSaveJob::cancel);
     }
     return true;
+}
+
+QString DocumentView::editedFileName() const
+{
+    const int shard = m_modelView->metadataPage()->shardScope();
+    if (shard >= 0 && m_modelView->loaded())
+        return QFileInfo(m_modelView->loaded()->model->shards()[static_cast<size_t>(shard)].path).fileName();
+    return QFileInfo(m_path).fileName();
 }
 
 void DocumentView::onSaved(const MetadataSaveOutcome& outcome)
@@ -197,7 +222,8 @@ void DocumentView::onSaved(const MetadataSaveOutcome& outcome)
         return;
     }
     m_ignoreChanges = QDeadlineTimer(2000);
-    if (!outcome.path.isEmpty() && QFileInfo(m_path).isFile())
+    // A sharded save in place keeps the folder the user opened; any Save As moves the tab to the copy.
+    if (!outcome.path.isEmpty() && (outcome.newLocation || QFileInfo(m_path).isFile()))
         m_path = QFileInfo(outcome.path).absoluteFilePath();
     reload();
     emit saveFinished(true, outcome.message);
@@ -208,8 +234,7 @@ void DocumentView::save()
     if (m_state != State::Ready || !m_modelView->loaded() || isSaving() || !isModified())
         return;
     const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
-    SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), QFileInfo(m_path).fileName(),
-                             this);
+    SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), editedFileName(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_interactiveSave = true;
@@ -221,10 +246,9 @@ void DocumentView::saveAs()
 {
     if (m_state != State::Ready || !m_modelView->loaded() || isSaving())
         return;
-    if (m_modelView->loaded()->model->shards().size() != 1) {
-        QMessageBox::information(this, tr("Save As"),
-                                 tr("Save As writes one file; a sharded model's metadata is saved into every shard "
-                                    "with Save. Use File \u203a Export to write a copy of a sharded model."));
+    const Model& model = *m_modelView->loaded()->model;
+    if (model.shards().size() != 1) {
+        saveShardsAs(model);
         return;
     }
     const QString target = QFileDialog::getSaveFileName(this, tr("Save Checkpoint As"), QFileInfo(m_path).path(),
@@ -238,6 +262,42 @@ void DocumentView::saveAs()
         return;
     m_interactiveSave = true;
     if (!startSave(target, dialog.reserveBytes()))
+        m_interactiveSave = false;
+}
+
+void DocumentView::saveShardsAs(const Model& model)
+{
+    const QString directory = QFileDialog::getExistingDirectory(this, tr("Save Sharded Checkpoint Into Folder"),
+                                                                QFileInfo(QFileInfo(m_path).absolutePath()).path());
+    if (directory.isEmpty())
+        return;
+    // Every shard file and the index land in the folder: say which existing files that would replace.
+    QStringList names;
+    for (const Model::Shard& shard : model.shards())
+        names.append(QFileInfo(shard.path).fileName());
+    if (!model.indexPath().isEmpty())
+        names.append(QFileInfo(model.indexPath()).fileName());
+    QStringList existing;
+    for (const QString& name : std::as_const(names)) {
+        if (QFileInfo::exists(QDir(directory).filePath(name)))
+            existing.append(name);
+    }
+    if (!existing.isEmpty() &&
+        QMessageBox::question(
+            this, tr("Replace Files?"),
+            tr("%n file(s) in \u201c%1\u201d will be replaced:\n%2", nullptr, static_cast<int>(existing.size()))
+                .arg(QDir::toNativeSeparators(directory), existing.join(u'\n')),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
+    SaveSummaryDialog dialog(
+        metadata->originalEntries(), metadata->headerEntries(),
+        tr("%n shard(s) in %1", nullptr, static_cast<int>(model.shards().size())).arg(QFileInfo(directory).fileName()),
+        this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_interactiveSave = true;
+    if (!startSaveShardsAs(directory, dialog.reserveBytes()))
         m_interactiveSave = false;
 }
 

@@ -16,11 +16,13 @@ namespace safescope {
 class ChangedBanner;
 class ErrorPage;
 class LoadingPage;
+class Model;
 class ModelLoader;
 class MetadataSaveJob;
 class ModelView;
 class RecoveryBanner;
 struct MetadataSaveOutcome;
+struct MetadataSaveRequest;
 
 /// One tab: loads a path off the GUI thread and shows the busy page, the error page or the model; watches the
 /// files on disk and offers a reload when they change.
@@ -59,6 +61,9 @@ public:
     void saveAs();
     /// Starts a save without asking; saveFinished reports how it went. False when there is nothing to save to.
     bool startSave(const QString& outputPath = {}, uint64_t reserveBytes = 0, bool forceRewrite = false);
+    /// Save As of a sharded model: writes every shard with the edited metadata, and the index, into `directory`;
+    /// the originals are not touched and the tab then shows the copy. False when there is nothing to save.
+    bool startSaveShardsAs(const QString& directory, uint64_t reserveBytes = 0);
     bool isSaving() const;
     QString lastSaveMessage() const { return m_lastSaveMessage; }
     /// Asks Save / Discard / Cancel when there are unsaved edits; true when the tab may close.
@@ -81,6 +86,9 @@ private:
     void onSaved(const MetadataSaveOutcome& outcome);
     void checkRecovery();
     void resolveRecovery(bool restore);
+    bool startRequest(MetadataSaveRequest request);
+    void saveShardsAs(const Model& model);
+    QString editedFileName() const;
 
     QString m_path;
     State m_state = State::Loading;

@@ -6,7 +6,10 @@
 #include "core/renamerule.h"
 #include "ui/latesttask.h"
 #include "ui/models/format.h"
+#include "ui/models/tensorcheckmodel.h"
 #include "ui/models/tensorfilter.h"
+#include "ui/models/tensortree.h"
+#include "ui/models/tensortreemodel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -27,6 +30,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QTableWidget>
+#include <QTreeView>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -40,14 +44,19 @@ constexpr int kPreviewRows = 2000;
 } // namespace
 
 ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& filter, QWidget* parent)
-    : QDialog(parent), m_model(std::move(model)), m_filter(filter), m_all(new QRadioButton(tr("&All tensors"))),
+    : ExportDialog(TensorTree::build(std::move(model)), filter, parent)
+{}
+
+ExportDialog::ExportDialog(std::shared_ptr<const TensorTree> tree, const QString& filter, QWidget* parent)
+    : QDialog(parent), m_model(tree->modelPointer()), m_filter(filter), m_all(new QRadioButton(tr("&All tensors"))),
       m_byFilter(new QRadioButton(tr("Tensors matching the current &filter (%1)").arg(filter))),
-      m_include(new QLineEdit), m_exclude(new QLineEdit), m_renames(new QPlainTextEdit), m_dtype(new QComboBox),
-      m_impact(new QLabel), m_impactButton(new QPushButton(tr("Preview &Impact"))), m_metadata(new QComboBox),
-      m_sharded(new QCheckBox(tr("&Sharded, at most"))), m_shardSize(new QLineEdit(QStringLiteral("5GB"))),
-      m_output(new QLineEdit), m_preview(new QTableWidget), m_planMessage(new QLabel), m_progress(new QProgressBar),
-      m_exportButton(new QPushButton(tr("&Export"))), m_cancelButton(new QPushButton(tr("Cancel"))),
-      m_impactTask(new LatestTask(this))
+      m_byTicks(new QRadioButton), m_treeModel(new TensorTreeModel(this)), m_checks(new TensorCheckModel(this)),
+      m_tree(new QTreeView), m_include(new QLineEdit), m_exclude(new QLineEdit), m_renames(new QPlainTextEdit),
+      m_dtype(new QComboBox), m_impact(new QLabel), m_impactButton(new QPushButton(tr("Preview &Impact"))),
+      m_metadata(new QComboBox), m_sharded(new QCheckBox(tr("&Sharded, at most"))),
+      m_shardSize(new QLineEdit(QStringLiteral("5GB"))), m_output(new QLineEdit), m_preview(new QTableWidget),
+      m_planMessage(new QLabel), m_progress(new QProgressBar), m_exportButton(new QPushButton(tr("&Export"))),
+      m_cancelButton(new QPushButton(tr("Cancel"))), m_impactTask(new LatestTask(this))
 {
     setWindowTitle(tr("Export Tensors"));
     m_all->setChecked(true);
@@ -68,18 +77,110 @@ ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& fi
     m_preview->setHorizontalHeaderLabels({tr("Tensor"), tr("New name"), tr("DType"), tr("Size")});
     m_preview->verticalHeader()->hide();
     m_preview->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // One line per tensor: long names are elided rather than wrapped into rows of different heights.
+    m_preview->setWordWrap(false);
+    m_preview->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_preview->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_preview->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_preview->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_preview->horizontalHeader()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
     m_planMessage->setWordWrap(true);
     m_progress->setVisible(false);
     m_cancelButton->setEnabled(false);
 
+    m_treeModel->setTree(std::move(tree));
+    m_checks->setSourceModel(m_treeModel);
+    m_tree->setObjectName(QStringLiteral("exportTickTree"));
+    m_tree->setModel(m_checks);
+    m_tree->setUniformRowHeights(true);
+    for (const int column :
+         {TensorTreeModel::ShapeColumn, TensorTreeModel::ParametersColumn, TensorTreeModel::OffsetColumn})
+        m_tree->setColumnHidden(column, true);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(TensorTreeModel::NameColumn, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(TensorTreeModel::DTypeColumn, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(TensorTreeModel::SizeColumn, QHeaderView::ResizeToContents);
+    // Small models open fully; big ones show their top groups, which is where ticking a whole block happens.
+    if (m_model->tensorCount() <= 200)
+        m_tree->expandAll();
+    else
+        m_tree->expandToDepth(0);
+    updateTickLabel();
+
+    buildLayout();
+    resize(1120, 820);
+
+    for (QLineEdit* edit : {m_include, m_exclude, m_shardSize, m_output})
+        connect(edit, &QLineEdit::textChanged, this, &ExportDialog::updatePlan);
+    connect(m_renames, &QPlainTextEdit::textChanged, this, &ExportDialog::updatePlan);
+    for (QRadioButton* choice : {m_all, m_byFilter, m_byTicks}) {
+        connect(choice, &QRadioButton::toggled, this, [this](bool on) {
+            if (on)
+                updatePlan();
+        });
+    }
+    connect(m_checks, &TensorCheckModel::checkedChanged, this, [this] {
+        updateTickLabel();
+        // Ticking is a choice of tensors in itself; making the user also pick the option would be a trap.
+        if (m_byTicks->isChecked())
+            updatePlan();
+        else
+            m_byTicks->setChecked(true);
+    });
+    connect(m_dtype, &QComboBox::currentIndexChanged, this, [this] {
+        m_impact->clear();
+        updatePlan();
+    });
+    connect(m_metadata, &QComboBox::currentIndexChanged, this, &ExportDialog::updatePlan);
+    connect(m_sharded, &QCheckBox::toggled, m_shardSize, &QLineEdit::setEnabled);
+    connect(m_sharded, &QCheckBox::toggled, this, &ExportDialog::updatePlan);
+    connect(m_impactButton, &QPushButton::clicked, this, &ExportDialog::previewImpact);
+    connect(m_exportButton, &QPushButton::clicked, this, &ExportDialog::startExport);
+    connect(m_cancelButton, &QPushButton::clicked, this, &ExportDialog::cancelExport);
+    updatePlan();
+}
+
+void ExportDialog::buildLayout()
+{
+    auto* tickAll = new QPushButton(tr("Tick A&ll"));
+    auto* untickAll = new QPushButton(tr("&Untick All"));
+    auto* tickFilter = new QPushButton(tr("Tick &Filter Matches"));
+    tickFilter->setEnabled(m_byFilter->isEnabled());
+    tickFilter->setToolTip(tr("Ticks exactly the tensors the browser's filter shows"));
+    connect(tickAll, &QPushButton::clicked, this, [this] { m_checks->setAllChecked(true); });
+    connect(untickAll, &QPushButton::clicked, this, [this] { m_checks->setAllChecked(false); });
+    connect(tickFilter, &QPushButton::clicked, this, &ExportDialog::tickFilterMatches);
+    auto* tickButtons = new QHBoxLayout;
+    tickButtons->addWidget(tickAll);
+    tickButtons->addWidget(untickAll);
+    tickButtons->addWidget(tickFilter);
+    tickButtons->addStretch(1);
+    auto* treeColumn = new QVBoxLayout;
+    treeColumn->setContentsMargins(0, 0, 0, 0);
+    treeColumn->addWidget(m_tree, 1);
+    treeColumn->addLayout(tickButtons);
+
+    auto* hint = new QLabel(tr("Ticking a box in the tree selects the ticked tensors; a group ticks everything "
+                               "below it. Include and exclude narrow whichever choice is made above."));
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    auto* rules = new QFormLayout;
+    rules->addRow(m_all);
+    rules->addRow(m_byFilter);
+    rules->addRow(m_byTicks);
+    rules->addRow(hint);
+    rules->addRow(tr("&Include:"), m_include);
+    rules->addRow(tr("E&xclude:"), m_exclude);
+    rules->addRow(tr("&Rename:"), m_renames);
+
     auto* selection = new QGroupBox(tr("Tensors"));
-    auto* selectionLayout = new QFormLayout(selection);
-    selectionLayout->addRow(m_all);
-    selectionLayout->addRow(m_byFilter);
-    selectionLayout->addRow(tr("&Include:"), m_include);
-    selectionLayout->addRow(tr("E&xclude:"), m_exclude);
-    selectionLayout->addRow(tr("&Rename:"), m_renames);
+    auto* selectionLayout = new QHBoxLayout(selection);
+    selectionLayout->addLayout(treeColumn, 1);
+    // The tree sets the group's height; the choices keep their natural spacing at the top.
+    auto* rulesColumn = new QVBoxLayout;
+    rulesColumn->addLayout(rules);
+    rulesColumn->addStretch(1);
+    selectionLayout->addLayout(rulesColumn, 1);
 
     auto* output = new QGroupBox(tr("Output"));
     auto* outputLayout = new QFormLayout(output);
@@ -87,7 +188,12 @@ ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& fi
     dtypeRow->addWidget(m_dtype);
     dtypeRow->addWidget(m_impactButton);
     dtypeRow->addWidget(m_impact, 1);
-    outputLayout->addRow(tr("&Convert to:"), dtypeRow);
+    const auto label = [](const QString& text, QWidget* buddy) {
+        auto* l = new QLabel(text);
+        l->setBuddy(buddy);
+        return l;
+    };
+    outputLayout->addRow(label(tr("&Convert to:"), m_dtype), dtypeRow);
     outputLayout->addRow(tr("&Metadata:"), m_metadata);
     auto* shardRow = new QHBoxLayout;
     shardRow->addWidget(m_sharded);
@@ -98,7 +204,7 @@ ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& fi
     auto* browseButton = new QPushButton(tr("&Browse\u2026"));
     pathRow->addWidget(m_output, 1);
     pathRow->addWidget(browseButton);
-    outputLayout->addRow(tr("&Save to:"), pathRow);
+    outputLayout->addRow(label(tr("&Save to:"), m_output), pathRow);
 
     auto* buttons = new QDialogButtonBox;
     buttons->addButton(m_exportButton, QDialogButtonBox::AcceptRole);
@@ -106,31 +212,33 @@ ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& fi
     buttons->addButton(QDialogButtonBox::Close);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    connect(browseButton, &QPushButton::clicked, this, &ExportDialog::browse);
+
+    // The tensors and the preview share the height: both grow with the dialog.
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(selection);
+    layout->addWidget(selection, 3);
     layout->addWidget(output);
-    layout->addWidget(m_preview, 1);
+    layout->addWidget(m_preview, 2);
     layout->addWidget(m_planMessage);
     layout->addWidget(m_progress);
     layout->addWidget(buttons);
-    resize(860, 720);
+}
 
-    for (QLineEdit* edit : {m_include, m_exclude, m_shardSize, m_output})
-        connect(edit, &QLineEdit::textChanged, this, &ExportDialog::updatePlan);
-    connect(m_renames, &QPlainTextEdit::textChanged, this, &ExportDialog::updatePlan);
-    connect(m_all, &QRadioButton::toggled, this, &ExportDialog::updatePlan);
-    connect(m_dtype, &QComboBox::currentIndexChanged, this, [this] {
-        m_impact->clear();
-        updatePlan();
-    });
-    connect(m_metadata, &QComboBox::currentIndexChanged, this, &ExportDialog::updatePlan);
-    connect(m_sharded, &QCheckBox::toggled, m_shardSize, &QLineEdit::setEnabled);
-    connect(m_sharded, &QCheckBox::toggled, this, &ExportDialog::updatePlan);
-    connect(m_impactButton, &QPushButton::clicked, this, &ExportDialog::previewImpact);
-    connect(browseButton, &QPushButton::clicked, this, &ExportDialog::browse);
-    connect(m_exportButton, &QPushButton::clicked, this, &ExportDialog::startExport);
-    connect(m_cancelButton, &QPushButton::clicked, this, &ExportDialog::cancelExport);
-    updatePlan();
+void ExportDialog::updateTickLabel()
+{
+    m_byTicks->setText(tr("&Ticked in the tree (%1 of %2)")
+                           .arg(format::count(m_checks->checkedCount()), format::count(m_checks->tensorCount())));
+}
+
+void ExportDialog::tickFilterMatches()
+{
+    const TensorFilter filter = TensorFilter::parse(m_filter);
+    std::vector<size_t> matching;
+    for (size_t i = 0; i < m_model->tensorCount(); ++i) {
+        if (filter.matches(m_model->tensor(i), m_model->qualifiedName(i)))
+            matching.push_back(i);
+    }
+    m_checks->setCheckedTensors(matching);
 }
 
 ExportDialog::~ExportDialog()
@@ -150,6 +258,14 @@ void ExportDialog::setExcludePattern(const QString& pattern)
 void ExportDialog::setUseFilter(bool on)
 {
     (on ? m_byFilter : m_all)->setChecked(true);
+}
+void ExportDialog::setUseTicks(bool on)
+{
+    (on ? m_byTicks : m_all)->setChecked(true);
+}
+bool ExportDialog::usesTicks() const
+{
+    return m_byTicks->isChecked();
 }
 void ExportDialog::setRenameRules(const QString& rules)
 {
@@ -190,6 +306,11 @@ Result<ExportOptions> ExportDialog::options() const
             if (filter.matches(m_model->tensor(i), m_model->qualifiedName(i)))
                 names.push_back(m_model->qualifiedName(i));
         }
+        options.selection.names = std::move(names);
+    } else if (m_byTicks->isChecked()) {
+        std::vector<std::string> names;
+        for (const size_t i : m_checks->checkedTensors())
+            names.push_back(m_model->qualifiedName(i));
         options.selection.names = std::move(names);
     }
     const QStringList lines = m_renames->toPlainText().split(u'\n', Qt::SkipEmptyParts);

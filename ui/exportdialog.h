@@ -16,15 +16,21 @@ class QProgressBar;
 class QPushButton;
 class QRadioButton;
 class QTableWidget;
+class QTreeView;
 
 namespace safescope {
 
 class LatestTask;
 class Model;
+class TensorCheckModel;
+class TensorTree;
+class TensorTreeModel;
 
-/// File > Export: writes the selected tensors, renamed and converted, to a new file or shards. Names and
-/// collisions are previewed live (planExport); the conversion impact is computed off the GUI thread; the export
-/// runs off it with progress and cancel and reports success only after the output re-opened and validated.
+/// File > Export: writes the selected tensors, renamed and converted, to a new file or shards. The tensors are all,
+/// those the browser's filter shows, or those ticked in a tree of the names (a group ticks its subtree); the
+/// include/exclude patterns narrow any of the three. Names and collisions are previewed live (planExport); the
+/// conversion impact is computed off the GUI thread; the export runs off it with progress and cancel and reports
+/// success only after the output re-opened and validated.
 class ExportDialog final : public QDialog
 {
     Q_OBJECT
@@ -33,11 +39,18 @@ class ExportDialog final : public QDialog
 public:
     /// `filter` is the tensor browser's filter text; "matching the filter" takes the tensors it shows.
     ExportDialog(std::shared_ptr<const Model> model, const QString& filter, QWidget* parent = nullptr);
+    /// Reuses the browser's tree snapshot for the tick boxes instead of building a second one.
+    ExportDialog(std::shared_ptr<const TensorTree> tree, const QString& filter, QWidget* parent = nullptr);
     ~ExportDialog() override;
 
     void setIncludePattern(const QString& pattern);
     void setExcludePattern(const QString& pattern);
     void setUseFilter(bool on);
+    /// Takes the ticked tensors (ticking a box in the tree does this too).
+    void setUseTicks(bool on);
+    bool usesTicks() const;
+    TensorCheckModel* checkModel() const { return m_checks; }
+    QTreeView* tickTree() const { return m_tree; }
     /// One rule a line: "s/REGEX/REPL/", "strip:PREFIX" or "add:PREFIX".
     void setRenameRules(const QString& rules);
     void setTargetDtype(const QString& name); ///< "" keeps dtypes
@@ -59,7 +72,10 @@ signals:
     void exportFinished(bool ok, const QString& message);
 
 private:
+    void buildLayout();
     void updatePlan();
+    void updateTickLabel();
+    void tickFilterMatches();
     void previewImpact();
     void browse();
 
@@ -67,6 +83,10 @@ private:
     QString m_filter;
     QRadioButton* m_all;
     QRadioButton* m_byFilter;
+    QRadioButton* m_byTicks;
+    TensorTreeModel* m_treeModel;
+    TensorCheckModel* m_checks;
+    QTreeView* m_tree;
     QLineEdit* m_include;
     QLineEdit* m_exclude;
     QPlainTextEdit* m_renames;

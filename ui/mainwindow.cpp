@@ -366,7 +366,7 @@ void MainWindow::exportDialog()
     DocumentView* document = currentDocument();
     if (!document || document->state() != DocumentView::State::Ready || !document->modelView()->loaded())
         return;
-    auto* dialog = new ExportDialog(document->modelView()->loaded()->model,
+    auto* dialog = new ExportDialog(document->modelView()->loaded()->tree,
                                     document->modelView()->browser()->filterEdit()->text(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();

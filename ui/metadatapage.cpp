@@ -6,6 +6,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QImage>
@@ -28,7 +30,7 @@ namespace safescope {
 MetadataPage::MetadataPage(QWidget* parent)
     : QWidget(parent), m_model(new MetadataModel(this)), m_table(new QTableView), m_empty(new QLabel(this)),
       m_detail(new QStackedWidget), m_text(new QPlainTextEdit), m_imageArea(new QScrollArea), m_image(new QLabel),
-      m_toolBar(new QToolBar(this)), m_message(new QLabel(this))
+      m_toolBar(new QToolBar(this)), m_message(new QLabel(this)), m_scope(new QComboBox(this))
 {
     m_table->setObjectName(QStringLiteral("metadataTable"));
     m_table->setModel(m_model);
@@ -146,6 +148,22 @@ void MetadataPage::createToolBar()
     connect(m_model, &MetadataModel::modifiedChanged, save, &QAction::setEnabled);
     m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As\u2026"), this,
                          &MetadataPage::saveAsRequested);
+    m_toolBar->addSeparator();
+    auto* scopeLabel = new QLabel(tr("&Edit:"), this);
+    scopeLabel->setBuddy(m_scope);
+    scopeLabel->setContentsMargins(4, 0, 4, 0);
+    m_scope->setObjectName(QStringLiteral("metadataScope"));
+    m_scope->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_scopeLabelAction = m_toolBar->addWidget(scopeLabel);
+    m_scopeAction = m_toolBar->addWidget(m_scope);
+    m_scopeLabelAction->setVisible(false);
+    m_scopeAction->setVisible(false);
+    connect(m_scope, &QComboBox::activated, this, [this] { showScope(); });
+    // Switching scope with unsaved edits would silently apply them to other shards or lose them.
+    connect(m_model, &MetadataModel::modifiedChanged, this, [this](bool modified) {
+        m_scope->setEnabled(!modified);
+        m_scope->setToolTip(modified ? tr("Save or undo the edits to switch shards") : QString());
+    });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &MetadataPage::updateActions);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MetadataPage::updateActions);
     connect(m_model, &QAbstractItemModel::modelReset, this, &MetadataPage::updateActions);
@@ -226,18 +244,76 @@ void MetadataPage::editValueDialog()
 
 MetadataPage::~MetadataPage() = default;
 
-void MetadataPage::setModel(const Model& model)
+void MetadataPage::setModel(std::shared_ptr<const Model> model)
 {
-    m_singleFile = model.shards().size() == 1;
+    // After a save the same shards come back: keep editing the shard the user had chosen.
+    const int previous = shardScope();
+    const QString previousShard =
+        previous >= 0 && m_source ? m_source->shards()[static_cast<size_t>(previous)].path : QString();
+    m_source = std::move(model);
+    m_singleFile = m_source->shards().size() == 1;
+    const QSignalBlocker blocker(m_scope);
+    m_scope->clear();
+    int restore = 0;
+    if (!m_singleFile) {
+        m_scope->addItem(tr("All %1 shards").arg(m_source->shards().size()), -1);
+        m_scope->setItemData(0,
+                             tr("Shows the first shard's metadata; each added, changed or removed key is saved into "
+                                "every shard, which keep their other keys"),
+                             Qt::ToolTipRole);
+        for (size_t i = 0; i < m_source->shards().size(); ++i) {
+            const QString& path = m_source->shards()[i].path;
+            m_scope->addItem(QFileInfo(path).fileName(), static_cast<int>(i));
+            m_scope->setItemData(m_scope->count() - 1, path, Qt::ToolTipRole);
+            if (path == previousShard)
+                restore = m_scope->count() - 1;
+        }
+        m_scope->setCurrentIndex(restore);
+    }
+    m_scope->setEnabled(true);
+    m_scopeLabelAction->setVisible(!m_singleFile);
+    m_scopeAction->setVisible(!m_singleFile);
+    showScope();
+}
+
+int MetadataPage::shardScope() const
+{
+    return m_scope->count() == 0 ? -1 : m_scope->currentData().toInt();
+}
+
+bool MetadataPage::setShardScope(int shard)
+{
+    const int item = m_scope->findData(shard);
+    if (item < 0 || !m_scope->isEnabled() || m_model->isModified())
+        return false;
+    m_scope->setCurrentIndex(item);
+    showScope();
+    return true;
+}
+
+void MetadataPage::showScope()
+{
+    if (!m_source)
+        return;
+    const int shard = shardScope();
     showMessage({});
-    m_model->setMetadata(model.metadata(), model.indexMetadata());
+    const std::vector<MetadataEntry>& header =
+        shard < 0 ? m_source->metadata() : m_source->shards()[static_cast<size_t>(shard)].file->header().metadata;
+    m_model->setMetadata(header, m_source->indexMetadata());
     m_table->resizeColumnToContents(MetadataModel::KeyColumn);
     m_table->setColumnWidth(MetadataModel::KeyColumn, std::min(m_table->columnWidth(MetadataModel::KeyColumn), 320));
     const bool empty = m_model->rowCount() == 0;
     if (empty) {
-        m_empty->setText(model.metadataState() == MetadataState::Null
-                             ? tr("The header's __metadata__ is null: this file carries no metadata.")
-                             : tr("This file has no __metadata__."));
+        const MetadataState state = shard < 0
+                                        ? m_source->metadataState()
+                                        : m_source->shards()[static_cast<size_t>(shard)].file->header().metadataState;
+        if (shard >= 0)
+            m_empty->setText(state == MetadataState::Null ? tr("This shard's __metadata__ is null.")
+                                                          : tr("This shard has no __metadata__."));
+        else
+            m_empty->setText(state == MetadataState::Null
+                                 ? tr("The header's __metadata__ is null: this file carries no metadata.")
+                                 : tr("This file has no __metadata__."));
     }
     m_empty->setVisible(empty);
     if (!empty)

@@ -4,6 +4,9 @@
 
 #include <QWidget>
 
+#include <memory>
+
+class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QScrollArea;
@@ -17,7 +20,8 @@ class MetadataModel;
 
 /// `__metadata__` as a key/value table; the selected value is shown in full beside it: pretty-printed when it
 /// holds JSON, as a picture when it is a data-URI image. A toolbar edits the header's keys and values (through
-/// the model's undo stack) and asks for a save; refusals and warnings appear in a line above the table.
+/// the model's undo stack) and asks for a save; refusals and warnings appear in a line above the table. For a sharded
+/// model a scope box chooses between editing every shard at once (the first shard's metadata is shown) and one shard.
 class MetadataPage final : public QWidget
 {
     Q_OBJECT
@@ -27,7 +31,11 @@ public:
     explicit MetadataPage(QWidget* parent = nullptr);
     ~MetadataPage() override;
 
-    void setModel(const Model& model);
+    void setModel(std::shared_ptr<const Model> model);
+    /// The shard being edited (index into Model::shards()), or -1 for every shard at once.
+    int shardScope() const;
+    /// Shows and edits one shard (or -1: all); refused (false) while there are unsaved edits or out of range.
+    bool setShardScope(int shard);
     /// Selects the first row with this key; false when there is none.
     bool selectKey(const QString& key);
     QTableView* table() const { return m_table; }
@@ -58,6 +66,7 @@ private:
     void addKeyDialog();
     void editValueDialog();
     void updateActions();
+    void showScope();
 
     MetadataModel* m_model;
     QTableView* m_table;
@@ -71,6 +80,10 @@ private:
     QAction* m_removeAction = nullptr;
     QAction* m_renameAction = nullptr;
     QAction* m_editAction = nullptr;
+    QComboBox* m_scope;
+    QAction* m_scopeLabelAction = nullptr;
+    QAction* m_scopeAction = nullptr;
+    std::shared_ptr<const Model> m_source;
     bool m_singleFile = true;
 };
 

@@ -6,7 +6,9 @@
 #include "core/model.h"
 #include "ui/models/format.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QPointer>
 #include <QtConcurrent>
@@ -90,14 +92,23 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     QElapsedTimer timer;
     timer.start();
     const Model& model = *request.model;
-    if (model.shards().size() == 1) {
+    const QString modelPath = model.indexPath().isEmpty() ? model.path() : model.indexPath();
+    if (request.shard >= static_cast<int>(model.shards().size()))
+        return {false, tr("The model has no shard %1.").arg(request.shard + 1), {}};
+    if (!request.outputDirectory.isEmpty())
+        return saveCopy(request, options, timer);
+    if (model.shards().size() == 1 || request.shard >= 0) {
         std::optional<std::vector<MetadataEntry>> metadata;
         if (!request.after.empty())
             metadata = request.after;
-        auto result = saveMetadata(model.shards().front().path, metadata, options);
+        const size_t shard = request.shard < 0 ? 0 : static_cast<size_t>(request.shard);
+        auto result = saveMetadata(model.shards()[shard].path, metadata, options);
         if (!result)
             return {false, result.error().describe(), {}};
-        return {true, describe(*result, timer.elapsed()), result->path};
+        if (model.shards().size() == 1)
+            return {true, describe(*result, timer.elapsed()), result->path};
+        return {true, tr("%1: %2").arg(QFileInfo(result->path).fileName(), describe(*result, timer.elapsed())),
+                modelPath};
     }
     auto results = saveMetadataEditAllShards(model, editBetween(request.before, request.after), options);
     if (!results)
@@ -119,6 +130,34 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
                                               .arg(format::bytes(rewritten))
                                               .arg(ms);
     return {true, message, model.indexPath().isEmpty() ? model.shards().front().path : model.indexPath()};
+}
+
+MetadataSaveOutcome MetadataSaveJob::saveCopy(const MetadataSaveRequest& request, const MetadataSaveOptions& options,
+                                              const QElapsedTimer& timer)
+{
+    const Model& model = *request.model;
+    std::optional<size_t> only;
+    if (request.shard >= 0)
+        only = static_cast<size_t>(request.shard);
+    auto results =
+        saveShardsAs(model, editBetween(request.before, request.after), request.outputDirectory, only, options);
+    if (!results)
+        return {false, results.error().describe(), {}};
+    uint64_t written = 0;
+    for (const MetadataSaveResult& result : *results)
+        written += result.bytesWritten;
+    const QDir directory(request.outputDirectory);
+    const QString path = model.indexPath().isEmpty()
+                             ? directory.absolutePath()
+                             : directory.absoluteFilePath(QFileInfo(model.indexPath()).fileName());
+    MetadataSaveOutcome outcome{true,
+                                tr("Wrote %1 shards (%2) to %3 in %4 ms")
+                                    .arg(results->size())
+                                    .arg(format::bytes(written), QDir::toNativeSeparators(directory.absolutePath()))
+                                    .arg(timer.elapsed()),
+                                path};
+    outcome.newLocation = true;
+    return outcome;
 }
 
 } // namespace safescope

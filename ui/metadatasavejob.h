@@ -10,19 +10,24 @@
 #include <memory>
 #include <vector>
 
+class QElapsedTimer;
 template <typename T> class QFutureWatcher;
 
 namespace safescope {
 
 class Model;
+struct MetadataSaveOptions;
 
-/// What to save: the metadata before and after editing, for the file or every shard of `model`.
+/// What to save: the metadata before and after editing, for the file, one shard or every shard of `model`.
 struct MetadataSaveRequest
 {
     std::shared_ptr<const Model> model;
     std::vector<MetadataEntry> before;
     std::vector<MetadataEntry> after;
-    QString outputPath;        ///< Save As (single files only); empty saves over the original
+    QString outputPath; ///< Save As (single files only); empty saves over the original
+    /// Sharded Save As: every shard (the edit applied as `shard` says) and the index are written into this folder.
+    QString outputDirectory;
+    int shard = -1; ///< edit only this shard (index into model->shards(); `before` is its metadata); -1: every shard
     uint64_t reserveBytes = 0; ///< header padding for later in-place edits (used when rewriting)
     bool forceRewrite = false;
 };
@@ -31,12 +36,13 @@ struct MetadataSaveRequest
 struct MetadataSaveOutcome
 {
     bool ok = false;
-    QString message; ///< "Saved in place in 3 ms", or the reason it failed (names the file)
-    QString path;    ///< the file written (Save As: the new file)
+    QString message;          ///< "Saved in place in 3 ms", or the reason it failed (names the file)
+    QString path;             ///< the file written (Save As: the new file; sharded Save As: the new index or folder)
+    bool newLocation = false; ///< Save As: the document now lives at `path`
 };
 
-/// Runs a metadata save (core saveMetadata / saveMetadataEditAllShards) on the thread pool, reporting progress;
-/// the result arrives on the GUI thread.
+/// Runs a metadata save (core saveMetadata / saveMetadataEditAllShards / saveShardsAs) on the thread pool, reporting
+/// progress; the result arrives on the GUI thread.
 class MetadataSaveJob final : public QObject
 {
     Q_OBJECT
@@ -61,6 +67,9 @@ signals:
     void finished(const safescope::MetadataSaveOutcome& outcome);
 
 private:
+    static MetadataSaveOutcome saveCopy(const MetadataSaveRequest& request, const MetadataSaveOptions& options,
+                                        const QElapsedTimer& timer);
+
     std::shared_ptr<std::atomic_bool> m_cancel;
     QFutureWatcher<MetadataSaveOutcome>* m_watcher;
 };

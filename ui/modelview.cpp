@@ -2,6 +2,7 @@
 
 #include "ui/metadatapage.h"
 #include "ui/models/format.h"
+#include "ui/models/metadatamodel.h"
 #include "ui/overviewpage.h"
 #include "ui/problemspage.h"
 #include "ui/tensorbrowser.h"
@@ -47,6 +48,12 @@ ModelView::ModelView(QWidget* parent)
     connect(m_splitter, &QSplitter::splitterMoved, this, &ModelView::saveLayout);
     connect(m_browser, &TensorBrowser::flatChanged, this, &ModelView::saveLayout);
     connect(m_browser, &TensorBrowser::currentNodeChanged, this, &ModelView::onCurrentNode);
+    // The tab counts the keys as they are now, edits and undo included, and says when they are unsaved.
+    MetadataModel* metadata = m_metadataPage->metadataModel();
+    connect(metadata, &QAbstractItemModel::rowsInserted, this, &ModelView::updateMetadataTabText);
+    connect(metadata, &QAbstractItemModel::rowsRemoved, this, &ModelView::updateMetadataTabText);
+    connect(metadata, &QAbstractItemModel::modelReset, this, &ModelView::updateMetadataTabText);
+    connect(metadata, &MetadataModel::modifiedChanged, this, &ModelView::updateMetadataTabText);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -72,13 +79,22 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
     m_tensorPage->setTree(m_loaded->tree);
     m_browser->setTree(m_loaded->tree);
     m_overviewPage->setModel(m_loaded);
-    m_metadataPage->setModel(*m_loaded->model);
+    m_metadataPage->setModel(m_loaded->model);
     m_problemsPage->setModel(*m_loaded->model);
     const int problems = m_problemsPage->count();
     m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
-    const int metadata = static_cast<int>(m_loaded->model->metadata().size() + m_loaded->model->indexMetadata().size());
-    m_pages->setTabText(MetadataPageIndex, metadata > 0 ? tr("Metadata (%1)").arg(metadata) : tr("Metadata"));
+    updateMetadataTabText();
     onCurrentNode(TensorTree::kNone);
+}
+
+void ModelView::updateMetadataTabText()
+{
+    const MetadataModel* metadata = m_metadataPage->metadataModel();
+    const int keys = metadata->rowCount();
+    QString text = keys > 0 ? tr("Metadata (%1)").arg(keys) : tr("Metadata");
+    if (metadata->isModified())
+        text += QStringLiteral(" \u2022");
+    m_pages->setTabText(MetadataPageIndex, text);
 }
 
 bool ModelView::selectMetadataKey(const QString& key)

@@ -56,6 +56,7 @@ signals:
 private:
     void onCurrentNode(uint32_t node);
     void saveLayout() const;
+    void updateMetadataTabText();
 
     std::shared_ptr<const LoadedModel> m_loaded;
     QSplitter* m_splitter;
