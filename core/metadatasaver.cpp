@@ -5,6 +5,7 @@
 #include "core/headerparser.h"
 #include "core/headertext.h"
 #include "core/inplaceheaderwrite.h"
+#include "core/localpath.h"
 #include "core/metadatarules.h"
 #include "core/model.h"
 #include "core/textutil.h"
@@ -149,8 +150,9 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
 {
     const QString target = options.outputPath.isEmpty() ? source.path() : options.outputPath;
     // rename() would happily replace a read-only file; the user marked it so for a reason.
-    if (QFileInfo::exists(target) &&
-        ::faccessat(AT_FDCWD, QFile::encodeName(target).constData(), W_OK, AT_EACCESS) != 0)
+    const QByteArray targetBytes = encodeLocalPath(target);
+    if (::faccessat(AT_FDCWD, targetBytes.constData(), F_OK, AT_EACCESS) == 0 &&
+        ::faccessat(AT_FDCWD, targetBytes.constData(), W_OK, AT_EACCESS) != 0)
         return systemError(target, QStringLiteral("write"), errno);
     if (options.reserveBytes > kMaxHeaderLength)
         return makeError(ErrorKind::HeaderTooLarge, QStringLiteral("the header reserve is larger than 100,000,000"),
