@@ -16,6 +16,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QItemSelection>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -522,6 +523,69 @@ private slots:
         QCOMPARE(modelB.rowCount(), 0);
         delta.clear();
         QCOMPARE(delta.rowCount(), 0);
+    }
+
+    void diffSliceTableWindowsLongAxes()
+    {
+        // A pair of 1-D U8 tensors of 3 * 2^20 + 5 elements: no table may make a header section per element.
+        constexpr uint64_t kWindow = SliceWindowTableModel::kMaxSections;
+        const uint64_t n = 3 * kWindow + 5;
+        Side a;
+        a.dtype = DType::U8;
+        a.bytes = QByteArray(static_cast<qsizetype>(n), '\0');
+        Side b = a;
+        for (uint64_t i = 0; i < n; ++i) {
+            a.bytes[static_cast<qsizetype>(i)] = static_cast<char>(i % 251);
+            b.bytes[static_cast<qsizetype>(i)] = static_cast<char>(i % 7);
+        }
+        const auto expectedDelta = [](uint64_t i) { return double(i % 251) - double(i % 7); };
+        DiffSliceTableModel modelB(DiffSliceTableModel::Side::B);
+        DiffSliceTableModel delta(DiffSliceTableModel::Side::Delta);
+        QAbstractItemModelTester testerB(&modelB, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester testerDelta(&delta, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const std::vector<uint64_t> column{n};
+        for (DiffSliceTableModel* model : {&modelB, &delta})
+            model->setPair(nullptr, viewOver(a, column), nullptr, viewOver(b, column), defaultSliceSpec(column));
+        QCOMPARE(uint64_t(delta.rowCount()), kWindow);
+        QCOMPARE(delta.columnCount(), 1);
+        QCOMPARE(delta.addressing().rows, n);
+
+        delta.setOrigin(2 * kWindow, 0);
+        QCOMPARE(delta.rowOrigin(), 2 * kWindow);
+        QCOMPARE(delta.headerData(0, Qt::Vertical).toString(), QString::number(2 * kWindow));
+        QCOMPARE(delta.index(3, 0).data(SortRole).toDouble(), expectedDelta(2 * kWindow + 3));
+        // A copy names slice cells, not table rows.
+        const QItemSelection firstTwo(delta.index(0, 0), delta.index(1, 0));
+        QCOMPARE(delta.tsv(firstTwo),
+                 delta.cellText(2 * kWindow, 0) + u'\n' + delta.cellText(2 * kWindow + 1, 0) + u'\n');
+        delta.setOrigin(n, 0); // clamped: the window stays full
+        QCOMPARE(delta.rowOrigin(), n - kWindow);
+        QCOMPARE(uint64_t(delta.rowCount()), kWindow);
+
+        // Revealing a cell inside the window keeps it; outside, the window moves (and stays full at the end).
+        QCOMPARE(delta.revealCell(n - 2, 0).row(), int(kWindow - 2));
+        QCOMPARE(delta.rowOrigin(), n - kWindow);
+        const QModelIndex first = delta.revealCell(5, 0);
+        QCOMPARE(delta.rowOrigin(), uint64_t(0));
+        QCOMPARE(first.data(SortRole).toDouble(), expectedDelta(5));
+        const QModelIndex last = modelB.revealCell(n - 1, 0);
+        QCOMPARE(modelB.rowOrigin(), n - kWindow);
+        QCOMPARE(last.data(SortRole).toDouble(), double((n - 1) % 7));
+        QVERIFY(!modelB.revealCell(n, 0).isValid());
+
+        // A new slice starts at the top left; the long axis may be the columns too.
+        const std::vector<uint64_t> row{1, n};
+        for (DiffSliceTableModel* model : {&modelB, &delta})
+            model->setPair(nullptr, viewOver(a, row), nullptr, viewOver(b, row), defaultSliceSpec(row));
+        QCOMPARE(modelB.rowOrigin(), uint64_t(0));
+        QCOMPARE(delta.rowCount(), 1);
+        QCOMPARE(uint64_t(delta.columnCount()), kWindow);
+        delta.setOrigin(0, kWindow);
+        QCOMPARE(delta.headerData(0, Qt::Horizontal).toString(), QString::number(kWindow));
+        QCOMPARE(delta.index(0, 1).data(SortRole).toDouble(), expectedDelta(kWindow + 1));
+        delta.clear();
+        QCOMPARE(delta.rowCount(), 0);
+        QCOMPARE(delta.rowOrigin(), uint64_t(0));
     }
 
     void logColorScale_data()

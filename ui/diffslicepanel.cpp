@@ -289,13 +289,15 @@ void DiffSlicePanel::requestDetail()
 
 void DiffSlicePanel::jumpTo(uint64_t row, uint64_t col)
 {
-    QTableView* table = m_tables[0]->model()->rowCount() > 0 ? m_tables[0] : m_tables[2];
-    if (row >= static_cast<uint64_t>(table->model()->rowCount()) ||
-        col >= static_cast<uint64_t>(table->model()->columnCount()))
+    // Every table moves its window over a very long axis, so the three keep showing the same rows side by side.
+    std::array<QModelIndex, 3> revealed;
+    for (size_t i = 0; i < m_models.size(); ++i)
+        revealed[i] = m_models[i]->revealCell(row, col);
+    const size_t shown = revealed[0].isValid() ? 0 : 2;
+    if (!revealed[shown].isValid())
         return;
-    const QModelIndex index = table->model()->index(static_cast<int>(row), static_cast<int>(col));
-    table->setCurrentIndex(index);
-    table->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    m_tables[shown]->setCurrentIndex(revealed[shown]);
+    m_tables[shown]->scrollTo(revealed[shown], QAbstractItemView::PositionAtCenter);
 }
 
 void DiffSlicePanel::showEvent(QShowEvent* event)

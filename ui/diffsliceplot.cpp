@@ -2,12 +2,7 @@
 
 #include "ui/colorgradients.h"
 #include "ui/models/deltaslice.h"
-#include "ui/plotpalette.h"
 
-#include <QEvent>
-#include <QMouseEvent>
-#include <QToolTip>
-#include <QVBoxLayout>
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -17,15 +12,6 @@ namespace safescope {
 
 namespace {
 
-// Cell k of the slice is centred on coordinate k; output cell i of n over `range` covers
-// [begin + i * count / n, ...), so its centre is begin - 0.5 + (i + 0.5) * count / n.
-QCPRange centres(const IndexRange& range, uint64_t n)
-{
-    const double step = static_cast<double>(range.count) / static_cast<double>(n);
-    const double first = static_cast<double>(range.begin) - 0.5 + 0.5 * step;
-    return {first, first + step * static_cast<double>(n - 1)};
-}
-
 QString number(double value)
 {
     return QString::number(value, 'g', 7);
@@ -33,44 +19,14 @@ QString number(double value)
 
 } // namespace
 
-DiffSlicePlot::DiffSlicePlot(QWidget* parent)
-    : QWidget(parent), m_plot(new QCustomPlot(this)), m_overview(new QCPColorMap(m_plot->xAxis, m_plot->yAxis)),
-      m_detail(new QCPColorMap(m_plot->xAxis, m_plot->yAxis)), m_colorBar(new QCPColorScale(m_plot)),
-      m_message(new QCPItemText(m_plot))
+DiffSlicePlot::DiffSlicePlot(QWidget* parent) : SliceMapPlot(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_plot);
-    m_plot->setObjectName(QStringLiteral("diffSlicePlot"));
-    m_plot->setMinimumSize(240, 180);
-    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_plot->setMouseTracking(true);
-    m_plot->installEventFilter(this);
-    // Rows grow downwards, like the tables beside it.
-    m_plot->yAxis->setRangeReversed(true);
-    m_plot->xAxis->setLabel(tr("Column"));
-    m_plot->yAxis->setLabel(tr("Row"));
+    plot()->setObjectName(QStringLiteral("diffSlicePlot"));
+    plot()->setMinimumSize(240, 180);
     // Few column ticks: the plot shares its width with three tables, and five labels of "1,024" collide.
-    m_plot->xAxis->ticker()->setTickCount(4);
-    m_plot->plotLayout()->addElement(0, 1, m_colorBar);
-    m_colorBar->setBarWidth(14);
-    m_colorBar->axis()->setLabel(tr("\u0394 = A \u2212 B"));
-    m_overview->setColorScale(m_colorBar);
-    m_detail->setColorScale(m_colorBar);
-    // A zoomed-in pixel is an element: smoothing would invent differences between them.
-    m_overview->setInterpolate(false);
-    m_detail->setInterpolate(false);
-    m_detail->setVisible(false);
-    auto* margins = new QCPMarginGroup(m_plot);
-    m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    m_colorBar->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    m_message->setPositionAlignment(Qt::AlignCenter);
-    m_message->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_message->position->setCoords(0.5, 0.5);
-    connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &DiffSlicePlot::viewChanged);
-    connect(m_plot->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &DiffSlicePlot::viewChanged);
-    plotpalette::apply(m_plot, palette());
-    applyColors();
+    plot()->xAxis->ticker()->setTickCount(4);
+    colorBar()->axis()->setLabel(tr("\u0394 = A \u2212 B"));
+    refitColors();
     clear();
 }
 
@@ -85,18 +41,8 @@ void DiffSlicePlot::setSlice(std::shared_ptr<const void> ownerA, const TensorVie
     m_a = a;
     m_b = b;
     m_spec = spec;
-    m_addressing = addressing;
-    m_hasOverview = false;
-    m_overviewData = {};
-    clearDetail();
-    m_overview->data()->clear();
-    m_message->setText(tr("Computing \u0394\u2026"));
-    m_message->setVisible(true);
-    const QSignalBlocker xBlocker(m_plot->xAxis);
-    const QSignalBlocker yBlocker(m_plot->yAxis);
-    m_plot->xAxis->setRange(-0.5, static_cast<double>(addressing.cols) - 0.5);
-    m_plot->yAxis->setRange(-0.5, static_cast<double>(addressing.rows) - 0.5);
-    m_plot->replot();
+    setMessage(tr("Computing \u0394\u2026"));
+    startSlice(addressing);
 }
 
 void DiffSlicePlot::clear(const QString& message)
@@ -105,130 +51,27 @@ void DiffSlicePlot::clear(const QString& message)
     m_ownerB.reset();
     m_a = {};
     m_b = {};
-    m_addressing = {};
-    m_hasOverview = false;
-    m_overviewData = {};
-    clearDetail();
-    m_overview->data()->clear();
-    m_message->setText(message);
-    m_message->setVisible(!message.isEmpty());
-    m_plot->replot();
-}
-
-void DiffSlicePlot::setOverview(const Downsampled& cells, const Window& window)
-{
-    m_overviewData = cells;
-    m_overviewWindow = window;
-    m_hasOverview = true;
-    m_message->setVisible(false);
-    applyColors();
-}
-
-void DiffSlicePlot::setDetail(const Downsampled& cells, const Window& window)
-{
-    m_detailData = cells;
-    m_detailWindow = window;
-    m_hasDetail = true;
-    fill(m_detail, cells, window);
-    m_detail->setVisible(true);
-    m_plot->replot();
-}
-
-void DiffSlicePlot::clearDetail()
-{
-    m_hasDetail = false;
-    m_detail->setVisible(false);
-    m_detail->data()->clear();
+    setMessage(message);
+    clearSlice();
 }
 
 void DiffSlicePlot::setScaleKind(ColorScale::Kind kind)
 {
     m_kind = kind;
-    applyColors();
+    refitColors();
+    refill();
 }
 
-void DiffSlicePlot::applyColors()
+void DiffSlicePlot::refitColors()
 {
     double largest = 0.0;
-    for (double v : m_overviewData.values) {
+    for (double v : overview().values) {
         if (std::isfinite(v))
             largest = std::max(largest, std::fabs(v));
     }
     // Symmetric around 0 whatever the data, so "no change" is always the neutral middle colour.
-    m_scale = ColorScale::make(m_kind, -largest, largest, true);
-    m_colorBar->setGradient(colorgradients::diverging(palette().color(QPalette::Mid)));
-    m_colorBar->setDataRange(QCPRange(m_scale.coordinateLo(), m_scale.coordinateHi()));
-    if (m_kind == ColorScale::Kind::Linear) {
-        m_colorBar->axis()->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-    } else {
-        // The bar runs in colour coordinates; its ticks are labelled with the Δ they stand for.
-        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-        for (double value : m_scale.symlogTicks())
-            ticker->addTick(m_scale.forward(value), QString::number(value, 'g', 2));
-        m_colorBar->axis()->setTicker(ticker);
-    }
-    if (m_hasOverview)
-        fill(m_overview, m_overviewData, m_overviewWindow);
-    if (m_hasDetail)
-        fill(m_detail, m_detailData, m_detailWindow);
-    m_plot->replot();
-}
-
-void DiffSlicePlot::fill(QCPColorMap* map, const Downsampled& cells, const Window& window)
-{
-    if (cells.rows == 0 || cells.cols == 0) {
-        map->data()->clear();
-        return;
-    }
-    // QCPColorMap needs two cells per direction to know a cell's width; a single row or column is doubled.
-    const int keys = static_cast<int>(std::max<uint64_t>(cells.cols, 2));
-    const int values = static_cast<int>(std::max<uint64_t>(cells.rows, 2));
-    map->data()->setSize(keys, values);
-    map->data()->setRange(centres(window.cols, static_cast<uint64_t>(keys)),
-                          centres(window.rows, static_cast<uint64_t>(values)));
-    for (int r = 0; r < values; ++r) {
-        const uint64_t sourceRow = std::min<uint64_t>(static_cast<uint64_t>(r), cells.rows - 1);
-        for (int c = 0; c < keys; ++c) {
-            const uint64_t sourceCol = std::min<uint64_t>(static_cast<uint64_t>(c), cells.cols - 1);
-            map->data()->setCell(
-                c, r, m_scale.forward(cells.values[static_cast<size_t>(sourceRow * cells.cols + sourceCol)]));
-        }
-    }
-    map->setDataRange(QCPRange(m_scale.coordinateLo(), m_scale.coordinateHi()));
-}
-
-DiffSlicePlot::Window DiffSlicePlot::visibleWindow() const
-{
-    const auto clip = [](const QCPRange& range, uint64_t size) {
-        const double lo = std::clamp(std::floor(range.lower + 0.5), 0.0, static_cast<double>(size));
-        const double hi = std::clamp(std::ceil(range.upper + 0.5), 0.0, static_cast<double>(size));
-        return IndexRange{static_cast<uint64_t>(lo), static_cast<uint64_t>(std::max(hi - lo, 0.0))};
-    };
-    return {clip(m_plot->yAxis->range(), m_addressing.rows), clip(m_plot->xAxis->range(), m_addressing.cols)};
-}
-
-QSize DiffSlicePlot::pixelSize() const
-{
-    const QRect rect = m_plot->axisRect()->rect();
-    return {std::max(rect.width(), 16), std::max(rect.height(), 16)};
-}
-
-std::optional<std::pair<uint64_t, uint64_t>> DiffSlicePlot::cellAt(const QPoint& position) const
-{
-    if (!m_hasOverview || !m_plot->axisRect()->rect().contains(position))
-        return std::nullopt;
-    const double col = std::floor(m_plot->xAxis->pixelToCoord(position.x()) + 0.5);
-    const double row = std::floor(m_plot->yAxis->pixelToCoord(position.y()) + 0.5);
-    if (col < 0 || row < 0 || col >= static_cast<double>(m_addressing.cols) ||
-        row >= static_cast<double>(m_addressing.rows))
-        return std::nullopt;
-    return std::pair{static_cast<uint64_t>(row), static_cast<uint64_t>(col)};
-}
-
-QPoint DiffSlicePlot::cellCentre(uint64_t row, uint64_t col) const
-{
-    return QPoint(static_cast<int>(std::lround(m_plot->xAxis->coordToPixel(static_cast<double>(col)))),
-                  static_cast<int>(std::lround(m_plot->yAxis->coordToPixel(static_cast<double>(row)))));
+    setScale(ColorScale::make(m_kind, -largest, largest, true),
+             colorgradients::diverging(palette().color(QPalette::Mid)));
 }
 
 QString DiffSlicePlot::cellText(uint64_t row, uint64_t col) const
@@ -239,38 +82,6 @@ QString DiffSlicePlot::cellText(uint64_t row, uint64_t col) const
     if (!deltaslice::extractWindow(m_a, m_b, m_spec, row, 1, col, 1, &delta, &a, &b))
         return {};
     return tr("row %1, col %2\nA %3\nB %4\n\u0394 %5").arg(row).arg(col).arg(number(a), number(b), number(delta));
-}
-
-bool DiffSlicePlot::eventFilter(QObject* watched, QEvent* event)
-{
-    const auto type = event->type();
-    if (watched == m_plot &&
-        (type == QEvent::MouseMove || type == QEvent::MouseButtonPress || type == QEvent::MouseButtonRelease)) {
-        const auto* mouse = static_cast<QMouseEvent*>(event);
-        const QPoint at = mouse->position().toPoint();
-        if (type == QEvent::MouseMove) {
-            if (const auto cell = cellAt(at))
-                QToolTip::showText(mouse->globalPosition().toPoint(), cellText(cell->first, cell->second), m_plot);
-            else
-                QToolTip::hideText();
-        } else if (type == QEvent::MouseButtonPress) {
-            m_pressPosition = at;
-        } else if ((at - m_pressPosition).manhattanLength() < 4) {
-            // A release where the press was is a click; anything further was a pan.
-            if (const auto cell = cellAt(at))
-                emit cellClicked(cell->first, cell->second);
-        }
-    }
-    return QWidget::eventFilter(watched, event);
-}
-
-void DiffSlicePlot::changeEvent(QEvent* event)
-{
-    QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange) {
-        plotpalette::apply(m_plot, palette());
-        applyColors();
-    }
 }
 
 } // namespace safescope

@@ -1,23 +1,10 @@
 #include "ui/models/diffslicetablemodel.h"
 
 #include "ui/models/deltaslice.h"
-#include "ui/models/roles.h"
-
-#include <algorithm>
-#include <climits>
 
 namespace safescope {
 
-namespace {
-
-int clampToInt(uint64_t count)
-{
-    return static_cast<int>(std::min<uint64_t>(count, INT_MAX));
-}
-
-} // namespace
-
-DiffSliceTableModel::DiffSliceTableModel(Side side, QObject* parent) : QAbstractTableModel(parent), m_side(side) {}
+DiffSliceTableModel::DiffSliceTableModel(Side side, QObject* parent) : SliceWindowTableModel(parent), m_side(side) {}
 
 DiffSliceTableModel::~DiffSliceTableModel() = default;
 
@@ -64,6 +51,7 @@ void DiffSliceTableModel::clear()
 void DiffSliceTableModel::rebuild()
 {
     m_valid = false;
+    resetOrigin();
     m_addressing = {};
     m_cacheA = {};
     m_cacheB = {};
@@ -92,13 +80,11 @@ void DiffSliceTableModel::rebuild()
         m_cacheB = SliceBlockCache(m_ownerB, m_b, m_spec, m_addressing);
 }
 
-void DiffSliceTableModel::setNumberFormat(NumberFormat format)
+SliceWindowTableModel::Extent DiffSliceTableModel::extent() const
 {
-    if (format == m_format)
-        return;
-    m_format = format;
-    if (rowCount() > 0 && columnCount() > 0)
-        emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), {Qt::DisplayRole});
+    if (!m_valid)
+        return {};
+    return {m_addressing.rows, m_addressing.cols};
 }
 
 QString DiffSliceTableModel::error() const
@@ -125,46 +111,12 @@ QString DiffSliceTableModel::cellText(uint64_t row, uint64_t col) const
 {
     if (m_side == Side::Delta) {
         const double delta = cellValue(row, col);
-        return cellformat::number(delta, m_format == NumberFormat::HexBits ? NumberFormat::Scientific : m_format);
+        return cellformat::number(delta,
+                                  numberFormat() == NumberFormat::HexBits ? NumberFormat::Scientific : numberFormat());
     }
     const SliceBlockCache& cache = m_side == Side::A ? m_cacheA : m_cacheB;
     const SliceBlockCache::Cell cell = cache.cell(row, col);
-    return cellformat::text(cache.view().dtype, cell.value, cell.bits, m_format);
-}
-
-int DiffSliceTableModel::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() || !m_valid ? 0 : clampToInt(m_addressing.rows);
-}
-
-int DiffSliceTableModel::columnCount(const QModelIndex& parent) const
-{
-    return parent.isValid() || !m_valid ? 0 : clampToInt(m_addressing.cols);
-}
-
-QVariant DiffSliceTableModel::data(const QModelIndex& index, int role) const
-{
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
-        return {};
-    const auto row = static_cast<uint64_t>(index.row());
-    const auto col = static_cast<uint64_t>(index.column());
-    switch (role) {
-    case Qt::DisplayRole:
-        return cellText(row, col);
-    case SortRole:
-        return cellValue(row, col);
-    case Qt::TextAlignmentRole:
-        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
-    default:
-        return {};
-    }
-}
-
-QVariant DiffSliceTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (role != Qt::DisplayRole)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    return QString::number(section);
+    return cellformat::text(cache.view().dtype, cell.value, cell.bits, numberFormat());
 }
 
 } // namespace safescope

@@ -2,10 +2,8 @@
 
 #include "core/tensorslice.h"
 #include "core/tensorview.h"
-#include "ui/models/cellformat.h"
 #include "ui/models/sliceblockcache.h"
-
-#include <QAbstractTableModel>
+#include "ui/models/slicewindowtablemodel.h"
 
 #include <memory>
 
@@ -13,8 +11,9 @@ namespace safescope {
 
 /// One side of a diff pair's 2-D slice as a table: A's values, B's, or Δ = A - B. Lazy like SliceTableModel: data()
 /// decodes only the blocks of cells views ask for (Δ reads the same block of A and of B). The diff view shows three
-/// of these side by side, scrolled together. DisplayRole is text, SortRole the decoded double.
-class DiffSliceTableModel final : public QAbstractTableModel
+/// of these side by side, scrolled together. DisplayRole is text, SortRole the decoded double. Axes longer than
+/// kMaxSections are shown through a movable window, as in SliceTableModel.
+class DiffSliceTableModel final : public SliceWindowTableModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(DiffSliceTableModel)
@@ -37,8 +36,6 @@ public:
     /// Shows another slice of the same pair; false (and nothing changes) when the spec does not fit.
     bool setSpec(const SliceSpec& spec);
     void clear();
-    /// HexBits shows raw codes on the A and B sides; Δ has no code and is written in scientific notation then.
-    void setNumberFormat(NumberFormat format);
 
     Side side() const { return m_side; }
     const SliceSpec& spec() const { return m_spec; }
@@ -46,15 +43,12 @@ public:
     /// Why the table is empty (missing side, shapes differ, unreadable bytes); empty when all is well.
     QString error() const;
 
-    double cellValue(uint64_t row, uint64_t col) const;
-    QString cellText(uint64_t row, uint64_t col) const;
-
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    double cellValue(uint64_t row, uint64_t col) const override;
+    /// HexBits shows raw codes on the A and B sides; Δ has no code and is written in scientific notation then.
+    QString cellText(uint64_t row, uint64_t col) const override;
 
 private:
+    Extent extent() const override;
     void rebuild();
     bool usesA() const { return m_side != Side::B; }
     bool usesB() const { return m_side != Side::A; }
@@ -69,7 +63,6 @@ private:
     bool m_valid = false;
     SliceBlockCache m_cacheA;
     SliceBlockCache m_cacheB;
-    NumberFormat m_format = NumberFormat::Fixed;
     QString m_error;
 };
 
