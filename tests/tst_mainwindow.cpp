@@ -1,6 +1,7 @@
 #include "support/fixtures.h"
 #include "ui/changedbanner.h"
 #include "ui/documentview.h"
+#include "ui/englishplurals.h"
 #include "ui/errorpage.h"
 #include "ui/mainwindow.h"
 #include "ui/metadatapage.h"
@@ -254,6 +255,27 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
         QVERIFY2(document->summary().startsWith(QStringLiteral("2 tensors")), qPrintable(document->summary()));
         QVERIFY(document->modelView()->browser()->selectTensor(QStringLiteral("b")));
+    }
+
+    void pluralsReadNaturally()
+    {
+        EnglishPlurals plurals;
+        QVERIFY(QCoreApplication::installTranslator(&plurals));
+        QCOMPARE(QCoreApplication::translate("ctx", "%n tensor(s)", nullptr, 1), QStringLiteral("1 tensor"));
+        QCOMPARE(QCoreApplication::translate("ctx", "%n tensor(s)", nullptr, 43), QStringLiteral("43 tensors"));
+        QCOMPARE(QCoreApplication::translate("ctx", "%n key(s) added, %1 removed", nullptr, 0),
+                 QStringLiteral("0 keys added, %1 removed"));
+        QCOMPARE(QCoreApplication::translate("ctx", "Open (s)ome file"), QStringLiteral("Open (s)ome file"));
+        MainWindow window;
+        DocumentView* document = window.openPath(m_decoder);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY(document->modelView()->browser()->selectTensor(QStringLiteral("model.norm.weight")));
+        QVERIFY2(document->modelView()
+                     ->tensorPage()
+                     ->fact(QStringLiteral("Shape"))
+                     .endsWith(QStringLiteral("(1 dimension)")),
+                 qPrintable(document->modelView()->tensorPage()->fact(QStringLiteral("Shape"))));
+        QCoreApplication::removeTranslator(&plurals);
     }
 
     void unknownDTypeIsAProblemNotAFailure()

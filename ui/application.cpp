@@ -1,5 +1,7 @@
 #include "ui/application.h"
 
+#include "ui/englishplurals.h"
+
 #include <QFileOpenEvent>
 
 namespace safescope {
@@ -10,6 +12,7 @@ Application::Application(int& argc, char** argv) : QApplication(argc, argv)
     setOrganizationName(QStringLiteral("SafeScope"));
     setApplicationVersion(QStringLiteral(SAFESCOPE_VERSION));
     setDesktopFileName(QStringLiteral("io.github.safescope.SafeScope"));
+    installTranslator(new EnglishPlurals(this)); // "1 tensor", "43 tensors" rather than "43 tensor(s)"
 }
 
 Application::~Application() = default;
