@@ -11,11 +11,12 @@ data=${2:-$build/diff-data}
 peers=${SAFESCOPE_SHARED_DIR:-$root/../shared}/peers
 python=/usr/bin/python3
 
-if [ ! -x "$build/bench/bench_diff" ]; then
+if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAFESCOPE_BUILD_GUI=OFF \
         -DSAFESCOPE_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$build" -j2 --target bench_diff >/dev/null
 fi
+# Always brought up to date (a no-op when nothing changed): a stale binary would measure old code.
+cmake --build "$build" -j2 --target bench_diff >/dev/null
 "$python" -c 'import numpy' 2>/dev/null || { echo "python3-numpy is missing (apt-get install python3-numpy)"; exit 2; }
 mkdir -p "$data"
 
