@@ -23,32 +23,19 @@ namespace {
 // The peer: the least work that reads every byte of both files, on all cores, from its own mappings.
 uint64_t readBoth(const unsigned char* a, const unsigned char* b, uint64_t size)
 {
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<uint64_t> sums(threads, 0);
-    std::vector<std::thread> pool;
-    const uint64_t words = size / 8;
-    for (unsigned t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-            uint64_t x = 0, y = 0, z = 0, w = 0;
-            const uint64_t end = words * (t + 1) / threads;
-            for (uint64_t i = words * t / threads; i + 2 <= end; i += 2) {
-                uint64_t p[2], q[2];
-                std::memcpy(p, a + 8 * i, sizeof p);
-                std::memcpy(q, b + 8 * i, sizeof q);
-                x += p[0];
-                y += p[1];
-                z += q[0];
-                w += q[1];
-            }
-            sums[t] = x + y + z + w;
-        });
-    }
-    for (std::thread& thread : pool)
-        thread.join();
-    uint64_t total = 0;
-    for (uint64_t s : sums)
-        total += s;
-    return total;
+    return bench::sumWordsOnAllCores(size / 8, [a, b](uint64_t begin, uint64_t end) {
+        uint64_t x = 0, y = 0, z = 0, w = 0;
+        for (uint64_t i = begin; i + 2 <= end; i += 2) {
+            uint64_t p[2], q[2];
+            std::memcpy(p, a + 8 * i, sizeof p);
+            std::memcpy(q, b + 8 * i, sizeof q);
+            x += p[0];
+            y += p[1];
+            z += q[0];
+            w += q[1];
+        }
+        return x + y + z + w;
+    });
 }
 
 struct Mapped

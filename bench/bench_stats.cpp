@@ -19,38 +19,24 @@ namespace {
 // The peer: the least work that reads every byte, on both cores, from its own fresh mapping.
 uint64_t bandwidthSum(const unsigned char* data, uint64_t size)
 {
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<uint64_t> sums(threads, 0);
-    std::vector<std::thread> pool;
-    const uint64_t words = size / 8;
-    for (unsigned t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-            const uint64_t begin = words * t / threads;
-            const uint64_t end = words * (t + 1) / threads;
-            uint64_t a = 0, b = 0, c = 0, d = 0;
-            uint64_t i = begin;
-            for (; i + 4 <= end; i += 4) {
-                uint64_t w[4];
-                std::memcpy(w, data + 8 * i, sizeof w);
-                a += w[0];
-                b += w[1];
-                c += w[2];
-                d += w[3];
-            }
-            for (; i < end; ++i) {
-                uint64_t w;
-                std::memcpy(&w, data + 8 * i, sizeof w);
-                a += w;
-            }
-            sums[t] = a + b + c + d;
-        });
-    }
-    for (std::thread& thread : pool)
-        thread.join();
-    uint64_t total = 0;
-    for (uint64_t s : sums)
-        total += s;
-    return total;
+    return bench::sumWordsOnAllCores(size / 8, [data](uint64_t begin, uint64_t end) {
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        uint64_t i = begin;
+        for (; i + 4 <= end; i += 4) {
+            uint64_t w[4];
+            std::memcpy(w, data + 8 * i, sizeof w);
+            a += w[0];
+            b += w[1];
+            c += w[2];
+            d += w[3];
+        }
+        for (; i < end; ++i) {
+            uint64_t w;
+            std::memcpy(&w, data + 8 * i, sizeof w);
+            a += w;
+        }
+        return a + b + c + d;
+    });
 }
 
 } // namespace

@@ -1,26 +1,16 @@
 #include "core/diffkernels.h"
 
+#include "core/vectorkernels.h"
+
 #include <cfloat>
 #include <cmath>
 #include <cstring>
-
-// As in statskernels.cpp: GCC adds an AVX2 clone of each vector kernel and picks it at load time.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define ST_KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define ST_KERNEL
-#endif
 
 namespace safescope {
 
 namespace {
 
-using f4 = float __attribute__((vector_size(16)));
-using d4 = double __attribute__((vector_size(32)));
-using i4 = int32_t __attribute__((vector_size(16)));
-using u4 = uint32_t __attribute__((vector_size(16)));
-using h4 = uint16_t __attribute__((vector_size(8)));
-using l4 = int64_t __attribute__((vector_size(32)));
+using namespace vec;
 
 // Plain sums of one block, all pairs assumed finite; `finite` tells the caller whether that held.
 struct BlockSums
@@ -29,6 +19,22 @@ struct BlockSums
     uint64_t beyond = 0;
     double sumAbs = 0.0, sumSq = 0.0, sumSqA = 0.0, sumSqB = 0.0, dot = 0.0;
     double maxAbs = 0.0;
+
+    /// One pair the vector lanes did not take (a block's tail): skipped unless both are finite.
+    void addPair(double a, double b, double atol, double rtol)
+    {
+        if (!std::isfinite(a) || !std::isfinite(b))
+            return;
+        ++finite;
+        const double d = a - b;
+        sumAbs += std::fabs(d);
+        sumSq += d * d;
+        sumSqA += a * a;
+        sumSqB += b * b;
+        dot += a * b;
+        maxAbs = std::fmax(maxAbs, std::fabs(d));
+        beyond += std::fabs(d) > atol + rtol * std::fabs(b);
+    }
 };
 
 // Helpers take vectors by reference and are always inlined: a by-value AVX vector in a function compiled for the
@@ -98,17 +104,7 @@ ST_KERNEL BlockSums floatBlock(const unsigned char* pa, const unsigned char* pb,
         float a, b;
         std::memcpy(&a, pa + 4 * i, sizeof a);
         std::memcpy(&b, pb + 4 * i, sizeof b);
-        if (std::fabs(a) > FLT_MAX || std::fabs(b) > FLT_MAX || std::isnan(a) || std::isnan(b))
-            continue;
-        ++r.finite;
-        const double d = double(a) - double(b);
-        r.sumAbs += std::fabs(d);
-        r.sumSq += d * d;
-        r.sumSqA += double(a) * a;
-        r.sumSqB += double(b) * b;
-        r.dot += double(a) * b;
-        r.maxAbs = std::fmax(r.maxAbs, std::fabs(d));
-        r.beyond += std::fabs(d) > atol + rtol * std::fabs(double(b));
+        r.addPair(a, b, atol, rtol); // floats widen exactly: the same sums as the lanes
     }
     return r;
 }
@@ -136,17 +132,7 @@ ST_KERNEL BlockSums doubleBlock(const unsigned char* pa, const unsigned char* pb
         double a, b;
         std::memcpy(&a, pa + 8 * i, sizeof a);
         std::memcpy(&b, pb + 8 * i, sizeof b);
-        if (!std::isfinite(a) || !std::isfinite(b))
-            continue;
-        ++r.finite;
-        const double d = a - b;
-        r.sumAbs += std::fabs(d);
-        r.sumSq += d * d;
-        r.sumSqA += a * a;
-        r.sumSqB += b * b;
-        r.dot += a * b;
-        r.maxAbs = std::fmax(r.maxAbs, std::fabs(d));
-        r.beyond += std::fabs(d) > atol + rtol * std::fabs(b);
+        r.addPair(a, b, atol, rtol);
     }
     return r;
 }

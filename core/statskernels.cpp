@@ -1,27 +1,17 @@
 #include "core/statskernels.h"
 
+#include "core/vectorkernels.h"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
 
-// GCC builds an AVX2 clone of each kernel and picks it at load time, so the project keeps its baseline ISA.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define ST_KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define ST_KERNEL
-#endif
-
 namespace safescope {
 
 namespace {
 
-using f8 = float __attribute__((vector_size(32)));
-using f4 = float __attribute__((vector_size(16)));
-using d4 = double __attribute__((vector_size(32)));
-using i8 = int32_t __attribute__((vector_size(32)));
-using i4 = int32_t __attribute__((vector_size(16)));
-using l4 = int64_t __attribute__((vector_size(32)));
+using namespace vec;
 
 // Conversions to int32 are only safe below 2^31; no default-range bin position comes near it.
 constexpr double kMaxPosition = 1073741824.0;

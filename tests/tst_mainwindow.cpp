@@ -1,4 +1,5 @@
 #include "support/fixtures.h"
+#include "support/isolatedsettings.h"
 #include "ui/changedbanner.h"
 #include "ui/documentview.h"
 #include "ui/englishplurals.h"
@@ -75,13 +76,8 @@ class TestMainWindow final : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true); // keeps recent files and geometry out of the user's settings
-        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
         QVERIFY(m_dir.isValid());
-        // Settings persist between runs (flat list, recent files); each run starts from an empty store.
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QSettings().clear();
+        isolateSettings(QStringLiteral("tst_mainwindow"), m_dir.path()); // recent files and geometry stay ours
         m_decoder = writeFile(m_dir, QStringLiteral("decoder.safetensors"), decoderFile());
     }
 

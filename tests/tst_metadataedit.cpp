@@ -4,6 +4,7 @@
 #include "core/recoveryrecord.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
+#include "support/isolatedsettings.h"
 #include "ui/changedbanner.h"
 #include "ui/documentview.h"
 #include "ui/exportdialog.h"
@@ -43,26 +44,6 @@ std::vector<MetadataEntry> metadataOnDisk(const QString& path)
     return (*model)->metadata();
 }
 
-// Two shards with their own metadata and header room for small in-place edits, plus their index.
-QString writeTwoShards(const QTemporaryDir& dir)
-{
-    const QByteArray padding(48, ' ');
-    const QByteArray h1 =
-        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}" + padding;
-    const QByteArray h2 =
-        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}" + padding;
-    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
-    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
-    return writeFile(dir, QStringLiteral("model.safetensors.index.json"),
-                     R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
-                     R"("y":"model-00002-of-00002.safetensors"}})");
-}
-
-QByteArray hashOf(const QString& path)
-{
-    return sha256Of(readBytes(path));
-}
-
 } // namespace
 
 class TestMetadataEdit final : public QObject
@@ -72,11 +53,8 @@ class TestMetadataEdit final : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_metadataedit"));
         QVERIFY(m_settings.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settings.filePath(QStringLiteral("s")));
+        isolateSettings(QStringLiteral("tst_metadataedit"), m_settings.path());
     }
 
     void editUndoRedoSaveInPlaceThenRewrite()
@@ -201,12 +179,12 @@ private slots:
     void oneShardScopeSavesOnlyThatShard()
     {
         QTemporaryDir dir;
-        const QString index = writeTwoShards(dir);
+        const QString index = writeTwoShardModel(dir, 48);
         const QString first = dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"));
         const QString second = dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"));
-        const QByteArray firstHash = hashOf(first);
-        const QByteArray secondHash = hashOf(second);
-        const QByteArray indexHash = hashOf(index);
+        const QByteArray firstHash = fileSha256(first);
+        const QByteArray secondHash = fileSha256(second);
+        const QByteArray indexHash = fileSha256(index);
         MainWindow window;
         window.show();
         DocumentView* document = window.openPath(index);
@@ -233,9 +211,9 @@ private slots:
                  qPrintable(document->lastSaveMessage()));
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
 
-        QCOMPARE(hashOf(first), firstHash);
-        QCOMPARE(hashOf(index), indexHash);
-        QVERIFY(hashOf(second) != secondHash);
+        QCOMPARE(fileSha256(first), firstHash);
+        QCOMPARE(fileSha256(index), indexHash);
+        QVERIFY(fileSha256(second) != secondHash);
         QCOMPARE(dataRegion(second), QByteArray("bbbb"));
         auto reopened = Model::open(index, OpenMode::Strict);
         QVERIFY(reopened);
@@ -255,13 +233,13 @@ private slots:
     void shardedSaveAsWritesACopy()
     {
         QTemporaryDir dir;
-        const QString index = writeTwoShards(dir);
+        const QString index = writeTwoShardModel(dir, 48);
         const QStringList names{QStringLiteral("model-00001-of-00002.safetensors"),
                                 QStringLiteral("model-00002-of-00002.safetensors"),
                                 QStringLiteral("model.safetensors.index.json")};
         QList<QByteArray> hashes;
         for (const QString& name : names)
-            hashes.append(hashOf(dir.filePath(name)));
+            hashes.append(fileSha256(dir.filePath(name)));
         MainWindow window;
         DocumentView* document = window.openPath(index);
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
@@ -276,7 +254,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
 
         for (qsizetype i = 0; i < names.size(); ++i)
-            QCOMPARE(hashOf(dir.filePath(names[i])), hashes[i]);
+            QCOMPARE(fileSha256(dir.filePath(names[i])), hashes[i]);
         // The copy opens as one model, every shard carrying the new key; the tab now shows the copy.
         const QString copyIndex = QDir(out.path()).filePath(names[2]);
         QCOMPARE(document->path(), QFileInfo(copyIndex).absoluteFilePath());

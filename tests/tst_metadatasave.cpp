@@ -440,45 +440,22 @@ void TestMetadataSave::allShards()
     QCOMPARE(dataRegion(dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"))), QByteArray("bbbb"));
 }
 
-namespace {
-
-// Two U8 shards with their own metadata ("shard": "1"/"2") and an index whose metadata must survive a copy.
-QString writeTwoShards(const QTemporaryDir& dir)
-{
-    const QByteArray h1 =
-        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}";
-    const QByteArray h2 =
-        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}";
-    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
-    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
-    return writeFile(dir, QStringLiteral("model.safetensors.index.json"),
-                     R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
-                     R"("y":"model-00002-of-00002.safetensors"}})");
-}
-
-QByteArray fileHash(const QString& path)
-{
-    return sha256Of(readBytes(path));
-}
-
-} // namespace
-
 void TestMetadataSave::oneShardLeavesTheOther()
 {
     // What the metadata page's single-shard scope saves: that shard's metadata through saveMetadata, in place.
     QTemporaryDir dir;
-    const QString index = writeTwoShards(dir);
+    const QString index = writeTwoShardModel(dir);
     const QString first = dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"));
     const QString second = dir.filePath(QStringLiteral("model-00002-of-00002.safetensors"));
-    const QByteArray firstBefore = fileHash(first);
-    const QByteArray secondBefore = fileHash(second);
-    const QByteArray indexBefore = fileHash(index);
+    const QByteArray firstBefore = fileSha256(first);
+    const QByteArray secondBefore = fileSha256(second);
+    const QByteArray indexBefore = fileSha256(index);
     auto saved = saveMetadata(second, Entries{{"format", "pt"}, {"x", "y"}});
     QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
     QCOMPARE(saved->method, SaveMethod::InPlace);
-    QVERIFY(fileHash(second) != secondBefore);
-    QCOMPARE(fileHash(first), firstBefore);
-    QCOMPARE(fileHash(index), indexBefore);
+    QVERIFY(fileSha256(second) != secondBefore);
+    QCOMPARE(fileSha256(first), firstBefore);
+    QCOMPARE(fileSha256(index), indexBefore);
     QCOMPARE(dataRegion(second), QByteArray("bbbb"));
     auto model = Model::open(index, OpenMode::Strict);
     QVERIFY(model);
@@ -499,13 +476,13 @@ void TestMetadataSave::shardsSaveAs()
 {
     QFETCH(int, onlyShard);
     QTemporaryDir dir;
-    const QString index = writeTwoShards(dir);
+    const QString index = writeTwoShardModel(dir);
     const QStringList names{QStringLiteral("model-00001-of-00002.safetensors"),
                             QStringLiteral("model-00002-of-00002.safetensors"),
                             QStringLiteral("model.safetensors.index.json")};
     QList<QByteArray> before;
     for (const QString& name : names)
-        before.append(fileHash(dir.filePath(name)));
+        before.append(fileSha256(dir.filePath(name)));
     auto model = Model::open(index, OpenMode::Strict);
     QVERIFY(model);
     MetadataEdit edit;
@@ -525,7 +502,7 @@ void TestMetadataSave::shardsSaveAs()
     QCOMPARE(saved->size(), size_t{2});
     QCOMPARE(lastProgress, 1.0);
     for (qsizetype i = 0; i < names.size(); ++i)
-        QCOMPARE(fileHash(dir.filePath(names[i])), before[i]);
+        QCOMPARE(fileSha256(dir.filePath(names[i])), before[i]);
 
     // The copy opens as one model through its own index, with the same tensors and data.
     auto copy = Model::open(QDir(out).filePath(names[2]), OpenMode::Strict);
@@ -549,8 +526,8 @@ void TestMetadataSave::shardsSaveAs()
 void TestMetadataSave::shardsSaveAsRefusesTheOriginalFolder()
 {
     QTemporaryDir dir;
-    const QString index = writeTwoShards(dir);
-    const QByteArray first = fileHash(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors")));
+    const QString index = writeTwoShardModel(dir);
+    const QByteArray first = fileSha256(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors")));
     auto model = Model::open(index, OpenMode::Strict);
     QVERIFY(model);
     MetadataEdit edit;
@@ -559,7 +536,7 @@ void TestMetadataSave::shardsSaveAsRefusesTheOriginalFolder()
     QVERIFY(!saved);
     QCOMPARE(saved.error().kind, ErrorKind::InvalidArgument);
     QVERIFY2(saved.error().message.contains(QStringLiteral("original")), qPrintable(saved.error().message));
-    QCOMPARE(fileHash(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"))), first);
+    QCOMPARE(fileSha256(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"))), first);
 }
 
 void TestMetadataSave::compareMetadataSummary()

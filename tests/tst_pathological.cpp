@@ -3,6 +3,8 @@
 // count of 0, not NaN soup), sliced and drawn without a crash, a hang or an int overflow in a view.
 #include "support/clirun.h"
 #include "support/fixtures.h"
+#include "support/isolatedsettings.h"
+#include "support/openedwindow.h"
 #include "ui/documentview.h"
 #include "ui/heatmappanel.h"
 #include "ui/heatmapplot.h"
@@ -55,19 +57,12 @@ class TestPathological final : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_pathological"));
         QVERIFY(m_dir.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QSettings().clear();
+        isolateSettings(QStringLiteral("tst_pathological"), m_dir.path());
         m_path = writeFile(m_dir, QStringLiteral("extreme shapes.safetensors"), pathologicalFile());
         m_window = std::make_unique<MainWindow>();
-        m_window->resize(1400, 900);
-        m_window->show();
-        DocumentView* document = m_window->openPath(m_path);
-        QVERIFY(document);
-        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        DocumentView* document = openAndWait(*m_window, m_path, kTimeoutMs);
+        QVERIFY(document); // loaded and ready
         m_view = document->modelView();
         m_page = m_view->tensorPage();
     }

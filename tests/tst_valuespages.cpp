@@ -1,5 +1,7 @@
 // The values tabs of the tensor page in a real window (offscreen): statistics and histogram, slice table, heatmap.
 #include "support/fixtures.h"
+#include "support/isolatedsettings.h"
+#include "support/openedwindow.h"
 #include "ui/documentview.h"
 #include "ui/heatmappanel.h"
 #include "ui/heatmapplot.h"
@@ -135,19 +137,12 @@ class TestValuesPages final : public QObject
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("SafeScopeTests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_valuespages"));
         QVERIFY(m_dir.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QSettings().clear();
+        isolateSettings(QStringLiteral("tst_valuespages"), m_dir.path());
         m_path = writeFile(m_dir, QStringLiteral("values.safetensors"), valuesFile());
         m_window = std::make_unique<MainWindow>();
-        m_window->resize(1400, 900);
-        m_window->show();
-        DocumentView* document = m_window->openPath(m_path);
-        QVERIFY(document);
-        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        DocumentView* document = openAndWait(*m_window, m_path, kTimeoutMs);
+        QVERIFY(document); // loaded and ready
         m_view = document->modelView();
         m_page = m_view->tensorPage();
     }

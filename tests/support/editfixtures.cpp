@@ -48,6 +48,25 @@ QByteArray sha256Of(const QByteArray& bytes)
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
 }
 
+QByteArray fileSha256(const QString& path)
+{
+    return sha256Of(readBytes(path));
+}
+
+QString writeTwoShardModel(const QTemporaryDir& dir, int padding)
+{
+    const QByteArray room(padding, ' ');
+    const QByteArray h1 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"1\"}," + tensorJson("x", "U8", {4}, 0, 4) + "}" + room;
+    const QByteArray h2 =
+        "{\"__metadata__\":{\"format\":\"pt\",\"shard\":\"2\"}," + tensorJson("y", "U8", {4}, 0, 4) + "}" + room;
+    writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
+    writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
+    return writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+                     R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
+                     R"("y":"model-00002-of-00002.safetensors"}})");
+}
+
 Unprivileged::Unprivileged()
 {
     if (::geteuid() == 0)

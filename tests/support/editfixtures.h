@@ -19,6 +19,13 @@ QByteArray readBytes(const QString& path);
 QByteArray dataRegion(const QString& path);
 uint64_t headerLengthOf(const QString& path);
 QByteArray sha256Of(const QByteArray& bytes);
+/// sha256Of() the whole file: proves a save left a file byte for byte as it was.
+QByteArray fileSha256(const QString& path);
+
+/// A sharded model: two U8 shards ("x" = "aaaa", "y" = "bbbb") with their own metadata ({"format":"pt","shard":"1"}
+/// and "2"), `padding` spaces of header room each (room for small in-place edits), and the index
+/// model.safetensors.index.json (metadata {"total_size":8}), whose path is returned.
+QString writeTwoShardModel(const QTemporaryDir& dir, int padding = 0);
 
 /// While alive, the process's effective user is "nobody" when it runs as root, so that permission bits are
 /// enforced (root ignores them). Files meant to be read by it must be world-readable.

@@ -1,0 +1,26 @@
+#pragma once
+
+// What the hand-vectorised kernels (statskernels.cpp, diffkernels.cpp) share: GCC vector types and the attribute
+// that makes GCC build an AVX2 clone of each kernel and pick it at load time, so the project keeps its baseline
+// ISA (no global -mavx2) and still runs the wide code where the CPU has it. Internal to core's kernel sources.
+
+#include <cstdint>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define ST_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define ST_KERNEL
+#endif
+
+namespace safescope::vec {
+
+using f8 = float __attribute__((vector_size(32)));
+using f4 = float __attribute__((vector_size(16)));
+using d4 = double __attribute__((vector_size(32)));
+using i8 = int32_t __attribute__((vector_size(32)));
+using i4 = int32_t __attribute__((vector_size(16)));
+using u4 = uint32_t __attribute__((vector_size(16)));
+using h4 = uint16_t __attribute__((vector_size(8)));
+using l4 = int64_t __attribute__((vector_size(32)));
+
+} // namespace safescope::vec
