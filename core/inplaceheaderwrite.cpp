@@ -1,7 +1,6 @@
 #include "core/inplaceheaderwrite.h"
 
 #include "core/atomicfilewriter.h"
-#include "core/headerparser.h"
 #include "core/recoveryrecord.h"
 
 namespace safescope {
@@ -14,67 +13,74 @@ Status rollBack(PosixFile& file, const QByteArray& oldBytes)
 {
     Status restored = file.writeAt(oldBytes.constData(), static_cast<uint64_t>(oldBytes.size()), 0);
     if (restored)
-        restored = file.sync();
+        restored = file.syncData();
     if (restored)
         (void)removeRecoveryRecord(file.path());
     return restored;
 }
 
-// Parses the header now on disk (the first 8+N bytes plus the file size) with the strict reader.
-Status validateOnDisk(const PosixFile& file, uint64_t headerBytes)
+// The re-open after the write: a new descriptor by path (so a file renamed over ours is noticed), the header read
+// back and validated by the strict reader, and compared with what was meant to be written.
+Result<HeaderSnapshot> reopenWritten(const PosixFile& file, const HeaderSnapshot& old, const QByteArray& newBytes)
 {
-    auto info = file.status();
-    if (!info)
-        return info.error();
-    QByteArray bytes(static_cast<qsizetype>(headerBytes), Qt::Uninitialized);
-    if (Status read = file.readAt(bytes.data(), headerBytes, 0); !read)
-        return read;
-    auto header = parseHeader(reinterpret_cast<const unsigned char*>(bytes.constData()), headerBytes,
-                              static_cast<uint64_t>(info->st_size), OpenMode::Strict, file.path());
-    if (!header)
-        return header.error();
-    return Ok{};
+    auto reopened = HeaderSnapshot::reopen(file.path(), &old.identity());
+    if (!reopened) {
+        Error error = reopened.error();
+        error.message = QStringLiteral("the saved file does not validate: ") + error.message;
+        return error;
+    }
+    if (reopened->bytes() != newBytes)
+        return makeError(ErrorKind::FileChanged,
+                         QStringLiteral("the header read back from '%1' is not the one written: another program "
+                                        "wrote to the file during the save")
+                             .arg(file.path()),
+                         file.path());
+    return reopened;
 }
 
 } // namespace
 
-Status writeHeaderInPlace(PosixFile& file, const QByteArray& oldBytes, const QByteArray& newBytes,
-                          const SaveHooks& hooks)
+Result<HeaderSnapshot> writeHeaderInPlace(PosixFile& file, const HeaderSnapshot& old, const QByteArray& newBytes,
+                                          const SaveHooks& hooks)
 {
+    const QByteArray& oldBytes = old.bytes();
     Q_ASSERT(oldBytes.size() == newBytes.size());
     if (oldBytes == newBytes)
-        return Ok{};
-    if (Status recorded = writeRecoveryRecord(file, oldBytes, newBytes, &hooks); !recorded)
-        return recorded;
+        return reopenWritten(file, old, newBytes); // nothing to write; still re-opened and re-validated
+    if (Status recorded = writeRecoveryRecord(file, old.identity(), oldBytes, newBytes, &hooks); !recorded)
+        return recorded.error();
     if (!hooks.stepReached(SaveStep::RecordWritten))
         return stoppedAtStep(SaveStep::RecordWritten, file.path());
 
-    // Two writes so that a test can stop between them and see a torn header, which a real crash can produce
-    // when the header spans pages.
+    // One pwrite, unless a test watches the steps: then two, so that it can stop between them and see a torn
+    // header, which a real crash can produce when the header spans pages.
     const auto size = static_cast<uint64_t>(newBytes.size());
-    const uint64_t half = size / 2;
-    Status written = file.writeAt(newBytes.constData(), half, 0);
-    if (written && !hooks.stepReached(SaveStep::HeaderPartWritten))
-        return stoppedAtStep(SaveStep::HeaderPartWritten, file.path());
+    const uint64_t first = hooks.afterStep ? size / 2 : size;
+    Status written = file.writeAt(newBytes.constData(), first, 0);
+    if (written && first < size) {
+        if (!hooks.stepReached(SaveStep::HeaderPartWritten))
+            return stoppedAtStep(SaveStep::HeaderPartWritten, file.path());
+        written = file.writeAt(newBytes.constData() + first, size - first, first);
+    }
     if (written)
-        written = file.writeAt(newBytes.constData() + half, size - half, half);
-    if (written)
-        written = file.syncData(); // the file's size and blocks do not change
-    if (written)
-        written = validateOnDisk(file, size);
-    if (!written) {
+        written = file.syncData(); // the file's size and blocks do not change: its timestamps need not be durable
+    Result<HeaderSnapshot> reopened =
+        written ? reopenWritten(file, old, newBytes) : Result<HeaderSnapshot>(written.error());
+    if (!reopened) {
         if (Status back = rollBack(file, oldBytes); !back) {
-            Error error = written.error();
+            Error error = reopened.error();
             error.message += QStringLiteral("; putting the old header back failed too (%1): the recovery record "
                                             "'%2' restores it")
                                  .arg(back.error().message, recoveryRecordPath(file.path()));
             return error;
         }
-        return written;
+        return reopened;
     }
     if (!hooks.stepReached(SaveStep::HeaderWritten))
         return stoppedAtStep(SaveStep::HeaderWritten, file.path());
-    return removeRecoveryRecord(file.path(), &hooks);
+    if (Status removed = removeRecoveryRecord(file.path(), &hooks); !removed)
+        return removed.error();
+    return reopened;
 }
 
 } // namespace safescope

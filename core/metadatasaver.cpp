@@ -18,46 +18,16 @@
 #include <QtEndian>
 
 #include <fcntl.h>
+#include <functional>
+#include <optional>
 #include <unistd.h>
 
 namespace safescope {
 
 namespace {
 
-struct Loaded
-{
-    Header header;
-    QByteArray headerBytes; ///< the file's first 8 + N bytes, exactly
-    struct stat identity
-    {
-    };
-};
-
-// Reads and strictly validates the header without mapping the file: the edit needs the exact old bytes (for the
-// recovery record) and nothing of the data region.
-Result<Loaded> loadHeader(const PosixFile& file)
-{
-    auto info = file.status();
-    if (!info)
-        return info.error();
-    const auto size = static_cast<uint64_t>(info->st_size);
-    uint64_t wanted = std::min<uint64_t>(size, 8);
-    char lengthField[8] = {};
-    if (Status read = file.readAt(lengthField, wanted, 0); !read)
-        return read.error();
-    if (size >= 8)
-        wanted =
-            std::min<uint64_t>(size, 8 + std::min<uint64_t>(qFromLittleEndian<quint64>(lengthField), kMaxHeaderLength));
-    QByteArray bytes(static_cast<qsizetype>(wanted), Qt::Uninitialized);
-    if (Status read = file.readAt(bytes.data(), wanted, 0); !read)
-        return read.error();
-    auto header = parseHeader(reinterpret_cast<const unsigned char*>(bytes.constData()), wanted, size, OpenMode::Strict,
-                              file.path());
-    if (!header)
-        return header.error();
-    bytes.truncate(static_cast<qsizetype>(header->dataStart));
-    return Loaded{std::move(*header), std::move(bytes), *info};
-}
+// What to save, given the header as it is on disk when the save starts.
+using MetadataFor = std::function<std::optional<std::vector<MetadataEntry>>(const Header&)>;
 
 QByteArray headerBlock(const std::string& text, uint64_t headerLength)
 {
@@ -79,15 +49,15 @@ Error withPath(Error error, const QString& path)
     return error;
 }
 
-Result<std::shared_ptr<const SafetensorsFile>> reopen(const QString& path)
+Result<std::shared_ptr<const HeaderSnapshot>> reopen(const QString& path)
 {
-    auto file = SafetensorsFile::open(path, OpenMode::Strict);
-    if (!file) {
-        Error error = file.error();
+    auto snapshot = HeaderSnapshot::reopen(path);
+    if (!snapshot) {
+        Error error = snapshot.error();
         error.message = QStringLiteral("the saved file does not validate: ") + error.message;
         return error;
     }
-    return file;
+    return std::make_shared<const HeaderSnapshot>(std::move(*snapshot));
 }
 
 // Where a shard of `model` goes under a Save As folder: its path relative to the model's own folder (diffusers
@@ -119,35 +89,26 @@ Status copyIndex(const QString& source, const QString& target)
     return Ok{};
 }
 
-Result<MetadataSaveResult> saveInPlace(PosixFile& source, const Loaded& loaded, const std::string& text,
+Result<MetadataSaveResult> saveInPlace(PosixFile& file, const HeaderSnapshot& loaded, const std::string& text,
                                        const MetadataSaveOptions& options)
 {
-    auto writable = PosixFile::open(source.path(), O_RDWR, &options.hooks);
-    if (!writable)
-        return writable.error();
-    auto info = writable->status();
-    if (!info)
-        return info.error();
-    if (info->st_ino != loaded.identity.st_ino || info->st_size != loaded.identity.st_size)
-        return makeError(ErrorKind::FileChanged, QStringLiteral("the file was replaced while it was being saved"),
-                         source.path());
-    const uint64_t n = loaded.header.headerLength;
-    if (Status written = writeHeaderInPlace(*writable, loaded.headerBytes, headerBlock(text, n), options.hooks);
-        !written)
-        return written.error();
-    if (Status closed = writable->close(); !closed)
+    const uint64_t n = loaded.header().headerLength;
+    auto saved = writeHeaderInPlace(file, loaded, headerBlock(text, n), options.hooks);
+    if (!saved)
+        return saved.error();
+    if (Status closed = file.close(); !closed)
         return closed.error();
-    auto file = reopen(source.path());
-    if (!file)
-        return file.error();
     if (options.progress)
         options.progress(1.0);
-    return MetadataSaveResult{SaveMethod::InPlace, source.path(), n, n, 8 + n, std::move(*file)};
+    return MetadataSaveResult{
+        SaveMethod::InPlace, file.path(), n, n, 8 + n, std::make_shared<const HeaderSnapshot>(std::move(*saved))};
 }
 
-Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, const std::string& text,
+Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot& snapshot, const std::string& text,
                                    const MetadataSaveOptions& options)
 {
+    const Header& header = snapshot.header();
+    const struct stat& identity = snapshot.identity();
     const QString target = options.outputPath.isEmpty() ? source.path() : options.outputPath;
     // rename() would happily replace a read-only file; the user marked it so for a reason.
     const QByteArray targetBytes = encodeLocalPath(target);
@@ -164,7 +125,7 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
                              .arg(QString::fromStdString(groupDigits(n))),
                          target);
     }
-    auto writer = AtomicFileWriter::create(target, loaded.identity.st_mode & 07777, &options.hooks);
+    auto writer = AtomicFileWriter::create(target, identity.st_mode & 07777, &options.hooks);
     if (!writer)
         return writer.error();
     AtomicFileWriter& out = **writer;
@@ -176,7 +137,7 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
         return stoppedAtStep(SaveStep::TempHeaderWritten, target);
     }
 
-    const uint64_t dataSize = loaded.header.dataSize();
+    const uint64_t dataSize = header.dataSize();
     const uint64_t total = static_cast<uint64_t>(block.size()) + dataSize;
     bool stoppedByHook = false;
     bool firstBlock = true;
@@ -193,7 +154,7 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
                              static_cast<double>(total));
         return !(options.cancel && options.cancel->load(std::memory_order_relaxed));
     };
-    Status copied = copyBlocks(source, loaded.header.dataStart, out.file(), 8 + n, dataSize, onBlock);
+    Status copied = copyBlocks(source, header.dataStart, out.file(), 8 + n, dataSize, onBlock);
     if (stoppedByHook) {
         out.abandon();
         return stoppedAtStep(SaveStep::TempDataPartCopied, target);
@@ -212,8 +173,8 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
     auto after = source.status();
     if (!after)
         return after.error();
-    if (after->st_size != loaded.identity.st_size || after->st_mtim.tv_sec != loaded.identity.st_mtim.tv_sec ||
-        after->st_mtim.tv_nsec != loaded.identity.st_mtim.tv_nsec) {
+    if (after->st_size != identity.st_size || after->st_mtim.tv_sec != identity.st_mtim.tv_sec ||
+        after->st_mtim.tv_nsec != identity.st_mtim.tv_nsec) {
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' was modified by another program while it was being copied; nothing "
                                         "was saved")
@@ -225,7 +186,44 @@ Result<MetadataSaveResult> rewrite(PosixFile& source, const Loaded& loaded, cons
     auto file = reopen(target);
     if (!file)
         return file.error();
-    return MetadataSaveResult{SaveMethod::Rewrite, target, loaded.header.headerLength, n, total, std::move(*file)};
+    return MetadataSaveResult{SaveMethod::Rewrite, target, header.headerLength, n, total, std::move(*file)};
+}
+
+// Loads the header once (the exact old bytes, strictly validated), asks `metadataFor` what to save, then writes
+// in place or rewrites. A save that may go in place opens the file read-write from the start: one descriptor for
+// reading and writing, so no other file can slip in between, and one open less on the fast path.
+Result<MetadataSaveResult> saveWith(const QString& path, const MetadataFor& metadataFor,
+                                    const MetadataSaveOptions& options)
+{
+    if (options.cancel && options.cancel->load())
+        return makeError(ErrorKind::Cancelled, QStringLiteral("the save was cancelled"), path);
+    const bool mayWriteInPlace = options.outputPath.isEmpty() && !options.forceRewrite;
+    std::optional<Error> cannotWrite;
+    Result<PosixFile> source = makeError(ErrorKind::IoError, {}, path);
+    if (mayWriteInPlace) {
+        source = PosixFile::open(path, O_RDWR, &options.hooks);
+        if (!source)
+            cannotWrite = source.error(); // a read-only file can still be rewritten if the edit does not fit
+    }
+    if (!source)
+        source = PosixFile::open(path, O_RDONLY, &options.hooks);
+    if (!source)
+        return source.error();
+    auto loaded = HeaderSnapshot::read(*source);
+    if (!loaded)
+        return loaded.error();
+    const std::optional<std::vector<MetadataEntry>> metadata = metadataFor(loaded->header());
+    if (metadata) {
+        if (Status valid = validateMetadata(*metadata); !valid)
+            return withPath(valid.error(), path);
+    }
+    const std::string text = headerTextKeepingLayout(loaded->header(), metadata);
+    if (mayWriteInPlace && text.size() <= loaded->header().headerLength) {
+        if (cannotWrite)
+            return *cannotWrite;
+        return saveInPlace(*source, *loaded, text, options);
+    }
+    return rewrite(*source, *loaded, text, options);
 }
 
 } // namespace
@@ -238,34 +236,15 @@ const char* saveMethodName(SaveMethod method)
 Result<MetadataSaveResult> saveMetadata(const QString& path, const std::optional<std::vector<MetadataEntry>>& metadata,
                                         const MetadataSaveOptions& options)
 {
-    if (metadata) {
-        if (Status valid = validateMetadata(*metadata); !valid)
-            return withPath(valid.error(), path);
-    }
-    if (options.cancel && options.cancel->load())
-        return makeError(ErrorKind::Cancelled, QStringLiteral("the save was cancelled"), path);
-    auto source = PosixFile::open(path, O_RDONLY, &options.hooks);
-    if (!source)
-        return source.error();
-    auto loaded = loadHeader(*source);
-    if (!loaded)
-        return loaded.error();
-    const std::string text = headerTextKeepingLayout(loaded->header, metadata);
-    const bool fits = text.size() <= loaded->header.headerLength;
-    if (fits && !options.forceRewrite && options.outputPath.isEmpty())
-        return saveInPlace(*source, *loaded, text, options);
-    return rewrite(*source, *loaded, text, options);
+    return saveWith(
+        path, [&](const Header&) { return metadata; }, options);
 }
 
 Result<MetadataSaveResult> saveMetadataEdit(const QString& path, const MetadataEdit& edit,
                                             const MetadataSaveOptions& options)
 {
-    auto file = SafetensorsFile::open(path, OpenMode::Strict);
-    if (!file)
-        return file.error();
-    const auto metadata = edit.apply((*file)->header().metadata);
-    file->reset(); // unmap before writing
-    return saveMetadata(path, metadata, options);
+    return saveWith(
+        path, [&](const Header& header) { return edit.apply(header.metadata); }, options);
 }
 
 Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& model, const MetadataEdit& edit,
@@ -277,7 +256,7 @@ Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& m
                          model.path());
     std::vector<MetadataSaveResult> results;
     for (const Model::Shard& shard : model.shards()) {
-        auto saved = saveMetadata(shard.path, edit.apply(shard.file->header().metadata), options);
+        auto saved = saveMetadataEdit(shard.path, edit, options);
         if (!saved) {
             Error error = saved.error();
             error.message += QStringLiteral(" (%1 of %2 shards were saved before this one)")
@@ -341,15 +320,16 @@ Result<std::vector<MetadataSaveResult>> saveShardsAs(const Model& model, const M
                                  static_cast<double>(totalBytes));
             };
         }
-        const std::vector<MetadataEntry>& current = shard.file->header().metadata;
         const bool edited = !onlyShard || *onlyShard == i;
-        // A shard without __metadata__ that the edit leaves alone stays without it.
-        std::optional<std::vector<MetadataEntry>> metadata;
-        if (edited)
-            metadata = edit.apply(current);
-        else if (shard.file->header().metadataState == MetadataState::Object)
-            metadata = current;
-        auto saved = saveMetadata(shard.path, metadata, shardOptions);
+        const auto metadataFor = [&](const Header& header) -> std::optional<std::vector<MetadataEntry>> {
+            if (edited)
+                return edit.apply(header.metadata);
+            // A shard without __metadata__ that the edit leaves alone stays without it.
+            if (header.metadataState == MetadataState::Object)
+                return header.metadata;
+            return std::nullopt;
+        };
+        auto saved = saveWith(shard.path, metadataFor, shardOptions);
         if (!saved) {
             Error error = saved.error();
             error.message += QStringLiteral(" (%1 of %2 shards were written before this one)")

@@ -2,9 +2,9 @@
 
 #include "core/error.h"
 #include "core/header.h"
+#include "core/headersnapshot.h"
 #include "core/metadataedit.h"
 #include "core/parallelchunks.h"
-#include "core/safetensorsfile.h"
 #include "core/savehooks.h"
 
 #include <QString>
@@ -44,7 +44,9 @@ struct MetadataSaveResult
     uint64_t oldHeaderLength = 0; ///< N before
     uint64_t newHeaderLength = 0; ///< N after (same as before for InPlace)
     uint64_t bytesWritten = 0;
-    std::shared_ptr<const SafetensorsFile> file; ///< the saved file, re-opened and strictly validated
+    /// The saved file re-opened after the save (a new descriptor by path) with its header re-read and strictly
+    /// validated. A header snapshot, not a mapping: a save must not leave the whole file mapped.
+    std::shared_ptr<const HeaderSnapshot> file;
 };
 
 /// Saves `metadata` (nullopt: no `__metadata__` at all) into the file at `path`, keeping every tensor entry and
@@ -59,8 +61,9 @@ Result<MetadataSaveResult> saveMetadata(const QString& path, const std::optional
 Result<MetadataSaveResult> saveMetadataEdit(const QString& path, const MetadataEdit& edit,
                                             const MetadataSaveOptions& options = {});
 
-/// Applies `edit` to each shard of `model` (each shard's own metadata), one shard after the other. Stops at the
-/// first failure; shards saved before it keep the edit and the error says how many were saved. Save As
+/// Applies `edit` to each shard of `model` (to each shard's own metadata as it is on disk now, so keys that differ
+/// between shards keep their own values unless the edit sets or removes them), one shard after the other. Stops
+/// at the first failure; shards saved before it keep the edit and the error says how many were saved. Save As
 /// (outputPath) is refused for more than one shard.
 Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& model, const MetadataEdit& edit,
                                                                   const MetadataSaveOptions& options = {});

@@ -1,8 +1,9 @@
 #include "core/recoveryrecord.h"
 
 #include "core/atomicfilewriter.h"
+#include "core/headerparser.h"
+#include "core/recoveryrecordformat.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
 #include <QtEndian>
@@ -13,57 +14,6 @@
 namespace safescope {
 
 namespace {
-
-// Layout: magic, then little-endian u64 size, device, inode, header bytes; sha256 of the old and of the new header
-// bytes; the old header bytes; sha256 of everything before it. The trailing checksum tells a torn record from a
-// complete one: a torn record means the header write had not started.
-constexpr char kMagic[16] = {'S', 'A', 'F', 'E', 'S', 'C', 'O', 'P', 'E', '-', 'R', 'E', 'C', '-', '0', '1'};
-constexpr qsizetype kFixed = 16 + 4 * 8 + 32 + 32;
-constexpr qsizetype kHash = 32;
-
-QByteArray sha256(const QByteArray& bytes)
-{
-    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
-}
-
-void appendU64(QByteArray& out, uint64_t value)
-{
-    char field[8];
-    qToLittleEndian<quint64>(value, field);
-    out.append(field, 8);
-}
-
-uint64_t readU64(const QByteArray& bytes, qsizetype at)
-{
-    return qFromLittleEndian<quint64>(bytes.constData() + at);
-}
-
-struct Record
-{
-    uint64_t fileSize = 0;
-    uint64_t inode = 0;
-    QByteArray oldHash;
-    QByteArray newHash;
-    QByteArray oldBytes;
-};
-
-std::optional<Record> parseRecord(const QByteArray& bytes)
-{
-    if (bytes.size() < kFixed + kHash || !bytes.startsWith(QByteArray::fromRawData(kMagic, 16)))
-        return std::nullopt;
-    const uint64_t length = readU64(bytes, 40);
-    if (length != static_cast<uint64_t>(bytes.size() - kFixed - kHash))
-        return std::nullopt;
-    if (sha256(bytes.left(bytes.size() - kHash)) != bytes.right(kHash))
-        return std::nullopt;
-    Record record;
-    record.fileSize = readU64(bytes, 16);
-    record.inode = readU64(bytes, 32);
-    record.oldHash = bytes.mid(48, kHash);
-    record.newHash = bytes.mid(80, kHash);
-    record.oldBytes = bytes.mid(kFixed, static_cast<qsizetype>(length));
-    return record;
-}
 
 QStringList leftoverTempFiles(const QString& path)
 {
@@ -126,24 +76,10 @@ QString recoveryRecordPath(const QString& path)
     return info.absoluteDir().filePath(QStringLiteral(".") + info.fileName() + QStringLiteral(".safescope-recovery"));
 }
 
-Status writeRecoveryRecord(const PosixFile& file, const QByteArray& oldBytes, const QByteArray& newBytes,
-                           const SaveHooks* hooks)
+Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, const QByteArray& oldBytes,
+                           const QByteArray& newBytes, const SaveHooks* hooks)
 {
-    auto info = file.status();
-    if (!info)
-        return info.error();
-    QByteArray record;
-    record.reserve(kFixed + oldBytes.size() + kHash);
-    record.append(kMagic, 16);
-    appendU64(record, static_cast<uint64_t>(info->st_size));
-    appendU64(record, static_cast<uint64_t>(info->st_dev));
-    appendU64(record, static_cast<uint64_t>(info->st_ino));
-    appendU64(record, static_cast<uint64_t>(oldBytes.size()));
-    record += sha256(oldBytes);
-    record += sha256(newBytes);
-    record += oldBytes;
-    record += sha256(record);
-
+    const QByteArray record = encodeRecoveryRecord(identity, oldBytes, newBytes);
     const QString recordPath = recoveryRecordPath(file.path());
     // O_EXCL: never overwrite the record of an earlier interrupted save; it may hold the only good header.
     auto out = PosixFile::open(recordPath, O_WRONLY | O_CREAT | O_EXCL, hooks, 0600);
@@ -162,8 +98,10 @@ Status writeRecoveryRecord(const PosixFile& file, const QByteArray& oldBytes, co
         return error;
     }
     Status written = out->writeAt(record.constData(), static_cast<uint64_t>(record.size()), 0);
+    // fdatasync: the record's bytes and size are what must survive; its timestamps need not. The folder sync
+    // below makes its name durable.
     if (written)
-        written = out->sync();
+        written = out->syncData();
     if (written)
         written = out->close();
     if (written)
@@ -182,7 +120,7 @@ RecoveryInfo inspectRecovery(const QString& path)
     if (!QFileInfo::exists(info.recordPath))
         return info;
     auto bytes = readWhole(info.recordPath);
-    const std::optional<Record> record = bytes ? parseRecord(*bytes) : std::nullopt;
+    const std::optional<RecoveryRecordContents> record = bytes ? decodeRecoveryRecord(*bytes) : std::nullopt;
     if (!record) {
         info.state = RecoveryState::Unreadable;
         return info;
@@ -200,10 +138,9 @@ RecoveryInfo inspectRecovery(const QString& path)
         info.state = RecoveryState::FileReplaced;
         return info;
     }
-    const QByteArray hash = sha256(current);
-    if (hash == record->oldHash)
+    if (current == record->oldBytes)
         info.state = RecoveryState::OriginalIntact;
-    else if (hash == record->newHash)
+    else if (record->isNewHeader(current))
         info.state = RecoveryState::NewHeaderIntact;
     else
         info.state = RecoveryState::HeaderTorn;
@@ -231,10 +168,20 @@ Status restoreRecovery(const QString& path)
     auto bytes = readWhole(info.recordPath);
     if (!bytes)
         return bytes.error();
-    const std::optional<Record> record = parseRecord(*bytes);
+    const std::optional<RecoveryRecordContents> record = decodeRecoveryRecord(*bytes);
     if (!record)
         return makeError(ErrorKind::IoError, QStringLiteral("the recovery record changed while it was read"),
                          info.recordPath);
+    // The checksum makes a torn record unreadable; this makes sure that, whatever happened, only a header the
+    // strict reader accepts for this file is ever written back.
+    const auto* oldHeader = reinterpret_cast<const unsigned char*>(record->oldBytes.constData());
+    if (!parseHeader(oldHeader, static_cast<uint64_t>(record->oldBytes.size()), record->fileSize, OpenMode::Strict,
+                     path))
+        return makeError(ErrorKind::IoError,
+                         QStringLiteral("the recovery record '%1' does not hold a valid header for '%2'; the file was "
+                                        "left as it is")
+                             .arg(info.recordPath, path),
+                         path);
     auto file = PosixFile::open(path, O_WRONLY);
     if (!file)
         return file.error();

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -39,10 +40,11 @@ struct RecoveryInfo
 QString recoveryRecordPath(const QString& path);
 
 /// Before an in-place header write: stores the file's first 8+N bytes (`oldBytes`), a hash of the bytes about to
-/// be written, the file's inode and size, and a checksum of everything; syncs the record and its folder.
-/// Refuses when a record already exists (an earlier interrupted save must be resolved first).
-Status writeRecoveryRecord(const PosixFile& file, const QByteArray& oldBytes, const QByteArray& newBytes,
-                           const SaveHooks* hooks = nullptr);
+/// be written, the file's inode and size (from `identity`, the file's fstat), and a checksum of everything, in one
+/// write; syncs the record's bytes and its folder. Refuses when a record already exists (an earlier interrupted
+/// save must be resolved first).
+Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, const QByteArray& oldBytes,
+                           const QByteArray& newBytes, const SaveHooks* hooks = nullptr);
 
 /// Looks for a record (and leftover temp files) beside `path`; call on open.
 RecoveryInfo inspectRecovery(const QString& path);

@@ -11,6 +11,7 @@
 #include "ui/mainwindow.h"
 #include "ui/metadatapage.h"
 #include "ui/models/metadatamodel.h"
+#include "ui/models/shardmetadataunion.h"
 #include "ui/modelview.h"
 #include "ui/recoverybanner.h"
 #include "ui/valueeditordialog.h"
@@ -227,7 +228,124 @@ private slots:
         QCOMPARE(model->rowCount(), 3 + 1); // three keys + the index's total_size
         QVERIFY(scope->isEnabled());
         QVERIFY(page->setShardScope(-1));
-        QCOMPARE(model->value(1), QStringLiteral("1"));
+        // All shards: the shards' own "shard" values differ, and only the second has "note".
+        QCOMPARE(model->key(1), QStringLiteral("shard"));
+        QCOMPARE(model->value(1), QStringLiteral("\u2039differs across 2 shard(s)\u203a"));
+        QCOMPARE(model->key(2), QStringLiteral("note"));
+        QCOMPARE(model->value(2), QStringLiteral("\u2039missing in model-00001-of-00002.safetensors\u203a x"));
+    }
+
+    void allShardsScopeShowsTheUnionAndSavesEachShard()
+    {
+        // Two shards whose metadata differ: "shard" has a value of its own in each, "author" is only in the
+        // first, "note" only in the second; "format" and "license" agree.
+        QTemporaryDir dir;
+        const QByteArray room(96, ' ');
+        const QByteArray h1 = R"({"__metadata__":{"format":"pt","shard":"1","license":"mit","author":"ann"},)" +
+                              tensorJson("x", "U8", {4}, 0, 4) + "}" + room;
+        const QByteArray h2 = R"({"__metadata__":{"format":"pt","shard":"2","note":"two","license":"mit"},)" +
+                              tensorJson("y", "U8", {4}, 0, 4) + "}" + room;
+        const QString first = writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"), rawFile(h1, "aaaa"));
+        const QString second = writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"), rawFile(h2, "bbbb"));
+        const QString index =
+            writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+                      R"({"metadata":{"total_size":8},"weight_map":{"x":"model-00001-of-00002.safetensors",)"
+                      R"("y":"model-00002-of-00002.safetensors"}})");
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(index);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY(document->modelView()->showPage(QStringLiteral("metadata")));
+        MetadataPage* page = document->modelView()->metadataPage();
+        MetadataModel* model = page->metadataModel();
+        QCOMPARE(page->shardScope(), -1);
+
+        // The union of the keys, in order of first appearance; a summary where the shards disagree.
+        const QStringList keys{QStringLiteral("format"), QStringLiteral("shard"), QStringLiteral("license"),
+                               QStringLiteral("author"), QStringLiteral("note")};
+        QCOMPARE(model->headerRowCount(), int(keys.size()));
+        for (int row = 0; row < keys.size(); ++row)
+            QCOMPARE(model->key(row), keys[row]);
+        QCOMPARE(model->value(0), QStringLiteral("pt"));
+        QCOMPARE(model->value(1), QStringLiteral("\u2039differs across 2 shard(s)\u203a"));
+        QCOMPARE(model->value(2), QStringLiteral("mit"));
+        QCOMPARE(model->value(3), QStringLiteral("\u2039missing in model-00002-of-00002.safetensors\u203a ann"));
+        QCOMPARE(model->value(4), QStringLiteral("\u2039missing in model-00001-of-00002.safetensors\u203a two"));
+        QVERIFY(!page->isSummaryRow(0) && page->isSummaryRow(1) && !page->isSummaryRow(2));
+        // The side panel lists every shard's value.
+        QVERIFY(page->selectKey(QStringLiteral("shard")));
+        QVERIFY2(page->detailText().contains(QStringLiteral("model-00001-of-00002.safetensors:\n1")),
+                 qPrintable(page->detailText()));
+        QVERIFY(page->detailText().contains(QStringLiteral("model-00002-of-00002.safetensors:\n2")));
+        QVERIFY(page->selectKey(QStringLiteral("note")));
+        QVERIFY(page->detailText().contains(QStringLiteral("model-00001-of-00002.safetensors:\n(missing)")));
+
+        // Renaming a key the shards disagree on is refused (it would write one value into every shard).
+        QVERIFY(!page->renameKey(1, QStringLiteral("part")).isEmpty());
+        QVERIFY2(page->message().contains(QStringLiteral("different values")), qPrintable(page->message()));
+        QCOMPARE(model->key(1), QStringLiteral("shard"));
+        QVERIFY(!document->isModified());
+
+        // Edits apply to every shard: "author" gets a value (so the second shard gains it), "note" goes, "license"
+        // is renamed, a key is added; "shard" is left alone, so each shard keeps its own.
+        QVERIFY(page->editValue(3, QStringLiteral("bob")).isEmpty());
+        QVERIFY(!page->isSummaryRow(3));
+        QVERIFY(page->renameKey(3, QStringLiteral("writer")).isEmpty()); // a real value now: rename allowed
+        QVERIFY(page->selectKey(QStringLiteral("note")));
+        QVERIFY(page->removeCurrentKey().isEmpty());
+        QVERIFY(page->renameKey(2, QStringLiteral("licence")).isEmpty());
+        QVERIFY(page->addKey(QStringLiteral("added"), QStringLiteral("v")).isEmpty());
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QVERIFY(document->startSave());
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QVERIFY2(document->lastSaveMessage().contains(QStringLiteral("2 shards in place")),
+                 qPrintable(document->lastSaveMessage()));
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+
+        const auto entries = [](const QString& path) {
+            QStringList pairs;
+            for (const MetadataEntry& entry : metadataOnDisk(path))
+                pairs.append(QString::fromStdString(entry.key + "=" + entry.value));
+            return pairs;
+        };
+        QCOMPARE(entries(first),
+                 (QStringList{QStringLiteral("format=pt"), QStringLiteral("shard=1"), QStringLiteral("licence=mit"),
+                              QStringLiteral("writer=bob"), QStringLiteral("added=v")}));
+        QCOMPARE(entries(second),
+                 (QStringList{QStringLiteral("format=pt"), QStringLiteral("shard=2"), QStringLiteral("licence=mit"),
+                              QStringLiteral("writer=bob"), QStringLiteral("added=v")}));
+        QCOMPARE(dataRegion(first), QByteArray("aaaa"));
+        QCOMPARE(dataRegion(second), QByteArray("bbbb"));
+
+        // Reloaded: still the union, "shard" still differs, everything else now agrees.
+        QCOMPARE(page->shardScope(), -1);
+        QCOMPARE(model->headerRowCount(), 5);
+        QVERIFY(page->isSummaryRow(1));
+        for (int row : {0, 2, 3, 4})
+            QVERIFY(!page->isSummaryRow(row));
+    }
+
+    void shardSummaryNamesTheMissingShards()
+    {
+        const QStringList names{QStringLiteral("s1"), QStringLiteral("s2"), QStringLiteral("s3"), QStringLiteral("s4"),
+                                QStringLiteral("s5")};
+        const ShardMetadataUnion shards(
+            names,
+            {{{"k", "a"}, {"all", "x"}}, {{"all", "x"}}, {{"all", "x"}, {"k", "b"}}, {{"all", "x"}}, {{"all", "x"}}});
+        QCOMPARE(shards.keys().size(), size_t{2});
+        QVERIFY(!shards.keys()[0].isUniform());
+        QVERIFY(shards.keys()[1].isUniform());
+        QCOMPARE(shards.summary(shards.keys()[0]),
+                 QStringLiteral("\u2039differs across 2 shard(s); missing in s2, s4 and 1 more\u203a"));
+        QCOMPARE(shards.summary(shards.keys()[1]), QString());
+        const std::vector<MetadataEntry> entries = shards.editorEntries();
+        QCOMPARE(entries[0].key, std::string("k"));
+        QCOMPARE(QString::fromStdString(entries[0].value), shards.summary(shards.keys()[0]));
+        QCOMPARE(entries[1].value, std::string("x"));
+        QVERIFY(shards.isSummaryRow(QStringLiteral("k"), QString::fromStdString(entries[0].value)));
+        QVERIFY(!shards.isSummaryRow(QStringLiteral("k"), QStringLiteral("a")));
+        QCOMPARE(shards.firstValue(QStringLiteral("k")), QStringLiteral("a"));
     }
 
     void shardedSaveAsWritesACopy()
@@ -269,6 +387,39 @@ private slots:
             QCOMPARE(shard.file->header().metadata.back().key, std::string("license"));
         }
         QCOMPARE(document->modelView()->loaded()->model->shards()[0].path, (*copy)->shards()[0].path);
+    }
+
+    void shardedSaveAsOfAFolderWithoutIndex()
+    {
+        // A plain folder of .safetensors files: the copy is a folder of the same files, and the tab moves to it.
+        QTemporaryDir dir;
+        QVERIFY(QFile::remove(writeTwoShardModel(dir, 48)));
+        const QString first = dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"));
+        const QByteArray firstHash = fileSha256(first);
+        MainWindow window;
+        DocumentView* document = window.openPath(dir.path());
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        QCOMPARE(page->shardScope(), -1);
+        QVERIFY(page->addKey(QStringLiteral("license"), QStringLiteral("mit")).isEmpty());
+        QTemporaryDir out;
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QVERIFY(document->startSaveShardsAs(out.path()));
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QCOMPARE(fileSha256(first), firstHash);
+        QCOMPARE(QDir(out.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+                 (QStringList{QStringLiteral("model-00001-of-00002.safetensors"),
+                              QStringLiteral("model-00002-of-00002.safetensors")}));
+        QCOMPARE(document->path(), QDir(out.path()).absolutePath());
+        QVERIFY(!document->isModified());
+        const auto& model = document->modelView()->loaded()->model;
+        QCOMPARE(model->shards().size(), size_t{2});
+        for (const Model::Shard& shard : model->shards()) {
+            QVERIFY(shard.path.startsWith(QDir(out.path()).absolutePath()));
+            QCOMPARE(shard.file->header().metadata.back().key, std::string("license"));
+        }
     }
 
     void removingFormatWarns()

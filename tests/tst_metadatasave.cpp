@@ -79,6 +79,8 @@ private slots:
     void shardsSaveAs_data();
     void shardsSaveAs();
     void shardsSaveAsRefusesTheOriginalFolder();
+    void shardsSaveAsFolderWithoutIndex_data();
+    void shardsSaveAsFolderWithoutIndex();
     void compareMetadataSummary();
 
 private:
@@ -537,6 +539,77 @@ void TestMetadataSave::shardsSaveAsRefusesTheOriginalFolder()
     QCOMPARE(saved.error().kind, ErrorKind::InvalidArgument);
     QVERIFY2(saved.error().message.contains(QStringLiteral("original")), qPrintable(saved.error().message));
     QCOMPARE(fileSha256(dir.filePath(QStringLiteral("model-00001-of-00002.safetensors"))), first);
+}
+
+void TestMetadataSave::shardsSaveAsFolderWithoutIndex_data()
+{
+    QTest::addColumn<int>("onlyShard"); // -1: every shard
+    QTest::addColumn<int>("opened");    // 0: the folder's absolute path, 1: with a trailing slash, 2: relative
+    QTest::newRow("all shards") << -1 << 0;
+    QTest::newRow("all shards, trailing slash") << -1 << 1;
+    QTest::newRow("all shards, relative path") << -1 << 2;
+    QTest::newRow("first shard only") << 0 << 0;
+}
+
+void TestMetadataSave::shardsSaveAsFolderWithoutIndex()
+{
+    // A plain folder of .safetensors files, no index: every file is written into the target under its own name,
+    // and no index appears there.
+    QFETCH(int, onlyShard);
+    QFETCH(int, opened);
+    QTemporaryDir root;
+    QVERIFY(QDir(root.path()).mkdir(QStringLiteral("model")));
+    QTemporaryDir dir(root.filePath(QStringLiteral("model/XXXXXX")));
+    QVERIFY(QFile::remove(writeTwoShardModel(dir)));
+    const QStringList names{QStringLiteral("model-00001-of-00002.safetensors"),
+                            QStringLiteral("model-00002-of-00002.safetensors")};
+    const QByteArray firstBefore = fileSha256(dir.filePath(names[0]));
+    const QByteArray secondBefore = fileSha256(dir.filePath(names[1]));
+    QString folder = dir.path();
+    const QString current = QDir::currentPath();
+    if (opened == 1)
+        folder += u'/';
+    if (opened == 2) {
+        QVERIFY(QDir::setCurrent(root.path()));
+        folder = QDir(root.path()).relativeFilePath(dir.path());
+    }
+    auto model = Model::open(folder, OpenMode::Strict);
+    QVERIFY2(model, qPrintable(model ? QString() : model.error().describe()));
+    QCOMPARE((*model)->shards().size(), size_t{2});
+    QVERIFY((*model)->indexPath().isEmpty());
+    MetadataEdit edit;
+    edit.set = {{"license", "mit"}};
+    QTemporaryDir outDir;
+    const QString out = outDir.filePath(QStringLiteral("copy"));
+    auto saved = saveShardsAs(**model, edit, out,
+                              onlyShard < 0 ? std::nullopt : std::optional<size_t>(static_cast<size_t>(onlyShard)));
+    QVERIFY(QDir::setCurrent(current));
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->size(), size_t{2});
+    QCOMPARE(fileSha256(dir.filePath(names[0])), firstBefore);
+    QCOMPARE(fileSha256(dir.filePath(names[1])), secondBefore);
+    QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden, QDir::Name), names);
+    QCOMPARE((*saved)[0].path, QDir(out).absoluteFilePath(names[0]));
+
+    auto copy = Model::open(out, OpenMode::Strict);
+    QVERIFY2(copy, qPrintable(copy ? QString() : copy.error().describe()));
+    QCOMPARE((*copy)->shards().size(), size_t{2});
+    QCOMPARE((*copy)->tensorCount(), size_t{2});
+    QCOMPARE(dataRegion(QDir(out).filePath(names[0])), QByteArray("aaaa"));
+    QCOMPARE(dataRegion(QDir(out).filePath(names[1])), QByteArray("bbbb"));
+    QVERIFY(sameEntries((*copy)->shards()[0].file->header().metadata,
+                        (Entries{{"format", "pt"}, {"shard", "1"}, {"license", "mit"}})));
+    if (onlyShard < 0)
+        QVERIFY(sameEntries((*copy)->shards()[1].file->header().metadata,
+                            (Entries{{"format", "pt"}, {"shard", "2"}, {"license", "mit"}})));
+    else
+        QVERIFY(sameEntries((*copy)->shards()[1].file->header().metadata, (Entries{{"format", "pt"}, {"shard", "2"}})));
+
+    // Into the folder itself: refused before anything is written.
+    auto again = saveShardsAs(**model, edit, dir.path());
+    QVERIFY(!again);
+    QCOMPARE(again.error().kind, ErrorKind::InvalidArgument);
+    QCOMPARE(fileSha256(dir.filePath(names[0])), firstBefore);
 }
 
 void TestMetadataSave::compareMetadataSummary()

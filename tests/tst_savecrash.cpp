@@ -1,16 +1,20 @@
 // Crash safety of metadata saves (issue 5): a save stopped after each durable step, in process through the step
 // seam and in a real safescope-cli process that dies with _exit at that step, must leave the old file or the new
 // valid file (after the recovery a later open offers), with the data region byte-identical throughout.
+#include "core/crc64.h"
 #include "core/metadatasaver.h"
 #include "core/recoveryrecord.h"
 #include "core/safetensorsfile.h"
 #include "support/editfixtures.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtEndian>
+
+#include <sys/stat.h>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -78,7 +82,10 @@ private slots:
     void killedProcess_data() { addRows(); }
     void killedProcess();
     void tornRecordIsDiscarded();
+    void corruptRecordIsUnreadable();
     void replacedFileIsNotRestored();
+    void formatOneRecordIsStillRead();
+    void recordChecksum();
 
 private:
     // Checks what the crash left and that recovery gives the old file (restore) or keeps a valid one (discard).
@@ -188,6 +195,71 @@ void TestSaveCrash::tornRecordIsDiscarded()
     QVERIFY(restoreRecovery(path));
     QCOMPARE(readBytes(path), original);
     QCOMPARE(filesIn(dir).size(), 1);
+}
+
+void TestSaveCrash::corruptRecordIsUnreadable()
+{
+    // A record whose bytes changed after it was written (a bad sector, a partial overwrite): its checksum no
+    // longer matches, so it is never used to write a header back.
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 30);
+    const QByteArray original = readBytes(path);
+    MetadataSaveOptions options;
+    options.hooks.afterStep = [](SaveStep at) { return at != SaveStep::HeaderPartWritten; };
+    QVERIFY(!saveMetadata(path, kNew, options));
+    QCOMPARE(inspectRecovery(path).state, RecoveryState::HeaderTorn);
+    QFile record(recoveryRecordPath(path));
+    QVERIFY(record.open(QIODevice::ReadWrite));
+    QVERIFY(record.seek(100));
+    QVERIFY(record.write("#", 1) == 1);
+    record.close();
+    QCOMPARE(inspectRecovery(path).state, RecoveryState::Unreadable);
+    QVERIFY(readBytes(path) != original); // the torn header stays: nothing trustworthy to restore it from
+}
+
+void TestSaveCrash::formatOneRecordIsStillRead()
+{
+    // A record left by the first release (SHA-256 checksums, the new header as a hash), after a crash once the
+    // new header was complete: recognised, and restore puts the old header back.
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 300);
+    const QByteArray original = readBytes(path);
+    QVERIFY(saveMetadata(path, kNew));
+    const QByteArray edited = readBytes(path);
+    const qsizetype headerBytes = static_cast<qsizetype>(8 + headerLengthOf(path));
+    const QByteArray oldBytes = original.left(headerBytes);
+    const QByteArray newBytes = edited.left(headerBytes);
+    struct stat info = {};
+    QVERIFY(::stat(QFile::encodeName(path).constData(), &info) == 0);
+    const auto u64 = [](uint64_t value) {
+        QByteArray field(8, Qt::Uninitialized);
+        qToLittleEndian<quint64>(value, field.data());
+        return field;
+    };
+    const auto sha = [](const QByteArray& bytes) {
+        return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
+    };
+    QByteArray record = QByteArray("SAFESCOPE-REC-01") + u64(static_cast<uint64_t>(info.st_size)) +
+                        u64(static_cast<uint64_t>(info.st_dev)) + u64(static_cast<uint64_t>(info.st_ino)) +
+                        u64(static_cast<uint64_t>(headerBytes)) + sha(oldBytes) + sha(newBytes) + oldBytes;
+    record += sha(record);
+    QFile out(recoveryRecordPath(path));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    QCOMPARE(out.write(record), record.size());
+    out.close();
+    QCOMPARE(inspectRecovery(path).state, RecoveryState::NewHeaderIntact);
+    QVERIFY(restoreRecovery(path));
+    QCOMPARE(readBytes(path), original);
+    QCOMPARE(filesIn(dir), QStringList{QStringLiteral("m.safetensors")});
+}
+
+void TestSaveCrash::recordChecksum()
+{
+    // CRC-64/XZ's check value, and the same result when fed in pieces.
+    const QByteArray text("123456789");
+    QCOMPARE(crc64(text.constData(), 9), Q_UINT64_C(0x995DC9BBDF1939FA));
+    QCOMPARE(crc64(text.constData() + 4, 5, crc64(text.constData(), 4)), Q_UINT64_C(0x995DC9BBDF1939FA));
+    QCOMPARE(crc64(nullptr, 0), Q_UINT64_C(0));
 }
 
 void TestSaveCrash::replacedFileIsNotRestored()

@@ -94,14 +94,17 @@ MetadataPage::MetadataPage(QWidget* parent)
                 showRow(current.row());
                 updateActions();
             });
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { showRow(m_table->currentIndex().row()); });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
+        showRow(m_table->currentIndex().row());
+        updateActions(); // a summary row given a value (or back, by undo) can be renamed (or not)
+    });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_empty->hide(); });
     connect(m_model, &MetadataModel::editRefused, this, &MetadataPage::showMessage);
     connect(m_table, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
         if (!m_model->isEditable(index.row()))
             return;
         if (index.column() == MetadataModel::KeyColumn)
-            m_table->edit(index);
+            startRename();
         else
             editValueDialog();
     });
@@ -117,9 +120,7 @@ void MetadataPage::createToolBar()
                          &MetadataPage::addKeyDialog);
     m_removeAction = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("list-remove")), tr("&Remove Key"), this,
                                           [this] { removeCurrentKey(); });
-    m_renameAction = m_toolBar->addAction(tr("Re&name Key"), this, [this] {
-        m_table->edit(m_model->index(m_table->currentIndex().row(), MetadataModel::KeyColumn));
-    });
+    m_renameAction = m_toolBar->addAction(tr("Re&name Key"), this, &MetadataPage::startRename);
     m_renameAction->setShortcut(QKeySequence(Qt::Key_F2));
     m_renameAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_editAction = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-edit")), tr("&Edit Value\u2026"),
@@ -171,9 +172,11 @@ void MetadataPage::createToolBar()
 
 void MetadataPage::updateActions()
 {
-    const bool editable = m_model->isEditable(m_table->currentIndex().row());
+    const int row = m_table->currentIndex().row();
+    const bool editable = m_model->isEditable(row);
     m_removeAction->setEnabled(editable);
-    m_renameAction->setEnabled(editable);
+    m_renameAction->setEnabled(editable && !isSummaryRow(row));
+    m_renameAction->setToolTip(editable ? renameRefusal(row) : QString());
     m_editAction->setEnabled(editable);
 }
 
@@ -222,6 +225,47 @@ QString MetadataPage::editValue(int row, const QString& value)
     return problem;
 }
 
+bool MetadataPage::isSummaryRow(int row) const
+{
+    return shardScope() < 0 && !m_singleFile && m_model->isEditable(row) &&
+           m_union.isSummaryRow(m_model->key(row), m_model->value(row));
+}
+
+// Renaming a key the shards disagree on would have to write one value under the new name into every shard; the
+// user gives the value first (or renames shard by shard).
+QString MetadataPage::renameRefusal(int row) const
+{
+    if (!isSummaryRow(row))
+        return {};
+    return tr("The shards hold different values for \u201c%1\u201d (or some lack it), so it cannot be renamed in all "
+              "of them at once. Set its value first, or rename it in each shard's scope.")
+        .arg(m_model->key(row));
+}
+
+QString MetadataPage::renameKey(int row, const QString& key)
+{
+    if (const QString refusal = renameRefusal(row); !refusal.isEmpty()) {
+        showMessage(refusal);
+        return refusal;
+    }
+    const QString problem = m_model->renameKey(row, key);
+    if (problem.isEmpty())
+        showMessage({});
+    return problem;
+}
+
+void MetadataPage::startRename()
+{
+    const int row = m_table->currentIndex().row();
+    if (!m_model->isEditable(row))
+        return;
+    if (const QString refusal = renameRefusal(row); !refusal.isEmpty()) {
+        showMessage(refusal);
+        return;
+    }
+    m_table->edit(m_model->index(row, MetadataModel::KeyColumn));
+}
+
 void MetadataPage::addKeyDialog()
 {
     bool ok = false;
@@ -237,7 +281,9 @@ void MetadataPage::editValueDialog()
     const int row = m_table->currentIndex().row();
     if (!m_model->isEditable(row))
         return;
-    ValueEditorDialog dialog(m_model->key(row), m_model->value(row), this);
+    // A summary is not a value: start from a real one (the first shard's), which the user may keep for every shard.
+    const QString start = isSummaryRow(row) ? m_union.firstValue(m_model->key(row)) : m_model->value(row);
+    ValueEditorDialog dialog(m_model->key(row), start, this);
     if (dialog.exec() == QDialog::Accepted)
         editValue(row, dialog.value());
 }
@@ -258,8 +304,8 @@ void MetadataPage::setModel(std::shared_ptr<const Model> model)
     if (!m_singleFile) {
         m_scope->addItem(tr("All %1 shards").arg(m_source->shards().size()), -1);
         m_scope->setItemData(0,
-                             tr("Shows the first shard's metadata; each added, changed or removed key is saved into "
-                                "every shard, which keep their other keys"),
+                             tr("Shows every key of every shard, and where the shards disagree. Each added, changed "
+                                "or removed key is saved into every shard; keys left alone keep each shard's value"),
                              Qt::ToolTipRole);
         for (size_t i = 0; i < m_source->shards().size(); ++i) {
             const QString& path = m_source->shards()[i].path;
@@ -297,9 +343,12 @@ void MetadataPage::showScope()
         return;
     const int shard = shardScope();
     showMessage({});
-    const std::vector<MetadataEntry>& header =
-        shard < 0 ? m_source->metadata() : m_source->shards()[static_cast<size_t>(shard)].file->header().metadata;
-    m_model->setMetadata(header, m_source->indexMetadata());
+    m_union = shard < 0 && !m_singleFile ? ShardMetadataUnion(*m_source) : ShardMetadataUnion();
+    if (shard < 0 && !m_singleFile)
+        m_model->setMetadata(m_union.editorEntries(), m_source->indexMetadata());
+    else
+        m_model->setMetadata(m_source->shards()[static_cast<size_t>(std::max(shard, 0))].file->header().metadata,
+                             m_source->indexMetadata());
     m_table->resizeColumnToContents(MetadataModel::KeyColumn);
     m_table->setColumnWidth(MetadataModel::KeyColumn, std::min(m_table->columnWidth(MetadataModel::KeyColumn), 320));
     const bool empty = m_model->rowCount() == 0;
@@ -310,6 +359,8 @@ void MetadataPage::showScope()
         if (shard >= 0)
             m_empty->setText(state == MetadataState::Null ? tr("This shard's __metadata__ is null.")
                                                           : tr("This shard has no __metadata__."));
+        else if (!m_singleFile)
+            m_empty->setText(tr("No shard has __metadata__."));
         else
             m_empty->setText(state == MetadataState::Null
                                  ? tr("The header's __metadata__ is null: this file carries no metadata.")
@@ -347,6 +398,11 @@ QString MetadataPage::prettyJson(const QString& value)
 
 void MetadataPage::showRow(int row)
 {
+    if (isSummaryRow(row)) {
+        m_text->setPlainText(m_union.details(m_model->key(row)));
+        m_detail->setCurrentWidget(m_text);
+        return;
+    }
     const QString value = m_model->value(row);
     static const QLatin1StringView imagePrefix("data:image/");
     const qsizetype base64 = value.indexOf(QLatin1StringView(";base64,"));

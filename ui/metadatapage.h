@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "ui/models/shardmetadataunion.h"
 
 #include <QWidget>
 
@@ -21,7 +22,8 @@ class MetadataModel;
 /// `__metadata__` as a key/value table; the selected value is shown in full beside it: pretty-printed when it
 /// holds JSON, as a picture when it is a data-URI image. A toolbar edits the header's keys and values (through
 /// the model's undo stack) and asks for a save; refusals and warnings appear in a line above the table. For a sharded
-/// model a scope box chooses between editing every shard at once (the first shard's metadata is shown) and one shard.
+/// model a scope box chooses between one shard and every shard at once; the latter shows the union of the shards'
+/// keys, a summary where they disagree (see ShardMetadataUnion), and saves each edit into every shard.
 class MetadataPage final : public QWidget
 {
     Q_OBJECT
@@ -49,10 +51,14 @@ public:
     QToolBar* toolBar() const { return m_toolBar; }
     /// The refusal or warning shown above the table; empty when none.
     QString message() const;
-    /// Adds a key (selecting it) / removes the current one / edits a value, as the toolbar does, without dialogs.
+    /// Adds a key (selecting it) / removes the current one / edits a value / renames a key, as the toolbar does,
+    /// without dialogs.
     QString addKey(const QString& key, const QString& value);
     QString removeCurrentKey();
     QString editValue(int row, const QString& value);
+    QString renameKey(int row, const QString& key);
+    /// "All shards" scope: whether `row` shows a summary (the shards disagree, and the user has not set a value).
+    bool isSummaryRow(int row) const;
 
 signals:
     void saveRequested();
@@ -67,6 +73,8 @@ private:
     void editValueDialog();
     void updateActions();
     void showScope();
+    void startRename();
+    QString renameRefusal(int row) const;
 
     MetadataModel* m_model;
     QTableView* m_table;
@@ -84,6 +92,7 @@ private:
     QAction* m_scopeLabelAction = nullptr;
     QAction* m_scopeAction = nullptr;
     std::shared_ptr<const Model> m_source;
+    ShardMetadataUnion m_union; ///< every shard's metadata, while the scope is "All shards"
     bool m_singleFile = true;
 };
 

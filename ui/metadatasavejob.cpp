@@ -19,7 +19,9 @@ namespace safescope {
 
 namespace {
 
-// The edit as operations, so each shard keeps the keys it has that the first shard (shown) does not.
+// The edit as operations: only the keys the user added, changed or removed, applied to each shard's own metadata.
+// Keys left alone keep every shard's own value, including the "All shards" rows that show a summary where the
+// shards disagree (ShardMetadataUnion): the summary text is never written.
 MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after)
 {
     const MetadataChanges changes = compareMetadata(before, after);
