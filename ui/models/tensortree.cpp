@@ -17,10 +17,11 @@ bool isSeparator(char c)
 
 /// Finds a group node by (parent, segment) while the tree is built. Open addressing over node ids: the keys are
 /// already stored in the nodes, so the table is 4 bytes a slot and is freed as soon as the build ends.
-class GroupTable
+/// `Key(id)` gives a group's (parent, segment).
+template <typename Key> class GroupTable
 {
 public:
-    explicit GroupTable(const std::vector<TensorTree::Node>& nodes) : m_nodes(nodes), m_slots(1024, kEmpty) {}
+    explicit GroupTable(Key key) : m_key(std::move(key)), m_slots(1024, kEmpty) {}
 
     /// The group's node id, or kEmpty.
     uint32_t find(uint32_t parent, std::string_view segment) const
@@ -29,7 +30,7 @@ public:
             const uint32_t id = m_slots[slot];
             if (id == kEmpty)
                 return kEmpty;
-            if (m_nodes[id].parent == parent && m_nodes[id].segment() == segment)
+            if (const auto [idParent, idSegment] = m_key(id); idParent == parent && idSegment == segment)
                 return id;
         }
     }
@@ -54,7 +55,8 @@ private:
 
     void place(uint32_t id)
     {
-        size_t slot = hash(m_nodes[id].parent, m_nodes[id].segment()) & mask();
+        const auto [parent, segment] = m_key(id);
+        size_t slot = hash(parent, segment) & mask();
         while (m_slots[slot] != kEmpty)
             slot = (slot + 1) & mask();
         m_slots[slot] = id;
@@ -70,7 +72,7 @@ private:
         }
     }
 
-    const std::vector<TensorTree::Node>& m_nodes;
+    Key m_key;
     std::vector<uint32_t> m_slots;
     size_t m_size = 0;
 };
@@ -81,32 +83,93 @@ std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model>
 {
     std::shared_ptr<TensorTree> tree(new TensorTree);
     tree->m_model = std::move(model);
-    tree->createNodes();
-    tree->linkChildren();
+    std::vector<std::string_view> segments;
+    tree->createNodes(segments);
+    tree->linkChildren(segments);
     tree->aggregate();
     tree->collectFlatOrder();
     return tree;
 }
 
+std::string_view TensorTree::pathOf(uint32_t id) const
+{
+    const StoredNode& node = m_nodes[id];
+    return node.nameTensor == kNone ? std::string_view()
+                                    : m_model->qualifiedName(node.nameTensor).substr(0, node.pathLength);
+}
+
+std::string_view TensorTree::segmentOf(uint32_t id) const
+{
+    const std::string_view path = pathOf(id);
+    const size_t separator = path.find_last_of("./");
+    return separator == std::string_view::npos ? path : path.substr(separator + 1);
+}
+
+uint32_t TensorTree::tensorCountOf(uint32_t id) const
+{
+    const uint32_t totals = m_nodes[id].totals;
+    return totals == kLeaf || totals == kSingleTensor ? 1 : m_totals[totals].tensorCount;
+}
+
+TensorTree::Node TensorTree::node(uint32_t id) const
+{
+    // One {dtype, 1} pair per dtype: the mix of a group over a single tensor points here.
+    static const auto kOneOfEach = [] {
+        std::array<std::pair<DType, uint32_t>, kDTypeCount + 1> pairs{};
+        for (size_t type = 0; type < pairs.size(); ++type)
+            pairs[type] = {static_cast<DType>(type), 1};
+        return pairs;
+    }();
+    const StoredNode& stored = m_nodes[id];
+    Node node;
+    node.path = pathOf(id);
+    node.segmentStart = static_cast<uint32_t>(node.path.size() - segmentOf(id).size());
+    node.parent = stored.parent;
+    node.row = stored.row;
+    node.children = childrenOf(id);
+    if (stored.totals == kLeaf || stored.totals == kSingleTensor) {
+        const TensorInfo& info = m_model->tensor(stored.nameTensor);
+        node.tensor = stored.isLeaf() ? stored.nameTensor : kNone;
+        node.tensorCount = 1;
+        node.parameters = info.elementCount;
+        node.bytes = info.byteSize();
+        node.firstOffset = m_model->absoluteOffset(stored.nameTensor);
+        if (!stored.isLeaf())
+            node.dtypes = std::span(&kOneOfEach[static_cast<size_t>(info.dtype)], 1);
+        return node;
+    }
+    const GroupTotals& totals = m_totals[stored.totals];
+    node.tensorCount = totals.tensorCount;
+    node.parameters = totals.parameters;
+    node.bytes = totals.bytes;
+    node.firstOffset = totals.firstOffset;
+    node.dtypes = std::span(m_dtypeCounts.data() + totals.firstDType, totals.dtypeCount);
+    return node;
+}
+
 // Nodes are created parent first, so every child's id is larger than its parent's: aggregate() relies on it.
 // Groups are found by (parent, segment); leaves are never looked up, so a tensor named like a group prefix
 // ("a" next to "a.b") and duplicate names in lenient files each keep their own row.
-void TensorTree::createNodes()
+void TensorTree::createNodes(std::vector<std::string_view>& segments)
 {
     const Model& m = *m_model;
     const size_t count = m.tensorCount();
     // Every segment of every name makes at most one node. Reserving that bound up front means the vector never
     // reallocates: a reallocation copies every node and leaves the old block behind as resident garbage, while the
     // unused tail of the reservation costs address space only (its pages are never touched).
-    size_t segments = 1;
+    size_t segmentCount = 1;
     for (size_t i = 0; i < count; ++i) {
         const std::string_view name = m.qualifiedName(i);
-        segments += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
+        segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
     }
-    m_nodes.reserve(segments);
-    m_nodes.emplace_back(); // root
+    m_nodes.reserve(segmentCount);
+    segments.reserve(segmentCount);
+    segments.emplace_back();
+    StoredNode& root = m_nodes.emplace_back();
+    root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
+    root.totals = kSingleTensor;              // a group; aggregate() decides what its totals are
     m_leafOfTensor.assign(count, kNone);
-    GroupTable groups(m_nodes);
+    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); });
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
     // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
     std::string_view previous;
@@ -132,20 +195,23 @@ void TensorTree::createNodes()
                 ++end;
             const auto id = static_cast<uint32_t>(m_nodes.size());
             if (end == name.size()) {
-                Node& leaf = m_nodes.emplace_back();
-                leaf.path = name;
-                leaf.segmentStart = static_cast<uint32_t>(start);
+                StoredNode& leaf = m_nodes.emplace_back();
+                leaf.nameTensor = static_cast<uint32_t>(i);
+                leaf.pathLength = static_cast<uint32_t>(name.size());
                 leaf.parent = parent;
-                leaf.tensor = static_cast<uint32_t>(i);
+                leaf.totals = kLeaf;
+                segments.push_back(name.substr(start));
                 m_leafOfTensor[i] = id;
                 break;
             }
             uint32_t group = groups.find(parent, name.substr(start, end - start));
-            if (group == GroupTable::kEmpty) {
-                Node& node = m_nodes.emplace_back();
-                node.path = name.substr(0, end);
-                node.segmentStart = static_cast<uint32_t>(start);
+            if (group == kNone) {
+                StoredNode& node = m_nodes.emplace_back();
+                node.nameTensor = static_cast<uint32_t>(i);
+                node.pathLength = static_cast<uint32_t>(end);
                 node.parent = parent;
+                node.totals = kSingleTensor;
+                segments.push_back(name.substr(start, end - start));
                 groups.insert(id);
                 group = id;
             }
@@ -155,10 +221,11 @@ void TensorTree::createNodes()
         }
         previous = name;
     }
+    m_nodes.shrink_to_fit(); // one exact copy instead of a reservation whose touched tail may be a whole huge page
 }
 
 // All child lists in one array: a counting sort by parent, then each range sorted naturally.
-void TensorTree::linkChildren()
+void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 {
     std::vector<uint32_t> begin(m_nodes.size() + 1, 0);
     for (size_t id = 1; id < m_nodes.size(); ++id)
@@ -173,74 +240,82 @@ void TensorTree::linkChildren()
     for (size_t id = 0; id < m_nodes.size(); ++id) {
         const auto first = m_childIds.begin() + begin[id];
         const auto last = m_childIds.begin() + begin[id + 1];
-        std::stable_sort(first, last, [this](uint32_t a, uint32_t b) {
-            return naturalLess(m_nodes[a].segment(), m_nodes[b].segment());
-        });
-        m_nodes[id].children = std::span<const uint32_t>(m_childIds.data() + begin[id], begin[id + 1] - begin[id]);
-        for (size_t row = 0; row < m_nodes[id].children.size(); ++row)
-            m_nodes[m_nodes[id].children[row]].row = static_cast<uint32_t>(row);
+        if (last - first > 1)
+            std::stable_sort(first, last,
+                             [&](uint32_t a, uint32_t b) { return naturalLess(segments[a], segments[b]); });
+        m_nodes[id].firstChild = begin[id];
+        for (uint32_t row = 0; row < begin[id + 1] - begin[id]; ++row)
+            m_nodes[m_childIds[begin[id] + row]].row = row;
     }
 }
 
-// One bottom-up pass (children have larger ids than parents). Dtype mixes are counted in a temporary table with one
-// column per dtype present in the model (usually one to three), then packed into m_dtypeCounts.
+// One bottom-up pass (children have larger ids than parents) over temporary totals for every group. Dtype mixes are
+// counted with one column per dtype present in the model (usually one to three). Only groups holding several tensors
+// keep their totals; the rest read them from their single tensor.
 void TensorTree::aggregate()
 {
     const Model& m = *m_model;
     std::array<int, kDTypeCount + 1> column{};
     column.fill(-1);
-    int columns = 0;
+    size_t columns = 0;
     for (size_t i = 0; i < m.tensorCount(); ++i) {
         int& c = column[static_cast<size_t>(m.tensor(i).dtype)];
         if (c < 0)
-            c = columns++;
+            c = static_cast<int>(columns++);
     }
-    std::vector<uint32_t> counts(m_nodes.size() * static_cast<size_t>(columns), 0);
+    std::vector<uint32_t> groupOf(m_nodes.size(), kNone);
+    uint32_t groupCount = 0;
+    for (size_t id = 0; id < m_nodes.size(); ++id) {
+        if (!m_nodes[id].isLeaf())
+            groupOf[id] = groupCount++;
+    }
+    std::vector<GroupTotals> totals(groupCount);
+    std::vector<uint32_t> counts(size_t{groupCount} * columns, 0);
 
-    for (size_t id = m_nodes.size(); id-- > 0;) {
-        Node& node = m_nodes[id];
-        if (!node.isGroup()) {
-            const TensorInfo& info = m.tensor(node.tensor);
-            node.parameters = info.elementCount;
-            node.bytes = info.byteSize();
-            node.tensorCount = 1;
-            node.firstOffset = m.absoluteOffset(node.tensor);
-            counts[id * static_cast<size_t>(columns) + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])] =
-                1;
+    for (size_t id = m_nodes.size(); id-- > 1;) {
+        const StoredNode& node = m_nodes[id];
+        const uint32_t parent = groupOf[node.parent];
+        GroupTotals& into = totals[parent];
+        if (node.isLeaf()) {
+            const TensorInfo& info = m.tensor(node.nameTensor);
+            into.parameters += info.elementCount;
+            into.bytes += info.byteSize();
+            into.tensorCount += 1;
+            into.firstOffset = std::min(into.firstOffset, m.absoluteOffset(node.nameTensor));
+            ++counts[parent * columns + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])];
+            continue;
         }
-        if (node.parent == kNone)
-            continue;
-        Node& parent = m_nodes[node.parent];
-        parent.parameters += node.parameters;
-        parent.bytes += node.bytes;
-        parent.tensorCount += node.tensorCount;
-        parent.firstOffset = std::min(parent.firstOffset, node.firstOffset);
-        for (int c = 0; c < columns; ++c)
-            counts[node.parent * static_cast<size_t>(columns) + static_cast<size_t>(c)] +=
-                counts[id * static_cast<size_t>(columns) + static_cast<size_t>(c)];
+        const GroupTotals& from = totals[groupOf[id]];
+        into.parameters += from.parameters;
+        into.bytes += from.bytes;
+        into.tensorCount += from.tensorCount;
+        into.firstOffset = std::min(into.firstOffset, from.firstOffset);
+        for (size_t c = 0; c < columns; ++c)
+            counts[parent * columns + c] += counts[groupOf[id] * columns + c];
     }
 
-    size_t pairs = 0;
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (m_nodes[id].isGroup())
-            pairs += static_cast<size_t>(std::count_if(counts.begin() + static_cast<ptrdiff_t>(id * columns),
-                                                       counts.begin() + static_cast<ptrdiff_t>((id + 1) * columns),
-                                                       [](uint32_t n) { return n > 0; }));
-    }
-    m_dtypeCounts.reserve(pairs); // exact: the spans below point into it
-    for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (!m_nodes[id].isGroup())
+        if (m_nodes[id].isLeaf())
             continue;
-        const size_t first = m_dtypeCounts.size();
+        GroupTotals kept = totals[groupOf[id]];
+        if (kept.tensorCount == 1) {
+            m_nodes[id].totals = kSingleTensor; // nameTensor, the tensor that made this group, is the only one below
+            continue;
+        }
+        kept.firstDType = static_cast<uint32_t>(m_dtypeCounts.size());
         for (size_t type = 0; type < column.size(); ++type) {
             if (column[type] < 0)
                 continue;
-            const uint32_t n = counts[id * static_cast<size_t>(columns) + static_cast<size_t>(column[type])];
+            const uint32_t n = counts[groupOf[id] * columns + static_cast<size_t>(column[type])];
             if (n > 0)
                 m_dtypeCounts.emplace_back(static_cast<DType>(type), n);
         }
-        m_nodes[id].dtypes = std::span(m_dtypeCounts.data() + first, m_dtypeCounts.size() - first);
+        kept.dtypeCount = static_cast<uint32_t>(m_dtypeCounts.size()) - kept.firstDType;
+        m_nodes[id].totals = static_cast<uint32_t>(m_totals.size());
+        m_totals.push_back(kept);
     }
+    m_totals.shrink_to_fit();
+    m_dtypeCounts.shrink_to_fit();
 }
 
 // Depth-first over the sorted tree: the flat list then reads like the expanded tree, layers.2 before layers.10.
@@ -251,16 +326,16 @@ void TensorTree::collectFlatOrder()
     std::vector<std::pair<uint32_t, uint32_t>> stack{{rootId(), 0}}; // (node, next child row)
     while (!stack.empty()) {
         auto& [id, row] = stack.back();
-        const Node& node = m_nodes[id];
-        if (row == node.children.size()) {
+        const std::span<const uint32_t> children = childrenOf(id);
+        if (row == children.size()) {
             stack.pop_back();
             continue;
         }
-        const uint32_t child = node.children[row++];
-        if (m_nodes[child].isGroup())
-            stack.emplace_back(child, 0);
+        const uint32_t child = children[row++];
+        if (m_nodes[child].isLeaf())
+            m_flat.push_back(m_nodes[child].nameTensor);
         else
-            m_flat.push_back(m_nodes[child].tensor);
+            stack.emplace_back(child, 0);
     }
 }
 
