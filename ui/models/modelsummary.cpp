@@ -61,10 +61,10 @@ ModelSummary ModelSummary::compute(const TensorTree& tree)
         summary.modulePrefix = toQString(tree.node(parent).path);
     for (const uint32_t child : tree.node(parent).children) {
         const TensorTree::Node& node = tree.node(child);
-        summary.modules.push_back(Row{toQString(node.segment()),
-                                      node.isGroup() ? format::dtypeMix(node.dtypes)
-                                                     : format::dtype(model.tensor(node.tensor)),
-                                      node.tensorCount, node.parameters, node.bytes});
+        summary.modules.push_back(
+            Row{toQString(node.segment()),
+                node.isGroup() ? format::dtypeMix(node.dtypes) : format::dtype(model.tensor(node.tensor)),
+                node.tensorCount, node.parameters, node.bytes});
     }
     std::stable_sort(summary.modules.begin(), summary.modules.end(),
                      [](const Row& a, const Row& b) { return a.parameters > b.parameters; });
