@@ -54,9 +54,13 @@ uint64_t Model::absoluteOffset(size_t index) const
     return shardOf(index).file->absoluteOffset(tensor(index));
 }
 
-std::optional<size_t> Model::find(std::string_view qualifiedName) const
+std::optional<size_t> Model::find(std::string_view name) const
 {
-    if (const auto found = m_byName.find(qualifiedName))
+    std::call_once(m_byNameBuilt, [this] {
+        // The first of two equal names wins.
+        m_byName = NameIndex(static_cast<uint32_t>(m_tensorCount), [this](uint32_t i) { return qualifiedName(i); });
+    });
+    if (const auto found = m_byName.find(name))
         return size_t{*found};
     return std::nullopt;
 }
@@ -97,10 +101,6 @@ void Model::finalize()
         m_totalParameters += info.elementCount;
         m_totalBytes += info.byteSize();
     }
-    // The index looks names up through this Model, whose entries and shard headers no longer change (the Model is
-    // shared immutable from here on); the first of two equal names wins.
-    m_byName = NameIndex(static_cast<uint32_t>(m_tensorCount),
-                         [this](uint32_t i) { return std::string_view(qualifiedName(i)); });
 }
 
 } // namespace safescope

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -115,7 +116,10 @@ private:
     std::vector<std::string> m_componentNames; ///< qualified names of component-folder tensors
     std::vector<MetadataEntry> m_indexMetadata;
     std::vector<Warning> m_warnings;
-    NameIndex m_byName;
+    // Built by the first find(): the viewer rarely looks a name up, and a 100,000-tensor model saves 1 MiB and a pass
+    // over every name at open. call_once keeps the shared, otherwise immutable Model safe across threads.
+    mutable std::once_flag m_byNameBuilt;
+    mutable NameIndex m_byName;
     uint64_t m_totalParameters = 0;
     uint64_t m_totalBytes = 0;
 };

@@ -105,10 +105,18 @@ std::string_view TensorTree::segmentOf(uint32_t id) const
     return separator == std::string_view::npos ? path : path.substr(separator + 1);
 }
 
+const TensorTree::GroupTotals* TensorTree::totalsOf(uint32_t id) const
+{
+    const auto found = std::lower_bound(m_totalsOwners.begin(), m_totalsOwners.end(), id);
+    return found != m_totalsOwners.end() && *found == id
+               ? &m_totals[static_cast<size_t>(found - m_totalsOwners.begin())]
+               : nullptr;
+}
+
 uint32_t TensorTree::tensorCountOf(uint32_t id) const
 {
-    const uint32_t totals = m_nodes[id].totals;
-    return totals == kLeaf || totals == kSingleTensor ? 1 : m_totals[totals].tensorCount;
+    const GroupTotals* totals = totalsOf(id);
+    return totals != nullptr ? totals->tensorCount : m_nodes[id].nameTensor != kNone ? 1 : 0;
 }
 
 TensorTree::Node TensorTree::node(uint32_t id) const
@@ -127,23 +135,26 @@ TensorTree::Node TensorTree::node(uint32_t id) const
     node.parent = stored.parent;
     node.row = stored.row;
     node.children = childrenOf(id);
-    if (stored.totals == kLeaf || stored.totals == kSingleTensor) {
+    const GroupTotals* totals = totalsOf(id);
+    if (totals == nullptr && stored.nameTensor != kNone) {
+        const bool leaf = isLeaf(id);
         const TensorInfo& info = m_model->tensor(stored.nameTensor);
-        node.tensor = stored.isLeaf() ? stored.nameTensor : kNone;
+        node.tensor = leaf ? stored.nameTensor : kNone;
         node.tensorCount = 1;
         node.parameters = info.elementCount;
         node.bytes = info.byteSize();
         node.firstOffset = m_model->absoluteOffset(stored.nameTensor);
-        if (!stored.isLeaf())
+        if (!leaf)
             node.dtypes = std::span(&kOneOfEach[static_cast<size_t>(info.dtype)], 1);
         return node;
     }
-    const GroupTotals& totals = m_totals[stored.totals];
-    node.tensorCount = totals.tensorCount;
-    node.parameters = totals.parameters;
-    node.bytes = totals.bytes;
-    node.firstOffset = totals.firstOffset;
-    node.dtypes = std::span(m_dtypeCounts.data() + totals.firstDType, totals.dtypeCount);
+    if (totals == nullptr)
+        return node; // the root of an empty model
+    node.tensorCount = totals->tensorCount;
+    node.parameters = totals->parameters;
+    node.bytes = totals->bytes;
+    node.firstOffset = totals->firstOffset;
+    node.dtypes = std::span(m_dtypeCounts.data() + totals->firstDType, totals->dtypeCount);
     return node;
 }
 
@@ -167,7 +178,6 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
     segments.emplace_back();
     StoredNode& root = m_nodes.emplace_back();
     root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
-    root.totals = kSingleTensor;              // a group; aggregate() decides what its totals are
     m_leafOfTensor.assign(count, kNone);
     GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); });
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
@@ -199,7 +209,6 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
                 leaf.nameTensor = static_cast<uint32_t>(i);
                 leaf.pathLength = static_cast<uint32_t>(name.size());
                 leaf.parent = parent;
-                leaf.totals = kLeaf;
                 segments.push_back(name.substr(start));
                 m_leafOfTensor[i] = id;
                 break;
@@ -210,7 +219,6 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
                 node.nameTensor = static_cast<uint32_t>(i);
                 node.pathLength = static_cast<uint32_t>(end);
                 node.parent = parent;
-                node.totals = kSingleTensor;
                 segments.push_back(name.substr(start, end - start));
                 groups.insert(id);
                 group = id;
@@ -266,7 +274,7 @@ void TensorTree::aggregate()
     std::vector<uint32_t> groupOf(m_nodes.size(), kNone);
     uint32_t groupCount = 0;
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (!m_nodes[id].isLeaf())
+        if (!isLeaf(static_cast<uint32_t>(id)))
             groupOf[id] = groupCount++;
     }
     std::vector<GroupTotals> totals(groupCount);
@@ -276,7 +284,7 @@ void TensorTree::aggregate()
         const StoredNode& node = m_nodes[id];
         const uint32_t parent = groupOf[node.parent];
         GroupTotals& into = totals[parent];
-        if (node.isLeaf()) {
+        if (isLeaf(static_cast<uint32_t>(id))) {
             const TensorInfo& info = m.tensor(node.nameTensor);
             into.parameters += info.elementCount;
             into.bytes += info.byteSize();
@@ -295,13 +303,11 @@ void TensorTree::aggregate()
     }
 
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (m_nodes[id].isLeaf())
+        if (isLeaf(static_cast<uint32_t>(id)))
             continue;
         GroupTotals kept = totals[groupOf[id]];
-        if (kept.tensorCount == 1) {
-            m_nodes[id].totals = kSingleTensor; // nameTensor, the tensor that made this group, is the only one below
-            continue;
-        }
+        if (kept.tensorCount == 1)
+            continue; // nameTensor, the tensor that made this group, is the only one below
         kept.firstDType = static_cast<uint32_t>(m_dtypeCounts.size());
         for (size_t type = 0; type < column.size(); ++type) {
             if (column[type] < 0)
@@ -311,9 +317,10 @@ void TensorTree::aggregate()
                 m_dtypeCounts.emplace_back(static_cast<DType>(type), n);
         }
         kept.dtypeCount = static_cast<uint32_t>(m_dtypeCounts.size()) - kept.firstDType;
-        m_nodes[id].totals = static_cast<uint32_t>(m_totals.size());
+        m_totalsOwners.push_back(static_cast<uint32_t>(id));
         m_totals.push_back(kept);
     }
+    m_totalsOwners.shrink_to_fit();
     m_totals.shrink_to_fit();
     m_dtypeCounts.shrink_to_fit();
 }
@@ -332,7 +339,7 @@ void TensorTree::collectFlatOrder()
             continue;
         }
         const uint32_t child = children[row++];
-        if (m_nodes[child].isLeaf())
+        if (isLeaf(child))
             m_flat.push_back(m_nodes[child].nameTensor);
         else
             stack.emplace_back(child, 0);

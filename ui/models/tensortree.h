@@ -16,11 +16,11 @@
 namespace safescope {
 
 /// An immutable tree of a model's tensor names, split on '.' and '/', children in natural order, with per-group
-/// totals. Built once off the GUI thread. A million tensors must stay cheap: a stored node is six 32-bit indices
+/// totals. Built once off the GUI thread. A million tensors must stay cheap: a stored node is five 32-bit indices
 /// (its path is a prefix of one tensor's name, read from the model; child lists live in one shared array, in node
-/// order, so a node's list ends where the next node's begins), leaves and single-tensor groups read their totals
-/// from their tensor, and only groups holding several tensors keep totals of their own. node() assembles the full
-/// description of a node on demand.
+/// order, so a node's list ends where the next node's begins; a node without children is a leaf), leaves and
+/// single-tensor groups read their totals from their tensor, and only groups holding several tensors keep totals.
+/// node() assembles the full description of a node on demand.
 class TensorTree final
 {
 public:
@@ -63,7 +63,7 @@ public:
         return {m_childIds.data() + m_nodes[id].firstChild, end - m_nodes[id].firstChild};
     }
     std::string_view pathOf(uint32_t id) const;
-    uint32_t tensorOf(uint32_t id) const { return m_nodes[id].isLeaf() ? m_nodes[id].nameTensor : kNone; }
+    uint32_t tensorOf(uint32_t id) const { return isLeaf(id) ? m_nodes[id].nameTensor : kNone; }
     uint32_t tensorCountOf(uint32_t id) const;
 
     /// Model entries in tree order (natural order segment by segment): the flat list.
@@ -72,7 +72,7 @@ public:
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
 
 private:
-    /// 24 bytes a node; see the class comment.
+    /// 20 bytes a node; see the class comment.
     struct StoredNode
     {
         uint32_t nameTensor = kNone; ///< a tensor below whose name starts with this node's path (a leaf's own)
@@ -80,12 +80,7 @@ private:
         uint32_t parent = kNone;
         uint32_t row = 0;
         uint32_t firstChild = 0; ///< into m_childIds; the list ends where the next node's begins
-        uint32_t totals = kLeaf; ///< kLeaf, kSingleTensor (a group over nameTensor alone), or into m_totals
-
-        bool isLeaf() const { return totals == kLeaf; }
     };
-    static constexpr uint32_t kLeaf = kNone;
-    static constexpr uint32_t kSingleTensor = kNone - 1;
 
     /// Totals of a group holding several tensors.
     struct GroupTotals
@@ -107,11 +102,16 @@ private:
     void collectFlatOrder();
     /// The last segment of the node's path: what follows the last separator.
     std::string_view segmentOf(uint32_t id) const;
+    /// Every group has children (it exists because a name continues below it); the root of an empty model is no leaf.
+    bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty(); }
+    /// The totals of a group over several tensors; nullptr for leaves and groups over a single tensor.
+    const GroupTotals* totalsOf(uint32_t id) const;
 
     std::shared_ptr<const Model> m_model;
     std::vector<StoredNode> m_nodes;
     std::vector<uint32_t> m_childIds;                      ///< every node's children, one range per node
-    std::vector<GroupTotals> m_totals;                     ///< groups holding several tensors
+    std::vector<uint32_t> m_totalsOwners;                  ///< ascending ids of the groups holding several tensors
+    std::vector<GroupTotals> m_totals;                     ///< their totals, in the same order
     std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
