@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <utility>
 
 namespace safescope {
 
@@ -232,37 +233,57 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
     m_nodes.shrink_to_fit(); // one exact copy instead of a reservation whose touched tail may be a whole huge page
 }
 
-// All child lists in one array: a counting sort by parent, then each range sorted naturally.
+// All child lists in one array: a counting sort by parent, then each range sorted naturally. Every array touched here
+// is fresh memory, which costs a page fault per 4 KiB: one cursor array serves both as the range starts and, after
+// the placement moved each cursor to the end of its range, as the next range's start.
 void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 {
-    std::vector<uint32_t> begin(m_nodes.size() + 1, 0);
+    std::vector<uint32_t> cursor(m_nodes.size(), 0);
     for (size_t id = 1; id < m_nodes.size(); ++id)
-        ++begin[m_nodes[id].parent + 1];
-    for (size_t id = 1; id < begin.size(); ++id)
-        begin[id] += begin[id - 1];
+        ++cursor[m_nodes[id].parent];
+    uint32_t start = 0;
+    for (uint32_t& at : cursor)
+        start += std::exchange(at, start);
     m_childIds.resize(m_nodes.size() - 1);
-    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
     for (size_t id = 1; id < m_nodes.size(); ++id)
-        m_childIds[next[m_nodes[id].parent]++] = static_cast<uint32_t>(id);
+        m_childIds[cursor[m_nodes[id].parent]++] = static_cast<uint32_t>(id);
 
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        const auto first = m_childIds.begin() + begin[id];
-        const auto last = m_childIds.begin() + begin[id + 1];
-        if (last - first > 1)
-            std::stable_sort(first, last,
+        const uint32_t begin = id == 0 ? 0 : cursor[id - 1];
+        const uint32_t end = cursor[id];
+        if (end - begin > 1)
+            std::stable_sort(m_childIds.begin() + begin, m_childIds.begin() + end,
                              [&](uint32_t a, uint32_t b) { return naturalLess(segments[a], segments[b]); });
-        m_nodes[id].firstChild = begin[id];
-        for (uint32_t row = 0; row < begin[id + 1] - begin[id]; ++row)
-            m_nodes[m_childIds[begin[id] + row]].row = row;
+        m_nodes[id].firstChild = begin;
+        for (uint32_t row = 0; row < end - begin; ++row)
+            m_nodes[m_childIds[begin + row]].row = row;
     }
 }
 
-// One bottom-up pass (children have larger ids than parents) over temporary totals for every group. Dtype mixes are
-// counted with one column per dtype present in the model (usually one to three). Only groups holding several tensors
-// keep their totals; the rest read them from their single tensor.
+// Bottom-up passes (children have larger ids than parents) over one temporary array: first the tensor count below
+// every node, then, for the groups over several tensors (the only ones keeping totals), their index into m_totals
+// while their parameters, bytes, offsets and dtype mixes (one column per dtype present, usually one to three) are
+// summed. A leaf or a single-tensor group contributes its tensor.
 void TensorTree::aggregate()
 {
     const Model& m = *m_model;
+    std::vector<uint32_t> slot(m_nodes.size(), 0);
+    for (size_t id = m_nodes.size(); id-- > 1;) {
+        if (isLeaf(static_cast<uint32_t>(id)))
+            slot[id] = 1;
+        slot[m_nodes[id].parent] += slot[id];
+    }
+    for (size_t id = 0; id < m_nodes.size(); ++id) {
+        if (isLeaf(static_cast<uint32_t>(id)) || slot[id] == 1) {
+            slot[id] = kNone;
+            continue;
+        }
+        GroupTotals& totals = m_totals.emplace_back();
+        totals.tensorCount = slot[id];
+        m_totalsOwners.push_back(static_cast<uint32_t>(id));
+        slot[id] = static_cast<uint32_t>(m_totals.size() - 1);
+    }
+
     std::array<int, kDTypeCount + 1> column{};
     column.fill(-1);
     size_t columns = 0;
@@ -271,54 +292,39 @@ void TensorTree::aggregate()
         if (c < 0)
             c = static_cast<int>(columns++);
     }
-    std::vector<uint32_t> groupOf(m_nodes.size(), kNone);
-    uint32_t groupCount = 0;
-    for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (!isLeaf(static_cast<uint32_t>(id)))
-            groupOf[id] = groupCount++;
-    }
-    std::vector<GroupTotals> totals(groupCount);
-    std::vector<uint32_t> counts(size_t{groupCount} * columns, 0);
-
+    std::vector<uint32_t> counts(m_totals.size() * columns, 0);
     for (size_t id = m_nodes.size(); id-- > 1;) {
-        const StoredNode& node = m_nodes[id];
-        const uint32_t parent = groupOf[node.parent];
-        GroupTotals& into = totals[parent];
-        if (isLeaf(static_cast<uint32_t>(id))) {
-            const TensorInfo& info = m.tensor(node.nameTensor);
-            into.parameters += info.elementCount;
-            into.bytes += info.byteSize();
-            into.tensorCount += 1;
-            into.firstOffset = std::min(into.firstOffset, m.absoluteOffset(node.nameTensor));
-            ++counts[parent * columns + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])];
+        const uint32_t into = slot[m_nodes[id].parent];
+        if (into == kNone)
+            continue; // the parent is a group over this node's single tensor
+        GroupTotals& sum = m_totals[into];
+        if (const uint32_t from = slot[id]; from != kNone) {
+            const GroupTotals& part = m_totals[from];
+            sum.parameters += part.parameters;
+            sum.bytes += part.bytes;
+            sum.firstOffset = std::min(sum.firstOffset, part.firstOffset);
+            for (size_t c = 0; c < columns; ++c)
+                counts[into * columns + c] += counts[from * columns + c];
             continue;
         }
-        const GroupTotals& from = totals[groupOf[id]];
-        into.parameters += from.parameters;
-        into.bytes += from.bytes;
-        into.tensorCount += from.tensorCount;
-        into.firstOffset = std::min(into.firstOffset, from.firstOffset);
-        for (size_t c = 0; c < columns; ++c)
-            counts[parent * columns + c] += counts[groupOf[id] * columns + c];
+        const uint32_t tensor = m_nodes[id].nameTensor;
+        const TensorInfo& info = m.tensor(tensor);
+        sum.parameters += info.elementCount;
+        sum.bytes += info.byteSize();
+        sum.firstOffset = std::min(sum.firstOffset, m.absoluteOffset(tensor));
+        ++counts[into * columns + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])];
     }
 
-    for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (isLeaf(static_cast<uint32_t>(id)))
-            continue;
-        GroupTotals kept = totals[groupOf[id]];
-        if (kept.tensorCount == 1)
-            continue; // nameTensor, the tensor that made this group, is the only one below
-        kept.firstDType = static_cast<uint32_t>(m_dtypeCounts.size());
+    for (size_t group = 0; group < m_totals.size(); ++group) {
+        GroupTotals& totals = m_totals[group];
+        totals.firstDType = static_cast<uint32_t>(m_dtypeCounts.size());
         for (size_t type = 0; type < column.size(); ++type) {
             if (column[type] < 0)
                 continue;
-            const uint32_t n = counts[groupOf[id] * columns + static_cast<size_t>(column[type])];
-            if (n > 0)
+            if (const uint32_t n = counts[group * columns + static_cast<size_t>(column[type])]; n > 0)
                 m_dtypeCounts.emplace_back(static_cast<DType>(type), n);
         }
-        kept.dtypeCount = static_cast<uint32_t>(m_dtypeCounts.size()) - kept.firstDType;
-        m_totalsOwners.push_back(static_cast<uint32_t>(id));
-        m_totals.push_back(kept);
+        totals.dtypeCount = static_cast<uint32_t>(m_dtypeCounts.size()) - totals.firstDType;
     }
     m_totalsOwners.shrink_to_fit();
     m_totals.shrink_to_fit();
