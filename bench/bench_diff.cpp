@@ -1,10 +1,12 @@
 // bench_diff A B SAME: the model diff of A against B (values differ) and against SAME (a byte copy of A), next to
-// a plain two-thread read of the same bytes (the memory-bandwidth ceiling). run_diff_bench.sh adds numpy, measured
-// in the same run on the same warm files.
+// a plain two-thread read of the same bytes (the memory-bandwidth ceiling), once through fresh mappings and once with
+// pread() (the ceiling of a first read where fresh mapped pages are dear: see ViewReader). run_diff_bench.sh adds
+// numpy, measured in the same run on the same warm files.
 #include "benchutil.h"
 #include "core/diffkernels.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
+#include "core/viewreader.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <memory>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace safescope;
@@ -35,6 +38,39 @@ uint64_t readBoth(const unsigned char* a, const unsigned char* b, uint64_t size)
             w += q[1];
         }
         return x + y + z + w;
+    });
+}
+
+// Every byte of a mapping, read on all cores: what an earlier pass over a model leaves behind (a warm mapping).
+uint64_t readMapped(const unsigned char* data, uint64_t size)
+{
+    return bench::sumWordsOnAllCores(size / 8, [data](uint64_t begin, uint64_t end) {
+        uint64_t x = 0;
+        for (uint64_t i = begin; i < end; ++i) {
+            uint64_t p;
+            std::memcpy(&p, data + 8 * i, sizeof p);
+            x += p;
+        }
+        return x;
+    });
+}
+
+// The pread peer: the same least work, reading both files with pread() into small buffers on all cores.
+uint64_t preadBoth(int a, int b, uint64_t size)
+{
+    constexpr uint64_t kPiece = ViewReader::Buffer::kBytes;
+    return bench::sumWordsOnAllCores(size / kPiece, [a, b](uint64_t begin, uint64_t end) {
+        std::vector<uint64_t> p(kPiece / 8), q(kPiece / 8);
+        uint64_t x = 0;
+        for (uint64_t piece = begin; piece < end; ++piece) {
+            const auto at = static_cast<off_t>(piece * kPiece);
+            if (::pread(a, p.data(), kPiece, at) != static_cast<ssize_t>(kPiece) ||
+                ::pread(b, q.data(), kPiece, at) != static_cast<ssize_t>(kPiece))
+                std::exit(2);
+            for (size_t i = 0; i < p.size(); ++i)
+                x += p[i] + q[i];
+        }
+        return x;
     });
 }
 
@@ -68,12 +104,14 @@ std::shared_ptr<const Model> openModel(const char* path)
 
 struct Timing
 {
-    double first = 0, best = 0;
+    double first = 0, cold = 0, best = 0;
     ModelDiff diff;
 };
 
-// First run on fresh mappings (page-table setup included, as a user's first diff pays it), then best of 3.
-Timing timeDiff(const char* pathA, const char* pathB)
+// First run on fresh mappings (as a user's first diff pays it), then best of 3 repeats on the same models, whose
+// mappings the diff left cold (it copies cold ranges from the files), then best of 3 on warm mappings (every byte
+// read through them first, as statistics or an earlier in-place pass would leave them).
+Timing timeDiff(const char* pathA, const char* pathB, volatile uint64_t& sink)
 {
     Timing t;
     const std::atomic_bool cancel{false};
@@ -87,10 +125,14 @@ Timing timeDiff(const char* pathA, const char* pathB)
         const auto a = openModel(pathA);
         const auto b = openModel(pathB);
         t.first = bench::bestOfMs(1, [&] { run(*a, *b); });
+        t.cold = bench::bestOfMs(3, [&] { run(*a, *b); });
     }
     const auto a = openModel(pathA);
     const auto b = openModel(pathB);
-    run(*a, *b); // the mapping warm-up, not timed
+    for (const Model* model : {a.get(), b.get()})
+        for (const Model::Shard& shard : model->shards())
+            sink = sink + readMapped(shard.file->mapping().data(), shard.file->mapping().size());
+    run(*a, *b); // untimed, as before the warm runs
     t.best = bench::bestOfMs(3, [&] { run(*a, *b); });
     return t;
 }
@@ -146,7 +188,7 @@ int main(int argc, char* argv[])
         return 2;
     }
     volatile uint64_t sink = 0;
-    double peerFirst = 0, peerBest = 0;
+    double peerFirst = 0, peerBest = 0, peerPread = 0;
     uint64_t bytes = 0;
     {
         const Mapped a = mapFile(argv[1]);
@@ -156,6 +198,7 @@ int main(int argc, char* argv[])
         bytes = a.size + same.size;
         peerFirst = bench::bestOfMs(1, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
         peerBest = bench::bestOfMs(3, [&] { sink = sink + readBoth(a.data, same.data, a.size); });
+        peerPread = bench::bestOfMs(3, [&] { sink = sink + preadBoth(a.file->handle(), same.file->handle(), a.size); });
     }
     KernelTiming kernels;
     {
@@ -165,30 +208,34 @@ int main(int argc, char* argv[])
             return 2;
         kernels = timeKernels(a, b);
     }
-    const Timing values = timeDiff(argv[1], argv[2]);
-    const Timing identical = timeDiff(argv[1], argv[3]);
+    const Timing values = timeDiff(argv[1], argv[2], sink);
+    const Timing identical = timeDiff(argv[1], argv[3], sink);
 
     const DiffSummary& s = values.diff.summary;
-    std::printf("two-thread read of A + SAME (%.0f MiB): first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s)\n",
+    std::printf("two-thread read of A + SAME (%.0f MiB): mapped first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s); "
+                "pread best %.1f ms (%.2f GB/s)\n",
                 static_cast<double>(bytes) / 1048576.0, peerFirst, gbps(bytes, peerFirst), peerBest,
-                gbps(bytes, peerBest));
-    std::printf("safescope diff A B: first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s); %llu pairs, %llu differ, "
-                "%llu parameters changed\n",
-                values.first, gbps(bytes, values.first), values.best, gbps(bytes, values.best),
-                static_cast<unsigned long long>(s.pairs),
+                gbps(bytes, peerBest), peerPread, gbps(bytes, peerPread));
+    std::printf("safescope diff A B: first %.1f ms (%.2f GB/s), cold repeat %.1f ms (%.2f GB/s), warm best %.1f ms "
+                "(%.2f GB/s); %llu pairs, %llu differ, %llu parameters changed\n",
+                values.first, gbps(bytes, values.first), values.cold, gbps(bytes, values.cold), values.best,
+                gbps(bytes, values.best), static_cast<unsigned long long>(s.pairs),
                 static_cast<unsigned long long>(s.count(DiffStatus::ValuesDiffer)),
                 static_cast<unsigned long long>(s.parametersChanged));
-    std::printf("safescope diff A SAME: first %.1f ms (%.2f GB/s), best %.1f ms (%.2f GB/s); %llu of %llu identical\n",
-                identical.first, gbps(bytes, identical.first), identical.best, gbps(bytes, identical.best),
+    std::printf("safescope diff A SAME: first %.1f ms (%.2f GB/s), cold repeat %.1f ms (%.2f GB/s), warm best %.1f ms "
+                "(%.2f GB/s); %llu of %llu identical\n",
+                identical.first, gbps(bytes, identical.first), identical.cold, gbps(bytes, identical.cold),
+                identical.best, gbps(bytes, identical.best),
                 static_cast<unsigned long long>(identical.diff.summary.count(DiffStatus::Identical)),
                 static_cast<unsigned long long>(identical.diff.summary.pairs));
     std::printf("BF16 kernels, one thread, %llu pairs of A and B: portable %.1f ms, %s %.1f ms (%.2fx)\n",
                 static_cast<unsigned long long>(kernels.pairs), kernels.portable,
                 diffKernelHasAvx2() ? "AVX2+FMA" : "best (portable here)", kernels.best,
                 kernels.best > 0 ? kernels.portable / kernels.best : 0.0);
-    std::printf("VALUES_FIRST_MS=%.3f\nVALUES_BEST_MS=%.3f\nIDENTICAL_FIRST_MS=%.3f\nIDENTICAL_BEST_MS=%.3f\n"
-                "PEER_FIRST_MS=%.3f\nPEER_BEST_MS=%.3f\nKERNEL_PORTABLE_MS=%.3f\nKERNEL_BEST_MS=%.3f\n",
-                values.first, values.best, identical.first, identical.best, peerFirst, peerBest, kernels.portable,
-                kernels.best);
+    std::printf("VALUES_FIRST_MS=%.3f\nVALUES_COLD_MS=%.3f\nVALUES_BEST_MS=%.3f\nIDENTICAL_FIRST_MS=%.3f\n"
+                "IDENTICAL_COLD_MS=%.3f\nIDENTICAL_BEST_MS=%.3f\nPEER_FIRST_MS=%.3f\nPEER_BEST_MS=%.3f\n"
+                "PEER_PREAD_MS=%.3f\nKERNEL_PORTABLE_MS=%.3f\nKERNEL_BEST_MS=%.3f\n",
+                values.first, values.cold, values.best, identical.first, identical.cold, identical.best, peerFirst,
+                peerBest, peerPread, kernels.portable, kernels.best);
     return sink == 42 ? 1 : 0;
 }

@@ -68,4 +68,20 @@ void MappedFile::releasePages(uint64_t offset, uint64_t length) const
         (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED); // advice only: may fail
 }
 
+bool MappedFile::readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const
+{
+    const int fd = m_file ? m_file->handle() : -1;
+    while (length > 0) {
+        const ssize_t got = ::pread(fd, buffer, static_cast<size_t>(length), static_cast<off_t>(offset));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false; // 0: end of file before the range did, i.e. the file shrank
+        buffer += got;
+        offset += static_cast<uint64_t>(got);
+        length -= static_cast<uint64_t>(got);
+    }
+    return true;
+}
+
 } // namespace safescope

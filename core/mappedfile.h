@@ -32,6 +32,11 @@ public:
     /// its text is not read again, and a 100 MB header would otherwise stay counted against the viewer.
     void releasePages(uint64_t offset, uint64_t length) const;
 
+    /// Copies [offset, offset + length) of the file into `buffer` with pread(), leaving the mapping untouched: the
+    /// cheap first read of pages this process has not mapped yet (see ViewReader). False when the file no longer
+    /// holds those bytes (truncated since it was mapped) or cannot be read.
+    bool readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const;
+
 private:
     MappedFile() = default;
 

@@ -3,6 +3,7 @@
 #include "core/model.h"
 #include "core/pairdiff.h"
 #include "core/tensorpairing.h"
+#include "core/viewreader.h"
 
 #include <algorithm>
 
@@ -18,8 +19,8 @@ constexpr size_t kBatchPairs = 4096;
 
 struct PairViews
 {
-    std::optional<TensorView> a;
-    std::optional<TensorView> b;
+    std::optional<ViewReader> a;
+    std::optional<ViewReader> b;
     uint64_t bytes = 0; ///< work estimate: both sides' bytes, plus one so empty tensors count
 };
 
@@ -48,10 +49,10 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
             diff.nameB = pairs[i].nameB;
         PairViews& v = views[i];
         if (pairs[i].a)
-            v.a = viewOf(a, *pairs[i].a);
+            v.a = readerOf(a, *pairs[i].a);
         if (pairs[i].b)
-            v.b = viewOf(b, *pairs[i].b);
-        v.bytes = 1 + (v.a && v.b ? v.a->byteSize + v.b->byteSize : 0);
+            v.b = readerOf(b, *pairs[i].b);
+        v.bytes = 1 + (v.a && v.b ? v.a->view().byteSize + v.b->view().byteSize : 0);
         totalBytes += v.bytes;
     }
 

@@ -4,10 +4,10 @@ namespace safescope {
 
 namespace {
 
-Status measure(TensorDiff& diff, const TensorView& a, const TensorView& b, const DiffTolerance& tolerance,
+Status measure(TensorDiff& diff, const ViewReader& a, const ViewReader& b, const DiffTolerance& tolerance,
                const std::atomic_bool& cancel, const ProgressPhase& progress, bool parallel)
 {
-    if (!canCompareValues(a.dtype, b.dtype, &diff.note))
+    if (!canCompareValues(a.view().dtype, b.view().dtype, &diff.note))
         return Ok{};
     Result<DiffMetrics> metrics = compareValues(a, b, tolerance, cancel, progress, parallel);
     if (!metrics)
@@ -18,9 +18,11 @@ Status measure(TensorDiff& diff, const TensorView& a, const TensorView& b, const
 
 } // namespace
 
-Status diffPair(TensorDiff& diff, const TensorView* a, const TensorView* b, const DiffTolerance& tolerance,
+Status diffPair(TensorDiff& diff, const ViewReader* readerA, const ViewReader* readerB, const DiffTolerance& tolerance,
                 const std::atomic_bool& cancel, const ProgressPhase& progress, bool parallel)
 {
+    const TensorView* a = readerA ? &readerA->view() : nullptr;
+    const TensorView* b = readerB ? &readerB->view() : nullptr;
     if (a) {
         diff.dtypeA = a->dtype;
         diff.shapeA = a->shape;
@@ -39,10 +41,10 @@ Status diffPair(TensorDiff& diff, const TensorView* a, const TensorView* b, cons
     }
     if (a->dtype != b->dtype) {
         diff.status = DiffStatus::DTypeChanged;
-        return measure(diff, *a, *b, tolerance, cancel, progress, parallel);
+        return measure(diff, *readerA, *readerB, tolerance, cancel, progress, parallel);
     }
     // Comparing bytes costs one read of both sides and usually stops in the first block when values differ.
-    Result<bool> same = sameBytes(*a, *b, cancel, {}, parallel);
+    Result<bool> same = sameBytes(*readerA, *readerB, cancel, {}, parallel);
     if (!same)
         return same.error();
     if (*same) {
@@ -51,7 +53,7 @@ Status diffPair(TensorDiff& diff, const TensorView* a, const TensorView* b, cons
         return Ok{};
     }
     diff.status = DiffStatus::ValuesDiffer;
-    return measure(diff, *a, *b, tolerance, cancel, progress, parallel);
+    return measure(diff, *readerA, *readerB, tolerance, cancel, progress, parallel);
 }
 
 } // namespace safescope

@@ -5,15 +5,16 @@
 #include "core/tensordiff.h"
 #include "core/tensorview.h"
 #include "core/valuediff.h"
+#include "core/viewreader.h"
 
 #include <atomic>
 
 namespace safescope {
 
-/// Classifies one pair (either view null: only in the other model) and measures its values where they can be
+/// Classifies one pair (either reader null: only in the other model) and measures its values where they can be
 /// compared, filling `diff`'s status, dtypes, shapes, metrics and note. Same dtype and shape: bytes first (equal
 /// means identical, without decoding), metrics only when they differ. Fails only when cancelled.
-Status diffPair(TensorDiff& diff, const TensorView* a, const TensorView* b, const DiffTolerance& tolerance,
+Status diffPair(TensorDiff& diff, const ViewReader* a, const ViewReader* b, const DiffTolerance& tolerance,
                 const std::atomic_bool& cancel, const ProgressPhase& progress = {}, bool parallel = true);
 
 } // namespace safescope

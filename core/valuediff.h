@@ -4,6 +4,7 @@
 #include "core/parallelchunks.h"
 #include "core/tensordiff.h"
 #include "core/tensorview.h"
+#include "core/viewreader.h"
 
 #include <atomic>
 #include <string>
@@ -25,6 +26,9 @@ bool canCompareValues(DType a, DType b, std::string* why = nullptr);
 /// at the first difference. Fails only when cancelled.
 Result<bool> sameBytes(const TensorView& a, const TensorView& b, const std::atomic_bool& cancel,
                        const ProgressPhase& progress = {}, bool parallel = true);
+/// sameBytes() reading each side through its reader: cold mapped ranges are copied from the file.
+Result<bool> sameBytes(const ViewReader& a, const ViewReader& b, const std::atomic_bool& cancel,
+                       const ProgressPhase& progress = {}, bool parallel = true);
 
 /// Element-wise metrics of two views with the same element count, in one pass: both sides are decoded block by block
 /// (F32/F64 read in place) to float when that is exact for both dtypes, to double otherwise. On all cores when
@@ -32,6 +36,10 @@ Result<bool> sameBytes(const TensorView& a, const TensorView& b, const std::atom
 /// (two values per element; the maximum's index is still the element's). InvalidArgument when the dtypes cannot be
 /// compared or the counts differ; Cancelled when cancelled.
 Result<DiffMetrics> compareValues(const TensorView& a, const TensorView& b, const DiffTolerance& tolerance,
+                                  const std::atomic_bool& cancel, const ProgressPhase& progress = {},
+                                  bool parallel = true);
+/// compareValues() reading each side through its reader: cold mapped ranges are copied from the file.
+Result<DiffMetrics> compareValues(const ViewReader& a, const ViewReader& b, const DiffTolerance& tolerance,
                                   const std::atomic_bool& cancel, const ProgressPhase& progress = {},
                                   bool parallel = true);
 

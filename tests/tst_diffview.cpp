@@ -12,7 +12,9 @@
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
+#include "ui/models/format.h"
 #include "ui/models/roles.h"
+#include "ui/slicewindowbar.h"
 
 #include <QCheckBox>
 #include <QDropEvent>
@@ -83,6 +85,33 @@ int rowNamed(const DiffTableModel* model, const QString& name)
             return r;
     }
     return -1;
+}
+
+// A pair with one axis longer than a table holds: [kLongRows, 1] U8, A and B told apart by their values.
+constexpr uint64_t kLongRows = 3'000'000;
+uint8_t longA(uint64_t row)
+{
+    return static_cast<uint8_t>(row % 200);
+}
+uint8_t longB(uint64_t row)
+{
+    return static_cast<uint8_t>((row * 7 + 3) % 256);
+}
+
+void writeLongModels(const QTemporaryDir& dir, QString* pathA, QString* pathB)
+{
+    std::vector<uint8_t> a(kLongRows);
+    std::vector<uint8_t> b(kLongRows);
+    for (uint64_t row = 0; row < kLongRows; ++row) {
+        a[row] = longA(row);
+        b[row] = longB(row);
+    }
+    TensorFileBuilder fa;
+    TensorFileBuilder fb;
+    fa.add("long.weight", "U8", {kLongRows, 1}, bytesOf(a));
+    fb.add("long.weight", "U8", {kLongRows, 1}, bytesOf(b));
+    *pathA = writeFile(dir, QStringLiteral("long-a.safetensors"), fa.build());
+    *pathB = writeFile(dir, QStringLiteral("long-b.safetensors"), fb.build());
 }
 
 QByteArray readAll(const QString& path)
@@ -262,6 +291,93 @@ private slots:
         view->rerun();
         QVERIFY(view->summaryLabel()->text().contains(QStringLiteral("Cannot compare")));
         QVERIFY(!view->isRunning());
+    }
+
+    void longAxisWindowMovesAllThreeTables()
+    {
+        QTemporaryDir dir;
+        QString pathA;
+        QString pathB;
+        writeLongModels(dir, &pathA, &pathB);
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QVERIFY(view);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        QCOMPARE(view->selectedPair(), std::make_optional(size_t(0))); // the only pair, and it differs
+        DiffSlicePanel* slice = view->pairPanel()->slicePanel();
+        view->showPage(QStringLiteral("slice"));
+
+        using Side = DiffSliceTableModel::Side;
+        SliceWindowBar* bar = slice->windowBar();
+        const auto* span = bar->findChild<QLabel*>(QStringLiteral("rowWindow"));
+        auto* firstRow = bar->findChild<QLineEdit*>(QStringLiteral("firstRow"));
+        auto* firstColumn = bar->findChild<QLineEdit*>(QStringLiteral("firstColumn"));
+        QVERIFY(span && firstRow && firstColumn);
+        QVERIFY(bar->isVisible());
+        QVERIFY(!firstColumn->isVisibleTo(bar)); // one column: only rows need a window
+        QCOMPARE(span->text(), QStringLiteral("Rows 0 \u2013 1,048,575 of 3,000,000"));
+        for (const Side side : {Side::A, Side::B, Side::Delta})
+            QCOMPARE(uint64_t(slice->model(side)->rowCount()), DiffSliceTableModel::kMaxSections);
+
+        // Slice row `row` at the top of all three tables, each with its header and its value, and current in each.
+        const auto topRow = [&](uint64_t row) {
+            for (const Side side : {Side::A, Side::B, Side::Delta}) {
+                const DiffSliceTableModel* model = slice->model(side);
+                QCOMPARE(model->rowOrigin(), slice->model(Side::A)->rowOrigin());
+                const int section = slice->table(side)->rowAt(0);
+                QCOMPARE(model->headerData(section, Qt::Vertical).toString(), QString::number(row));
+                QCOMPARE(slice->table(side)->currentIndex(), model->index(section, 0));
+            }
+            const int section = slice->table(Side::A)->rowAt(0);
+            const auto value = [&](Side side) { return slice->model(side)->index(section, 0).data(SortRole); };
+            QCOMPARE(value(Side::A).toDouble(), double(longA(row)));
+            QCOMPARE(value(Side::B).toDouble(), double(longB(row)));
+            QCOMPARE(value(Side::Delta).toDouble(), double(longA(row)) - double(longB(row)));
+            QCOMPARE(slice->model(Side::Delta)->index(section, 0).data().toString().isEmpty(), false);
+        };
+
+        // A first row the window can start at: it becomes row 0 of every table.
+        firstRow->setText(QStringLiteral("1,500,000"));
+        QTest::keyClick(firstRow, Qt::Key_Return);
+        QCOMPARE(slice->model(Side::Delta)->rowOrigin(), uint64_t(1'500'000));
+        QCOMPARE(span->text(), QStringLiteral("Rows 1,500,000 \u2013 2,548,575 of 3,000,000"));
+        QCOMPARE(slice->table(Side::B)->rowAt(0), 0);
+        topRow(1'500'000);
+
+        // Near the end the window stays full (it ends at the last row) and the row is scrolled to the top instead.
+        firstRow->setText(QStringLiteral("2999990"));
+        QTest::keyClick(firstRow, Qt::Key_Return);
+        const uint64_t lastOrigin = kLongRows - DiffSliceTableModel::kMaxSections;
+        QCOMPARE(slice->model(Side::A)->rowOrigin(), lastOrigin);
+        QCOMPARE(span->text(), QStringLiteral("Rows 1,951,424 \u2013 2,999,999 of 3,000,000"));
+        QCOMPARE(firstRow->text(), QStringLiteral("2,999,990"));
+        QVERIFY(!bar->findChild<QWidget*>(QStringLiteral("nextRows"))->isEnabled());
+        const int expected = int(2'999'990 - lastOrigin);
+        // The viewport may hold fewer rows than remain: the last rows then sit at the top only as far as it goes.
+        QVERIFY(slice->table(Side::Delta)->rowAt(0) <= expected);
+        QCOMPARE(slice->table(Side::Delta)->currentIndex(), slice->model(Side::Delta)->index(expected, 0));
+        QCOMPARE(slice->table(Side::A)->currentIndex(), slice->model(Side::A)->index(expected, 0));
+        QCOMPARE(slice->model(Side::Delta)->index(expected, 0).data(SortRole).toDouble(),
+                 double(longA(2'999'990)) - double(longB(2'999'990)));
+
+        // A window back: every table moves with it.
+        QTest::mouseClick(bar->findChild<QWidget*>(QStringLiteral("previousRows")), Qt::LeftButton);
+        QCOMPARE(slice->model(Side::A)->rowOrigin(), lastOrigin - DiffSliceTableModel::kMaxSections);
+        QCOMPARE(firstRow->text(), format::count(lastOrigin - DiffSliceTableModel::kMaxSections));
+        topRow(lastOrigin - DiffSliceTableModel::kMaxSections);
+
+        // A click on the Δ map's cell far down moves the window, and the bar follows.
+        slice->jumpTo(2'900'000, 0);
+        const uint64_t jumped = slice->model(Side::B)->rowOrigin();
+        QVERIFY(jumped <= 2'900'000 && 2'900'000 < jumped + DiffSliceTableModel::kMaxSections);
+        QCOMPARE(slice->model(Side::A)->rowOrigin(), jumped);
+        QCOMPARE(span->text(),
+                 QStringLiteral("Rows %1 \u2013 %2 of 3,000,000")
+                     .arg(format::count(jumped), format::count(jumped + DiffSliceTableModel::kMaxSections - 1)));
+        QCOMPARE(firstRow->text(), format::count(jumped));
     }
 
     void cancelDropsLateResults()

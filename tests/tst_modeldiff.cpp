@@ -2,10 +2,13 @@
 #include "core/diffkernels.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
+#include "core/sigbusguard.h"
+#include "core/viewreader.h"
 #include "support/fixtures.h"
 #include "support/tensorfilebuilder.h"
 
 #include <QDir>
+#include <QFile>
 #include <QTest>
 
 #include <algorithm>
@@ -255,6 +258,9 @@ private slots:
     void badNameRules();
     void shardedMatchesSingleFile();
     void serialEqualsParallel();
+    void coldRangesAreCopiedFromTheFile();
+    void copiedEqualsInPlace_data();
+    void copiedEqualsInPlace();
     void kernelsAgree_data();
     void kernelsAgree();
     void unravel();
@@ -782,6 +788,106 @@ void TestModelDiff::serialEqualsParallel()
     QCOMPARE(self->maxAbsIndex, uint64_t(0));
     QCOMPARE(self->rms, 0.0);
     COMPARE_NEAR(self->cosine, 1.0);
+}
+
+void TestModelDiff::coldRangesAreCopiedFromTheFile()
+{
+    const auto a = open(m_pathA);
+    const auto b = open(m_pathB);
+    const size_t ia = *a->find("big");
+    const ViewReader ra = readerOf(*a, ia);
+    const ViewReader rb = readerOf(*b, *b->find("big"));
+    const TensorView& va = ra.view();
+    QCOMPARE(va.data, a->tensorData(ia));
+    // Past the header's pages, nothing of a fresh mapping is mapped in yet: a pass copies from the file.
+    const uint64_t middle = va.byteSize / 2;
+    constexpr uint64_t kRange = uint64_t(1) << 20;
+    QVERIFY(ra.shouldCopy(middle, kRange));
+    QVERIFY(!ra.shouldCopy(middle, 4096));               // a page: in place, a check would cost as much
+    QVERIFY(!ViewReader(va).shouldCopy(middle, kRange)); // no file: always in place
+
+    // Copied and in place, the metrics agree to the bit, and the bytes read are the same.
+    const std::atomic_bool cancel{false};
+    auto copied = compareValues(ra, rb, {0.0, 1e-3}, cancel);
+    QVERIFY(ra.shouldCopy(middle, kRange)); // the copies left the mapping alone
+    auto inPlace = compareValues(va, rb.view(), {0.0, 1e-3}, cancel);
+    QVERIFY(copied.ok() && inPlace.ok());
+    QCOMPARE(copied->meanAbs, inPlace->meanAbs);
+    QCOMPARE(copied->rms, inPlace->rms);
+    QCOMPARE(copied->cosine, inPlace->cosine);
+    QCOMPARE(copied->maxAbsIndex, inPlace->maxAbsIndex);
+    QCOMPARE(copied->beyondTolerance, inPlace->beyondTolerance);
+    QCOMPARE(sameBytes(ra, rb, cancel).value(), false);
+    const ViewReader::Buffer buffer;
+    QCOMPARE(std::memcmp(ra.read(middle, 4096, buffer.data(), true), va.data + middle, 4096), 0);
+
+    // Once read in place the range is warm: later passes read it there.
+#if defined(__linux__)
+    if (QFile(QStringLiteral("/proc/self/pagemap")).open(QIODevice::ReadOnly))
+        QVERIFY(!ra.shouldCopy(middle, kRange));
+#endif
+    QCOMPARE(sameBytes(ra, ra, cancel).value(), true);
+
+    // A file truncated under the reader ends the read as a truncated mapping does: SigbusGuard sees SIGBUS.
+    const QString copy = m_dir.filePath(QStringLiteral("truncated.safetensors"));
+    QVERIFY(QFile::copy(m_pathA, copy));
+    const auto shrinking = open(copy);
+    const ViewReader rs = readerOf(*shrinking, *shrinking->find("big"));
+    QVERIFY(QFile::resize(copy, static_cast<qint64>(shrinking->absoluteOffset(*shrinking->find("big")))));
+    bool read = false;
+    QVERIFY(!SigbusGuard::runGuarded([&] { read = rs.read(0, 4096, buffer.data(), true) != nullptr; }));
+    QVERIFY(!read);
+}
+
+void TestModelDiff::copiedEqualsInPlace_data()
+{
+    QTest::addColumn<int>("dtype");
+    for (int d = 0; d < kDTypeCount; ++d)
+        QTest::newRow(dtypeName(static_cast<DType>(d)).data()) << d;
+}
+
+void TestModelDiff::copiedEqualsInPlace()
+{
+    // Pieces are copied a few hundred KiB at a time, chunk by chunk: an element count across both boundaries
+    // (and a multiple of 8, so that sub-byte dtypes fill whole bytes) meets every seam, for every element size.
+    QFETCH(int, dtype);
+    const DType type = static_cast<DType>(dtype);
+    constexpr uint64_t kCount = (uint64_t(1) << 20) + (uint64_t(1) << 17) + 128;
+    const uint64_t bytes = kCount * static_cast<uint64_t>(dtypeBits(type)) / 8;
+    std::mt19937 random(static_cast<unsigned>(dtype));
+    QByteArray rawA(static_cast<qsizetype>(bytes), Qt::Uninitialized), rawB = rawA;
+    for (qsizetype i = 0; i < rawA.size(); ++i) {
+        rawA[i] = static_cast<char>(random());
+        rawB[i] = i % 3 ? rawA[i] : static_cast<char>(random());
+    }
+    const QByteArray name = dtypeName(type).data();
+    test::TensorFileBuilder fa, fb;
+    fa.add("t", name, {kCount}, rawA);
+    fb.add("t", name, {kCount}, rawB);
+    const auto a = open(test::writeFile(m_dir, QStringLiteral("copied-a-%1.safetensors").arg(dtype), fa.build()));
+    const auto b = open(test::writeFile(m_dir, QStringLiteral("copied-b-%1.safetensors").arg(dtype), fb.build()));
+    QVERIFY(a && b);
+    const std::atomic_bool cancel{false};
+    for (const bool parallel : {true, false}) {
+        auto copied = compareValues(readerOf(*a, 0), readerOf(*b, 0), {1e-3, 1e-2}, cancel, {}, parallel);
+        auto inPlace = compareValues(viewOf(*a, 0), viewOf(*b, 0), {1e-3, 1e-2}, cancel, {}, parallel);
+        QCOMPARE(copied.ok(), inPlace.ok());
+        if (!copied.ok())
+            continue;
+        const auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+        QVERIFY(same(copied->maxAbs, inPlace->maxAbs));
+        QVERIFY(same(copied->meanAbs, inPlace->meanAbs));
+        QVERIFY(same(copied->rms, inPlace->rms));
+        QVERIFY(same(copied->relL2, inPlace->relL2));
+        QVERIFY(same(copied->cosine, inPlace->cosine));
+        QCOMPARE(copied->maxAbsIndex, inPlace->maxAbsIndex);
+        QCOMPARE(copied->finitePairs, inPlace->finitePairs);
+        QCOMPARE(copied->beyondTolerance, inPlace->beyondTolerance);
+        QCOMPARE(copied->nanMismatch, inPlace->nanMismatch);
+        QCOMPARE(copied->infMismatch, inPlace->infMismatch);
+    }
+    QCOMPARE(sameBytes(readerOf(*a, 0), readerOf(*b, 0), cancel).value(), false);
+    QCOMPARE(sameBytes(readerOf(*a, 0), readerOf(*a, 0), cancel, {}, false).value(), true);
 }
 
 void TestModelDiff::kernelsAgree_data()

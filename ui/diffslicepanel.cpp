@@ -5,6 +5,7 @@
 #include "ui/models/deltaslice.h"
 #include "ui/models/format.h"
 #include "ui/slicecontrols.h"
+#include "ui/slicewindowbar.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -15,6 +16,8 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace safescope {
 
@@ -30,8 +33,8 @@ QString dtypeText(DType dtype)
 
 DiffSlicePanel::DiffSlicePanel(QWidget* parent)
     : QWidget(parent), m_controls(new SliceControls), m_format(new QComboBox), m_scale(new QComboBox),
-      m_reduction(new QComboBox), m_status(new QLabel), m_plot(new DiffSlicePlot), m_overviewTask(new LatestTask(this)),
-      m_detailTask(new LatestTask(this)), m_refine(new QTimer(this))
+      m_reduction(new QComboBox), m_status(new QLabel), m_plot(new DiffSlicePlot), m_windowBar(new SliceWindowBar),
+      m_overviewTask(new LatestTask(this)), m_detailTask(new LatestTask(this)), m_refine(new QTimer(this))
 {
     m_format->addItems({tr("Fixed"), tr("Scientific"), tr("Raw bits (hex)")});
     m_format->setObjectName(QStringLiteral("diffSliceFormat"));
@@ -83,6 +86,10 @@ DiffSlicePanel::DiffSlicePanel(QWidget* parent)
     connect(m_plot, &DiffSlicePlot::viewChanged, m_refine, qOverload<>(&QTimer::start));
     connect(m_refine, &QTimer::timeout, this, [this] { m_stale ? requestOverview() : requestDetail(); });
     connect(m_plot, &DiffSlicePlot::cellClicked, this, &DiffSlicePanel::jumpTo);
+    connect(m_windowBar, &SliceWindowBar::firstIndexRequested, this, &DiffSlicePanel::showFrom);
+    // Every change of a window (another pair or slice, the bar, a jump from the Δ map) resets the models.
+    for (DiffSliceTableModel* model : m_models)
+        connect(model, &QAbstractItemModel::modelReset, this, &DiffSlicePanel::updateWindowBar);
     clear();
 }
 
@@ -91,8 +98,11 @@ DiffSlicePanel::~DiffSlicePanel() = default;
 QWidget* DiffSlicePanel::createTables()
 {
     auto* box = new QWidget;
-    auto* layout = new QHBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
+    auto* outer = new QVBoxLayout(box);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_windowBar);
+    auto* layout = new QHBoxLayout;
+    outer->addLayout(layout, 1);
     const char* names[] = {"diffSliceTableA", "diffSliceTableB", "diffSliceTableDelta"};
     for (size_t i = 0; i < m_tables.size(); ++i) {
         m_models[i] = new DiffSliceTableModel(static_cast<Side>(i), this);
@@ -298,6 +308,56 @@ void DiffSlicePanel::jumpTo(uint64_t row, uint64_t col)
         return;
     m_tables[shown]->setCurrentIndex(revealed[shown]);
     m_tables[shown]->scrollTo(revealed[shown], QAbstractItemView::PositionAtCenter);
+}
+
+size_t DiffSlicePanel::windowSide() const
+{
+    for (size_t i = 0; i < m_models.size(); ++i) {
+        if (m_models[i]->rowCount() > 0 && m_models[i]->columnCount() > 0)
+            return i;
+    }
+    return m_models.size();
+}
+
+void DiffSlicePanel::updateWindowBar()
+{
+    const size_t side = windowSide();
+    if (side == m_models.size()) {
+        m_windowBar->setWindow(0, 0, 0, 0); // no cells, no window to move
+        return;
+    }
+    const DiffSliceTableModel* model = m_models[side];
+    m_windowBar->setWindow(model->addressing().rows, model->addressing().cols, model->rowOrigin(), model->colOrigin());
+}
+
+void DiffSlicePanel::showFrom(Qt::Orientation orientation, uint64_t index)
+{
+    const size_t side = windowSide();
+    if (side == m_models.size())
+        return;
+    DiffSliceTableModel* model = m_models[side];
+    QTableView* table = m_tables[side];
+    const bool rows = orientation == Qt::Vertical;
+    // The other axis keeps the row (column) at the top (left) of the tables.
+    const uint64_t row = rows ? index : model->rowOrigin() + uint64_t(std::max(table->rowAt(0), 0));
+    const uint64_t col = rows ? model->colOrigin() + uint64_t(std::max(table->columnAt(0), 0)) : index;
+    const uint64_t rowOrigin = rows ? index : model->rowOrigin();
+    const uint64_t colOrigin = rows ? model->colOrigin() : index;
+    for (DiffSliceTableModel* each : m_models)
+        each->setOrigin(rowOrigin, colOrigin);
+    // Near the end the window stops short of `index` to stay full: the asked-for row (column) is then scrolled to
+    // the top (left) and made current, as on the values page; the other tables follow the scroll and the cell.
+    const QModelIndex cell =
+        model->index(static_cast<int>(row - model->rowOrigin()), static_cast<int>(col - model->colOrigin()));
+    if (!cell.isValid())
+        return;
+    table->setCurrentIndex(cell);
+    table->scrollTo(cell, QAbstractItemView::PositionAtTop);
+    // PositionAtTop aligns rows only: a column right of the viewport would end up at its right edge.
+    if (!rows)
+        table->horizontalScrollBar()->setValue(table->horizontalScrollMode() == QAbstractItemView::ScrollPerItem
+                                                   ? cell.column()
+                                                   : table->horizontalHeader()->sectionPosition(cell.column()));
 }
 
 void DiffSlicePanel::showEvent(QShowEvent* event)

@@ -20,9 +20,11 @@ namespace safescope {
 class DiffSlicePlot;
 class LatestTask;
 class SliceControls;
+class SliceWindowBar;
 
 /// A diff pair's 2-D slice: the Δ heatmap and the values of A, B and Δ in three tables that scroll together, with
-/// the slice page's dimension pickers. Δ is downsampled off the GUI thread, only while the panel is on screen.
+/// the slice page's dimension pickers and, over axes too long for one table, the window bar that moves all three.
+/// Δ is downsampled off the GUI thread, only while the panel is on screen.
 class DiffSlicePanel final : public QWidget
 {
     Q_OBJECT
@@ -48,6 +50,7 @@ public:
     QTableView* table(Side side) const { return m_tables[static_cast<size_t>(side)]; }
     DiffSliceTableModel* model(Side side) const { return m_models[static_cast<size_t>(side)]; }
     QLabel* statusLabel() const { return m_status; }
+    SliceWindowBar* windowBar() const { return m_windowBar; }
 
 signals:
     /// The Δ overview of the shown slice is drawn (for tests and screenshots).
@@ -63,6 +66,10 @@ private:
     void requestOverview();
     void requestDetail();
     bool hasDelta() const;
+    /// The first table with cells: the one whose window the bar shows (all three move together).
+    size_t windowSide() const;
+    void updateWindowBar();
+    void showFrom(Qt::Orientation orientation, uint64_t index);
 
     std::shared_ptr<const Model> m_a;
     std::shared_ptr<const Model> m_b;
@@ -79,6 +86,7 @@ private:
     QComboBox* m_reduction;
     QLabel* m_status;
     DiffSlicePlot* m_plot;
+    SliceWindowBar* m_windowBar;
     std::array<QLabel*, 3> m_titles{};
     std::array<QTableView*, 3> m_tables{};
     std::array<DiffSliceTableModel*, 3> m_models{};
