@@ -1,6 +1,7 @@
 #include "core/errorcontext.h"
 
 #include "core/model.h"
+#include "core/textutil.h"
 
 namespace safescope {
 
@@ -11,7 +12,7 @@ Error inTensor(Error error, const Model& model, size_t index)
     if (error.path.isEmpty())
         error.path = model.shardOf(index).path;
     if (!error.tensor) {
-        const QString name = QString::fromStdString(model.qualifiedName(index));
+        const QString name = toQString(model.qualifiedName(index));
         error.tensor = name;
         if (!error.message.contains(u'\'' + name + u'\''))
             error.message = QStringLiteral("tensor '%1': %2").arg(name, error.message);

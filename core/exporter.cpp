@@ -8,6 +8,8 @@
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace safescope {
 
 namespace {
@@ -59,7 +61,8 @@ Status checkAgainstPlan(const Model& output, const ExportPlan& plan)
                          output.path());
     for (const ExportTensor& tensor : plan.tensors) {
         const auto found = output.find(tensor.name);
-        if (!found || output.tensor(*found).dtype != tensor.dtype || output.tensor(*found).shape != tensor.shape)
+        if (!found || output.tensor(*found).dtype != tensor.dtype ||
+            !std::ranges::equal(output.tensor(*found).shape, tensor.shape))
             return makeError(ErrorKind::InvalidIndex,
                              QStringLiteral("tensor '%1' is missing or different in the output")
                                  .arg(QString::fromStdString(tensor.name)),

@@ -156,7 +156,7 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
             if (status)
                 status = convert(tensor, target, offset);
         } else if (tensor.byteSize > 0) {
-            const uint32_t shard = m_model.entries()[tensor.source].shard;
+            const uint32_t shard = m_model.shardIndexOf(tensor.source);
             const uint64_t from = m_model.absoluteOffset(tensor.source);
             if (run.length > 0 && (run.shard != shard || run.sourceOffset + run.length != from))
                 status = flush(run, target);

@@ -3,6 +3,7 @@
 #include "core/dtypeconversion.h"
 #include "core/metadatarules.h"
 #include "core/model.h"
+#include "core/textutil.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -18,8 +19,8 @@ Error collision(const Model& model, size_t first, size_t second, const std::stri
 {
     return makeError(ErrorKind::InvalidArgument,
                      QStringLiteral("the renames give '%1' and '%2' the same name '%3'")
-                         .arg(QString::fromStdString(model.qualifiedName(first)),
-                              QString::fromStdString(model.qualifiedName(second)), QString::fromStdString(name)),
+                         .arg(toQString(model.qualifiedName(first)), toQString(model.qualifiedName(second)),
+                              QString::fromStdString(name)),
                      {}, QString::fromStdString(name));
 }
 
@@ -101,18 +102,16 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
         tensor.source = index;
         tensor.name = applyRenames(options.renames, model.qualifiedName(index));
         if (tensor.name.empty() || tensor.name == "__metadata__")
-            return makeError(
-                ErrorKind::InvalidArgument,
-                QStringLiteral("the renames turn '%1' into the unusable name '%2'")
-                    .arg(QString::fromStdString(model.qualifiedName(index)), QString::fromStdString(tensor.name)));
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("the renames turn '%1' into the unusable name '%2'")
+                                 .arg(toQString(model.qualifiedName(index)), QString::fromStdString(tensor.name)));
         if (const auto [it, inserted] = byName.emplace(tensor.name, index); !inserted)
             return collision(model, it->second, index, tensor.name);
         if (info.dtype == DType::Unknown)
-            return makeError(
-                ErrorKind::InvalidArgument,
-                QStringLiteral("tensor '%1' has the unknown dtype '%2' and cannot be exported; exclude it")
-                    .arg(QString::fromStdString(model.qualifiedName(index)), QString::fromStdString(info.unknownDType)),
-                model.shardOf(index).path, QString::fromStdString(model.qualifiedName(index)));
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("tensor '%1' has the unknown dtype '%2' and cannot be exported; exclude it")
+                                 .arg(toQString(model.qualifiedName(index)), toQString(info.unknownDType())),
+                             model.shardOf(index).path, toQString(model.qualifiedName(index)));
         tensor.dtype = info.dtype;
         if (options.targetDtype && info.dtype != *options.targetDtype) {
             if (isConvertible(info.dtype, *options.targetDtype)) {
@@ -122,7 +121,7 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
                 plan.notConverted.push_back(tensor.name);
             }
         }
-        tensor.shape = info.shape;
+        tensor.shape.assign(info.shape.begin(), info.shape.end());
         tensor.byteSize = tensor.converted ? byteSizeIn(tensor.dtype, info.elementCount) : info.byteSize();
         plan.totalBytes += tensor.byteSize;
         plan.tensors.push_back(std::move(tensor));

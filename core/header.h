@@ -1,16 +1,19 @@
 #pragma once
 
+#include "core/headerarena.h"
 #include "core/tensorinfo.h"
 #include "core/warning.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace safescope {
 
 /// How the header was ordered by its writer (SPEC.md section 7); informative only.
-enum class WriterLayout : uint8_t {
+enum class WriterLayout : uint8_t
+{
     Empty,               ///< no tensors
     ReferenceDtypeOrder, ///< descending dtype, then name: the modern reference writer
     NameOrder,           ///< ascending name: old writers, MLX
@@ -20,7 +23,12 @@ enum class WriterLayout : uint8_t {
 const char* writerLayoutName(WriterLayout layout);
 
 /// Whether `__metadata__` was absent, `null`, or an object.
-enum class MetadataState : uint8_t { Absent, Null, Object };
+enum class MetadataState : uint8_t
+{
+    Absent,
+    Null,
+    Object
+};
 
 struct MetadataEntry
 {
@@ -37,10 +45,11 @@ struct Header
     uint64_t dataStart = 0;         ///< 8 + N: absolute file offset of the data region
     uint64_t fileSize = 0;
     MetadataState metadataState = MetadataState::Absent;
-    std::vector<MetadataEntry> metadata; ///< file order; a repeated key keeps its first position and last value
-    std::vector<TensorInfo> tensors;     ///< file order
+    std::vector<MetadataEntry> metadata;      ///< file order; a repeated key keeps its first position and last value
+    std::vector<TensorInfo> tensors;          ///< file order; names and shapes point into `arena`
+    std::shared_ptr<const HeaderArena> arena; ///< shared by copies of this header, so their views stay valid
     WriterLayout layout = WriterLayout::Empty;
-    std::vector<Warning> warnings;       ///< lenient-mode findings (unknown dtype, duplicate name)
+    std::vector<Warning> warnings; ///< lenient-mode findings (unknown dtype, duplicate name)
 
     uint64_t dataSize() const { return fileSize - dataStart; }
 };

@@ -45,13 +45,15 @@ size_t estimateTensorCount(const char* json, size_t size)
 } // namespace
 
 HeaderJsonParser::HeaderJsonParser(const char* json, size_t size, Header& header, bool lenient)
-    : JsonCursor(json, size), m_header(header), m_lenient(lenient)
-{}
+    : JsonCursor(json, size), m_header(header), m_arena(std::make_shared<HeaderArena>()), m_lenient(lenient)
+{
+    m_header.arena = m_arena;
+}
 
 bool HeaderJsonParser::failTensor(std::string message)
 {
-    const std::string& name = m_header.tensors.back().name;
-    m_failureTensor = name;
+    const std::string_view name = m_header.tensors.back().name;
+    m_failureTensor.assign(name);
     return fail("tensor " + quoteForMessage(name) + ": " + message);
 }
 
@@ -177,7 +179,7 @@ bool HeaderJsonParser::parseTensor(std::string_view name)
 {
     m_header.tensors.emplace_back();
     TensorInfo& tensor = m_header.tensors.back();
-    tensor.name.assign(name);
+    tensor.name = m_arena->store(name);
     if (!registerName())
         return false;
     skipSpace();
@@ -226,18 +228,23 @@ bool HeaderJsonParser::parseTensor(std::string_view name)
                 return failTensor("unknown dtype " + quoteForMessage(dtypeText));
             } else {
                 tensor.dtype = DType::Unknown;
-                tensor.unknownDType.assign(dtypeText);
-                const QString qname = QString::fromStdString(tensor.name);
+                // Rare (lenient opens only): the name is stored a second time, with the dtype text right after it.
+                const size_t nameSize = tensor.name.size();
+                tensor.name = m_arena->storeJoined(tensor.name, dtypeText).substr(0, nameSize);
+                tensor.unknownDTypeSize = static_cast<uint32_t>(dtypeText.size());
+                const QString qname = toQString(tensor.name);
                 m_header.warnings.push_back(Warning{
                     QStringLiteral("UnknownDType"),
                     QStringLiteral("Tensor '%1' has the unknown dtype '%2': shown as raw bytes, and its size cannot "
                                    "be checked.")
-                        .arg(qname, QString::fromStdString(tensor.unknownDType)),
+                        .arg(qname, toQString(tensor.unknownDType())),
                     qname, QString(), static_cast<uint64_t>(8 + (m_pos - m_begin))});
             }
         } else if (bit == kShape) {
-            if (!parseUnsignedArray(tensor.shape, "shape", 0))
+            m_dims.clear();
+            if (!parseUnsignedArray(m_dims, "shape", 0))
                 return false;
+            tensor.shape = m_arena->storeShape(m_dims);
         } else if (bit == kOffsets) {
             std::vector<uint64_t> offsets;
             offsets.reserve(2);
@@ -268,7 +275,7 @@ bool HeaderJsonParser::parseTensor(std::string_view name)
 bool HeaderJsonParser::registerName()
 {
     const auto index = static_cast<uint32_t>(m_header.tensors.size() - 1);
-    const std::string& name = m_header.tensors[index].name;
+    const std::string_view name = m_header.tensors[index].name;
     m_nameHashes.push_back(hashName(name));
     if ((m_nameHashes.size()) * 2 > m_nameSlots.size()) {
         std::vector<uint32_t> table(std::max<size_t>(64, m_nameSlots.size() * 2), kEmptySlot);
@@ -293,11 +300,11 @@ bool HeaderJsonParser::registerName()
     }
     // In lenient mode the duplicate stays out of the set, so a third copy is reported too.
     if (!m_lenient) {
-        m_failureTensor = name;
+        m_failureTensor.assign(name);
         return fail("duplicate tensor name " + quoteForMessage(name) +
                     " (the reference loader would silently keep only the last one)");
     }
-    const QString qname = QString::fromStdString(name);
+    const QString qname = toQString(name);
     m_header.warnings.push_back(Warning{
         QStringLiteral("DuplicateTensor"),
         QStringLiteral("Tensor name '%1' appears more than once; the reference loader keeps only the last entry.")

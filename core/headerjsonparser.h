@@ -4,6 +4,7 @@
 #include "core/jsoncursor.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,9 @@ private:
     bool registerName();
 
     Header& m_header;
+    std::shared_ptr<HeaderArena> m_arena; ///< the header's; the parser is the only writer
     bool m_lenient;
+    std::vector<uint64_t> m_dims; ///< the shape being parsed, before the arena stores it
     std::unordered_map<std::string, size_t> m_metadataIndex;
     // Open-addressing set of tensor indices keyed by name: one flat array instead of a node per tensor.
     std::vector<uint32_t> m_nameSlots;

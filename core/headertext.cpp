@@ -84,8 +84,7 @@ std::string headerTextKeepingLayout(const Header& header, const std::optional<st
         first = false;
         appendJsonString(out, tensor.name);
         out.append(":{\"dtype\":");
-        appendJsonString(out, tensor.dtype == DType::Unknown ? std::string_view(tensor.unknownDType)
-                                                             : dtypeName(tensor.dtype));
+        appendJsonString(out, tensor.dtype == DType::Unknown ? tensor.unknownDType() : dtypeName(tensor.dtype));
         out.append(",\"shape\":[");
         for (size_t d = 0; d < tensor.shape.size(); ++d) {
             if (d > 0)

@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <sys/stat.h>
 
 namespace safescope {
@@ -37,23 +38,29 @@ QString Model::displayName() const
 
 const TensorInfo& Model::tensor(size_t index) const
 {
+    if (m_entries.empty())
+        return m_shards.front().file->header().tensors[index];
     const Entry& entry = m_entries[index];
     return m_shards[entry.shard].file->header().tensors[entry.tensor];
 }
 
 const unsigned char* Model::tensorData(size_t index) const
 {
-    return m_shards[m_entries[index].shard].file->tensorData(tensor(index));
+    return shardOf(index).file->tensorData(tensor(index));
 }
 
 uint64_t Model::absoluteOffset(size_t index) const
 {
-    return m_shards[m_entries[index].shard].file->absoluteOffset(tensor(index));
+    return shardOf(index).file->absoluteOffset(tensor(index));
 }
 
-std::optional<size_t> Model::find(std::string_view qualifiedName) const
+std::optional<size_t> Model::find(std::string_view name) const
 {
-    if (const auto found = m_byName.find(qualifiedName))
+    std::call_once(m_byNameBuilt, [this] {
+        // The first of two equal names wins.
+        m_byName = NameIndex(static_cast<uint32_t>(m_tensorCount), [this](uint32_t i) { return qualifiedName(i); });
+    });
+    if (const auto found = m_byName.find(name))
         return size_t{*found};
     return std::nullopt;
 }
@@ -79,17 +86,21 @@ uint64_t Model::totalFileBytes() const
 
 void Model::finalize()
 {
+    m_tensorCount = m_entries.size();
+    const bool identity = m_shards.size() == 1 && std::ranges::all_of(m_entries, [&](const Entry& entry) {
+                              return entry.shard == 0 &&
+                                     entry.tensor == static_cast<uint32_t>(&entry - m_entries.data()) &&
+                                     entry.componentName == Entry::kOwnName;
+                          });
+    if (identity)
+        std::vector<Entry>().swap(m_entries); // entry() answers without them
     m_totalParameters = 0;
     m_totalBytes = 0;
-    for (size_t i = 0; i < m_entries.size(); ++i) {
+    for (size_t i = 0; i < m_tensorCount; ++i) {
         const TensorInfo& info = tensor(i);
         m_totalParameters += info.elementCount;
         m_totalBytes += info.byteSize();
     }
-    // The index looks names up through this Model, whose entries and shard headers no longer change (the Model is
-    // shared immutable from here on); the first of two equal names wins.
-    m_byName = NameIndex(static_cast<uint32_t>(m_entries.size()),
-                         [this](uint32_t i) { return std::string_view(qualifiedName(i)); });
 }
 
 } // namespace safescope

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,14 +67,19 @@ public:
     QString displayName() const;                   ///< file or folder name for titles and tabs
 
     const std::vector<Shard>& shards() const { return m_shards; }
-    const std::vector<Entry>& entries() const { return m_entries; }
-    size_t tensorCount() const { return m_entries.size(); }
-    const TensorInfo& tensor(size_t index) const;
-    const Shard& shardOf(size_t index) const { return m_shards[m_entries[index].shard]; }
-    const std::string& qualifiedName(size_t index) const
+    size_t tensorCount() const { return m_tensorCount; }
+    Entry entry(size_t index) const
     {
-        const Entry& entry = m_entries[index];
-        return entry.componentName == Entry::kOwnName ? tensor(index).name : m_componentNames[entry.componentName];
+        return m_entries.empty() ? Entry{0, static_cast<uint32_t>(index), Entry::kOwnName} : m_entries[index];
+    }
+    uint32_t shardIndexOf(size_t index) const { return m_entries.empty() ? 0 : m_entries[index].shard; }
+    const TensorInfo& tensor(size_t index) const;
+    const Shard& shardOf(size_t index) const { return m_shards[shardIndexOf(index)]; }
+    std::string_view qualifiedName(size_t index) const
+    {
+        const Entry found = entry(index);
+        return found.componentName == Entry::kOwnName ? tensor(index).name
+                                                      : std::string_view(m_componentNames[found.componentName]);
     }
     /// First byte of tensor `index` inside its shard's mapping.
     const unsigned char* tensorData(size_t index) const;
@@ -104,11 +110,16 @@ private:
     QString m_path;
     QString m_indexPath;
     std::vector<Shard> m_shards;
+    /// Empty when entry i is tensor i of the only shard (a single file): 12 bytes a tensor saved where it is common.
     std::vector<Entry> m_entries;
+    size_t m_tensorCount = 0;
     std::vector<std::string> m_componentNames; ///< qualified names of component-folder tensors
     std::vector<MetadataEntry> m_indexMetadata;
     std::vector<Warning> m_warnings;
-    NameIndex m_byName;
+    // Built by the first find(): the viewer rarely looks a name up, and a 100,000-tensor model saves 1 MiB and a pass
+    // over every name at open. call_once keeps the shared, otherwise immutable Model safe across threads.
+    mutable std::once_flag m_byNameBuilt;
+    mutable NameIndex m_byName;
     uint64_t m_totalParameters = 0;
     uint64_t m_totalBytes = 0;
 };

@@ -13,9 +13,9 @@ namespace safescope {
 
 namespace {
 
-QString fromStd(const std::string& text)
+QString fromStd(std::string_view text)
 {
-    return QString::fromStdString(text);
+    return toQString(text);
 }
 QString inQuotes(std::string_view text)
 {
@@ -270,8 +270,8 @@ void ModelBuilder::addEntries(uint32_t shard, const Placement* placement)
         m_model->m_entries.push_back(Model::Entry{shard, static_cast<uint32_t>(i), componentName});
         if (!severalFiles)
             continue; // one header: a repeated name is that header's own warning (lenient mode)
-        const std::string& qualified = m_model->qualifiedName(m_model->m_entries.size() - 1);
-        const auto [first, inserted] = m_firstShard.try_emplace(qualified, shard);
+        const std::string_view qualified = m_model->qualifiedName(m_model->m_entries.size() - 1);
+        const auto [first, inserted] = m_firstShard.try_emplace(std::string(qualified), shard);
         // A repeated name inside one header is the header's own warning (lenient mode), not a sharding problem.
         if (!inserted && first->second != shard) {
             QString message =
@@ -292,9 +292,9 @@ QString ModelBuilder::shardLabel(uint32_t shard) const
     return owner.component.isEmpty() ? name : owner.component + QLatin1Char('/') + name;
 }
 
-std::string ModelBuilder::qualify(const QString& component, const std::string& name)
+std::string ModelBuilder::qualify(const QString& component, std::string_view name)
 {
-    return component.isEmpty() ? name : component.toStdString() + '/' + name;
+    return component.isEmpty() ? std::string(name) : component.toStdString() + '/' + std::string(name);
 }
 
 void ModelBuilder::warn(const char* code, const QString& message, const QString& shard, const QString& tensor)

@@ -41,7 +41,7 @@ private:
     void addShard(std::shared_ptr<const SafetensorsFile> file, const QString& component);
     void addEntries(uint32_t shard, const Placement* placement);
     QString shardLabel(uint32_t shard) const;
-    static std::string qualify(const QString& component, const std::string& name);
+    static std::string qualify(const QString& component, std::string_view name);
     void warn(const char* code, const QString& message, const QString& shard, const QString& tensor = {});
     Result<std::shared_ptr<const Model>> finish();
 

@@ -5,6 +5,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -12,11 +13,17 @@ namespace safescope {
 
 namespace {
 
-QString nameOf(const TensorInfo& tensor) { return QString::fromStdString(tensor.name); }
+QString nameOf(const TensorInfo& tensor)
+{
+    return toQString(tensor.name);
+}
 
-QString quoted(const TensorInfo& tensor) { return QString::fromStdString(quoteForMessage(tensor.name)); }
+QString quoted(const TensorInfo& tensor)
+{
+    return QString::fromStdString(quoteForMessage(tensor.name));
+}
 
-QString describeShape(const std::vector<uint64_t>& shape)
+QString describeShape(std::span<const uint64_t> shape)
 {
     QStringList parts;
     for (uint64_t dim : shape)
@@ -49,7 +56,8 @@ Status validateOffsets(Header& header, const QString& path)
         if (tensor.begin != cursor || tensor.end < tensor.begin) {
             QString why;
             if (tensor.end < tensor.begin)
-                why = QStringLiteral("its data_offsets [%1, %2] end before they begin").arg(tensor.begin).arg(tensor.end);
+                why =
+                    QStringLiteral("its data_offsets [%1, %2] end before they begin").arg(tensor.begin).arg(tensor.end);
             else if (cursor == 0)
                 why = QStringLiteral("the first tensor in the data region starts at %1, not 0").arg(tensor.begin);
             else if (tensor.begin > cursor)
@@ -94,16 +102,16 @@ Status validateOffsets(Header& header, const QString& path)
                                  .arg(bitsPerElement),
                              path, nameOf(tensor), dataStart + tensor.begin);
         if (tensor.end - tensor.begin != bits / 8)
-            return makeError(ErrorKind::TensorInvalidInfo,
-                             QStringLiteral("tensor %1: dtype %2 and shape %3 need %4 bytes, but data_offsets [%5, %6] "
-                                            "span %7")
-                                 .arg(quoted(tensor), QLatin1StringView(dtypeName(tensor.dtype)),
-                                      describeShape(tensor.shape))
-                                 .arg(bits / 8)
-                                 .arg(tensor.begin)
-                                 .arg(tensor.end)
-                                 .arg(tensor.end - tensor.begin),
-                             path, nameOf(tensor), dataStart + tensor.begin);
+            return makeError(
+                ErrorKind::TensorInvalidInfo,
+                QStringLiteral("tensor %1: dtype %2 and shape %3 need %4 bytes, but data_offsets [%5, %6] "
+                               "span %7")
+                    .arg(quoted(tensor), QLatin1StringView(dtypeName(tensor.dtype)), describeShape(tensor.shape))
+                    .arg(bits / 8)
+                    .arg(tensor.begin)
+                    .arg(tensor.end)
+                    .arg(tensor.end - tensor.begin),
+                path, nameOf(tensor), dataStart + tensor.begin);
     }
     const uint64_t dataSize = header.fileSize - dataStart;
     if (cursor != dataSize) {

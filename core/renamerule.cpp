@@ -1,5 +1,7 @@
 #include "core/renamerule.h"
 
+#include "core/textutil.h"
+
 namespace safescope {
 
 namespace {
@@ -142,11 +144,11 @@ std::string RenameRule::apply(const std::string& name) const
     return apply(QString::fromStdString(name)).toStdString();
 }
 
-std::string applyRenames(const std::vector<RenameRule>& rules, const std::string& name)
+std::string applyRenames(const std::vector<RenameRule>& rules, std::string_view name)
 {
     if (rules.empty())
-        return name;
-    QString text = QString::fromStdString(name);
+        return std::string(name);
+    QString text = toQString(name);
     for (const RenameRule& rule : rules)
         text = rule.apply(text);
     return text.toStdString();

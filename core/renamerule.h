@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace safescope {
@@ -44,6 +45,6 @@ private:
 };
 
 /// Every rule in order.
-std::string applyRenames(const std::vector<RenameRule>& rules, const std::string& name);
+std::string applyRenames(const std::vector<RenameRule>& rules, std::string_view name);
 
 } // namespace safescope

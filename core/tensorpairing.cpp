@@ -1,6 +1,7 @@
 #include "core/tensorpairing.h"
 
 #include "core/model.h"
+#include "core/textutil.h"
 
 #include <unordered_map>
 
@@ -23,8 +24,8 @@ Result<std::vector<TensorPair>> pairTensors(const Model& a, const Model& b, cons
             if (!inserted)
                 return makeError(ErrorKind::InvalidArgument,
                                  QStringLiteral("name rules map both '%1' and '%2' to '%3'")
-                                     .arg(QString::fromStdString(a.qualifiedName(it->second)),
-                                          QString::fromStdString(pair.nameA), QString::fromStdString(pair.nameB)),
+                                     .arg(toQString(a.qualifiedName(it->second)), QString::fromStdString(pair.nameA),
+                                          QString::fromStdString(pair.nameB)),
                                  a.path());
         }
         pair.b = b.find(pair.nameB);
@@ -34,7 +35,7 @@ Result<std::vector<TensorPair>> pairTensors(const Model& a, const Model& b, cons
     }
     for (size_t j = 0; j < b.tensorCount(); ++j) {
         if (!pairedB[j])
-            pairs.push_back(TensorPair{std::nullopt, j, {}, b.qualifiedName(j)});
+            pairs.push_back(TensorPair{std::nullopt, j, {}, std::string(b.qualifiedName(j))});
     }
     return pairs;
 }

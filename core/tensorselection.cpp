@@ -1,6 +1,7 @@
 #include "core/tensorselection.h"
 
 #include "core/model.h"
+#include "core/textutil.h"
 
 #include <QRegularExpression>
 
@@ -59,7 +60,7 @@ Result<std::vector<size_t>> selectTensors(const Model& model, const SelectionRul
     for (size_t i = 0; i < model.tensorCount(); ++i) {
         if (!chosen[i])
             continue;
-        const QString name = QString::fromStdString(model.qualifiedName(i));
+        const QString name = toQString(model.qualifiedName(i));
         if (!include->empty() && !anyMatches(*include, name))
             continue;
         if (anyMatches(*exclude, name))

@@ -63,7 +63,7 @@ Status forWindow(const TensorView& view, const SliceSpec& spec, uint64_t rowBegi
 
 } // namespace
 
-SliceSpec defaultSliceSpec(const std::vector<uint64_t>& shape)
+SliceSpec defaultSliceSpec(std::span<const uint64_t> shape)
 {
     SliceSpec spec;
     spec.index.assign(shape.size(), 0);
@@ -77,7 +77,7 @@ SliceSpec defaultSliceSpec(const std::vector<uint64_t>& shape)
     return spec;
 }
 
-Result<SliceSpec> parseSliceSpec(const QString& text, const std::vector<uint64_t>& shape)
+Result<SliceSpec> parseSliceSpec(const QString& text, std::span<const uint64_t> shape)
 {
     const QString trimmed = text.trimmed();
     SliceSpec spec;
@@ -134,7 +134,7 @@ QString formatSliceSpec(const SliceSpec& spec)
     return items.join(QLatin1Char(','));
 }
 
-Result<SliceAddressing> sliceAddressing(const SliceSpec& spec, const std::vector<uint64_t>& shape)
+Result<SliceAddressing> sliceAddressing(const SliceSpec& spec, std::span<const uint64_t> shape)
 {
     const int rank = static_cast<int>(shape.size());
     if (spec.index.size() != shape.size())

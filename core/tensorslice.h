@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace safescope {
@@ -32,17 +33,17 @@ struct SliceAddressing
 };
 
 /// The last two axes free, others at 0 (1-D: one column; 0-D: one cell).
-SliceSpec defaultSliceSpec(const std::vector<uint64_t>& shape);
+SliceSpec defaultSliceSpec(std::span<const uint64_t> shape);
 
 /// Parses a Python-like index "3,:,:" (one item per axis, ':' for at most two free axes, negative indices
 /// counting from the end, "" for a 0-D tensor). Errors are InvalidArgument naming the offending item.
-Result<SliceSpec> parseSliceSpec(const QString& text, const std::vector<uint64_t>& shape);
+Result<SliceSpec> parseSliceSpec(const QString& text, std::span<const uint64_t> shape);
 
 /// The text form of a spec ("3,:,:").
 QString formatSliceSpec(const SliceSpec& spec);
 
 /// Checks a spec against a shape and returns its addressing.
-Result<SliceAddressing> sliceAddressing(const SliceSpec& spec, const std::vector<uint64_t>& shape);
+Result<SliceAddressing> sliceAddressing(const SliceSpec& spec, std::span<const uint64_t> shape);
 
 /// Decodes the window [rowBegin, +rowCount) x [colBegin, +colCount) of a slice, row-major, into `out`
 /// (rowCount * colCount doubles); reads only those elements. C64 gives the real part.

@@ -7,7 +7,11 @@ namespace safescope {
 TensorView viewOf(const Model& model, size_t index)
 {
     const TensorInfo& info = model.tensor(index);
-    return TensorView{info.dtype, info.shape, info.elementCount, model.tensorData(index), info.byteSize()};
+    return TensorView{info.dtype,
+                      {info.shape.begin(), info.shape.end()},
+                      info.elementCount,
+                      model.tensorData(index),
+                      info.byteSize()};
 }
 
 } // namespace safescope

@@ -162,7 +162,7 @@ QByteArray floatBytes(const std::vector<float>& values)
     return QByteArray(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(values.size() * 4));
 }
 
-QByteArray tensorBytes(const Model& model, const std::string& name)
+QByteArray tensorBytes(const Model& model, std::string_view name)
 {
     const auto index = model.find(name);
     if (!index)
@@ -557,7 +557,7 @@ void TestExport::shardedOutputIsOneModel()
         QVERIFY(out->warnings().empty());
         QCOMPARE(out->tensorCount(), size_t{12});
         for (size_t i = 0; i < model->tensorCount(); ++i) {
-            const std::string& name = model->qualifiedName(i);
+            const std::string_view name = model->qualifiedName(i);
             QCOMPARE(sha256Of(tensorBytes(*out, name)), sha256Of(tensorBytes(*model, name)));
         }
     }

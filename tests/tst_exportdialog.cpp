@@ -100,7 +100,7 @@ private slots:
         QVERIFY(exported);
         std::vector<std::string> names;
         for (size_t i = 0; i < (*exported)->tensorCount(); ++i)
-            names.push_back((*exported)->qualifiedName(i));
+            names.emplace_back((*exported)->qualifiedName(i));
         std::sort(names.begin(), names.end());
         QCOMPARE(names, (std::vector<std::string>{"model.layers.0.w", "model.layers.1.w"}));
         QCOMPARE(bytesOf(**exported, "model.layers.0.w"), QByteArray("AAAA"));

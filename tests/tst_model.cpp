@@ -1,5 +1,6 @@
 #include "core/model.h"
 #include "core/modelfolder.h"
+#include "core/textutil.h"
 #include "support/fixtures.h"
 
 #include <QDir>
@@ -111,7 +112,7 @@ QStringList entryNames(const Model& model)
 {
     QStringList names;
     for (size_t i = 0; i < model.tensorCount(); ++i)
-        names << QString::fromStdString(model.qualifiedName(i));
+        names << toQString(model.qualifiedName(i));
     return names;
 }
 
@@ -300,7 +301,7 @@ void TestModel::consistentIndex()
     size_t entry = 0;
     for (size_t s = 0; s < shards.size(); ++s) {
         for (const TensorSpec& tensor : shards[s]) {
-            QCOMPARE(model->entries()[entry].shard, uint32_t(s));
+            QCOMPARE(model->shardIndexOf(entry), uint32_t(s));
             QCOMPARE(model->shardOf(entry).path, model->shards()[s].path);
             QVERIFY2(dataEquals(*model, entry, tensor.data), tensor.name.constData());
             QCOMPARE(model->find(tensor.name.toStdString()), std::optional<size_t>(entry));
@@ -440,7 +441,7 @@ void TestModel::inconsistencies()
     if (mutation == Mutation::DuplicateTensor) {
         const auto found = model->find("a.x");
         QVERIFY(found);
-        QCOMPARE(model->entries()[*found].shard, uint32_t(0));
+        QCOMPARE(model->shardIndexOf(*found), uint32_t(0));
         QVERIFY(dataEquals(*model, *found, shard1[0].data));
     }
     if (mutation == Mutation::ExtraListedTensor)

@@ -46,7 +46,7 @@ std::vector<std::string> checkedNames(const TensorCheckModel& checks, const Mode
 {
     std::vector<std::string> names;
     for (const size_t i : checks.checkedTensors())
-        names.push_back(model.qualifiedName(i));
+        names.emplace_back(model.qualifiedName(i));
     return names;
 }
 

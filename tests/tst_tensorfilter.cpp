@@ -6,11 +6,12 @@ using namespace safescope;
 
 namespace {
 
-TensorInfo tensor(DType dtype, std::vector<uint64_t> shape)
+/// `shape` must outlive the result: a TensorInfo views its dimensions.
+TensorInfo tensor(DType dtype, const std::vector<uint64_t>& shape)
 {
     TensorInfo info;
     info.dtype = dtype;
-    info.shape = std::move(shape);
+    info.shape = shape;
     info.elementCount = 1;
     for (const uint64_t dim : info.shape)
         info.elementCount *= dim;
@@ -86,8 +87,7 @@ private slots:
         const QList<qulonglong> vector{4096};
         QTest::newRow("empty matches all") << "" << false << "x" << bf16 << matrix << true;
         QTest::newRow("substring") << "q_proj" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix << true;
-        QTest::newRow("substring case") << "Q_PROJ" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix
-                                        << true;
+        QTest::newRow("substring case") << "Q_PROJ" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix << true;
         QTest::newRow("substring miss") << "k_proj" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix
                                         << false;
         QTest::newRow("AND of words") << "attn weight" << false << "attn.bias" << bf16 << matrix << false;
@@ -109,13 +109,11 @@ private slots:
         QTest::newRow("ndim >") << "ndim>1" << false << "w" << bf16 << matrix << true;
         QTest::newRow("combined") << "mlp dtype:BF16 ndim:2 numel>1000" << false << "l.3.mlp.up" << bf16 << matrix
                                   << true;
-        QTest::newRow("combined miss") << "mlp dtype:BF16 ndim:2" << false << "l.3.mlp.up" << bf16 << vector
-                                       << false;
+        QTest::newRow("combined miss") << "mlp dtype:BF16 ndim:2" << false << "l.3.mlp.up" << bf16 << vector << false;
         QTest::newRow("regex hit") << "layers\\.1\\d\\." << true << "layers.12.w" << bf16 << matrix << true;
         QTest::newRow("regex miss") << "layers\\.1\\d\\." << true << "layers.1.w" << bf16 << matrix << false;
         QTest::newRow("regex anchored") << "^lm_head" << true << "model.lm_head" << bf16 << matrix << false;
-        QTest::newRow("quoted phrase") << "\"q_proj.weight\"" << false << "a.q_proj.weight" << bf16 << matrix
-                                       << true;
+        QTest::newRow("quoted phrase") << "\"q_proj.weight\"" << false << "a.q_proj.weight" << bf16 << matrix << true;
     }
 
     void match()
@@ -128,7 +126,8 @@ private slots:
         QFETCH(bool, expected);
         const TensorFilter filter = TensorFilter::parse(text, regex);
         QVERIFY2(filter.isValid(), qPrintable(filter.error()));
-        const TensorInfo info = tensor(static_cast<DType>(dtype), std::vector<uint64_t>(shape.begin(), shape.end()));
+        const std::vector<uint64_t> dims(shape.begin(), shape.end());
+        const TensorInfo info = tensor(static_cast<DType>(dtype), dims);
         QCOMPARE(filter.matches(info, name.toStdString()), expected);
     }
 };

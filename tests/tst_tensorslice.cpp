@@ -113,7 +113,7 @@ private slots:
 
     void negativeIndex()
     {
-        auto spec = parseSliceSpec(QStringLiteral("-1, :, -3"), {4, 5, 6});
+        auto spec = parseSliceSpec(QStringLiteral("-1, :, -3"), std::vector<uint64_t>{4, 5, 6});
         QVERIFY(spec.ok());
         QCOMPARE(spec->index[0], uint64_t(3));
         QCOMPARE(spec->index[2], uint64_t(3));

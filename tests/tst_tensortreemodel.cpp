@@ -1,4 +1,5 @@
 #include "core/model.h"
+#include "core/textutil.h"
 #include "support/fixtures.h"
 #include "ui/models/naturalcompare.h"
 #include "ui/models/roles.h"
@@ -87,16 +88,26 @@ private slots:
         QTest::addColumn<QString>("a");
         QTest::addColumn<QString>("b");
         QTest::addColumn<int>("expected");
-        QTest::newRow("numeric runs") << "layers.2" << "layers.10" << -1;
-        QTest::newRow("reverse") << "layers.10" << "layers.2" << 1;
-        QTest::newRow("equal") << "a.1.b" << "a.1.b" << 0;
-        QTest::newRow("text first") << "alpha" << "beta" << -1;
-        QTest::newRow("prefix") << "layer" << "layer.0" << -1;
-        QTest::newRow("leading zeros tie") << "x01" << "x1" << 1;
-        QTest::newRow("zero vs nine") << "x0" << "x9" << -1;
-        QTest::newRow("huge runs") << "w.100000000000000000000001" << "w.99999999999999999999999" << 1;
-        QTest::newRow("digit vs letter") << "a1" << "ab" << -1;
-        QTest::newRow("empty") << "" << "a" << -1;
+        QTest::newRow("numeric runs") << "layers.2"
+                                      << "layers.10" << -1;
+        QTest::newRow("reverse") << "layers.10"
+                                 << "layers.2" << 1;
+        QTest::newRow("equal") << "a.1.b"
+                               << "a.1.b" << 0;
+        QTest::newRow("text first") << "alpha"
+                                    << "beta" << -1;
+        QTest::newRow("prefix") << "layer"
+                                << "layer.0" << -1;
+        QTest::newRow("leading zeros tie") << "x01"
+                                           << "x1" << 1;
+        QTest::newRow("zero vs nine") << "x0"
+                                      << "x9" << -1;
+        QTest::newRow("huge runs") << "w.100000000000000000000001"
+                                   << "w.99999999999999999999999" << 1;
+        QTest::newRow("digit vs letter") << "a1"
+                                         << "ab" << -1;
+        QTest::newRow("empty") << ""
+                               << "a" << -1;
     }
 
     void naturalCompare()
@@ -155,7 +166,7 @@ private slots:
         QCOMPARE(model.data(scale.siblingAtColumn(TensorTreeModel::ShapeColumn)).toString(), QStringLiteral("[]"));
         QCOMPARE(model.data(scale.siblingAtColumn(TensorTreeModel::ParametersColumn)).toString(), QStringLiteral("1"));
         const auto tensor = static_cast<size_t>(model.data(scale, TensorIndexRole).toLongLong());
-        QCOMPARE(QString::fromStdString(m_model->qualifiedName(tensor)), QStringLiteral("scale"));
+        QCOMPARE(toQString(m_model->qualifiedName(tensor)), QStringLiteral("scale"));
         QCOMPARE(model.indexOfTensor(tensor), scale);
     }
 
@@ -178,7 +189,7 @@ private slots:
 
         // Sorting by bytes uses the raw SortRole number, not the "1.00 KiB" text.
         proxy.sort(TensorTreeModel::SizeColumn, Qt::DescendingOrder);
-        QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("lm_head.weight")); // 512 bytes
+        QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("lm_head.weight"));           // 512 bytes
         QCOMPARE(name(proxy, proxy.index(proxy.rowCount() - 1, 0)), QStringLiteral("scale")); // 8 bytes
         proxy.sort(TensorTreeModel::ShapeColumn, Qt::AscendingOrder);
         QCOMPARE(name(proxy, proxy.index(0, 0)), QStringLiteral("scale")); // rank 0 first
@@ -232,8 +243,8 @@ private slots:
         std::vector<Spec> specs;
         for (int layer = 0; layer < 2000; ++layer) {
             for (int part = 0; part < 10; ++part)
-                specs.push_back({"model.layers." + QByteArray::number(layer) + ".p" + QByteArray::number(part),
-                                 "F32", {1}, 4});
+                specs.push_back(
+                    {"model.layers." + QByteArray::number(layer) + ".p" + QByteArray::number(part), "F32", {1}, 4});
         }
         const QString path = writeFile(m_dir, QStringLiteral("large.safetensors"), fileOf(specs));
         auto opened = Model::open(path, OpenMode::Lenient);
@@ -244,8 +255,7 @@ private slots:
         const QModelIndex layers = model.index(0, 0, model.index(0, 0));
         QCOMPARE(model.rowCount(layers), 2000);
         QCOMPARE(name(model, model.index(1999, 0, layers)), QStringLiteral("1999"));
-        QCOMPARE(model.data(layers.siblingAtColumn(TensorTreeModel::ParametersColumn), SortRole).toULongLong(),
-                 20000u);
+        QCOMPARE(model.data(layers.siblingAtColumn(TensorTreeModel::ParametersColumn), SortRole).toULongLong(), 20000u);
         QCOMPARE(tree->nodeCount(), size_t{1 + 1 + 1 + 2000 + 20000});
     }
 

@@ -2,6 +2,7 @@
 // padding, limits, refusals, cancellation and the atomic replace; plus the demo checkpoint generated at build time.
 #include "core/headerparser.h"
 #include "core/safetensorsfile.h"
+#include "core/textutil.h"
 #include "core/writer.h"
 #include "support/fixtures.h"
 
@@ -198,7 +199,7 @@ void TestWriter::roundTripEachDtype()
                                      [&](const TensorInfo& t) { return t.name == want.name; });
         QVERIFY2(it != header.tensors.end(), want.name.c_str());
         QCOMPARE(it->dtype, dtype);
-        QCOMPARE(it->shape, want.shape);
+        QCOMPARE(dimsOf(it->shape), want.shape);
         QCOMPARE(bytesOf(**file, *it), bytesOf(want));
     }
     // Same dtype everywhere: the file order is plain byte-wise name order.
@@ -272,7 +273,7 @@ void TestWriter::exactReferenceLayout()
     QVERIFY(built.ok());
     QStringList order;
     for (const WriteTensor& t : sorted)
-        order << QString::fromStdString(t.name);
+        order << toQString(t.name);
     QCOMPARE(order, QStringList({QStringLiteral("e"), QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("m"),
                                  QStringLiteral("z")}));
 
@@ -654,7 +655,12 @@ void TestWriter::replacesMappedFileAtomically()
     options.metadataState = MetadataState::Object;
     options.metadata = {{"format", "pt"}};
     options.reserveBytes = 1024;
-    QVERIFY(writeSafetensors(path, {{info.name, info.dtype, info.shape, (*before)->tensorData(info)}}, options).ok());
+    QVERIFY(
+        writeSafetensors(
+            path,
+            {{std::string(info.name), info.dtype, {info.shape.begin(), info.shape.end()}, (*before)->tensorData(info)}},
+            options)
+            .ok());
     QCOMPARE(bytesOf(**before, info), bytesOf(first));
 
     const auto after = SafetensorsFile::open(path, OpenMode::Strict);
@@ -697,15 +703,15 @@ void TestWriter::demoCheckpoint()
     std::map<std::string, const TensorInfo*> byName;
     for (const TensorInfo& t : header.tensors) {
         dtypes.insert(t.dtype);
-        byName[t.name] = &t;
+        byName[std::string(t.name)] = &t;
     }
     QCOMPARE(dtypes, (std::set<DType>{DType::BF16, DType::F32, DType::I64}));
 
     const auto tensor = [&](const std::string& name) -> const TensorInfo& { return *byName.at(name); };
     QVERIFY(byName.count("model.embed_tokens.weight"));
-    QCOMPARE(tensor("model.embed_tokens.weight").shape, (std::vector<uint64_t>{4096, 256}));
+    QCOMPARE(dimsOf(tensor("model.embed_tokens.weight").shape), (std::vector<uint64_t>{4096, 256}));
     QCOMPARE(tensor("lm_head.weight").dtype, DType::BF16);
-    QCOMPARE(tensor("model.layers.3.mlp.down_proj.weight").shape, (std::vector<uint64_t>{256, 688}));
+    QCOMPARE(dimsOf(tensor("model.layers.3.mlp.down_proj.weight").shape), (std::vector<uint64_t>{256, 688}));
     QCOMPARE(tensor("model.layers.1.input_layernorm.weight").dtype, DType::F32);
 
     // The values look like a trained model: init-scale weights, norms near 1, positions 0..511.
@@ -733,10 +739,10 @@ void TestWriter::demoCheckpoint()
 
     const TensorInfo& positions = tensor("model.position_ids");
     QCOMPARE(positions.dtype, DType::I64);
-    QCOMPARE(positions.shape, (std::vector<uint64_t>{1, 512}));
+    QCOMPARE(dimsOf(positions.shape), (std::vector<uint64_t>{1, 512}));
     for (uint64_t i = 0; i < 512; ++i)
         QCOMPARE(i64At((*file)->tensorData(positions) + 8 * i), static_cast<int64_t>(i));
-    QCOMPARE(tensor("model.layers.0.self_attn.rotary_emb.inv_freq").shape, (std::vector<uint64_t>{128}));
+    QCOMPARE(dimsOf(tensor("model.layers.0.self_attn.rotary_emb.inv_freq").shape), (std::vector<uint64_t>{128}));
     QCOMPARE(f32At((*file)->tensorData(tensor("model.layers.0.self_attn.rotary_emb.inv_freq"))), 1.0F);
 }
 

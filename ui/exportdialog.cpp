@@ -4,6 +4,7 @@
 #include "core/exporter.h"
 #include "core/model.h"
 #include "core/renamerule.h"
+#include "core/textutil.h"
 #include "ui/latesttask.h"
 #include "ui/models/format.h"
 #include "ui/models/tensorcheckmodel.h"
@@ -304,13 +305,13 @@ Result<ExportOptions> ExportDialog::options() const
         std::vector<std::string> names;
         for (size_t i = 0; i < m_model->tensorCount(); ++i) {
             if (filter.matches(m_model->tensor(i), m_model->qualifiedName(i)))
-                names.push_back(m_model->qualifiedName(i));
+                names.emplace_back(m_model->qualifiedName(i));
         }
         options.selection.names = std::move(names);
     } else if (m_byTicks->isChecked()) {
         std::vector<std::string> names;
         for (const size_t i : m_checks->checkedTensors())
-            names.push_back(m_model->qualifiedName(i));
+            names.emplace_back(m_model->qualifiedName(i));
         options.selection.names = std::move(names);
     }
     const QStringList lines = m_renames->toPlainText().split(u'\n', Qt::SkipEmptyParts);
@@ -374,7 +375,7 @@ void ExportDialog::updatePlan()
     m_preview->setRowCount(rows);
     for (int row = 0; row < rows; ++row) {
         const ExportTensor& tensor = plan->tensors[static_cast<size_t>(row)];
-        const QString oldName = QString::fromStdString(m_model->qualifiedName(tensor.source));
+        const QString oldName = toQString(m_model->qualifiedName(tensor.source));
         const QString newName = QString::fromStdString(tensor.name);
         m_preview->setItem(row, 0, new QTableWidgetItem(oldName));
         m_preview->setItem(row, 1, new QTableWidgetItem(newName == oldName ? QString() : newName));

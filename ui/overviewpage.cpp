@@ -111,8 +111,8 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
 
     addFact(tr("Path"), QDir::toNativeSeparators(model.path()));
     addFact(tr("Kind"), sourceName(model.source()));
-    addFact(tr("File size"), format::bytes(model.totalFileBytes()) +
-                                 tr("  (%1 bytes)").arg(format::count(model.totalFileBytes())));
+    addFact(tr("File size"),
+            format::bytes(model.totalFileBytes()) + tr("  (%1 bytes)").arg(format::count(model.totalFileBytes())));
     if (model.shards().size() == 1) {
         const Header& header = model.shards().front().file->header();
         addFact(tr("Header"), tr("%1 bytes, %2 of them padding; data starts at byte %3")
@@ -129,8 +129,8 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
     addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
     if (!model.warnings().empty())
-        addFact(tr("Problems"), tr("%n problem(s), see the Problems tab", nullptr,
-                                   static_cast<int>(model.warnings().size())));
+        addFact(tr("Problems"),
+                tr("%n problem(s), see the Problems tab", nullptr, static_cast<int>(model.warnings().size())));
 
     fillFiles(model);
     m_chart->setRows(summary.dtypes);
@@ -150,14 +150,14 @@ void OverviewPage::fillFiles(const Model& model)
     if (!several)
         return;
     std::vector<size_t> tensorsPerShard(model.shards().size());
-    for (const auto& entry : model.entries())
-        ++tensorsPerShard[entry.shard];
+    for (size_t i = 0; i < model.tensorCount(); ++i)
+        ++tensorsPerShard[model.shardIndexOf(i)];
     for (size_t i = 0; i < model.shards().size(); ++i) {
         const Model::Shard& shard = model.shards()[i];
         const Header& header = shard.file->header();
         auto* item = new QTreeWidgetItem(m_files);
-        item->setText(0, QDir::toNativeSeparators(QDir(QFileInfo(model.path()).absoluteFilePath()).relativeFilePath(
-            shard.path)));
+        item->setText(
+            0, QDir::toNativeSeparators(QDir(QFileInfo(model.path()).absoluteFilePath()).relativeFilePath(shard.path)));
         item->setToolTip(0, QDir::toNativeSeparators(shard.path));
         item->setText(1, format::bytes(header.fileSize));
         item->setText(2, format::count(header.headerLength));

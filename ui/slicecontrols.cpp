@@ -40,9 +40,9 @@ SliceControls::SliceControls(QWidget* parent)
 
 SliceControls::~SliceControls() = default;
 
-void SliceControls::setShape(const std::vector<uint64_t>& shape, const SliceSpec& spec)
+void SliceControls::setShape(std::span<const uint64_t> shape, const SliceSpec& spec)
 {
-    m_shape = shape;
+    m_shape.assign(shape.begin(), shape.end());
     m_spec = spec;
     rebuild();
 }

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+#include <span>
 #include <vector>
 
 class QComboBox;
@@ -24,7 +25,7 @@ public:
     ~SliceControls() override;
 
     /// A tensor's shape and the slice to show; no signal is emitted.
-    void setShape(const std::vector<uint64_t>& shape, const SliceSpec& spec);
+    void setShape(std::span<const uint64_t> shape, const SliceSpec& spec);
     /// Shows another spec of the same shape; no signal is emitted.
     void setSpec(const SliceSpec& spec);
     const SliceSpec& spec() const { return m_spec; }

@@ -1,5 +1,6 @@
 #include "ui/slicepanel.h"
 
+#include "core/textutil.h"
 #include "ui/models/format.h"
 #include "ui/models/slicecsv.h"
 #include "ui/models/slicetablemodel.h"
@@ -281,7 +282,7 @@ void SlicePanel::exportWithDialog()
 {
     if (!m_tensor || !m_document)
         return;
-    const QString name = QString::fromStdString(m_document->qualifiedName(*m_tensor)).replace(u'/', u'_');
+    const QString name = toQString(m_document->qualifiedName(*m_tensor)).replace(u'/', u'_');
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export Slice"), QDir(dir).filePath(name + QStringLiteral(".csv")), tr("CSV (*.csv)"));

@@ -14,7 +14,7 @@ namespace safescope::cli {
 
 namespace {
 
-QString shapeText(const std::vector<uint64_t>& shape)
+QString shapeText(std::span<const uint64_t> shape)
 {
     QStringList dims;
     for (uint64_t d : shape)

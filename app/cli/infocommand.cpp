@@ -1,9 +1,10 @@
 // safescope-cli info: what a checkpoint holds, as a table for people or JSON for scripts.
 #include "commandline.h"
 #include "commands.h"
-#include "jsonoutput.h"
 #include "core/model.h"
+#include "core/textutil.h"
 #include "core/writerlayout.h"
+#include "jsonoutput.h"
 
 #include <QFileInfo>
 #include <QTextStream>
@@ -14,7 +15,7 @@ namespace safescope::cli {
 
 namespace {
 
-QString shapeText(const std::vector<uint64_t>& shape)
+QString shapeText(std::span<const uint64_t> shape)
 {
     QStringList dims;
     for (uint64_t dim : shape)
@@ -24,7 +25,8 @@ QString shapeText(const std::vector<uint64_t>& shape)
 
 std::string dtypeText(const TensorInfo& tensor)
 {
-    return tensor.dtype == DType::Unknown ? tensor.unknownDType : std::string(dtypeName(tensor.dtype));
+    return std::string(tensor.dtype == DType::Unknown ? tensor.unknownDType()
+                                                      : std::string_view(dtypeName(tensor.dtype)));
 }
 
 const char* sourceName(Model::Source source)
@@ -68,8 +70,8 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         out << "File        " << QFileInfo(shard.path).fileName()
             << (shard.component.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(shard.component)) << ": "
             << grouped(header.fileSize) << " bytes, header " << grouped(header.headerLength) << " bytes (padding "
-            << header.padding << "), data at " << header.dataStart << ", layout "
-            << writerLayoutName(header.layout) << '\n';
+            << header.padding << "), data at " << header.dataStart << ", layout " << writerLayoutName(header.layout)
+            << '\n';
     }
     out << "Tensors     " << grouped(model.tensorCount()) << '\n'
         << "Parameters  " << grouped(model.totalParameters()) << '\n';
@@ -82,8 +84,8 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
             QString value = QString::fromStdString(entry.value);
             if (value.size() > 100)
                 value = value.left(97) + QStringLiteral("...");
-            out << "  " << QString::fromStdString(entry.key) << " = " << value.replace(QLatin1Char('\n'), QLatin1Char(' '))
-                << '\n';
+            out << "  " << QString::fromStdString(entry.key) << " = "
+                << value.replace(QLatin1Char('\n'), QLatin1Char(' ')) << '\n';
         }
     } else {
         out << "Metadata    " << (model.metadataState() == MetadataState::Null ? "null" : "none") << '\n';
@@ -91,14 +93,14 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
 
     int nameWidth = 4;
     for (size_t i = 0; i < model.tensorCount(); ++i)
-        nameWidth = std::max(nameWidth, static_cast<int>(QString::fromStdString(model.qualifiedName(i)).size()));
+        nameWidth = std::max(nameWidth, static_cast<int>(toQString(model.qualifiedName(i)).size()));
     nameWidth = std::min(nameWidth, 80);
     out << '\n'
         << QStringLiteral("NAME").leftJustified(nameWidth) << "  DTYPE       SHAPE                   PARAMS"
         << "          BYTES  DATA_OFFSETS\n";
     for (size_t i = 0; i < model.tensorCount(); ++i) {
         const TensorInfo& tensor = model.tensor(i);
-        out << QString::fromStdString(model.qualifiedName(i)).leftJustified(nameWidth) << "  "
+        out << toQString(model.qualifiedName(i)).leftJustified(nameWidth) << "  "
             << QString::fromStdString(dtypeText(tensor)).leftJustified(10) << "  "
             << shapeText(tensor.shape).leftJustified(20) << grouped(tensor.elementCount).rightJustified(10)
             << grouped(tensor.byteSize()).rightJustified(15) << "  [" << tensor.begin << ", " << tensor.end << "]\n";
@@ -115,8 +117,8 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
 int runInfo(const QStringList& arguments)
 {
     CommandLine line(QStringLiteral("Describe a checkpoint: files and header facts, every tensor (name, dtype, shape, "
-                                     "parameters, bytes, offsets), parameter counts per dtype and the metadata.\n"
-                                     "Opens leniently: unknown dtypes and duplicate names are listed as warnings."),
+                                    "parameters, bytes, offsets), parameter counts per dtype and the metadata.\n"
+                                    "Opens leniently: unknown dtypes and duplicate names are listed as warnings."),
                      {QStringLiteral("PATH")},
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
     if (const auto exit = line.parse(arguments))

@@ -60,7 +60,10 @@ extern "C" int SAFESCOPE_FUZZ_ENTRY(const uint8_t* data, size_t size)
         const TensorInfo& info = header->tensors[i];
         if (info.dtype == DType::Unknown || info.elementCount > kMaxElements)
             continue;
-        exercise(TensorView{info.dtype, info.shape, info.elementCount, data + header->dataStart + info.begin,
+        exercise(TensorView{info.dtype,
+                            {info.shape.begin(), info.shape.end()},
+                            info.elementCount,
+                            data + header->dataStart + info.begin,
                             info.byteSize()});
     }
     return 0;

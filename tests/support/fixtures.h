@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,11 @@ QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArra
 
 /// `count` deterministic pseudo-random bytes (seeded), for tensor payloads.
 QByteArray patternBytes(size_t count, uint32_t seed = 1);
+
+/// A tensor's shape (a view into its header) as a vector, for QCOMPARE against expected dimensions.
+inline std::vector<uint64_t> dimsOf(std::span<const uint64_t> shape)
+{
+    return {shape.begin(), shape.end()};
+}
 
 } // namespace safescope::test

@@ -20,7 +20,7 @@ QByteArray number(double value)
     return QByteArray::number(value, 'g', 17);
 }
 
-QByteArray shapeText(const std::vector<uint64_t>& shape)
+QByteArray shapeText(std::span<const uint64_t> shape)
 {
     QByteArray out = "[";
     for (size_t i = 0; i < shape.size(); ++i)

@@ -53,7 +53,7 @@ QString bytes(uint64_t value)
     return QString::number(scaled, 'f', decimals) + u' ' + QLatin1StringView(units[unit]);
 }
 
-QString shape(const std::vector<uint64_t>& dims)
+QString shape(std::span<const uint64_t> dims)
 {
     QStringList parts;
     parts.reserve(static_cast<qsizetype>(dims.size()));
@@ -65,7 +65,7 @@ QString shape(const std::vector<uint64_t>& dims)
 QString dtype(const TensorInfo& tensor)
 {
     if (tensor.dtype == DType::Unknown)
-        return fromView(tensor.unknownDType) + QStringLiteral(" (unknown)");
+        return fromView(tensor.unknownDType()) + QStringLiteral(" (unknown)");
     return fromView(dtypeName(tensor.dtype));
 }
 

@@ -1,40 +1,40 @@
 #include "ui/models/modelsummary.h"
 
+#include "core/textutil.h"
 #include "ui/models/format.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 namespace safescope {
-
-namespace {
-
-QString fromView(std::string_view text)
-{
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
-
-} // namespace
 
 ModelSummary ModelSummary::compute(const TensorTree& tree)
 {
     ModelSummary summary;
     const Model& model = tree.model();
 
-    std::map<QString, Row> byDType;
+    // Counted per DType, and per text for unknown dtypes (rare): formatting a name per tensor cost more than the rest.
+    std::array<Row, kDTypeCount + 1> byDType{};
+    std::map<QString, Row> byUnknownDType;
     std::vector<uint32_t> bySize(model.tensorCount());
     for (size_t i = 0; i < model.tensorCount(); ++i) {
         const TensorInfo& info = model.tensor(i);
-        Row& row = byDType[format::dtype(info)];
+        Row& row = info.dtype == DType::Unknown ? byUnknownDType[format::dtype(info)]
+                                                : byDType[static_cast<size_t>(info.dtype)];
+        if (row.tensors == 0)
+            row.name = format::dtype(info);
         row.tensors += 1;
         row.parameters += info.elementCount;
         row.bytes += info.byteSize();
         bySize[i] = static_cast<uint32_t>(i);
     }
-    for (auto& [name, row] : byDType) {
-        row.name = name;
-        summary.dtypes.push_back(row);
+    for (const Row& row : byDType) {
+        if (row.tensors > 0)
+            summary.dtypes.push_back(row);
     }
+    for (const auto& [name, row] : byUnknownDType)
+        summary.dtypes.push_back(row);
     std::stable_sort(summary.dtypes.begin(), summary.dtypes.end(),
                      [](const Row& a, const Row& b) { return a.bytes > b.bytes; });
 
@@ -47,7 +47,7 @@ ModelSummary ModelSummary::compute(const TensorTree& tree)
                       });
     for (size_t i = 0; i < top; ++i) {
         const TensorInfo& info = model.tensor(bySize[i]);
-        summary.largest.push_back(Row{fromView(model.qualifiedName(bySize[i])),
+        summary.largest.push_back(Row{toQString(model.qualifiedName(bySize[i])),
                                       format::dtype(info) + u' ' + format::shape(info.shape), 1, info.elementCount,
                                       info.byteSize()});
     }
@@ -58,13 +58,13 @@ ModelSummary ModelSummary::compute(const TensorTree& tree)
     while (tree.node(parent).children.size() == 1 && tree.node(tree.node(parent).children.front()).isGroup())
         parent = tree.node(parent).children.front();
     if (parent != TensorTree::rootId())
-        summary.modulePrefix = fromView(tree.node(parent).path);
+        summary.modulePrefix = toQString(tree.node(parent).path);
     for (const uint32_t child : tree.node(parent).children) {
         const TensorTree::Node& node = tree.node(child);
-        summary.modules.push_back(Row{fromView(node.segment()),
-                                      node.isGroup() ? format::dtypeMix(node.dtypes)
-                                                     : format::dtype(model.tensor(node.tensor)),
-                                      node.tensorCount, node.parameters, node.bytes});
+        summary.modules.push_back(
+            Row{toQString(node.segment()),
+                node.isGroup() ? format::dtypeMix(node.dtypes) : format::dtype(model.tensor(node.tensor)),
+                node.tensorCount, node.parameters, node.bytes});
     }
     std::stable_sort(summary.modules.begin(), summary.modules.end(),
                      [](const Row& a, const Row& b) { return a.parameters > b.parameters; });

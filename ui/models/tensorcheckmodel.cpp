@@ -34,7 +34,7 @@ void TensorCheckModel::resetCounts()
         return;
     m_checkedBelow.resize(tree->nodeCount());
     for (size_t id = 0; id < tree->nodeCount(); ++id)
-        m_checkedBelow[id] = tree->node(static_cast<uint32_t>(id)).tensorCount;
+        m_checkedBelow[id] = tree->tensorCountOf(static_cast<uint32_t>(id));
 }
 
 uint32_t TensorCheckModel::nodeOf(const QModelIndex& index) const
@@ -63,13 +63,13 @@ Qt::CheckState TensorCheckModel::checkState(uint32_t node) const
     const uint32_t checked = m_checkedBelow[node];
     if (checked == 0)
         return Qt::Unchecked;
-    return checked == m_treeModel->tree()->node(node).tensorCount ? Qt::Checked : Qt::PartiallyChecked;
+    return checked == m_treeModel->tree()->tensorCountOf(node) ? Qt::Checked : Qt::PartiallyChecked;
 }
 
 void TensorCheckModel::setSubtree(uint32_t node, bool checked)
 {
     const TensorTree* tree = m_treeModel->tree();
-    const uint32_t wanted = checked ? tree->node(node).tensorCount : 0;
+    const uint32_t wanted = checked ? tree->tensorCountOf(node) : 0;
     const auto delta = static_cast<int64_t>(wanted) - static_cast<int64_t>(m_checkedBelow[node]);
     if (delta == 0)
         return;
@@ -81,11 +81,11 @@ void TensorCheckModel::setSubtree(uint32_t node, bool checked)
         m_checkedBelow[id] = checked ? n.tensorCount : 0;
         for (const uint32_t child : n.children) {
             // A subtree already in the wanted state needs no visit.
-            if (m_checkedBelow[child] != (checked ? tree->node(child).tensorCount : 0))
+            if (m_checkedBelow[child] != (checked ? tree->tensorCountOf(child) : 0))
                 pending.push_back(child);
         }
     }
-    for (uint32_t id = tree->node(node).parent; id != TensorTree::kNone; id = tree->node(id).parent)
+    for (uint32_t id = tree->parentOf(node); id != TensorTree::kNone; id = tree->parentOf(id))
         m_checkedBelow[id] = static_cast<uint32_t>(static_cast<int64_t>(m_checkedBelow[id]) + delta);
 }
 
@@ -99,7 +99,7 @@ void TensorCheckModel::notifySubtree(uint32_t node)
         return;
     }
     const TensorTree* tree = m_treeModel->tree();
-    for (uint32_t id = node; id != TensorTree::rootId() && id != TensorTree::kNone; id = tree->node(id).parent) {
+    for (uint32_t id = node; id != TensorTree::rootId() && id != TensorTree::kNone; id = tree->parentOf(id)) {
         const QModelIndex changed = indexOfNode(id);
         emit dataChanged(changed, changed, roles);
     }
@@ -114,7 +114,7 @@ void TensorCheckModel::notifySubtree(uint32_t node)
         const QModelIndex parent = indexOfNode(id);
         emit dataChanged(index(0, 0, parent), index(static_cast<int>(n.children.size()) - 1, 0, parent), roles);
         for (const uint32_t child : n.children) {
-            if (tree->node(child).isGroup())
+            if (tree->tensorOf(child) == TensorTree::kNone)
                 pending.push_back(child);
         }
     }
@@ -149,7 +149,7 @@ void TensorCheckModel::setCheckedTensors(const std::vector<size_t>& tensors)
         const uint32_t leaf = tree->leafOf(tensor);
         if (m_checkedBelow[leaf] != 0)
             continue; // listed twice
-        for (uint32_t id = leaf; id != TensorTree::kNone; id = tree->node(id).parent)
+        for (uint32_t id = leaf; id != TensorTree::kNone; id = tree->parentOf(id))
             ++m_checkedBelow[id];
     }
     notifySubtree(TensorTree::rootId());
@@ -177,7 +177,7 @@ size_t TensorCheckModel::checkedCount() const
 
 size_t TensorCheckModel::tensorCount() const
 {
-    return m_checkedBelow.empty() ? 0 : m_treeModel->tree()->node(TensorTree::rootId()).tensorCount;
+    return m_checkedBelow.empty() ? 0 : m_treeModel->tree()->tensorCountOf(TensorTree::rootId());
 }
 
 QVariant TensorCheckModel::data(const QModelIndex& index, int role) const

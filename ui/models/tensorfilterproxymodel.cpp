@@ -33,11 +33,12 @@ bool TensorFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& 
         return true;
     const QModelIndex index = m_tree->index(sourceRow, 0, sourceParent);
     const TensorTree& tree = *m_tree->tree();
-    const TensorTree::Node& node = tree.node(m_tree->nodeId(index));
+    const uint32_t id = m_tree->nodeId(index);
+    const uint32_t tensor = tree.tensorOf(id);
     // Groups are shown through their matching descendants (recursive filtering), never on their own.
-    if (node.isGroup())
+    if (tensor == TensorTree::kNone)
         return false;
-    return m_filter.matches(tree.model().tensor(node.tensor), node.path);
+    return m_filter.matches(tree.model().tensor(tensor), tree.pathOf(id));
 }
 
 } // namespace safescope

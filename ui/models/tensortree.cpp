@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <utility>
 
 namespace safescope {
 
@@ -17,10 +18,11 @@ bool isSeparator(char c)
 
 /// Finds a group node by (parent, segment) while the tree is built. Open addressing over node ids: the keys are
 /// already stored in the nodes, so the table is 4 bytes a slot and is freed as soon as the build ends.
-class GroupTable
+/// `Key(id)` gives a group's (parent, segment).
+template <typename Key> class GroupTable
 {
 public:
-    explicit GroupTable(const std::vector<TensorTree::Node>& nodes) : m_nodes(nodes), m_slots(1024, kEmpty) {}
+    explicit GroupTable(Key key) : m_key(std::move(key)), m_slots(1024, kEmpty) {}
 
     /// The group's node id, or kEmpty.
     uint32_t find(uint32_t parent, std::string_view segment) const
@@ -29,7 +31,7 @@ public:
             const uint32_t id = m_slots[slot];
             if (id == kEmpty)
                 return kEmpty;
-            if (m_nodes[id].parent == parent && m_nodes[id].segment() == segment)
+            if (const auto [idParent, idSegment] = m_key(id); idParent == parent && idSegment == segment)
                 return id;
         }
     }
@@ -54,7 +56,8 @@ private:
 
     void place(uint32_t id)
     {
-        size_t slot = hash(m_nodes[id].parent, m_nodes[id].segment()) & mask();
+        const auto [parent, segment] = m_key(id);
+        size_t slot = hash(parent, segment) & mask();
         while (m_slots[slot] != kEmpty)
             slot = (slot + 1) & mask();
         m_slots[slot] = id;
@@ -70,7 +73,7 @@ private:
         }
     }
 
-    const std::vector<TensorTree::Node>& m_nodes;
+    Key m_key;
     std::vector<uint32_t> m_slots;
     size_t m_size = 0;
 };
@@ -81,32 +84,103 @@ std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model>
 {
     std::shared_ptr<TensorTree> tree(new TensorTree);
     tree->m_model = std::move(model);
-    tree->createNodes();
-    tree->linkChildren();
+    std::vector<std::string_view> segments;
+    tree->createNodes(segments);
+    tree->linkChildren(segments);
     tree->aggregate();
     tree->collectFlatOrder();
     return tree;
 }
 
+std::string_view TensorTree::pathOf(uint32_t id) const
+{
+    const StoredNode& node = m_nodes[id];
+    return node.nameTensor == kNone ? std::string_view()
+                                    : m_model->qualifiedName(node.nameTensor).substr(0, node.pathLength);
+}
+
+std::string_view TensorTree::segmentOf(uint32_t id) const
+{
+    const std::string_view path = pathOf(id);
+    const size_t separator = path.find_last_of("./");
+    return separator == std::string_view::npos ? path : path.substr(separator + 1);
+}
+
+const TensorTree::GroupTotals* TensorTree::totalsOf(uint32_t id) const
+{
+    const auto found = std::lower_bound(m_totalsOwners.begin(), m_totalsOwners.end(), id);
+    return found != m_totalsOwners.end() && *found == id
+               ? &m_totals[static_cast<size_t>(found - m_totalsOwners.begin())]
+               : nullptr;
+}
+
+uint32_t TensorTree::tensorCountOf(uint32_t id) const
+{
+    const GroupTotals* totals = totalsOf(id);
+    return totals != nullptr ? totals->tensorCount : m_nodes[id].nameTensor != kNone ? 1 : 0;
+}
+
+TensorTree::Node TensorTree::node(uint32_t id) const
+{
+    // One {dtype, 1} pair per dtype: the mix of a group over a single tensor points here.
+    static const auto kOneOfEach = [] {
+        std::array<std::pair<DType, uint32_t>, kDTypeCount + 1> pairs{};
+        for (size_t type = 0; type < pairs.size(); ++type)
+            pairs[type] = {static_cast<DType>(type), 1};
+        return pairs;
+    }();
+    const StoredNode& stored = m_nodes[id];
+    Node node;
+    node.path = pathOf(id);
+    node.segmentStart = static_cast<uint32_t>(node.path.size() - segmentOf(id).size());
+    node.parent = stored.parent;
+    node.row = stored.row;
+    node.children = childrenOf(id);
+    const GroupTotals* totals = totalsOf(id);
+    if (totals == nullptr && stored.nameTensor != kNone) {
+        const bool leaf = isLeaf(id);
+        const TensorInfo& info = m_model->tensor(stored.nameTensor);
+        node.tensor = leaf ? stored.nameTensor : kNone;
+        node.tensorCount = 1;
+        node.parameters = info.elementCount;
+        node.bytes = info.byteSize();
+        node.firstOffset = m_model->absoluteOffset(stored.nameTensor);
+        if (!leaf)
+            node.dtypes = std::span(&kOneOfEach[static_cast<size_t>(info.dtype)], 1);
+        return node;
+    }
+    if (totals == nullptr)
+        return node; // the root of an empty model
+    node.tensorCount = totals->tensorCount;
+    node.parameters = totals->parameters;
+    node.bytes = totals->bytes;
+    node.firstOffset = totals->firstOffset;
+    node.dtypes = std::span(m_dtypeCounts.data() + totals->firstDType, totals->dtypeCount);
+    return node;
+}
+
 // Nodes are created parent first, so every child's id is larger than its parent's: aggregate() relies on it.
 // Groups are found by (parent, segment); leaves are never looked up, so a tensor named like a group prefix
 // ("a" next to "a.b") and duplicate names in lenient files each keep their own row.
-void TensorTree::createNodes()
+void TensorTree::createNodes(std::vector<std::string_view>& segments)
 {
     const Model& m = *m_model;
     const size_t count = m.tensorCount();
     // Every segment of every name makes at most one node. Reserving that bound up front means the vector never
     // reallocates: a reallocation copies every node and leaves the old block behind as resident garbage, while the
     // unused tail of the reservation costs address space only (its pages are never touched).
-    size_t segments = 1;
+    size_t segmentCount = 1;
     for (size_t i = 0; i < count; ++i) {
         const std::string_view name = m.qualifiedName(i);
-        segments += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
+        segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
     }
-    m_nodes.reserve(segments);
-    m_nodes.emplace_back(); // root
+    m_nodes.reserve(segmentCount);
+    segments.reserve(segmentCount);
+    segments.emplace_back();
+    StoredNode& root = m_nodes.emplace_back();
+    root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
     m_leafOfTensor.assign(count, kNone);
-    GroupTable groups(m_nodes);
+    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); });
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
     // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
     std::string_view previous;
@@ -132,20 +206,21 @@ void TensorTree::createNodes()
                 ++end;
             const auto id = static_cast<uint32_t>(m_nodes.size());
             if (end == name.size()) {
-                Node& leaf = m_nodes.emplace_back();
-                leaf.path = name;
-                leaf.segmentStart = static_cast<uint32_t>(start);
+                StoredNode& leaf = m_nodes.emplace_back();
+                leaf.nameTensor = static_cast<uint32_t>(i);
+                leaf.pathLength = static_cast<uint32_t>(name.size());
                 leaf.parent = parent;
-                leaf.tensor = static_cast<uint32_t>(i);
+                segments.push_back(name.substr(start));
                 m_leafOfTensor[i] = id;
                 break;
             }
             uint32_t group = groups.find(parent, name.substr(start, end - start));
-            if (group == GroupTable::kEmpty) {
-                Node& node = m_nodes.emplace_back();
-                node.path = name.substr(0, end);
-                node.segmentStart = static_cast<uint32_t>(start);
+            if (group == kNone) {
+                StoredNode& node = m_nodes.emplace_back();
+                node.nameTensor = static_cast<uint32_t>(i);
+                node.pathLength = static_cast<uint32_t>(end);
                 node.parent = parent;
+                segments.push_back(name.substr(start, end - start));
                 groups.insert(id);
                 group = id;
             }
@@ -155,92 +230,105 @@ void TensorTree::createNodes()
         }
         previous = name;
     }
+    m_nodes.shrink_to_fit(); // one exact copy instead of a reservation whose touched tail may be a whole huge page
 }
 
-// All child lists in one array: a counting sort by parent, then each range sorted naturally.
-void TensorTree::linkChildren()
+// All child lists in one array: a counting sort by parent, then each range sorted naturally. Every array touched here
+// is fresh memory, which costs a page fault per 4 KiB: one cursor array serves both as the range starts and, after
+// the placement moved each cursor to the end of its range, as the next range's start.
+void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 {
-    std::vector<uint32_t> begin(m_nodes.size() + 1, 0);
+    std::vector<uint32_t> cursor(m_nodes.size(), 0);
     for (size_t id = 1; id < m_nodes.size(); ++id)
-        ++begin[m_nodes[id].parent + 1];
-    for (size_t id = 1; id < begin.size(); ++id)
-        begin[id] += begin[id - 1];
+        ++cursor[m_nodes[id].parent];
+    uint32_t start = 0;
+    for (uint32_t& at : cursor)
+        start += std::exchange(at, start);
     m_childIds.resize(m_nodes.size() - 1);
-    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
     for (size_t id = 1; id < m_nodes.size(); ++id)
-        m_childIds[next[m_nodes[id].parent]++] = static_cast<uint32_t>(id);
+        m_childIds[cursor[m_nodes[id].parent]++] = static_cast<uint32_t>(id);
 
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        const auto first = m_childIds.begin() + begin[id];
-        const auto last = m_childIds.begin() + begin[id + 1];
-        std::stable_sort(first, last, [this](uint32_t a, uint32_t b) {
-            return naturalLess(m_nodes[a].segment(), m_nodes[b].segment());
-        });
-        m_nodes[id].children = std::span<const uint32_t>(m_childIds.data() + begin[id], begin[id + 1] - begin[id]);
-        for (size_t row = 0; row < m_nodes[id].children.size(); ++row)
-            m_nodes[m_nodes[id].children[row]].row = static_cast<uint32_t>(row);
+        const uint32_t begin = id == 0 ? 0 : cursor[id - 1];
+        const uint32_t end = cursor[id];
+        if (end - begin > 1)
+            std::stable_sort(m_childIds.begin() + begin, m_childIds.begin() + end,
+                             [&](uint32_t a, uint32_t b) { return naturalLess(segments[a], segments[b]); });
+        m_nodes[id].firstChild = begin;
+        for (uint32_t row = 0; row < end - begin; ++row)
+            m_nodes[m_childIds[begin + row]].row = row;
     }
 }
 
-// One bottom-up pass (children have larger ids than parents). Dtype mixes are counted in a temporary table with one
-// column per dtype present in the model (usually one to three), then packed into m_dtypeCounts.
+// Bottom-up passes (children have larger ids than parents) over one temporary array: first the tensor count below
+// every node, then, for the groups over several tensors (the only ones keeping totals), their index into m_totals
+// while their parameters, bytes, offsets and dtype mixes (one column per dtype present, usually one to three) are
+// summed. A leaf or a single-tensor group contributes its tensor.
 void TensorTree::aggregate()
 {
     const Model& m = *m_model;
+    std::vector<uint32_t> slot(m_nodes.size(), 0);
+    for (size_t id = m_nodes.size(); id-- > 1;) {
+        if (isLeaf(static_cast<uint32_t>(id)))
+            slot[id] = 1;
+        slot[m_nodes[id].parent] += slot[id];
+    }
+    for (size_t id = 0; id < m_nodes.size(); ++id) {
+        if (isLeaf(static_cast<uint32_t>(id)) || slot[id] == 1) {
+            slot[id] = kNone;
+            continue;
+        }
+        GroupTotals& totals = m_totals.emplace_back();
+        totals.tensorCount = slot[id];
+        m_totalsOwners.push_back(static_cast<uint32_t>(id));
+        slot[id] = static_cast<uint32_t>(m_totals.size() - 1);
+    }
+
     std::array<int, kDTypeCount + 1> column{};
     column.fill(-1);
-    int columns = 0;
+    size_t columns = 0;
     for (size_t i = 0; i < m.tensorCount(); ++i) {
         int& c = column[static_cast<size_t>(m.tensor(i).dtype)];
         if (c < 0)
-            c = columns++;
+            c = static_cast<int>(columns++);
     }
-    std::vector<uint32_t> counts(m_nodes.size() * static_cast<size_t>(columns), 0);
-
-    for (size_t id = m_nodes.size(); id-- > 0;) {
-        Node& node = m_nodes[id];
-        if (!node.isGroup()) {
-            const TensorInfo& info = m.tensor(node.tensor);
-            node.parameters = info.elementCount;
-            node.bytes = info.byteSize();
-            node.tensorCount = 1;
-            node.firstOffset = m.absoluteOffset(node.tensor);
-            counts[id * static_cast<size_t>(columns) + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])] =
-                1;
+    std::vector<uint32_t> counts(m_totals.size() * columns, 0);
+    for (size_t id = m_nodes.size(); id-- > 1;) {
+        const uint32_t into = slot[m_nodes[id].parent];
+        if (into == kNone)
+            continue; // the parent is a group over this node's single tensor
+        GroupTotals& sum = m_totals[into];
+        if (const uint32_t from = slot[id]; from != kNone) {
+            const GroupTotals& part = m_totals[from];
+            sum.parameters += part.parameters;
+            sum.bytes += part.bytes;
+            sum.firstOffset = std::min(sum.firstOffset, part.firstOffset);
+            for (size_t c = 0; c < columns; ++c)
+                counts[into * columns + c] += counts[from * columns + c];
+            continue;
         }
-        if (node.parent == kNone)
-            continue;
-        Node& parent = m_nodes[node.parent];
-        parent.parameters += node.parameters;
-        parent.bytes += node.bytes;
-        parent.tensorCount += node.tensorCount;
-        parent.firstOffset = std::min(parent.firstOffset, node.firstOffset);
-        for (int c = 0; c < columns; ++c)
-            counts[node.parent * static_cast<size_t>(columns) + static_cast<size_t>(c)] +=
-                counts[id * static_cast<size_t>(columns) + static_cast<size_t>(c)];
+        const uint32_t tensor = m_nodes[id].nameTensor;
+        const TensorInfo& info = m.tensor(tensor);
+        sum.parameters += info.elementCount;
+        sum.bytes += info.byteSize();
+        sum.firstOffset = std::min(sum.firstOffset, m.absoluteOffset(tensor));
+        ++counts[into * columns + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])];
     }
 
-    size_t pairs = 0;
-    for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (m_nodes[id].isGroup())
-            pairs += static_cast<size_t>(std::count_if(counts.begin() + static_cast<ptrdiff_t>(id * columns),
-                                                       counts.begin() + static_cast<ptrdiff_t>((id + 1) * columns),
-                                                       [](uint32_t n) { return n > 0; }));
-    }
-    m_dtypeCounts.reserve(pairs); // exact: the spans below point into it
-    for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (!m_nodes[id].isGroup())
-            continue;
-        const size_t first = m_dtypeCounts.size();
+    for (size_t group = 0; group < m_totals.size(); ++group) {
+        GroupTotals& totals = m_totals[group];
+        totals.firstDType = static_cast<uint32_t>(m_dtypeCounts.size());
         for (size_t type = 0; type < column.size(); ++type) {
             if (column[type] < 0)
                 continue;
-            const uint32_t n = counts[id * static_cast<size_t>(columns) + static_cast<size_t>(column[type])];
-            if (n > 0)
+            if (const uint32_t n = counts[group * columns + static_cast<size_t>(column[type])]; n > 0)
                 m_dtypeCounts.emplace_back(static_cast<DType>(type), n);
         }
-        m_nodes[id].dtypes = std::span(m_dtypeCounts.data() + first, m_dtypeCounts.size() - first);
+        totals.dtypeCount = static_cast<uint32_t>(m_dtypeCounts.size()) - totals.firstDType;
     }
+    m_totalsOwners.shrink_to_fit();
+    m_totals.shrink_to_fit();
+    m_dtypeCounts.shrink_to_fit();
 }
 
 // Depth-first over the sorted tree: the flat list then reads like the expanded tree, layers.2 before layers.10.
@@ -251,16 +339,16 @@ void TensorTree::collectFlatOrder()
     std::vector<std::pair<uint32_t, uint32_t>> stack{{rootId(), 0}}; // (node, next child row)
     while (!stack.empty()) {
         auto& [id, row] = stack.back();
-        const Node& node = m_nodes[id];
-        if (row == node.children.size()) {
+        const std::span<const uint32_t> children = childrenOf(id);
+        if (row == children.size()) {
             stack.pop_back();
             continue;
         }
-        const uint32_t child = node.children[row++];
-        if (m_nodes[child].isGroup())
-            stack.emplace_back(child, 0);
+        const uint32_t child = children[row++];
+        if (isLeaf(child))
+            m_flat.push_back(m_nodes[child].nameTensor);
         else
-            m_flat.push_back(m_nodes[child].tensor);
+            stack.emplace_back(child, 0);
     }
 }
 

@@ -16,14 +16,17 @@
 namespace safescope {
 
 /// An immutable tree of a model's tensor names, split on '.' and '/', children in natural order, with per-group
-/// totals. Built once off the GUI thread. A million tensors must stay cheap: nodes are plain indices, child lists
-/// and dtype mixes live in two shared arrays (no allocation per node), and names are views into the model's own
-/// strings (the tree keeps the model alive).
+/// totals. Built once off the GUI thread. A million tensors must stay cheap: a stored node is five 32-bit indices
+/// (its path is a prefix of one tensor's name, read from the model; child lists live in one shared array, in node
+/// order, so a node's list ends where the next node's begins; a node without children is a leaf), leaves and
+/// single-tensor groups read their totals from their tensor, and only groups holding several tensors keep totals.
+/// node() assembles the full description of a node on demand.
 class TensorTree final
 {
 public:
     static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
+    /// Everything about one node, assembled by node(); views point into the tree and its model.
     struct Node
     {
         std::string_view path; ///< the name up to and including this node's segment (the full name for leaves)
@@ -36,7 +39,7 @@ public:
         uint64_t bytes = 0;
         uint64_t firstOffset = std::numeric_limits<uint64_t>::max(); ///< lowest absolute offset below
         std::span<const uint32_t> children;                          ///< in natural order; points into the tree
-        std::span<const std::pair<DType, uint32_t>> dtypes;          ///< groups only: tensors per dtype, into the tree
+        std::span<const std::pair<DType, uint32_t>> dtypes;          ///< groups only: tensors per dtype
 
         bool isGroup() const { return tensor == kNone; }
         std::string_view segment() const { return path.substr(segmentStart); }
@@ -46,25 +49,70 @@ public:
 
     const Model& model() const { return *m_model; }
     const std::shared_ptr<const Model>& modelPointer() const { return m_model; }
-    const Node& node(uint32_t id) const { return m_nodes[id]; }
+    Node node(uint32_t id) const;
     size_t nodeCount() const { return m_nodes.size(); }
     static constexpr uint32_t rootId() { return 0; }
+
+    // The parts of a node the item models ask for on every index() and parent() call, without assembling a Node.
+    uint32_t parentOf(uint32_t id) const { return m_nodes[id].parent; }
+    uint32_t rowOf(uint32_t id) const { return m_nodes[id].row; }
+    std::span<const uint32_t> childrenOf(uint32_t id) const
+    {
+        const uint32_t end =
+            id + 1 < m_nodes.size() ? m_nodes[id + 1].firstChild : static_cast<uint32_t>(m_childIds.size());
+        return {m_childIds.data() + m_nodes[id].firstChild, end - m_nodes[id].firstChild};
+    }
+    std::string_view pathOf(uint32_t id) const;
+    uint32_t tensorOf(uint32_t id) const { return isLeaf(id) ? m_nodes[id].nameTensor : kNone; }
+    uint32_t tensorCountOf(uint32_t id) const;
+
     /// Model entries in tree order (natural order segment by segment): the flat list.
     const std::vector<uint32_t>& flatOrder() const { return m_flat; }
     /// The leaf node of a model entry.
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
 
 private:
+    /// 20 bytes a node; see the class comment.
+    struct StoredNode
+    {
+        uint32_t nameTensor = kNone; ///< a tensor below whose name starts with this node's path (a leaf's own)
+        uint32_t pathLength = 0;
+        uint32_t parent = kNone;
+        uint32_t row = 0;
+        uint32_t firstChild = 0; ///< into m_childIds; the list ends where the next node's begins
+    };
+
+    /// Totals of a group holding several tensors.
+    struct GroupTotals
+    {
+        uint64_t parameters = 0;
+        uint64_t bytes = 0;
+        uint64_t firstOffset = std::numeric_limits<uint64_t>::max();
+        uint32_t tensorCount = 0;
+        uint32_t firstDType = 0; ///< into m_dtypeCounts
+        uint32_t dtypeCount = 0;
+    };
+
     TensorTree() = default;
-    void createNodes();
-    void linkChildren();
+    // `segments` holds every node's last segment while the tree is built: reading them back through the model's names
+    // cost more than the rest of the build.
+    void createNodes(std::vector<std::string_view>& segments);
+    void linkChildren(const std::vector<std::string_view>& segments);
     void aggregate();
     void collectFlatOrder();
+    /// The last segment of the node's path: what follows the last separator.
+    std::string_view segmentOf(uint32_t id) const;
+    /// Every group has children (it exists because a name continues below it); the root of an empty model is no leaf.
+    bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty(); }
+    /// The totals of a group over several tensors; nullptr for leaves and groups over a single tensor.
+    const GroupTotals* totalsOf(uint32_t id) const;
 
     std::shared_ptr<const Model> m_model;
-    std::vector<Node> m_nodes;
+    std::vector<StoredNode> m_nodes;
     std::vector<uint32_t> m_childIds;                      ///< every node's children, one range per node
-    std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< every group's dtype mix, one range per group
+    std::vector<uint32_t> m_totalsOwners;                  ///< ascending ids of the groups holding several tensors
+    std::vector<GroupTotals> m_totals;                     ///< their totals, in the same order
+    std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
 };

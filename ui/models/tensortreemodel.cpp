@@ -17,7 +17,7 @@ QString fromView(std::string_view text)
 }
 
 // Shapes sort by rank, then dimension by dimension: zero-padded text keeps that order under string comparison.
-QString shapeSortKey(const std::vector<uint64_t>& shape)
+QString shapeSortKey(std::span<const uint64_t> shape)
 {
     QString key = QString::number(shape.size()).rightJustified(3, u'0');
     for (const uint64_t dim : shape)
@@ -64,7 +64,7 @@ QModelIndex TensorTreeModel::indexOfTensor(size_t tensorIndex) const
         const auto it = std::find(order.begin(), order.end(), static_cast<uint32_t>(tensorIndex));
         return createIndex(static_cast<int>(it - order.begin()), 0, quintptr{leaf});
     }
-    return createIndex(static_cast<int>(m_tree->node(leaf).row), 0, quintptr{leaf});
+    return createIndex(static_cast<int>(m_tree->rowOf(leaf)), 0, quintptr{leaf});
 }
 
 QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& parent) const
@@ -80,7 +80,7 @@ QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& paren
     if (parent.isValid() && parent.column() != 0)
         return {};
     const uint32_t parentId = parent.isValid() ? nodeId(parent) : TensorTree::rootId();
-    const auto& children = m_tree->node(parentId).children;
+    const std::span<const uint32_t> children = m_tree->childrenOf(parentId);
     if (static_cast<size_t>(row) >= children.size())
         return {};
     return createIndex(row, column, quintptr{children[static_cast<size_t>(row)]});
@@ -90,10 +90,10 @@ QModelIndex TensorTreeModel::parent(const QModelIndex& child) const
 {
     if (m_flat || !child.isValid() || !m_tree)
         return {};
-    const uint32_t parentId = m_tree->node(nodeId(child)).parent;
+    const uint32_t parentId = m_tree->parentOf(nodeId(child));
     if (parentId == TensorTree::rootId() || parentId == TensorTree::kNone)
         return {};
-    return createIndex(static_cast<int>(m_tree->node(parentId).row), 0, quintptr{parentId});
+    return createIndex(static_cast<int>(m_tree->rowOf(parentId)), 0, quintptr{parentId});
 }
 
 int TensorTreeModel::rowCount(const QModelIndex& parent) const
@@ -105,7 +105,7 @@ int TensorTreeModel::rowCount(const QModelIndex& parent) const
     if (parent.isValid() && parent.column() != 0)
         return 0;
     const uint32_t id = parent.isValid() ? nodeId(parent) : TensorTree::rootId();
-    return static_cast<int>(m_tree->node(id).children.size());
+    return static_cast<int>(m_tree->childrenOf(id).size());
 }
 
 int TensorTreeModel::columnCount(const QModelIndex& parent) const
