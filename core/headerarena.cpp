@@ -52,7 +52,9 @@ std::string_view HeaderArena::storeJoined(std::string_view first, std::string_vi
     if (size == 0)
         return {};
     auto* bytes = static_cast<char*>(allocate(size, 1));
-    std::memcpy(bytes, first.data(), first.size());
+    // An empty view may hold a null pointer (an empty tensor name): memcpy from null is undefined even for 0 bytes.
+    if (!first.empty())
+        std::memcpy(bytes, first.data(), first.size());
     if (!second.empty())
         std::memcpy(bytes + first.size(), second.data(), second.size());
     return {bytes, size};

@@ -59,6 +59,9 @@ private slots:
         HeaderArena arena;
         const std::string_view joined = arena.storeJoined("w", "F31");
         QCOMPARE(joined, std::string_view("wF31"));
+        // Found by fuzz_header: an empty tensor name (a null view) with an unknown dtype.
+        const std::string_view nameless = arena.storeJoined(arena.store(""), "F31");
+        QCOMPARE(nameless, std::string_view("F31"));
     }
 
     // Identical shapes share storage; different ones never do, and every stored shape is aligned for uint64_t.
