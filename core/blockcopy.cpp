@@ -34,6 +34,13 @@ void startWriteback(const PosixFile& target, uint64_t offset, uint64_t length)
 #endif
 }
 
+// Advice only, as above: pages still mapped by a reader (the viewer's mapping of the original) are not dropped.
+void releaseSource(const PosixFile& source, uint64_t offset, uint64_t length, SourceCache sourceCache)
+{
+    if (sourceCache == SourceCache::Release)
+        (void)::posix_fadvise(source.fd(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+}
+
 // Errors that mean "this kernel or file system pair cannot do it", not "the copy failed".
 bool kernelCopyUnsupported(int err)
 {
@@ -44,9 +51,12 @@ bool kernelCopyUnsupported(int err)
 } // namespace
 
 Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& target, uint64_t targetOffset,
-                  uint64_t length, const CopyBlockFn& onBlock)
+                  uint64_t length, const CopyBlockFn& onBlock, SourceCache sourceCache)
 {
     uint64_t copied = 0;
+    // As cp does: a source read front to back gets a larger readahead window when it is not cached yet.
+    (void)::posix_fadvise(source.fd(), static_cast<off_t>(sourceOffset), static_cast<off_t>(length),
+                          POSIX_FADV_SEQUENTIAL);
 #ifdef __linux__
     while (copied < length) {
         if (target.hooks() != nullptr) {
@@ -66,6 +76,7 @@ Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& tar
         if (done == 0)
             break; // some file systems report 0 instead of an error: let the portable loop decide
         startWriteback(target, targetOffset + copied, static_cast<uint64_t>(done));
+        releaseSource(source, sourceOffset + copied, static_cast<uint64_t>(done), sourceCache);
         copied += static_cast<uint64_t>(done);
         if (onBlock && !onBlock(copied))
             return stopped(target);
@@ -82,6 +93,7 @@ Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& tar
         if (Status written = target.writeAt(buffer.get(), chunk, targetOffset + copied); !written)
             return written;
         startWriteback(target, targetOffset + copied, chunk);
+        releaseSource(source, sourceOffset + copied, chunk, sourceCache);
         copied += chunk;
         if (onBlock && !onBlock(copied))
             return stopped(target);

@@ -8,6 +8,17 @@
 
 namespace safescope {
 
+/// What becomes of the source's cached pages once a block is copied.
+enum class SourceCache : uint8_t
+{
+    Keep,
+    /// The source is about to be replaced by the copy (a rewrite over the original), so its cached pages die at
+    /// the rename anyway. Released block by block, they become the memory the copy's target pages are made of;
+    /// otherwise every target page is fresh memory, which on a virtual machine costs a page fault in the host
+    /// (measured: the copy of 1 GiB took 1-2.5 s this way against 0.2-0.3 s into recycled memory).
+    Release
+};
+
 /// Called after each block with the bytes copied so far by this call; returning false stops the copy (Cancelled).
 using CopyBlockFn = std::function<bool(uint64_t copied)>;
 
@@ -17,6 +28,6 @@ using CopyBlockFn = std::function<bool(uint64_t copied)>;
 /// copy_file_range so progress and cancellation stay responsive on a multi-GB tensor. Writeback of each block to
 /// the disk starts as soon as it is copied (the target is meant to be synced when complete).
 Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& target, uint64_t targetOffset,
-                  uint64_t length, const CopyBlockFn& onBlock = {});
+                  uint64_t length, const CopyBlockFn& onBlock = {}, SourceCache sourceCache = SourceCache::Keep);
 
 } // namespace safescope

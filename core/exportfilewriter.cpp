@@ -3,7 +3,9 @@
 #include "core/blockcopy.h"
 #include "core/dtypeconversion.h"
 #include "core/errorcontext.h"
+#include "core/headerparser.h"
 #include "core/model.h"
+#include "core/pagephase.h"
 #include "core/sigbusguard.h"
 #include "core/writer.h"
 
@@ -129,6 +131,18 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
         return error;
     }
 
+    // Spaces after the header (the format allows them) keep the copied bytes at their source page offset.
+    std::vector<CopySpan> spans;
+    uint64_t dataOffset = 0;
+    for (const WriteTensor& written : tensors) {
+        const ExportTensor& tensor = *byName.at(written.name);
+        if (!tensor.converted && tensor.byteSize > 0)
+            spans.push_back({m_model.absoluteOffset(tensor.source), dataOffset, tensor.byteSize});
+        dataOffset += tensor.byteSize;
+    }
+    const uint64_t headerLength = headerLengthInPhase(header->size(), bestDataStartPhase(spans), kMaxHeaderLength);
+    header->append(headerLength - header->size(), ' ');
+
     auto created = AtomicFileWriter::create(path, newFileMode(), &m_options.hooks);
     if (!created)
         return created.error();
@@ -137,6 +151,8 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
     QByteArray start(8, Qt::Uninitialized);
     qToLittleEndian<quint64>(header->size(), start.data());
     start.append(header->data(), static_cast<qsizetype>(header->size()));
+    if (Status reserved = target.preallocate(static_cast<uint64_t>(start.size()) + dataOffset); !reserved)
+        return reserved.error();
     if (Status written = target.writeAt(start.constData(), static_cast<uint64_t>(start.size()), 0); !written)
         return written.error();
     if (!m_options.hooks.stepReached(SaveStep::TempHeaderWritten)) {

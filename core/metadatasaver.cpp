@@ -8,6 +8,7 @@
 #include "core/localpath.h"
 #include "core/metadatarules.h"
 #include "core/model.h"
+#include "core/pagephase.h"
 #include "core/textutil.h"
 
 #include <QDir>
@@ -118,18 +119,23 @@ Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot
     if (options.reserveBytes > kMaxHeaderLength)
         return makeError(ErrorKind::HeaderTooLarge, QStringLiteral("the header reserve is larger than 100,000,000"),
                          target);
-    const uint64_t n = roundUp8(text.size()) + roundUp8(options.reserveBytes);
-    if (n > kMaxHeaderLength) {
+    const uint64_t minimum = roundUp8(text.size()) + roundUp8(options.reserveBytes);
+    if (minimum > kMaxHeaderLength) {
         return makeError(ErrorKind::HeaderTooLarge,
                          QStringLiteral("the new header would be %1 bytes, more than the limit of 100,000,000")
-                             .arg(QString::fromStdString(groupDigits(n))),
+                             .arg(QString::fromStdString(groupDigits(minimum))),
                          target);
     }
+    const uint64_t n = headerLengthInPhase(minimum, header.dataStart, kMaxHeaderLength);
     auto writer = AtomicFileWriter::create(target, identity.st_mode & 07777, &options.hooks);
     if (!writer)
         return writer.error();
     AtomicFileWriter& out = **writer;
     const QByteArray block = headerBlock(text, n);
+    const uint64_t dataSize = header.dataSize();
+    const uint64_t total = static_cast<uint64_t>(block.size()) + dataSize;
+    if (Status reserved = out.file().preallocate(total); !reserved)
+        return withPath(reserved.error(), target);
     if (Status written = out.file().writeAt(block.constData(), static_cast<uint64_t>(block.size()), 0); !written)
         return withPath(written.error(), target);
     if (!options.hooks.stepReached(SaveStep::TempHeaderWritten)) {
@@ -137,8 +143,6 @@ Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot
         return stoppedAtStep(SaveStep::TempHeaderWritten, target);
     }
 
-    const uint64_t dataSize = header.dataSize();
-    const uint64_t total = static_cast<uint64_t>(block.size()) + dataSize;
     bool stoppedByHook = false;
     bool firstBlock = true;
     const auto onBlock = [&](uint64_t copied) {
@@ -154,7 +158,9 @@ Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot
                              static_cast<double>(total));
         return !(options.cancel && options.cancel->load(std::memory_order_relaxed));
     };
-    Status copied = copyBlocks(source, header.dataStart, out.file(), 8 + n, dataSize, onBlock);
+    // Over the original, the source's cached pages are freed at the rename anyway; for Save As they stay useful.
+    const SourceCache sourceCache = target == source.path() ? SourceCache::Release : SourceCache::Keep;
+    Status copied = copyBlocks(source, header.dataStart, out.file(), 8 + n, dataSize, onBlock, sourceCache);
     if (stoppedByHook) {
         out.abandon();
         return stoppedAtStep(SaveStep::TempDataPartCopied, target);

@@ -148,6 +148,28 @@ Status PosixFile::writeAt(const void* buffer, uint64_t size, uint64_t offset)
     return Ok{};
 }
 
+Status PosixFile::preallocate(uint64_t size)
+{
+    if (m_hooks != nullptr) {
+        if (const int err = m_hooks->fault(IoOperation::Allocate))
+            return systemError(m_path, QStringLiteral("reserve space for"), err);
+    }
+#ifdef __linux__
+    if (size == 0)
+        return Ok{};
+    int result = 0;
+    do {
+        result = ::fallocate(m_fd, 0, 0, static_cast<off_t>(size));
+    } while (result != 0 && errno == EINTR);
+    // Not offered here (tmpfs of old kernels, FUSE, NFS v3): the writes allocate as they go, as without this call.
+    if (result != 0 && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+        return systemError(m_path, QStringLiteral("reserve space for"), errno);
+#else
+    (void)size;
+#endif
+    return Ok{};
+}
+
 Status PosixFile::sync()
 {
     if (m_hooks != nullptr) {

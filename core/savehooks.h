@@ -27,6 +27,7 @@ enum class IoOperation : uint8_t
     Create,
     Write,
     Copy,
+    Allocate,
     Sync,
     Rename,
     Remove

@@ -8,6 +8,7 @@
 #include "support/fixtures.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -231,6 +232,8 @@ private slots:
     void everySourceCode_data();
     void everySourceCode();
     void singleFileRoundTrip();
+    void copiedTensorsKeepTheirPageOffset_data();
+    void copiedTensorsKeepTheirPageOffset();
     void shardedOutputIsOneModel();
     void shardSizes();
     void metadataPolicies();
@@ -521,6 +524,46 @@ void TestExport::singleFileRoundTrip()
     QCOMPARE(out.metadata().size(), size_t{2});
 }
 
+void TestExport::copiedTensorsKeepTheirPageOffset_data()
+{
+    QTest::addColumn<QStringList>("include");
+    QTest::addColumn<quint64>("dataStartPhase"); // of the output, modulo 4096
+    // The source's data starts at 8 + 1,000 = 1,008: 8-aligned, not page-aligned.
+    QTest::newRow("whole model") << QStringList() << 1008ull;
+    // Only "b", which sits 1,200 bytes into the source's data: the output's data must start at 2,208 mod 4096.
+    QTest::newRow("a later tensor alone") << QStringList{QStringLiteral("^b$")} << 2208ull;
+}
+
+void TestExport::copiedTensorsKeepTheirPageOffset()
+{
+    QFETCH(QStringList, include);
+    QFETCH(quint64, dataStartPhase);
+    QTemporaryDir dir;
+    QByteArray header =
+        '{' + tensorJson("a", "F32", {300}, 0, 1200) + ',' + tensorJson("b", "F32", {5000}, 1200, 21200) + '}';
+    header.append(QByteArray(1000 - header.size(), ' '));
+    const auto model =
+        openModel(writeFile(dir, QStringLiteral("paged.safetensors"), rawFile(header, patternBytes(21200, 5))));
+    QCOMPARE(model->absoluteOffset(0), uint64_t{1008});
+    ExportOptions options;
+    options.selection.include = include;
+    options.outputPath = dir.filePath(QStringLiteral("out.safetensors"));
+    auto plan = planExport(*model, options);
+    QVERIFY(plan);
+    auto exported = runExport(*model, *plan, options, kNever);
+    QVERIFY2(exported, qPrintable(exported ? QString() : exported.error().describe()));
+    const Model& out = *exported->model;
+    QCOMPARE(out.absoluteOffset(0) % 4096, uint64_t{dataStartPhase});
+    for (size_t i = 0; i < out.tensorCount(); ++i) {
+        const std::optional<size_t> source = model->find(out.qualifiedName(i));
+        QVERIFY(source);
+        QCOMPARE(out.absoluteOffset(i) % 4096, model->absoluteOffset(*source) % 4096);
+        QCOMPARE(sha256Of(tensorBytes(out, out.qualifiedName(i))), sha256Of(tensorBytes(*model, out.qualifiedName(i))));
+    }
+    QCOMPARE(uint64_t(QFileInfo(options.outputPath).size()),
+             out.absoluteOffset(out.tensorCount() - 1) + out.tensor(out.tensorCount() - 1).byteSize());
+}
+
 void TestExport::shardedOutputIsOneModel()
 {
     QTemporaryDir dir;
@@ -647,6 +690,8 @@ void TestExport::failureLeavesNothing_data()
     QTest::addColumn<QString>("step"); // a crash seam instead of a fault, when set
     QTest::newRow("disk full while copying") << int(IoOperation::Copy) << 0 << QString();
     QTest::newRow("disk full in the second shard") << int(IoOperation::Write) << 1 << QString();
+    QTest::newRow("no room for the first file") << int(IoOperation::Allocate) << 0 << QString();
+    QTest::newRow("no room for the second shard") << int(IoOperation::Allocate) << 1 << QString();
     QTest::newRow("sync fails") << int(IoOperation::Sync) << 1 << QString();
     QTest::newRow("rename fails") << int(IoOperation::Rename) << 0 << QString();
     QTest::newRow("crash before the renames") << -1 << 0 << QStringLiteral("temp-synced");

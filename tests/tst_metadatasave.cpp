@@ -12,6 +12,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -161,14 +162,21 @@ void TestMetadataSave::inPlaceWritesOnlyTheHeader()
 
 void TestMetadataSave::rewriteWhenTheHeaderGrows()
 {
-    const QString path = makeCheckpoint(m_dir, QStringLiteral("grow.safetensors"), R"({"format":"pt"})", 0);
+    // One space of padding makes N = 216: the tensor bytes start 8-aligned (at 224), as the page offset rule needs.
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("grow.safetensors"), R"({"format":"pt"})", 1);
     const QByteArray data = dataRegion(path);
+    const uint64_t oldDataStart = 8 + headerLengthOf(path);
+    QCOMPARE(oldDataStart, uint64_t{224});
     const Entries wanted{{"format", "pt"}, {"description", std::string(500, 'd')}};
     auto saved = saveMetadata(path, wanted);
     QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
     QCOMPARE(saved->method, SaveMethod::Rewrite);
     QCOMPARE(sha256Of(dataRegion(path)), sha256Of(data));
     QCOMPARE(headerLengthOf(path) % 8, uint64_t{0});
+    // The new file was preallocated to its exact size: nothing past the last tensor.
+    QCOMPARE(uint64_t(QFileInfo(path).size()), 8 + headerLengthOf(path) + uint64_t(data.size()));
+    // The tensor bytes keep their offset within a page, so the copy moved whole pages.
+    QCOMPARE((8 + headerLengthOf(path)) % 4096, oldDataStart % 4096);
     QVERIFY(sameEntries(entriesOf(path), wanted));
     QVERIFY(!inspectRecovery(path).needsAttention()); // no temp file left
     const QStringList leftovers = QDir(m_dir.path()).entryList({QStringLiteral(".grow*")}, QDir::Hidden | QDir::Files);
@@ -268,6 +276,7 @@ void TestMetadataSave::injectedFaults_data()
     QTest::newRow("in-place: header sync") << false << int(IoOperation::Sync) << 2 << EIO << eio;
     QTest::newRow("rewrite: temp not created")
         << true << int(IoOperation::Create) << 0 << EACCES << QStringLiteral("Permission denied");
+    QTest::newRow("rewrite: no room for the new file") << true << int(IoOperation::Allocate) << 0 << ENOSPC << full;
     QTest::newRow("rewrite: header write") << true << int(IoOperation::Write) << 0 << ENOSPC << full;
     QTest::newRow("rewrite: data copy") << true << int(IoOperation::Copy) << 0 << ENOSPC << full;
     QTest::newRow("rewrite: sync") << true << int(IoOperation::Sync) << 0 << ENOSPC << full;
