@@ -115,9 +115,13 @@ private slots:
         QCOMPARE(overview->fact(QStringLiteral("Tensors")), QStringLiteral("6"));
         QVERIFY(overview->fact(QStringLiteral("Writer layout")).size() > 0);
         QVERIFY(overview->fact(QStringLiteral("Parameters per dtype")).contains(QStringLiteral("BF16: 256")));
-        QCOMPARE(overview->largestTable()->topLevelItemCount(), 6);
-        QCOMPARE(overview->largestTable()->topLevelItem(0)->text(0), QStringLiteral("model.embed_tokens.weight"));
-        QCOMPARE(overview->modulesTable()->topLevelItemCount(), 3); // below the shared "model" wrapper
+        const QAbstractItemModel* largest = overview->largestTable()->model();
+        QCOMPARE(largest->rowCount(), 6);
+        QCOMPARE(largest->index(0, 0).data().toString(), QStringLiteral("model.embed_tokens.weight"));
+        QCOMPARE(largest->headerData(3, Qt::Horizontal).toString(), QStringLiteral("Size"));
+        const QAbstractItemModel* modules = overview->modulesTable()->model();
+        QCOMPARE(modules->rowCount(), 3); // below the shared "model" wrapper
+        QCOMPARE(modules->columnCount(), 5);
 
         // Metadata: file order, pretty JSON, image.
         MetadataPage* metadata = view->metadataPage();

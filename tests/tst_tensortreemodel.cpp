@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
+
 using namespace safescope;
 using namespace safescope::test;
 
@@ -168,6 +170,37 @@ private slots:
         const auto tensor = static_cast<size_t>(model.data(scale, TensorIndexRole).toLongLong());
         QCOMPARE(toQString(m_model->qualifiedName(tensor)), QStringLiteral("scale"));
         QCOMPARE(model.indexOfTensor(tensor), scale);
+    }
+
+    // The proxy answers hasChildren() from the source while nothing is filtered out; it must agree with rowCount()
+    // for every row, with and without a filter, and after the filter is cleared again.
+    void proxyHasChildrenAgreesWithRowCount()
+    {
+        TensorTreeModel model;
+        TensorFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setTree(TensorTree::build(m_model));
+        int rowsSeen = 0;
+        const std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+            for (int row = 0; row < proxy.rowCount(parent); ++row) {
+                const QModelIndex index = proxy.index(row, 0, parent);
+                ++rowsSeen;
+                QCOMPARE(proxy.hasChildren(index), proxy.rowCount(index) > 0);
+                walk(index);
+            }
+        };
+        for (const QString& filter : {QString(), QStringLiteral("dtype:F32"), QStringLiteral("conv"), QString()}) {
+            proxy.setTensorFilter(TensorFilter::parse(filter));
+            rowsSeen = 0;
+            QVERIFY(proxy.hasChildren());
+            walk({});
+            QVERIFY2(rowsSeen > 0, qPrintable(filter));
+        }
+        // A filter that hides every tensor leaves groups without children.
+        proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("no_such_tensor_anywhere")));
+        QCOMPARE(proxy.rowCount(), 0);
+        QVERIFY(!proxy.hasChildren());
     }
 
     void flatListAndSorting()

@@ -48,6 +48,8 @@ void tuneAllocatorForViewer(char* argv[])
 #endif
 #if defined(__GLIBC__)
     mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, static_cast<int>(kHeapMmapThreshold));
+    mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * kHeapMmapThreshold));
 #endif
 }
 

@@ -1,6 +1,11 @@
 #pragma once
 
+#include <cstddef>
+
 namespace safescope {
+
+/// Blocks below this size come from the heap, not from a mapping of their own (see tuneAllocatorForViewer()).
+inline constexpr size_t kHeapMmapThreshold = size_t{32} << 20;
 
 /// Tunes glibc's allocator for the viewer; call it first thing in main(), before any thread starts.
 ///
@@ -14,6 +19,10 @@ namespace safescope {
 ///    that first open took 5x longer than on the main thread (864 ms against 162 ms), because each growth of a
 ///    thread arena is a separate mapping change and page-fault run. Worker threads that read tensor data do not
 ///    allocate in their inner loops, so sharing one arena costs nothing measurable.
+/// 3. Fixed heap thresholds: blocks under kHeapMmapThreshold come from the heap and free() trims the heap only past
+///    twice that. glibc moves its thresholds to these values by itself after the first large free; fixing them up
+///    front lets HeapPrewarm hand warm memory to the first open, and releaseFreedMemory() still returns free pages
+///    after each load.
 void tuneAllocatorForViewer(char* argv[]);
 
 /// Returns the heap's free pages to the system (glibc's malloc_trim). Parsing a header and building its tree leave

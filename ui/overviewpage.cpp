@@ -2,6 +2,7 @@
 
 #include "ui/dtypechart.h"
 #include "ui/models/format.h"
+#include "ui/models/summaryrowsmodel.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -15,6 +16,26 @@
 namespace safescope {
 
 namespace {
+
+// Longer tables scroll inside the page: a checkpoint with thousands of top-level modules would otherwise make the
+// overview thousands of rows tall.
+constexpr int kMaxVisibleRows = 16;
+
+void applyTableStyle(QTreeView* table, int columns)
+{
+    table->setRootIsDecorated(false);
+    table->setAlternatingRowColors(true);
+    table->setUniformRowHeights(true);
+    table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    table->header()->setStretchLastSection(false);
+    table->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    for (int column = 1; column < columns; ++column)
+        table->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    // Columns fit the rows on screen: measuring the default 1,000 rows of a long module list cost 10 ms of text
+    // layout on the GUI thread at every open, for a page that may not even be shown.
+    table->header()->setResizeContentsPrecision(0);
+}
 
 QLabel* sectionTitle(const QString& text, QWidget* parent)
 {
@@ -46,8 +67,9 @@ OverviewPage::OverviewPage(QWidget* parent)
       m_modulesTitle(sectionTitle(tr("Modules"), nullptr)),
       m_files(makeTable({tr("File"), tr("Size"), tr("Header"), tr("Padding"), tr("Tensors"), tr("Writer layout")})),
       m_filesTitle(sectionTitle(tr("Files"), nullptr)),
-      m_largest(makeTable({tr("Tensor"), tr("DType and shape"), tr("Parameters"), tr("Size")})),
-      m_modules(makeTable({tr("Module"), tr("DTypes"), tr("Tensors"), tr("Parameters"), tr("Size")}))
+      m_largestRows(new SummaryRowsModel(SummaryRowsModel::Kind::Tensors, this)),
+      m_moduleRows(new SummaryRowsModel(SummaryRowsModel::Kind::Modules, this)), m_largest(makeView(m_largestRows)),
+      m_modules(makeView(m_moduleRows))
 {
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
@@ -89,15 +111,15 @@ QTreeWidget* OverviewPage::makeTable(const QStringList& headers)
 {
     auto* table = new QTreeWidget;
     table->setHeaderLabels(headers);
-    table->setRootIsDecorated(false);
-    table->setAlternatingRowColors(true);
-    table->setUniformRowHeights(true);
-    table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    table->header()->setStretchLastSection(false);
-    table->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    for (int column = 1; column < headers.size(); ++column)
-        table->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    applyTableStyle(table, static_cast<int>(headers.size()));
+    return table;
+}
+
+QTreeView* OverviewPage::makeView(SummaryRowsModel* model)
+{
+    auto* table = new QTreeView;
+    table->setModel(model);
+    applyTableStyle(table, model->columnCount());
     return table;
 }
 
@@ -134,11 +156,13 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
 
     fillFiles(model);
     m_chart->setRows(summary.dtypes);
-    fillRows(m_largest, summary.largest, false);
+    m_largestRows->setRows(summary.largest);
+    fitRows(m_largest);
     m_modulesTitle->setText(summary.modulePrefix.isEmpty()
                                 ? tr("Top-level modules")
                                 : tr("Modules under \u201c%1\u201d").arg(summary.modulePrefix));
-    fillRows(m_modules, summary.modules, true);
+    m_moduleRows->setRows(summary.modules);
+    fitRows(m_modules);
 }
 
 void OverviewPage::fillFiles(const Model& model)
@@ -167,27 +191,16 @@ void OverviewPage::fillFiles(const Model& model)
         for (int column = 1; column < 5; ++column)
             item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
     }
-    const int rows = static_cast<int>(model.shards().size());
-    m_files->setFixedHeight(m_files->header()->sizeHint().height() + rows * m_files->sizeHintForRow(0) + 4);
+    fitRows(m_files);
 }
 
-void OverviewPage::fillRows(QTreeWidget* table, const std::vector<ModelSummary::Row>& rows, bool showTensors)
+void OverviewPage::fitRows(QTreeView* table)
 {
-    table->clear();
-    for (const auto& row : rows) {
-        QStringList cells{row.name, row.detail};
-        if (showTensors)
-            cells.append(format::count(row.tensors));
-        cells.append(format::count(row.parameters));
-        cells.append(format::bytes(row.bytes));
-        auto* item = new QTreeWidgetItem(table, cells);
-        item->setToolTip(0, row.name);
-        for (int column = 2; column < cells.size(); ++column)
-            item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
-    }
-    // The page scrolls as a whole; each table is exactly as tall as its rows.
-    const int rowHeight = rows.empty() ? 0 : table->sizeHintForRow(0);
-    table->setFixedHeight(table->header()->sizeHint().height() + static_cast<int>(rows.size()) * rowHeight + 4);
+    // The page scrolls as a whole; a table is exactly as tall as its rows, up to kMaxVisibleRows.
+    const int rows = table->model()->rowCount();
+    const int rowHeight = rows == 0 ? 0 : table->sizeHintForRow(0);
+    table->setVerticalScrollBarPolicy(rows > kMaxVisibleRows ? Qt::ScrollBarAsNeeded : Qt::ScrollBarAlwaysOff);
+    table->setFixedHeight(table->header()->sizeHint().height() + std::min(rows, kMaxVisibleRows) * rowHeight + 4);
 }
 
 void OverviewPage::addFact(const QString& label, const QString& value)

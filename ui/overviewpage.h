@@ -8,11 +8,13 @@
 
 class QFormLayout;
 class QLabel;
+class QTreeView;
 class QTreeWidget;
 
 namespace safescope {
 
 class DTypeChart;
+class SummaryRowsModel;
 
 /// The model at a glance: files, header, writer layout, totals per dtype, the largest tensors and modules.
 class OverviewPage final : public QWidget
@@ -26,14 +28,15 @@ public:
 
     void setModel(const std::shared_ptr<const LoadedModel>& loaded);
     QString fact(const QString& label) const;
-    QTreeWidget* largestTable() const { return m_largest; }
-    QTreeWidget* modulesTable() const { return m_modules; }
+    QTreeView* largestTable() const { return m_largest; }
+    QTreeView* modulesTable() const { return m_modules; }
 
 private:
     void addFact(const QString& label, const QString& value);
     void fillFiles(const Model& model);
-    static void fillRows(QTreeWidget* table, const std::vector<ModelSummary::Row>& rows, bool showTensors);
-    QTreeWidget* makeTable(const QStringList& headers);
+    static void fitRows(QTreeView* table);
+    static QTreeWidget* makeTable(const QStringList& headers);
+    static QTreeView* makeView(SummaryRowsModel* model);
 
     QLabel* m_title;
     QFormLayout* m_facts;
@@ -41,8 +44,10 @@ private:
     QLabel* m_modulesTitle;
     QTreeWidget* m_files;
     QLabel* m_filesTitle;
-    QTreeWidget* m_largest;
-    QTreeWidget* m_modules;
+    SummaryRowsModel* m_largestRows;
+    SummaryRowsModel* m_moduleRows;
+    QTreeView* m_largest;
+    QTreeView* m_modules;
 };
 
 } // namespace safescope

@@ -23,6 +23,7 @@ public:
     void setTensorFilter(const TensorFilter& filter);
     const TensorFilter& tensorFilter() const { return m_filter; }
     void setSourceModel(QAbstractItemModel* model) override;
+    bool hasChildren(const QModelIndex& parent = {}) const override;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;

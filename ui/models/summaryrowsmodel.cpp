@@ -1,0 +1,98 @@
+#include "ui/models/summaryrowsmodel.h"
+
+#include "ui/models/format.h"
+#include "ui/models/roles.h"
+
+namespace safescope {
+
+SummaryRowsModel::SummaryRowsModel(Kind kind, QObject* parent) : QAbstractTableModel(parent), m_kind(kind) {}
+
+void SummaryRowsModel::setRows(std::vector<ModelSummary::Row> rows)
+{
+    beginResetModel();
+    m_rows = std::move(rows);
+    endResetModel();
+}
+
+int SummaryRowsModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int SummaryRowsModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : m_kind == Kind::Modules ? 5 : 4;
+}
+
+SummaryRowsModel::Column SummaryRowsModel::columnAt(int column) const
+{
+    // The tensors table has no "Tensors" column (every row is one tensor).
+    if (m_kind == Kind::Tensors && column >= static_cast<int>(Column::Tensors))
+        ++column;
+    return static_cast<Column>(column);
+}
+
+QVariant SummaryRowsModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ModelSummary::Row& row = m_rows[static_cast<size_t>(index.row())];
+    const Column column = columnAt(index.column());
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case Column::Name:
+            return row.name;
+        case Column::Detail:
+            return row.detail;
+        case Column::Tensors:
+            return format::count(row.tensors);
+        case Column::Parameters:
+            return format::count(row.parameters);
+        case Column::Size:
+            return format::bytes(row.bytes);
+        }
+        return {};
+    case Qt::ToolTipRole:
+        return column == Column::Name || column == Column::Detail ? data(index, Qt::DisplayRole) : QVariant();
+    case Qt::TextAlignmentRole:
+        return column >= Column::Tensors ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case SortRole:
+        switch (column) {
+        case Column::Name:
+            return row.name;
+        case Column::Detail:
+            return row.detail;
+        case Column::Tensors:
+            return QVariant::fromValue<qulonglong>(row.tensors);
+        case Column::Parameters:
+            return QVariant::fromValue<qulonglong>(row.parameters);
+        case Column::Size:
+            return QVariant::fromValue<qulonglong>(row.bytes);
+        }
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant SummaryRowsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount())
+        return {};
+    switch (columnAt(section)) {
+    case Column::Name:
+        return m_kind == Kind::Modules ? tr("Module") : tr("Tensor");
+    case Column::Detail:
+        return m_kind == Kind::Modules ? tr("DTypes") : tr("DType and shape");
+    case Column::Tensors:
+        return tr("Tensors");
+    case Column::Parameters:
+        return tr("Parameters");
+    case Column::Size:
+        return tr("Size");
+    }
+    return {};
+}
+
+} // namespace safescope
