@@ -38,42 +38,26 @@ QVariant SummaryRowsModel::data(const QModelIndex& index, int role) const
         return {};
     const ModelSummary::Row& row = m_rows[static_cast<size_t>(index.row())];
     const Column column = columnAt(index.column());
+    const bool text = column == Column::Name || column == Column::Detail;
     switch (role) {
     case Qt::DisplayRole:
-        switch (column) {
-        case Column::Name:
-            return row.name;
-        case Column::Detail:
-            return row.detail;
-        case Column::Tensors:
-            return format::count(row.tensors);
-        case Column::Parameters:
-            return format::count(row.parameters);
-        case Column::Size:
-            return format::bytes(row.bytes);
-        }
-        return {};
+        if (text)
+            return column == Column::Name ? row.name : row.detail;
+        return column == Column::Size ? format::bytes(row.bytes) : format::count(number(row, column));
     case Qt::ToolTipRole:
-        return column == Column::Name || column == Column::Detail ? data(index, Qt::DisplayRole) : QVariant();
+        return text ? data(index, Qt::DisplayRole) : QVariant();
     case Qt::TextAlignmentRole:
-        return column >= Column::Tensors ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+        return text ? QVariant() : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case SortRole:
-        switch (column) {
-        case Column::Name:
-            return row.name;
-        case Column::Detail:
-            return row.detail;
-        case Column::Tensors:
-            return QVariant::fromValue<qulonglong>(row.tensors);
-        case Column::Parameters:
-            return QVariant::fromValue<qulonglong>(row.parameters);
-        case Column::Size:
-            return QVariant::fromValue<qulonglong>(row.bytes);
-        }
-        return {};
+        return text ? data(index, Qt::DisplayRole) : QVariant::fromValue<qulonglong>(number(row, column));
     default:
         return {};
     }
+}
+
+uint64_t SummaryRowsModel::number(const ModelSummary::Row& row, Column column)
+{
+    return column == Column::Tensors ? row.tensors : column == Column::Parameters ? row.parameters : row.bytes;
 }
 
 QVariant SummaryRowsModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -42,6 +42,8 @@ private:
         Size
     };
     Column columnAt(int column) const;
+    /// The raw count of a numeric column.
+    static uint64_t number(const ModelSummary::Row& row, Column column);
 
     Kind m_kind;
     std::vector<ModelSummary::Row> m_rows;
