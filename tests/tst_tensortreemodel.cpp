@@ -1,3 +1,4 @@
+#include "core/headernamescan.h"
 #include "core/model.h"
 #include "core/textutil.h"
 #include "support/fixtures.h"
@@ -10,8 +11,13 @@
 #include <QAbstractItemModelTester>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtEndian>
 
+#include <algorithm>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <string>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -57,6 +63,27 @@ const std::vector<Spec> kSpecs{
 QString name(const QAbstractItemModel& model, const QModelIndex& index)
 {
     return model.data(index.siblingAtColumn(TensorTreeModel::NameColumn)).toString();
+}
+
+// Node by node: paths, links, rows, tensors and totals, then the flat order and the leaf of every tensor.
+bool sameTree(const TensorTree& a, const TensorTree& b)
+{
+    if (a.nodeCount() != b.nodeCount() || a.flatOrder() != b.flatOrder())
+        return false;
+    for (uint32_t id = 0; id < a.nodeCount(); ++id) {
+        const TensorTree::Node x = a.node(id);
+        const TensorTree::Node y = b.node(id);
+        if (x.path != y.path || x.segment() != y.segment() || x.parent != y.parent || x.row != y.row ||
+            x.tensor != y.tensor || x.tensorCount != y.tensorCount || x.parameters != y.parameters ||
+            x.bytes != y.bytes || x.firstOffset != y.firstOffset ||
+            !std::equal(x.children.begin(), x.children.end(), y.children.begin(), y.children.end()))
+            return false;
+    }
+    for (size_t tensor = 0; tensor < a.model().tensorCount(); ++tensor) {
+        if (a.leafOf(tensor) != b.leafOf(tensor))
+            return false;
+    }
+    return true;
 }
 
 QModelIndex child(const QAbstractItemModel& model, const QModelIndex& parent, const QString& segment)
@@ -268,6 +295,31 @@ private slots:
         QCOMPARE(proxy.rowCount(), 1);
         model.setTree(nullptr);
         QCOMPARE(proxy.rowCount(), 0);
+    }
+
+    // A draft built from the header's text while it is parsed gives the same tree as a build from the model; a
+    // draft of other names (another file's, or the same ones in another order) is set aside, not trusted.
+    void draftFromTheHeaderText()
+    {
+        const QByteArray file = fileOf(kSpecs);
+        const quint64 length = qFromLittleEndian<quint64>(file.constData());
+        auto text = std::make_shared<std::string>(file.constData() + 8, length);
+        std::optional<std::vector<std::string_view>> names = scanTensorNames(*text);
+        QVERIFY(names);
+        QCOMPARE(names->size(), m_model->tensorCount());
+        const auto plain = TensorTree::build(m_model);
+        // The draft alone keeps the text alive.
+        TensorTree::Draft draft = TensorTree::draft(*names, std::move(text));
+        QVERIFY(!draft.isEmpty());
+        QVERIFY(sameTree(*TensorTree::build(m_model, std::move(draft)), *plain));
+
+        std::vector<std::string_view> reversed(names->rbegin(), names->rend());
+        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(reversed, nullptr)), *plain));
+        std::vector<std::string_view> fewer(names->begin(), names->end() - 1);
+        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(fewer, nullptr)), *plain));
+        std::vector<std::string_view> renamed = *names;
+        renamed.back() = "model.other.weight";
+        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(renamed, nullptr)), *plain));
     }
 
     void largeModelStaysCompact()

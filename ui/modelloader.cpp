@@ -1,5 +1,7 @@
 #include "ui/modelloader.h"
 
+#include "core/headernamescan.h"
+#include "core/headerparser.h"
 #include "core/posixfile.h"
 #include "ui/allocatortuning.h"
 #include "ui/heapprewarm.h"
@@ -10,12 +12,14 @@
 
 #include <exception>
 #include <fcntl.h>
+#include <future>
 
 namespace safescope {
 
 namespace {
 
-// N from a single file's length field; 0 for folders, indexes and files too short for their claim.
+// N from a single file's length field; 0 for folders, indexes, files too short for their claim and lengths the
+// parser refuses anyway.
 size_t headerLengthOf(const QString& path)
 {
     auto file = PosixFile::open(path, O_RDONLY);
@@ -26,7 +30,29 @@ size_t headerLengthOf(const QString& path)
     if (!info || !S_ISREG(info->st_mode) || info->st_size < 8 || !file->readAt(field, 8, 0))
         return 0;
     const quint64 length = qFromLittleEndian<quint64>(field);
-    return length <= static_cast<quint64>(info->st_size) - 8 ? static_cast<size_t>(length) : 0;
+    return length <= static_cast<quint64>(info->st_size) - 8 && length <= kMaxHeaderLength ? static_cast<size_t>(length)
+                                                                                           : 0;
+}
+
+// Runs on the core the parse leaves idle: warms the heap for the tree, reads the header's text a second time and
+// builds the tree's nodes from a quick scan of its names. Any failure only loses the head start.
+TensorTree::Draft draftTree(const QString& path, size_t headerLength)
+{
+    try {
+        prewarmHeap(headerLength / 2 * 3);
+        auto file = PosixFile::open(path, O_RDONLY);
+        if (!file)
+            return {};
+        std::shared_ptr<char[]> text(new char[headerLength]);
+        if (!file->readAt(text.get(), headerLength, 8))
+            return {};
+        auto names = scanTensorNames(std::string_view(text.get(), headerLength));
+        if (!names)
+            return {};
+        return TensorTree::draft(std::move(*names), std::move(text));
+    } catch (const std::exception&) {
+        return {}; // out of memory here must not fail an open that the parse itself may manage
+    }
 }
 
 } // namespace
@@ -58,16 +84,16 @@ void ModelLoader::load(const QString& path)
 ModelLoader::Outcome ModelLoader::run(const QString& path)
 {
     try {
-        // The tree needs about 1.5 bytes of memory per header byte; the faults to back it are taken now, on the
-        // core the parse leaves idle.
-        HeapPrewarm prewarm(headerLengthOf(path) / 2 * 3);
+        std::future<TensorTree::Draft> draft;
+        if (const size_t headerLength = headerLengthOf(path); headerLength > 0)
+            draft = std::async(std::launch::async, draftTree, path, headerLength);
         Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
-        prewarm.finish();
+        TensorTree::Draft drafted = draft.valid() ? draft.get() : TensorTree::Draft();
         if (!opened)
             return {nullptr, opened.error()};
         auto result = std::make_shared<LoadedModel>();
         result->model = opened.value();
-        result->tree = TensorTree::build(result->model);
+        result->tree = TensorTree::build(result->model, std::move(drafted));
         result->summary = ModelSummary::compute(*result->tree);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
