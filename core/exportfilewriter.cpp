@@ -140,8 +140,8 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
             spans.push_back({m_model.absoluteOffset(tensor.source), dataOffset, tensor.byteSize});
         dataOffset += tensor.byteSize;
     }
-    const uint64_t headerLength = headerLengthInPhase(header->size(), bestDataStartPhase(spans), kMaxHeaderLength);
-    header->append(headerLength - header->size(), ' ');
+    if (const std::optional<uint64_t> phase = bestDataStartPhase(spans))
+        header->append(headerLengthInPhase(header->size(), *phase, kMaxHeaderLength) - header->size(), ' ');
 
     auto created = AtomicFileWriter::create(path, newFileMode(), &m_options.hooks);
     if (!created)

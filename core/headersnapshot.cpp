@@ -23,9 +23,12 @@ Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
     const uint64_t fieldBytes = std::min<uint64_t>(size, 8);
     if (Status read = file.readAt(lengthField, fieldBytes, 0); !read)
         return read.error();
+    // A length the parser refuses anyway (over the limit, or past the end of the file) reads nothing more: the
+    // parser names the error from the length field alone, before anything is allocated.
     uint64_t wanted = fieldBytes;
-    if (size >= 8)
-        wanted = std::min(size, 8 + std::min<uint64_t>(qFromLittleEndian<quint64>(lengthField), kMaxHeaderLength));
+    if (const uint64_t length = qFromLittleEndian<quint64>(lengthField);
+        size >= 8 && length <= kMaxHeaderLength && length <= size - 8)
+        wanted = 8 + length;
     QByteArray& bytes = snapshot.m_bytes;
     bytes.resize(static_cast<qsizetype>(wanted));
     std::copy(lengthField, lengthField + fieldBytes, bytes.data());

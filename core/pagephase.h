@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace safescope {
@@ -25,8 +26,8 @@ struct CopySpan
     uint64_t length = 0;
 };
 
-/// The data-region start (modulo 4096) that puts the most copied bytes at their source page offset; 8 (no padding
-/// beyond the length field) when nothing is copied.
-uint64_t bestDataStartPhase(std::span<const CopySpan> spans);
+/// The data-region start (modulo 4096) that puts the most copied bytes at their source page offset; nullopt when
+/// nothing is copied (then no padding helps).
+std::optional<uint64_t> bestDataStartPhase(std::span<const CopySpan> spans);
 
 } // namespace safescope

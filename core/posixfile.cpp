@@ -159,7 +159,7 @@ Status PosixFile::preallocate(uint64_t size)
         return Ok{};
     int result = 0;
     do {
-        result = ::fallocate(m_fd, 0, 0, static_cast<off_t>(size));
+        result = ::fallocate(m_fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size));
     } while (result != 0 && errno == EINTR);
     // Not offered here (tmpfs of old kernels, FUSE, NFS v3): the writes allocate as they go, as without this call.
     if (result != 0 && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)

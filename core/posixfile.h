@@ -39,10 +39,11 @@ public:
     Result<struct stat> status() const;
     Status readAt(void* buffer, uint64_t size, uint64_t offset) const;
     Status writeAt(const void* buffer, uint64_t size, uint64_t offset);
-    /// Reserves the blocks of the file's first `size` bytes and sets its size (fallocate), for a new file about to
-    /// be filled with a known number of bytes. ext4 then allocates the file in one go instead of a piece at a time
-    /// as writeback reaches it, which made the copy of a 1 GiB checkpoint vary from 1x to 3x its best time, and a
-    /// full disk is reported before a byte is copied. A file system without fallocate is not an error.
+    /// Reserves the blocks of the file's first `size` bytes (fallocate, keeping the size), for a new file about to
+    /// be filled with a known number of bytes: the file system allocates it in one go instead of a piece at a time
+    /// as writeback reaches it, and a full disk is reported before a byte is copied. The size still grows only as
+    /// bytes are written, so a file left short by a bug fails validation instead of passing with a hole. A file
+    /// system without fallocate is not an error.
     Status preallocate(uint64_t size);
     Status sync();
     /// fdatasync: enough when only bytes inside the file changed (an in-place header), and cheaper than fsync

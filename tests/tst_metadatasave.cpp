@@ -60,6 +60,7 @@ private slots:
     void roundTripEveryDtype();
     void inPlaceWritesOnlyTheHeader();
     void rewriteWhenTheHeaderGrows();
+    void unalignedSourceGetsNoPagePadding();
     void reserveMakesTheNextEditInPlace();
     void saveAsLeavesTheOriginal();
     void removeMetadataObject();
@@ -183,6 +184,22 @@ void TestMetadataSave::rewriteWhenTheHeaderGrows()
     QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join(u',')));
 }
 
+void TestMetadataSave::unalignedSourceGetsNoPagePadding()
+{
+    // N = 215: the tensor bytes start at 223, not 8-aligned (MLX and some 2022 writers), so no phase can be kept:
+    // the new header is the JSON rounded up to 8, nothing more.
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("unaligned.safetensors"), R"({"format":"pt"})", 0);
+    QCOMPARE(headerLengthOf(path), uint64_t{215});
+    const QByteArray data = dataRegion(path);
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}, {"description", std::string(500, 'd')}});
+    QVERIFY(saved);
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    QCOMPARE(headerLengthOf(path) % 8, uint64_t{0});
+    QVERIFY2(headerLengthOf(path) < 1024, qPrintable(QString::number(headerLengthOf(path))));
+    QCOMPARE(sha256Of(dataRegion(path)), sha256Of(data));
+    QCOMPARE(uint64_t(QFileInfo(path).size()), 8 + headerLengthOf(path) + uint64_t(data.size()));
+}
+
 void TestMetadataSave::reserveMakesTheNextEditInPlace()
 {
     const QString path = makeCheckpoint(m_dir, QStringLiteral("reserve.safetensors"), {}, 0);
@@ -258,6 +275,19 @@ void TestMetadataSave::invalidFileRefused()
     QVERIFY(!saved);
     QCOMPARE(saved.error().kind, ErrorKind::InvalidOffset);
     QCOMPARE(readBytes(path), before);
+
+    // Length fields the parser refuses: named from the 8 bytes alone (nothing more is read), the file untouched.
+    const std::pair<uint64_t, ErrorKind> lengths[] = {{100'000'001, ErrorKind::HeaderTooLarge},
+                                                      {5000, ErrorKind::InvalidHeaderLength}};
+    for (const auto& [length, kind] : lengths) {
+        const QString bad = writeFile(m_dir, QStringLiteral("length.safetensors"),
+                                      rawFileWithLength(length, "{}", QByteArray(64, ' ')));
+        const QByteArray original = readBytes(bad);
+        auto refused = saveMetadata(bad, Entries{{"format", "pt"}});
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().kind, kind);
+        QCOMPARE(readBytes(bad), original);
+    }
 }
 
 void TestMetadataSave::injectedFaults_data()

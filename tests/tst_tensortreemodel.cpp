@@ -303,23 +303,34 @@ private slots:
     {
         const QByteArray file = fileOf(kSpecs);
         const quint64 length = qFromLittleEndian<quint64>(file.constData());
-        auto text = std::make_shared<std::string>(file.constData() + 8, length);
+        const auto text = std::make_shared<std::string>(file.constData() + 8, length);
         std::optional<std::vector<std::string_view>> names = scanTensorNames(*text);
         QVERIFY(names);
         QCOMPARE(names->size(), m_model->tensorCount());
         const auto plain = TensorTree::build(m_model);
-        // The draft alone keeps the text alive.
-        TensorTree::Draft draft = TensorTree::draft(*names, std::move(text));
-        QVERIFY(!draft.isEmpty());
-        QVERIFY(sameTree(*TensorTree::build(m_model, std::move(draft)), *plain));
+        QVERIFY(!plain->builtFromDraft());
+        const auto drafted = TensorTree::build(m_model, TensorTree::draft(*names, text));
+        QVERIFY(drafted->builtFromDraft());
+        QVERIFY(sameTree(*drafted, *plain));
+        {
+            // The draft alone keeps its text alive until build() is done with it (ASan checks the reads).
+            auto own = std::make_shared<std::string>(*text);
+            const std::optional<std::vector<std::string_view>> ownNames = scanTensorNames(*own);
+            QVERIFY(ownNames);
+            TensorTree::Draft draft = TensorTree::draft(*ownNames, std::move(own));
+            QVERIFY(TensorTree::build(m_model, std::move(draft))->builtFromDraft());
+        }
 
-        std::vector<std::string_view> reversed(names->rbegin(), names->rend());
-        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(reversed, nullptr)), *plain));
-        std::vector<std::string_view> fewer(names->begin(), names->end() - 1);
-        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(fewer, nullptr)), *plain));
+        // `text` outlives every draft below, so each is judged on its names alone.
+        const std::vector<std::string_view> reversed(names->rbegin(), names->rend());
+        const std::vector<std::string_view> fewer(names->begin(), names->end() - 1);
         std::vector<std::string_view> renamed = *names;
         renamed.back() = "model.other.weight";
-        QVERIFY(sameTree(*TensorTree::build(m_model, TensorTree::draft(renamed, nullptr)), *plain));
+        for (const auto& other : {reversed, fewer, renamed}) {
+            const auto rebuilt = TensorTree::build(m_model, TensorTree::draft(other, text));
+            QVERIFY(!rebuilt->builtFromDraft());
+            QVERIFY(sameTree(*rebuilt, *plain));
+        }
     }
 
     void largeModelStaysCompact()

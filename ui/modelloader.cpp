@@ -13,6 +13,7 @@
 #include <exception>
 #include <fcntl.h>
 #include <future>
+#include <system_error>
 
 namespace safescope {
 
@@ -85,8 +86,13 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
 {
     try {
         std::future<TensorTree::Draft> draft;
-        if (const size_t headerLength = headerLengthOf(path); headerLength > 0)
-            draft = std::async(std::launch::async, draftTree, path, headerLength);
+        if (const size_t headerLength = headerLengthOf(path); headerLength > 0) {
+            try {
+                draft = std::async(std::launch::async, draftTree, path, headerLength);
+            } catch (const std::system_error&) {
+                // No thread to spare: the tree is built after the parse, as without the head start.
+            }
+        }
         Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
         TensorTree::Draft drafted = draft.valid() ? draft.get() : TensorTree::Draft();
         if (!opened)

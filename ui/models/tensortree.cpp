@@ -105,6 +105,7 @@ std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model>
     if (sameNames) {
         tree = std::move(draft.m_tree);
         segments = std::move(draft.m_segments);
+        tree->m_builtFromDraft = true;
     } else {
         tree.reset(new TensorTree);
         tree->createNodes([&m](size_t i) { return m.qualifiedName(i); }, m.tensorCount(), segments);

@@ -66,6 +66,9 @@ public:
     static Draft draft(std::vector<std::string_view> names, std::shared_ptr<const void> text);
     static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model, Draft draft = {});
 
+    /// Whether build() took its draft (tests and benchmarks: a discarded draft gives the same tree, only later).
+    bool builtFromDraft() const { return m_builtFromDraft; }
+
     const Model& model() const { return *m_model; }
     const std::shared_ptr<const Model>& modelPointer() const { return m_model; }
     Node node(uint32_t id) const;
@@ -135,6 +138,7 @@ private:
     std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
+    bool m_builtFromDraft = false;
 };
 
 } // namespace safescope
