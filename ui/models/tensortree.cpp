@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <functional>
 #include <utility>
 
@@ -23,10 +22,7 @@ bool isSeparator(char c)
 template <typename Key> class GroupTable
 {
 public:
-    /// Sized for `expected` groups up front: growing from a small table rehashed every group several times.
-    GroupTable(Key key, size_t expected)
-        : m_key(std::move(key)), m_slots(std::bit_ceil(std::max<size_t>(2 * expected, 1024)), kEmpty)
-    {}
+    explicit GroupTable(Key key) : m_key(std::move(key)), m_slots(1024, kEmpty) {}
 
     /// The group's node id, or kEmpty.
     uint32_t find(uint32_t parent, std::string_view segment) const
@@ -84,33 +80,12 @@ private:
 
 } // namespace
 
-TensorTree::Draft TensorTree::draft(std::vector<std::string_view> names, std::shared_ptr<const void> text)
+std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model)
 {
-    Draft draft;
-    draft.m_tree.reset(new TensorTree);
-    draft.m_tree->createNodes([&names](size_t i) { return names[i]; }, names.size(), draft.m_segments);
-    draft.m_names = std::move(names);
-    draft.m_text = std::move(text);
-    return draft;
-}
-
-std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model, Draft draft)
-{
-    const Model& m = *model;
-    bool sameNames = !draft.isEmpty() && draft.m_names.size() == m.tensorCount();
-    for (size_t i = 0; sameNames && i < draft.m_names.size(); ++i)
-        sameNames = draft.m_names[i] == m.qualifiedName(i);
-    std::shared_ptr<TensorTree> tree;
-    std::vector<std::string_view> segments;
-    if (sameNames) {
-        tree = std::move(draft.m_tree);
-        segments = std::move(draft.m_segments);
-        tree->m_builtFromDraft = true;
-    } else {
-        tree.reset(new TensorTree);
-        tree->createNodes([&m](size_t i) { return m.qualifiedName(i); }, m.tensorCount(), segments);
-    }
+    std::shared_ptr<TensorTree> tree(new TensorTree);
     tree->m_model = std::move(model);
+    std::vector<std::string_view> segments;
+    tree->createNodes(segments);
     tree->linkChildren(segments);
     tree->aggregate();
     tree->collectFlatOrder();
@@ -187,15 +162,16 @@ TensorTree::Node TensorTree::node(uint32_t id) const
 // Nodes are created parent first, so every child's id is larger than its parent's: aggregate() relies on it.
 // Groups are found by (parent, segment); leaves are never looked up, so a tensor named like a group prefix
 // ("a" next to "a.b") and duplicate names in lenient files each keep their own row.
-template <typename NameAt>
-void TensorTree::createNodes(const NameAt& nameAt, size_t count, std::vector<std::string_view>& segments)
+void TensorTree::createNodes(std::vector<std::string_view>& segments)
 {
+    const Model& m = *m_model;
+    const size_t count = m.tensorCount();
     // Every segment of every name makes at most one node. Reserving that bound up front means the vector never
     // reallocates: a reallocation copies every node and leaves the old block behind as resident garbage, while the
     // unused tail of the reservation costs address space only (its pages are never touched).
     size_t segmentCount = 1;
     for (size_t i = 0; i < count; ++i) {
-        const std::string_view name = nameAt(i);
+        const std::string_view name = m.qualifiedName(i);
         segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
     }
     m_nodes.reserve(segmentCount);
@@ -204,14 +180,13 @@ void TensorTree::createNodes(const NameAt& nameAt, size_t count, std::vector<std
     StoredNode& root = m_nodes.emplace_back();
     root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
     m_leafOfTensor.assign(count, kNone);
-    // Checkpoints hold at most about one group per tensor (the synthetic 100,000-tensor benchmark: 1.03).
-    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); }, count);
+    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); });
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
     // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
     std::string_view previous;
     std::vector<std::pair<uint32_t, size_t>> trail; // (group id, end of its segment in `previous`)
     for (size_t i = 0; i < count; ++i) {
-        const std::string_view name = nameAt(i);
+        const std::string_view name = m.qualifiedName(i);
         const size_t common = static_cast<size_t>(
             std::mismatch(name.begin(),
                           name.begin() + static_cast<std::ptrdiff_t>(std::min(name.size(), previous.size())),

@@ -45,29 +45,7 @@ public:
         std::string_view segment() const { return path.substr(segmentStart); }
     };
 
-    /// The first and longest step of a build, the nodes of every name, taken from the names alone so that it can
-    /// run while the header is still being parsed (see scanTensorNames()). build() uses it only when the model's
-    /// names are exactly these, in this order; otherwise it starts over.
-    class Draft final
-    {
-    public:
-        Draft() = default;
-        bool isEmpty() const { return !m_tree; }
-
-    private:
-        friend class TensorTree;
-        std::shared_ptr<TensorTree> m_tree;
-        std::vector<std::string_view> m_names;
-        std::vector<std::string_view> m_segments;
-        std::shared_ptr<const void> m_text; ///< the bytes the names and segments point into
-    };
-
-    /// `names` point into `text`, which the draft keeps alive until build() has finished with it.
-    static Draft draft(std::vector<std::string_view> names, std::shared_ptr<const void> text);
-    static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model, Draft draft = {});
-
-    /// Whether build() took its draft (tests and benchmarks: a discarded draft gives the same tree, only later).
-    bool builtFromDraft() const { return m_builtFromDraft; }
+    static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model);
 
     const Model& model() const { return *m_model; }
     const std::shared_ptr<const Model>& modelPointer() const { return m_model; }
@@ -118,8 +96,7 @@ private:
     TensorTree() = default;
     // `segments` holds every node's last segment while the tree is built: reading them back through the model's names
     // cost more than the rest of the build.
-    template <typename NameAt>
-    void createNodes(const NameAt& nameAt, size_t count, std::vector<std::string_view>& segments);
+    void createNodes(std::vector<std::string_view>& segments);
     void linkChildren(const std::vector<std::string_view>& segments);
     void aggregate();
     void collectFlatOrder();
@@ -138,7 +115,6 @@ private:
     std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
-    bool m_builtFromDraft = false;
 };
 
 } // namespace safescope
