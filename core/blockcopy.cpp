@@ -37,8 +37,27 @@ void startWriteback(const PosixFile& target, uint64_t offset, uint64_t length)
 // Advice only, as above: pages still mapped by a reader (the viewer's mapping of the original) are not dropped.
 void releaseSource(const PosixFile& source, uint64_t offset, uint64_t length, SourceCache sourceCache)
 {
+#ifdef POSIX_FADV_DONTNEED // not on macOS
     if (sourceCache == SourceCache::Release)
         (void)::posix_fadvise(source.fd(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+#else
+    (void)source;
+    (void)offset;
+    (void)length;
+    (void)sourceCache;
+#endif
+}
+
+// As cp does: a source read front to back gets a larger readahead window when it is not cached yet.
+void adviseSequential(const PosixFile& source, uint64_t offset, uint64_t length)
+{
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)::posix_fadvise(source.fd(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_SEQUENTIAL);
+#else
+    (void)source;
+    (void)offset;
+    (void)length;
+#endif
 }
 
 // Errors that mean "this kernel or file system pair cannot do it", not "the copy failed".
@@ -54,9 +73,7 @@ Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& tar
                   uint64_t length, const CopyBlockFn& onBlock, SourceCache sourceCache)
 {
     uint64_t copied = 0;
-    // As cp does: a source read front to back gets a larger readahead window when it is not cached yet.
-    (void)::posix_fadvise(source.fd(), static_cast<off_t>(sourceOffset), static_cast<off_t>(length),
-                          POSIX_FADV_SEQUENTIAL);
+    adviseSequential(source, sourceOffset, length);
 #ifdef __linux__
     while (copied < length) {
         if (target.hooks() != nullptr) {
