@@ -19,19 +19,20 @@ Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
     const auto size = static_cast<uint64_t>(info->st_size);
     // The length field first, then exactly 8 + N bytes: a buffer sized by guess (say 64 KiB) would be mostly
     // fresh pages, and a page fault costs more than the second pread (about 16 us against 2 on a virtual machine).
-    char lengthField[8] = {};
+    QByteArray& bytes = snapshot.m_bytes;
     const uint64_t fieldBytes = std::min<uint64_t>(size, 8);
-    if (Status read = file.readAt(lengthField, fieldBytes, 0); !read)
+    bytes.resize(static_cast<qsizetype>(fieldBytes));
+    if (Status read = file.readAt(bytes.data(), fieldBytes, 0); !read)
         return read.error();
     // A length the parser refuses anyway (over the limit, or past the end of the file) reads nothing more: the
     // parser names the error from the length field alone, before anything is allocated.
     uint64_t wanted = fieldBytes;
-    if (const uint64_t length = qFromLittleEndian<quint64>(lengthField);
-        size >= 8 && length <= kMaxHeaderLength && length <= size - 8)
-        wanted = 8 + length;
-    QByteArray& bytes = snapshot.m_bytes;
+    if (size >= 8) {
+        const uint64_t length = qFromLittleEndian<quint64>(bytes.constData());
+        if (length <= kMaxHeaderLength && length <= size - 8)
+            wanted = 8 + length;
+    }
     bytes.resize(static_cast<qsizetype>(wanted));
-    std::copy(lengthField, lengthField + fieldBytes, bytes.data());
     if (Status read = file.readAt(bytes.data() + fieldBytes, wanted - fieldBytes, fieldBytes); !read)
         return read.error();
     auto header = parseHeader(reinterpret_cast<const unsigned char*>(bytes.constData()),

@@ -26,18 +26,11 @@ std::optional<uint64_t> bestDataStartPhase(std::span<const CopySpan> spans)
     }
     if (bytesByPhase.empty())
         return std::nullopt;
-    uint64_t best = 0;
-    uint64_t bestBytes = 0;
-    bool first = true;
-    for (const auto& [phase, bytes] : bytesByPhase) {
-        // Ties go to the lower phase, so the choice does not depend on the map's order.
-        if (first || bytes > bestBytes || (bytes == bestBytes && phase < best)) {
-            best = phase;
-            bestBytes = bytes;
-            first = false;
-        }
-    }
-    return best;
+    // Ties go to the lower phase, so the choice does not depend on the map's order.
+    const auto best = std::max_element(bytesByPhase.begin(), bytesByPhase.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second < b.second : a.first > b.first;
+    });
+    return best->first;
 }
 
 } // namespace safescope
