@@ -10,6 +10,7 @@
 #include "core/model.h"
 #include "core/pagephase.h"
 #include "core/savelock.h"
+#include "core/savetarget.h"
 #include "core/textutil.h"
 
 #include <QDir>
@@ -199,11 +200,32 @@ Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot
 // Loads the header once (the exact old bytes, strictly validated), asks `metadataFor` what to save, then writes
 // in place or rewrites. A save that may go in place opens the file read-write from the start: one descriptor for
 // reading and writing, so no other file can slip in between, and one open less on the fast path.
-Result<MetadataSaveResult> saveWith(const QString& path, const MetadataFor& metadataFor,
-                                    const MetadataSaveOptions& options)
+Result<MetadataSaveResult> saveWith(const QString& givenPath, const MetadataFor& metadataFor,
+                                    const MetadataSaveOptions& givenOptions)
 {
-    if (options.cancel && options.cancel->load())
-        return makeError(ErrorKind::Cancelled, QStringLiteral("the save was cancelled"), path);
+    if (givenOptions.cancel && givenOptions.cancel->load())
+        return makeError(ErrorKind::Cancelled, QStringLiteral("the save was cancelled"), givenPath);
+    // Links are followed to the file they name, which is what gets written (the links stay); a Hugging Face cache
+    // blob is never written, whether in place or by a rename over it.
+    QString path = givenPath;
+    MetadataSaveOptions resolvedOptions;
+    const MetadataSaveOptions* chosen = &givenOptions;
+    if (givenOptions.outputPath.isEmpty()) {
+        auto target = resolveSaveTarget(givenPath);
+        if (!target)
+            return target.error();
+        path = *target;
+    } else {
+        auto target = resolveSaveTarget(givenOptions.outputPath);
+        if (!target)
+            return target.error();
+        resolvedOptions = givenOptions;
+        resolvedOptions.outputPath = *target;
+        chosen = &resolvedOptions;
+    }
+    const MetadataSaveOptions& options = *chosen;
+    if (Status refused = refuseHuggingFaceBlob(options.outputPath.isEmpty() ? path : options.outputPath); !refused)
+        return refused.error();
     const bool mayWriteInPlace = options.outputPath.isEmpty() && !options.forceRewrite;
     std::optional<Error> cannotWrite;
     Result<PosixFile> source = makeError(ErrorKind::IoError, {}, path);
