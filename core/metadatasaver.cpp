@@ -9,8 +9,10 @@
 #include "core/metadatarules.h"
 #include "core/model.h"
 #include "core/pagephase.h"
+#include "core/preparedrewrite.h"
 #include "core/savelock.h"
 #include "core/savetarget.h"
+#include "core/shardtransaction.h"
 #include "core/textutil.h"
 
 #include <QDir>
@@ -31,19 +33,6 @@ namespace {
 
 // What to save, given the header as it is on disk when the save starts.
 using MetadataFor = std::function<std::optional<std::vector<MetadataEntry>>(const Header&)>;
-
-QByteArray headerBlock(const std::string& text, uint64_t headerLength)
-{
-    QByteArray block(static_cast<qsizetype>(8 + headerLength), ' ');
-    qToLittleEndian<quint64>(headerLength, block.data());
-    std::copy(text.begin(), text.end(), block.begin() + 8);
-    return block;
-}
-
-uint64_t roundUp8(uint64_t value)
-{
-    return (value + 7) / 8 * 8;
-}
 
 Error withPath(Error error, const QString& path)
 {
@@ -110,91 +99,18 @@ Result<MetadataSaveResult> saveInPlace(PosixFile& file, const HeaderSnapshot& lo
 Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot& snapshot, const std::string& text,
                                    const MetadataSaveOptions& options)
 {
-    const Header& header = snapshot.header();
-    const struct stat& identity = snapshot.identity();
     const QString target = options.outputPath.isEmpty() ? source.path() : options.outputPath;
-    // rename() would happily replace a read-only file; the user marked it so for a reason.
-    const QByteArray targetBytes = encodeLocalPath(target);
-    if (::faccessat(AT_FDCWD, targetBytes.constData(), F_OK, AT_EACCESS) == 0 &&
-        ::faccessat(AT_FDCWD, targetBytes.constData(), W_OK, AT_EACCESS) != 0)
-        return systemError(target, QStringLiteral("write"), errno);
-    if (options.reserveBytes > kMaxHeaderLength)
-        return makeError(ErrorKind::HeaderTooLarge, QStringLiteral("the header reserve is larger than 100,000,000"),
-                         target);
-    const uint64_t minimum = roundUp8(text.size()) + roundUp8(options.reserveBytes);
-    if (minimum > kMaxHeaderLength) {
-        return makeError(ErrorKind::HeaderTooLarge,
-                         QStringLiteral("the new header would be %1 bytes, more than the limit of 100,000,000")
-                             .arg(QString::fromStdString(groupDigits(minimum))),
-                         target);
-    }
-    const uint64_t n = headerLengthInPhase(minimum, header.dataStart, kMaxHeaderLength);
-    auto writer = AtomicFileWriter::create(target, identity.st_mode & 07777, &options.hooks);
-    if (!writer)
-        return writer.error();
-    AtomicFileWriter& out = **writer;
-    const QByteArray block = headerBlock(text, n);
-    const uint64_t dataSize = header.dataSize();
-    const uint64_t total = static_cast<uint64_t>(block.size()) + dataSize;
-    if (Status reserved = out.file().preallocate(total); !reserved)
-        return withPath(reserved.error(), target);
-    if (Status written = out.file().writeAt(block.constData(), static_cast<uint64_t>(block.size()), 0); !written)
-        return withPath(written.error(), target);
-    if (!options.hooks.stepReached(SaveStep::TempHeaderWritten)) {
-        out.abandon();
-        return stoppedAtStep(SaveStep::TempHeaderWritten, target);
-    }
-
-    bool stoppedByHook = false;
-    bool firstBlock = true;
-    const auto onBlock = [&](uint64_t copied) {
-        if (firstBlock) {
-            firstBlock = false;
-            if (!options.hooks.stepReached(SaveStep::TempDataPartCopied)) {
-                stoppedByHook = true;
-                return false;
-            }
-        }
-        if (options.progress)
-            options.progress(static_cast<double>(static_cast<uint64_t>(block.size()) + copied) /
-                             static_cast<double>(total));
-        return !(options.cancel && options.cancel->load(std::memory_order_relaxed));
-    };
-    // Over the original, the source's cached pages are freed at the rename anyway; for Save As they stay useful.
-    const SourceCache sourceCache = target == source.path() ? SourceCache::Release : SourceCache::Keep;
-    Status copied = copyBlocks(source, header.dataStart, out.file(), 8 + n, dataSize, onBlock, sourceCache);
-    if (stoppedByHook) {
-        out.abandon();
-        return stoppedAtStep(SaveStep::TempDataPartCopied, target);
-    }
-    if (!copied)
-        return copied.error(); // the writer's destructor removes the temp file
-    if (Status finished = out.finish(); !finished)
-        return finished.error();
-    if (!options.hooks.stepReached(SaveStep::TempSynced)) {
-        out.abandon();
-        return stoppedAtStep(SaveStep::TempSynced, target);
-    }
-    // Validate before the rename: a broken file must never replace a good one.
-    if (auto temp = reopen(out.tempPath()); !temp)
-        return withPath(temp.error(), target);
-    auto after = source.status();
-    if (!after)
-        return after.error();
-    if (after->st_size != identity.st_size || after->st_mtim.tv_sec != identity.st_mtim.tv_sec ||
-        after->st_mtim.tv_nsec != identity.st_mtim.tv_nsec) {
-        return makeError(ErrorKind::FileChanged,
-                         QStringLiteral("'%1' was modified by another program while it was being copied; nothing "
-                                        "was saved")
-                             .arg(source.path()),
-                         source.path());
-    }
-    if (Status committed = out.commit(); !committed)
+    auto prepared = prepareRewrite(source, snapshot, text, options, target);
+    if (!prepared)
+        return prepared.error();
+    if (Status committed = prepared->writer->commit(); !committed)
         return committed.error();
     auto file = reopen(target);
     if (!file)
         return file.error();
-    return MetadataSaveResult{SaveMethod::Rewrite, target, header.headerLength, n, total, std::move(*file)};
+    return MetadataSaveResult{
+        SaveMethod::Rewrite,  target,          snapshot.header().headerLength, prepared->headerLength,
+        prepared->totalBytes, std::move(*file)};
 }
 
 // Loads the header once (the exact old bytes, strictly validated), asks `metadataFor` what to save, then writes
@@ -310,6 +226,8 @@ Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& m
                                  .arg(path, options.expectedShards[i].differenceTo(*now)),
                              path);
     }
+    if (model.shards().size() > 1)
+        return saveShardsAsOneTransaction(model, edit, options);
     std::vector<MetadataSaveResult> results;
     for (size_t i = 0; i < model.shards().size(); ++i) {
         const Model::Shard& shard = model.shards()[i];

@@ -71,9 +71,9 @@ Result<MetadataSaveResult> saveMetadataEdit(const QString& path, const MetadataE
                                             const MetadataSaveOptions& options = {});
 
 /// Applies `edit` to each shard of `model` (to each shard's own metadata as it is on disk now, so keys that differ
-/// between shards keep their own values unless the edit sets or removes them), one shard after the other. Stops
-/// at the first failure; shards saved before it keep the edit and the error says how many were saved. Save As
-/// (outputPath) is refused for more than one shard.
+/// between shards keep their own values unless the edit sets or removes them). Several shards are saved as one
+/// transaction (shardtransaction.h): all get the edit or none, even across a crash, completed by the next
+/// `meta` (completeInterruptedTransactions). Save As (outputPath) is refused for more than one shard.
 Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& model, const MetadataEdit& edit,
                                                                   const MetadataSaveOptions& options = {});
 

@@ -21,6 +21,12 @@ const char* saveStepName(SaveStep step)
         return "temp-synced";
     case SaveStep::Renamed:
         return "renamed";
+    case SaveStep::JournalWritten:
+        return "journal-written";
+    case SaveStep::ShardCommitted:
+        return "shard-committed";
+    case SaveStep::JournalRemoved:
+        return "journal-removed";
     }
     return "unknown";
 }

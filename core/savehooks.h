@@ -16,7 +16,10 @@ enum class SaveStep : uint8_t
     TempHeaderWritten,  ///< rewrite/export: temp file created, header written
     TempDataPartCopied, ///< rewrite/export: first block of tensor bytes copied
     TempSynced,         ///< rewrite/export: temp file complete and synced, not renamed
-    Renamed             ///< rewrite/export: renamed over the target, directory not yet synced
+    Renamed,            ///< rewrite/export: renamed over the target, directory not yet synced
+    JournalWritten,     ///< sharded edit: every new header / temp file ready, transaction journal durable
+    ShardCommitted,     ///< sharded edit: one more shard has its new header (in place) or was renamed (rewrite)
+    JournalRemoved      ///< sharded edit: every shard done, journal unlinked, folder not yet synced
 };
 
 const char* saveStepName(SaveStep step);

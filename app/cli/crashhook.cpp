@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QtGlobal>
 
+#include <memory>
 #include <unistd.h>
 
 namespace safescope::cli {
@@ -10,11 +11,17 @@ namespace safescope::cli {
 SaveHooks crashHooksFromEnvironment()
 {
     SaveHooks hooks;
-    const QByteArray step = qgetenv("SAFESCOPE_TEST_CRASH_AFTER");
+    QByteArray step = qgetenv("SAFESCOPE_TEST_CRASH_AFTER");
     if (step.isEmpty())
         return hooks;
-    hooks.afterStep = [step](SaveStep reached) {
-        if (step == saveStepName(reached))
+    int occurrence = 1;
+    if (const qsizetype colon = step.indexOf(':'); colon >= 0) {
+        occurrence = step.mid(colon + 1).toInt();
+        step.truncate(colon);
+    }
+    auto seen = std::make_shared<int>(0);
+    hooks.afterStep = [step, occurrence, seen](SaveStep reached) {
+        if (step == saveStepName(reached) && ++*seen == occurrence)
             ::_exit(86); // no destructors, no temp-file cleanup: exactly what a crash leaves behind
         return true;
     };

@@ -7,6 +7,7 @@
 #include "core/model.h"
 #include "core/recoveryrecord.h"
 #include "core/shardindex.h"
+#include "core/shardjournal.h"
 #include "core/utf8.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -189,6 +190,12 @@ int runMeta(const QStringList& arguments)
             return line.usageError(QStringLiteral("--reserve takes a byte count"));
     }
 
+    // An edit of several shards interrupted by a crash is completed first, so that every shard agrees again.
+    auto completed = completeInterruptedTransactions(line.positional(0));
+    if (!completed)
+        return fail(line, completed.error());
+    for (const TransactionOutcome& outcome : *completed)
+        QTextStream(stderr) << "safescope-cli: " << outcome.describe() << '\n';
     if (const auto exit = handleRecovery(line, candidateFiles(line.positional(0))))
         return *exit;
     auto opened = Model::open(line.positional(0), OpenMode::Strict);

@@ -1,0 +1,31 @@
+#include "core/folderentries.h"
+
+#include "core/localpath.h"
+#include "core/posixfile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+
+namespace safescope {
+
+Result<QStringList> folderEntryNames(const QString& folder)
+{
+    DIR* dir = ::opendir(encodeLocalPath(folder.isEmpty() ? QStringLiteral(".") : folder).constData());
+    if (dir == nullptr)
+        return systemError(folder, QStringLiteral("list the folder"), errno);
+    QStringList names;
+    errno = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+        if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+            names.append(decodeLocalPath(QByteArray(entry->d_name)));
+        errno = 0;
+    }
+    const int err = errno;
+    ::closedir(dir);
+    if (err != 0)
+        return systemError(folder, QStringLiteral("list the folder"), err);
+    return names;
+}
+
+} // namespace safescope
