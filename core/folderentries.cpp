@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -26,6 +27,14 @@ Result<QStringList> folderEntryNames(const QString& folder)
     if (err != 0)
         return systemError(folder, QStringLiteral("list the folder"), err);
     return names;
+}
+
+bool localPathExists(const QString& path)
+{
+    struct stat status
+    {
+    };
+    return ::lstat(encodeLocalPath(path).constData(), &status) == 0;
 }
 
 } // namespace safescope

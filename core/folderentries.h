@@ -13,4 +13,7 @@ namespace safescope {
 /// name holding '[' or a lone surrogate breaks ("invalid QRegularExpression"), and QDir decodes names lossily.
 Result<QStringList> folderEntryNames(const QString& folder);
 
+/// Whether something exists at `path` (lstat of its bytes; QFileInfo::exists would look up a lossily encoded name).
+bool localPathExists(const QString& path);
+
 } // namespace safescope

@@ -1,8 +1,11 @@
 #include "core/recoveryrecord.h"
 
 #include "core/atomicfilewriter.h"
+#include "core/folderentries.h"
 #include "core/headerparser.h"
+#include "core/localpath.h"
 #include "core/recoveryrecordformat.h"
+#include "core/savetarget.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -10,20 +13,52 @@
 
 #include <fcntl.h>
 #include <optional>
+#include <sys/stat.h>
 
 namespace safescope {
 
 namespace {
 
-QStringList leftoverTempFiles(const QString& path)
+// The file a save of `path` wrote: records and temp files are beside it, not beside a link to it.
+QString savedFile(const QString& path)
 {
-    const QFileInfo info(path);
-    const QDir folder = info.absoluteDir();
-    QStringList found;
-    const QString pattern = QStringLiteral(".") + info.fileName() + QStringLiteral(".safescope-??????.tmp");
-    for (const QString& name : folder.entryList({pattern}, QDir::Files | QDir::Hidden | QDir::System))
-        found << folder.filePath(name);
-    return found;
+    auto target = resolveSaveTarget(path);
+    return target ? *target : path;
+}
+
+uint64_t sizeOf(const QString& path)
+{
+    struct stat status
+    {
+    };
+    return ::lstat(encodeLocalPath(path).constData(), &status) == 0 ? static_cast<uint64_t>(status.st_size) : 0;
+}
+
+// Matched on the names as bytes (folderEntryNames): QDir name filters built from a file name are wildcards, which a
+// '[' or a name that is not UTF-8 breaks, and then nothing is found.
+void findTempFiles(RecoveryInfo& info)
+{
+    const QFileInfo file(info.filePath);
+    const QString folder = file.absolutePath();
+    auto names = folderEntryNames(folder);
+    if (!names)
+        return;
+    const QString prefix = QStringLiteral(".") + file.fileName() + QStringLiteral(".safescope-");
+    const QLatin1StringView suffix(".tmp");
+    constexpr qsizetype kRandomPart = 6; // mkostemps' XXXXXX
+    names->sort();
+    for (const QString& name : *names) {
+        if (name.size() == prefix.size() + kRandomPart + suffix.size() && name.startsWith(prefix) &&
+            name.endsWith(suffix)) {
+            info.tempFiles << folder + QLatin1Char('/') + name;
+            info.tempFileSizes.push_back(sizeOf(info.tempFiles.back()));
+        }
+    }
+}
+
+QString fileCount(qsizetype count)
+{
+    return count == 1 ? QStringLiteral("1 temporary file") : QStringLiteral("%1 temporary files").arg(count);
 }
 
 Result<QByteArray> readWhole(const QString& path)
@@ -84,7 +119,7 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
     // O_EXCL: never overwrite the record of an earlier interrupted save; it may hold the only good header.
     auto out = PosixFile::open(recordPath, O_WRONLY | O_CREAT | O_EXCL, hooks, 0600);
     if (!out) {
-        if (QFileInfo::exists(recordPath)) {
+        if (localPathExists(recordPath)) {
             return makeError(ErrorKind::IoError,
                              QStringLiteral("an earlier save of '%1' was interrupted: restore or discard its recovery "
                                             "record '%2' first")
@@ -111,14 +146,16 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
     return written;
 }
 
-RecoveryInfo inspectRecovery(const QString& path)
+RecoveryInfo inspectRecovery(const QString& givenPath)
 {
+    const QString path = savedFile(givenPath);
     RecoveryInfo info;
     info.filePath = path;
     info.recordPath = recoveryRecordPath(path);
-    info.tempFiles = leftoverTempFiles(path);
-    if (!QFileInfo::exists(info.recordPath))
+    findTempFiles(info);
+    if (!localPathExists(info.recordPath))
         return info;
+    info.recordSize = sizeOf(info.recordPath);
     auto bytes = readWhole(info.recordPath);
     const std::optional<RecoveryRecordContents> record = bytes ? decodeRecoveryRecord(*bytes) : std::nullopt;
     if (!record) {
@@ -147,8 +184,9 @@ RecoveryInfo inspectRecovery(const QString& path)
     return info;
 }
 
-Status restoreRecovery(const QString& path)
+Status restoreRecovery(const QString& givenPath)
 {
+    const QString path = savedFile(givenPath);
     const RecoveryInfo info = inspectRecovery(path);
     switch (info.state) {
     case RecoveryState::None:
@@ -197,8 +235,9 @@ Status restoreRecovery(const QString& path)
     return removeRecoveryRecord(path);
 }
 
-Status discardRecovery(const QString& path)
+Status discardRecovery(const QString& givenPath)
 {
+    const QString path = savedFile(givenPath);
     const RecoveryInfo info = inspectRecovery(path);
     if (info.state == RecoveryState::HeaderTorn) {
         return makeError(ErrorKind::InvalidArgument,
@@ -212,6 +251,116 @@ Status discardRecovery(const QString& path)
     if (info.state == RecoveryState::None)
         return Ok{};
     return removeRecoveryRecord(path);
+}
+
+uint64_t RecoveryInfo::tempBytes() const
+{
+    uint64_t total = 0;
+    for (uint64_t size : tempFileSizes)
+        total += size;
+    return total;
+}
+
+QString RecoveryInfo::describe() const
+{
+    QStringList parts;
+    const QString name = QFileInfo(filePath).fileName();
+    switch (state) {
+    case RecoveryState::None:
+        break;
+    case RecoveryState::Unreadable:
+        parts << QStringLiteral("an interrupted save of '%1' left an incomplete recovery record (%2); the file was "
+                                "not changed")
+                     .arg(name, humanSize(recordSize));
+        break;
+    case RecoveryState::OriginalIntact:
+        parts << QStringLiteral("an interrupted save of '%1' left a recovery record (%2); the file still has its "
+                                "original header")
+                     .arg(name, humanSize(recordSize));
+        break;
+    case RecoveryState::NewHeaderIntact:
+        parts << QStringLiteral("an interrupted save of '%1' left a recovery record (%2); the file has the complete "
+                                "new header (restore puts the original back, discard keeps the new)")
+                     .arg(name, humanSize(recordSize));
+        break;
+    case RecoveryState::HeaderTorn:
+        parts << QStringLiteral("an interrupted save of '%1' left its header half written: the file is invalid until "
+                                "the original header is restored from the recovery record (%2)")
+                     .arg(name, humanSize(recordSize));
+        break;
+    case RecoveryState::FileReplaced:
+        parts << QStringLiteral("a recovery record (%1) beside '%2' belongs to an earlier version of the file and "
+                                "cannot be restored")
+                     .arg(humanSize(recordSize), name);
+        break;
+    }
+    if (!tempFiles.isEmpty())
+        parts << QStringLiteral("an interrupted rewrite of '%1' left %2 (%3)")
+                     .arg(name, fileCount(tempFiles.size()), humanSize(tempBytes()));
+    return parts.join(QStringLiteral("; "));
+}
+
+QString humanSize(uint64_t bytes)
+{
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 5) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
+}
+
+Result<QString> resolveRecovery(const QString& givenPath, RecoveryAction action)
+{
+    const RecoveryInfo info = inspectRecovery(givenPath);
+    if (!info.needsAttention())
+        return QString();
+    const Status done =
+        action == RecoveryAction::Restore ? restoreRecovery(info.filePath) : discardRecovery(info.filePath);
+    if (!done)
+        return done.error();
+    const QString name = QFileInfo(info.filePath).fileName();
+    QStringList parts;
+    bool fileChanged = false;
+    switch (info.state) {
+    case RecoveryState::None:
+        break;
+    case RecoveryState::Unreadable:
+        parts << QStringLiteral("removed the incomplete recovery record of '%1'").arg(name);
+        break;
+    case RecoveryState::OriginalIntact:
+        parts << QStringLiteral("removed the recovery record of '%1' (the interrupted save had not changed it)")
+                     .arg(name);
+        break;
+    case RecoveryState::NewHeaderIntact:
+        if (action == RecoveryAction::Restore) {
+            parts << QStringLiteral("restored the original header of '%1' from its recovery record").arg(name);
+            fileChanged = true;
+        } else {
+            parts << QStringLiteral("kept the new header of '%1' and removed its recovery record").arg(name);
+        }
+        break;
+    case RecoveryState::HeaderTorn:
+        parts << QStringLiteral("restored the original header of '%1' from its recovery record (it was half "
+                                "written)")
+                     .arg(name);
+        fileChanged = true;
+        break;
+    case RecoveryState::FileReplaced:
+        parts
+            << QStringLiteral("removed a recovery record of '%1' that belonged to an earlier version of it").arg(name);
+        break;
+    }
+    if (!info.tempFiles.isEmpty())
+        parts << QStringLiteral("removed %1 (%2) left by an interrupted rewrite of '%3'")
+                     .arg(fileCount(info.tempFiles.size()), humanSize(info.tempBytes()), name);
+    QString text = parts.join(QStringLiteral("; "));
+    if (!fileChanged)
+        text += QStringLiteral("; the model was not changed");
+    return text;
 }
 
 Status removeRecoveryRecord(const QString& path, const SaveHooks* hooks)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <sys/stat.h>
+#include <vector>
 
 namespace safescope {
 
@@ -28,12 +29,28 @@ const char* recoveryStateName(RecoveryState state);
 struct RecoveryInfo
 {
     RecoveryState state = RecoveryState::None;
-    QString filePath;
+    QString filePath; ///< the file the save wrote (symbolic links resolved)
     QString recordPath;
     uint64_t headerBytes = 0; ///< 8 + N held by the record
+    uint64_t recordSize = 0;  ///< bytes of the record file (0 without one)
     QStringList tempFiles;    ///< leftover ".<name>.safescope-*.tmp" of an interrupted rewrite (safe to delete)
+    std::vector<uint64_t> tempFileSizes; ///< size of each of tempFiles, same order
     bool needsAttention() const { return state != RecoveryState::None || !tempFiles.isEmpty(); }
+    uint64_t tempBytes() const;
+    /// What is there, in words, with sizes: "an interrupted in-place save left a recovery record (the new header is
+    /// complete); an interrupted rewrite left 1 temporary file (1.1 GiB)". Empty when nothing needs attention.
+    QString describe() const;
 };
+
+/// What resolving a leftover does.
+enum class RecoveryAction : uint8_t
+{
+    Restore, ///< put the recorded original header back (when the file has another), then clean up
+    Discard  ///< keep the file as it is, remove the record and temporary files
+};
+
+/// "1.1 GiB", "512 B": sizes in leftover messages.
+QString humanSize(uint64_t bytes);
 
 /// The record of `path`: ".<name>.safescope-recovery" in the same folder (same file system, so it survives
 /// whatever the file survives).
@@ -48,6 +65,12 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
 
 /// Looks for a record (and leftover temp files) beside `path`; call on open.
 RecoveryInfo inspectRecovery(const QString& path);
+
+/// Resolves what inspectRecovery() finds beside `path` and says exactly what was done, e.g. "removed 1 temporary
+/// file (1.1 GiB) left by an interrupted rewrite of 'm.safetensors'; the model was not changed" or "restored the
+/// original header of 'm.safetensors' from its recovery record". Never claims a header was restored when none was
+/// written back. Empty text when there was nothing to do.
+Result<QString> resolveRecovery(const QString& path, RecoveryAction action);
 
 /// Writes the recorded header back (synced), then removes the record and any leftover temp files.
 Status restoreRecovery(const QString& path);

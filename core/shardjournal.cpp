@@ -95,7 +95,7 @@ ShardState stateOf(const ShardJournal::Shard& shard)
 {
     auto file = PosixFile::open(shard.path, O_RDONLY);
     if (!file)
-        return shard.rewrite && QFileInfo::exists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
+        return shard.rewrite && localPathExists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
     auto status = file->status();
     QByteArray head(shard.newBytes.size(), Qt::Uninitialized);
     const bool readable = status && static_cast<uint64_t>(status->st_size) >= static_cast<uint64_t>(head.size()) &&
@@ -107,7 +107,7 @@ ShardState stateOf(const ShardJournal::Shard& shard)
         return ShardState::New;
     }
     if (shard.rewrite)
-        return QFileInfo::exists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
+        return localPathExists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
     if (status && static_cast<uint64_t>(status->st_ino) == shard.inode &&
         static_cast<uint64_t>(status->st_dev) == shard.device && static_cast<uint64_t>(status->st_size) == shard.size)
         return ShardState::Pending; // old header, or torn between old and new
@@ -220,7 +220,7 @@ QStringList findTransactionJournals(const QString& modelPath)
         return found;
     }
     const QString path = transactionJournalPath(modelPath);
-    if (!path.isEmpty() && QFileInfo::exists(path))
+    if (!path.isEmpty() && localPathExists(path))
         found.append(path);
     return found;
 }
@@ -230,7 +230,7 @@ Status writeShardJournal(const QString& path, const ShardJournal& journal, const
     const QByteArray bytes = journal.encode();
     auto out = PosixFile::open(path, O_WRONLY | O_CREAT | O_EXCL, hooks, 0600);
     if (!out) {
-        if (QFileInfo::exists(path))
+        if (localPathExists(path))
             return makeError(ErrorKind::IoError,
                              QStringLiteral("an earlier edit of these shards was interrupted: its journal '%1' must be "
                                             "completed first (run safescope-cli meta on the model)")

@@ -1,6 +1,7 @@
 #include "core/shardtransaction.h"
 
 #include "core/fileidentity.h"
+#include "core/folderentries.h"
 #include "core/headerparser.h"
 #include "core/headertext.h"
 #include "core/metadatarules.h"
@@ -141,7 +142,7 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("a model of several shards must be an index or a folder to be edited"),
                          model.path());
-    if (QFileInfo::exists(journalPath))
+    if (localPathExists(journalPath))
         return makeError(ErrorKind::IoError,
                          QStringLiteral("an earlier edit of these shards was interrupted: run safescope-cli meta on "
                                         "the model to complete it first (journal '%1')")

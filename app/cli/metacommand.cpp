@@ -2,21 +2,25 @@
 #include "commandline.h"
 #include "commands.h"
 #include "core/fileidentity.h"
+#include "core/leftovers.h"
 #include "core/metadatarules.h"
 #include "core/metadatasaver.h"
 #include "core/model.h"
 #include "core/recoveryrecord.h"
 #include "core/shardindex.h"
 #include "core/shardjournal.h"
+#include "core/shardmetadataagreement.h"
 #include "core/utf8.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "savenotices.h"
 
 #include <QDir>
-#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QTextStream>
+
+#include <algorithm>
 
 namespace safescope::cli {
 
@@ -86,7 +90,8 @@ int fail(const CommandLine& line, const Error& error)
     return exitCodeFor(error);
 }
 
-// Leftover records of interrupted saves: resolve them when asked, otherwise say so (an edit would be refused).
+// Leftovers of interrupted saves (recovery records, temporary files): resolve them when asked, saying exactly what
+// was done; otherwise say what is there and how to resolve it (an edit of that file would be refused).
 std::optional<int> handleRecovery(const CommandLine& line, const QStringList& files)
 {
     const QString action = line.value(QStringLiteral("recover"));
@@ -98,49 +103,56 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
         if (!info.needsAttention())
             continue;
         if (action.isEmpty()) {
-            err << "safescope-cli: warning: an earlier save of '" << path << "' was interrupted ("
-                << recoveryStateName(info.state) << "); run with --recover restore or --recover discard\n";
+            err << "safescope-cli: warning: " << info.describe() << "; run safescope-cli meta '" << path
+                << (info.state == RecoveryState::NewHeaderIntact ? "' --recover restore (or discard)\n"
+                    : info.state == RecoveryState::HeaderTorn    ? "' --recover restore\n"
+                                                                 : "' --recover discard\n");
             continue;
         }
-        const Status done = action == QLatin1String("restore") ? restoreRecovery(path) : discardRecovery(path);
+        auto done = resolveRecovery(path, action == QLatin1String("restore") ? RecoveryAction::Restore
+                                                                             : RecoveryAction::Discard);
         if (!done)
             return fail(line, done.error());
-        err << "safescope-cli: "
-            << (action == QLatin1String("restore") ? "restored the header of '" : "discarded the recovery record of '")
-            << path << "'\n";
+        if (!done->isEmpty())
+            err << "safescope-cli: " << *done << '\n';
     }
     return std::nullopt;
 }
 
-// The .safetensors files PATH stands for, found without parsing them: a torn header must not stop its own repair.
-QStringList candidateFiles(const QString& path)
-{
-    const QFileInfo info(path);
-    QStringList files;
-    if (info.isDir()) {
-        QDirIterator it(path, {QStringLiteral("*.safetensors")}, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext())
-            files << it.next();
-    } else if (isShardIndexName(info.fileName())) {
-        if (auto index = readShardIndex(path)) {
-            for (const std::string& shard : index->shards)
-                files << info.absoluteDir().filePath(QString::fromStdString(shard));
-        }
-    } else {
-        files << path;
-    }
-    return files;
-}
-
-void printMetadataText(const Model& model)
+// Every key once; a key the shards disagree on is printed with every shard's value (not shard 1's alone).
+void printMetadataText(const Model& model, const std::vector<ShardMetadataDifference>& differences)
 {
     QTextStream out(stdout);
-    if (model.metadataState() != MetadataState::Object) {
+    if (model.metadataState() != MetadataState::Object && differences.empty()) {
         out << "(no __metadata__)\n";
         return;
     }
-    for (const MetadataEntry& entry : model.metadata())
-        out << QString::fromStdString(entry.key) << " = " << QString::fromStdString(entry.value) << '\n';
+    std::vector<std::string> keys;
+    for (const Model::Shard& shard : model.shards()) {
+        for (const MetadataEntry& entry : shard.file->header().metadata) {
+            if (std::find(keys.begin(), keys.end(), entry.key) == keys.end())
+                keys.push_back(entry.key);
+        }
+        if (differences.empty())
+            break; // they agree: the first shard holds every key
+    }
+    for (const std::string& key : keys) {
+        const QString name = QString::fromStdString(key);
+        const auto differs = std::find_if(differences.begin(), differences.end(),
+                                          [&](const ShardMetadataDifference& d) { return d.key == key; });
+        if (differs == differences.end()) {
+            for (const MetadataEntry& entry : model.metadata()) {
+                if (entry.key == key)
+                    out << name << " = " << QString::fromStdString(entry.value) << '\n';
+            }
+            continue;
+        }
+        out << name << " = (differs between shards)\n";
+        for (size_t i = 0; i < differs->values.size(); ++i)
+            out << "    " << QFileInfo(differs->shards.value(static_cast<qsizetype>(i))).fileName() << ": "
+                << (differs->values[i] ? QString::fromStdString(*differs->values[i]) : QStringLiteral("(missing)"))
+                << '\n';
+    }
 }
 
 } // namespace
@@ -196,7 +208,7 @@ int runMeta(const QStringList& arguments)
         return fail(line, completed.error());
     for (const TransactionOutcome& outcome : *completed)
         QTextStream(stderr) << "safescope-cli: " << outcome.describe() << '\n';
-    if (const auto exit = handleRecovery(line, candidateFiles(line.positional(0))))
+    if (const auto exit = handleRecovery(line, modelFilesWithoutParsing(line.positional(0))))
         return *exit;
     auto opened = Model::open(line.positional(0), OpenMode::Strict);
     if (!opened)
@@ -204,12 +216,16 @@ int runMeta(const QStringList& arguments)
     std::shared_ptr<const Model> model = *opened;
 
     if (edit.isEmpty() && options.outputPath.isEmpty() && !options.forceRewrite) {
+        const std::vector<ShardMetadataDifference> differences = shardMetadataDifferences(*model);
         if (line.json()) {
+            // "metadata" stays the first shard's (what loaders read); "disagreements" lists every shard's value of
+            // each key the shards do not agree on.
             printJson({{"path", toStd(model->path())},
                        {"metadata", metadataJson(model->metadataState(), model->metadata())},
-                       {"keys", keysJson(model->metadata())}});
+                       {"keys", keysJson(model->metadata())},
+                       {"disagreements", disagreementsJson(differences)}});
         } else {
-            printMetadataText(*model);
+            printMetadataText(*model, differences);
         }
         return ExitOk;
     }

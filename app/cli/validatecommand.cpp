@@ -3,6 +3,7 @@
 #include "commandline.h"
 #include "jsonoutput.h"
 #include "core/model.h"
+#include "savenotices.h"
 
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -24,6 +25,7 @@ int runValidate(const QStringList& arguments)
 
     std::optional<Error> error;
     std::vector<Warning> warnings;
+    std::vector<ShardMetadataDifference> differences;
     std::optional<size_t> tensorCount;
     static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
     if (QFileInfo(path).isFile() && !indexName.match(path).hasMatch()) {
@@ -35,6 +37,7 @@ int runValidate(const QStringList& arguments)
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
         warnings = (*model)->warnings();
+        differences = shardMetadataDifferences(**model);
         for (const Model::Shard& shard : (*model)->shards()) {
             if (auto strict = SafetensorsFile::open(shard.path, OpenMode::Strict); !strict) {
                 error = strict.error();
@@ -45,6 +48,9 @@ int runValidate(const QStringList& arguments)
         error = model.error();
     }
     const bool valid = !error && warnings.empty();
+    // Reported as warnings, not as invalid: every file still loads. Shards whose metadata disagree and files left by
+    // interrupted saves are problems to see and fix (issue 15), not a broken checkpoint; exit code unchanged.
+    const std::vector<Leftover> leftovers = findLeftovers(path);
 
     if (line.json()) {
         nlohmann::json report{{"valid", valid}, {"path", toStd(path)}, {"error", nullptr}};
@@ -56,6 +62,8 @@ int runValidate(const QStringList& arguments)
         report["warnings"] = std::move(list);
         if (tensorCount)
             report["tensors"] = *tensorCount;
+        report["metadata_disagreements"] = disagreementsJson(differences);
+        report["leftovers"] = leftoversJson(leftovers);
         printJson(report);
     } else {
         QTextStream out(stdout);
@@ -69,6 +77,7 @@ int runValidate(const QStringList& arguments)
             for (const Warning& warning : warnings)
                 out << "  " << warning.code << ": " << warning.message << '\n';
         }
+        printNotices(out, differences, leftovers);
     }
     if (error && exitCodeFor(*error) == ExitUsage)
         return ExitUsage;
