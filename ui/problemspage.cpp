@@ -38,7 +38,7 @@ ProblemsPage::~ProblemsPage() = default;
 
 void ProblemsPage::setModel(const Model& model)
 {
-    m_model->setWarnings(model.warnings());
+    m_model->setModelProblems(model);
     const bool empty = m_model->rowCount() == 0;
     m_empty->setVisible(empty);
     m_table->setVisible(!empty);

@@ -8,6 +8,15 @@
 
 namespace safescope {
 
+namespace {
+
+QString tempCount(qsizetype count)
+{
+    return count == 1 ? RecoveryBanner::tr("1 temporary file") : RecoveryBanner::tr("%1 temporary files").arg(count);
+}
+
+} // namespace
+
 RecoveryBanner::RecoveryBanner(QWidget* parent)
     : QFrame(parent), m_label(new QLabel(this)), m_restore(new QPushButton(tr("&Restore Original"), this)),
       m_discard(new QPushButton(tr("&Discard Record"), this))
@@ -63,9 +72,21 @@ void RecoveryBanner::showFor(const RecoveryInfo& info)
                    .arg(name);
         break;
     case RecoveryState::None:
-        text = tr("An interrupted save left temporary files beside \u201c%1\u201d. Discard removes them.").arg(name);
+        text = tr("An interrupted rewrite of \u201c%1\u201d left %2 (%3) beside it; the file was not changed. "
+                  "Discard removes them.")
+                   .arg(name, tempCount(info.tempFiles.size()), humanSize(info.tempBytes()));
         break;
     }
+    if (info.state != RecoveryState::None && !info.tempFiles.isEmpty())
+        text += QLatin1Char(' ') + tr("It also left %1 (%2), which are removed either way.")
+                                       .arg(tempCount(info.tempFiles.size()), humanSize(info.tempBytes()));
+    // Where the disk space went, file by file.
+    QStringList files;
+    for (qsizetype i = 0; i < info.tempFiles.size(); ++i)
+        files << tr("%1 (%2)").arg(info.tempFiles[i], humanSize(info.tempFileSizes.at(static_cast<size_t>(i))));
+    if (info.state != RecoveryState::None)
+        files.prepend(tr("%1 (%2)").arg(info.recordPath, humanSize(info.recordSize)));
+    m_label->setToolTip(files.join(QLatin1Char('\n')));
     m_label->setText(text);
     m_restore->setVisible(info.state == RecoveryState::NewHeaderIntact || info.state == RecoveryState::HeaderTorn ||
                           info.state == RecoveryState::OriginalIntact);

@@ -9,8 +9,8 @@ class QPushButton;
 
 namespace safescope {
 
-/// The strip above a document that says an earlier metadata save did not finish (a recovery record was left
-/// beside the file), with Restore and Discard.
+/// The strip above a document that says an earlier metadata save did not finish (a recovery record and/or
+/// temporary files were left beside the file, with their sizes), with Restore and Discard.
 class RecoveryBanner final : public QFrame
 {
     Q_OBJECT

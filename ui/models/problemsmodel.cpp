@@ -1,5 +1,8 @@
 #include "ui/models/problemsmodel.h"
 
+#include "core/leftovers.h"
+#include "core/model.h"
+#include "core/shardmetadataagreement.h"
 #include "ui/models/format.h"
 #include "ui/models/roles.h"
 
@@ -16,6 +19,19 @@ void ProblemsModel::setWarnings(std::vector<Warning> warnings)
     beginResetModel();
     m_warnings = std::move(warnings);
     endResetModel();
+}
+
+void ProblemsModel::setModelProblems(const Model& model)
+{
+    std::vector<Warning> warnings = model.warnings();
+    for (const ShardMetadataDifference& difference : shardMetadataDifferences(model))
+        warnings.push_back(difference.toWarning());
+    for (const Leftover& leftover : findLeftovers(model))
+        warnings.push_back(
+            Warning{QStringLiteral("Leftover"),
+                    tr("%1. Clean up with the banner's buttons or: %2").arg(leftover.message, leftover.command),
+                    QString(), leftover.file, std::nullopt});
+    setWarnings(std::move(warnings));
 }
 
 int ProblemsModel::rowCount(const QModelIndex& parent) const

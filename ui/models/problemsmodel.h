@@ -8,6 +8,8 @@
 
 namespace safescope {
 
+class Model;
+
 /// Lenient-open warnings and sharding inconsistencies of a model, one row each.
 class ProblemsModel final : public QAbstractTableModel
 {
@@ -15,12 +17,23 @@ class ProblemsModel final : public QAbstractTableModel
     Q_DISABLE_COPY_MOVE(ProblemsModel)
 
 public:
-    enum Column { CodeColumn, TensorColumn, ShardColumn, OffsetColumn, MessageColumn, ColumnCount };
+    enum Column
+    {
+        CodeColumn,
+        TensorColumn,
+        ShardColumn,
+        OffsetColumn,
+        MessageColumn,
+        ColumnCount
+    };
 
     explicit ProblemsModel(QObject* parent = nullptr);
     ~ProblemsModel() override;
 
     void setWarnings(std::vector<Warning> warnings);
+    /// The model's warnings, plus a row per metadata key its shards disagree on ("ShardMetadataDiffers") and per
+    /// file left by an interrupted save ("Leftover", with its size and the command that cleans it).
+    void setModelProblems(const Model& model);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
