@@ -1,4 +1,4 @@
-#include "ui/metadatasavejob.h"
+#include "ui/models/metadatasavejob.h"
 
 #include "core/metadataedit.h"
 #include "core/metadatarules.h"
@@ -19,10 +19,19 @@ namespace safescope {
 
 namespace {
 
-// The edit as operations: only the keys the user added, changed or removed, applied to each shard's own metadata.
+QString describe(const MetadataSaveResult& result, qint64 ms)
+{
+    if (result.method == SaveMethod::InPlace)
+        return MetadataSaveJob::tr("Saved in place in %1 ms").arg(ms);
+    return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
+}
+
+} // namespace
+
 // Keys left alone keep every shard's own value, including the "All shards" rows that show a summary where the
 // shards disagree (ShardMetadataUnion): the summary text is never written.
-MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after)
+MetadataEdit MetadataSaveJob::editBetween(const std::vector<MetadataEntry>& before,
+                                          const std::vector<MetadataEntry>& after)
 {
     const MetadataChanges changes = compareMetadata(before, after);
     MetadataEdit edit;
@@ -34,15 +43,6 @@ MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::ve
     }
     return edit;
 }
-
-QString describe(const MetadataSaveResult& result, qint64 ms)
-{
-    if (result.method == SaveMethod::InPlace)
-        return MetadataSaveJob::tr("Saved in place in %1 ms").arg(ms);
-    return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
-}
-
-} // namespace
 
 MetadataSaveJob::MetadataSaveJob(QObject* parent)
     : QObject(parent), m_cancel(std::make_shared<std::atomic_bool>(false)),
@@ -93,6 +93,17 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     options.cancel = &cancel;
     QElapsedTimer timer;
     timer.start();
+    // The decision was made against these files; one that changed since must not be written over unseen.
+    for (const auto& [path, identity] : request.expected) {
+        if (!DiskIdentity::read(path).sameAs(identity)) {
+            MetadataSaveOutcome refused{
+                false,
+                tr("%1 changed on disk since it was read; nothing was saved.").arg(QDir::toNativeSeparators(path)),
+                {}};
+            refused.changedOnDisk = true;
+            return refused;
+        }
+    }
     const Model& model = *request.model;
     const QString modelPath = model.indexPath().isEmpty() ? model.path() : model.indexPath();
     if (request.shard >= static_cast<int>(model.shards().size()))
