@@ -137,12 +137,6 @@ void Document::onFileChanged(const QString& path)
         m_watcher->addPath(path);
     if (isSaving() || !m_ignoreChanges.hasExpired() || !m_model)
         return;
-    for (size_t i = 0; i < m_model->shards().size(); ++i) {
-        // A notification without a change (the file was opened for writing and closed unchanged) is no reason to
-        // alarm the user.
-        if (m_model->shards()[i].path == path && DiskIdentity::read(path).sameAs(m_identities[i]))
-            return;
-    }
     m_changedOnDisk = true;
     emit changedOnDisk(path);
 }

@@ -6,28 +6,43 @@
 
 namespace safescope {
 
+namespace {
+
+bool sameEntries(const std::vector<MetadataEntry>& a, const std::vector<MetadataEntry>& b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const MetadataEntry& x, const MetadataEntry& y) {
+        return x.key == y.key && x.value == y.value;
+    });
+}
+
+} // namespace
+
 std::optional<SaveConflict> findSaveConflict(const std::vector<SaveTarget>& targets, DiskState& state)
 {
     state = {};
     SaveConflict conflict;
     for (const SaveTarget& target : targets) {
-        DiskIdentity now = DiskIdentity::read(target.path);
-        if (now.sameAs(target.identity)) {
-            state.identities.push_back(now);
-            state.metadata.push_back(target.base);
-            continue;
-        }
-        conflict.changedFiles.append(target.path);
+        // The header is read even when the identity agrees: an in-place edit within one tick of the file system's
+        // clock keeps size, inode and mtime, but not the metadata.
         auto snapshot = HeaderSnapshot::reopen(target.path);
         if (!snapshot) {
+            // A file that was already unreadable this strictly when opened is the save's to refuse, not a change.
+            const DiskIdentity now = DiskIdentity::read(target.path);
+            state.identities.push_back(now);
+            state.metadata.push_back(target.base);
+            if (now.sameAs(target.identity))
+                continue;
+            conflict.changedFiles.append(target.path);
             conflict.canReapply = false;
             conflict.readError = snapshot.error().describe();
-            state.identities.push_back(now);
-            state.metadata.push_back({});
             continue;
         }
-        state.identities.push_back(DiskIdentity::fromStat(snapshot->identity()));
+        const DiskIdentity now = DiskIdentity::fromStat(snapshot->identity());
+        state.identities.push_back(now);
         state.metadata.push_back(snapshot->header().metadata);
+        if (now.sameAs(target.identity) && sameEntries(snapshot->header().metadata, target.base))
+            continue;
+        conflict.changedFiles.append(target.path);
         const MetadataMerge merge = mergeMetadata(target.base, target.mine, snapshot->header().metadata);
         for (const MetadataConflict& item : merge.conflicts) {
             const auto same = [&](const MetadataConflict& other) { return other.key == item.key; };

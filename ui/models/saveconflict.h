@@ -45,7 +45,7 @@ struct DiskState
     std::vector<std::vector<MetadataEntry>> metadata;
 };
 
-/// Re-reads each target's identity and (only when it changed) its header; `state` receives what was read, with the
+/// Re-reads each target's header and identity (a change of either counts); `state` receives what was read, with the
 /// identity of the very descriptor the header came from, so a later write can require exactly that file.
 /// Returns nullopt when no target changed.
 std::optional<SaveConflict> findSaveConflict(const std::vector<SaveTarget>& targets, DiskState& state);
