@@ -9,6 +9,7 @@
 #include "core/metadatarules.h"
 #include "core/model.h"
 #include "core/pagephase.h"
+#include "core/savelock.h"
 #include "core/textutil.h"
 
 #include <QDir>
@@ -206,18 +207,27 @@ Result<MetadataSaveResult> saveWith(const QString& path, const MetadataFor& meta
     const bool mayWriteInPlace = options.outputPath.isEmpty() && !options.forceRewrite;
     std::optional<Error> cannotWrite;
     Result<PosixFile> source = makeError(ErrorKind::IoError, {}, path);
+    // Locked for the whole save (until `source` closes): the header read here is the header written over.
     if (mayWriteInPlace) {
-        source = PosixFile::open(path, O_RDWR, &options.hooks);
+        source = openLockedForSave(path, O_RDWR, &options.hooks);
         if (!source)
             cannotWrite = source.error(); // a read-only file can still be rewritten if the edit does not fit
     }
     if (!source)
-        source = PosixFile::open(path, O_RDONLY, &options.hooks);
+        source = openLockedForSave(path, O_RDONLY, &options.hooks);
     if (!source)
         return source.error();
     auto loaded = HeaderSnapshot::read(*source);
     if (!loaded)
         return loaded.error();
+    if (options.expected) {
+        const FileIdentity now = FileIdentity::of(loaded->identity(), loaded->bytes());
+        if (!options.expected->sameAs(now))
+            return makeError(ErrorKind::FileChanged,
+                             QStringLiteral("'%1' changed on disk since it was read (%2); nothing was saved")
+                                 .arg(path, options.expected->differenceTo(now)),
+                             path);
+    }
     const std::optional<std::vector<MetadataEntry>> metadata = metadataFor(loaded->header());
     if (metadata) {
         if (Status valid = validateMetadata(*metadata); !valid)
@@ -260,9 +270,31 @@ Result<std::vector<MetadataSaveResult>> saveMetadataEditAllShards(const Model& m
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("a sharded checkpoint cannot be saved as one file; export it instead"),
                          model.path());
+    if (!options.expectedShards.empty() && options.expectedShards.size() != model.shards().size())
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("%1 expected identities were given for %2 shards")
+                             .arg(options.expectedShards.size())
+                             .arg(model.shards().size()),
+                         model.path());
+    // Every shard checked before any is written: a change to shard 5 must not be found after shards 1-4 were saved.
+    for (size_t i = 0; i < options.expectedShards.size(); ++i) {
+        const QString& path = model.shards()[i].path;
+        auto now = FileIdentity::read(path);
+        if (!now)
+            return now.error();
+        if (!options.expectedShards[i].sameAs(*now))
+            return makeError(ErrorKind::FileChanged,
+                             QStringLiteral("'%1' changed on disk since it was read (%2); nothing was saved")
+                                 .arg(path, options.expectedShards[i].differenceTo(*now)),
+                             path);
+    }
     std::vector<MetadataSaveResult> results;
-    for (const Model::Shard& shard : model.shards()) {
-        auto saved = saveMetadataEdit(shard.path, edit, options);
+    for (size_t i = 0; i < model.shards().size(); ++i) {
+        const Model::Shard& shard = model.shards()[i];
+        MetadataSaveOptions shardOptions = options;
+        shardOptions.expected =
+            options.expectedShards.empty() ? std::nullopt : std::optional<FileIdentity>(options.expectedShards[i]);
+        auto saved = saveMetadataEdit(shard.path, edit, shardOptions);
         if (!saved) {
             Error error = saved.error();
             error.message += QStringLiteral(" (%1 of %2 shards were saved before this one)")
@@ -319,6 +351,8 @@ Result<std::vector<MetadataSaveResult>> saveShardsAs(const Model& model, const M
                              QFileInfo(path).absolutePath());
         MetadataSaveOptions shardOptions = options;
         shardOptions.outputPath = path;
+        shardOptions.expected =
+            i < options.expectedShards.size() ? std::optional<FileIdentity>(options.expectedShards[i]) : std::nullopt;
         const uint64_t shardBytes = static_cast<uint64_t>(QFileInfo(shard.path).size());
         if (options.progress && totalBytes > 0) {
             shardOptions.progress = [&options, doneBytes, shardBytes, totalBytes](double fraction) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/fileidentity.h"
 #include "core/header.h"
 #include "core/headersnapshot.h"
 #include "core/metadataedit.h"
@@ -35,6 +36,14 @@ struct MetadataSaveOptions
     ProgressFn progress;       ///< fraction of bytes written
     const std::atomic_bool* cancel = nullptr;
     SaveHooks hooks; ///< test seams (crash at a step, injected I/O errors)
+    /// The identity of the file as the caller read it (FileIdentity::read when it loaded the header it shows or
+    /// edits). Checked under the save's exclusive lock: when the file on disk differs, the save is refused with
+    /// FileChanged and nothing is written. Unset: not checked (the edit applies to the header as it is on disk when
+    /// the save starts; the lock still keeps two saves from interleaving).
+    std::optional<FileIdentity> expected;
+    /// Sharded saves (saveMetadataEditAllShards): one identity per shard, in the order of Model::shards(); empty:
+    /// not checked. Every shard is checked before any is written. `expected` is ignored there.
+    std::vector<FileIdentity> expectedShards;
 };
 
 struct MetadataSaveResult

@@ -1,0 +1,204 @@
+// Lost updates (issue 15, defect 1, core part): a save given the identity of the file it read refuses, with
+// FileChanged and nothing written, when the file changed since; saves of one file are serialised by a lock.
+#include "core/fileidentity.h"
+#include "core/localpath.h"
+#include "core/metadatasaver.h"
+#include "core/model.h"
+#include "core/safetensorsfile.h"
+#include "core/savelock.h"
+#include "support/editfixtures.h"
+#include "support/fixtures.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+using namespace safescope;
+using namespace safescope::test;
+
+namespace {
+
+using Entries = std::vector<MetadataEntry>;
+
+std::string valueOf(const QString& path, const std::string& key)
+{
+    auto file = SafetensorsFile::open(path, OpenMode::Strict);
+    if (!file)
+        return "<invalid>";
+    for (const MetadataEntry& entry : (*file)->header().metadata) {
+        if (entry.key == key)
+            return entry.value;
+    }
+    return "<missing>";
+}
+
+MetadataEdit setEdit(const std::string& key, const std::string& value)
+{
+    MetadataEdit edit;
+    edit.set.push_back({key, value});
+    return edit;
+}
+
+} // namespace
+
+class TestFileIdentity final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void readDescribesTheFile();
+    void anyEditChangesTheIdentity();
+    void staleIdentityRefusesTheSave_data();
+    void staleIdentityRefusesTheSave();
+    void freshIdentitySaves();
+    void staleShardRefusesEveryShard();
+    void lockHeldByAnotherSaveIsWaitedFor();
+    void fifoIsRefused();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestFileIdentity::readDescribesTheFile()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("id.safetensors"), R"({"format":"pt"})", 64);
+    auto identity = FileIdentity::read(path);
+    QVERIFY2(identity, qPrintable(identity ? QString() : identity.error().describe()));
+    QCOMPARE(identity->size, static_cast<uint64_t>(QFileInfo(path).size()));
+    QCOMPARE(identity->headerBytes, 8 + headerLengthOf(path));
+    QVERIFY(identity->inode != 0);
+    auto again = FileIdentity::read(path);
+    QVERIFY(again);
+    QVERIFY(identity->sameAs(*again));
+    QVERIFY(identity->differenceTo(*again).isEmpty());
+}
+
+void TestFileIdentity::anyEditChangesTheIdentity()
+{
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("edit.safetensors"), R"({"format":"pt"})", 64);
+    auto before = FileIdentity::read(path);
+    QVERIFY(before);
+    // A same-size in-place edit: only the header hash can tell it (mtime may not move within its granularity).
+    QVERIFY(saveMetadataEdit(path, setEdit("format", "tf")));
+    auto after = FileIdentity::read(path);
+    QVERIFY(after);
+    QVERIFY(!before->sameAs(*after));
+    QVERIFY(before->headerHash != after->headerHash);
+    QCOMPARE(before->inode, after->inode);
+    QCOMPARE(before->differenceTo(*after), QStringLiteral("its header was rewritten"));
+}
+
+void TestFileIdentity::staleIdentityRefusesTheSave_data()
+{
+    QTest::addColumn<bool>("rewrite");
+    QTest::newRow("in place") << false;
+    QTest::newRow("rewrite") << true;
+}
+
+void TestFileIdentity::staleIdentityRefusesTheSave()
+{
+    QFETCH(bool, rewrite);
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("stale.safetensors"), R"({"format":"pt"})", 256);
+    auto read = FileIdentity::read(path); // the window opened the file here
+    QVERIFY(read);
+    // Another program edits the file (as `safescope-cli meta FILE --set external=changed` would).
+    QVERIFY(saveMetadataEdit(path, setEdit("external", "changed")));
+    const QByteArray onDisk = readBytes(path);
+
+    MetadataSaveOptions options;
+    options.expected = *read;
+    options.forceRewrite = rewrite;
+    auto saved = saveMetadataEdit(path, setEdit("mine", "1"), options);
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::FileChanged);
+    QVERIFY2(saved.error().message.contains(QStringLiteral("changed on disk since it was read")),
+             qPrintable(saved.error().message));
+    QVERIFY(saved.error().message.contains(QStringLiteral("nothing was saved")));
+    QCOMPARE(readBytes(path), onDisk);
+    QCOMPARE(valueOf(path, "external"), std::string("changed"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), qsizetype{1}); // no temp file left
+}
+
+void TestFileIdentity::freshIdentitySaves()
+{
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("fresh.safetensors"), R"({"format":"pt"})", 256);
+    for (bool rewrite : {false, true}) {
+        auto read = FileIdentity::read(path);
+        QVERIFY(read);
+        MetadataSaveOptions options;
+        options.expected = *read;
+        options.forceRewrite = rewrite;
+        auto saved = saveMetadataEdit(path, setEdit("mine", rewrite ? "2" : "1"), options);
+        QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+        QCOMPARE(valueOf(path, "mine"), std::string(rewrite ? "2" : "1"));
+    }
+}
+
+void TestFileIdentity::staleShardRefusesEveryShard()
+{
+    QTemporaryDir dir;
+    const QString index = writeTwoShardModel(dir, 128);
+    auto model = Model::open(index, OpenMode::Strict);
+    QVERIFY(model);
+    std::vector<FileIdentity> identities;
+    for (const Model::Shard& shard : (*model)->shards()) {
+        auto identity = FileIdentity::read(shard.path);
+        QVERIFY(identity);
+        identities.push_back(*identity);
+    }
+    const QString second = (*model)->shards()[1].path;
+    QVERIFY(saveMetadataEdit(second, setEdit("external", "changed")));
+    const QByteArray first = readBytes((*model)->shards()[0].path);
+
+    MetadataSaveOptions options;
+    options.expectedShards = identities;
+    auto saved = saveMetadataEditAllShards(**model, setEdit("mine", "1"), options);
+    QVERIFY(!saved);
+    QCOMPARE(saved.error().kind, ErrorKind::FileChanged);
+    QCOMPARE(saved.error().path, second);
+    QCOMPARE(readBytes((*model)->shards()[0].path), first); // shard 1 was not written before shard 2 was checked
+    QCOMPARE(valueOf(second, "mine"), std::string("<missing>"));
+
+    options.expectedShards.pop_back();
+    auto mismatched = saveMetadataEditAllShards(**model, setEdit("mine", "1"), options);
+    QVERIFY(!mismatched);
+    QCOMPARE(mismatched.error().kind, ErrorKind::InvalidArgument);
+}
+
+void TestFileIdentity::lockHeldByAnotherSaveIsWaitedFor()
+{
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("locked.safetensors"), R"({"format":"pt"})", 64);
+    // Another save holds the lock (its own open file description, as another process would).
+    const int other = ::open(encodeLocalPath(path).constData(), O_RDONLY | O_CLOEXEC);
+    QVERIFY(other >= 0);
+    QCOMPARE(::flock(other, LOCK_EX | LOCK_NB), 0);
+    auto blocked = openLockedForSave(path, O_RDONLY, nullptr, 0);
+    QVERIFY(!blocked);
+    QCOMPARE(blocked.error().kind, ErrorKind::IoError);
+    QVERIFY2(blocked.error().message.contains(QStringLiteral("being saved by another program")),
+             qPrintable(blocked.error().message));
+    ::close(other);
+    auto free = openLockedForSave(path, O_RDONLY, nullptr, 0);
+    QVERIFY2(free, qPrintable(free ? QString() : free.error().describe()));
+}
+
+void TestFileIdentity::fifoIsRefused()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("f.safetensors"));
+    QCOMPARE(::mkfifo(encodeLocalPath(path).constData(), 0600), 0);
+    auto identity = FileIdentity::read(path); // must not wait for a writer
+    QVERIFY(!identity);
+    QCOMPARE(identity.error().kind, ErrorKind::InvalidArgument);
+}
+
+QTEST_GUILESS_MAIN(TestFileIdentity)
+#include "tst_fileidentity.moc"
