@@ -170,22 +170,23 @@ private slots:
 
     void changeBetweenDecisionAndWriteIsRefused()
     {
-        // The job re-checks the identity the decision was made against right before writing.
+        // Core re-checks the identity the decision was made against, under the save's lock, right before writing.
         QTemporaryDir dir;
         const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 64);
         MetadataSaveRequest request;
         request.model = open(path);
         request.before = {{"format", "pt"}};
         request.after = {{"format", "pt"}, {"mine", "1"}};
-        DiskIdentity stale = DiskIdentity::read(path);
-        stale.mtimeNs -= 1; // as if read before another program's write
-        request.expected.emplace_back(path, stale);
+        auto stale = FileIdentity::read(path);
+        QVERIFY(stale);
+        stale->headerHash ^= 1; // as if read before another program's write
+        request.expected = *stale;
         const QByteArray before = fileSha256(path);
         std::atomic_bool cancel = false;
         const MetadataSaveOutcome outcome = MetadataSaveJob::run(request, cancel, [](double) {});
         QVERIFY(!outcome.ok);
         QVERIFY(outcome.changedOnDisk);
-        QVERIFY2(outcome.message.contains(QStringLiteral("changed on disk")), qPrintable(outcome.message));
+        QVERIFY2(outcome.message.contains(QStringLiteral("FileChanged")), qPrintable(outcome.message));
         QCOMPARE(fileSha256(path), before);
     }
 

@@ -74,7 +74,9 @@ void Document::setModel(std::shared_ptr<const Model> model)
     m_scope = -1;
     for (size_t i = 0; i < m_model->shards().size(); ++i) {
         const QString& shard = m_model->shards()[i].path;
-        m_identities.push_back(DiskIdentity::read(shard));
+        // Unreadable now: an identity nothing matches, so a save asks first.
+        auto identity = FileIdentity::read(shard);
+        m_identities.push_back(identity ? *identity : FileIdentity{});
         files.append(shard);
         if (!isSingleFile() && shard == previousShard)
             m_scope = static_cast<int>(i);
@@ -208,8 +210,10 @@ bool Document::save(SaveChoice choice, uint64_t reserveBytes, bool forceRewrite)
             // metadata as it is now, which is the merge with the user's value winning.
         }
     }
-    for (size_t i = 0; i < targets.size(); ++i)
-        request.expected.emplace_back(targets[i].path, state.identities[i]);
+    if (isSingleFile() || m_scope >= 0)
+        request.expected = state.identities.front();
+    else
+        request.expectedShards = state.identities;
     return startRequest(std::move(request));
 }
 

@@ -2,7 +2,6 @@
 
 #include "core/error.h"
 #include "core/recoveryrecord.h"
-#include "ui/models/diskidentity.h"
 #include "ui/models/saveconflict.h"
 #include "ui/models/shardmetadataunion.h"
 
@@ -114,7 +113,7 @@ private:
     MetadataSaveJob* m_saveJob;
     int m_scope = -1;
     ShardMetadataUnion m_union;
-    std::vector<DiskIdentity> m_identities; ///< one per shard, as read when the model was set
+    std::vector<FileIdentity> m_identities; ///< one per shard, as read when the model was set
     bool m_changedOnDisk = false;
     // Our own save changes the files: the watcher must not call that a change on disk.
     QDeadlineTimer m_ignoreChanges;

@@ -26,6 +26,14 @@ QString describe(const MetadataSaveResult& result, qint64 ms)
     return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
 }
 
+// A file that changed since the save decision is the user's to decide about again, not a plain failure.
+MetadataSaveOutcome failed(const Error& error)
+{
+    MetadataSaveOutcome outcome{false, error.describe(), {}};
+    outcome.changedOnDisk = error.kind == ErrorKind::FileChanged;
+    return outcome;
+}
+
 } // namespace
 
 // Keys left alone keep every shard's own value, including the "All shards" rows that show a summary where the
@@ -91,19 +99,10 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     options.outputPath = request.outputPath;
     options.progress = progress;
     options.cancel = &cancel;
+    options.expected = request.expected;
+    options.expectedShards = request.expectedShards;
     QElapsedTimer timer;
     timer.start();
-    // The decision was made against these files; one that changed since must not be written over unseen.
-    for (const auto& [path, identity] : request.expected) {
-        if (!DiskIdentity::read(path).sameAs(identity)) {
-            MetadataSaveOutcome refused{
-                false,
-                tr("%1 changed on disk since it was read; nothing was saved.").arg(QDir::toNativeSeparators(path)),
-                {}};
-            refused.changedOnDisk = true;
-            return refused;
-        }
-    }
     const Model& model = *request.model;
     const QString modelPath = model.indexPath().isEmpty() ? model.path() : model.indexPath();
     if (request.shard >= static_cast<int>(model.shards().size()))
@@ -117,7 +116,7 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
         const size_t shard = request.shard < 0 ? 0 : static_cast<size_t>(request.shard);
         auto result = saveMetadata(model.shards()[shard].path, metadata, options);
         if (!result)
-            return {false, result.error().describe(), {}};
+            return failed(result.error());
         if (model.shards().size() == 1)
             return {true, describe(*result, timer.elapsed()), result->path};
         return {true, tr("%1: %2").arg(QFileInfo(result->path).fileName(), describe(*result, timer.elapsed())),
@@ -125,7 +124,7 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     }
     auto results = saveMetadataEditAllShards(model, editBetween(request.before, request.after), options);
     if (!results)
-        return {false, results.error().describe(), {}};
+        return failed(results.error());
     uint64_t rewritten = 0;
     int inPlace = 0;
     for (const MetadataSaveResult& result : *results) {

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/fileidentity.h"
 #include "core/header.h"
 #include "core/metadataedit.h"
-#include "ui/models/diskidentity.h"
 
 #include <QObject>
 #include <QString>
@@ -32,10 +32,11 @@ struct MetadataSaveRequest
     int shard = -1; ///< edit only this shard (index into model->shards(); `before` is its metadata); -1: every shard
     uint64_t reserveBytes = 0; ///< header padding for later in-place edits (used when rewriting)
     bool forceRewrite = false;
-    /// The files this save overwrites, as the save decision last saw them: a file found different right before the
-    /// write is not written (the outcome says changedOnDisk). Core's own check under a lock (T2's
-    /// MetadataSaveOptions::expected) replaces this once it lands.
-    std::vector<std::pair<QString, DiskIdentity>> expected;
+    /// The file (one file or `shard`) as the save decision last saw it; core refuses under its save lock, with
+    /// FileChanged, when the file on disk differs (the outcome then says changedOnDisk and nothing is written).
+    std::optional<FileIdentity> expected;
+    /// "All shards": one identity per shard, in Model::shards() order; all are checked before any is written.
+    std::vector<FileIdentity> expectedShards;
 };
 
 /// How a save ended, in words for the user.

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/fileidentity.h"
 #include "core/header.h"
 #include "core/metadatamerge.h"
-#include "ui/models/diskidentity.h"
 
 #include <QString>
 #include <QStringList>
@@ -33,7 +33,7 @@ struct SaveConflict
 struct SaveTarget
 {
     QString path;
-    DiskIdentity identity;
+    FileIdentity identity; ///< as read when the model was opened
     std::vector<MetadataEntry> base;
     std::vector<MetadataEntry> mine;
 };
@@ -41,7 +41,7 @@ struct SaveTarget
 /// The disk state a save decision was made against: per target, the identity and metadata read now.
 struct DiskState
 {
-    std::vector<DiskIdentity> identities;
+    std::vector<FileIdentity> identities;
     std::vector<std::vector<MetadataEntry>> metadata;
 };
 
