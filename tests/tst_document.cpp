@@ -203,6 +203,22 @@ private slots:
         QVERIFY(document.isChangedOnDisk());
     }
 
+    void identityReadWithTheModelIsTheBase()
+    {
+        // The loader reads a file's identity before the model; a change in between must count as a change.
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 64);
+        auto before = FileIdentity::read(path);
+        QVERIFY(before);
+        QVERIFY(changeOnDisk(path, "external", "changed")); // between the identity and the open
+        Document document(path);
+        document.setModel(open(path), {*before});
+        QVERIFY(document.checkDisk());
+        Document fresh(path);
+        fresh.setModel(open(path));
+        QVERIFY(!fresh.checkDisk());
+    }
+
     void shardedChangeOfAnyShardCounts()
     {
         QTemporaryDir dir;

@@ -104,7 +104,7 @@ void DocumentView::reload()
 
 void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 {
-    m_document->setModel(loaded->model);
+    m_document->setModel(loaded->model, loaded->identities);
     m_modelView->setModel(loaded);
     m_stack->setCurrentWidget(m_modelView);
     setState(State::Ready);

@@ -48,8 +48,10 @@ public:
 
     /// What the user opened (a file, an index or a folder); moves with Save As.
     const QString& path() const { return m_path; }
-    /// A freshly loaded (or reloaded) model: resets the edits, re-reads the file identities and watches the files.
-    void setModel(std::shared_ptr<const Model> model);
+    /// A freshly loaded (or reloaded) model: resets the edits and watches the files. `identities` are the shards'
+    /// as read with the model (one per shard); without them they are read now, which misses a change made between
+    /// the model's read and this call.
+    void setModel(std::shared_ptr<const Model> model, std::vector<FileIdentity> identities = {});
     const std::shared_ptr<const Model>& model() const { return m_model; }
     /// Watches `paths` instead (e.g. a file that failed to open, so fixing it offers a reload).
     void watch(const QStringList& paths);
