@@ -2,6 +2,7 @@
 #include "core/dtype.h"
 #include "core/model.h"
 #include "core/recoveryrecord.h"
+#include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
@@ -14,11 +15,15 @@
 #include "ui/models/shardmetadataunion.h"
 #include "ui/modelview.h"
 #include "ui/recoverybanner.h"
+#include "ui/saveconflictdialog.h"
 #include "ui/valueeditordialog.h"
 
+#include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -28,7 +33,11 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUndoStack>
+
+#include <functional>
+#include <memory>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -43,6 +52,40 @@ std::vector<MetadataEntry> metadataOnDisk(const QString& path)
     if (!model)
         return {{"<error>", model.error().describe().toStdString()}};
     return (*model)->metadata();
+}
+
+QString metadataText(const QString& path)
+{
+    QStringList pairs;
+    for (const MetadataEntry& entry : metadataOnDisk(path))
+        pairs.append(QString::fromStdString(entry.key) + u'=' + QString::fromStdString(entry.value));
+    return pairs.join(u',');
+}
+
+QAction* saveAction(const QWidget& window)
+{
+    const QList<QAction*> actions = window.findChildren<QAction*>();
+    for (QAction* action : actions) {
+        if (action->shortcut() == QKeySequence(QKeySequence::Save))
+            return action;
+    }
+    return nullptr;
+}
+
+// Answers the next modal dialog from inside its event loop: `answer` gets it (nullptr when none came up within
+// ten seconds). The polling timer belongs to `owner`, so it never outlives the test.
+void whenModal(QObject* owner, std::function<void(QWidget*)> answer)
+{
+    auto* timer = new QTimer(owner);
+    auto tries = std::make_shared<int>(0);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, tries, answer = std::move(answer)] {
+        QWidget* modal = QApplication::activeModalWidget();
+        if (!modal && ++*tries <= 400)
+            return;
+        timer->stop();
+        answer(modal);
+    });
+    timer->start(25);
 }
 
 } // namespace
@@ -548,6 +591,119 @@ private slots:
         QVERIFY((*exported)->find("x.a.weight"));
         QCOMPARE(dtypeName((*exported)->tensor(*(*exported)->find("x.a.weight")).dtype), std::string_view("BF16"));
         QVERIFY((*exported)->metadata().empty());
+    }
+
+    // Defect 1 of issue 15: an unsaved edit, then `safescope-cli meta FILE --set external=changed`, then Ctrl+S.
+    // The window asks first (no summary of its own edits alone), and each answer does what it says.
+    void externalChangeIsNeverSilentlyOverwritten_data()
+    {
+        QTest::addColumn<QString>("diskKey");
+        QTest::addColumn<QString>("answer");
+        QTest::addColumn<bool>("preferMine");
+        QTest::addColumn<QString>("expected");
+        QTest::addColumn<int>("conflicts");
+        QTest::newRow("reapply") << "external"
+                                 << "reapply" << false << "format=pt,name=mine,external=changed,mine=1" << 0;
+        QTest::newRow("overwrite") << "external"
+                                   << "overwrite" << false << "format=pt,name=mine,mine=1" << 0;
+        QTest::newRow("cancel") << "external"
+                                << "cancel" << false << "format=pt,name=a,external=changed" << 0;
+        QTest::newRow("conflict keeps the disk's value") << "name"
+                                                         << "reapply" << false << "format=pt,name=changed,mine=1" << 1;
+        QTest::newRow("conflict, mine confirmed") << "name"
+                                                  << "reapply" << true << "format=pt,name=mine,mine=1" << 1;
+    }
+
+    void externalChangeIsNeverSilentlyOverwritten()
+    {
+        QFETCH(QString, diskKey);
+        QFETCH(QString, answer);
+        QFETCH(bool, preferMine);
+        QFETCH(QString, expected);
+        QFETCH(int, conflicts);
+        QTemporaryDir dir;
+        const QString path =
+            makeCheckpoint(dir, QStringLiteral("meta_edit.safetensors"), R"({"format":"pt","name":"a"})", 64);
+        const QByteArray data = dataRegion(path);
+
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        QVERIFY(page->editValue(1, QStringLiteral("mine")).isEmpty());
+        QVERIFY(page->addKey(QStringLiteral("mine"), QStringLiteral("1")).isEmpty());
+
+        const CliRun cli = runCli({QStringLiteral("meta"), path, QStringLiteral("--set"), diskKey + u"=changed"});
+        QVERIFY2(cli.exitCode == 0, cli.err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(document->banner()->isVisible(), kTimeoutMs);
+        QVERIFY(document->banner()->text().contains(QStringLiteral("changed on disk")));
+        const QByteArray changed = readBytes(path);
+
+        QString seen;
+        int conflictRows = -1;
+        whenModal(&window, [&](QWidget* modal) {
+            auto* dialog = qobject_cast<SaveConflictDialog*>(modal);
+            seen = modal ? modal->objectName() : QStringLiteral("none");
+            if (!dialog) {
+                if (modal)
+                    modal->close();
+                return;
+            }
+            conflictRows = dialog->conflictTable()->rowCount();
+            dialog->preferMine()->setChecked(preferMine);
+            if (answer == QLatin1StringView("reapply"))
+                dialog->reapplyButton()->click();
+            else if (answer == QLatin1StringView("overwrite"))
+                dialog->overwriteButton()->click();
+            else
+                dialog->reject();
+        });
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        QAction* save = saveAction(window);
+        QVERIFY(save);
+        save->trigger(); // Ctrl+S
+        QCOMPARE(seen, QStringLiteral("saveConflictDialog"));
+        QCOMPARE(conflictRows, conflicts);
+        if (answer == QLatin1StringView("cancel")) {
+            QTest::qWait(100);
+            QCOMPARE(saved.count(), 0);
+            QCOMPARE(readBytes(path), changed);
+            QVERIFY(document->isModified());
+            return;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QCOMPARE(metadataText(path), expected);
+        QCOMPARE(dataRegion(path), data);
+        QVERIFY(!document->isModified());
+        QVERIFY(document->banner()->isHidden());
+    }
+
+    void closePromptNamesTheFileWithoutTheMarker()
+    {
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("meta_edit.safetensors"), R"({"format":"pt"})", 64);
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QVERIFY(document->modelView()->metadataPage()->addKey(QStringLiteral("k"), QStringLiteral("v")).isEmpty());
+        QVERIFY(document->title().endsWith(u'*'));
+        QString text;
+        whenModal(&window, [&](QWidget* modal) {
+            auto* box = qobject_cast<QMessageBox*>(modal);
+            if (!box) {
+                if (modal)
+                    modal->close();
+                return;
+            }
+            text = box->text();
+            box->button(QMessageBox::Cancel)->click();
+        });
+        QVERIFY(!document->confirmClose());
+        QCOMPARE(text, QStringLiteral("The metadata of \u201cmeta_edit.safetensors\u201d has unsaved changes."));
     }
 
 private:

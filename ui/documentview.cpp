@@ -4,21 +4,23 @@
 #include "ui/errorpage.h"
 #include "ui/loadingpage.h"
 #include "ui/metadatapage.h"
-#include "ui/metadatasavejob.h"
+#include "ui/models/document.h"
 #include "ui/models/format.h"
 #include "ui/models/metadatamodel.h"
+#include "ui/models/metadatasavejob.h"
 #include "ui/modelview.h"
 #include "ui/recoverybanner.h"
+#include "ui/saveconflictdialog.h"
 #include "ui/savesummarydialog.h"
 
 #include <QDir>
 #include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFileSystemWatcher>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -27,10 +29,9 @@
 namespace safescope {
 
 DocumentView::DocumentView(const QString& path, QWidget* parent)
-    : QWidget(parent), m_path(QFileInfo(path).absoluteFilePath()), m_loader(new ModelLoader(this)),
-      m_watcher(new QFileSystemWatcher(this)), m_banner(new ChangedBanner(this)), m_stack(new QStackedWidget(this)),
-      m_loadingPage(new LoadingPage), m_errorPage(new ErrorPage), m_modelView(new ModelView),
-      m_recoveryBanner(new RecoveryBanner(this)), m_saveJob(new MetadataSaveJob(this))
+    : QWidget(parent), m_document(new Document(path, this)), m_loader(new ModelLoader(this)),
+      m_banner(new ChangedBanner(this)), m_stack(new QStackedWidget(this)), m_loadingPage(new LoadingPage),
+      m_errorPage(new ErrorPage), m_modelView(new ModelView(m_document)), m_recoveryBanner(new RecoveryBanner(this))
 {
     m_stack->addWidget(m_loadingPage);
     m_stack->addWidget(m_errorPage);
@@ -49,34 +50,34 @@ DocumentView::DocumentView(const QString& path, QWidget* parent)
     connect(m_errorPage, &ErrorPage::reloadRequested, this, &DocumentView::reload);
     connect(m_errorPage, &ErrorPage::openRequested, this, &DocumentView::openRequested);
     connect(m_modelView, &ModelView::selectionChanged, this, &DocumentView::selectionChanged);
-    connect(m_saveJob, &MetadataSaveJob::finished, this, &DocumentView::onSaved);
     connect(m_recoveryBanner, &RecoveryBanner::restoreRequested, this, [this] { resolveRecovery(true); });
     connect(m_recoveryBanner, &RecoveryBanner::discardRequested, this, [this] { resolveRecovery(false); });
+    connect(m_document, &Document::modifiedChanged, this, &DocumentView::modifiedChanged);
+    connect(m_document, &Document::changedOnDisk, m_banner, &ChangedBanner::showFor);
+    connect(m_document, &Document::saveFinished, this, &DocumentView::onSaved);
+    connect(m_document, &Document::conflictDetected, this, &DocumentView::onConflict);
     MetadataPage* metadata = m_modelView->metadataPage();
-    connect(metadata->metadataModel(), &MetadataModel::modifiedChanged, this, &DocumentView::modifiedChanged);
     connect(metadata, &MetadataPage::saveRequested, this, &DocumentView::save);
     connect(metadata, &MetadataPage::saveAsRequested, this, &DocumentView::saveAs);
-    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this](const QString& changed) {
-        if (isSaving() || !m_ignoreChanges.hasExpired()) {
-            if (QFileInfo::exists(changed) && !m_watcher->files().contains(changed))
-                m_watcher->addPath(changed);
-            return;
-        }
-        m_banner->showFor(changed);
-        // Editors that save by rename drop the watch; keep following the path.
-        if (QFileInfo::exists(changed) && !m_watcher->files().contains(changed))
-            m_watcher->addPath(changed);
-    });
     reload();
 }
 
 DocumentView::~DocumentView() = default;
 
+const QString& DocumentView::path() const
+{
+    return m_document->path();
+}
+
+QString DocumentView::displayName() const
+{
+    return m_state == State::Ready && m_modelView->loaded() ? m_modelView->loaded()->model->displayName()
+                                                            : QFileInfo(path()).fileName();
+}
+
 QString DocumentView::title() const
 {
-    const QString name = m_state == State::Ready && m_modelView->loaded() ? m_modelView->loaded()->model->displayName()
-                                                                          : QFileInfo(m_path).fileName();
-    return isModified() ? name + u'*' : name;
+    return isModified() ? displayName() + u'*' : displayName();
 }
 
 QString DocumentView::summary() const
@@ -93,22 +94,17 @@ void DocumentView::reload()
 {
     m_banner->hide();
     checkRecovery();
-    m_loadingPage->setPath(m_path);
+    m_loadingPage->setPath(path());
     // A reload keeps the old contents on screen until the new ones are ready; only a first open shows the busy page.
     if (m_state != State::Ready)
         m_stack->setCurrentWidget(m_loadingPage);
     setState(State::Loading);
-    m_loader->load(m_path);
+    m_loader->load(path());
 }
 
 void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 {
-    QStringList files;
-    for (const auto& shard : loaded->model->shards())
-        files.append(shard.path);
-    if (!loaded->model->indexPath().isEmpty())
-        files.append(loaded->model->indexPath());
-    watch(files);
+    m_document->setModel(loaded->model, loaded->identities);
     m_modelView->setModel(loaded);
     m_stack->setCurrentWidget(m_modelView);
     setState(State::Ready);
@@ -117,7 +113,7 @@ void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 void DocumentView::onFailed(const Error& error)
 {
     // Watch the broken file too: fixing it (e.g. `git lfs pull`) then offers a reload.
-    watch({error.path.isEmpty() ? m_path : error.path});
+    m_document->watch({error.path.isEmpty() ? path() : error.path});
     m_errorPage->setError(error);
     m_stack->setCurrentWidget(m_errorPage);
     setState(State::Failed);
@@ -129,81 +125,47 @@ void DocumentView::setState(State state)
     emit stateChanged(state);
 }
 
-void DocumentView::watch(const QStringList& paths)
-{
-    if (!m_watcher->files().isEmpty())
-        m_watcher->removePaths(m_watcher->files());
-    QStringList existing;
-    for (const QString& path : paths) {
-        if (QFileInfo(path).isFile())
-            existing.append(path);
-    }
-    if (!existing.isEmpty())
-        m_watcher->addPaths(existing);
-}
-
 QUndoStack* DocumentView::undoStack() const
 {
-    return m_modelView->metadataPage()->metadataModel()->undoStack();
+    return m_document->undoStack();
 }
 
 bool DocumentView::isModified() const
 {
-    return m_modelView->metadataPage()->metadataModel()->isModified();
+    return m_document->isModified();
 }
 
 bool DocumentView::isSaving() const
 {
-    return m_saveJob->isRunning();
+    return m_document->isSaving();
 }
 
 bool DocumentView::startSave(const QString& outputPath, uint64_t reserveBytes, bool forceRewrite)
 {
-    MetadataSaveRequest request;
-    request.outputPath = outputPath;
-    request.reserveBytes = reserveBytes;
-    request.forceRewrite = forceRewrite;
-    return startRequest(std::move(request));
+    if (m_state != State::Ready)
+        return false;
+    return started(outputPath.isEmpty() ? m_document->save(Document::SaveChoice::Checked, reserveBytes, forceRewrite)
+                                        : m_document->saveAs(outputPath, reserveBytes));
 }
 
 bool DocumentView::startSaveShardsAs(const QString& directory, uint64_t reserveBytes)
 {
-    if (directory.isEmpty())
+    if (m_state != State::Ready)
         return false;
-    MetadataSaveRequest request;
-    request.outputDirectory = directory;
-    request.reserveBytes = reserveBytes;
-    return startRequest(std::move(request));
+    return started(m_document->saveShardsAs(directory, reserveBytes));
 }
 
-bool DocumentView::startRequest(MetadataSaveRequest request)
+bool DocumentView::started(bool ok)
 {
-    if (m_state != State::Ready || !m_modelView->loaded() || isSaving())
-        return false;
-    const MetadataPage* page = m_modelView->metadataPage();
-    const MetadataModel* metadata = page->metadataModel();
-    request.model = m_modelView->loaded()->model;
-    request.before = metadata->originalEntries();
-    request.after = metadata->headerEntries();
-    request.shard = page->shardScope();
-    if (!m_saveJob->start(std::move(request)))
-        return false;
-    if (m_interactiveSave) {
+    if (ok && m_interactiveSave) {
         m_progress = new QProgressDialog(tr("Saving metadata\u2026"), tr("Cancel"), 0, 100, this);
         m_progress->setWindowModality(Qt::WindowModal);
         m_progress->setMinimumDuration(400);
-        connect(m_saveJob, &MetadataSaveJob::progressChanged, m_progress, &QProgressDialog::setValue);
-        connect(m_progress, &QProgressDialog::canceled, m_saveJob, &MetadataSaveJob::cancel);
+        MetadataSaveJob* job = m_document->saveJob();
+        connect(job, &MetadataSaveJob::progressChanged, m_progress, &QProgressDialog::setValue);
+        connect(m_progress, &QProgressDialog::canceled, job, &MetadataSaveJob::cancel);
     }
-    return true;
-}
-
-QString DocumentView::editedFileName() const
-{
-    const int shard = m_modelView->metadataPage()->shardScope();
-    if (shard >= 0 && m_modelView->loaded())
-        return QFileInfo(m_modelView->loaded()->model->shards()[static_cast<size_t>(shard)].path).fileName();
-    return QFileInfo(m_path).fileName();
+    return ok;
 }
 
 void DocumentView::onSaved(const MetadataSaveOutcome& outcome)
@@ -215,30 +177,79 @@ void DocumentView::onSaved(const MetadataSaveOutcome& outcome)
     const bool interactive = std::exchange(m_interactiveSave, false);
     m_lastSaveMessage = outcome.message;
     if (!outcome.ok) {
+        // A file changed between the decision and the write: the Document reports the conflict next; ask then.
+        m_conflictWanted = interactive && outcome.changedOnDisk;
         // The edits stay: the user can fix the cause (permissions, space) and save again.
-        if (interactive)
+        if (interactive && !outcome.changedOnDisk)
             QMessageBox::warning(this, tr("Save Failed"), tr("The metadata was not saved.\n\n%1").arg(outcome.message));
         emit saveFinished(false, outcome.message);
         return;
     }
-    m_ignoreChanges = QDeadlineTimer(2000);
-    // A sharded save in place keeps the folder the user opened; any Save As moves the tab to the copy.
-    if (!outcome.path.isEmpty() && (outcome.newLocation || QFileInfo(m_path).isFile()))
-        m_path = QFileInfo(outcome.path).absoluteFilePath();
     reload();
     emit saveFinished(true, outcome.message);
+}
+
+void DocumentView::onConflict(const SaveConflict& conflict)
+{
+    m_banner->showFor(conflict.changedFiles.value(0));
+    // Only a save the user asked for asks back; a programmatic one just fails (startSave returned false).
+    if (!(m_interactiveSave || std::exchange(m_conflictWanted, false)) || m_presentingConflict)
+        return;
+    // Not from inside the Document's save(): it returns first, then the question is asked.
+    QTimer::singleShot(0, this, [this, conflict] { resolveConflict(conflict); });
+}
+
+bool DocumentView::resolveConflict(const SaveConflict& conflict)
+{
+    if (isSaving() || m_presentingConflict)
+        return false;
+    m_presentingConflict = true;
+    SaveConflictDialog dialog(conflict, m_document->editedFileName(), this);
+    dialog.exec();
+    m_presentingConflict = false;
+    Document::SaveChoice choice = Document::SaveChoice::Reapply;
+    switch (dialog.choice()) {
+    case SaveConflictDialog::Choice::Cancel:
+        return false;
+    case SaveConflictDialog::Choice::SaveAs:
+        saveAs();
+        return isSaving();
+    case SaveConflictDialog::Choice::Reapply:
+        break;
+    case SaveConflictDialog::Choice::ReapplyMine:
+        choice = Document::SaveChoice::ReapplyMine;
+        break;
+    case SaveConflictDialog::Choice::Overwrite:
+        choice = Document::SaveChoice::Overwrite;
+        break;
+    }
+    m_interactiveSave = true;
+    if (!started(m_document->save(choice, m_reserveBytes))) {
+        m_interactiveSave = false;
+        return false;
+    }
+    return true;
 }
 
 void DocumentView::save()
 {
     if (m_state != State::Ready || !m_modelView->loaded() || isSaving() || !isModified())
         return;
-    const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
-    SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), editedFileName(), this);
+    m_reserveBytes = 0;
+    // Checked before the summary: a summary of the window's edits alone would hide what another program changed.
+    if (const auto conflict = m_document->checkDisk()) {
+        m_banner->showFor(conflict->changedFiles.value(0));
+        resolveConflict(*conflict);
+        return;
+    }
+    const MetadataModel* metadata = m_document->metadataModel();
+    SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), m_document->editedFileName(),
+                             this);
     if (dialog.exec() != QDialog::Accepted)
         return;
+    m_reserveBytes = dialog.reserveBytes();
     m_interactiveSave = true;
-    if (!startSave({}, dialog.reserveBytes()))
+    if (!startSave({}, m_reserveBytes))
         m_interactiveSave = false;
 }
 
@@ -251,11 +262,11 @@ void DocumentView::saveAs()
         saveShardsAs(model);
         return;
     }
-    const QString target = QFileDialog::getSaveFileName(this, tr("Save Checkpoint As"), QFileInfo(m_path).path(),
+    const QString target = QFileDialog::getSaveFileName(this, tr("Save Checkpoint As"), QFileInfo(path()).path(),
                                                         tr("Safetensors checkpoints (*.safetensors)"));
     if (target.isEmpty())
         return;
-    const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
+    const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), QFileInfo(target).fileName(),
                              this);
     if (dialog.exec() != QDialog::Accepted)
@@ -268,7 +279,7 @@ void DocumentView::saveAs()
 void DocumentView::saveShardsAs(const Model& model)
 {
     const QString directory = QFileDialog::getExistingDirectory(this, tr("Save Sharded Checkpoint Into Folder"),
-                                                                QFileInfo(QFileInfo(m_path).absolutePath()).path());
+                                                                QFileInfo(QFileInfo(path()).absolutePath()).path());
     if (directory.isEmpty())
         return;
     // Every shard file and the index land in the folder: say which existing files that would replace.
@@ -289,7 +300,7 @@ void DocumentView::saveShardsAs(const Model& model)
                 .arg(QDir::toNativeSeparators(directory), existing.join(u'\n')),
             QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
         return;
-    const MetadataModel* metadata = m_modelView->metadataPage()->metadataModel();
+    const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(
         metadata->originalEntries(), metadata->headerEntries(),
         tr("%n shard(s) in %1", nullptr, static_cast<int>(model.shards().size())).arg(QFileInfo(directory).fileName()),
@@ -308,7 +319,7 @@ bool DocumentView::confirmClose()
     if (!isModified())
         return true;
     const auto answer = QMessageBox::question(
-        this, tr("Unsaved Metadata"), tr("The metadata of \u201c%1\u201d has unsaved changes.").arg(title()),
+        this, tr("Unsaved Metadata"), tr("The metadata of \u201c%1\u201d has unsaved changes.").arg(displayName()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Discard)
         return true;
@@ -320,22 +331,24 @@ bool DocumentView::confirmClose()
         saved = ok;
         loop.quit();
     });
-    m_interactiveSave = true;
-    if (startSave())
+    bool running = false;
+    if (const auto conflict = m_document->checkDisk()) {
+        running = resolveConflict(*conflict);
+    } else {
+        m_interactiveSave = true;
+        running = startSave();
+        if (!running)
+            m_interactiveSave = false;
+    }
+    if (running)
         loop.exec();
-    else
-        m_interactiveSave = false;
     disconnect(connection);
     return saved;
 }
 
 void DocumentView::checkRecovery()
 {
-    if (!QFileInfo(m_path).isFile() || !m_path.endsWith(QLatin1StringView(".safetensors"))) {
-        m_recoveryBanner->hide();
-        return;
-    }
-    const RecoveryInfo info = inspectRecovery(m_path);
+    const RecoveryInfo info = m_document->recovery();
     if (info.needsAttention())
         m_recoveryBanner->showFor(info);
     else
@@ -344,12 +357,11 @@ void DocumentView::checkRecovery()
 
 void DocumentView::resolveRecovery(bool restore)
 {
-    const Status status = restore ? restoreRecovery(m_path) : discardRecovery(m_path);
+    const Status status = m_document->resolveRecovery(restore);
     if (!status) {
         QMessageBox::warning(this, restore ? tr("Restore Failed") : tr("Discard Failed"), status.error().describe());
         return;
     }
-    m_ignoreChanges = QDeadlineTimer(2000);
     reload();
 }
 

@@ -1,5 +1,7 @@
 #include "ui/metadatapage.h"
 
+#include "core/model.h"
+#include "ui/models/document.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/valueeditordialog.h"
 
@@ -27,10 +29,10 @@
 
 namespace safescope {
 
-MetadataPage::MetadataPage(QWidget* parent)
-    : QWidget(parent), m_model(new MetadataModel(this)), m_table(new QTableView), m_empty(new QLabel(this)),
-      m_detail(new QStackedWidget), m_text(new QPlainTextEdit), m_imageArea(new QScrollArea), m_image(new QLabel),
-      m_toolBar(new QToolBar(this)), m_message(new QLabel(this)), m_scope(new QComboBox(this))
+MetadataPage::MetadataPage(Document* document, QWidget* parent)
+    : QWidget(parent), m_document(document), m_model(document->metadataModel()), m_table(new QTableView),
+      m_empty(new QLabel(this)), m_detail(new QStackedWidget), m_text(new QPlainTextEdit), m_imageArea(new QScrollArea),
+      m_image(new QLabel), m_toolBar(new QToolBar(this)), m_message(new QLabel(this)), m_scope(new QComboBox(this))
 {
     m_table->setObjectName(QStringLiteral("metadataTable"));
     m_table->setModel(m_model);
@@ -108,6 +110,8 @@ MetadataPage::MetadataPage(QWidget* parent)
         else
             editValueDialog();
     });
+    connect(m_document, &Document::modelChanged, this, &MetadataPage::onModelChanged);
+    connect(m_document, &Document::scopeChanged, this, &MetadataPage::showScope);
     updateActions();
 }
 
@@ -159,7 +163,10 @@ void MetadataPage::createToolBar()
     m_scopeAction = m_toolBar->addWidget(m_scope);
     m_scopeLabelAction->setVisible(false);
     m_scopeAction->setVisible(false);
-    connect(m_scope, &QComboBox::activated, this, [this] { showScope(); });
+    connect(m_scope, &QComboBox::activated, this, [this] {
+        if (!m_document->setShardScope(m_scope->currentData().toInt()))
+            m_scope->setCurrentIndex(std::max(0, m_scope->findData(m_document->shardScope())));
+    });
     // Switching scope with unsaved edits would silently apply them to other shards or lose them.
     connect(m_model, &MetadataModel::modifiedChanged, this, [this](bool modified) {
         m_scope->setEnabled(!modified);
@@ -209,7 +216,7 @@ QString MetadataPage::removeCurrentKey()
     if (!problem.isEmpty())
         return problem;
     // SPEC.md section 4: transformers' loader rejects a single-file checkpoint whose metadata has no "format".
-    if (key == QLatin1StringView("format") && m_singleFile)
+    if (key == QLatin1StringView("format") && m_document->isSingleFile())
         showMessage(tr("Without a \u201cformat\u201d key, Hugging Face transformers will refuse to load this file. "
                        "Undo to keep it."));
     else
@@ -227,8 +234,8 @@ QString MetadataPage::editValue(int row, const QString& value)
 
 bool MetadataPage::isSummaryRow(int row) const
 {
-    return shardScope() < 0 && !m_singleFile && m_model->isEditable(row) &&
-           m_union.isSummaryRow(m_model->key(row), m_model->value(row));
+    return shardScope() < 0 && !m_document->isSingleFile() && m_model->isEditable(row) &&
+           m_document->shardUnion().isSummaryRow(m_model->key(row), m_model->value(row));
 }
 
 // Renaming a key the shards disagree on would have to write one value under the new name into every shard; the
@@ -282,7 +289,8 @@ void MetadataPage::editValueDialog()
     if (!m_model->isEditable(row))
         return;
     // A summary is not a value: start from a real one (the first shard's), which the user may keep for every shard.
-    const QString start = isSummaryRow(row) ? m_union.firstValue(m_model->key(row)) : m_model->value(row);
+    const QString start =
+        isSummaryRow(row) ? m_document->shardUnion().firstValue(m_model->key(row)) : m_model->value(row);
     ValueEditorDialog dialog(m_model->key(row), start, this);
     if (dialog.exec() == QDialog::Accepted)
         editValue(row, dialog.value());
@@ -290,76 +298,67 @@ void MetadataPage::editValueDialog()
 
 MetadataPage::~MetadataPage() = default;
 
-void MetadataPage::setModel(std::shared_ptr<const Model> model)
+void MetadataPage::onModelChanged()
 {
-    // After a save the same shards come back: keep editing the shard the user had chosen.
-    const int previous = shardScope();
-    const QString previousShard =
-        previous >= 0 && m_source ? m_source->shards()[static_cast<size_t>(previous)].path : QString();
-    m_source = std::move(model);
-    m_singleFile = m_source->shards().size() == 1;
+    const Model* source = m_document->model().get();
+    const bool singleFile = m_document->isSingleFile();
     const QSignalBlocker blocker(m_scope);
     m_scope->clear();
-    int restore = 0;
-    if (!m_singleFile) {
-        m_scope->addItem(tr("All %1 shards").arg(m_source->shards().size()), -1);
+    if (!singleFile) {
+        m_scope->addItem(tr("All %1 shards").arg(source->shards().size()), -1);
         m_scope->setItemData(0,
                              tr("Shows every key of every shard, and where the shards disagree. Each added, changed "
                                 "or removed key is saved into every shard; keys left alone keep each shard's value"),
                              Qt::ToolTipRole);
-        for (size_t i = 0; i < m_source->shards().size(); ++i) {
-            const QString& path = m_source->shards()[i].path;
+        for (size_t i = 0; i < source->shards().size(); ++i) {
+            const QString& path = source->shards()[i].path;
             m_scope->addItem(QFileInfo(path).fileName(), static_cast<int>(i));
             m_scope->setItemData(m_scope->count() - 1, path, Qt::ToolTipRole);
-            if (path == previousShard)
-                restore = m_scope->count() - 1;
         }
-        m_scope->setCurrentIndex(restore);
+        m_scope->setCurrentIndex(std::max(0, m_scope->findData(m_document->shardScope())));
     }
     m_scope->setEnabled(true);
-    m_scopeLabelAction->setVisible(!m_singleFile);
-    m_scopeAction->setVisible(!m_singleFile);
-    showScope();
+    m_scopeLabelAction->setVisible(!singleFile);
+    m_scopeAction->setVisible(!singleFile);
 }
 
 int MetadataPage::shardScope() const
 {
-    return m_scope->count() == 0 ? -1 : m_scope->currentData().toInt();
+    return m_document->shardScope();
 }
 
 bool MetadataPage::setShardScope(int shard)
 {
     const int item = m_scope->findData(shard);
-    if (item < 0 || !m_scope->isEnabled() || m_model->isModified())
+    if (item < 0 || !m_document->setShardScope(shard))
         return false;
     m_scope->setCurrentIndex(item);
-    showScope();
     return true;
 }
 
 void MetadataPage::showScope()
 {
-    if (!m_source)
+    const Model* source = m_document->model().get();
+    if (!source)
         return;
     const int shard = shardScope();
+    const bool singleFile = m_document->isSingleFile();
+    if (!singleFile) {
+        const QSignalBlocker blocker(m_scope);
+        m_scope->setCurrentIndex(std::max(0, m_scope->findData(shard)));
+    }
     showMessage({});
-    m_union = shard < 0 && !m_singleFile ? ShardMetadataUnion(*m_source) : ShardMetadataUnion();
-    if (shard < 0 && !m_singleFile)
-        m_model->setMetadata(m_union.editorEntries(), m_source->indexMetadata());
-    else
-        m_model->setMetadata(m_source->shards()[static_cast<size_t>(std::max(shard, 0))].file->header().metadata,
-                             m_source->indexMetadata());
     m_table->resizeColumnToContents(MetadataModel::KeyColumn);
     m_table->setColumnWidth(MetadataModel::KeyColumn, std::min(m_table->columnWidth(MetadataModel::KeyColumn), 320));
     const bool empty = m_model->rowCount() == 0;
     if (empty) {
         const MetadataState state = shard < 0
-                                        ? m_source->metadataState()
-                                        : m_source->shards()[static_cast<size_t>(shard)].file->header().metadataState;
+                                        ? source->metadataState()
+                                        : source->shards()[static_cast<size_t>(shard)].file->header().metadataState;
         if (shard >= 0)
             m_empty->setText(state == MetadataState::Null ? tr("This shard's __metadata__ is null.")
                                                           : tr("This shard has no __metadata__."));
-        else if (!m_singleFile)
+        else if (!singleFile)
             m_empty->setText(tr("No shard has __metadata__."));
         else
             m_empty->setText(state == MetadataState::Null
@@ -399,7 +398,7 @@ QString MetadataPage::prettyJson(const QString& value)
 void MetadataPage::showRow(int row)
 {
     if (isSummaryRow(row)) {
-        m_text->setPlainText(m_union.details(m_model->key(row)));
+        m_text->setPlainText(m_document->shardUnion().details(m_model->key(row)));
         m_detail->setCurrentWidget(m_text);
         return;
     }

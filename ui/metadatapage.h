@@ -1,11 +1,6 @@
 #pragma once
 
-#include "core/model.h"
-#include "ui/models/shardmetadataunion.h"
-
 #include <QWidget>
-
-#include <memory>
 
 class QComboBox;
 class QLabel;
@@ -17,23 +12,24 @@ class QToolBar;
 
 namespace safescope {
 
+class Document;
 class MetadataModel;
 
 /// `__metadata__` as a key/value table; the selected value is shown in full beside it: pretty-printed when it
 /// holds JSON, as a picture when it is a data-URI image. A toolbar edits the header's keys and values (through
 /// the model's undo stack) and asks for a save; refusals and warnings appear in a line above the table. For a sharded
 /// model a scope box chooses between one shard and every shard at once; the latter shows the union of the shards'
-/// keys, a summary where they disagree (see ShardMetadataUnion), and saves each edit into every shard.
+/// keys, a summary where they disagree (see ShardMetadataUnion), and saves each edit into every shard. The page
+/// observes a Document, which owns the metadata model, its undo stack and the scope.
 class MetadataPage final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MetadataPage)
 
 public:
-    explicit MetadataPage(QWidget* parent = nullptr);
+    explicit MetadataPage(Document* document, QWidget* parent = nullptr);
     ~MetadataPage() override;
 
-    void setModel(std::shared_ptr<const Model> model);
     /// The shard being edited (index into Model::shards()), or -1 for every shard at once.
     int shardScope() const;
     /// Shows and edits one shard (or -1: all); refused (false) while there are unsaved edits or out of range.
@@ -72,10 +68,12 @@ private:
     void addKeyDialog();
     void editValueDialog();
     void updateActions();
+    void onModelChanged();
     void showScope();
     void startRename();
     QString renameRefusal(int row) const;
 
+    Document* m_document;
     MetadataModel* m_model;
     QTableView* m_table;
     QLabel* m_empty;
@@ -91,9 +89,6 @@ private:
     QComboBox* m_scope;
     QAction* m_scopeLabelAction = nullptr;
     QAction* m_scopeAction = nullptr;
-    std::shared_ptr<const Model> m_source;
-    ShardMetadataUnion m_union; ///< every shard's metadata, while the scope is "All shards"
-    bool m_singleFile = true;
 };
 
 } // namespace safescope

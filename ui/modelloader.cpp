@@ -2,6 +2,7 @@
 
 #include "ui/allocatortuning.h"
 
+#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QtConcurrent>
 
@@ -36,20 +37,34 @@ void ModelLoader::load(const QString& path)
 ModelLoader::Outcome ModelLoader::run(const QString& path)
 {
     try {
+        const QFileInfo info(path);
+        std::optional<FileIdentity> before;
+        if (info.isFile()) {
+            if (auto identity = FileIdentity::read(path))
+                before = *identity;
+        }
         Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
         if (!opened)
             return {nullptr, opened.error()};
         auto result = std::make_shared<LoadedModel>();
         result->model = opened.value();
+        for (const Model::Shard& shard : result->model->shards()) {
+            if (before && result->model->shards().size() == 1 && shard.path == info.absoluteFilePath()) {
+                result->identities.push_back(*before);
+                continue;
+            }
+            auto identity = FileIdentity::read(shard.path);
+            result->identities.push_back(identity ? *identity : FileIdentity{});
+        }
         result->tree = TensorTree::build(result->model);
         result->summary = ModelSummary::compute(*result->tree);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.
-        return {nullptr, makeError(ErrorKind::IoError,
-                                   QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())),
-                                   path)};
+        return {nullptr,
+                makeError(ErrorKind::IoError,
+                          QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())), path)};
     }
 }
 

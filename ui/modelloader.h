@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/fileidentity.h"
 #include "core/model.h"
 #include "ui/models/modelsummary.h"
 #include "ui/models/tensortree.h"
@@ -9,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace safescope {
 
@@ -18,6 +20,9 @@ struct LoadedModel
     std::shared_ptr<const Model> model;
     std::shared_ptr<const TensorTree> tree;
     ModelSummary summary;
+    /// Each shard's identity (Model::shards() order) as read with the model, for the Document's save check. A
+    /// single file's is read before the model, so a change during the open shows as a change, never the reverse.
+    std::vector<FileIdentity> identities;
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow

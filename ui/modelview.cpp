@@ -1,6 +1,7 @@
 #include "ui/modelview.h"
 
 #include "ui/metadatapage.h"
+#include "ui/models/document.h"
 #include "ui/models/format.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/overviewpage.h"
@@ -21,10 +22,10 @@ const QString kHeaderKey = QStringLiteral("modelView/treeHeader");
 const QString kFlatKey = QStringLiteral("modelView/flat");
 } // namespace
 
-ModelView::ModelView(QWidget* parent)
-    : QWidget(parent), m_splitter(new QSplitter(Qt::Horizontal, this)), m_browser(new TensorBrowser),
-      m_pages(new QTabWidget), m_tensorPage(new TensorPage), m_overviewPage(new OverviewPage),
-      m_metadataPage(new MetadataPage), m_problemsPage(new ProblemsPage)
+ModelView::ModelView(Document* document, QWidget* parent)
+    : QWidget(parent), m_document(document), m_splitter(new QSplitter(Qt::Horizontal, this)),
+      m_browser(new TensorBrowser), m_pages(new QTabWidget), m_tensorPage(new TensorPage),
+      m_overviewPage(new OverviewPage), m_metadataPage(new MetadataPage(document)), m_problemsPage(new ProblemsPage)
 {
     m_pages->setObjectName(QStringLiteral("pages"));
     m_pages->addTab(m_tensorPage, tr("Tensor"));
@@ -49,7 +50,7 @@ ModelView::ModelView(QWidget* parent)
     connect(m_browser, &TensorBrowser::flatChanged, this, &ModelView::saveLayout);
     connect(m_browser, &TensorBrowser::currentNodeChanged, this, &ModelView::onCurrentNode);
     // The tab counts the keys as they are now, edits and undo included, and says when they are unsaved.
-    MetadataModel* metadata = m_metadataPage->metadataModel();
+    MetadataModel* metadata = m_document->metadataModel();
     connect(metadata, &QAbstractItemModel::rowsInserted, this, &ModelView::updateMetadataTabText);
     connect(metadata, &QAbstractItemModel::rowsRemoved, this, &ModelView::updateMetadataTabText);
     connect(metadata, &QAbstractItemModel::modelReset, this, &ModelView::updateMetadataTabText);
@@ -79,7 +80,6 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
     m_tensorPage->setTree(m_loaded->tree);
     m_browser->setTree(m_loaded->tree);
     m_overviewPage->setModel(m_loaded);
-    m_metadataPage->setModel(m_loaded->model);
     m_problemsPage->setModel(*m_loaded->model);
     const int problems = m_problemsPage->count();
     m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
@@ -89,7 +89,7 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
 
 void ModelView::updateMetadataTabText()
 {
-    const MetadataModel* metadata = m_metadataPage->metadataModel();
+    const MetadataModel* metadata = m_document->metadataModel();
     const int keys = metadata->rowCount();
     QString text = keys > 0 ? tr("Metadata (%1)").arg(keys) : tr("Metadata");
     if (metadata->isModified())

@@ -11,6 +11,7 @@ class QTabWidget;
 
 namespace safescope {
 
+class Document;
 class MetadataPage;
 class OverviewPage;
 class ProblemsPage;
@@ -32,7 +33,8 @@ public:
         ProblemsPageIndex
     };
 
-    explicit ModelView(QWidget* parent = nullptr);
+    /// The pages observe `document` (metadata edits, scope); setModel() shows a model it has been given.
+    explicit ModelView(Document* document, QWidget* parent = nullptr);
     ~ModelView() override;
 
     void setModel(std::shared_ptr<const LoadedModel> loaded);
@@ -58,6 +60,7 @@ private:
     void saveLayout() const;
     void updateMetadataTabText();
 
+    Document* m_document;
     std::shared_ptr<const LoadedModel> m_loaded;
     QSplitter* m_splitter;
     TensorBrowser* m_browser;

@@ -189,6 +189,8 @@ void StatisticsPanel::onFailed(size_t index, const QString& message)
         return;
     m_progress->setVisible(false);
     m_status->setText(tr("Failed"));
+    // A preview shown before the failure may be of a file that has since changed: show no numbers at all.
+    showStats(nullptr);
     m_plot->clear(tr("Cannot compute statistics: %1").arg(message));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/fileidentity.h"
 #include "core/model.h"
 #include "core/tensorstats.h"
 
@@ -9,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <vector>
 
 namespace safescope {
 
@@ -17,6 +19,8 @@ class LatestTask;
 /// Computes tensor statistics off the GUI thread for one document: a quick preview from a strided sample first,
 /// then the exact result. The newest request wins (selecting another tensor cancels the running one), and exact
 /// results are kept per (tensor, bins, range, binning) so going back to a tensor or a binning is instant.
+/// A result computed while its file changed on disk (or after it changed since the model was set) is never shown:
+/// its numbers could belong to neither version; failed() says so in plain words.
 class StatsRunner final : public QObject
 {
     Q_OBJECT
@@ -32,7 +36,7 @@ public:
     /// Whether two specs build the same histogram (HistogramSpec has no operator==; core stays untouched).
     static bool sameSpec(const HistogramSpec& a, const HistogramSpec& b);
 
-    /// A new or reloaded document: cancels work and forgets cached results.
+    /// A new or reloaded document: cancels work, forgets cached results and notes each shard's identity (stat).
     void setModel(std::shared_ptr<const Model> model);
     /// Statistics of tensor `index` with histogram `spec`: from the cache at once, or computed (preview first,
     /// binned with the same spec, then exact).
@@ -62,6 +66,7 @@ private:
     void store(size_t index, const HistogramSpec& spec, std::shared_ptr<const TensorStats> stats);
 
     std::shared_ptr<const Model> m_model;
+    std::vector<FileIdentity> m_identities; ///< per shard, when the model was set: results are checked against it
     LatestTask* m_task;
     std::map<Key, std::shared_ptr<const TensorStats>> m_cache;
     std::deque<Key> m_customOrder; ///< non-default entries, oldest first, for eviction

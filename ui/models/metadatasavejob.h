@@ -1,6 +1,8 @@
 #pragma once
 
+#include "core/fileidentity.h"
 #include "core/header.h"
+#include "core/metadataedit.h"
 
 #include <QObject>
 #include <QString>
@@ -30,15 +32,21 @@ struct MetadataSaveRequest
     int shard = -1; ///< edit only this shard (index into model->shards(); `before` is its metadata); -1: every shard
     uint64_t reserveBytes = 0; ///< header padding for later in-place edits (used when rewriting)
     bool forceRewrite = false;
+    /// The file (one file or `shard`) as the save decision last saw it; core refuses under its save lock, with
+    /// FileChanged, when the file on disk differs (the outcome then says changedOnDisk and nothing is written).
+    std::optional<FileIdentity> expected;
+    /// "All shards": one identity per shard, in Model::shards() order; all are checked before any is written.
+    std::vector<FileIdentity> expectedShards;
 };
 
 /// How a save ended, in words for the user.
 struct MetadataSaveOutcome
 {
     bool ok = false;
-    QString message;          ///< "Saved in place in 3 ms", or the reason it failed (names the file)
-    QString path;             ///< the file written (Save As: the new file; sharded Save As: the new index or folder)
-    bool newLocation = false; ///< Save As: the document now lives at `path`
+    QString message;            ///< "Saved in place in 3 ms", or the reason it failed (names the file)
+    QString path;               ///< the file written (Save As: the new file; sharded Save As: the new index or folder)
+    bool newLocation = false;   ///< Save As: the document now lives at `path`
+    bool changedOnDisk = false; ///< refused: a file changed since the save decision; nothing was written
 };
 
 /// Runs a metadata save (core saveMetadata / saveMetadataEditAllShards / saveShardsAs) on the thread pool, reporting
@@ -57,6 +65,9 @@ public:
     bool start(MetadataSaveRequest request);
     bool isRunning() const;
     void cancel() { m_cancel->store(true); }
+
+    /// The edit as operations: only the keys added, changed or removed between `before` and `after`.
+    static MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after);
 
     /// Runs the save on the calling thread.
     static MetadataSaveOutcome run(const MetadataSaveRequest& request, const std::atomic_bool& cancel,

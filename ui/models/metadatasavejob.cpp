@@ -1,4 +1,4 @@
-#include "ui/metadatasavejob.h"
+#include "ui/models/metadatasavejob.h"
 
 #include "core/metadataedit.h"
 #include "core/metadatarules.h"
@@ -19,10 +19,27 @@ namespace safescope {
 
 namespace {
 
-// The edit as operations: only the keys the user added, changed or removed, applied to each shard's own metadata.
+QString describe(const MetadataSaveResult& result, qint64 ms)
+{
+    if (result.method == SaveMethod::InPlace)
+        return MetadataSaveJob::tr("Saved in place in %1 ms").arg(ms);
+    return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
+}
+
+// A file that changed since the save decision is the user's to decide about again, not a plain failure.
+MetadataSaveOutcome failed(const Error& error)
+{
+    MetadataSaveOutcome outcome{false, error.describe(), {}};
+    outcome.changedOnDisk = error.kind == ErrorKind::FileChanged;
+    return outcome;
+}
+
+} // namespace
+
 // Keys left alone keep every shard's own value, including the "All shards" rows that show a summary where the
 // shards disagree (ShardMetadataUnion): the summary text is never written.
-MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after)
+MetadataEdit MetadataSaveJob::editBetween(const std::vector<MetadataEntry>& before,
+                                          const std::vector<MetadataEntry>& after)
 {
     const MetadataChanges changes = compareMetadata(before, after);
     MetadataEdit edit;
@@ -34,15 +51,6 @@ MetadataEdit editBetween(const std::vector<MetadataEntry>& before, const std::ve
     }
     return edit;
 }
-
-QString describe(const MetadataSaveResult& result, qint64 ms)
-{
-    if (result.method == SaveMethod::InPlace)
-        return MetadataSaveJob::tr("Saved in place in %1 ms").arg(ms);
-    return MetadataSaveJob::tr("Rewrote %1 in %2 ms").arg(format::bytes(result.bytesWritten)).arg(ms);
-}
-
-} // namespace
 
 MetadataSaveJob::MetadataSaveJob(QObject* parent)
     : QObject(parent), m_cancel(std::make_shared<std::atomic_bool>(false)),
@@ -91,6 +99,8 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     options.outputPath = request.outputPath;
     options.progress = progress;
     options.cancel = &cancel;
+    options.expected = request.expected;
+    options.expectedShards = request.expectedShards;
     QElapsedTimer timer;
     timer.start();
     const Model& model = *request.model;
@@ -106,7 +116,7 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
         const size_t shard = request.shard < 0 ? 0 : static_cast<size_t>(request.shard);
         auto result = saveMetadata(model.shards()[shard].path, metadata, options);
         if (!result)
-            return {false, result.error().describe(), {}};
+            return failed(result.error());
         if (model.shards().size() == 1)
             return {true, describe(*result, timer.elapsed()), result->path};
         return {true, tr("%1: %2").arg(QFileInfo(result->path).fileName(), describe(*result, timer.elapsed())),
@@ -114,7 +124,7 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     }
     auto results = saveMetadataEditAllShards(model, editBetween(request.before, request.after), options);
     if (!results)
-        return {false, results.error().describe(), {}};
+        return failed(results.error());
     uint64_t rewritten = 0;
     int inPlace = 0;
     for (const MetadataSaveResult& result : *results) {
