@@ -90,7 +90,9 @@ namespace {
 
 enum class EntryKind
 {
-    RegularFiles, ///< no FIFOs or devices: opening one named *.safetensors would block or read forever
+    /// Regular files, plus whatever else is named *.safetensors (a FIFO, a device): opening those is refused at once
+    /// by name (core/regularfile.h), and the refusal is a warning the user sees instead of a silent gap.
+    RegularFiles,
     Folders
 };
 
@@ -109,7 +111,10 @@ QStringList listFolder(const QString& folder, EntryKind kind)
         struct stat info = {};
         if (::fstatat(::dirfd(dir), entry->d_name, &info, 0) != 0)
             continue; // a dangling link or an entry removed meanwhile
-        if (kind == EntryKind::RegularFiles ? S_ISREG(info.st_mode) : S_ISDIR(info.st_mode))
+        const bool wanted = kind == EntryKind::Folders
+                                ? S_ISDIR(info.st_mode)
+                                : S_ISREG(info.st_mode) || (!S_ISDIR(info.st_mode) && name.ends_with(".safetensors"));
+        if (wanted)
             names.append(decodeLocalPath(QByteArray(entry->d_name)));
     }
     ::closedir(dir);

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QtGlobal>
 
+#include <csignal>
 #include <unistd.h>
 
 namespace safescope::cli {
@@ -19,6 +20,12 @@ SaveHooks crashHooksFromEnvironment()
         return true;
     };
     return hooks;
+}
+
+void stopBeforeReadIfAsked()
+{
+    if (!qEnvironmentVariableIsEmpty("SAFESCOPE_TEST_STOP_BEFORE_READ"))
+        (void)std::raise(SIGSTOP);
 }
 
 } // namespace safescope::cli

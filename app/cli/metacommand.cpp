@@ -1,6 +1,7 @@
 // safescope-cli meta: print a checkpoint's __metadata__, or edit it (in place when the new header fits).
 #include "commandline.h"
 #include "commands.h"
+#include "core/localpath.h"
 #include "core/metadatarules.h"
 #include "core/metadatasaver.h"
 #include "core/model.h"
@@ -9,12 +10,13 @@
 #include "core/utf8.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "terminalstream.h"
 
-#include <QDir>
-#include <QDirIterator>
 #include <QFile>
-#include <QFileInfo>
-#include <QTextStream>
+
+#include <dirent.h>
+#include <string_view>
+#include <sys/stat.h>
 
 namespace safescope::cli {
 
@@ -90,7 +92,7 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
     const QString action = line.value(QStringLiteral("recover"));
     if (!action.isEmpty() && action != QLatin1String("restore") && action != QLatin1String("discard"))
         return line.usageError(QStringLiteral("--recover takes 'restore' or 'discard'"));
-    QTextStream err(stderr);
+    TerminalStream err(stderr);
     for (const QString& path : files) {
         const RecoveryInfo info = inspectRecovery(path);
         if (!info.needsAttention())
@@ -110,19 +112,46 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
     return std::nullopt;
 }
 
+// The regular *.safetensors files under `folder`, subfolders included, read by the bytes of their names
+// (QDirIterator would turn a name that is not UTF-8 into U+FFFD, and the recovery check would look beside no file).
+void collectFiles(const QString& folder, QStringList& files, int depth)
+{
+    DIR* dir = ::opendir(encodeLocalPath(folder).constData());
+    if (dir == nullptr)
+        return;
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string_view name(entry->d_name);
+        if (name == "." || name == "..")
+            continue;
+        struct stat info = {};
+        if (::fstatat(::dirfd(dir), entry->d_name, &info, 0) != 0)
+            continue;
+        const QString path = folder + QLatin1Char('/') + decodeLocalPath(QByteArray(entry->d_name));
+        if (S_ISDIR(info.st_mode) && depth < 8) // deep enough for diffusers components, bounded against link loops
+            collectFiles(path, files, depth + 1);
+        else if (S_ISREG(info.st_mode) && name.ends_with(".safetensors"))
+            files << path;
+    }
+    ::closedir(dir);
+}
+
 // The .safetensors files PATH stands for, found without parsing them: a torn header must not stop its own repair.
+// A FIFO or device is not looked into at all (Model::open() then refuses it by name).
 QStringList candidateFiles(const QString& path)
 {
-    const QFileInfo info(path);
+    struct stat info = {};
+    if (::stat(encodeLocalPath(path).constData(), &info) != 0 || (!S_ISDIR(info.st_mode) && !S_ISREG(info.st_mode)))
+        return {};
     QStringList files;
-    if (info.isDir()) {
-        QDirIterator it(path, {QStringLiteral("*.safetensors")}, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext())
-            files << it.next();
-    } else if (isShardIndexName(info.fileName())) {
+    const QString fileName = path.mid(path.lastIndexOf(QLatin1Char('/')) + 1);
+    if (S_ISDIR(info.st_mode)) {
+        collectFiles(path, files, 0);
+    } else if (isShardIndexName(fileName)) {
         if (auto index = readShardIndex(path)) {
+            const QString absolute = absoluteLocalPath(path);
+            const QString folder = absolute.left(absolute.lastIndexOf(QLatin1Char('/')) + 1);
             for (const std::string& shard : index->shards)
-                files << info.absoluteDir().filePath(QString::fromStdString(shard));
+                files << folder + QString::fromStdString(shard);
         }
     } else {
         files << path;
@@ -132,7 +161,7 @@ QStringList candidateFiles(const QString& path)
 
 void printMetadataText(const Model& model)
 {
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     if (model.metadataState() != MetadataState::Object) {
         out << "(no __metadata__)\n";
         return;
@@ -212,8 +241,8 @@ int runMeta(const QStringList& arguments)
             return fail(line, valid.error());
     }
     if (model->shards().size() == 1 && lacksFormatKey(edit.apply(model->metadata())))
-        QTextStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
-                               "single-file checkpoint without it\n";
+        TerminalStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
+                                  "single-file checkpoint without it\n";
     auto saved = saveMetadataEditAllShards(*model, edit, options);
     model.reset();
     if (!saved)
@@ -234,7 +263,7 @@ int runMeta(const QStringList& arguments)
         printJson({{"files", std::move(results)}});
         return ExitOk;
     }
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     for (const MetadataSaveResult& result : *saved)
         out << saveMethodName(result.method) << ": " << result.path << " (header " << grouped(result.oldHeaderLength)
             << " -> " << grouped(result.newHeaderLength) << " bytes, " << grouped(result.bytesWritten)
