@@ -187,9 +187,8 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
     const QString fileName = output.mid(output.lastIndexOf(QLatin1Char('/')) + 1);
     const QString base =
         namedFile ? fileName.chopped(static_cast<qsizetype>(std::strlen(".safetensors"))) : options.baseName;
-    const auto inFolder = [&](const QString& name) {
-        return (folderPath.endsWith(QLatin1Char('/')) ? folderPath : folderPath + QLatin1Char('/')) + name;
-    };
+    const QString folderPrefix = folderPath.endsWith(QLatin1Char('/')) ? folderPath : folderPath + QLatin1Char('/');
+    const auto inFolder = [&](const QString& name) -> QString { return folderPrefix + name; };
     if (count == 1) {
         plan.files.push_back(namedFile ? output : inFolder(base + QStringLiteral(".safetensors")));
     } else {

@@ -38,12 +38,14 @@ Result<int> openRegularFile(const QString& path, int flags, mode_t mode)
 {
     const QByteArray name = encodeLocalPath(path);
     // O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer; on a regular file it changes
-    // nothing. A socket cannot be opened at all (ENXIO), nor a FIFO for writing without a reader: say what they are.
+    // nothing. A socket cannot be opened at all (ENXIO), nor a FIFO for writing without a reader, nor a folder for
+    // writing (EISDIR): say what they are.
     const int fd = ::open(name.constData(), flags | O_NONBLOCK | O_CLOEXEC, mode);
     if (fd < 0) {
         const int err = errno;
         struct stat info = {};
-        if ((err == ENXIO || err == EWOULDBLOCK) && ::stat(name.constData(), &info) == 0 && !S_ISREG(info.st_mode))
+        if ((err == ENXIO || err == EWOULDBLOCK || err == EISDIR) && ::stat(name.constData(), &info) == 0 &&
+            !S_ISREG(info.st_mode))
             return requireRegularFile(path, info).error();
         const bool writes = (flags & (O_WRONLY | O_RDWR | O_CREAT)) != 0;
         return makeError(ErrorKind::IoError,
