@@ -1,6 +1,7 @@
 #include "core/downsample.h"
 
 #include "core/dtypecodec.h"
+#include "core/mappedfile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -34,10 +35,17 @@ Result<Downsampled> downsample(const TensorView& view, const SliceSpec& spec, In
         cols.count > a->cols - cols.begin)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("downsampling window is outside the slice"));
 
-    return downsampleRows(rows, cols, outRows, outCols, reduction, cancel, progress,
-                          [&](uint64_t row, uint64_t col, uint64_t width, double* out) {
-                              return extractWindow(view, spec, row, 1, col, width, out).ok();
-                          });
+    // One check of the file after the whole read, not one per row piece (see extractWindow()).
+    TensorView unchecked = view;
+    unchecked.source = nullptr;
+    Result<Downsampled> result = downsampleRows(rows, cols, outRows, outCols, reduction, cancel, progress,
+                                                [&](uint64_t row, uint64_t col, uint64_t width, double* out) {
+                                                    return extractWindow(unchecked, spec, row, 1, col, width, out).ok();
+                                                });
+    if (result && view.source != nullptr)
+        if (Status same = view.source->verifyUnchanged(); !same)
+            return same.error();
+    return result;
 }
 
 Result<Downsampled> downsampleRows(IndexRange rows, IndexRange cols, uint64_t outRows, uint64_t outCols,

@@ -2,6 +2,7 @@
 
 #include "core/exportfilewriter.h"
 #include "core/model.h"
+#include "core/posixfile.h"
 #include "core/shardindex.h"
 
 #include <QDir>
@@ -104,6 +105,8 @@ Result<ConversionPreview> previewConversion(const Model& model, const ExportPlan
         }
         preview.total.merge(preview.perTensor[i]);
     }
+    if (Status same = model.verifyUnchanged(); !same)
+        return same.error();
     return preview;
 }
 
@@ -111,8 +114,8 @@ Result<ExportResult> runExport(const Model& model, const ExportPlan& plan, const
                                const std::atomic_bool& cancel, const ProgressFn& progress)
 {
     const QString folder = QFileInfo(plan.files.front()).absolutePath();
-    if (!QDir().mkpath(folder))
-        return makeError(ErrorKind::IoError, QStringLiteral("cannot create the folder '%1'").arg(folder), folder);
+    if (Status made = makeFolders(folder); !made) // by bytes: a folder name need not be UTF-8
+        return made.error();
 
     uint64_t done = 0;
     uint64_t reported = 0;
@@ -144,6 +147,10 @@ Result<ExportResult> runExport(const Model& model, const ExportPlan& plan, const
     }
     if (cancel.load())
         return cancelled(plan.files.front());
+    // Bytes copied from a source overwritten meanwhile would mix two versions: nothing is committed then (the
+    // pending temporary files are removed as `pending` goes).
+    if (Status same = model.verifyUnchanged(); !same)
+        return same.error();
     for (const auto& writer : pending) {
         if (Status committed = writer->commit(); !committed)
             return committed.error();
@@ -159,10 +166,10 @@ Result<ExportResult> runExport(const Model& model, const ExportPlan& plan, const
     ExportResult result;
     result.files = plan.files;
     result.indexPath = plan.indexPath;
-    result.bytesWritten = 0;
-    for (const QString& file : plan.files)
-        result.bytesWritten += static_cast<uint64_t>(QFileInfo(file).size());
     result.model = std::move(*output);
+    result.bytesWritten = 0;
+    for (const auto& shard : result.model->shards()) // sizes of what was just opened, not of QFileInfo's lossy names
+        result.bytesWritten += shard.file->mapping().size();
     return result;
 }
 

@@ -1,14 +1,17 @@
 #include "core/exportplan.h"
 
 #include "core/dtypeconversion.h"
+#include "core/localpath.h"
 #include "core/metadatarules.h"
 #include "core/model.h"
+#include "core/regularfile.h"
 #include "core/textutil.h"
 
-#include <QDir>
-#include <QFileInfo>
 #include <QRegularExpression>
 
+#include <cstring>
+#include <optional>
+#include <sys/stat.h>
 #include <unordered_map>
 
 namespace safescope {
@@ -43,6 +46,40 @@ uint32_t assignShards(std::vector<ExportTensor>& tensors, uint64_t maxShardSize)
         used += tensor.byteSize;
     }
     return tensors.empty() ? 1 : shard + 1;
+}
+
+// The file `path` names now (links followed), by the bytes of its name: QFileInfo would re-encode a name that is
+// not UTF-8 lossily, find nothing for the source and the target alike, and call every such export an overwrite.
+std::optional<struct stat> statOf(const QString& path)
+{
+    struct stat info = {};
+    if (::stat(encodeLocalPath(path).constData(), &info) != 0)
+        return std::nullopt;
+    return info;
+}
+
+// Targets that exist must be regular files other than the sources: a rename over a FIFO or a device would replace
+// it, and writing over a file being read, while safe (the rename keeps the old inode alive), is never intended.
+Status checkTargets(const Model& model, const ExportPlan& plan)
+{
+    std::vector<QString> targets(plan.files.begin(), plan.files.end());
+    if (!plan.indexPath.isEmpty())
+        targets.push_back(plan.indexPath);
+    for (const QString& target : targets) {
+        const std::optional<struct stat> existing = statOf(target);
+        if (!existing)
+            continue;
+        if (Status regular = requireRegularFile(target, *existing); !regular)
+            return regular;
+        for (const Model::Shard& shard : model.shards()) {
+            const std::optional<struct stat> source = statOf(shard.path);
+            if (source && source->st_dev == existing->st_dev && source->st_ino == existing->st_ino)
+                return makeError(ErrorKind::InvalidArgument,
+                                 QStringLiteral("the export would overwrite its own source '%1'").arg(shard.path),
+                                 shard.path);
+        }
+    }
+    return Ok{};
 }
 
 } // namespace
@@ -142,31 +179,28 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
     }
 
     const int count = static_cast<int>(assignShards(plan.tensors, options.maxShardSize));
-    const QFileInfo output(options.outputPath);
+    // Paths are built as strings from absoluteLocalPath(): QFileInfo/QDir would turn a byte of a name that is not
+    // UTF-8 into U+FFFD, and the export would write a file of another name.
+    const QString output = absoluteLocalPath(options.outputPath);
     const bool namedFile = options.outputPath.endsWith(QLatin1String(".safetensors"));
-    const QDir folder(namedFile ? output.absolutePath() : output.absoluteFilePath());
-    const QString base = namedFile ? output.completeBaseName() : options.baseName;
+    const QString folderPath = namedFile ? output.left(output.lastIndexOf(QLatin1Char('/'))) : output;
+    const QString fileName = output.mid(output.lastIndexOf(QLatin1Char('/')) + 1);
+    const QString base =
+        namedFile ? fileName.chopped(static_cast<qsizetype>(std::strlen(".safetensors"))) : options.baseName;
+    const QString folderPrefix = folderPath.endsWith(QLatin1Char('/')) ? folderPath : folderPath + QLatin1Char('/');
+    const auto inFolder = [&](const QString& name) -> QString { return folderPrefix + name; };
     if (count == 1) {
-        plan.files.push_back(namedFile ? output.absoluteFilePath()
-                                       : folder.filePath(base + QStringLiteral(".safetensors")));
+        plan.files.push_back(namedFile ? output : inFolder(base + QStringLiteral(".safetensors")));
     } else {
         if (count > 99999)
             return makeError(ErrorKind::InvalidArgument,
                              QStringLiteral("more than 99,999 shards: raise the shard size"));
         for (int i = 1; i <= count; ++i)
-            plan.files.push_back(folder.filePath(shardFileName(base, i, count)));
-        plan.indexPath = folder.filePath(base + QStringLiteral(".safetensors.index.json"));
+            plan.files.push_back(inFolder(shardFileName(base, i, count)));
+        plan.indexPath = inFolder(base + QStringLiteral(".safetensors.index.json"));
     }
-    // Writing over a file being read would be safe (the rename keeps the old inode alive) but is never intended.
-    for (const Model::Shard& shard : model.shards()) {
-        const QString source = QFileInfo(shard.path).canonicalFilePath();
-        for (const QString& file : plan.files) {
-            if (QFileInfo(file).canonicalFilePath() == source)
-                return makeError(ErrorKind::InvalidArgument,
-                                 QStringLiteral("the export would overwrite its own source '%1'").arg(shard.path),
-                                 shard.path);
-        }
-    }
+    if (Status usable = checkTargets(model, plan); !usable)
+        return usable.error();
     return plan;
 }
 

@@ -2,6 +2,9 @@
 
 #include "core/utf8.h"
 
+#include <cerrno>
+#include <unistd.h>
+
 namespace safescope {
 
 namespace {
@@ -48,6 +51,30 @@ QByteArray encodeLocalPath(const QString& path)
         start = i + 1;
     }
     return bytes;
+}
+
+QString absoluteLocalPath(const QString& path)
+{
+    QString full = path;
+    if (!path.startsWith(QLatin1Char('/'))) {
+        QByteArray cwd(4096, '\0');
+        while (::getcwd(cwd.data(), static_cast<size_t>(cwd.size())) == nullptr && errno == ERANGE)
+            cwd.resize(cwd.size() * 2);
+        full = decodeLocalPath(QByteArray(cwd.constData())) + QLatin1Char('/') + path;
+    }
+    // Cleaned by hand: each piece stays the exact QString it was, escapes included.
+    QStringList kept;
+    for (const QString& piece : full.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
+        if (piece == QLatin1String("."))
+            continue;
+        if (piece == QLatin1String("..")) {
+            if (!kept.isEmpty())
+                kept.removeLast();
+            continue;
+        }
+        kept.append(piece);
+    }
+    return QLatin1Char('/') + kept.join(QLatin1Char('/'));
 }
 
 QStringList decodeArguments(int argc, char* argv[])

@@ -15,6 +15,11 @@ namespace safescope {
 QString decodeLocalPath(const QByteArray& bytes);
 QByteArray encodeLocalPath(const QString& path);
 
+/// `path` made absolute against the current folder and cleaned ("." and ".." resolved by name, no links followed),
+/// without the round trip through the system's encoding that QFileInfo::absoluteFilePath() makes for a relative
+/// path (which turns a byte that is not UTF-8 into U+FFFD, so the result names no file).
+QString absoluteLocalPath(const QString& path);
+
 /// argv decoded with decodeLocalPath(): what QCoreApplication::arguments() gives, minus the lossy decoding.
 QStringList decodeArguments(int argc, char* argv[]);
 

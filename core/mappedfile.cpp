@@ -1,6 +1,7 @@
 #include "core/mappedfile.h"
 
 #include "core/localpath.h"
+#include "core/regularfile.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -17,23 +18,27 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const QString& path)
     std::shared_ptr<MappedFile> mapped(new MappedFile);
     mapped->m_path = path;
     // Opened by bytes, then handed to QFile: QFile(path) would re-encode a non-UTF-8 name lossily and miss the file.
-    const int fd = ::open(encodeLocalPath(path).constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return makeError(ErrorKind::IoError,
-                         QStringLiteral("cannot open the file: %1").arg(QString::fromLocal8Bit(std::strerror(errno))),
-                         path);
+    // openRegularFile() never blocks on a FIFO and refuses devices, sockets and folders.
+    auto opened = openRegularFile(path, O_RDONLY);
+    if (!opened)
+        return opened.error();
+    const int fd = *opened;
     struct stat info = {};
-    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    if (::fstat(fd, &info) != 0) {
+        const int err = errno;
         ::close(fd);
-        return makeError(ErrorKind::IoError, QStringLiteral("this is a folder, not a file"), path);
+        return makeError(ErrorKind::IoError,
+                         QStringLiteral("cannot inspect the file: %1").arg(QString::fromLocal8Bit(std::strerror(err))),
+                         path);
     }
+    mapped->m_version = FileVersion::of(info);
     mapped->m_file = std::make_unique<QFile>();
     if (!mapped->m_file->open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
         ::close(fd);
         return makeError(ErrorKind::IoError,
                          QStringLiteral("cannot open the file: %1").arg(mapped->m_file->errorString()), path);
     }
-    mapped->m_size = static_cast<uint64_t>(mapped->m_file->size());
+    mapped->m_size = static_cast<uint64_t>(info.st_size); // the size the identity records
     if (mapped->m_size == 0)
         return std::shared_ptr<const MappedFile>(std::move(mapped));
     mapped->m_data = mapped->m_file->map(0, static_cast<qint64>(mapped->m_size));
@@ -48,6 +53,11 @@ MappedFile::~MappedFile()
 {
     if (m_data != nullptr)
         m_file->unmap(m_data);
+}
+
+Status MappedFile::verifyUnchanged() const
+{
+    return verifyVersion(m_path, m_file ? m_file->handle() : -1, m_version);
 }
 
 uint64_t MappedFile::currentDiskSize() const

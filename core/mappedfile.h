@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/fileversion.h"
 
 #include <QFile>
 
@@ -13,7 +14,8 @@ namespace safescope {
 class MappedFile final
 {
 public:
-    /// Opens and maps `path`; an empty file is valid and has data() == nullptr.
+    /// Opens and maps `path`; an empty file is valid and has data() == nullptr. Anything but a regular file (FIFO,
+    /// socket, device, folder) is refused at once with an IoError saying what it is.
     static Result<std::shared_ptr<const MappedFile>> open(const QString& path);
 
     ~MappedFile();
@@ -23,6 +25,12 @@ public:
     const unsigned char* data() const { return m_data; }
     uint64_t size() const { return m_size; }
     const QString& path() const { return m_path; }
+
+    /// The file's identity (device, inode, size, times) when it was opened.
+    const FileVersion& version() const { return m_version; }
+    /// FileChanged when the file was modified in place, resized or replaced since it was opened: call it after
+    /// reading tensor bytes, since bytes read from a file being rewritten may mix two versions.
+    Status verifyUnchanged() const;
 
     /// The size of the file on disk now; differs from size() when another process truncated or grew it.
     uint64_t currentDiskSize() const;
@@ -44,6 +52,7 @@ private:
     std::unique_ptr<QFile> m_file;
     unsigned char* m_data = nullptr;
     uint64_t m_size = 0;
+    FileVersion m_version;
 };
 
 } // namespace safescope

@@ -2,6 +2,7 @@
 
 #include "core/localpath.h"
 #include "core/modelbuilder.h"
+#include "core/regularfile.h"
 #include "core/shardindex.h"
 
 #include <QDir>
@@ -17,8 +18,13 @@ Result<std::shared_ptr<const Model>> Model::open(const QString& path, OpenMode m
     const QFileInfo info(path);
     ModelBuilder builder(mode);
     struct stat status = {};
-    if (::stat(encodeLocalPath(path).constData(), &status) == 0 && S_ISDIR(status.st_mode)) // also non-UTF-8 names
-        return builder.openFolder(path);
+    if (::stat(encodeLocalPath(path).constData(), &status) == 0) { // by bytes: also non-UTF-8 names
+        if (S_ISDIR(status.st_mode))
+            return builder.openFolder(path);
+        // A FIFO named like an index would block its reader: refuse it (and devices, sockets) before any open().
+        if (Status regular = requireRegularFile(path, status); !regular)
+            return regular.error();
+    }
     if (isShardIndexName(info.fileName()))
         return builder.openIndex(path);
     return builder.openFile(path);
@@ -101,6 +107,14 @@ void Model::finalize()
         m_totalParameters += info.elementCount;
         m_totalBytes += info.byteSize();
     }
+}
+
+Status Model::verifyUnchanged() const
+{
+    for (const Shard& shard : m_shards)
+        if (Status same = shard.file->verifyUnchanged(); !same)
+            return same;
+    return Ok{};
 }
 
 } // namespace safescope

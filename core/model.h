@@ -101,6 +101,10 @@ public:
     uint64_t totalTensorBytes() const { return m_totalBytes; }
     uint64_t totalFileBytes() const; ///< sum of shard file sizes
 
+    /// FileChanged naming the first shard that changed on disk since the model was opened: call it after reading
+    /// tensor bytes, whose values may otherwise mix two versions of a file.
+    Status verifyUnchanged() const;
+
 private:
     friend class ModelBuilder;
     Model() = default;

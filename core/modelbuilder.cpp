@@ -1,5 +1,6 @@
 #include "core/modelbuilder.h"
 
+#include "core/localpath.h"
 #include "core/modelfolder.h"
 #include "core/shardindex.h"
 #include "core/textutil.h"
@@ -250,7 +251,7 @@ std::optional<uint32_t> ModelBuilder::addShard(const QString& path, const QStrin
 
 void ModelBuilder::addShard(std::shared_ptr<const SafetensorsFile> file, const QString& component)
 {
-    const QString path = QFileInfo(file->path()).absoluteFilePath();
+    const QString path = absoluteLocalPath(file->path()); // QFileInfo would lose a name's non-UTF-8 bytes
     m_model->m_shards.push_back(Model::Shard{path, component, std::move(file)});
 }
 

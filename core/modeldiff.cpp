@@ -98,6 +98,11 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
         while (i < end)
             finish(i++);
     }
+    // Pairs read while a file was overwritten in place compare two versions: the whole diff is discarded.
+    if (Status same = a.verifyUnchanged(); !same)
+        return same.error();
+    if (Status same = b.verifyUnchanged(); !same)
+        return same.error();
     return result;
 }
 

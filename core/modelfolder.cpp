@@ -3,9 +3,6 @@
 #include "core/localpath.h"
 #include "core/shardindex.h"
 
-#include <QDir>
-#include <QFileInfo>
-
 #include <algorithm>
 #include <dirent.h>
 #include <string_view>
@@ -31,7 +28,15 @@ int indexPreference(const QString& name)
     return 2;
 }
 
-QString preferredIndex(const QDir& dir, const QStringList& fileNames)
+// `name` inside `folder`, made absolute as a string: QDir::absoluteFilePath() of a relative folder would pass it
+// through the system's encoding and lose bytes that are not UTF-8.
+QString pathIn(const QString& folder, const QString& name)
+{
+    const QString absolute = absoluteLocalPath(folder);
+    return absolute.endsWith(QLatin1Char('/')) ? QString(absolute + name) : QString(absolute + QLatin1Char('/') + name);
+}
+
+QString preferredIndex(const QString& folder, const QStringList& fileNames)
 {
     QString best;
     int bestRank = 3;
@@ -39,7 +44,7 @@ QString preferredIndex(const QDir& dir, const QStringList& fileNames)
         if (!isShardIndexName(name))
             continue;
         if (const int rank = indexPreference(name); rank < bestRank) {
-            best = dir.absoluteFilePath(name);
+            best = pathIn(folder, name);
             bestRank = rank;
         }
     }
@@ -90,7 +95,9 @@ namespace {
 
 enum class EntryKind
 {
-    RegularFiles, ///< no FIFOs or devices: opening one named *.safetensors would block or read forever
+    /// Regular files, plus whatever else is named *.safetensors (a FIFO, a device): opening those is refused at once
+    /// by name (core/regularfile.h), and the refusal is a warning the user sees instead of a silent gap.
+    RegularFiles,
     Folders
 };
 
@@ -109,7 +116,10 @@ QStringList listFolder(const QString& folder, EntryKind kind)
         struct stat info = {};
         if (::fstatat(::dirfd(dir), entry->d_name, &info, 0) != 0)
             continue; // a dangling link or an entry removed meanwhile
-        if (kind == EntryKind::RegularFiles ? S_ISREG(info.st_mode) : S_ISDIR(info.st_mode))
+        const bool wanted = kind == EntryKind::Folders
+                                ? S_ISDIR(info.st_mode)
+                                : S_ISREG(info.st_mode) || (!S_ISDIR(info.st_mode) && name.ends_with(".safetensors"));
+        if (wanted)
             names.append(decodeLocalPath(QByteArray(entry->d_name)));
     }
     ::closedir(dir);
@@ -120,27 +130,25 @@ QStringList listFolder(const QString& folder, EntryKind kind)
 
 FolderContents scanModelFolder(const QString& folder)
 {
-    const QDir dir(folder);
     QStringList names = listFolder(folder, EntryKind::RegularFiles);
     sortNaturally(names);
     FolderContents contents;
-    contents.index = preferredIndex(dir, names);
+    contents.index = preferredIndex(folder, names);
     if (!contents.index.isEmpty())
         return contents;
     for (const QString& name : names)
         if (name.endsWith(QLatin1StringView(".safetensors")))
-            contents.files.push_back(dir.absoluteFilePath(name));
+            contents.files.push_back(pathIn(folder, name));
     return contents;
 }
 
 QStringList componentFolders(const QString& folder)
 {
-    const QDir dir(folder);
     QStringList names = listFolder(folder, EntryKind::Folders);
     sortNaturally(names);
     QStringList components;
     for (const QString& name : names) {
-        const QString path = dir.absoluteFilePath(name);
+        const QString path = pathIn(folder, name);
         const FolderContents contents = scanModelFolder(path);
         if (!contents.index.isEmpty() || !contents.files.isEmpty())
             components.push_back(path);

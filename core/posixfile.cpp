@@ -1,6 +1,7 @@
 #include "core/posixfile.h"
 
 #include "core/localpath.h"
+#include "core/regularfile.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -57,16 +58,16 @@ PosixFile& PosixFile::operator=(PosixFile&& other) noexcept
 
 Result<PosixFile> PosixFile::open(const QString& path, int flags, const SaveHooks* hooks, mode_t mode)
 {
-    const bool writes = (flags & (O_WRONLY | O_RDWR | O_CREAT)) != 0;
     if ((flags & O_CREAT) != 0 && hooks != nullptr) {
         if (const int err = hooks->fault(IoOperation::Create))
             return systemError(path, QStringLiteral("open for writing"), err);
     }
-    const int fd = ::open(encoded(path).constData(), flags | O_CLOEXEC, mode);
-    if (fd < 0)
-        return systemError(path, writes ? QStringLiteral("open for writing") : QStringLiteral("open"), errno);
+    // Model files and their records are regular files; a FIFO or a device under their name is refused at once.
+    auto fd = openRegularFile(path, flags, mode);
+    if (!fd)
+        return fd.error();
     PosixFile file;
-    file.m_fd = fd;
+    file.m_fd = *fd;
     file.m_path = path;
     file.m_hooks = hooks;
     return file;
@@ -239,6 +240,23 @@ Status removeFile(const QString& path, const SaveHooks* hooks)
     }
     if (::unlink(encoded(path).constData()) != 0 && errno != ENOENT)
         return systemError(path, QStringLiteral("remove"), errno);
+    return Ok{};
+}
+
+Status makeFolders(const QString& folder)
+{
+    const QByteArray bytes = encodeLocalPath(folder);
+    // Each prefix ending before a '/' in turn; an existing one is fine, a file in the way is reported by mkdir.
+    for (qsizetype end = 1; end <= bytes.size(); ++end) {
+        if (end < bytes.size() && bytes[end] != '/')
+            continue;
+        const QByteArray prefix = bytes.left(end);
+        struct stat info = {};
+        if (::stat(prefix.constData(), &info) == 0 && S_ISDIR(info.st_mode))
+            continue;
+        if (::mkdir(prefix.constData(), 0777) != 0 && errno != EEXIST)
+            return systemError(decodeLocalPath(prefix), QStringLiteral("create the folder"), errno);
+    }
     return Ok{};
 }
 

@@ -24,7 +24,8 @@ public:
     PosixFile(const PosixFile&) = delete;
     PosixFile& operator=(const PosixFile&) = delete;
 
-    /// open(2) with O_CLOEXEC added; `hooks` (may be null) must outlive the object. With O_CREAT, the Create
+    /// open(2) with O_CLOEXEC added; anything but a regular file (FIFO, socket, device, folder) is refused at once
+    /// with an IoError saying what it is; `hooks` (may be null) must outlive the object. With O_CREAT, the Create
     /// fault seam is consulted.
     static Result<PosixFile> open(const QString& path, int flags, const SaveHooks* hooks = nullptr, mode_t mode = 0600);
     /// A new, empty file named ".<target name>.safescope-XXXXXX.tmp" in the target's folder (same file system,
@@ -64,6 +65,8 @@ Error systemError(const QString& path, const QString& action, int err);
 Status syncDirectory(const QString& folder, const SaveHooks* hooks = nullptr);
 Status renameFile(const QString& from, const QString& to, const SaveHooks* hooks = nullptr);
 Status removeFile(const QString& path, const SaveHooks* hooks = nullptr);
+/// mkdir -p by the bytes of the name (QDir::mkpath would turn a name that is not UTF-8 into U+FFFD).
+Status makeFolders(const QString& folder);
 /// The folder holding `path` (absolute).
 QString folderOf(const QString& path);
 

@@ -20,6 +20,8 @@ public:
     const QString& path() const { return m_map->path(); }
     const Header& header() const { return m_header; }
     const MappedFile& mapping() const { return *m_map; }
+    /// FileChanged when the file changed on disk since it was opened (see MappedFile::verifyUnchanged()).
+    Status verifyUnchanged() const { return m_map->verifyUnchanged(); }
 
     /// First byte of a tensor's data inside the mapping (unaligned in general).
     const unsigned char* tensorData(const TensorInfo& tensor) const

@@ -1,5 +1,6 @@
 #include "core/shardindex.h"
 
+#include "core/regularfile.h"
 #include "core/textutil.h"
 
 #include <QFile>
@@ -8,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fcntl.h>
+#include <unistd.h>
 #include <unordered_set>
 
 namespace safescope {
@@ -177,9 +180,16 @@ Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
 
 Result<ShardIndex> readShardIndex(const QString& path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    // Opened by the bytes of the name (QFile(path) would miss a folder whose name is not UTF-8), never blocking on a
+    // FIFO named like an index.
+    auto fd = openRegularFile(path, O_RDONLY);
+    if (!fd)
+        return fd.error();
+    QFile file;
+    if (!file.open(*fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(*fd);
         return makeError(ErrorKind::IoError, QStringLiteral("cannot open the index: %1").arg(file.errorString()), path);
+    }
     if (file.size() > kMaxIndexBytes)
         return indexError(path, QStringLiteral("it is %1 bytes long; an index is expected to be far smaller than "
                                                "100,000,000 bytes")

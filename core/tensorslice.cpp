@@ -1,6 +1,7 @@
 #include "core/tensorslice.h"
 
 #include "core/dtypecodec.h"
+#include "core/mappedfile.h"
 #include "core/sigbusguard.h"
 
 #include <QStringList>
@@ -171,16 +172,20 @@ Result<SliceAddressing> sliceAddressing(const SliceSpec& spec, std::span<const u
 Status extractWindow(const TensorView& view, const SliceSpec& spec, uint64_t rowBegin, uint64_t rowCount,
                      uint64_t colBegin, uint64_t colCount, double* out)
 {
-    return forWindow(view, spec, rowBegin, rowCount, colBegin, colCount,
-                     [&](uint64_t r, uint64_t first, uint64_t colStride) {
-                         double* row = out + r * colCount;
-                         if (colStride == 1) {
-                             decodeToDouble(view.dtype, view.data, first, static_cast<size_t>(colCount), row);
-                             return;
-                         }
-                         for (uint64_t c = 0; c < colCount; ++c)
-                             decodeToDouble(view.dtype, view.data, first + c * colStride, 1, row + c);
-                     });
+    Status read = forWindow(view, spec, rowBegin, rowCount, colBegin, colCount,
+                            [&](uint64_t r, uint64_t first, uint64_t colStride) {
+                                double* row = out + r * colCount;
+                                if (colStride == 1) {
+                                    decodeToDouble(view.dtype, view.data, first, static_cast<size_t>(colCount), row);
+                                    return;
+                                }
+                                for (uint64_t c = 0; c < colCount; ++c)
+                                    decodeToDouble(view.dtype, view.data, first + c * colStride, 1, row + c);
+                            });
+    // Values decoded from bytes that were overwritten meanwhile would be shown as the file's: checked after the read.
+    if (read && view.source != nullptr && rowCount > 0 && colCount > 0)
+        return view.source->verifyUnchanged();
+    return read;
 }
 
 Status rawBitsWindow(const TensorView& view, const SliceSpec& spec, uint64_t rowBegin, uint64_t rowCount,

@@ -1,6 +1,7 @@
 #include "core/tensorstats.h"
 
 #include "core/genericstats.h"
+#include "core/mappedfile.h"
 #include "core/patternstats.h"
 
 #include <algorithm>
@@ -111,7 +112,9 @@ BoolCounts countBools(const TensorView& view)
 
 } // namespace
 
-Result<TensorStats> computeStats(const TensorView& view, const StatsOptions& options, const std::atomic_bool& cancel,
+namespace {
+
+Result<TensorStats> statsOfBytes(const TensorView& view, const StatsOptions& options, const std::atomic_bool& cancel,
                                  const ProgressFn& progress)
 {
     if (Status ok = checkView(view); !ok)
@@ -138,6 +141,19 @@ Result<TensorStats> computeStats(const TensorView& view, const StatsOptions& opt
     stats->dtype = view.dtype;
     if (view.dtype == DType::BOOL)
         stats->bools = countBools(view);
+    return stats;
+}
+
+} // namespace
+
+Result<TensorStats> computeStats(const TensorView& view, const StatsOptions& options, const std::atomic_bool& cancel,
+                                 const ProgressFn& progress)
+{
+    Result<TensorStats> stats = statsOfBytes(view, options, cancel, progress);
+    // Bytes overwritten in place while they were read give numbers of neither version: checked after the read.
+    if (stats && view.source != nullptr)
+        if (Status same = view.source->verifyUnchanged(); !same)
+            return same.error();
     return stats;
 }
 
@@ -168,7 +184,8 @@ Result<TensorStats> computeStatsPreview(const TensorView& view, const StatsOptio
         std::memcpy(&gathered[static_cast<size_t>(run.sampleOffset) * size], view.data + run.first * size,
                     static_cast<size_t>(run.length) * size);
     }
-    const TensorView sample{view.dtype, {sampleTarget}, sampleTarget, gathered.data(), gathered.size()};
+    // The sample was read from the file: computeStats() checks it is unchanged after this copy too.
+    const TensorView sample{view.dtype, {sampleTarget}, sampleTarget, gathered.data(), gathered.size(), view.source};
     Result<TensorStats> stats = computeStats(sample, options, cancel);
     if (stats)
         stats->sampled = true;

@@ -8,6 +8,7 @@
 
 namespace safescope {
 
+class MappedFile;
 class Model;
 
 /// A read-only view of one tensor's bytes: what the value functions (stats, slices, downsampling) work on.
@@ -19,6 +20,9 @@ struct TensorView
     uint64_t elementCount = 0;
     const unsigned char* data = nullptr;
     uint64_t byteSize = 0;
+    /// The file the bytes are mapped from (null for a buffer): the value functions check it has not changed on disk
+    /// once they have read the bytes, so a file rewritten meanwhile gives FileChanged, never mixed numbers.
+    const MappedFile* source = nullptr;
 };
 
 /// The view of tensor `index` of a model.

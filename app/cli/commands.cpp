@@ -1,7 +1,8 @@
 #include "commands.h"
 
+#include "terminalstream.h"
+
 #include <QCoreApplication>
-#include <QTextStream>
 
 namespace safescope::cli {
 
@@ -19,6 +20,16 @@ const std::vector<Command>& commands()
     return table;
 }
 
+QString exitCodeHelp()
+{
+    return QStringLiteral("Exit codes (the same for every command):\n"
+                          "  0  success: the input is valid (and, for diff --fail-on-diff, equal)\n"
+                          "  1  the input is invalid (a format error or a sharding problem), or diff --fail-on-diff "
+                          "found differences\n"
+                          "  2  usage error, or I/O error: missing or unreadable path, not a regular file (FIFO, "
+                          "device, socket), file changed on disk while it was read, cancelled");
+}
+
 namespace {
 
 void printUsage(QTextStream& stream)
@@ -28,16 +39,15 @@ void printUsage(QTextStream& stream)
               "folder).\n\nCommands:\n";
     for (const Command& command : commands())
         stream << "  " << QString::fromLatin1(command.name).leftJustified(10) << command.summary << '\n';
-    stream << "\nRun 'safescope-cli COMMAND --help' for a command's options.\n"
-           << "Exit codes: 0 success, 1 invalid file or differences found, 2 usage or I/O error.\n";
+    stream << "\nRun 'safescope-cli COMMAND --help' for a command's options.\n\n" << exitCodeHelp() << '\n';
 }
 
 } // namespace
 
 int runCommandLine(const QStringList& arguments)
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    TerminalStream out(stdout);
+    TerminalStream err(stderr);
     const QString first = arguments.value(1);
     if (first.isEmpty() || first == QLatin1String("--help") || first == QLatin1String("-h") ||
         first == QLatin1String("help")) {

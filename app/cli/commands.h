@@ -6,13 +6,19 @@
 
 namespace safescope::cli {
 
-/// Exit codes shared by every command: scripts in CI rely on them.
+/// Exit codes shared by every command: scripts in CI rely on them. One rule for all commands: 1 blames the input's
+/// content (or reports the outcome the user asked to fail on), 2 blames the request or the system. exitCodeFor()
+/// maps an Error to one of them by its kind; commands never pick a code for an error themselves.
 enum ExitCode : int
 {
     ExitOk = 0,      ///< success; the file is valid; no difference
-    ExitInvalid = 1, ///< the file is invalid, or the models differ (diff --fail-on-diff)
-    ExitUsage = 2    ///< bad usage, or an I/O error (missing file, permission)
+    ExitInvalid = 1, ///< the input is invalid, or the models differ (diff --fail-on-diff)
+    ExitUsage = 2    ///< bad usage, or an I/O error (missing, unreadable, not a regular file, changed while read,
+                     ///< cancelled)
 };
+
+/// The exit-code paragraph every command's --help ends with.
+QString exitCodeHelp();
 
 /// One sub-command: `safescope-cli NAME ...`. `arguments` starts with "safescope-cli NAME".
 struct Command

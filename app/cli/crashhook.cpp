@@ -4,6 +4,7 @@
 #include <QtGlobal>
 
 #include <memory>
+#include <csignal>
 #include <unistd.h>
 
 namespace safescope::cli {
@@ -26,6 +27,12 @@ SaveHooks crashHooksFromEnvironment()
         return true;
     };
     return hooks;
+}
+
+void stopBeforeReadIfAsked()
+{
+    if (!qEnvironmentVariableIsEmpty("SAFESCOPE_TEST_STOP_BEFORE_READ"))
+        (void)std::raise(SIGSTOP);
 }
 
 } // namespace safescope::cli

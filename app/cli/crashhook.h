@@ -10,4 +10,9 @@ namespace safescope::cli {
 /// tests kill a real writer between each step. Empty hooks when the variable is unset.
 SaveHooks crashHooksFromEnvironment();
 
+/// Hidden test seam: when SAFESCOPE_TEST_STOP_BEFORE_READ is set, the process stops itself (SIGSTOP) after opening
+/// its input and before reading tensor bytes, so a test can rewrite the file in place at exactly that moment and
+/// continue it (SIGCONT): the read must then end with FileChanged. Does nothing when the variable is unset.
+void stopBeforeReadIfAsked();
+
 } // namespace safescope::cli

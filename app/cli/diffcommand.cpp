@@ -4,9 +4,9 @@
 #include "core/diffreportjson.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
+#include "crashhook.h"
 #include "jsonoutput.h"
-
-#include <QTextStream>
+#include "terminalstream.h"
 
 #include <cmath>
 
@@ -28,7 +28,7 @@ QString num(double v)
 }
 
 // One line per pair: what changed, then the metrics when the values were compared.
-void printRow(QTextStream& out, const TensorDiff& d)
+void printRow(TerminalStream& out, const TensorDiff& d)
 {
     const bool hasA = d.status != DiffStatus::OnlyInB;
     const bool hasB = d.status != DiffStatus::OnlyInA;
@@ -54,7 +54,7 @@ void printRow(QTextStream& out, const TensorDiff& d)
     if (!d.note.empty())
         out << "  (" << QString::fromStdString(d.note) << ')';
     out << '\n';
-    out.flush(); // rows appear as tensors finish
+    out.flushToFile(); // rows appear as tensors finish
 }
 
 void printSummary(QTextStream& out, const ModelDiff& diff)
@@ -94,7 +94,7 @@ int fail(const CommandLine& line, const Error& error)
     if (line.json())
         printJson(nlohmann::json{{"error", errorJson(error)}});
     printError(error);
-    return ExitUsage; // any error is 2 for diff: 1 means "they differ"
+    return exitCodeFor(error); // an invalid input is 1 as in validate; I/O and usage are 2
 }
 
 } // namespace
@@ -139,10 +139,11 @@ int runDiff(const QStringList& arguments)
     if (!b)
         return fail(line, b.error());
 
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     if (!line.json())
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";
     const std::atomic_bool cancel{false};
+    stopBeforeReadIfAsked();
     auto diff = diffModels(**a, **b, options, cancel, {}, [&](const TensorDiff& d) {
         if (!line.json())
             printRow(out, d);

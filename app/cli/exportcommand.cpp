@@ -5,9 +5,9 @@
 #include "core/model.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "terminalstream.h"
 
 #include <QFileInfo>
-#include <QTextStream>
 
 #include <cmath>
 
@@ -139,8 +139,9 @@ int runExport(const QStringList& arguments)
         return fail(line, plan.error());
 
     const std::atomic_bool never{false};
+    stopBeforeReadIfAsked();
     std::optional<ConversionPreview> preview;
-    QTextStream err(stderr);
+    TerminalStream err(stderr);
     if (options.targetDtype) {
         auto computed = previewConversion(model, *plan, never);
         if (!computed)
@@ -186,7 +187,7 @@ int runExport(const QStringList& arguments)
              {"tensors", std::move(tensors)}});
         return ExitOk;
     }
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     out << (result ? "Exported " : "Would export ") << plan->tensors.size() << " tensor(s), "
         << humanBytes(plan->totalBytes) << " of tensor data, into " << plan->files.size() << " file(s):\n";
     for (const QString& file : plan->files)

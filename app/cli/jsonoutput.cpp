@@ -2,14 +2,16 @@
 
 #include "commands.h"
 #include "core/textutil.h"
-
-#include <QTextStream>
+#include "terminalstream.h"
 
 #include <cstdio>
 
 namespace safescope::cli {
 
-std::string toStd(const QString& text) { return text.toStdString(); }
+std::string toStd(const QString& text)
+{
+    return text.toStdString();
+}
 
 nlohmann::json errorJson(const Error& error)
 {
@@ -29,10 +31,8 @@ nlohmann::json errorJson(const Error& error)
 
 nlohmann::json warningJson(const Warning& warning)
 {
-    nlohmann::json object{{"code", toStd(warning.code)},
-                          {"message", toStd(warning.message)},
-                          {"tensor", nullptr},
-                          {"shard", nullptr}};
+    nlohmann::json object{
+        {"code", toStd(warning.code)}, {"message", toStd(warning.message)}, {"tensor", nullptr}, {"shard", nullptr}};
     if (!warning.tensor.isEmpty())
         object["tensor"] = toStd(warning.tensor);
     if (!warning.shard.isEmpty())
@@ -50,7 +50,7 @@ void printJson(const nlohmann::json& value)
 
 void printError(const Error& error)
 {
-    QTextStream err(stderr);
+    TerminalStream err(stderr);
     err << "safescope-cli: " << error.describe() << '\n';
 }
 
@@ -58,15 +58,30 @@ int exitCodeFor(const Error& error)
 {
     switch (error.kind) {
     case ErrorKind::IoError:
+    case ErrorKind::FileChanged: // the file is not to blame: it was read while another program wrote it
     case ErrorKind::InvalidArgument:
     case ErrorKind::Cancelled:
         return ExitUsage;
-    default:
+    case ErrorKind::HeaderTooSmall:
+    case ErrorKind::HeaderTooLarge:
+    case ErrorKind::InvalidHeaderLength:
+    case ErrorKind::InvalidHeader:
+    case ErrorKind::InvalidHeaderDeserialization:
+    case ErrorKind::InvalidOffset:
+    case ErrorKind::ValidationOverflow:
+    case ErrorKind::MisalignedSlice:
+    case ErrorKind::TensorInvalidInfo:
+    case ErrorKind::MetadataIncompleteBuffer:
+    case ErrorKind::InvalidIndex:
         return ExitInvalid;
     }
+    return ExitUsage; // no other kind exists; -Wswitch names a new one here
 }
 
-QString grouped(uint64_t value) { return QString::fromStdString(groupDigits(value)); }
+QString grouped(uint64_t value)
+{
+    return QString::fromStdString(groupDigits(value));
+}
 
 QString humanBytes(uint64_t bytes)
 {

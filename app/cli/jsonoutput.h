@@ -3,9 +3,8 @@
 #include "core/error.h"
 #include "core/warning.h"
 
-#include <nlohmann/json.hpp>
-
 #include <QString>
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -20,7 +19,8 @@ nlohmann::json warningJson(const Warning& warning);
 void printJson(const nlohmann::json& value);
 /// Prints the error in plain words to stderr.
 void printError(const Error& error);
-/// ExitUsage for I/O and argument errors, ExitInvalid for everything the file itself is to blame for.
+/// The one exit-code rule (commands.h): ExitUsage for usage, I/O, changed-while-read and cancelled, ExitInvalid for
+/// everything the input's content is to blame for (format errors, unusable index).
 int exitCodeFor(const Error& error);
 /// 1234567 -> "1,234,567"
 QString grouped(uint64_t value);

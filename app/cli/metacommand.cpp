@@ -14,11 +14,10 @@
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "savenotices.h"
+#include "terminalstream.h"
 
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QTextStream>
 
 #include <algorithm>
 
@@ -97,7 +96,7 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
     const QString action = line.value(QStringLiteral("recover"));
     if (!action.isEmpty() && action != QLatin1String("restore") && action != QLatin1String("discard"))
         return line.usageError(QStringLiteral("--recover takes 'restore' or 'discard'"));
-    QTextStream err(stderr);
+    TerminalStream err(stderr);
     for (const QString& path : files) {
         const RecoveryInfo info = inspectRecovery(path);
         if (!info.needsAttention())
@@ -122,7 +121,7 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
 // Every key once; a key the shards disagree on is printed with every shard's value (not shard 1's alone).
 void printMetadataText(const Model& model, const std::vector<ShardMetadataDifference>& differences)
 {
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     if (model.metadataState() != MetadataState::Object && differences.empty()) {
         out << "(no __metadata__)\n";
         return;
@@ -207,7 +206,7 @@ int runMeta(const QStringList& arguments)
     if (!completed)
         return fail(line, completed.error());
     for (const TransactionOutcome& outcome : *completed)
-        QTextStream(stderr) << "safescope-cli: " << outcome.describe() << '\n';
+        TerminalStream(stderr) << "safescope-cli: " << outcome.describe() << '\n';
     if (const auto exit = handleRecovery(line, modelFilesWithoutParsing(line.positional(0))))
         return *exit;
     auto opened = Model::open(line.positional(0), OpenMode::Strict);
@@ -236,7 +235,7 @@ int runMeta(const QStringList& arguments)
             return fail(line, valid.error());
     }
     if (model->shards().size() == 1 && lacksFormatKey(edit.apply(model->metadata())))
-        QTextStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
+        TerminalStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
                                "single-file checkpoint without it\n";
     // The header each shard is edited from must be the one read here: a change by another program in between is
     // refused (FileChanged) instead of being overwritten.
@@ -266,7 +265,7 @@ int runMeta(const QStringList& arguments)
         printJson({{"files", std::move(results)}});
         return ExitOk;
     }
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     for (const MetadataSaveResult& result : *saved)
         out << saveMethodName(result.method) << ": " << result.path << " (header " << grouped(result.oldHeaderLength)
             << " -> " << grouped(result.newHeaderLength) << " bytes, " << grouped(result.bytesWritten)

@@ -4,10 +4,10 @@
 #include "core/errorcontext.h"
 #include "core/model.h"
 #include "core/tensorslice.h"
+#include "crashhook.h"
 #include "jsonoutput.h"
+#include "terminalstream.h"
 #include "valuejson.h"
-
-#include <QTextStream>
 
 #include <algorithm>
 #include <cmath>
@@ -68,6 +68,7 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
             ErrorKind::InvalidArgument,
             QStringLiteral("window of %1 x %2 values is too large; narrow --rows/--cols").arg(rowCount).arg(colCount));
     std::vector<double> values(static_cast<size_t>(rowCount * colCount));
+    stopBeforeReadIfAsked();
     if (Status ok = extractWindow(view, *spec, rows->first, rowCount, cols->first, colCount, values.data()); !ok)
         return inTensor(ok.error(), model, *index);
 
@@ -85,7 +86,7 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
                    {"values", std::move(matrix)}});
         return ExitOk;
     }
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     for (uint64_t r = 0; r < rowCount; ++r) {
         for (uint64_t c = 0; c < colCount; ++c) {
             const double v = values[static_cast<size_t>(r * colCount + c)];

@@ -4,10 +4,10 @@
 #include "core/errorcontext.h"
 #include "core/model.h"
 #include "core/tensorstats.h"
+#include "crashhook.h"
 #include "jsonoutput.h"
+#include "terminalstream.h"
 #include "valuejson.h"
-
-#include <QTextStream>
 
 namespace safescope::cli {
 
@@ -102,6 +102,7 @@ int runStats(const QStringList& arguments)
             StatsOptions options;
             options.histogram.bins = bins;
             const std::atomic_bool cancel{false};
+            stopBeforeReadIfAsked();
             stats = computeStats(viewOf(model, *index), options, cancel);
             if (!stats)
                 stats = inTensor(stats.error(), model, *index);
@@ -127,7 +128,7 @@ int runStats(const QStringList& arguments)
         printJson(json);
         return ExitOk;
     }
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     out << "tensor " << line.positional(1) << " (" << QLatin1StringView(dtypeName(s.dtype)) << ")\n";
     printTable(out, s.real ? QStringLiteral("magnitude") : QStringLiteral("values"), s);
     if (s.real)

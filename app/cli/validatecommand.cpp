@@ -1,22 +1,23 @@
 // safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
-#include "commands.h"
 #include "commandline.h"
-#include "jsonoutput.h"
+#include "commands.h"
+#include "core/localpath.h"
 #include "core/model.h"
 #include "savenotices.h"
+#include "jsonoutput.h"
+#include "terminalstream.h"
 
-#include <QFileInfo>
 #include <QRegularExpression>
-#include <QTextStream>
+
+#include <sys/stat.h>
 
 namespace safescope::cli {
 
 int runValidate(const QStringList& arguments)
 {
     CommandLine line(QStringLiteral("Validate a checkpoint strictly, with the reference loader's rules and error "
-                                     "kinds.\nFor an index or folder, every shard is validated and the index is "
-                                     "checked against the shards.\nExit code: 0 valid, 1 invalid, 2 usage or I/O "
-                                     "error."),
+                                    "kinds.\nFor an index or folder, every shard is validated and the index is "
+                                    "checked against the shards."),
                      {QStringLiteral("PATH")},
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
     if (const auto exit = line.parse(arguments))
@@ -28,7 +29,10 @@ int runValidate(const QStringList& arguments)
     std::vector<ShardMetadataDifference> differences;
     std::optional<size_t> tensorCount;
     static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
-    if (QFileInfo(path).isFile() && !indexName.match(path).hasMatch()) {
+    // Asked by the bytes of the name: QFileInfo would miss a file whose name is not UTF-8.
+    struct stat info = {};
+    const bool regularFile = ::stat(encodeLocalPath(path).constData(), &info) == 0 && S_ISREG(info.st_mode);
+    if (regularFile && !indexName.match(path).hasMatch()) {
         if (auto file = SafetensorsFile::open(path, OpenMode::Strict))
             tensorCount = (*file)->header().tensors.size();
         else
@@ -66,7 +70,7 @@ int runValidate(const QStringList& arguments)
         report["leftovers"] = leftoversJson(leftovers);
         printJson(report);
     } else {
-        QTextStream out(stdout);
+        TerminalStream out(stdout);
         if (valid) {
             out << "valid: " << path << " (" << grouped(tensorCount.value_or(0)) << " tensors)\n";
         } else {
