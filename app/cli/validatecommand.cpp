@@ -1,21 +1,25 @@
 // safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
-#include "commands.h"
 #include "commandline.h"
-#include "jsonoutput.h"
+#include "commands.h"
 #include "core/model.h"
+#include "jsonoutput.h"
 
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QTextStream>
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 namespace safescope::cli {
 
 int runValidate(const QStringList& arguments)
 {
     CommandLine line(QStringLiteral("Validate a checkpoint strictly, with the reference loader's rules and error "
-                                     "kinds.\nFor an index or folder, every shard is validated and the index is "
-                                     "checked against the shards.\nExit code: 0 valid, 1 invalid, 2 usage or I/O "
-                                     "error."),
+                                    "kinds.\nFor an index or folder, every shard is validated and the index is "
+                                    "checked against the shards.\nExit code: 0 valid, 1 invalid, 2 usage or I/O "
+                                    "error."),
                      {QStringLiteral("PATH")},
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
     if (const auto exit = line.parse(arguments))
@@ -35,9 +39,24 @@ int runValidate(const QStringList& arguments)
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
         warnings = (*model)->warnings();
-        for (const Model::Shard& shard : (*model)->shards()) {
-            if (auto strict = SafetensorsFile::open(shard.path, OpenMode::Strict); !strict) {
-                error = strict.error();
+        // On every core (163 shards of DeepSeek-V3 are 8 MB of headers); the first failing shard in order is reported.
+        const std::vector<Model::Shard>& shards = (*model)->shards();
+        std::vector<std::optional<Error>> failures(shards.size());
+        std::atomic_size_t next = 0;
+        const auto work = [&] {
+            for (size_t i = next++; i < shards.size(); i = next++)
+                if (auto strict = SafetensorsFile::open(shards[i].path, OpenMode::Strict); !strict)
+                    failures[i] = strict.error();
+        };
+        std::vector<std::thread> threads;
+        for (unsigned i = 1; i < std::thread::hardware_concurrency() && i * 8 < shards.size(); ++i)
+            threads.emplace_back(work);
+        work();
+        for (std::thread& thread : threads)
+            thread.join();
+        for (std::optional<Error>& failure : failures) {
+            if (failure) {
+                error = std::move(failure);
                 break;
             }
         }
