@@ -5,11 +5,13 @@
 #include "core/textutil.h"
 #include "core/writerlayout.h"
 #include "jsonoutput.h"
+#include "jsonstream.h"
 
 #include <QFileInfo>
 #include <QTextStream>
 
 #include <map>
+#include <vector>
 
 namespace safescope::cli {
 
@@ -144,18 +146,6 @@ int runInfo(const QStringList& arguments)
         return ExitOk;
     }
 
-    nlohmann::json tensors = nlohmann::json::array();
-    for (size_t i = 0; i < model.tensorCount(); ++i) {
-        const TensorInfo& tensor = model.tensor(i);
-        tensors.push_back({{"name", model.qualifiedName(i)},
-                           {"dtype", dtypeText(tensor)},
-                           {"shape", tensor.shape},
-                           {"data_offsets", {tensor.begin, tensor.end}},
-                           {"parameters", tensor.elementCount},
-                           {"bytes", tensor.byteSize()},
-                           {"offset", model.absoluteOffset(i)},
-                           {"file", toStd(QFileInfo(model.shardOf(i).path).fileName())}});
-    }
     nlohmann::json files = nlohmann::json::array();
     for (const Model::Shard& shard : model.shards()) {
         const Header& header = shard.file->header();
@@ -177,16 +167,36 @@ int runInfo(const QStringList& arguments)
     nlohmann::json warnings = nlohmann::json::array();
     for (const Warning& warning : model.warnings())
         warnings.push_back(warningJson(warning));
-    printJson({{"path", toStd(model.path())},
-               {"source", sourceName(model.source())},
-               {"files", std::move(files)},
-               {"tensors", std::move(tensors)},
-               {"metadata", metadataJson(model)},
-               {"parameters", model.totalParameters()},
-               {"parameters_by_dtype", std::move(parametersByDtype)},
-               {"bytes_by_dtype", std::move(bytesByDtype)},
-               {"tensor_bytes", model.totalTensorBytes()},
-               {"warnings", std::move(warnings)}});
+
+    // Streamed, not built: a DOM of a million tensors took 1.7 GB (issue 15, defect 7). The members come in the
+    // order nlohmann::json printed them (sorted keys), so the text is what it was.
+    JsonStream out;
+    out.member("bytes_by_dtype", bytesByDtype);
+    out.member("files", files);
+    out.member("metadata", metadataJson(model));
+    out.member("parameters", model.totalParameters());
+    out.member("parameters_by_dtype", parametersByDtype);
+    out.member("path", toStd(model.path()));
+    out.member("source", sourceName(model.source()));
+    out.member("tensor_bytes", model.totalTensorBytes());
+    out.beginArray("tensors");
+    std::vector<std::string> fileNames; // per shard, not per tensor
+    for (const Model::Shard& shard : model.shards())
+        fileNames.push_back(toStd(QFileInfo(shard.path).fileName()));
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        const TensorInfo& tensor = model.tensor(i);
+        out.element({{"name", model.qualifiedName(i)},
+                     {"dtype", dtypeText(tensor)},
+                     {"shape", tensor.shape},
+                     {"data_offsets", {tensor.begin, tensor.end}},
+                     {"parameters", tensor.elementCount},
+                     {"bytes", tensor.byteSize()},
+                     {"offset", model.absoluteOffset(i)},
+                     {"file", fileNames[model.shardIndexOf(i)]}});
+    }
+    out.endArray();
+    out.member("warnings", warnings);
+    out.finish();
     return ExitOk;
 }
 
