@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <sys/mman.h>
 #include <cstring>
 
 namespace safescope {
@@ -202,10 +205,28 @@ Result<ShardIndex> readShardIndex(const QString& path)
         return indexError(path, QStringLiteral("it is %1 bytes long; an index is expected to be far smaller than "
                                                "100,000,000 bytes")
                                     .arg(fromStd(groupDigits(static_cast<unsigned long long>(file.size())))));
-    const QByteArray json = file.readAll();
-    if (file.error() != QFileDevice::NoError)
+    // Read into transparent huge pages where the system offers them: an 8 MB index read into fresh 4 KiB pages cost
+    // some 2,000 page faults, which on a virtual machine took longer than parsing it.
+    const auto size = static_cast<size_t>(file.size());
+    void* buffer = size == 0 ? MAP_FAILED
+                             : ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buffer == MAP_FAILED) {
+        const QByteArray json = file.readAll();
+        if (file.error() != QFileDevice::NoError)
+            return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()),
+                             path);
+        return parseShardIndex(json, path);
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(buffer, size, MADV_HUGEPAGE);
+#endif
+    const std::unique_ptr<void, std::function<void(void*)>> unmap(buffer, [size](void* p) { ::munmap(p, size); });
+    const qint64 read = file.read(static_cast<char*>(buffer), static_cast<qint64>(size));
+    if (read < 0 || file.error() != QFileDevice::NoError)
         return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()), path);
-    return parseShardIndex(json, path);
+    // The index holds what was read (a file shrinking meanwhile just ends early); parseShardIndex copies what it keeps.
+    return parseShardIndex(QByteArray::fromRawData(static_cast<const char*>(buffer), static_cast<qsizetype>(read)),
+                           path);
 }
 
 } // namespace safescope

@@ -35,6 +35,11 @@ int runValidate(const QStringList& arguments)
             tensorCount = (*file)->header().tensors.size();
         else
             error = file.error();
+    } else if (auto strictModel = Model::open(path, OpenMode::Strict);
+               strictModel && (*strictModel)->warnings().empty()) {
+        // Every shard passed the strict rules and agrees with the index: valid, after one read of each header. A
+        // strict open only drops what a lenient one warns about (unknown dtypes, repeated names), so nothing is lost.
+        tensorCount = (*strictModel)->tensorCount();
     } else if (auto model = Model::open(path, OpenMode::Lenient)) {
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
