@@ -1,15 +1,20 @@
 // safescope-cli info: what a checkpoint holds, as a table for people or JSON for scripts.
 #include "commandline.h"
 #include "commands.h"
+#include "core/architecturesummary.h"
 #include "core/model.h"
+#include "core/modelcard.h"
 #include "core/textutil.h"
 #include "core/writerlayout.h"
 #include "jsonoutput.h"
+#include "jsonstream.h"
 
 #include <QFileInfo>
 #include <QTextStream>
 
 #include <map>
+#include <optional>
+#include <vector>
 
 namespace safescope::cli {
 
@@ -59,7 +64,89 @@ nlohmann::json metadataJson(const Model& model)
     return nlohmann::json::parse(ordered.dump()); // keep values; key order is lost in json, kept in text output
 }
 
-void printText(const Model& model, const std::map<std::string, DTypeTotals>& byDtype)
+std::vector<std::string> architectureOf(const Model& model)
+{
+    std::vector<NamedShape> tensors;
+    tensors.reserve(model.tensorCount());
+    for (size_t i = 0; i < model.tensorCount(); ++i)
+        tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
+    return summarizeArchitecture(tensors);
+}
+
+nlohmann::json countJson(const std::optional<uint64_t>& value)
+{
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json configJson(const ModelCard& card, const Model& model)
+{
+    nlohmann::json problems = nlohmann::json::array();
+    for (const QString& problem : card.problems)
+        problems.push_back(toStd(problem));
+    const auto kvCache = card.kvCacheBytes(1000);
+    return {{"path", toStd(card.path)},
+            {"architectures", card.architectures},
+            {"model_type", card.modelType.empty() ? nlohmann::json(nullptr) : nlohmann::json(card.modelType)},
+            {"torch_dtype", card.torchDtype.empty() ? nlohmann::json(nullptr) : nlohmann::json(card.torchDtype)},
+            {"hidden_size", countJson(card.hiddenSize)},
+            {"num_hidden_layers", countJson(card.layers)},
+            {"num_attention_heads", countJson(card.attentionHeads)},
+            {"num_key_value_heads", countJson(card.kvHeads)},
+            {"head_dim", countJson(card.headDim)},
+            {"intermediate_size", countJson(card.intermediateSize)},
+            {"experts", countJson(card.experts)},
+            {"experts_per_token", countJson(card.expertsPerToken)},
+            {"shared_experts", countJson(card.sharedExperts)},
+            {"moe_intermediate_size", countJson(card.moeIntermediateSize)},
+            {"vocab_size", countJson(card.vocabSize)},
+            {"max_position_embeddings", countJson(card.maxPositions)},
+            {"sliding_window", countJson(card.slidingWindow)},
+            {"kv_lora_rank", countJson(card.kvLoraRank)},
+            {"qk_rope_head_dim", countJson(card.qkRopeHeadDim)},
+            {"kv_cache_bytes_per_1000_tokens", countJson(kvCache)},
+            {"kv_cache_formula", kvCache ? nlohmann::json(card.kvCacheFormula(1000)) : nlohmann::json(nullptr)},
+            {"weights_bytes", model.totalTensorBytes()},
+            {"weights_bytes_bf16", model.totalParameters() * 2},
+            {"problems", std::move(problems)}};
+}
+
+QString countText(const std::optional<uint64_t>& value)
+{
+    return value ? grouped(*value) : QStringLiteral("-");
+}
+
+void printCard(QTextStream& out, const ModelCard& card, const Model& model)
+{
+    out << "Config      " << card.path << '\n';
+    for (const QString& problem : card.problems)
+        out << "  problem: " << problem << '\n';
+    QStringList architectures;
+    for (const std::string& name : card.architectures)
+        architectures << QString::fromStdString(name);
+    out << "  architecture "
+        << (architectures.isEmpty() ? QStringLiteral("-") : architectures.join(QStringLiteral(", "))) << " (model_type "
+        << (card.modelType.empty() ? "-" : card.modelType.c_str()) << "), torch_dtype "
+        << (card.torchDtype.empty() ? "-" : card.torchDtype.c_str()) << '\n'
+        << "  hidden " << countText(card.hiddenSize) << ", layers " << countText(card.layers) << ", heads "
+        << countText(card.attentionHeads) << ", KV heads " << countText(card.kvHeads) << ", head_dim "
+        << countText(card.headDim) << ", intermediate " << countText(card.intermediateSize) << '\n';
+    if (card.experts)
+        out << "  experts " << countText(card.experts) << " (" << countText(card.expertsPerToken) << " per token, "
+            << countText(card.sharedExperts) << " shared, intermediate " << countText(card.moeIntermediateSize)
+            << ")\n";
+    out << "  vocab " << countText(card.vocabSize) << ", context " << countText(card.maxPositions)
+        << (card.slidingWindow ? QStringLiteral(", sliding window %1").arg(grouped(*card.slidingWindow)) : QString())
+        << '\n';
+    out << "Memory      weights " << humanBytes(model.totalTensorBytes()) << " as stored, "
+        << humanBytes(model.totalParameters() * 2) << " as BF16";
+    if (const auto kvCache = card.kvCacheBytes(1000))
+        out << "; KV cache " << humanBytes(*kvCache) << " per 1,000 tokens ("
+            << QString::fromStdString(card.kvCacheFormula(1000)) << ')';
+    out << '\n';
+}
+
+void printText(const Model& model, const std::map<std::string, DTypeTotals>& byDtype,
+               const std::optional<ModelCard>& card, const std::vector<std::string>& architecture)
 {
     QTextStream out(stdout);
     out << "Path        " << model.path() << '\n'
@@ -90,6 +177,10 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
     } else {
         out << "Metadata    " << (model.metadataState() == MetadataState::Null ? "null" : "none") << '\n';
     }
+    if (card)
+        printCard(out, *card, model);
+    for (size_t i = 0; i < architecture.size(); ++i)
+        out << (i == 0 ? "Layout      " : "            ") << QString::fromStdString(architecture[i]) << '\n';
 
     int nameWidth = 4;
     for (size_t i = 0; i < model.tensorCount(); ++i)
@@ -139,23 +230,13 @@ int runInfo(const QStringList& arguments)
         totals.bytes += tensor.byteSize();
         ++totals.tensors;
     }
+    const std::optional<ModelCard> card = readModelCard(model.path());
+    const std::vector<std::string> architecture = architectureOf(model);
     if (!line.json()) {
-        printText(model, byDtype);
+        printText(model, byDtype, card, architecture);
         return ExitOk;
     }
 
-    nlohmann::json tensors = nlohmann::json::array();
-    for (size_t i = 0; i < model.tensorCount(); ++i) {
-        const TensorInfo& tensor = model.tensor(i);
-        tensors.push_back({{"name", model.qualifiedName(i)},
-                           {"dtype", dtypeText(tensor)},
-                           {"shape", tensor.shape},
-                           {"data_offsets", {tensor.begin, tensor.end}},
-                           {"parameters", tensor.elementCount},
-                           {"bytes", tensor.byteSize()},
-                           {"offset", model.absoluteOffset(i)},
-                           {"file", toStd(QFileInfo(model.shardOf(i).path).fileName())}});
-    }
     nlohmann::json files = nlohmann::json::array();
     for (const Model::Shard& shard : model.shards()) {
         const Header& header = shard.file->header();
@@ -177,16 +258,40 @@ int runInfo(const QStringList& arguments)
     nlohmann::json warnings = nlohmann::json::array();
     for (const Warning& warning : model.warnings())
         warnings.push_back(warningJson(warning));
-    printJson({{"path", toStd(model.path())},
-               {"source", sourceName(model.source())},
-               {"files", std::move(files)},
-               {"tensors", std::move(tensors)},
-               {"metadata", metadataJson(model)},
-               {"parameters", model.totalParameters()},
-               {"parameters_by_dtype", std::move(parametersByDtype)},
-               {"bytes_by_dtype", std::move(bytesByDtype)},
-               {"tensor_bytes", model.totalTensorBytes()},
-               {"warnings", std::move(warnings)}});
+
+    // Streamed, not built: a DOM of a million tensors took 1.7 GB (issue 15, defect 7). The members come in the
+    // order nlohmann::json printed them (sorted keys), so the text is what it was.
+    JsonStream out;
+    if (!architecture.empty()) // only when a layer stack was recognised, so plain files print as before
+        out.member("architecture", architecture);
+    out.member("bytes_by_dtype", bytesByDtype);
+    if (card)
+        out.member("config", configJson(*card, model));
+    out.member("files", files);
+    out.member("metadata", metadataJson(model));
+    out.member("parameters", model.totalParameters());
+    out.member("parameters_by_dtype", parametersByDtype);
+    out.member("path", toStd(model.path()));
+    out.member("source", sourceName(model.source()));
+    out.member("tensor_bytes", model.totalTensorBytes());
+    out.beginArray("tensors");
+    std::vector<std::string> fileNames; // per shard, not per tensor
+    for (const Model::Shard& shard : model.shards())
+        fileNames.push_back(toStd(QFileInfo(shard.path).fileName()));
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        const TensorInfo& tensor = model.tensor(i);
+        out.element({{"name", model.qualifiedName(i)},
+                     {"dtype", dtypeText(tensor)},
+                     {"shape", tensor.shape},
+                     {"data_offsets", {tensor.begin, tensor.end}},
+                     {"parameters", tensor.elementCount},
+                     {"bytes", tensor.byteSize()},
+                     {"offset", model.absoluteOffset(i)},
+                     {"file", fileNames[model.shardIndexOf(i)]}});
+    }
+    out.endArray();
+    out.member("warnings", warnings);
+    out.finish();
     return ExitOk;
 }
 

@@ -11,6 +11,10 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace safescope::cli {
 
 int runValidate(const QStringList& arguments)
@@ -37,14 +41,35 @@ int runValidate(const QStringList& arguments)
             tensorCount = (*file)->header().tensors.size();
         else
             error = file.error();
+    } else if (auto strictModel = Model::open(path, OpenMode::Strict);
+               strictModel && (*strictModel)->warnings().empty()) {
+        // Every shard passed the strict rules and agrees with the index: valid, after one read of each header. A
+        // strict open only drops what a lenient one warns about (unknown dtypes, repeated names), so nothing is lost.
+        tensorCount = (*strictModel)->tensorCount();
+        differences = shardMetadataDifferences(**strictModel);
     } else if (auto model = Model::open(path, OpenMode::Lenient)) {
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
         warnings = (*model)->warnings();
         differences = shardMetadataDifferences(**model);
-        for (const Model::Shard& shard : (*model)->shards()) {
-            if (auto strict = SafetensorsFile::open(shard.path, OpenMode::Strict); !strict) {
-                error = strict.error();
+        // On every core (163 shards of DeepSeek-V3 are 8 MB of headers); the first failing shard in order is reported.
+        const std::vector<Model::Shard>& shards = (*model)->shards();
+        std::vector<std::optional<Error>> failures(shards.size());
+        std::atomic_size_t next = 0;
+        const auto work = [&] {
+            for (size_t i = next++; i < shards.size(); i = next++)
+                if (auto strict = SafetensorsFile::open(shards[i].path, OpenMode::Strict); !strict)
+                    failures[i] = strict.error();
+        };
+        std::vector<std::thread> threads;
+        for (unsigned i = 1; i < std::thread::hardware_concurrency() && i * 8 < shards.size(); ++i)
+            threads.emplace_back(work);
+        work();
+        for (std::thread& thread : threads)
+            thread.join();
+        for (std::optional<Error>& failure : failures) {
+            if (failure) {
+                error = std::move(failure);
                 break;
             }
         }
