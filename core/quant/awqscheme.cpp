@@ -66,7 +66,8 @@ void recogniseAwq(Recognition& r, std::string_view stem)
         if (!*part)
             return r.missing(name, std::string(stem) + suffix, "AWQ");
     const QuantConfig& config = r.config();
-    if (config.bits != 4 || config.groupSize <= 0 || (!config.version.isEmpty() && config.version != QLatin1String("gemm")))
+    if (config.bits != 4 || config.groupSize <= 0 ||
+        (!config.version.isEmpty() && config.version != QLatin1String("gemm")))
         return r.problem(name, QStringLiteral("AWQ weight '%1': only 4-bit GEMM checkpoints with a group size are "
                                               "read (config: %2 bits, group %3, version '%4'); its stored tensors "
                                               "are shown as they are")

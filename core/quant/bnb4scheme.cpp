@@ -159,7 +159,8 @@ void recogniseBnb4(Recognition& r, std::string_view stem, std::string_view type)
         return r.misshapen(name, *weight, QStringLiteral("U8 of %1 bytes").arg(ceilDiv(n, 2)));
     const uint64_t blocks = ceilDiv(n, state.blocksize);
     if (absmax->info->elementCount != blocks || absmax->info->dtype != (state.nested ? DType::U8 : DType::F32))
-        return r.misshapen(name, *absmax, QStringLiteral("%1 [%2]").arg(QLatin1String(state.nested ? "U8" : "F32")).arg(blocks));
+        return r.misshapen(name, *absmax,
+                           QStringLiteral("%1 [%2]").arg(QLatin1String(state.nested ? "U8" : "F32")).arg(blocks));
     if (quantMap->info->dtype != DType::F32 || quantMap->info->elementCount != 16)
         return r.misshapen(name, *quantMap, QStringLiteral("F32 [16]"));
     if (state.nested) {
