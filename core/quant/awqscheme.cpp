@@ -31,18 +31,25 @@ public:
 
     void decode(uint64_t first, uint64_t count, float* out) const override
     {
+        // A row's zero points and scales, one per group, decoded once per row rather than once per element.
+        thread_local std::vector<float> zeros, scales;
+        const uint64_t groups = m_scales.shape[0];
+        zeros.resize(static_cast<size_t>(groups));
+        scales.resize(static_cast<size_t>(groups));
         const uint64_t end = first + count;
         uint64_t o = first / m_in;
         uint64_t i = first % m_in;
-        for (uint64_t e = first; e < end; ++e) {
+        for (uint64_t e = first; e < end; ++o, i = 0) {
             const unsigned shift = 4 * kNibbleOf[o % 8];
-            const uint64_t g = i / m_group;
-            const int q = static_cast<int>((m_qweight.word(i * m_words + o / 8) >> shift) & 15u);
-            const int z = static_cast<int>((m_qzeros.word(g * m_words + o / 8) >> shift) & 15u);
-            *out++ = static_cast<float>(q - z) * m_scales.scale(g * m_out + o);
-            if (++i == m_in) {
-                i = 0;
-                ++o;
+            for (uint64_t g = 0; g < groups; ++g) {
+                zeros[static_cast<size_t>(g)] = static_cast<float>((m_qzeros.word(g * m_words + o / 8) >> shift) & 15u);
+                scales[static_cast<size_t>(g)] = m_scales.scale(g * m_out + o);
+            }
+            const uint64_t rowEnd = std::min(end, e + (m_in - i));
+            for (; e < rowEnd; ++e, ++i) {
+                const size_t g = static_cast<size_t>(i / m_group);
+                const float q = static_cast<float>((m_qweight.word(i * m_words + o / 8) >> shift) & 15u);
+                *out++ = (q - zeros[g]) * scales[g];
             }
         }
     }

@@ -31,26 +31,33 @@ public:
 
     void decode(uint64_t first, uint64_t count, float* out) const override
     {
+        // A row's zero points and scales, one per group, decoded once per row rather than once per element: with
+        // act-order the group changes from one input to the next.
+        thread_local std::vector<float> zeros, scales;
+        const uint64_t groups = m_scales.shape[0];
+        zeros.resize(static_cast<size_t>(groups));
+        scales.resize(static_cast<size_t>(groups));
         const uint32_t mask = (1u << m_bits) - 1u;
+        const uint64_t bits = static_cast<uint64_t>(m_bits);
         const uint64_t end = first + count;
         uint64_t o = first / m_in;
         uint64_t i = first % m_in;
-        for (uint64_t e = first; e < end; ++e) {
-            const uint64_t bit = i * static_cast<uint64_t>(m_bits);
-            const uint64_t word = bit / 32;
-            const unsigned shift = static_cast<unsigned>(bit % 32);
-            uint64_t v = m_qweight.word(word * m_out + o) >> shift;
-            if (shift + static_cast<unsigned>(m_bits) > 32)
-                v |= static_cast<uint64_t>(m_qweight.word((word + 1) * m_out + o)) << (32 - shift);
-            const int q = static_cast<int>(v & mask);
-            const uint32_t g = m_groupOf[i];
-            const int z = static_cast<int>(streamBits(m_qzeros.data + g * m_zeroRowBytes,
-                                                      o * static_cast<uint64_t>(m_bits), m_bits)) +
-                          m_zeroAdd;
-            *out++ = static_cast<float>(q - z) * m_scales.scale(g * m_out + o);
-            if (++i == m_in) {
-                i = 0;
-                ++o;
+        for (uint64_t e = first; e < end; ++o, i = 0) {
+            for (uint64_t g = 0; g < groups; ++g) {
+                const uint32_t z = streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits);
+                zeros[static_cast<size_t>(g)] = static_cast<float>(static_cast<int>(z) + m_zeroAdd);
+                scales[static_cast<size_t>(g)] = m_scales.scale(g * m_out + o);
+            }
+            const uint64_t rowEnd = std::min(end, e + (m_in - i));
+            for (; e < rowEnd; ++e, ++i) {
+                const uint64_t bit = i * bits;
+                const uint64_t word = bit / 32;
+                const unsigned shift = static_cast<unsigned>(bit % 32);
+                uint64_t v = m_qweight.word(word * m_out + o) >> shift;
+                if (shift + static_cast<unsigned>(m_bits) > 32)
+                    v |= static_cast<uint64_t>(m_qweight.word((word + 1) * m_out + o)) << (32 - shift);
+                const size_t g = m_groupOf[static_cast<size_t>(i)];
+                *out++ = (static_cast<float>(v & mask) - zeros[g]) * scales[g];
             }
         }
     }

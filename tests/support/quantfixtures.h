@@ -11,6 +11,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -87,6 +88,18 @@ struct QuantFixture
         if (!read) {
             qWarning("%s", qPrintable(read.error().describe()));
             return {};
+        }
+        // Reads of odd sizes starting anywhere (mid-row, mid-group) must give the same elements.
+        std::vector<float> piece(37);
+        for (uint64_t at = 0; at < t->elementCount; at += piece.size()) {
+            const uint64_t n = std::min<uint64_t>(piece.size(), t->elementCount - at);
+            if (!(*d)->read(at, n, piece.data()).ok() ||
+                !std::equal(piece.begin(), piece.begin() + static_cast<ptrdiff_t>(n),
+                            out.begin() + static_cast<ptrdiff_t>(at))) {
+                qWarning("a read of %llu elements at %llu differs from the whole read",
+                         static_cast<unsigned long long>(n), static_cast<unsigned long long>(at));
+                return {};
+            }
         }
         return out;
     }
