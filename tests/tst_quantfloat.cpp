@@ -4,6 +4,7 @@
 #include "core/quant/dequantizedstats.h"
 #include "support/quantfixtures.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -239,6 +240,81 @@ private slots:
         for (size_t i = 0; i < expected.size(); ++i)
             QVERIFY2(std::fabs(actual[i] - expected[i]) <= 1e-6f * std::fabs(expected[i]),
                      qPrintable(QString::number(i)));
+    }
+
+    void floatModelStaysAsItIs()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        file.add("a.weight", "BF16", {2, 2}, bf16Truncated({1, 2, 3, 4}))
+            .add("a.scales", "F32", {2}, bytesOf(std::vector<float>{1, 2}))
+            .add("a.biases", "F32", {2}, bytesOf(std::vector<float>{1, 2}));
+        const QuantFixture f = openQuantFixture(dir, file, R"({"architectures":["LlamaForCausalLM"]})");
+        QVERIFY(!f.config.declared());
+        QVERIFY(f.catalog.tensors.empty());
+        QVERIFY(f.catalog.problems.empty());
+        QCOMPARE(f.catalog.logicalParameters, uint64_t(8));
+        QCOMPARE(f.catalog.storedParameters, uint64_t(8));
+    }
+
+    void packQuantizedLayoutIsAProblemNotAGuess()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        file.add("a.weight_packed", "I32", {4, 1}, QByteArray(16, '\0'))
+            .add("a.weight_scale", "F16", {4, 1}, f16Bytes({1, 1, 1, 1}))
+            .add("a.weight_shape", "I64", {2}, bytesOf(std::vector<int64_t>{4, 8}));
+        const QuantFixture f = openQuantFixture(
+            dir, file, R"({"quantization_config":{"quant_method":"compressed-tensors","format":"pack-quantized"}})");
+        QVERIFY(f.catalog.tensors.empty());
+        QVERIFY(f.hasProblemAbout(QStringLiteral("a.weight")));
+        QVERIFY(f.catalog.problems.front().message.contains(QStringLiteral("pack-quantized")));
+    }
+
+    // Many layers in one pass: every one recognised, counts exact (the pass looks names up by index, so it stays
+    // linear; speed itself is for bench/).
+    void manyLayers()
+    {
+        QTemporaryDir dir;
+        const int layers = 20000;
+        TensorFileBuilder file;
+        for (int i = 0; i < layers; ++i) {
+            const QByteArray stem = "model.layers." + QByteArray::number(i) + ".mlp.experts.0.up_proj";
+            file.add(stem + ".weight", "F8_E4M3", {3, 2}, QByteArray(6, '\x38'))
+                .add(stem + ".weight_scale_inv", "F32", {1, 1}, bytesOf(std::vector<float>{2}));
+        }
+        const QuantFixture f = openQuantFixture(
+            dir, file, R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[128,128]}})");
+        QCOMPARE(f.catalog.tensors.size(), size_t(layers));
+        QVERIFY(f.catalog.problems.empty());
+        QCOMPARE(f.catalog.logicalParameters, uint64_t(layers) * 6);
+        QCOMPARE(f.catalog.storedParameters, uint64_t(layers) * 7);
+        QCOMPARE(f.values("model.layers.19999.mlp.experts.0.up_proj.weight"), std::vector<float>(6, 2.0f));
+    }
+
+    // Another program truncates the file while it is read: FileChanged, from a read and from statistics.
+    void truncatedFileGivesFileChanged()
+    {
+        QTemporaryDir dir;
+        const uint64_t rows = 1024, cols = 1024;
+        TensorFileBuilder file;
+        file.add("w.weight_scale_inv", "F32", {8, 8}, bytesOf(std::vector<float>(64, 1.0f)))
+            .add("w.weight", "F8_E4M3", {rows, cols}, patternBytes(rows * cols));
+        const QuantFixture f = openQuantFixture(
+            dir, file, R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[128,128]}})");
+        auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
+        QVERIFY(d);
+        QFile handle(dir.filePath(QStringLiteral("model.safetensors")));
+        QVERIFY(handle.open(QIODevice::ReadWrite));
+        QVERIFY(handle.resize(handle.size() - static_cast<qint64>(rows * cols) + 4096));
+        std::vector<float> values(static_cast<size_t>(rows * cols));
+        const Status read = (*d)->read(0, rows * cols, values.data());
+        QVERIFY(!read);
+        QCOMPARE(read.error().kind, ErrorKind::FileChanged);
+        std::atomic_bool cancel = false;
+        const Result<TensorStats> stats = computeDequantizedStats(**d, StatsOptions{}, cancel);
+        QVERIFY(!stats);
+        QCOMPARE(stats.error().kind, ErrorKind::FileChanged);
     }
 
     // Statistics of the dequantized values match those computed here from the expected values.

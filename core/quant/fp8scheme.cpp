@@ -131,6 +131,11 @@ void recogniseFp8Scaled(Recognition& r, std::string_view stem)
     const std::optional<Recognition::Part> scale = r.find(std::string(stem) + ".weight_scale");
     if (!scale)
         return;
+    // compressed-tensors' integer and NVFP4 layouts ("pack-quantized") keep the codes in `X.weight_packed`.
+    if (!weight && r.model().find(std::string(stem) + ".weight_packed"))
+        return r.problem(name, QStringLiteral("'%1' is stored in compressed-tensors' pack-quantized layout, which is "
+                                              "not read yet; its stored tensors are shown as they are")
+                                   .arg(QString::fromStdString(name)));
     if (!weight)
         return r.missing(name, name, "FP8");
     if (!isF8(weight->info->dtype))
