@@ -5,6 +5,7 @@
 #include "core/quant/dequantizer.h"
 #include "core/statskernels.h"
 
+#include <bit>
 #include <cmath>
 
 namespace safescope {
@@ -73,17 +74,25 @@ Result<TensorStats> computeDequantizedStats(const Dequantizer& dequantizer, cons
                                           total.moments.max, total.minAbsNonZero, maxAbs);
     const Binning coarse =
         Binning::resolve(options.histogram, total.moments.min, total.moments.max, total.minAbsNonZero, maxAbs);
+    // Binning is the costly half of the work (a scatter into 65,536 counters); when the requested histogram is the
+    // fine one merged by a power of two, as in computeGenericStats(), it is derived instead of binned again.
+    const HistogramSpec& spec = options.histogram;
+    const bool derivable = spec.scale == BinScale::Linear && !spec.range && spec.bins > 0 &&
+                           fineBins % spec.bins == 0 &&
+                           std::has_single_bit(static_cast<unsigned>(fineBins / spec.bins));
     std::vector<SecondPass> second(static_cast<size_t>(workers));
     for (SecondPass& s : second) {
         s.fine.assign(static_cast<size_t>(fineBins) + 1, 0);
-        s.coarse.assign(static_cast<size_t>(coarse.bins()) + 1, 0);
+        if (!derivable)
+            s.coarse.assign(static_cast<size_t>(coarse.bins()) + 1, 0);
     }
     if (!parallelChunks(count, kChunkElements, cancel, {&progress, 0.5, 0.5},
                         [&](int worker, uint64_t begin, uint64_t end) {
                             SecondPass& p = second[static_cast<size_t>(worker)];
                             forBlocks(dequantizer, begin, end, [&](const unsigned char* data, size_t n) {
                                 binBlock(ElementType::Float, data, n, fine, p.fine.data(), p.fineBelow, p.fineAbove);
-                                binBlock(ElementType::Float, data, n, coarse, p.coarse.data(), p.below, p.above);
+                                if (!derivable)
+                                    binBlock(ElementType::Float, data, n, coarse, p.coarse.data(), p.below, p.above);
                             });
                         }))
         return chunksStoppedError(cancelledMessage);
@@ -109,10 +118,17 @@ Result<TensorStats> computeDequantizedStats(const Dequantizer& dequantizer, cons
     for (const SecondPass& p : second) {
         for (size_t b = 0; b < fineCounts.size(); ++b)
             fineCounts[b] += p.fine[b + 1];
+        if (derivable)
+            continue;
         for (size_t b = 0; b < h.counts.size(); ++b)
             h.counts[b] += p.coarse[b + 1];
         h.below += p.below;
         h.above += p.above;
+    }
+    if (derivable) {
+        const size_t ratio = fineCounts.size() / h.counts.size();
+        for (size_t b = 0; b < fineCounts.size(); ++b)
+            h.counts[b / ratio] += fineCounts[b];
     }
     r.histogram = std::move(h);
     const double width = (fine.hi() - fine.lo()) / fineBins;
