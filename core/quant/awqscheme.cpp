@@ -54,6 +54,26 @@ public:
         }
     }
 
+    // Stored order: the words of qweight row by row, each word's eight outputs in logical order: element k is
+    // output (k / 8 % words) * 8 + k % 8 of input k / 8 / words.
+    void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const override
+    {
+        const uint64_t end = first + count;
+        for (uint64_t k = first; k < end;) {
+            const uint64_t w = k / 8;
+            const uint64_t i = w / m_words, column = w % m_words, g = i / m_group;
+            const uint32_t word = m_qweight.word(w);
+            const uint32_t zeros = m_qzeros.word(g * m_words + column);
+            const uint64_t stop = std::min(end, (w + 1) * 8);
+            for (uint64_t j = k % 8; k < stop; ++k, ++j) {
+                const unsigned shift = 4 * kNibbleOf[j];
+                const float q = static_cast<float>((word >> shift) & 15u);
+                const float z = static_cast<float>((zeros >> shift) & 15u);
+                *out++ = (q - z) * m_scales.scale(g * m_out + column * 8 + j);
+            }
+        }
+    }
+
 private:
     StoredPart m_qweight, m_qzeros, m_scales;
     uint64_t m_out = 0, m_in = 0, m_words = 0, m_group = 1;

@@ -35,7 +35,7 @@ template <typename Fn> void forBlocks(const Dequantizer& d, uint64_t begin, uint
     alignas(64) thread_local float buffer[kStatsBlock];
     for (uint64_t b = begin; b < end; b += kStatsBlock) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(kStatsBlock, end - b));
-        d.decode(b, n, buffer);
+        d.decodeStoredOrder(b, n, buffer);
         perBlock(reinterpret_cast<const unsigned char*>(buffer), n);
     }
 }

@@ -35,6 +35,11 @@ public:
     /// The same without the guard and the range check, for callers already inside SigbusGuard (parallelChunks).
     virtual void decode(uint64_t first, uint64_t count, float* out) const = 0;
 
+    /// Elements [first, first + count) of a fixed permutation of the tensor: the order the stored codes lie in,
+    /// which reads memory sequentially where the logical order strides across it (GPTQ packs down columns). For
+    /// statistics, which do not depend on order. Unguarded like decode(); the default is decode() itself.
+    virtual void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const { decode(first, count, out); }
+
 protected:
     Dequantizer(LogicalTensor tensor, QString path) : m_tensor(std::move(tensor)), m_path(std::move(path)) {}
 

@@ -62,6 +62,41 @@ public:
         }
     }
 
+    // Stored order: input blocks of P codes (one word, or 3 words for 3 bits) of one output after the other, along
+    // the rows of qweight: element k is code k % P of block k / P, whose output is (k / P) % out.
+    void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const override
+    {
+        const uint64_t bits = static_cast<uint64_t>(m_bits);
+        const uint64_t perBlock = m_bits == 3 ? 32 : 32 / bits;
+        const uint64_t wordsPerBlock = m_bits == 3 ? 3 : 1;
+        const uint32_t mask = (1u << m_bits) - 1u;
+        const uint64_t end = first + count;
+        uint64_t lastGroup = UINT64_MAX, lastOutput = UINT64_MAX;
+        float zero = 0.0f, scale = 0.0f;
+        for (uint64_t k = first; k < end;) {
+            const uint64_t block = k / perBlock;
+            const uint64_t rowBlock = block / m_out, o = block % m_out;
+            const uint64_t stop = std::min(end, (block + 1) * perBlock);
+            for (uint64_t j = k % perBlock; k < stop; ++k, ++j) {
+                const uint64_t bit = j * bits;
+                const uint64_t word = rowBlock * wordsPerBlock + bit / 32;
+                const unsigned shift = static_cast<unsigned>(bit % 32);
+                uint64_t v = m_qweight.word(word * m_out + o) >> shift;
+                if (shift + static_cast<unsigned>(m_bits) > 32)
+                    v |= static_cast<uint64_t>(m_qweight.word((word + 1) * m_out + o)) << (32 - shift);
+                const uint64_t g = m_groupOf[static_cast<size_t>(rowBlock * perBlock + j)];
+                if (g != lastGroup || o != lastOutput) {
+                    const uint32_t z = streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits);
+                    zero = static_cast<float>(static_cast<int>(z) + m_zeroAdd);
+                    scale = m_scales.scale(g * m_out + o);
+                    lastGroup = g;
+                    lastOutput = o;
+                }
+                *out++ = (static_cast<float>(v & mask) - zero) * scale;
+            }
+        }
+    }
+
 private:
     StoredPart m_qweight, m_qzeros, m_scales;
     std::vector<uint32_t> m_groupOf; ///< group of each input (g_idx, or i / group_size)
