@@ -27,6 +27,10 @@ public:
         m_out = t.shape[0];
         m_in = t.shape[1];
         m_zeroRowBytes = m_qzeros.shape[1] * 4;
+        // Groups in input order and never changing inside a word (always so without act-order).
+        const uint64_t perWord = m_bits == 3 ? 32 : 32 / static_cast<uint64_t>(m_bits);
+        for (uint64_t i = 0; i < m_in && m_groupsInOrder; ++i)
+            m_groupsInOrder = m_groupOf[static_cast<size_t>(i)] == m_groupOf[static_cast<size_t>(i - i % perWord)];
     }
 
     void decode(uint64_t first, uint64_t count, float* out) const override
@@ -66,6 +70,8 @@ public:
     // the rows of qweight: element k is code k % P of block k / P, whose output is (k / P) % out.
     void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const override
     {
+        if (m_bits != 3 && m_groupsInOrder)
+            return decodeWords(first, count, out);
         const uint64_t bits = static_cast<uint64_t>(m_bits);
         const uint64_t perBlock = m_bits == 3 ? 32 : 32 / bits;
         const uint64_t wordsPerBlock = m_bits == 3 ? 3 : 1;
@@ -98,11 +104,38 @@ public:
     }
 
 private:
+    // The common case, whole words and groups in input order: element k is code k % P of word k / P, and a word's
+    // codes share one zero point and scale. No division per word: the word's output and row advance by counting.
+    void decodeWords(uint64_t first, uint64_t count, float* out) const
+    {
+        const unsigned bits = static_cast<unsigned>(m_bits);
+        const uint64_t perWord = 32 / bits;
+        const uint32_t mask = (1u << bits) - 1u;
+        const uint64_t end = first + count;
+        uint64_t word = first / perWord;
+        uint64_t row = word / m_out, o = word % m_out;
+        for (uint64_t k = first; k < end; ++word) {
+            const uint64_t g = m_groupOf[static_cast<size_t>(row * perWord)];
+            const float zero = static_cast<float>(
+                static_cast<int>(streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits)) + m_zeroAdd);
+            const float scale = m_scales.scale(g * m_out + o);
+            const uint32_t codes = m_qweight.word(word);
+            const uint64_t stop = std::min(end, (word + 1) * perWord);
+            for (unsigned shift = static_cast<unsigned>(k % perWord) * bits; k < stop; ++k, shift += bits)
+                *out++ = (static_cast<float>((codes >> shift) & mask) - zero) * scale;
+            if (++o == m_out) {
+                o = 0;
+                ++row;
+            }
+        }
+    }
+
     StoredPart m_qweight, m_qzeros, m_scales;
     std::vector<uint32_t> m_groupOf; ///< group of each input (g_idx, or i / group_size)
     int m_bits;
     int m_zeroAdd;
     uint64_t m_out = 0, m_in = 0, m_zeroRowBytes = 0;
+    bool m_groupsInOrder = true;
 };
 
 uint64_t ceilDiv(uint64_t a, uint64_t b)
