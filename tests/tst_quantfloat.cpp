@@ -317,6 +317,25 @@ private slots:
         QCOMPARE(stats.error().kind, ErrorKind::FileChanged);
     }
 
+    void emptyTensorHasEmptyStats()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        file.add("e.weight", "F8_E4M3", {0, 4}, {}).add("e.weight_scale", "F32", {}, bytesOf(std::vector<float>{2}));
+        const QuantFixture f = openQuantFixture(dir, file, {});
+        const LogicalTensor* t = f.find("e.weight");
+        QVERIFY(t);
+        QCOMPARE(t->elementCount, uint64_t(0));
+        auto d = Dequantizer::create(*f.model, *t);
+        QVERIFY(d);
+        QVERIFY((*d)->read(0, 0, nullptr).ok());
+        std::atomic_bool cancel = false;
+        const Result<TensorStats> stats = computeDequantizedStats(**d, StatsOptions{}, cancel);
+        QVERIFY(stats);
+        QCOMPARE(stats->count, uint64_t(0));
+        QVERIFY(std::isnan(stats->mean));
+    }
+
     // Statistics of the dequantized values match those computed here from the expected values.
     void dequantizedStatsMatchValues()
     {

@@ -50,6 +50,16 @@ Result<TensorStats> computeDequantizedStats(const Dequantizer& dequantizer, cons
     const double minNormal = smallestNormal(DType::F32);
     const bool logScale = options.histogram.scale == BinScale::Log;
     const int workers = chunkWorkerCount(count, kChunkElements);
+    if (count == 0) {
+        // What computeStats() gives an empty tensor: no finite value, so NaN moments and an empty histogram.
+        TensorStats empty;
+        empty.dtype = DType::F32;
+        empty.min = empty.max = empty.mean = empty.std = std::nan("");
+        empty.percentiles.fill(std::nan(""));
+        empty.histogram = Binning::resolve(options.histogram, HUGE_VAL, -HUGE_VAL, HUGE_VAL, 0.0).makeHistogram();
+        empty.exact = true;
+        return empty;
+    }
 
     std::vector<FirstPass> first(static_cast<size_t>(workers));
     if (!parallelChunks(count, kChunkElements, cancel, {&progress, 0.0, 0.5},
