@@ -1,0 +1,140 @@
+// AWQ GEMM, as AutoAWQ writes it. Reference: casper-hansen/AutoAWQ awq/utils/packing_utils.py, unpack_awq (eight
+// 4-bit codes per int32 word along the outputs) and reverse_awq_order (the codes of outputs 0..7 sit at nibbles
+// 0,4,1,5,2,6,3,7: pack order 0,2,4,6,1,3,5,7), then dequantize_gemm: (iweight - izeros) * scales, with the zero
+// stored as is (no +1, unlike GPTQ v1). AutoAWQ's result is [in, out]; the logical shape here is [out, in], the
+// float checkpoint's `X.weight`, so a quantized model pairs with its original by name and shape.
+#include "core/model.h"
+#include "core/quant/dequantizer.h"
+#include "core/quant/recognition.h"
+#include "core/quant/schemes.h"
+#include "core/quant/storedpart.h"
+
+namespace safescope {
+
+namespace {
+
+// Nibble holding output j of a word (the inverse of AWQ's pack order 0,2,4,6,1,3,5,7).
+constexpr unsigned kNibbleOf[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+
+class AwqDequantizer final : public Dequantizer
+{
+public:
+    AwqDequantizer(const LogicalTensor& t, StoredPart qweight, StoredPart qzeros, StoredPart scales)
+        : Dequantizer(t, qweight.path), m_qweight(std::move(qweight)), m_qzeros(std::move(qzeros)),
+          m_scales(std::move(scales))
+    {
+        m_out = t.shape[0];
+        m_in = t.shape[1];
+        m_words = m_qweight.shape[1];
+        m_group = static_cast<uint64_t>(t.groupSize);
+    }
+
+    void decode(uint64_t first, uint64_t count, float* out) const override
+    {
+        // A row's zero points and scales, one per group, decoded once per row rather than once per element.
+        thread_local std::vector<float> zeros, scales;
+        const uint64_t groups = m_scales.shape[0];
+        zeros.resize(static_cast<size_t>(groups));
+        scales.resize(static_cast<size_t>(groups));
+        const uint64_t end = first + count;
+        uint64_t o = first / m_in;
+        uint64_t i = first % m_in;
+        for (uint64_t e = first; e < end; ++o, i = 0) {
+            const unsigned shift = 4 * kNibbleOf[o % 8];
+            for (uint64_t g = 0; g < groups; ++g) {
+                zeros[static_cast<size_t>(g)] = static_cast<float>((m_qzeros.word(g * m_words + o / 8) >> shift) & 15u);
+                scales[static_cast<size_t>(g)] = m_scales.scale(g * m_out + o);
+            }
+            const uint64_t rowEnd = std::min(end, e + (m_in - i));
+            for (; e < rowEnd; ++e, ++i) {
+                const size_t g = static_cast<size_t>(i / m_group);
+                const float q = static_cast<float>((m_qweight.word(i * m_words + o / 8) >> shift) & 15u);
+                *out++ = (q - zeros[g]) * scales[g];
+            }
+        }
+    }
+
+    // Stored order: the words of qweight row by row, each word's eight outputs in logical order: element k is
+    // output (k / 8 % words) * 8 + k % 8 of input k / 8 / words.
+    void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const override
+    {
+        const uint64_t end = first + count;
+        for (uint64_t k = first; k < end;) {
+            const uint64_t w = k / 8;
+            const uint64_t i = w / m_words, column = w % m_words, g = i / m_group;
+            const uint32_t word = m_qweight.word(w);
+            const uint32_t zeros = m_qzeros.word(g * m_words + column);
+            const uint64_t stop = std::min(end, (w + 1) * 8);
+            for (uint64_t j = k % 8; k < stop; ++k, ++j) {
+                const unsigned shift = 4 * kNibbleOf[j];
+                const float q = static_cast<float>((word >> shift) & 15u);
+                const float z = static_cast<float>((zeros >> shift) & 15u);
+                *out++ = (q - z) * m_scales.scale(g * m_out + column * 8 + j);
+            }
+        }
+    }
+
+private:
+    StoredPart m_qweight, m_qzeros, m_scales;
+    uint64_t m_out = 0, m_in = 0, m_words = 0, m_group = 1;
+};
+
+} // namespace
+
+void recogniseAwq(Recognition& r, std::string_view stem)
+{
+    const std::string name = std::string(stem) + ".weight";
+    const std::optional<Recognition::Part> qweight = r.find(std::string(stem) + ".qweight");
+    const std::optional<Recognition::Part> qzeros = r.find(std::string(stem) + ".qzeros");
+    const std::optional<Recognition::Part> scales = r.find(std::string(stem) + ".scales");
+    if (!qweight)
+        return;
+    for (const auto& [part, suffix] : {std::pair{&qzeros, ".qzeros"}, std::pair{&scales, ".scales"}})
+        if (!*part)
+            return r.missing(name, std::string(stem) + suffix, "AWQ");
+    const QuantConfig& config = r.config();
+    if (config.bits != 4 || config.groupSize <= 0 ||
+        (!config.version.isEmpty() && config.version != QLatin1String("gemm")))
+        return r.problem(name, QStringLiteral("AWQ weight '%1': only 4-bit GEMM checkpoints with a group size are "
+                                              "read (config: %2 bits, group %3, version '%4'); its stored tensors "
+                                              "are shown as they are")
+                                   .arg(QString::fromStdString(name))
+                                   .arg(config.bits)
+                                   .arg(config.groupSize)
+                                   .arg(config.version));
+    const TensorInfo& qw = *qweight->info;
+    if ((qw.dtype != DType::I32 && qw.dtype != DType::U32) || qw.rank() != 2)
+        return r.misshapen(name, *qweight, QStringLiteral("I32 [in, out / 8]"));
+    const uint64_t in = qw.shape[0];
+    const uint64_t out = qw.shape[1] * 8;
+    const uint64_t group = static_cast<uint64_t>(config.groupSize);
+    const uint64_t groups = (in + group - 1) / group;
+    const TensorInfo& s = *scales->info;
+    if (!isScaleDType(s.dtype) || s.rank() != 2 || s.shape[0] != groups || s.shape[1] != out)
+        return r.misshapen(name, *scales, QStringLiteral("F16 [%1, %2]").arg(groups).arg(out));
+    const TensorInfo& z = *qzeros->info;
+    if ((z.dtype != DType::I32 && z.dtype != DType::U32) || z.rank() != 2 || z.shape[0] != groups ||
+        z.shape[1] != qw.shape[1])
+        return r.misshapen(name, *qzeros, QStringLiteral("I32 [%1, %2]").arg(groups).arg(qw.shape[1]));
+    LogicalTensor t;
+    t.name = name;
+    t.scheme = QuantScheme::Awq;
+    t.bits = 4;
+    t.groupSize = config.groupSize;
+    t.shape = {out, in};
+    r.add(std::move(t), {{"qweight", &*qweight}, {"qzeros", &*qzeros}, {"scales", &*scales}});
+}
+
+DequantizerResult makeAwqDequantizer(const Model& model, const LogicalTensor& tensor)
+{
+    Result<StoredPart> qweight = StoredPart::find(model, tensor.part("qweight"));
+    Result<StoredPart> qzeros = StoredPart::find(model, tensor.part("qzeros"));
+    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
+    for (const Result<StoredPart>* p : {&qweight, &qzeros, &scales})
+        if (!*p)
+            return p->error();
+    return std::unique_ptr<const Dequantizer>(
+        new AwqDequantizer(tensor, std::move(*qweight), std::move(*qzeros), std::move(*scales)));
+}
+
+} // namespace safescope

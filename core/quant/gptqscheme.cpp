@@ -1,0 +1,240 @@
+// GPTQ, as AutoGPTQ and GPTQModel write it. Reference: AutoGPTQ auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py,
+// QuantLinear.pack (codes of consecutive inputs packed low bits first down each output's column of `qweight`; 3-bit
+// codes run on across word boundaries, 32 codes in 3 words; zero points minus one packed the same way along the
+// rows of `qzeros`) and QuantLinear.forward (zeros + 1, then (q - zeros) * scales[g_idx]). GPTQModel's
+// convert_gptq_v1_to_v2_format adds the one back: `checkpoint_format: "gptq_v2"` stores the zero itself.
+// Logical shape: [out, in], the float checkpoint's `X.weight`.
+#include "core/model.h"
+#include "core/quant/dequantizer.h"
+#include "core/quant/recognition.h"
+#include "core/quant/schemes.h"
+#include "core/quant/storedpart.h"
+#include "core/sigbusguard.h"
+
+namespace safescope {
+
+namespace {
+
+class GptqDequantizer final : public Dequantizer
+{
+public:
+    GptqDequantizer(const LogicalTensor& t, StoredPart qweight, StoredPart qzeros, StoredPart scales,
+                    std::vector<uint32_t> groupOf)
+        : Dequantizer(t, qweight.path), m_qweight(std::move(qweight)), m_qzeros(std::move(qzeros)),
+          m_scales(std::move(scales)), m_groupOf(std::move(groupOf)), m_bits(t.bits),
+          m_zeroAdd(t.variant == "gptq_v2" ? 0 : 1)
+    {
+        m_out = t.shape[0];
+        m_in = t.shape[1];
+        m_zeroRowBytes = m_qzeros.shape[1] * 4;
+        // Groups in input order and never changing inside a word (always so without act-order).
+        const uint64_t perWord = m_bits == 3 ? 32 : 32 / static_cast<uint64_t>(m_bits);
+        for (uint64_t i = 0; i < m_in && m_groupsInOrder; ++i)
+            m_groupsInOrder = m_groupOf[static_cast<size_t>(i)] == m_groupOf[static_cast<size_t>(i - i % perWord)];
+    }
+
+    void decode(uint64_t first, uint64_t count, float* out) const override
+    {
+        // A row's zero points and scales, one per group, decoded once per row rather than once per element: with
+        // act-order the group changes from one input to the next.
+        thread_local std::vector<float> zeros, scales;
+        const uint64_t groups = m_scales.shape[0];
+        zeros.resize(static_cast<size_t>(groups));
+        scales.resize(static_cast<size_t>(groups));
+        const uint32_t mask = (1u << m_bits) - 1u;
+        const uint64_t bits = static_cast<uint64_t>(m_bits);
+        const uint64_t end = first + count;
+        uint64_t o = first / m_in;
+        uint64_t i = first % m_in;
+        for (uint64_t e = first; e < end; ++o, i = 0) {
+            for (uint64_t g = 0; g < groups; ++g) {
+                const uint32_t z = streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits);
+                zeros[static_cast<size_t>(g)] = static_cast<float>(static_cast<int>(z) + m_zeroAdd);
+                scales[static_cast<size_t>(g)] = m_scales.scale(g * m_out + o);
+            }
+            const uint64_t rowEnd = std::min(end, e + (m_in - i));
+            for (; e < rowEnd; ++e, ++i) {
+                const uint64_t bit = i * bits;
+                const uint64_t word = bit / 32;
+                const unsigned shift = static_cast<unsigned>(bit % 32);
+                uint64_t v = m_qweight.word(word * m_out + o) >> shift;
+                if (shift + static_cast<unsigned>(m_bits) > 32)
+                    v |= static_cast<uint64_t>(m_qweight.word((word + 1) * m_out + o)) << (32 - shift);
+                const size_t g = m_groupOf[static_cast<size_t>(i)];
+                *out++ = (static_cast<float>(v & mask) - zeros[g]) * scales[g];
+            }
+        }
+    }
+
+    // Stored order: input blocks of P codes (one word, or 3 words for 3 bits) of one output after the other, along
+    // the rows of qweight: element k is code k % P of block k / P, whose output is (k / P) % out.
+    void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const override
+    {
+        if (m_bits != 3 && m_groupsInOrder)
+            return decodeWords(first, count, out);
+        const uint64_t bits = static_cast<uint64_t>(m_bits);
+        const uint64_t perBlock = m_bits == 3 ? 32 : 32 / bits;
+        const uint64_t wordsPerBlock = m_bits == 3 ? 3 : 1;
+        const uint32_t mask = (1u << m_bits) - 1u;
+        const uint64_t end = first + count;
+        uint64_t lastGroup = UINT64_MAX, lastOutput = UINT64_MAX;
+        float zero = 0.0f, scale = 0.0f;
+        for (uint64_t k = first; k < end;) {
+            const uint64_t block = k / perBlock;
+            const uint64_t rowBlock = block / m_out, o = block % m_out;
+            const uint64_t stop = std::min(end, (block + 1) * perBlock);
+            for (uint64_t j = k % perBlock; k < stop; ++k, ++j) {
+                const uint64_t bit = j * bits;
+                const uint64_t word = rowBlock * wordsPerBlock + bit / 32;
+                const unsigned shift = static_cast<unsigned>(bit % 32);
+                uint64_t v = m_qweight.word(word * m_out + o) >> shift;
+                if (shift + static_cast<unsigned>(m_bits) > 32)
+                    v |= static_cast<uint64_t>(m_qweight.word((word + 1) * m_out + o)) << (32 - shift);
+                const uint64_t g = m_groupOf[static_cast<size_t>(rowBlock * perBlock + j)];
+                if (g != lastGroup || o != lastOutput) {
+                    const uint32_t z = streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits);
+                    zero = static_cast<float>(static_cast<int>(z) + m_zeroAdd);
+                    scale = m_scales.scale(g * m_out + o);
+                    lastGroup = g;
+                    lastOutput = o;
+                }
+                *out++ = (static_cast<float>(v & mask) - zero) * scale;
+            }
+        }
+    }
+
+private:
+    // The common case, whole words and groups in input order: element k is code k % P of word k / P, and a word's
+    // codes share one zero point and scale. No division per word: the word's output and row advance by counting.
+    void decodeWords(uint64_t first, uint64_t count, float* out) const
+    {
+        const unsigned bits = static_cast<unsigned>(m_bits);
+        const uint64_t perWord = 32 / bits;
+        const uint32_t mask = (1u << bits) - 1u;
+        const uint64_t end = first + count;
+        uint64_t word = first / perWord;
+        uint64_t row = word / m_out, o = word % m_out;
+        for (uint64_t k = first; k < end; ++word) {
+            const uint64_t g = m_groupOf[static_cast<size_t>(row * perWord)];
+            const float zero = static_cast<float>(
+                static_cast<int>(streamBits(m_qzeros.data + g * m_zeroRowBytes, o * bits, m_bits)) + m_zeroAdd);
+            const float scale = m_scales.scale(g * m_out + o);
+            const uint32_t codes = m_qweight.word(word);
+            const uint64_t stop = std::min(end, (word + 1) * perWord);
+            for (unsigned shift = static_cast<unsigned>(k % perWord) * bits; k < stop; ++k, shift += bits)
+                *out++ = (static_cast<float>((codes >> shift) & mask) - zero) * scale;
+            if (++o == m_out) {
+                o = 0;
+                ++row;
+            }
+        }
+    }
+
+    StoredPart m_qweight, m_qzeros, m_scales;
+    std::vector<uint32_t> m_groupOf; ///< group of each input (g_idx, or i / group_size)
+    int m_bits;
+    int m_zeroAdd;
+    uint64_t m_out = 0, m_in = 0, m_zeroRowBytes = 0;
+    bool m_groupsInOrder = true;
+};
+
+uint64_t ceilDiv(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+} // namespace
+
+void recogniseGptq(Recognition& r, std::string_view stem)
+{
+    const std::string name = std::string(stem) + ".weight";
+    const std::optional<Recognition::Part> qweight = r.find(std::string(stem) + ".qweight");
+    const std::optional<Recognition::Part> qzeros = r.find(std::string(stem) + ".qzeros");
+    const std::optional<Recognition::Part> scales = r.find(std::string(stem) + ".scales");
+    const std::optional<Recognition::Part> gIdx = r.find(std::string(stem) + ".g_idx");
+    if (!qweight)
+        return;
+    for (const auto& [part, suffix] : {std::pair{&qzeros, ".qzeros"}, std::pair{&scales, ".scales"}})
+        if (!*part)
+            return r.missing(name, std::string(stem) + suffix, "GPTQ");
+    const int bits = r.config().bits;
+    if (bits != 2 && bits != 3 && bits != 4 && bits != 8)
+        return r.problem(name, QStringLiteral("GPTQ weight '%1': the config declares %2 bits; 2, 3, 4 or 8 are "
+                                              "read; its stored tensors are shown as they are")
+                                   .arg(QString::fromStdString(name))
+                                   .arg(bits));
+    const TensorInfo& qw = *qweight->info;
+    if ((qw.dtype != DType::I32 && qw.dtype != DType::U32) || qw.rank() != 2 || (qw.shape[0] * 32) % bits != 0)
+        return r.misshapen(name, *qweight, QStringLiteral("I32 [in * %1 / 32, out]").arg(bits));
+    const uint64_t in = qw.shape[0] * 32 / static_cast<uint64_t>(bits);
+    const uint64_t out = qw.shape[1];
+    const int group = r.config().groupSize;
+    const uint64_t groups = group > 0 ? ceilDiv(in, static_cast<uint64_t>(group)) : 1;
+    const uint64_t zeroWords = ceilDiv(out * static_cast<uint64_t>(bits), 32);
+    const TensorInfo& s = *scales->info;
+    if (!isScaleDType(s.dtype) || s.rank() != 2 || s.shape[0] != groups || s.shape[1] != out)
+        return r.misshapen(name, *scales, QStringLiteral("F16 [%1, %2]").arg(groups).arg(out));
+    const TensorInfo& z = *qzeros->info;
+    if ((z.dtype != DType::I32 && z.dtype != DType::U32) || z.rank() != 2 || z.shape[0] != groups ||
+        z.shape[1] != zeroWords)
+        return r.misshapen(name, *qzeros, QStringLiteral("I32 [%1, %2]").arg(groups).arg(zeroWords));
+    if (gIdx && (gIdx->info->dtype != DType::I32 || gIdx->info->rank() != 1 || gIdx->info->shape[0] != in))
+        return r.misshapen(name, *gIdx, QStringLiteral("I32 [%1]").arg(in));
+    LogicalTensor t;
+    t.name = name;
+    t.scheme = QuantScheme::Gptq;
+    t.bits = bits;
+    t.groupSize = group > 0 ? group : 0;
+    t.shape = {out, in};
+    t.variant = r.config().checkpointFormat == QLatin1String("gptq_v2") ? "gptq_v2" : "gptq";
+    r.add(std::move(t),
+          {{"qweight", &*qweight}, {"qzeros", &*qzeros}, {"scales", &*scales}, {"g_idx", gIdx ? &*gIdx : nullptr}});
+}
+
+DequantizerResult makeGptqDequantizer(const Model& model, const LogicalTensor& tensor)
+{
+    Result<StoredPart> qweight = StoredPart::find(model, tensor.part("qweight"));
+    Result<StoredPart> qzeros = StoredPart::find(model, tensor.part("qzeros"));
+    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
+    for (const Result<StoredPart>* p : {&qweight, &qzeros, &scales})
+        if (!*p)
+            return p->error();
+    const uint64_t in = tensor.shape[1];
+    const uint64_t groups = scales->shape[0];
+    std::vector<uint32_t> groupOf(static_cast<size_t>(in));
+    // Act-order checkpoints (desc_act) map inputs to groups out of order: g_idx says which. Without it the groups
+    // are consecutive runs of group_size inputs.
+    if (const std::string& gName = tensor.part("g_idx"); !gName.empty()) {
+        Result<StoredPart> gIdx = StoredPart::find(model, gName);
+        if (!gIdx)
+            return gIdx.error();
+        bool inRange = true;
+        if (!SigbusGuard::runGuarded([&] {
+                for (uint64_t i = 0; i < in; ++i) {
+                    int32_t g;
+                    std::memcpy(&g, gIdx->data + 4 * i, 4);
+                    inRange = inRange && g >= 0 && static_cast<uint64_t>(g) < groups;
+                    groupOf[static_cast<size_t>(i)] = inRange ? static_cast<uint32_t>(g) : 0;
+                }
+            }))
+            return makeError(
+                ErrorKind::FileChanged,
+                QStringLiteral("the file changed while '%1' was being read").arg(QString::fromStdString(gName)),
+                gIdx->path, QString::fromStdString(gName));
+        if (!inRange)
+            return makeError(ErrorKind::InvalidArgument,
+                             QStringLiteral("'%1' names a group outside the %2 groups of '%3'")
+                                 .arg(QString::fromStdString(gName))
+                                 .arg(groups)
+                                 .arg(QString::fromStdString(tensor.name)),
+                             gIdx->path, QString::fromStdString(gName));
+    } else {
+        for (uint64_t i = 0; i < in; ++i)
+            groupOf[static_cast<size_t>(i)] =
+                tensor.groupSize > 0 ? static_cast<uint32_t>(i / static_cast<uint64_t>(tensor.groupSize)) : 0;
+    }
+    return std::unique_ptr<const Dequantizer>(
+        new GptqDequantizer(tensor, std::move(*qweight), std::move(*qzeros), std::move(*scales), std::move(groupOf)));
+}
+
+} // namespace safescope

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "core/quant/logicaltensor.h"
+#include "core/quant/quantconfig.h"
+#include "core/warning.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace safescope {
+
+class Model;
+
+/// What recogniseQuantized() found: the logical tensors, which stored tensors are their parts, the problems, and
+/// the parameter counts users expect. A model with nothing recognised has no logical tensors and equal counts.
+struct QuantCatalog
+{
+    std::vector<LogicalTensor> tensors;
+    /// Per stored tensor (model index): true when it is a part of a logical tensor (folded beneath it).
+    std::vector<bool> storedPart;
+    /// Names of the stored parts (the main stored tensor of FP8, int8 and NVFP4 shares the logical name).
+    std::vector<std::string> partNames;
+    /// Parts missing or of the wrong shape/dtype, each naming the tensor; those stored tensors stay as they are.
+    std::vector<Warning> problems;
+    uint64_t logicalParameters = 0; ///< parts excluded, packed values expanded, plus every unquantized tensor
+    uint64_t storedParameters = 0;  ///< element count of all stored tensors
+
+    bool isStoredPart(size_t modelIndex) const { return modelIndex < storedPart.size() && storedPart[modelIndex]; }
+    /// Index into `tensors` of the logical tensor with this name.
+    std::optional<size_t> find(std::string_view name) const;
+
+    std::unordered_map<std::string, size_t> byName; ///< filled by recogniseQuantized()
+};
+
+/// Recognises the quantized weights of `model`, guided by `config` (see QUANTIZATION.md). Linear in the number of
+/// tensors: one pass over the names, companions looked up through the model's name index. Reads only the small
+/// bitsandbytes quant_state blobs of the data (under SigbusGuard); everything else comes from the headers.
+QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config);
+
+} // namespace safescope

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "core/quant/quantcatalog.h"
+#include "core/tensorinfo.h"
+
+#include <QString>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace safescope {
+
+/// The shared state of one recogniseQuantized() pass, handed to each scheme's recogniser: name lookups through
+/// the model's index, the catalog being filled, and the rules every scheme follows (a part claimed once; a
+/// missing or misshapen part is a problem naming the tensor, and nothing is added).
+class Recognition final
+{
+public:
+    struct Part
+    {
+        size_t index = 0;
+        const TensorInfo* info = nullptr;
+        std::string name;
+    };
+
+    Recognition(const Model& model, const QuantConfig& config, QuantCatalog& catalog);
+
+    const Model& model() const { return m_model; }
+    const QuantConfig& config() const { return m_config; }
+
+    /// The stored tensor `name`, unless it is missing or already a part of another logical tensor.
+    std::optional<Part> find(const std::string& name) const;
+
+    /// Adds `tensor` and marks `parts` as its stored parts (the roles are taken in the order given).
+    void add(LogicalTensor tensor, std::initializer_list<std::pair<const char*, const Part*>> parts);
+
+    /// A problem about the quantized weight `tensor`: the stored tensors stay as they are.
+    void problem(const std::string& tensor, const QString& message);
+    /// The standard problem for a part that is not there.
+    void missing(const std::string& tensor, const std::string& part, const char* scheme);
+    /// The standard problem for a part whose dtype or shape does not fit; `expected` says what would.
+    void misshapen(const std::string& tensor, const Part& part, const QString& expected);
+
+private:
+    const Model& m_model;
+    const QuantConfig& m_config;
+    QuantCatalog& m_catalog;
+};
+
+/// "[4096, 11008]"
+QString shapeText(std::span<const uint64_t> shape);
+/// "F32 [32, 86]": a part's dtype and shape as messages show it.
+QString partText(const TensorInfo& info);
+/// True when `name` ends with `suffix`.
+inline bool endsWith(std::string_view name, std::string_view suffix)
+{
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+}
+/// True for the float dtypes scales are stored in.
+bool isScaleDType(DType dtype);
+
+} // namespace safescope

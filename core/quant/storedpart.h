@@ -1,0 +1,75 @@
+#pragma once
+
+#include "core/dtype.h"
+#include "core/dtypecodec.h"
+#include "core/error.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace safescope {
+
+class Model;
+
+/// A stored part as a dequantizer reads it: where its bytes are mapped, its dtype and shape. A few inline readers
+/// for the codes and scales the schemes share; bytes are read with memcpy (tensors may be misaligned).
+struct StoredPart
+{
+    const unsigned char* data = nullptr;
+    DType dtype = DType::Unknown;
+    std::vector<uint64_t> shape;
+    uint64_t elementCount = 0;
+    QString path; ///< the shard file
+
+    /// Looks `name` up in `model`; InvalidArgument naming the tensor when it is not there.
+    static Result<StoredPart> find(const Model& model, const std::string& name);
+
+    uint32_t word(uint64_t index) const
+    {
+        uint32_t w;
+        std::memcpy(&w, data + 4 * index, 4);
+        return w;
+    }
+    /// A scale element of a float dtype (F32, F16, BF16 or an F8) as float.
+    float scale(uint64_t index) const
+    {
+        switch (dtype) {
+        case DType::F32: {
+            float f;
+            std::memcpy(&f, data + 4 * index, 4);
+            return f;
+        }
+        case DType::F16:
+        case DType::BF16: {
+            uint16_t h;
+            std::memcpy(&h, data + 2 * index, 2);
+            return dtype == DType::F16 ? decodeF16(h) : decodeBF16(h);
+        }
+        default:
+            break;
+        }
+        float f = 0.0f;
+        decodeToFloat(dtype, data, index, 1, &f);
+        return f;
+    }
+};
+
+/// `bits` bits (<= 25) of a little-endian bit stream starting at bit `position` of `bytes`, lowest bit first: the
+/// packing of GPTQ's qzeros rows and MLX's weight rows (bits that straddle words continue in the next one).
+/// Reads only the bytes the field covers.
+inline uint32_t streamBits(const unsigned char* bytes, uint64_t position, int bits)
+{
+    const uint64_t first = position / 8;
+    const int shift = static_cast<int>(position % 8);
+    const int needed = (shift + bits + 7) / 8;
+    uint32_t word = 0;
+    for (int i = 0; i < needed; ++i)
+        word |= static_cast<uint32_t>(bytes[first + static_cast<uint64_t>(i)]) << (8 * i);
+    return (word >> shift) & ((1u << bits) - 1u);
+}
+
+} // namespace safescope
