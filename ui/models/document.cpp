@@ -185,6 +185,8 @@ bool Document::save(SaveChoice choice, uint64_t reserveBytes, bool forceRewrite)
     if (!m_model || isSaving())
         return false;
     const std::vector<SaveTarget> targets = saveTargets();
+    if (targets.empty())
+        return false;
     DiskState state;
     std::optional<SaveConflict> conflict = findSaveConflict(targets, state);
     MetadataSaveRequest request;
