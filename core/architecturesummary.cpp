@@ -1,5 +1,7 @@
 #include "core/architecturesummary.h"
 
+#include "core/model.h"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -269,6 +271,15 @@ std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tenso
         lines.push_back(rest);
     }
     return lines;
+}
+
+std::vector<std::string> architectureSummary(const Model& model)
+{
+    std::vector<NamedShape> tensors;
+    tensors.reserve(model.tensorCount());
+    for (size_t i = 0; i < model.tensorCount(); ++i)
+        tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
+    return summarizeArchitecture(tensors);
 }
 
 } // namespace safescope

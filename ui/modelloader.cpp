@@ -1,5 +1,6 @@
 #include "ui/modelloader.h"
 
+#include "core/architecturesummary.h"
 #include "ui/allocatortuning.h"
 
 #include <QFutureWatcher>
@@ -43,13 +44,15 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         result->model = opened.value();
         result->tree = TensorTree::build(result->model);
         result->summary = ModelSummary::compute(*result->tree);
+        result->card = readModelCard(path);
+        result->architecture = architectureSummary(*result->model);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.
-        return {nullptr, makeError(ErrorKind::IoError,
-                                   QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())),
-                                   path)};
+        return {nullptr,
+                makeError(ErrorKind::IoError,
+                          QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())), path)};
     }
 }
 

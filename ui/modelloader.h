@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/modelcard.h"
 #include "ui/models/modelsummary.h"
 #include "ui/models/tensortree.h"
 
@@ -9,6 +10,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace safescope {
 
@@ -18,6 +21,8 @@ struct LoadedModel
     std::shared_ptr<const Model> model;
     std::shared_ptr<const TensorTree> tree;
     ModelSummary summary;
+    std::optional<ModelCard> card;         ///< the config.json beside the model, when there is one
+    std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow
