@@ -1,5 +1,6 @@
 #include "ui/modelloader.h"
 
+#include "core/architecturesummary.h"
 #include "ui/allocatortuning.h"
 
 #include <QFileInfo>
@@ -58,6 +59,8 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         }
         result->tree = TensorTree::build(result->model);
         result->summary = ModelSummary::compute(*result->tree);
+        result->card = readModelCard(path);
+        result->architecture = architectureSummary(*result->model);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {

@@ -64,15 +64,6 @@ nlohmann::json metadataJson(const Model& model)
     return nlohmann::json::parse(ordered.dump()); // keep values; key order is lost in json, kept in text output
 }
 
-std::vector<std::string> architectureOf(const Model& model)
-{
-    std::vector<NamedShape> tensors;
-    tensors.reserve(model.tensorCount());
-    for (size_t i = 0; i < model.tensorCount(); ++i)
-        tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
-    return summarizeArchitecture(tensors);
-}
-
 nlohmann::json countJson(const std::optional<uint64_t>& value)
 {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
@@ -231,7 +222,7 @@ int runInfo(const QStringList& arguments)
         ++totals.tensors;
     }
     const std::optional<ModelCard> card = readModelCard(model.path());
-    const std::vector<std::string> architecture = architectureOf(model);
+    const std::vector<std::string> architecture = architectureSummary(model);
     if (!line.json()) {
         printText(model, byDtype, card, architecture);
         return ExitOk;
