@@ -8,6 +8,7 @@
 #include "ui/models/tensortree.h"
 
 #include <QObject>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -27,6 +28,8 @@ struct LoadedModel
     std::vector<FileIdentity> identities;
     std::optional<ModelCard> card;         ///< the config.json beside the model, when there is one
     std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
+    /// What completing an interrupted sharded edit did before the open (one sentence each), or why it could not.
+    QStringList recoveryNotes;
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow

@@ -8,6 +8,8 @@
 #include "core/writerlayout.h"
 #include "jsonoutput.h"
 #include "jsonstream.h"
+#include "savenotices.h"
+#include "terminalstream.h"
 
 #include <QFileInfo>
 #include <QTextStream>
@@ -139,7 +141,7 @@ void printCard(QTextStream& out, const ModelCard& card, const Model& model)
 void printText(const Model& model, const std::map<std::string, DTypeTotals>& byDtype,
                const std::optional<ModelCard>& card, const std::vector<std::string>& architecture)
 {
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     out << "Path        " << model.path() << '\n'
         << "Source      " << sourceName(model.source()) << ", " << model.shards().size() << " file(s), "
         << humanBytes(model.totalFileBytes()) << '\n';
@@ -191,6 +193,13 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         out << "\nWarnings (" << model.warnings().size() << ")\n";
         for (const Warning& warning : model.warnings())
             out << "  " << warning.code << ": " << warning.message << '\n';
+    }
+    // Not errors (every file loads) but what a publisher must see: shards that disagree, files of interrupted saves.
+    const std::vector<ShardMetadataDifference> differences = shardMetadataDifferences(model);
+    const std::vector<Leftover> leftovers = findLeftovers(model);
+    if (!differences.empty() || !leftovers.empty()) {
+        out << "\nNotices\n";
+        printNotices(out, differences, leftovers);
     }
 }
 
@@ -259,7 +268,9 @@ int runInfo(const QStringList& arguments)
     if (card)
         out.member("config", configJson(*card, model));
     out.member("files", files);
+    out.member("leftovers", leftoversJson(findLeftovers(model)));
     out.member("metadata", metadataJson(model));
+    out.member("metadata_disagreements", disagreementsJson(shardMetadataDifferences(model)));
     out.member("parameters", model.totalParameters());
     out.member("parameters_by_dtype", parametersByDtype);
     out.member("path", toStd(model.path()));
