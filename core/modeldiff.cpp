@@ -38,7 +38,8 @@ struct Side
     std::string problem; ///< why its values cannot be read
 };
 
-Side sideOf(const Model& model, size_t index, const QuantCatalog* catalog, std::optional<size_t> logical)
+Side sideOf(const Model& model, size_t index, const QuantCatalog* catalog, std::optional<size_t> logical,
+            bool read = true)
 {
     Side side;
     const TensorInfo& info = model.tensor(index);
@@ -55,6 +56,8 @@ Side sideOf(const Model& model, size_t index, const QuantCatalog* catalog, std::
     const LogicalTensor& tensor = catalog->tensors[*logical];
     side.shape = tensor.shape;
     side.scheme = quantSchemeName(tensor.scheme);
+    if (!read)
+        return side;
     auto dequantizer = Dequantizer::create(model, tensor);
     if (dequantizer)
         side.source = FloatSource::dequantized(std::move(*dequantizer));
@@ -67,6 +70,15 @@ Side sideOf(const Model& model, size_t index, const QuantCatalog* catalog, std::
 Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, const TensorPair& pair,
                            const DiffOptions& options, const std::atomic_bool& cancel)
 {
+    if (!pair.a || !pair.b) { // a quantized weight on one side only: listed under its logical name and shape
+        const Side side = pair.a ? sideOf(a, *pair.a, options.quantizedA.get(), pair.logicalA, false)
+                                 : sideOf(b, *pair.b, options.quantizedB.get(), pair.logicalB, false);
+        diff.status = pair.a ? DiffStatus::OnlyInA : DiffStatus::OnlyInB;
+        (pair.a ? diff.dtypeA : diff.dtypeB) = side.dtype;
+        (pair.a ? diff.shapeA : diff.shapeB) = side.shape;
+        (pair.a ? diff.schemeA : diff.schemeB) = side.scheme;
+        return Ok{};
+    }
     const Side sa = sideOf(a, *pair.a, options.quantizedA.get(), pair.logicalA);
     const Side sb = sideOf(b, *pair.b, options.quantizedB.get(), pair.logicalB);
     diff.dtypeA = sa.dtype;
@@ -116,11 +128,11 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
         if (pairs[i].a && pairs[i].nameB != pairs[i].nameA)
             diff.nameB = pairs[i].nameB;
         PairViews& v = views[i];
-        if (pairs[i].a && pairs[i].b && (pairs[i].logicalA || pairs[i].logicalB)) {
+        if (pairs[i].logicalA || pairs[i].logicalB) {
             v.dequantized = true;
             const uint64_t elements = pairs[i].logicalB ? options.quantizedB->tensors[*pairs[i].logicalB].elementCount
                                                         : options.quantizedA->tensors[*pairs[i].logicalA].elementCount;
-            v.bytes = 1 + 8 * elements; // two floats per element
+            v.bytes = 1 + (pairs[i].a && pairs[i].b ? 8 * elements : 0); // two floats per element
             totalBytes += v.bytes;
             continue;
         }

@@ -431,6 +431,22 @@ private slots:
         QVERIFY(close(t.at("max_abs").get<double>(), e.maxAbs));
         QCOMPARE(report.at("summary").at("only_in_a").get<int>(), 0);
         QCOMPARE(report.at("summary").at("only_in_b").get<int>(), 0);
+
+        // Against a model without it, the quantized weight is one only_in_b entry under its logical name and shape.
+        TensorFileBuilder biasOnly;
+        biasOnly.add("model.layers.0.mlp.experts.gate_up_proj_bias", "F32", {2, 3},
+                     bytesOf(std::vector<float>{1, 2, 3, 4, 5, 6}));
+        QTemporaryDir biasDir;
+        const QString biasPath = writeFile(biasDir, QStringLiteral("model.safetensors"), biasOnly.build());
+        const nlohmann::json one =
+            parseJson(runCli({QStringLiteral("diff"), biasPath, quantized, QStringLiteral("--json")}).out);
+        QCOMPARE(one.at("tensors").size(), size_t(2));
+        const nlohmann::json& added = one.at("tensors")[1];
+        QCOMPARE(added.at("name").get<std::string>(), std::string("model.layers.0.mlp.experts.gate_up_proj"));
+        QCOMPARE(added.at("status").get<std::string>(), std::string("only_in_b"));
+        QCOMPARE(added.at("shape_b").dump(), std::string("[2,3,64]"));
+        QCOMPARE(added.at("scheme_b").get<std::string>(), std::string("mxfp4"));
+        QCOMPARE(one.at("summary").at("parameters_b").get<uint64_t>(), uint64_t(384 + 6));
     }
 };
 
