@@ -5,6 +5,7 @@
 #include "core/textutil.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace safescope {
 
@@ -67,7 +68,35 @@ std::vector<TensorPair> foldQuantized(std::vector<TensorPair> pairs, const Model
         return pairs; // the plain diff's pairs, untouched
     const auto mainA = mainParts(a, anyA ? quantA : nullptr);
     const auto mainB = mainParts(b, anyB ? quantB : nullptr);
+    // The same quantized weight on both sides (same scheme, same parts): two revisions of one quantized model.
+    // Its stored parts are compared as they are, so identical bytes stay "identical" and take the fast paths.
+    std::unordered_set<size_t> keptA, keptB;
+    if (anyA && anyB) {
+        for (const LogicalTensor& ta : quantA->tensors) {
+            const std::optional<size_t> at = quantB->find(mapper.map(ta.name));
+            if (!at)
+                continue;
+            const LogicalTensor& tb = quantB->tensors[*at];
+            if (tb.scheme != ta.scheme || tb.parts.size() != ta.parts.size())
+                continue;
+            bool same = true;
+            for (size_t k = 0; k < ta.parts.size() && same; ++k)
+                same = ta.parts[k].first == tb.parts[k].first && mapper.map(ta.parts[k].second) == tb.parts[k].second;
+            if (!same)
+                continue;
+            for (const auto& part : ta.parts)
+                if (const auto index = a.find(part.second))
+                    keptA.insert(*index);
+            for (const auto& part : tb.parts)
+                if (const auto index = b.find(part.second))
+                    keptB.insert(*index);
+        }
+    }
     for (TensorPair& pair : pairs) {
+        const bool keepA = pair.a && keptA.contains(*pair.a);
+        const bool keepB = pair.b && keptB.contains(*pair.b);
+        if ((keepA || keepB) && (keepA || !pair.a) && (keepB || !pair.b))
+            continue;
         if (pair.a && anyA && quantA->isStoredPart(*pair.a)) {
             if (const auto main = mainA.find(*pair.a); main != mainA.end()) {
                 pair.logicalA = main->second;

@@ -35,6 +35,8 @@ Result<std::vector<TensorPair>> pairTensors(const Model& a, const Model& b, cons
 /// part becomes the logical tensor under its logical name, companions (scales, zero points) leave the diff, and a
 /// logical tensor then pairs with the other side's tensor of the same name (a float original against its
 /// quantization: gpt-oss's `_blocks` against the original `gate_up_proj`). Order kept, B-only pairs merged away.
+/// A weight quantized the same way on both sides (same scheme and part names) keeps its stored pairs, so two
+/// revisions of one quantized model compare as today (identical bytes, fast paths).
 std::vector<TensorPair> foldQuantized(std::vector<TensorPair> pairs, const Model& a, const Model& b,
                                       const QuantCatalog* quantA, const QuantCatalog* quantB, const NameMapper& mapper);
 

@@ -407,6 +407,23 @@ private slots:
         QVERIFY(text.out.contains("(dequantized: - vs fp8)"));
     }
 
+    void diffOfTheSameQuantizedModelComparesStoredParts()
+    {
+        QTemporaryDir dir, other;
+        std::vector<float> values;
+        const QString a = writeFp8Model(dir, values);
+        const QString b = writeFp8Model(other, values);
+        const CliRun run =
+            runCli({QStringLiteral("diff"), a, b, QStringLiteral("--json"), QStringLiteral("--fail-on-diff")});
+        QCOMPARE(run.exitCode, 0);
+        const nlohmann::json report = parseJson(run.out);
+        QCOMPARE(report.at("tensors").size(), size_t(3)); // weight, its scale and the norm, as stored
+        for (const nlohmann::json& t : report.at("tensors")) {
+            QCOMPARE(t.at("status").get<std::string>(), std::string("identical"));
+            QVERIFY(!t.contains("sqnr_db"));
+        }
+    }
+
     void diffPairsMxfp4WithItsOriginalByLogicalName()
     {
         QTemporaryDir dir;
