@@ -1,5 +1,7 @@
 #include "core/diffreportjson.h"
 
+#include "core/quantpairdiff.h"
+
 #include <cmath>
 
 namespace safescope {
@@ -39,6 +41,12 @@ nlohmann::json tensorDiffJson(const TensorDiff& d)
         t["beyond_tolerance"] = m->beyondTolerance;
         t["nan_mismatch"] = m->nanMismatch;
         t["inf_mismatch"] = m->infMismatch;
+    }
+    if (!d.schemeA.empty() || !d.schemeB.empty()) { // a quantized side, read dequantized: the quantization error
+        t["scheme_a"] = d.schemeA.empty() ? nlohmann::json() : nlohmann::json(d.schemeA);
+        t["scheme_b"] = d.schemeB.empty() ? nlohmann::json() : nlohmann::json(d.schemeB);
+        t["dequantized"] = true;
+        t["sqnr_db"] = d.metrics ? number(sqnrDb(d.metrics->relL2)) : nlohmann::json();
     }
     t["within_tolerance"] = d.withinTolerance();
     if (!d.note.empty())

@@ -1,8 +1,10 @@
 #include "core/exporter.h"
 
+#include "core/dequantizedproducer.h"
 #include "core/exportfilewriter.h"
 #include "core/model.h"
 #include "core/posixfile.h"
+#include "core/quant/quantcatalog.h"
 #include "core/shardindex.h"
 
 #include <QDir>
@@ -88,6 +90,28 @@ Result<ConversionPreview> previewConversion(const Model& model, const ExportPlan
         const ExportTensor& tensor = plan.tensors[i];
         if (!tensor.converted)
             continue;
+        if (tensor.logical) { // dequantized, then rounded: the impact of the rounding, chunk by chunk
+            auto producer = DequantizedProducer::create(model, plan.quantized->tensors[*tensor.logical]);
+            if (!producer)
+                return producer.error();
+            const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);
+            const uint64_t elements = (*producer)->elementCount();
+            scratch.resize(static_cast<size_t>(std::min(elements, kPreviewBlock) * outBytes));
+            for (uint64_t first = 0; first < elements; first += kPreviewBlock) {
+                if (cancel.load(std::memory_order_relaxed))
+                    return makeError(ErrorKind::Cancelled, QStringLiteral("the preview was cancelled"), model.path());
+                const uint64_t count = std::min(kPreviewBlock, elements - first);
+                if (Status made =
+                        (*producer)->produce(first, count, tensor.dtype, scratch.data(), &preview.perTensor[i]);
+                    !made)
+                    return made.error();
+                done += count * outBytes;
+                if (progress && total > 0)
+                    progress(static_cast<double>(done) / static_cast<double>(total));
+            }
+            preview.total.merge(preview.perTensor[i]);
+            continue;
+        }
         const TensorInfo& info = model.tensor(tensor.source);
         const unsigned char* data = model.tensorData(tensor.source);
         const auto inBytes = static_cast<uint64_t>(dtypeBits(info.dtype) / 8);

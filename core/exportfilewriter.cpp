@@ -1,11 +1,13 @@
 #include "core/exportfilewriter.h"
 
 #include "core/blockcopy.h"
+#include "core/dequantizedproducer.h"
 #include "core/dtypeconversion.h"
 #include "core/errorcontext.h"
 #include "core/headerparser.h"
 #include "core/model.h"
 #include "core/pagephase.h"
+#include "core/quant/quantcatalog.h"
 #include "core/sigbusguard.h"
 #include "core/writer.h"
 
@@ -107,6 +109,28 @@ Status ExportFileWriter::convert(const ExportTensor& tensor, PosixFile& target, 
     return Ok{};
 }
 
+// A dequantized logical tensor: produced a block at a time (4 MiB of F32 at most held), so memory stays bounded
+// whatever the tensor's size, and progress and cancellation work as for a conversion.
+Status ExportFileWriter::produce(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset)
+{
+    auto producer = DequantizedProducer::create(m_model, m_plan.quantized->tensors[*tensor.logical]);
+    if (!producer)
+        return producer.error();
+    const uint64_t elements = (*producer)->elementCount();
+    const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);
+    std::vector<unsigned char> buffer(static_cast<size_t>(std::min(elements, kConvertBlock) * outBytes));
+    for (uint64_t first = 0; first < elements; first += kConvertBlock) {
+        const uint64_t count = std::min(kConvertBlock, elements - first);
+        if (Status made = (*producer)->produce(first, count, tensor.dtype, buffer.data(), nullptr); !made)
+            return made;
+        if (Status written = target.writeAt(buffer.data(), count * outBytes, targetOffset + first * outBytes); !written)
+            return written;
+        if (!blockDone(count * outBytes))
+            return makeError(ErrorKind::Cancelled, QStringLiteral("the export was cancelled"), target.path());
+    }
+    return Ok{};
+}
+
 Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileIndex)
 {
     const QString& path = m_plan.files[fileIndex];
@@ -167,7 +191,11 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
     Status status = Ok{};
     for (const WriteTensor& written : tensors) {
         const ExportTensor& tensor = *byName.at(written.name);
-        if (tensor.converted) {
+        if (tensor.logical) {
+            status = flush(run, target);
+            if (status)
+                status = produce(tensor, target, offset);
+        } else if (tensor.converted) {
             status = flush(run, target);
             if (status)
                 status = convert(tensor, target, offset);

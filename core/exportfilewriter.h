@@ -38,6 +38,7 @@ private:
 
     Status flush(CopyRun& run, PosixFile& target);
     Status convert(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset);
+    Status produce(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset);
     Result<const PosixFile*> source(uint32_t shard);
     bool blockDone(uint64_t bytes);
 

@@ -4,6 +4,7 @@
 #include "core/localpath.h"
 #include "core/metadatarules.h"
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 #include "core/regularfile.h"
 #include "core/textutil.h"
 
@@ -132,11 +133,44 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("no tensor matches the selection"), model.path());
 
     ExportPlan plan;
+    // Stored tensor -> the logical tensor whose main part it is, for dequantizing exports.
+    std::unordered_map<size_t, size_t> mainPartOf;
+    const bool dequantize = options.targetDtype && options.quantized && !options.quantized->tensors.empty();
+    if (dequantize)
+        for (size_t t = 0; t < options.quantized->tensors.size(); ++t)
+            if (const LogicalTensor& logical = options.quantized->tensors[t]; !logical.parts.empty())
+                if (const auto main = model.find(logical.parts.front().second))
+                    mainPartOf.emplace(*main, t);
+    if (dequantize)
+        plan.quantized = options.quantized;
     std::unordered_map<std::string, size_t> byName;
     for (const size_t index : *selected) {
         const TensorInfo& info = model.tensor(index);
         ExportTensor tensor;
         tensor.source = index;
+        if (dequantize && options.quantized->isStoredPart(index)) {
+            const auto main = mainPartOf.find(index);
+            if (main == mainPartOf.end()) { // a companion (scales, zeros): its values are in the logical tensor
+                plan.dropped.emplace_back(model.qualifiedName(index));
+                continue;
+            }
+            const LogicalTensor& logical = options.quantized->tensors[main->second];
+            tensor.logical = main->second;
+            tensor.name = applyRenames(options.renames, logical.name);
+            if (tensor.name.empty() || tensor.name == "__metadata__")
+                return makeError(ErrorKind::InvalidArgument,
+                                 QStringLiteral("the renames turn '%1' into the unusable name '%2'")
+                                     .arg(toQString(logical.name), QString::fromStdString(tensor.name)));
+            if (const auto [it, inserted] = byName.emplace(tensor.name, index); !inserted)
+                return collision(model, it->second, index, tensor.name);
+            tensor.dtype = *options.targetDtype;
+            tensor.converted = true;
+            tensor.shape = logical.shape;
+            tensor.byteSize = byteSizeIn(tensor.dtype, logical.elementCount);
+            plan.totalBytes += tensor.byteSize;
+            plan.tensors.push_back(std::move(tensor));
+            continue;
+        }
         tensor.name = applyRenames(options.renames, model.qualifiedName(index));
         if (tensor.name.empty() || tensor.name == "__metadata__")
             return makeError(ErrorKind::InvalidArgument,

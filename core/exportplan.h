@@ -9,6 +9,7 @@
 
 #include <QString>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 namespace safescope {
 
 class Model;
+struct QuantCatalog;
 
 /// What happens to `__metadata__` on export.
 enum class MetadataPolicy : uint8_t
@@ -42,6 +44,10 @@ struct ExportOptions
     QString baseName = QStringLiteral("model");
     uint64_t reserveBytes = 0; ///< extra header padding in every output file
     SaveHooks hooks;           ///< test seams
+    /// The source's quantized weights (recogniseQuantized()). With a targetDtype, each selected one whose main
+    /// stored part is selected is written dequantized under its logical name and shape, and its stored parts
+    /// (codes, scales, zero points) are dropped. Without a targetDtype, or when null, everything is copied as stored.
+    std::shared_ptr<const QuantCatalog> quantized;
 };
 
 /// One tensor of the output.
@@ -54,16 +60,21 @@ struct ExportTensor
     uint64_t byteSize = 0; ///< in the output dtype
     bool converted = false;
     uint32_t file = 0; ///< index into ExportPlan::files
+    /// Set for a dequantized logical tensor: index into ExportOptions::quantized->tensors. Its bytes come from a
+    /// TensorProducer (DequantizedProducer), not from the stored tensor `source` (its main part).
+    std::optional<size_t> logical;
 };
 
 /// Everything an export will do, computed without touching tensor data: for a preview of names and sizes.
 struct ExportPlan
 {
-    std::vector<ExportTensor> tensors;     ///< source model order
-    std::vector<QString> files;            ///< final paths of the .safetensors files
-    QString indexPath;                     ///< empty unless there is more than one file
-    uint64_t totalBytes = 0;               ///< tensor bytes of the output
-    std::vector<std::string> notConverted; ///< selected tensors kept in their dtype (not F32/F16/BF16)
+    std::vector<ExportTensor> tensors;             ///< source model order
+    std::vector<QString> files;                    ///< final paths of the .safetensors files
+    QString indexPath;                             ///< empty unless there is more than one file
+    uint64_t totalBytes = 0;                       ///< tensor bytes of the output
+    std::vector<std::string> notConverted;         ///< selected tensors kept in their dtype (not F32/F16/BF16)
+    std::vector<std::string> dropped;              ///< stored parts of dequantized tensors, not written
+    std::shared_ptr<const QuantCatalog> quantized; ///< ExportOptions::quantized, for ExportTensor::logical
     std::optional<std::vector<MetadataEntry>> metadata;
 };
 

@@ -10,16 +10,23 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace safescope {
 
 class Model;
+struct QuantCatalog;
 
 struct DiffOptions
 {
     DiffTolerance tolerance; ///< default 0/0: equal means numerically equal
     NameMapper mapper;       ///< rewrites A's names into B's
+    /// Each side's quantized weights (recogniseQuantized()), or null: those are compared by logical name as their
+    /// dequantized values (the float original against its quantization gives the quantization error), and their
+    /// stored parts leave the diff. Pairs of plain tensors take the usual paths unchanged.
+    std::shared_ptr<const QuantCatalog> quantizedA;
+    std::shared_ptr<const QuantCatalog> quantizedB;
 };
 
 /// The whole comparison of two models.

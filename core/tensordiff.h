@@ -65,6 +65,10 @@ struct TensorDiff
     /// Present for every pair whose values were compared: identical, values_differ, and dtype_changed
     /// between numeric dtypes of the same shape.
     std::optional<DiffMetrics> metrics;
+    /// The quantization scheme of a side read dequantized ("fp8", "mxfp4", ...), else empty; dtypeA/B are then
+    /// its main stored part's dtype and shapeA/B the logical shape.
+    std::string schemeA;
+    std::string schemeB;
     /// Why a pair with values has no metrics (unknown dtype, complex against real), for reports.
     std::string note;
 

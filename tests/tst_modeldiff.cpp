@@ -683,7 +683,7 @@ void TestModelDiff::nameMapping()
     const auto unpaired =
         std::count_if(namesA.begin(), namesA.end(), [&](const QByteArray& n) { return !namesB.contains(n); });
     QCOMPARE(unmapped->summary.count(DiffStatus::OnlyInA), uint64_t(unpaired));
-    auto diff = diffModels(*ma, *mb, DiffOptions{{}, std::move(*mapper)}, cancel);
+    auto diff = diffModels(*ma, *mb, DiffOptions{{}, std::move(*mapper), nullptr, nullptr}, cancel);
     QVERIFY(diff.ok());
     QCOMPARE(diff->tensors.size(), size_t(namesA.size()));
     for (qsizetype i = 0; i < namesA.size(); ++i) {

@@ -4,11 +4,14 @@
 #include "core/diffreportjson.h"
 #include "core/model.h"
 #include "core/modeldiff.h"
+#include "core/quantpairdiff.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "quantlookup.h"
 #include "terminalstream.h"
 
 #include <cmath>
+#include <memory>
 
 namespace safescope::cli {
 
@@ -50,7 +53,12 @@ void printRow(TerminalStream& out, const TensorDiff& d)
             << QString::number(m->cosine, 'g', 9) << "  beyond " << grouped(m->beyondTolerance);
         if (m->nanMismatch || m->infMismatch)
             out << "  nan_mismatch " << grouped(m->nanMismatch) << "  inf_mismatch " << grouped(m->infMismatch);
+        if (!d.schemeA.empty() || !d.schemeB.empty())
+            out << "  sqnr_db " << num(sqnrDb(m->relL2));
     }
+    if (!d.schemeA.empty() || !d.schemeB.empty())
+        out << "  (dequantized: " << (d.schemeA.empty() ? "-" : d.schemeA.c_str()) << " vs "
+            << (d.schemeB.empty() ? "-" : d.schemeB.c_str()) << ')';
     if (!d.note.empty())
         out << "  (" << QString::fromStdString(d.note) << ')';
     out << '\n';
@@ -139,6 +147,9 @@ int runDiff(const QStringList& arguments)
     if (!b)
         return fail(line, b.error());
 
+    // Quantized weights are compared by logical name as their dequantized values (original vs its quantization).
+    options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
+    options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
     TerminalStream out(stdout);
     if (!line.json())
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";

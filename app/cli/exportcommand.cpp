@@ -5,11 +5,14 @@
 #include "core/model.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "quantlookup.h"
 #include "terminalstream.h"
 
 #include <QFileInfo>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace safescope::cli {
 
@@ -114,7 +117,8 @@ int runExport(const QStringList& arguments)
         {QStringLiteral("add-prefix"), QStringLiteral("Prepend this prefix to names."), QStringLiteral("PREFIX")});
     parser.addOption({QStringLiteral("dtype"),
                       QStringLiteral("Convert F32/F16/BF16 tensors to BF16, F16, F32, F8_E4M3 or F8_E5M2 (others "
-                                     "are kept); prints the impact first."),
+                                     "are kept); quantized weights are dequantized and written under their logical "
+                                     "names, their stored parts dropped; prints the impact first."),
                       QStringLiteral("DTYPE")});
     parser.addOption({QStringLiteral("max-shard-size"),
                       QStringLiteral("Split into shards of at most this many tensor bytes (5GB, 500MB, 2GiB)."),
@@ -134,6 +138,8 @@ int runExport(const QStringList& arguments)
     if (!opened)
         return fail(line, opened.error());
     const Model& model = **opened;
+    if (options.targetDtype) // quantized weights are written dequantized, their stored parts dropped
+        options.quantized = std::make_shared<const QuantCatalog>(quantViewOf(model).catalog);
     auto plan = planExport(model, options);
     if (!plan)
         return fail(line, plan.error());
@@ -149,6 +155,13 @@ int runExport(const QStringList& arguments)
         preview = std::move(*computed);
         if (!line.json())
             printImpact(err, *options.targetDtype, preview->total);
+    }
+    if (!plan->dropped.empty() && !line.json()) {
+        const auto dequantized =
+            std::ranges::count_if(plan->tensors, [](const ExportTensor& t) { return t.logical.has_value(); });
+        err << "safescope-cli: " << dequantized << " quantized weight(s) dequantized to "
+            << QLatin1StringView(dtypeName(*options.targetDtype)) << ", " << plan->dropped.size()
+            << " stored part(s) (codes, scales, zero points) dropped\n";
     }
     if (!plan->notConverted.empty() && !line.json())
         err << "safescope-cli: " << plan->notConverted.size() << " tensor(s) kept in their dtype (not F32/F16/BF16)\n";
@@ -175,10 +188,15 @@ int runExport(const QStringList& arguments)
                                  {"file", toStd(QFileInfo(plan->files[tensor.file]).fileName())}};
             if (preview && tensor.converted)
                 entry["impact"] = impactJson(preview->perTensor[i]);
+            if (tensor.logical) {
+                entry["dequantized"] = true;
+                entry["scheme"] = quantSchemeName(plan->quantized->tensors[*tensor.logical].scheme);
+            }
             tensors.push_back(std::move(entry));
         }
         printJson(
             {{"files", std::move(files)},
+             {"dropped", plan->dropped},
              {"index", plan->indexPath.isEmpty() ? nlohmann::json(nullptr) : nlohmann::json(toStd(plan->indexPath))},
              {"tensor_bytes", plan->totalBytes},
              {"bytes_written", result ? result->bytesWritten : 0},

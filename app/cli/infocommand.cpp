@@ -10,6 +10,7 @@
 #include "jsonstream.h"
 #include "savenotices.h"
 #include "terminalstream.h"
+#include "quantlookup.h"
 
 #include <QFileInfo>
 #include <QTextStream>
@@ -71,7 +72,7 @@ nlohmann::json countJson(const std::optional<uint64_t>& value)
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json configJson(const ModelCard& card, const Model& model)
+nlohmann::json configJson(const ModelCard& card, const Model& model, uint64_t logicalParameters)
 {
     nlohmann::json problems = nlohmann::json::array();
     for (const QString& problem : card.problems)
@@ -99,8 +100,64 @@ nlohmann::json configJson(const ModelCard& card, const Model& model)
             {"kv_cache_bytes_per_1000_tokens", countJson(kvCache)},
             {"kv_cache_formula", kvCache ? nlohmann::json(card.kvCacheFormula(1000)) : nlohmann::json(nullptr)},
             {"weights_bytes", model.totalTensorBytes()},
-            {"weights_bytes_bf16", model.totalParameters() * 2},
+            {"weights_bytes_bf16", logicalParameters * 2},
             {"problems", std::move(problems)}};
+}
+
+// Bits of stored data per logical weight: 16 for a BF16 model, about 4.25 for int4 with g128 scales.
+double effectiveBits(const Model& model, const QuantCatalog& catalog)
+{
+    return catalog.logicalParameters
+               ? 8.0 * static_cast<double>(model.totalTensorBytes()) / static_cast<double>(catalog.logicalParameters)
+               : 0.0;
+}
+
+nlohmann::json quantizedJson(const LogicalTensor& t)
+{
+    nlohmann::json parts = nlohmann::json::object();
+    for (const auto& [role, name] : t.parts)
+        parts[role] = name;
+    nlohmann::json json{{"name", t.name},
+                        {"scheme", quantSchemeName(t.scheme)},
+                        {"bits", t.bits},
+                        {"shape", t.shape},
+                        {"parts", std::move(parts)}};
+    if (!t.block.empty())
+        json["block"] = t.block;
+    else
+        json["group_size"] = t.groupSize ? nlohmann::json(t.groupSize) : nlohmann::json(nullptr); // null: per channel
+    return json;
+}
+
+std::vector<Warning> quantProblems(const QuantView& quant)
+{
+    std::vector<Warning> problems = quant.config.problems;
+    problems.insert(problems.end(), quant.catalog.problems.begin(), quant.catalog.problems.end());
+    return problems;
+}
+
+// Text output summarises quantized weights per badge: a 100,000-tensor model gives a few lines, not 100,000.
+void printStored(QTextStream& out, const Model& model, const QuantCatalog& catalog)
+{
+    out << "Stored      " << grouped(catalog.storedParameters) << " parameters, "
+        << QString::number(effectiveBits(model, catalog), 'f', 2) << " bits per logical weight\n";
+}
+
+void printQuant(QTextStream& out, const QuantView& quant)
+{
+    if (quant.catalog.tensors.empty())
+        return;
+    std::map<QString, std::pair<uint64_t, uint64_t>> byBadge; // badge -> tensors, logical parameters
+    for (const LogicalTensor& t : quant.catalog.tensors) {
+        auto& [count, parameters] = byBadge[QString::fromLatin1(quantSchemeName(t.scheme)) + u' ' + t.badge()];
+        ++count;
+        parameters += t.elementCount;
+    }
+    out << "Quantized   " << grouped(quant.catalog.tensors.size()) << " tensor(s) ("
+        << grouped(quant.catalog.partNames.size()) << " stored parts folded beneath them)\n";
+    for (const auto& [badge, totals] : byBadge)
+        out << "  " << badge.leftJustified(28) << grouped(totals.first).rightJustified(10) << " tensors "
+            << grouped(totals.second).rightJustified(16) << " params\n";
 }
 
 QString countText(const std::optional<uint64_t>& value)
@@ -108,7 +165,7 @@ QString countText(const std::optional<uint64_t>& value)
     return value ? grouped(*value) : QStringLiteral("-");
 }
 
-void printCard(QTextStream& out, const ModelCard& card, const Model& model)
+void printCard(QTextStream& out, const ModelCard& card, const Model& model, uint64_t logicalParameters)
 {
     out << "Config      " << card.path << '\n';
     for (const QString& problem : card.problems)
@@ -131,7 +188,7 @@ void printCard(QTextStream& out, const ModelCard& card, const Model& model)
         << (card.slidingWindow ? QStringLiteral(", sliding window %1").arg(grouped(*card.slidingWindow)) : QString())
         << '\n';
     out << "Memory      weights " << humanBytes(model.totalTensorBytes()) << " as stored, "
-        << humanBytes(model.totalParameters() * 2) << " as BF16";
+        << humanBytes(logicalParameters * 2) << " as BF16";
     if (const auto kvCache = card.kvCacheBytes(1000))
         out << "; KV cache " << humanBytes(*kvCache) << " per 1,000 tokens ("
             << QString::fromStdString(card.kvCacheFormula(1000)) << ')';
@@ -139,7 +196,8 @@ void printCard(QTextStream& out, const ModelCard& card, const Model& model)
 }
 
 void printText(const Model& model, const std::map<std::string, DTypeTotals>& byDtype,
-               const std::optional<ModelCard>& card, const std::vector<std::string>& architecture)
+               const std::optional<ModelCard>& card, const std::vector<std::string>& architecture,
+               const QuantView& quant)
 {
     TerminalStream out(stdout);
     out << "Path        " << model.path() << '\n'
@@ -154,10 +212,12 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
             << '\n';
     }
     out << "Tensors     " << grouped(model.tensorCount()) << '\n'
-        << "Parameters  " << grouped(model.totalParameters()) << '\n';
+        << "Parameters  " << grouped(quant.catalog.logicalParameters) << " (logical)\n";
+    printStored(out, model, quant.catalog);
     for (const auto& [dtype, totals] : byDtype)
         out << "  " << QString::fromStdString(dtype).leftJustified(12) << grouped(totals.parameters).rightJustified(16)
             << " params " << humanBytes(totals.bytes).rightJustified(11) << "  in " << totals.tensors << " tensors\n";
+    printQuant(out, quant);
     if (model.metadataState() == MetadataState::Object) {
         out << "Metadata    " << model.metadata().size() << " key(s)\n";
         for (const MetadataEntry& entry : model.metadata()) {
@@ -171,7 +231,7 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         out << "Metadata    " << (model.metadataState() == MetadataState::Null ? "null" : "none") << '\n';
     }
     if (card)
-        printCard(out, *card, model);
+        printCard(out, *card, model, quant.catalog.logicalParameters);
     for (size_t i = 0; i < architecture.size(); ++i)
         out << (i == 0 ? "Layout      " : "            ") << QString::fromStdString(architecture[i]) << '\n';
 
@@ -200,6 +260,11 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
     if (!differences.empty() || !leftovers.empty()) {
         out << "\nNotices\n";
         printNotices(out, differences, leftovers);
+    }
+    if (const std::vector<Warning> problems = quantProblems(quant); !problems.empty()) {
+        out << "\nQuantization problems (" << problems.size() << ")\n";
+        for (const Warning& warning : problems)
+            out << "  warning: " << warning.code << ": " << warning.message << '\n';
     }
 }
 
@@ -232,8 +297,9 @@ int runInfo(const QStringList& arguments)
     }
     const std::optional<ModelCard> card = readModelCard(model.path());
     const std::vector<std::string> architecture = architectureSummary(model);
+    const QuantView quant = quantViewOf(model);
     if (!line.json()) {
-        printText(model, byDtype, card, architecture);
+        printText(model, byDtype, card, architecture, quant);
         return ExitOk;
     }
 
@@ -266,15 +332,25 @@ int runInfo(const QStringList& arguments)
         out.member("architecture", architecture);
     out.member("bytes_by_dtype", bytesByDtype);
     if (card)
-        out.member("config", configJson(*card, model));
+        out.member("config", configJson(*card, model, quant.catalog.logicalParameters));
+    out.member("effective_bits_per_weight", effectiveBits(model, quant.catalog));
     out.member("files", files);
     out.member("leftovers", leftoversJson(findLeftovers(model)));
     out.member("metadata", metadataJson(model));
     out.member("metadata_disagreements", disagreementsJson(shardMetadataDifferences(model)));
-    out.member("parameters", model.totalParameters());
+    out.member("parameters", quant.catalog.logicalParameters);
     out.member("parameters_by_dtype", parametersByDtype);
     out.member("path", toStd(model.path()));
+    nlohmann::json problems = nlohmann::json::array();
+    for (const Warning& warning : quantProblems(quant))
+        problems.push_back(warningJson(warning));
+    out.member("quant_problems", problems);
+    out.beginArray("quantized"); // streamed like the tensors: a quantized MoE has ~100,000 of them
+    for (const LogicalTensor& t : quant.catalog.tensors)
+        out.element(quantizedJson(t));
+    out.endArray();
     out.member("source", sourceName(model.source()));
+    out.member("stored_parameters", quant.catalog.storedParameters);
     out.member("tensor_bytes", model.totalTensorBytes());
     out.beginArray("tensors");
     std::vector<std::string> fileNames; // per shard, not per tensor

@@ -6,8 +6,11 @@
 #include "core/tensorslice.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "quantlookup.h"
 #include "terminalstream.h"
 #include "valuejson.h"
+
+#include <QTextStream>
 
 #include <algorithm>
 #include <cmath>
@@ -41,19 +44,45 @@ std::optional<std::pair<uint64_t, uint64_t>> parseRange(const QString& text, uin
     return std::pair<uint64_t, uint64_t>{*a, std::max(*a, *b)};
 }
 
+// The window of a slice of a quantized weight's dequantized values: one read per row when the slice's columns are
+// contiguous (the usual last-two-axes slice), else one per element; only the groups the window covers are decoded.
+Status dequantizedWindow(const Dequantizer& dequantizer, const SliceAddressing& a, uint64_t rowBegin, uint64_t rowCount,
+                         uint64_t colBegin, uint64_t colCount, double* out)
+{
+    std::vector<float> row(static_cast<size_t>(colCount));
+    for (uint64_t r = 0; r < rowCount; ++r) {
+        const uint64_t first = a.base + (rowBegin + r) * a.rowStride + colBegin * a.colStride;
+        if (a.colStride == 1 || colCount <= 1) {
+            if (colCount)
+                if (Status ok = dequantizer.read(first, colCount, row.data()); !ok)
+                    return ok;
+        } else {
+            for (uint64_t c = 0; c < colCount; ++c)
+                if (Status ok = dequantizer.read(first + c * a.colStride, 1, &row[static_cast<size_t>(c)]); !ok)
+                    return ok;
+        }
+        for (uint64_t c = 0; c < colCount; ++c)
+            out[r * colCount + c] = row[static_cast<size_t>(c)];
+    }
+    return Ok{};
+}
+
 Result<int> printSlice(const Model& model, const CommandLine& line)
 {
-    const auto index = model.find(toStd(line.positional(1)));
-    if (!index)
-        return makeError(ErrorKind::InvalidArgument, QStringLiteral("no tensor named '%1'").arg(line.positional(1)),
-                         model.path());
-    const TensorView view = viewOf(model, *index);
+    const QuantView quant = quantViewOf(model);
+    Result<ResolvedTensor> resolved =
+        resolveTensor(model, quant.catalog, toStd(line.positional(1)), line.isSet(QStringLiteral("raw")));
+    if (!resolved)
+        return resolved.error();
+    const Dequantizer* dequantizer = resolved->dequantizer.get();
+    const std::optional<size_t> index = resolved->stored;
+    const std::vector<uint64_t> shape = dequantizer ? dequantizer->tensor().shape : viewOf(model, *index).shape;
     const QString indexText = line.isSet(QStringLiteral("index")) ? line.value(QStringLiteral("index"))
-                                                                  : formatSliceSpec(defaultSliceSpec(view.shape));
-    Result<SliceSpec> spec = parseSliceSpec(indexText, view.shape);
+                                                                  : formatSliceSpec(defaultSliceSpec(shape));
+    Result<SliceSpec> spec = parseSliceSpec(indexText, shape);
     if (!spec)
         return spec.error();
-    Result<SliceAddressing> addressing = sliceAddressing(*spec, view.shape);
+    Result<SliceAddressing> addressing = sliceAddressing(*spec, shape);
     if (!addressing)
         return addressing.error();
     const auto rows = parseRange(line.value(QStringLiteral("rows")), addressing->rows);
@@ -69,8 +98,16 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
             QStringLiteral("window of %1 x %2 values is too large; narrow --rows/--cols").arg(rowCount).arg(colCount));
     std::vector<double> values(static_cast<size_t>(rowCount * colCount));
     stopBeforeReadIfAsked();
-    if (Status ok = extractWindow(view, *spec, rows->first, rowCount, cols->first, colCount, values.data()); !ok)
+    if (dequantizer) {
+        if (Status ok = dequantizedWindow(*dequantizer, *addressing, rows->first, rowCount, cols->first, colCount,
+                                          values.data());
+            !ok)
+            return inLogicalTensor(ok.error(), dequantizer->tensor());
+    } else if (Status ok = extractWindow(viewOf(model, *index), *spec, rows->first, rowCount, cols->first, colCount,
+                                         values.data());
+               !ok) {
         return inTensor(ok.error(), model, *index);
+    }
 
     if (line.json()) {
         nlohmann::json matrix = nlohmann::json::array();
@@ -80,13 +117,21 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
                 row.push_back(valueJson(values[static_cast<size_t>(r * colCount + c)]));
             matrix.push_back(std::move(row));
         }
-        printJson({{"shape", {rowCount, colCount}},
-                   {"rows", {rows->first, rows->second}},
-                   {"cols", {cols->first, cols->second}},
-                   {"values", std::move(matrix)}});
+        nlohmann::json json{{"shape", {rowCount, colCount}},
+                            {"rows", {rows->first, rows->second}},
+                            {"cols", {cols->first, cols->second}},
+                            {"values", std::move(matrix)}};
+        if (dequantizer) { // only then, so the output of plain tensors stays what it was
+            json["dequantized"] = true;
+            json["scheme"] = quantSchemeName(dequantizer->tensor().scheme);
+        }
+        printJson(json);
         return ExitOk;
     }
     TerminalStream out(stdout);
+    if (dequantizer) // on stderr: stdout stays plain TSV for scripts
+        QTextStream(stderr) << "dequantized from " << quantSchemeName(dequantizer->tensor().scheme)
+                            << " (stored codes: --raw)\n";
     for (uint64_t r = 0; r < rowCount; ++r) {
         for (uint64_t c = 0; c < colCount; ++c) {
             const double v = values[static_cast<size_t>(r * colCount + c)];
@@ -106,7 +151,10 @@ int runSlice(const QStringList& arguments)
     CommandLine line(QStringLiteral("Decoded values of a window of a 2-D slice of a tensor, as TSV or JSON."),
                      {QStringLiteral("PATH"), QStringLiteral("TENSOR")},
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder."),
-                      QStringLiteral("The tensor's (qualified) name.")});
+                      QStringLiteral("The tensor's (qualified) name; a quantized weight's logical name gives its "
+                                     "dequantized values.")});
+    line.parser().addOption(
+        {QStringLiteral("raw"), QStringLiteral("The stored codes of a quantized weight (its main stored part).")});
     line.parser().addOption({QStringLiteral("index"),
                              QStringLiteral("Python-like index, one item per axis, ':' for the (at most two) free "
                                             "axes, e.g. \"3,:,:\". Default: the last two axes."),

@@ -3,9 +3,11 @@
 #include "commands.h"
 #include "core/errorcontext.h"
 #include "core/model.h"
+#include "core/quant/dequantizedstats.h"
 #include "core/tensorstats.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "quantlookup.h"
 #include "terminalstream.h"
 #include "valuejson.h"
 
@@ -80,7 +82,11 @@ int runStats(const QStringList& arguments)
                                     "65,536-bin histogram (error bound printed)."),
                      {QStringLiteral("PATH"), QStringLiteral("TENSOR")},
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder."),
-                      QStringLiteral("The tensor's (qualified) name.")});
+                      QStringLiteral("The tensor's (qualified) name; a quantized weight's logical name gives its "
+                                     "dequantized values.")});
+    line.parser().addOption(
+        {QStringLiteral("raw"), QStringLiteral("Statistics of the stored codes of a quantized weight (its main stored "
+                                               "part), not of its dequantized values.")});
     line.parser().addOption({QStringLiteral("bins"), QStringLiteral("Histogram bins (default 256)."),
                              QStringLiteral("N"), QStringLiteral("256")});
     if (const auto exit = line.parse(arguments))
@@ -92,20 +98,29 @@ int runStats(const QStringList& arguments)
 
     auto opened = Model::open(line.positional(0), OpenMode::Lenient);
     Result<TensorStats> stats = opened ? Result<TensorStats>(TensorStats{}) : Result<TensorStats>(opened.error());
+    std::optional<QuantScheme> dequantized; // the scheme when the values are a quantized weight's
     if (opened) {
         const Model& model = **opened;
-        const auto index = model.find(toStd(line.positional(1)));
-        if (!index) {
-            stats = makeError(ErrorKind::InvalidArgument,
-                              QStringLiteral("no tensor named '%1'").arg(line.positional(1)), model.path());
+        const QuantView quant = quantViewOf(model);
+        Result<ResolvedTensor> resolved =
+            resolveTensor(model, quant.catalog, toStd(line.positional(1)), line.isSet(QStringLiteral("raw")));
+        if (!resolved) {
+            stats = resolved.error();
         } else {
             StatsOptions options;
             options.histogram.bins = bins;
             const std::atomic_bool cancel{false};
             stopBeforeReadIfAsked();
-            stats = computeStats(viewOf(model, *index), options, cancel);
-            if (!stats)
-                stats = inTensor(stats.error(), model, *index);
+            if (const Dequantizer* d = resolved->dequantizer.get()) {
+                dequantized = d->tensor().scheme;
+                stats = computeDequantizedStats(*d, options, cancel);
+                if (!stats)
+                    stats = inLogicalTensor(stats.error(), d->tensor());
+            } else {
+                stats = computeStats(viewOf(model, *resolved->stored), options, cancel);
+                if (!stats)
+                    stats = inTensor(stats.error(), model, *resolved->stored);
+            }
         }
     }
     if (!stats) {
@@ -119,6 +134,9 @@ int runStats(const QStringList& arguments)
     if (line.json()) {
         nlohmann::json json = statsJson(s);
         json["dtype"] = std::string(dtypeName(s.dtype));
+        json["dequantized"] = dequantized.has_value();
+        if (dequantized)
+            json["scheme"] = quantSchemeName(*dequantized);
         if (s.real)
             json["real"] = statsJson(*s.real);
         if (s.imag)
@@ -130,6 +148,8 @@ int runStats(const QStringList& arguments)
     }
     TerminalStream out(stdout);
     out << "tensor " << line.positional(1) << " (" << QLatin1StringView(dtypeName(s.dtype)) << ")\n";
+    if (dequantized)
+        out << "dequantized from " << quantSchemeName(*dequantized) << " (stored codes: --raw)\n";
     printTable(out, s.real ? QStringLiteral("magnitude") : QStringLiteral("values"), s);
     if (s.real)
         printTable(out, QStringLiteral("real"), *s.real);

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Quantized-models benchmark (issue 14), whole CLI processes on warm page cache, peers in the same run:
+#   - `safescope-cli stats` of a 1 GiB F32 and a 512 MiB BF16 tensor against `dd bs=4M` of the same bytes
+#     (targets: within 2x and 1.5x of dd);
+#   - dequantized `stats` of a 1 GiB FP8 block-scaled weight (128x128 scales) against dd of its stored bytes
+#     (target: within 3x) and against bench/np_dequant.py doing the same dequantization from the reference
+#     formula in numpy (target: at least 20x faster).
+#   bench/run_quant_bench.sh [BUILD_DIR] [DATA_DIR]      (BUILD_DIR holds app/cli/safescope-cli)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${1:-$root/build/dev}
+data=${2:-$build/quant-bench-data}
+python=/usr/bin/python3
+cli="$build/app/cli/safescope-cli"
+[ -x "$cli" ] || { echo "no $cli: build the safescope-cli target first"; exit 2; }
+"$python" -c 'import numpy' 2>/dev/null || { echo "python3-numpy is missing (apt-get install python3-numpy)"; exit 2; }
+mkdir -p "$data"
+
+best_ms() { # COMMAND...: best wall time of 3 runs, in ms
+    local best=""
+    for _ in 1 2 3; do
+        local t0 t1
+        t0=$(date +%s%N)
+        "$@" >/dev/null
+        t1=$(date +%s%N)
+        local ms=$(((t1 - t0) / 1000000))
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$best"
+}
+
+warm() { cat "$1" >/dev/null; cat "$1" >/dev/null; }
+
+float_case() { # DTYPE MIB TARGET
+    local dtype=$1 mib=$2 target=$3 dir="$data/$1-$2"
+    [ -f "$dir/model.safetensors" ] || "$python" "$here/np_dequant.py" gen-float "$dir" --mib "$mib" --dtype "$dtype"
+    warm "$dir/model.safetensors"
+    local dd ours
+    dd=$(best_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ours=$(best_ms "$cli" stats "$dir/model.safetensors" weight --json)
+    awk -v d="$dd" -v o="$ours" -v t="$target" -v n="$dtype $mib MiB" 'BEGIN {
+        printf "%-16s dd %6d ms  safescope stats %6d ms  ratio %.2fx dd (target %sx)\n", n, d, o, o/d, t }'
+}
+
+fp8_case() { # MIB
+    local mib=$1 dir="$data/FP8-$1"
+    [ -f "$dir/model.safetensors" ] || "$python" "$here/np_dequant.py" gen-fp8 "$dir" --mib "$mib"
+    warm "$dir/model.safetensors"
+    local name=model.layers.0.mlp.down_proj.weight
+    "$cli" stats "$dir/model.safetensors" "$name" --json | grep -q '"dequantized": *true' ||
+        { echo "FP8 weight was not dequantized"; exit 1; }
+    local dd ours np
+    dd=$(best_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ours=$(best_ms "$cli" stats "$dir/model.safetensors" "$name" --json)
+    np=$(best_ms "$python" "$here/np_dequant.py" stats-fp8 "$dir/model.safetensors" "$name")
+    awk -v d="$dd" -v o="$ours" -v p="$np" -v n="FP8 block $mib MiB" 'BEGIN {
+        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)\n", n, d, o, o/d;
+        printf "%-16s numpy reference dequant+stats %6d ms  safescope %.1fx faster (target 20x)\n", "", p, p/o }'
+}
+
+echo "cores: $(nproc); cli: $cli"
+float_case F32 1024 2
+float_case BF16 512 1.5
+fp8_case 1024
