@@ -3,6 +3,9 @@
 #include "core/error.h"
 #include "core/fileidentity.h"
 #include "core/model.h"
+#include "core/modelcard.h"
+#include "core/quant/quantcatalog.h"
+#include "core/quant/quantconfig.h"
 #include "ui/models/modelsummary.h"
 #include "ui/models/tensortree.h"
 
@@ -23,6 +26,13 @@ struct LoadedModel
     /// Each shard's identity (Model::shards() order) as read with the model, for the Document's save check. A
     /// single file's is read before the model, so a change during the open shows as a change, never the reverse.
     std::vector<FileIdentity> identities;
+    /// The quantization the model's folder declares, and what it turned out to mean: the logical tensors the tree
+    /// folds parts under and the values pages read dequantized. Never null; empty for a float model.
+    QuantConfig quantConfig;
+    std::shared_ptr<const QuantCatalog> quant;
+    /// The config.json facts, when the model has one; and the architecture summary rebuilt from names and shapes.
+    std::optional<ModelCard> card;
+    std::vector<std::string> architecture;
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow

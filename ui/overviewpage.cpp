@@ -143,13 +143,26 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
         addFact(tr("Writer layout"), QString::fromUtf8(writerLayoutName(header.layout)));
     }
     addFact(tr("Tensors"), format::count(model.tensorCount()));
-    addFact(tr("Parameters"), format::count(model.totalParameters()) + QStringLiteral("  (") +
-                                  format::compactCount(model.totalParameters()) + u')');
+    const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
+    // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
+    // packed values expanded); the stored element count stands beside it.
+    const uint64_t parameters = quant ? quant->logicalParameters : model.totalParameters();
+    QString parametersText =
+        format::count(parameters) + QStringLiteral("  (") + format::compactCount(parameters) + u')';
+    if (quant)
+        parametersText += tr("; %1 quantized weights, %2 stored elements")
+                              .arg(format::count(quant->tensors.size()), format::count(quant->storedParameters));
+    addFact(tr("Parameters"), parametersText);
     QStringList perDType;
     for (const auto& row : summary.dtypes)
         perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
     addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
     addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
+    if (parameters > 0)
+        addFact(tr("Bits per weight"),
+                QString::number(8.0 * static_cast<double>(model.totalTensorBytes()) / static_cast<double>(parameters),
+                                'f', 2));
+    addCardFacts(*loaded);
     if (!model.warnings().empty())
         addFact(tr("Problems"),
                 tr("%n problem(s), see the Problems tab", nullptr, static_cast<int>(model.warnings().size())));
@@ -163,6 +176,66 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                                 : tr("Modules under \u201c%1\u201d").arg(summary.modulePrefix));
     m_moduleRows->setRows(summary.modules);
     fitRows(m_modules);
+}
+
+// The config.json facts, the architecture rebuilt from names, and the memory needed to run: what users ask first.
+void OverviewPage::addCardFacts(const LoadedModel& loaded)
+{
+    const Model& model = *loaded.model;
+    const QuantConfig& config = loaded.quantConfig;
+    if (config.declared()) {
+        QString text = config.method;
+        if (config.bits > 0)
+            text += tr(", %1 bits").arg(config.bits);
+        if (config.groupSize > 0)
+            text += tr(", group size %1").arg(config.groupSize);
+        if (config.weightBlockSize.size() == 2)
+            text += tr(", %1x%2 blocks").arg(config.weightBlockSize[0]).arg(config.weightBlockSize[1]);
+        addFact(tr("Quantization"), text);
+    }
+    if (loaded.card) {
+        const ModelCard& card = *loaded.card;
+        const auto number = [](const std::optional<uint64_t>& value) { return format::count(*value); };
+        QStringList architectures;
+        for (const std::string& name : card.architectures)
+            architectures << QString::fromStdString(name);
+        if (!architectures.isEmpty() || !card.modelType.empty())
+            addFact(tr("Architecture"),
+                    architectures.join(QStringLiteral(", ")) +
+                        (card.modelType.empty() ? QString()
+                                                : tr("  (model_type %1)").arg(QString::fromStdString(card.modelType))));
+        if (card.hiddenSize)
+            addFact(tr("Hidden size"), number(card.hiddenSize));
+        if (card.layers)
+            addFact(tr("Layers"), number(card.layers));
+        if (card.attentionHeads) {
+            const uint64_t kv = card.kvHeads.value_or(*card.attentionHeads);
+            addFact(tr("Attention heads"), tr("%1 (%2 KV heads)").arg(number(card.attentionHeads), format::count(kv)));
+        }
+        if (card.experts)
+            addFact(tr("Experts"), card.expertsPerToken
+                                       ? tr("%1 (%2 per token)").arg(number(card.experts), number(card.expertsPerToken))
+                                       : number(card.experts));
+        if (card.vocabSize)
+            addFact(tr("Vocabulary"), number(card.vocabSize));
+        if (!card.torchDtype.empty())
+            addFact(tr("torch_dtype"), QString::fromStdString(card.torchDtype));
+    }
+    if (!loaded.architecture.empty()) {
+        QStringList lines;
+        for (const std::string& line : loaded.architecture)
+            lines << QString::fromStdString(line);
+        addFact(tr("Architecture summary"), lines.join(u'\n'));
+    }
+    const uint64_t parameters =
+        loaded.quant && !loaded.quant->tensors.empty() ? loaded.quant->logicalParameters : model.totalParameters();
+    QString memory = tr("weights %1 as stored, %2 as BF16")
+                         .arg(format::bytes(model.totalTensorBytes()), format::bytes(parameters * 2));
+    if (loaded.card) {
+        if (const std::optional<uint64_t> kv = loaded.card->kvCacheBytes(1000))
+            memory += tr("; KV cache %1 per 1,000 tokens of context").arg(format::bytes(*kv));
+    }
+    addFact(tr("Memory to run"), memory);
 }
 
 void OverviewPage::fillFiles(const Model& model)

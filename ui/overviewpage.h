@@ -34,6 +34,7 @@ public:
 private:
     void addFact(const QString& label, const QString& value);
     void fillFiles(const Model& model);
+    void addCardFacts(const LoadedModel& loaded);
     static void fitRows(QTreeView* table);
     static QTreeWidget* makeTable(const QStringList& headers);
     static QTreeView* makeView(SummaryRowsModel* model);

@@ -1,6 +1,8 @@
 #include "ui/statsrunner.h"
 
 #include "core/localpath.h"
+#include "core/quant/dequantizedstats.h"
+#include "core/quant/dequantizer.h"
 #include "ui/latesttask.h"
 
 #include <QFileInfo>
@@ -49,12 +51,13 @@ StatsRunner::Key StatsRunner::keyOf(size_t index, const HistogramSpec& spec)
     return {index, spec.bins, spec.range.has_value(), lo, hi, spec.scale};
 }
 
-void StatsRunner::setModel(std::shared_ptr<const Model> model)
+void StatsRunner::setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant)
 {
     m_task->cancel();
     m_cache.clear();
     m_customOrder.clear();
     m_model = std::move(model);
+    m_quant = std::move(quant);
     m_identities.clear();
     if (m_model) {
         for (const Model::Shard& shard : m_model->shards())
@@ -115,15 +118,27 @@ void StatsRunner::requestHistogram(size_t index, const HistogramSpec& spec)
 
 void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
 {
-    if (!m_model || index >= m_model->tensorCount())
+    if (!m_model)
         return;
     std::shared_ptr<const Model> model = m_model; // the worker keeps the mapping alive
-    const size_t shard = model->shardIndexOf(index);
+    // A logical tensor: its values are dequantized from its parts; the main part's file is the one watched.
+    std::optional<LogicalTensor> logical;
+    size_t stored = index;
+    if (index >= model->tensorCount()) {
+        const size_t k = index - model->tensorCount();
+        if (!m_quant || k >= m_quant->tensors.size())
+            return;
+        logical = m_quant->tensors[k];
+        const std::optional<size_t> main = model->find(logical->parts.front().second);
+        if (!main)
+            return;
+        stored = *main;
+    }
+    const size_t shard = model->shardIndexOf(stored);
     const QString path = model->shards()[shard].path;
     const FileIdentity identity = m_identities[shard];
-    m_task->start([this, model, index, spec, custom, path, identity](const std::atomic_bool& cancel,
-                                                                     const LatestTask::Post& post) {
-        const TensorView view = viewOf(*model, index);
+    m_task->start([this, model, index, spec, custom, path, identity, logical](const std::atomic_bool& cancel,
+                                                                              const LatestTask::Post& post) {
         StatsOptions options;
         options.histogram = spec;
         const auto deliver = [&](Result<TensorStats>& result, bool preview) {
@@ -149,14 +164,6 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
             });
         };
 
-        // Custom histograms are a second look at a tensor already shown: skip the preview.
-        if (!custom) {
-            Result<TensorStats> preview = computeStatsPreview(view, options, cancel);
-            const bool complete = preview && !preview->sampled;
-            deliver(preview, !complete);
-            if (complete || !preview)
-                return;
-        }
         double reported = -1.0;
         const ProgressFn progress = [&](double fraction) {
             // A percent step is as fine as a progress bar shows; more would flood the event queue.
@@ -165,6 +172,23 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 post([this, index, fraction] { emit progressChanged(index, fraction); });
             }
         };
+        if (logical) {
+            // No sampled preview: a strided sample of codes is not a sample of values without its scales.
+            auto dequantizer = Dequantizer::create(*model, *logical);
+            Result<TensorStats> exact = dequantizer ? computeDequantizedStats(**dequantizer, options, cancel, progress)
+                                                    : Result<TensorStats>(dequantizer.error());
+            deliver(exact, false);
+            return;
+        }
+        const TensorView view = viewOf(*model, index);
+        // Custom histograms are a second look at a tensor already shown: skip the preview.
+        if (!custom) {
+            Result<TensorStats> preview = computeStatsPreview(view, options, cancel);
+            const bool complete = preview && !preview->sampled;
+            deliver(preview, !complete);
+            if (complete || !preview)
+                return;
+        }
         Result<TensorStats> exact = computeStats(view, options, cancel, progress);
         deliver(exact, false);
     });
