@@ -8,7 +8,10 @@
 #include "support/quantfixtures.h"
 #include "support/tensorfilebuilder.h"
 #include "ui/documentview.h"
+#include "ui/heatmappanel.h"
+#include "ui/heatmapplot.h"
 #include "ui/mainwindow.h"
+#include "ui/models/cellformat.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/models/tensortreemodel.h"
 #include "ui/modelview.h"
@@ -28,6 +31,7 @@
 #include <QTreeView>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -52,7 +56,8 @@ struct Fp8Model
         "quantization_config":{"quant_method":"fp8","weight_block_size":[2,3]}})";
     TensorFileBuilder file;
 
-    explicit Fp8Model(bool withScales = true)
+    /// `misshapen`: the scales are stored as [1, 4], which fits no 2x3 blocking of [4, 6].
+    explicit Fp8Model(bool misshapen = false)
     {
         scales = {0.5f, 2.0f, 4.0f, 0.25f};
         QByteArray bytes;
@@ -64,8 +69,8 @@ struct Fp8Model
                 expected.push_back(q.value * scales[static_cast<size_t>((r / 2) * 2 + c / 3)]);
             }
         file.add(kFp8Name.toUtf8(), "F8_E4M3", {4, 6}, bytes);
-        if (withScales)
-            file.add(kFp8Name.toUtf8() + "_scale_inv", "F32", {2, 2}, bytesOf(scales));
+        file.add(kFp8Name.toUtf8() + "_scale_inv", "F32",
+                 misshapen ? std::vector<uint64_t>{1, 4} : std::vector<uint64_t>{2, 2}, bytesOf(scales));
         file.add("model.norm.weight", "F32", {4}, bytesOf(std::vector<float>{1, 2, 3, 4}));
     }
 };
@@ -246,6 +251,14 @@ private slots:
         for (const auto& [r, c] : {std::pair{0, 0}, std::pair{1, 4}, std::pair{3, 1}, std::pair{2, 5}, std::pair{3, 3}})
             QCOMPARE(slice->cellValue(uint64_t(r), uint64_t(c)), double(m_fp8.expected[size_t(r * 6 + c)]));
         QVERIFY(slice->error().isEmpty());
+
+        // The heatmap draws the same dequantized values and hovers show them.
+        QVERIFY(o.view->showPage(QStringLiteral("heatmap")));
+        HeatmapPlot* plot = o.view->tensorPage()->heatmapPanel()->plot();
+        QTRY_VERIFY_WITH_TIMEOUT(plot->hasOverview(), kTimeoutMs);
+        QCOMPARE(plot->cellText(3, 1), QStringLiteral("row 3, col 1: ") +
+                                           cellformat::exact(DType::F32, m_fp8.expected[3 * 6 + 1],
+                                                             std::bit_cast<uint32_t>(m_fp8.expected[3 * 6 + 1])));
     }
 
     void awqTreeStatisticsAndSlice()
@@ -282,9 +295,9 @@ private slots:
         QVERIFY(o.view->overviewPage()->fact(QStringLiteral("Parameters")).startsWith(QStringLiteral("1,024  (")));
     }
 
-    void missingScaleIsAProblemRow()
+    void misshapenScaleIsAProblemRow()
     {
-        const Fp8Model broken(false);
+        const Fp8Model broken(true);
         Opened o = open(QStringLiteral("broken"), broken.file, broken.config);
         QVERIFY(o.view);
         ProblemsPage* problems = o.view->problemsPage();

@@ -98,7 +98,7 @@ void TensorPage::setTree(std::shared_ptr<const TensorTree> tree)
     m_tree = std::move(tree);
     m_statistics->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
     m_slice->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
-    m_heatmap->setModel(m_tree ? m_tree->modelPointer() : nullptr);
+    m_heatmap->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
     showNode(TensorTree::kNone);
 }
 
@@ -221,8 +221,7 @@ void TensorPage::showLogicalValues()
     const size_t index = StatsRunner::logicalIndex(m_tree->model(), k);
     m_statistics->showTensor(index);
     m_slice->showTensor(index);
-    // The heatmap reads mapped bytes directly; it shows a quantized weight's stored codes only (switch above).
-    m_heatmap->clearTensor();
+    m_heatmap->showTensor(index);
 }
 
 void TensorPage::addFact(const QString& label, const QString& value)
