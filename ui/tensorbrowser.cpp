@@ -147,6 +147,9 @@ bool TensorBrowser::selectTensor(const QString& name)
         return false; // filtered out
     m_view->scrollTo(proxyIndex);
     m_view->setCurrentIndex(proxyIndex);
+    // A quantized weight asked for by name opens to show what it is stored as.
+    if (m_model->tree()->logicalOf(m_model->nodeId(source)) != nullptr)
+        m_view->expand(proxyIndex);
     return true;
 }
 
