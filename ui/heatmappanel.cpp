@@ -314,8 +314,8 @@ TensorView HeatmapPanel::currentView() const
 {
     if (!m_tensor || !m_document)
         return {};
-    if (!m_dequantizer)
-        return viewOf(*m_document, *m_tensor);
+    if (!m_dequantizer) // a logical tensor whose reader could not be made draws nothing (showTensor() said why)
+        return *m_tensor < m_document->tensorCount() ? viewOf(*m_document, *m_tensor) : TensorView{};
     TensorView view;
     view.dtype = DType::F32;
     view.shape = m_dequantizer->tensor().shape;

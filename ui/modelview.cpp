@@ -130,7 +130,8 @@ void ModelView::onCurrentNode(uint32_t node)
     } else {
         const TensorTree::Node& n = m_loaded->tree->node(node);
         const QString name = QString::fromUtf8(n.path.data(), static_cast<qsizetype>(n.path.size()));
-        m_selection = n.isLogical() ? tr("%1 — %2, %3 stored").arg(name, n.logical->badge(), format::bytes(n.bytes))
+        m_selection = n.isLogical()
+                          ? tr("%1 \u2014 %2, %3 stored").arg(name, n.logical->badge(), format::bytes(n.bytes))
                       : n.isGroup() ? tr("%1 \u2014 %n tensor(s)", nullptr, static_cast<int>(n.tensorCount)).arg(name)
                                     : tr("%1 \u2014 %2").arg(name, format::bytes(n.bytes));
         if (m_pages->currentIndex() != TensorPageIndex && (!n.isGroup() || n.isLogical()))

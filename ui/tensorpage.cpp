@@ -178,7 +178,7 @@ void TensorPage::showLogical(const TensorTree::Node& node)
 {
     const LogicalTensor& logical = *node.logical;
     const Model& model = m_tree->model();
-    m_kind->setText(tr("Quantized weight — values are dequantized from its stored parts"));
+    m_kind->setText(tr("Quantized weight \u2014 values are dequantized from its stored parts"));
     m_values->setEnabled(true);
     addFact(tr("Scheme"), logical.badge());
     addFact(tr("Shape"),
