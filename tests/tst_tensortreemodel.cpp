@@ -292,6 +292,84 @@ private slots:
         QCOMPARE(tree->nodeCount(), size_t{1 + 1 + 1 + 2000 + 20000});
     }
 
+    void quantizedWeightsFoldTheirParts()
+    {
+        // A hand-made catalog (the tree reads names and shapes only): an AWQ-like weight whose parts have other
+        // names than the logical one, an FP8-like one whose main part shares it, one whose part lies outside its
+        // groups (left unfolded), and a float neighbour.
+        const std::vector<Spec> specs{
+            {"m.layers.0.up.qweight", "I32", {8, 2}, 4},
+            {"m.layers.0.up.qzeros", "I32", {1, 2}, 4},
+            {"m.layers.0.up.scales", "F16", {1, 16}, 2},
+            {"m.layers.0.down.weight", "F8_E4M3", {4, 6}, 1},
+            {"m.layers.0.down.weight_scale_inv", "F32", {2, 2}, 4},
+            {"m.layers.0.norm", "F32", {6}, 4},
+            {"m.odd.weight", "F8_E4M3", {2, 2}, 1},
+            {"elsewhere.scale", "F32", {1}, 4},
+        };
+        const QString path = writeFile(m_dir, QStringLiteral("quant.safetensors"), fileOf(specs));
+        auto opened = Model::open(path, OpenMode::Lenient);
+        QVERIFY(opened.ok());
+        auto quant = std::make_shared<QuantCatalog>();
+        LogicalTensor up;
+        up.name = "m.layers.0.up.weight";
+        up.scheme = QuantScheme::Awq;
+        up.bits = 4;
+        up.groupSize = 64;
+        up.shape = {16, 64};
+        up.elementCount = 1024;
+        up.parts = {{"qweight", "m.layers.0.up.qweight"},
+                    {"qzeros", "m.layers.0.up.qzeros"},
+                    {"scales", "m.layers.0.up.scales"}};
+        LogicalTensor down;
+        down.name = "m.layers.0.down.weight";
+        down.shape = {4, 6};
+        down.elementCount = 24;
+        down.block = {2, 3};
+        down.parts = {{"weight", "m.layers.0.down.weight"}, {"scale_inv", "m.layers.0.down.weight_scale_inv"}};
+        LogicalTensor odd;
+        odd.name = "m.odd.weight";
+        odd.shape = {2, 2};
+        odd.elementCount = 4;
+        odd.parts = {{"weight", "m.odd.weight"}, {"scale", "elsewhere.scale"}};
+        quant->tensors = {up, down, odd};
+        quant->byName = {{up.name, 0}, {down.name, 1}, {odd.name, 2}};
+        const auto tree = TensorTree::build(opened.value(), quant);
+        TensorTreeModel model;
+        model.setTree(tree);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+        const QModelIndex layer = model.index(0, 0, model.index(0, 0, model.index(1, 0))); // m.layers.0
+        QCOMPARE(name(model, layer), QStringLiteral("0"));
+        QCOMPARE(model.rowCount(layer), 3); // down, norm, up
+        const QModelIndex downGroup = model.index(0, 0, layer);
+        QCOMPARE(model.rowCount(downGroup), 1); // the logical row only, its parts beneath it
+        const QModelIndex downRow = model.index(0, 0, downGroup);
+        QCOMPARE(name(model, downRow), QStringLiteral("weight"));
+        QCOMPARE(model.data(downRow.siblingAtColumn(TensorTreeModel::ParametersColumn), SortRole).toULongLong(), 24u);
+        QCOMPARE(model.rowCount(downRow), 2);
+        QCOMPARE(name(model, model.index(1, 0, downRow)), QStringLiteral("weight_scale_inv"));
+        const QModelIndex upRow = model.index(0, 0, model.index(2, 0, layer));
+        QCOMPARE(model.data(upRow.siblingAtColumn(TensorTreeModel::ShapeColumn)).toString(),
+                 QStringLiteral("[16, 64]"));
+        QCOMPARE(model.data(upRow, FullNameRole).toString(), QStringLiteral("m.layers.0.up.weight"));
+        QCOMPARE(model.data(upRow, TensorIndexRole).toLongLong(), -1);
+        QCOMPARE(model.rowCount(upRow), 3);
+        QCOMPARE(name(model, model.index(0, 0, upRow)), QStringLiteral("qweight"));
+        QCOMPARE(model.data(model.index(2, 0, upRow), FullNameRole).toString(), QStringLiteral("m.layers.0.up.scales"));
+        // Group totals are logical: 1024 + 24 + the 6-element norm; the parts are all still tensors below.
+        QCOMPARE(model.data(layer.siblingAtColumn(TensorTreeModel::ParametersColumn), SortRole).toULongLong(), 1054u);
+        QCOMPARE(tree->tensorCountOf(model.nodeId(layer)), 6u);
+        // A part outside its weight's groups leaves that weight as it was: plain rows.
+        QCOMPARE(tree->logicalNodeOf(2), TensorTree::kNone);
+        QVERIFY(tree->logicalOf(tree->leafOf(6)) == nullptr);
+        // Every stored tensor keeps its leaf (the flat list and indexOfTensor still reach it).
+        QCOMPARE(tree->flatOrder().size(), specs.size());
+        for (size_t i = 0; i < specs.size(); ++i)
+            QCOMPARE(QString::fromUtf8(tree->pathOf(tree->leafOf(i))), QString::fromUtf8(specs[i].name));
+        QCOMPARE(model.indexOfLogical("m.layers.0.up.weight"), upRow);
+    }
+
 private:
     QTemporaryDir m_dir;
     std::shared_ptr<const Model> m_model;

@@ -3,6 +3,7 @@
 #include "ui/colorgradients.h"
 #include "ui/latesttask.h"
 #include "ui/models/format.h"
+#include "ui/models/valuesource.h"
 #include "ui/plotexport.h"
 #include "ui/slicecontrols.h"
 
@@ -21,6 +22,28 @@
 namespace safescope {
 
 namespace {
+
+/// Slice rows of a quantized weight, dequantized piece by piece (never the whole tensor); empty without one.
+RowPieceReader dequantizedRows(std::shared_ptr<const Dequantizer> dequantizer, const SliceAddressing& a)
+{
+    if (!dequantizer)
+        return {};
+    return [dequantizer = std::move(dequantizer), a](uint64_t row, uint64_t col, uint64_t width, double* out) {
+        std::vector<float> values(static_cast<size_t>(width));
+        const uint64_t first = a.base + row * a.rowStride + col * a.colStride;
+        if (a.colStride == 1 || width == 1) {
+            if (!dequantizer->read(first, width, values.data()))
+                return false;
+        } else {
+            for (uint64_t c = 0; c < width; ++c) {
+                if (!dequantizer->read(first + c * a.colStride, 1, &values[static_cast<size_t>(c)]))
+                    return false;
+            }
+        }
+        std::copy(values.begin(), values.end(), out);
+        return true;
+    };
+}
 
 QDoubleSpinBox* rangeBox(const QString& prefix)
 {
@@ -97,10 +120,11 @@ HeatmapPanel::HeatmapPanel(QWidget* parent)
 
 HeatmapPanel::~HeatmapPanel() = default;
 
-void HeatmapPanel::setModel(std::shared_ptr<const Model> model)
+void HeatmapPanel::setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant)
 {
     m_document = std::move(model);
     m_fileCheck = m_document ? ModelFileCheck(*m_document) : ModelFileCheck();
+    m_quant = std::move(quant);
     clearTensor();
 }
 
@@ -109,6 +133,7 @@ void HeatmapPanel::clearTensor()
     m_overviewTask->cancel();
     m_detailTask->cancel();
     m_tensor.reset();
+    m_dequantizer.reset();
     m_stats.reset();
     m_dataExtent.reset();
     m_controls->setShape({}, {});
@@ -122,8 +147,17 @@ void HeatmapPanel::showTensor(size_t index)
         return;
     clearTensor();
     m_tensor = index;
-    m_spec = defaultSliceSpec(m_document->tensor(index).shape);
-    m_controls->setShape(m_document->tensor(index).shape, m_spec);
+    const std::span<const uint64_t> shape = valueShape(*m_document, m_quant.get(), index);
+    m_spec = defaultSliceSpec(shape);
+    m_controls->setShape(shape, m_spec);
+    if (const LogicalTensor* logical = logicalTensorOf(*m_document, m_quant.get(), index)) {
+        auto dequantizer = Dequantizer::create(*m_document, *logical);
+        if (!dequantizer) {
+            m_status->setText(dequantizer.error().message);
+            return;
+        }
+        m_dequantizer = std::move(*dequantizer);
+    }
     loadSlice();
 }
 
@@ -177,14 +211,14 @@ void HeatmapPanel::loadSlice()
         m_plot->clear();
         return;
     }
-    const TensorView view = viewOf(*m_document, *m_tensor);
+    const TensorView view = currentView();
     Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
     if (!addressing || view.dtype == DType::Unknown || addressing->rows * addressing->cols == 0) {
         m_plot->clear();
         m_status->setText(addressing ? tr("Nothing to draw.") : addressing.error().message);
         return;
     }
-    m_plot->setSlice(m_document, view, m_spec, *addressing);
+    m_plot->setSlice(m_document, view, m_spec, *addressing, m_dequantizer);
     m_stale = true;
     if (isVisible())
         requestOverview();
@@ -197,7 +231,7 @@ void HeatmapPanel::requestOverview()
     m_stale = false;
     m_detailTask->cancel();
     m_plot->clearDetail();
-    const TensorView view = viewOf(*m_document, *m_tensor);
+    const TensorView view = currentView();
     const Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
     // loadSlice() already said why an unusable slice is not drawn.
     if (!addressing || view.dtype == DType::Unknown || addressing->rows * addressing->cols == 0)
@@ -208,10 +242,12 @@ void HeatmapPanel::requestOverview()
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
     m_status->setText(tr("Drawing %1 \u00d7 %2 values\u2026").arg(format::count(a.rows), format::count(a.cols)));
     m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction,
-                           check = m_fileCheck,
-                           tensor = *m_tensor](const std::atomic_bool& cancel, const LatestTask::Post& post) {
-        Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
-                                                uint64_t(pixels.width()), reduction, cancel);
+                           check = m_fileCheck, tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](
+                              const std::atomic_bool& cancel, const LatestTask::Post& post) {
+        Result<Downsampled> result = read ? downsampleRows(window.rows, window.cols, uint64_t(pixels.height()),
+                                                           uint64_t(pixels.width()), reduction, cancel, {}, read)
+                                          : downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
+                                                       uint64_t(pixels.width()), reduction, cancel);
         if (result) {
             if (auto changed = check.changed(*model, tensor))
                 result = std::move(*changed);
@@ -255,7 +291,7 @@ void HeatmapPanel::requestDetail()
 {
     if (!m_tensor || !m_document || !m_plot->hasOverview())
         return;
-    const TensorView view = viewOf(*m_document, *m_tensor);
+    const TensorView view = currentView();
     const Result<SliceAddressing> addressing = sliceAddressing(m_spec, view.shape);
     if (!addressing)
         return;
@@ -273,14 +309,30 @@ void HeatmapPanel::requestDetail()
     }
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
     m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction, check = m_fileCheck,
-                         tensor = *m_tensor](const std::atomic_bool& cancel, const LatestTask::Post& post) {
-        Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
-                                                uint64_t(pixels.width()), reduction, cancel);
+                         tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](const std::atomic_bool& cancel,
+                                                                                       const LatestTask::Post& post) {
+        Result<Downsampled> result = read ? downsampleRows(window.rows, window.cols, uint64_t(pixels.height()),
+                                                           uint64_t(pixels.width()), reduction, cancel, {}, read)
+                                          : downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
+                                                       uint64_t(pixels.width()), reduction, cancel);
         if (result && check.changed(*model, tensor))
             return; // the overview's next request says why; a refined corner of another file must not be drawn
         if (result)
             post([this, data = std::move(*result), window] { m_plot->setDetail(data, window); });
     });
+}
+
+TensorView HeatmapPanel::currentView() const
+{
+    if (!m_tensor || !m_document)
+        return {};
+    if (!m_dequantizer) // a logical tensor whose reader could not be made draws nothing (showTensor() said why)
+        return *m_tensor < m_document->tensorCount() ? viewOf(*m_document, *m_tensor) : TensorView{};
+    TensorView view;
+    view.dtype = DType::F32;
+    view.shape = m_dequantizer->tensor().shape;
+    view.elementCount = m_dequantizer->elementCount();
+    return view;
 }
 
 void HeatmapPanel::applyColors()

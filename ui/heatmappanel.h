@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/quant/dequantizer.h"
+#include "core/quant/quantcatalog.h"
 #include "core/tensorslice.h"
 #include "core/tensorstats.h"
 #include "ui/heatmapplot.h"
@@ -41,7 +43,8 @@ public:
     explicit HeatmapPanel(QWidget* parent = nullptr);
     ~HeatmapPanel() override;
 
-    void setModel(std::shared_ptr<const Model> model);
+    /// A new document; with `quant`, logical tensors (valuesource.h) are drawn from their dequantized values.
+    void setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant = {});
     void showTensor(size_t index);
     void clearTensor();
     /// The slice picked on the slice tab; no specChanged.
@@ -72,6 +75,10 @@ private:
 
     std::shared_ptr<const Model> m_document;
     ModelFileCheck m_fileCheck; ///< values read after the file changed are not drawn
+    std::shared_ptr<const QuantCatalog> m_quant;
+    std::shared_ptr<const Dequantizer> m_dequantizer; ///< the shown logical tensor's reader, else null
+    /// The view drawn: the tensor's bytes, or for a logical tensor F32 and its shape without bytes.
+    TensorView currentView() const;
     std::optional<size_t> m_tensor;
     SliceSpec m_spec;
     std::shared_ptr<const TensorStats> m_stats;

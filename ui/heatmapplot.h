@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/quant/dequantizer.h"
 #include "core/tensorslice.h"
 #include "ui/slicemapplot.h"
 
@@ -20,7 +21,7 @@ public:
 
     /// The slice shown (for exact hover values); `owner` keeps the view's bytes alive. Resets the zoom.
     void setSlice(std::shared_ptr<const void> owner, const TensorView& view, const SliceSpec& spec,
-                  const SliceAddressing& addressing);
+                  const SliceAddressing& addressing, std::shared_ptr<const Dequantizer> dequantizer = {});
     void clear();
     void setColors(const ColorScale& scale, const QCPColorGradient& gradient);
 
@@ -30,6 +31,8 @@ public:
 private:
     std::shared_ptr<const void> m_owner;
     TensorView m_view;
+    std::shared_ptr<const Dequantizer> m_dequantizer; ///< a quantized weight's values (m_view has no bytes then)
+    SliceAddressing m_addressing;
     SliceSpec m_spec;
 };
 

@@ -12,6 +12,24 @@
 
 namespace safescope {
 
+namespace {
+
+// Summarised from the logical tensors: a quantized weight counts once under its float name, not as its parts.
+std::vector<std::string> architectureOf(const Model& model, const QuantCatalog& quant)
+{
+    std::vector<NamedShape> tensors;
+    tensors.reserve(model.tensorCount());
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        if (!quant.isStoredPart(i))
+            tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
+    }
+    for (const LogicalTensor& logical : quant.tensors)
+        tensors.push_back({logical.name, logical.shape});
+    return summarizeArchitecture(tensors);
+}
+
+} // namespace
+
 ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
 
 // Running opens are not waited for: they own their data, and their watchers die with this object.
@@ -68,10 +86,13 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
             auto identity = FileIdentity::read(shard.path);
             result->identities.push_back(identity ? *identity : FileIdentity{});
         }
-        result->tree = TensorTree::build(result->model);
-        result->summary = ModelSummary::compute(*result->tree);
+        // Recognised before the tree: the tree folds each quantized weight's parts under one logical row.
+        result->quantConfig = readQuantConfig(path);
+        result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
         result->card = readModelCard(path);
-        result->architecture = architectureSummary(*result->model);
+        result->architecture = architectureOf(*result->model, *result->quant);
+        result->tree = TensorTree::build(result->model, result->quant);
+        result->summary = ModelSummary::compute(*result->tree);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {

@@ -4,6 +4,8 @@
 #include "core/fileidentity.h"
 #include "core/model.h"
 #include "core/modelcard.h"
+#include "core/quant/quantcatalog.h"
+#include "core/quant/quantconfig.h"
 #include "ui/models/modelsummary.h"
 #include "ui/models/tensortree.h"
 
@@ -30,6 +32,10 @@ struct LoadedModel
     std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
     /// What completing an interrupted sharded edit did before the open (one sentence each), or why it could not.
     QStringList recoveryNotes;
+    /// The quantization the model's folder declares, and what it turned out to mean: the logical tensors the tree
+    /// folds parts under and the values pages read dequantized. Never null; empty for a float model.
+    QuantConfig quantConfig;
+    std::shared_ptr<const QuantCatalog> quant;
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow

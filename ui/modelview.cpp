@@ -80,7 +80,11 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
     m_tensorPage->setTree(m_loaded->tree);
     m_browser->setTree(m_loaded->tree);
     m_overviewPage->setModel(m_loaded);
-    m_problemsPage->setModel(*m_loaded->model);
+    // Quantization problems (a part missing or misshapen, a config that cannot be read) sit beside the file's own.
+    std::vector<Warning> quantProblems = m_loaded->quantConfig.problems;
+    if (m_loaded->quant)
+        quantProblems.insert(quantProblems.end(), m_loaded->quant->problems.begin(), m_loaded->quant->problems.end());
+    m_problemsPage->setModel(*m_loaded->model, std::move(quantProblems));
     const int problems = m_problemsPage->count();
     m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
     updateMetadataTabText();
@@ -126,9 +130,11 @@ void ModelView::onCurrentNode(uint32_t node)
     } else {
         const TensorTree::Node& n = m_loaded->tree->node(node);
         const QString name = QString::fromUtf8(n.path.data(), static_cast<qsizetype>(n.path.size()));
-        m_selection = n.isGroup() ? tr("%1 \u2014 %n tensor(s)", nullptr, static_cast<int>(n.tensorCount)).arg(name)
-                                  : tr("%1 \u2014 %2").arg(name, format::bytes(n.bytes));
-        if (m_pages->currentIndex() != TensorPageIndex && !n.isGroup())
+        m_selection = n.isLogical()
+                          ? tr("%1 \u2014 %2, %3 stored").arg(name, n.logical->badge(), format::bytes(n.bytes))
+                      : n.isGroup() ? tr("%1 \u2014 %n tensor(s)", nullptr, static_cast<int>(n.tensorCount)).arg(name)
+                                    : tr("%1 \u2014 %2").arg(name, format::bytes(n.bytes));
+        if (m_pages->currentIndex() != TensorPageIndex && (!n.isGroup() || n.isLogical()))
             m_pages->setCurrentIndex(TensorPageIndex);
     }
     emit selectionChanged(m_selection);

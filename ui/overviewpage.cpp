@@ -144,13 +144,25 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
         addFact(tr("Writer layout"), QString::fromUtf8(writerLayoutName(header.layout)));
     }
     addFact(tr("Tensors"), format::count(model.tensorCount()));
-    addFact(tr("Parameters"), format::count(model.totalParameters()) + QStringLiteral("  (") +
-                                  format::compactCount(model.totalParameters()) + u')');
+    const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
+    // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
+    // packed values expanded); the stored element count stands beside it.
+    const uint64_t parameters = quant ? quant->logicalParameters : model.totalParameters();
+    QString parametersText =
+        format::count(parameters) + QStringLiteral("  (") + format::compactCount(parameters) + u')';
+    if (quant)
+        parametersText += tr("; %1 quantized weights, %2 stored elements")
+                              .arg(format::count(quant->tensors.size()), format::count(quant->storedParameters));
+    addFact(tr("Parameters"), parametersText);
     QStringList perDType;
     for (const auto& row : summary.dtypes)
         perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
     addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
     addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
+    if (parameters > 0)
+        addFact(tr("Bits per weight"),
+                QString::number(8.0 * static_cast<double>(model.totalTensorBytes()) / static_cast<double>(parameters),
+                                'f', 2));
     addCardFacts(*loaded);
     if (!model.warnings().empty())
         addFact(tr("Problems"),
@@ -170,6 +182,17 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
 void OverviewPage::addCardFacts(const LoadedModel& loaded)
 {
     const Model& model = *loaded.model;
+    const QuantConfig& config = loaded.quantConfig;
+    if (config.declared()) {
+        QString text = config.method;
+        if (config.bits > 0)
+            text += tr(", %1 bits").arg(config.bits);
+        if (config.groupSize > 0)
+            text += tr(", group size %1").arg(config.groupSize);
+        if (config.weightBlockSize.size() == 2)
+            text += tr(", %1x%2 blocks").arg(config.weightBlockSize[0]).arg(config.weightBlockSize[1]);
+        addFact(tr("Quantization"), text);
+    }
     const auto known = [](const std::optional<uint64_t>& value) {
         return value ? format::count(*value) : QStringLiteral("?");
     };
@@ -212,8 +235,11 @@ void OverviewPage::addCardFacts(const LoadedModel& loaded)
             lines << QString::fromStdString(line);
         addFact(tr("Layout"), lines.join(u'\n'));
     }
+    // Logical parameters: a quantized weight runs as BF16 at one value per element, its scales and zeros not at all.
+    const uint64_t parameters =
+        loaded.quant && !loaded.quant->tensors.empty() ? loaded.quant->logicalParameters : model.totalParameters();
     QString memory = tr("weights %1 as stored, %2 as BF16")
-                         .arg(format::bytes(model.totalTensorBytes()), format::bytes(model.totalParameters() * 2));
+                         .arg(format::bytes(model.totalTensorBytes()), format::bytes(parameters * 2));
     QString formula;
     if (loaded.card)
         if (const auto kvCache = loaded.card->kvCacheBytes(1000)) {

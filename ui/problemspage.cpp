@@ -36,9 +36,9 @@ ProblemsPage::ProblemsPage(QWidget* parent)
 
 ProblemsPage::~ProblemsPage() = default;
 
-void ProblemsPage::setModel(const Model& model)
+void ProblemsPage::setModel(const Model& model, std::vector<Warning> extra)
 {
-    m_model->setModelProblems(model);
+    m_model->setModelProblems(model, std::move(extra));
     const bool empty = m_model->rowCount() == 0;
     m_empty->setVisible(empty);
     m_table->setVisible(!empty);

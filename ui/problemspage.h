@@ -1,8 +1,11 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/warning.h"
 
 #include <QWidget>
+
+#include <vector>
 
 class QLabel;
 class QTableView;
@@ -21,7 +24,8 @@ public:
     explicit ProblemsPage(QWidget* parent = nullptr);
     ~ProblemsPage() override;
 
-    void setModel(const Model& model);
+    /// Shows the model's problems followed by `extra` ones (ProblemsModel::setModelProblems()).
+    void setModel(const Model& model, std::vector<Warning> extra = {});
     int count() const;
     QTableView* table() const { return m_table; }
 

@@ -4,6 +4,7 @@
 #include "ui/models/format.h"
 #include "ui/models/slicecsv.h"
 #include "ui/models/slicetablemodel.h"
+#include "ui/models/valuesource.h"
 #include "ui/slicecontrols.h"
 #include "ui/slicewindowbar.h"
 
@@ -101,9 +102,10 @@ SlicePanel::~SlicePanel()
     m_exportJob.waitForFinished();
 }
 
-void SlicePanel::setModel(std::shared_ptr<const Model> model)
+void SlicePanel::setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant)
 {
     m_document = std::move(model);
+    m_quant = std::move(quant);
     clearTensor();
 }
 
@@ -120,8 +122,8 @@ void SlicePanel::showTensor(size_t index)
     if (!m_document || m_tensor == index)
         return;
     m_tensor = index;
-    m_model->setTensor(m_document, index);
-    m_controls->setShape(m_document->tensor(index).shape, m_model->spec());
+    m_model->setTensor(m_document, index, m_quant);
+    m_controls->setShape(valueShape(*m_document, m_quant.get(), index), m_model->spec());
     updateStatus();
 }
 
@@ -207,6 +209,8 @@ QString SlicePanel::exportCsv(const QString& path)
         return tr("An export is already running.");
     if (!m_tensor || !m_document || m_model->rowCount() == 0)
         return tr("There is no slice to export.");
+    if (m_model->view().data == nullptr)
+        return tr("A dequantized slice cannot be exported yet: switch to the stored codes to export them.");
     // Everything the worker needs is copied: the table may show another tensor or document before it ends, and
     // the Model keeps the mapped bytes of `view` alive.
     std::shared_ptr<const Model> owner = m_document;
@@ -282,7 +286,10 @@ void SlicePanel::exportWithDialog()
 {
     if (!m_tensor || !m_document)
         return;
-    const QString name = toQString(m_document->qualifiedName(*m_tensor)).replace(u'/', u'_');
+    const LogicalTensor* logical = logicalTensorOf(*m_document, m_quant.get(), *m_tensor);
+    const QString name =
+        (logical ? QString::fromStdString(logical->name) : toQString(m_document->qualifiedName(*m_tensor)))
+            .replace(u'/', u'_');
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export Slice"), QDir(dir).filePath(name + QStringLiteral(".csv")), tr("CSV (*.csv)"));

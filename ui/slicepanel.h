@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 #include "core/tensorslice.h"
 
 #include <QFutureWatcher>
@@ -35,7 +36,8 @@ public:
     explicit SlicePanel(QWidget* parent = nullptr);
     ~SlicePanel() override;
 
-    void setModel(std::shared_ptr<const Model> model);
+    /// A new document; with `quant`, logical tensors (valuesource.h) show their dequantized values.
+    void setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant = {});
     void showTensor(size_t index);
     void clearTensor();
     /// Shows another slice of the current tensor (from the heatmap's pickers); no specChanged.
@@ -76,6 +78,7 @@ private:
     void onExportDone();
 
     std::shared_ptr<const Model> m_document;
+    std::shared_ptr<const QuantCatalog> m_quant;
     std::optional<size_t> m_tensor;
     SliceControls* m_controls;
     QComboBox* m_format;

@@ -114,10 +114,10 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
 
 StatisticsPanel::~StatisticsPanel() = default;
 
-void StatisticsPanel::setModel(std::shared_ptr<const Model> model)
+void StatisticsPanel::setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant)
 {
     m_model = model;
-    m_runner->setModel(std::move(model));
+    m_runner->setModel(std::move(model), std::move(quant));
     clearTensor();
 }
 
@@ -141,7 +141,7 @@ void StatisticsPanel::showTensor(size_t index)
         return;
     clearTensor();
     m_tensor = index;
-    m_component->setVisible(m_model && m_model->tensor(index).dtype == DType::C64);
+    m_component->setVisible(m_model && index < m_model->tensorCount() && m_model->tensor(index).dtype == DType::C64);
     m_status->setText(tr("Reading values\u2026"));
     m_progress->setValue(0);
     m_progress->setVisible(true);

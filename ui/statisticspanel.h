@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 #include "core/tensorstats.h"
 
 #include <QWidget>
@@ -35,9 +36,9 @@ public:
     explicit StatisticsPanel(QWidget* parent = nullptr);
     ~StatisticsPanel() override;
 
-    /// A new document: forgets cached statistics.
-    void setModel(std::shared_ptr<const Model> model);
-    /// Shows tensor `index`, computing its statistics unless cached.
+    /// A new document: forgets cached statistics. With `quant`, StatsRunner::logicalIndex() names a logical tensor.
+    void setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant = nullptr);
+    /// Shows tensor `index` (a model entry or a logical tensor), computing its statistics unless cached.
     void showTensor(size_t index);
     /// Nothing selected (or a module): cancels work.
     void clearTensor();

@@ -1,5 +1,7 @@
 #include "ui/statsrunner.h"
 
+#include "core/quant/dequantizedstats.h"
+#include "core/quant/dequantizer.h"
 #include "ui/latesttask.h"
 
 #include <algorithm>
@@ -21,13 +23,14 @@ StatsRunner::Key StatsRunner::keyOf(size_t index, const HistogramSpec& spec)
     return {index, spec.bins, spec.range.has_value(), lo, hi, spec.scale};
 }
 
-void StatsRunner::setModel(std::shared_ptr<const Model> model)
+void StatsRunner::setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant)
 {
     m_task->cancel();
     m_cache.clear();
     m_customOrder.clear();
     m_model = std::move(model);
     m_fileCheck = m_model ? ModelFileCheck(*m_model) : ModelFileCheck();
+    m_quant = std::move(quant);
 }
 
 void StatsRunner::cancel()
@@ -83,19 +86,31 @@ void StatsRunner::requestHistogram(size_t index, const HistogramSpec& spec)
 
 void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
 {
-    if (!m_model || index >= m_model->tensorCount())
+    if (!m_model)
         return;
     std::shared_ptr<const Model> model = m_model; // the worker keeps the mapping alive
-    m_task->start([this, model, index, spec, custom, check = m_fileCheck](const std::atomic_bool& cancel,
-                                                                          const LatestTask::Post& post) {
-        const TensorView view = viewOf(*model, index);
+    // A logical tensor: its values are dequantized from its parts; the main part's file is the one watched.
+    std::optional<LogicalTensor> logical;
+    size_t stored = index;
+    if (index >= model->tensorCount()) {
+        const size_t k = index - model->tensorCount();
+        if (!m_quant || k >= m_quant->tensors.size())
+            return;
+        logical = m_quant->tensors[k];
+        const std::optional<size_t> main = model->find(logical->parts.front().second);
+        if (!main)
+            return;
+        stored = *main;
+    }
+    m_task->start([this, model, index, stored, spec, custom, logical,
+                   check = m_fileCheck](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         StatsOptions options;
         options.histogram = spec;
         const auto deliver = [&](Result<TensorStats>& result, bool preview) {
             // Checked after the read: a change during it (or before it, since the model was read) makes the numbers
             // those of neither file.
             if (result) {
-                if (auto changed = check.changed(*model, index))
+                if (auto changed = check.changed(*model, stored))
                     result = std::move(*changed);
             }
             if (!result) {
@@ -114,14 +129,6 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
             });
         };
 
-        // Custom histograms are a second look at a tensor already shown: skip the preview.
-        if (!custom) {
-            Result<TensorStats> preview = computeStatsPreview(view, options, cancel);
-            const bool complete = preview && !preview->sampled;
-            deliver(preview, !complete);
-            if (complete || !preview)
-                return;
-        }
         double reported = -1.0;
         const ProgressFn progress = [&](double fraction) {
             // A percent step is as fine as a progress bar shows; more would flood the event queue.
@@ -130,6 +137,23 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 post([this, index, fraction] { emit progressChanged(index, fraction); });
             }
         };
+        if (logical) {
+            // No sampled preview: a strided sample of codes is not a sample of values without its scales.
+            auto dequantizer = Dequantizer::create(*model, *logical);
+            Result<TensorStats> exact = dequantizer ? computeDequantizedStats(**dequantizer, options, cancel, progress)
+                                                    : Result<TensorStats>(dequantizer.error());
+            deliver(exact, false);
+            return;
+        }
+        const TensorView view = viewOf(*model, index);
+        // Custom histograms are a second look at a tensor already shown: skip the preview.
+        if (!custom) {
+            Result<TensorStats> preview = computeStatsPreview(view, options, cancel);
+            const bool complete = preview && !preview->sampled;
+            deliver(preview, !complete);
+            if (complete || !preview)
+                return;
+        }
         Result<TensorStats> exact = computeStats(view, options, cancel, progress);
         deliver(exact, false);
     });

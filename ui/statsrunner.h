@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 #include "core/tensorstats.h"
 #include "ui/models/modelfilecheck.h"
 
@@ -36,7 +37,11 @@ public:
     static bool sameSpec(const HistogramSpec& a, const HistogramSpec& b);
 
     /// A new or reloaded document: cancels work, forgets cached results and notes each shard's identity (stat).
-    void setModel(std::shared_ptr<const Model> model);
+    /// With `quant`, indexes from model->tensorCount() on name its logical tensors (logicalIndex()): their
+    /// statistics are of the dequantized values, so a page asks for values without learning the scheme.
+    void setModel(std::shared_ptr<const Model> model, std::shared_ptr<const QuantCatalog> quant = nullptr);
+    /// The index under which statistics of logical tensor `logical` of the catalog are asked for.
+    static size_t logicalIndex(const Model& model, size_t logical) { return model.tensorCount() + logical; }
     /// Statistics of tensor `index` with histogram `spec`: from the cache at once, or computed (preview first,
     /// binned with the same spec, then exact).
     void request(size_t index, const HistogramSpec& spec = {});
@@ -66,6 +71,7 @@ private:
 
     std::shared_ptr<const Model> m_model;
     ModelFileCheck m_fileCheck; ///< the files when the model was set: results are checked against it
+    std::shared_ptr<const QuantCatalog> m_quant;
     LatestTask* m_task;
     std::map<Key, std::shared_ptr<const TensorStats>> m_cache;
     std::deque<Key> m_customOrder; ///< non-default entries, oldest first, for eviction

@@ -134,14 +134,22 @@ bool TensorBrowser::selectTensor(const QString& name)
     const TensorTree* tree = m_model->tree();
     if (!tree)
         return false;
-    const std::optional<size_t> index = tree->model().find(name.toStdString());
-    if (!index)
-        return false;
-    const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->indexOfTensor(*index));
+    // A quantized weight's logical name selects its row (the FP8 main part shares the name but sits beneath it).
+    QModelIndex source = m_model->indexOfLogical(name.toStdString());
+    if (!source.isValid()) {
+        const std::optional<size_t> index = tree->model().find(name.toStdString());
+        if (!index)
+            return false;
+        source = m_model->indexOfTensor(*index);
+    }
+    const QModelIndex proxyIndex = m_proxy->mapFromSource(source);
     if (!proxyIndex.isValid())
         return false; // filtered out
     m_view->scrollTo(proxyIndex);
     m_view->setCurrentIndex(proxyIndex);
+    // A quantized weight asked for by name opens to show what it is stored as.
+    if (m_model->tree()->logicalOf(m_model->nodeId(source)) != nullptr)
+        m_view->expand(proxyIndex);
     return true;
 }
 

@@ -5,10 +5,14 @@
 #include "ui/models/format.h"
 #include "ui/slicepanel.h"
 #include "ui/statisticspanel.h"
+#include "ui/statsrunner.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -26,8 +30,9 @@ QString fromView(std::string_view text)
 
 TensorPage::TensorPage(QWidget* parent)
     : QWidget(parent), m_title(new QLabel(this)), m_kind(new QLabel(this)), m_facts(new QFormLayout),
-      m_values(new QTabWidget(this)), m_statistics(new StatisticsPanel), m_slice(new SlicePanel),
-      m_heatmap(new HeatmapPanel)
+      m_values(new QTabWidget(this)), m_codesBar(new QWidget(this)),
+      m_storedCodes(new QCheckBox(tr("Stored codes"), m_codesBar)), m_storedPart(new QComboBox(m_codesBar)),
+      m_statistics(new StatisticsPanel), m_slice(new SlicePanel), m_heatmap(new HeatmapPanel)
 {
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
@@ -54,12 +59,34 @@ TensorPage::TensorPage(QWidget* parent)
     });
     m_values->setDocumentMode(true);
 
+    // A quantized weight's values are its dequantized values; this switch shows what is stored instead.
+    m_storedCodes->setObjectName(QStringLiteral("storedCodes"));
+    m_storedCodes->setToolTip(tr("Show the raw codes of a stored part (the packed weights, the scales, ...) "
+                                 "instead of the dequantized values"));
+    m_storedPart->setObjectName(QStringLiteral("storedPart"));
+    m_storedPart->setEnabled(false);
+    auto* codesLayout = new QHBoxLayout(m_codesBar);
+    codesLayout->setContentsMargins(0, 0, 0, 0);
+    codesLayout->addWidget(m_storedCodes);
+    codesLayout->addWidget(m_storedPart);
+    codesLayout->addStretch(1);
+    m_codesBar->setVisible(false);
+    connect(m_storedCodes, &QCheckBox::toggled, this, [this](bool on) {
+        m_storedPart->setEnabled(on);
+        showLogicalValues();
+    });
+    connect(m_storedPart, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_storedCodes->isChecked())
+            showLogicalValues();
+    });
+
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
     layout->addWidget(m_kind);
     layout->addSpacing(6);
     layout->addLayout(m_facts);
     layout->addSpacing(12);
+    layout->addWidget(m_codesBar);
     layout->addWidget(m_values, 1);
     showNode(TensorTree::kNone);
 }
@@ -69,9 +96,9 @@ TensorPage::~TensorPage() = default;
 void TensorPage::setTree(std::shared_ptr<const TensorTree> tree)
 {
     m_tree = std::move(tree);
-    m_statistics->setModel(m_tree ? m_tree->modelPointer() : nullptr);
-    m_slice->setModel(m_tree ? m_tree->modelPointer() : nullptr);
-    m_heatmap->setModel(m_tree ? m_tree->modelPointer() : nullptr);
+    m_statistics->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
+    m_slice->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
+    m_heatmap->setModel(m_tree ? m_tree->modelPointer() : nullptr, m_tree ? m_tree->quant() : nullptr);
     showNode(TensorTree::kNone);
 }
 
@@ -79,6 +106,8 @@ void TensorPage::showNode(uint32_t node)
 {
     while (m_facts->rowCount() > 0)
         m_facts->removeRow(0);
+    m_logicalNode = TensorTree::kNone;
+    m_codesBar->setVisible(false);
     if (!m_tree || node == TensorTree::kNone || node == TensorTree::rootId()) {
         m_title->setText(tr("No tensor selected"));
         m_kind->setText(tr("Select a tensor or a module in the tree to see its details."));
@@ -88,7 +117,10 @@ void TensorPage::showNode(uint32_t node)
     }
     const TensorTree::Node& n = m_tree->node(node);
     m_title->setText(fromView(n.path));
-    if (n.isGroup())
+    if (n.isLogical()) {
+        m_logicalNode = node;
+        showLogical(n);
+    } else if (n.isGroup())
         showGroup(n);
     else
         showTensor(n.tensor);
@@ -140,6 +172,56 @@ void TensorPage::showGroup(const TensorTree::Node& node)
     addFact(tr("Size"), format::bytes(node.bytes) + tr("  (%1 bytes)").arg(format::count(node.bytes)));
     addFact(tr("DTypes"), format::dtypeMix(node.dtypes));
     addFact(tr("First offset"), format::count(node.firstOffset));
+}
+
+void TensorPage::showLogical(const TensorTree::Node& node)
+{
+    const LogicalTensor& logical = *node.logical;
+    const Model& model = m_tree->model();
+    m_kind->setText(tr("Quantized weight \u2014 values are dequantized from its stored parts"));
+    m_values->setEnabled(true);
+    addFact(tr("Scheme"), logical.badge());
+    addFact(tr("Shape"),
+            format::shape(logical.shape) + tr("  (%n dimension(s))", nullptr, static_cast<int>(logical.shape.size())));
+    addFact(tr("Elements"), format::count(logical.elementCount));
+    addFact(tr("Stored size"), format::bytes(node.bytes) + tr("  (%1 bytes)").arg(format::count(node.bytes)));
+    if (logical.elementCount > 0)
+        addFact(
+            tr("Bits per weight"),
+            QString::number(8.0 * static_cast<double>(node.bytes) / static_cast<double>(logical.elementCount), 'f', 2));
+    QStringList parts;
+    const QSignalBlocker blocker(m_storedPart);
+    m_storedPart->clear();
+    for (const auto& [role, name] : logical.parts) {
+        const std::optional<size_t> index = model.find(name);
+        if (!index)
+            continue;
+        const TensorInfo& info = model.tensor(*index);
+        parts << tr("%1: %2 %3").arg(QString::fromStdString(role), format::dtype(info), format::shape(info.shape));
+        m_storedPart->addItem(QString::fromStdString(role), qulonglong{*index});
+    }
+    addFact(tr("Stored parts"), parts.join(u'\n'));
+    m_codesBar->setVisible(true);
+    showLogicalValues();
+}
+
+void TensorPage::showLogicalValues()
+{
+    if (!m_tree || m_logicalNode == TensorTree::kNone)
+        return;
+    if (m_storedCodes->isChecked() && m_storedPart->currentIndex() >= 0) {
+        const auto index = static_cast<size_t>(m_storedPart->currentData().toULongLong());
+        m_statistics->showTensor(index);
+        m_slice->showTensor(index);
+        m_heatmap->showTensor(index);
+        return;
+    }
+    const TensorTree::Node node = m_tree->node(m_logicalNode);
+    const auto k = static_cast<size_t>(node.logical - m_tree->quant()->tensors.data());
+    const size_t index = StatsRunner::logicalIndex(m_tree->model(), k);
+    m_statistics->showTensor(index);
+    m_slice->showTensor(index);
+    m_heatmap->showTensor(index);
 }
 
 void TensorPage::addFact(const QString& label, const QString& value)

@@ -6,6 +6,8 @@
 
 #include <memory>
 
+class QCheckBox;
+class QComboBox;
 class QFormLayout;
 class QLabel;
 class QTabWidget;
@@ -45,11 +47,18 @@ public:
     StatisticsPanel* statisticsPanel() const { return m_statistics; }
     SlicePanel* slicePanel() const { return m_slice; }
     HeatmapPanel* heatmapPanel() const { return m_heatmap; }
+    /// For a quantized weight: show the raw stored parts' codes instead of the dequantized values.
+    QCheckBox* storedCodesSwitch() const { return m_storedCodes; }
+    /// Which stored part the stored codes show (the main part first, then scales, zeros, ...).
+    QComboBox* storedPartChoice() const { return m_storedPart; }
 
 private:
     void addFact(const QString& label, const QString& value);
     void showTensor(size_t index);
     void showGroup(const TensorTree::Node& node);
+    void showLogical(const TensorTree::Node& node);
+    /// Points the values tabs at the logical tensor's dequantized values or at the chosen stored part's codes.
+    void showLogicalValues();
     void clearValues();
 
     std::shared_ptr<const TensorTree> m_tree;
@@ -57,6 +66,10 @@ private:
     QLabel* m_kind;
     QFormLayout* m_facts;
     QTabWidget* m_values;
+    QWidget* m_codesBar;
+    QCheckBox* m_storedCodes;
+    QComboBox* m_storedPart;
+    uint32_t m_logicalNode = TensorTree::kNone; ///< the quantized weight shown, else kNone
     StatisticsPanel* m_statistics;
     SlicePanel* m_slice;
     HeatmapPanel* m_heatmap;

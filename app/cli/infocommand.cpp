@@ -8,9 +8,9 @@
 #include "core/writerlayout.h"
 #include "jsonoutput.h"
 #include "jsonstream.h"
+#include "quantlookup.h"
 #include "savenotices.h"
 #include "terminalstream.h"
-#include "quantlookup.h"
 
 #include <QFileInfo>
 #include <QTextStream>

@@ -29,7 +29,19 @@ FileIdentity ModelFileCheck::statIdentity(const QString& path)
 
 std::optional<Error> ModelFileCheck::changed(const Model& model, size_t index) const
 {
-    const size_t shard = model.shardIndexOf(index);
+    // A logical (dequantized) tensor's index lies past the stored ones and its parts may sit in any shard: check all.
+    if (index >= model.tensorCount()) {
+        for (size_t shard = 0; shard < model.shards().size(); ++shard) {
+            if (auto error = changedShard(model, shard))
+                return error;
+        }
+        return std::nullopt;
+    }
+    return changedShard(model, model.shardIndexOf(index));
+}
+
+std::optional<Error> ModelFileCheck::changedShard(const Model& model, size_t shard) const
+{
     if (shard >= m_identities.size() || shard >= model.shards().size())
         return std::nullopt;
     const QString& path = model.shards()[shard].path;

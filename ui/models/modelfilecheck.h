@@ -19,7 +19,8 @@ public:
     ModelFileCheck() = default;
     explicit ModelFileCheck(const Model& model);
 
-    /// Nothing when the file holding tensor `index` is as it was; else a FileChanged error in plain words.
+    /// Nothing when the file holding tensor `index` (every file, for a logical tensor past the stored ones) is as it
+    /// was; else a FileChanged error in plain words.
     std::optional<Error> changed(const Model& model, size_t index) const;
 
     /// stat() identity: device, inode, size and mtime. A header hash would cost a read of up to 100 MB of header
@@ -27,6 +28,8 @@ public:
     static FileIdentity statIdentity(const QString& path);
 
 private:
+    std::optional<Error> changedShard(const Model& model, size_t shard) const;
+
     std::vector<FileIdentity> m_identities; ///< one per shard
 };
 

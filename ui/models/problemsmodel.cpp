@@ -8,6 +8,9 @@
 
 #include <QFileInfo>
 
+#include <algorithm>
+#include <iterator>
+
 namespace safescope {
 
 ProblemsModel::ProblemsModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -21,7 +24,7 @@ void ProblemsModel::setWarnings(std::vector<Warning> warnings)
     endResetModel();
 }
 
-void ProblemsModel::setModelProblems(const Model& model)
+void ProblemsModel::setModelProblems(const Model& model, std::vector<Warning> extra)
 {
     std::vector<Warning> warnings = model.warnings();
     for (const ShardMetadataDifference& difference : shardMetadataDifferences(model))
@@ -31,6 +34,7 @@ void ProblemsModel::setModelProblems(const Model& model)
             Warning{QStringLiteral("Leftover"),
                     tr("%1. Clean up with the banner's buttons or: %2").arg(leftover.message, leftover.command),
                     QString(), leftover.file, std::nullopt});
+    std::move(extra.begin(), extra.end(), std::back_inserter(warnings));
     setWarnings(std::move(warnings));
 }
 

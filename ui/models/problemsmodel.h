@@ -33,7 +33,9 @@ public:
     void setWarnings(std::vector<Warning> warnings);
     /// The model's warnings, plus a row per metadata key its shards disagree on ("ShardMetadataDiffers") and per
     /// file left by an interrupted save ("Leftover", with its size and the command that cleans it).
-    void setModelProblems(const Model& model);
+    /// The model's warnings, then `extra` ones found beside it (quantized weights whose parts are missing or
+    /// misshapen, unreadable quantization configs), each naming its tensor or file.
+    void setModelProblems(const Model& model, std::vector<Warning> extra = {});
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/quant/dequantizer.h"
 #include "core/tensorslice.h"
 #include "core/tensorview.h"
 
@@ -30,6 +31,10 @@ public:
     SliceBlockCache() = default;
     /// `owner` keeps the bytes of `view` alive (the Model).
     SliceBlockCache(std::shared_ptr<const void> owner, TensorView view, SliceSpec spec, SliceAddressing addressing);
+    /// A logical tensor's dequantized values: each block is read through `dequantizer` (row runs of the block only,
+    /// never the whole tensor). The view says F32 and the logical shape; raw codes are the float's bits.
+    SliceBlockCache(std::shared_ptr<const void> owner, std::shared_ptr<const Dequantizer> dequantizer, SliceSpec spec,
+                    SliceAddressing addressing);
 
     /// The element at (row, col) of the slice; decodes its block if needed. Out-of-range cells are 0.
     Cell cell(uint64_t row, uint64_t col) const;
@@ -38,6 +43,8 @@ public:
     const SliceAddressing& addressing() const { return m_addressing; }
     const TensorView& view() const { return m_view; }
     size_t cachedBlocks() const { return m_blocks.size(); }
+    /// True when there are values to show (a mapped tensor or a dequantizer).
+    bool hasValues() const { return m_view.data != nullptr || m_dequantizer != nullptr; }
 
 private:
     struct Block
@@ -49,9 +56,11 @@ private:
     };
     const Block& block(uint64_t blockRow, uint64_t blockCol) const;
     void evictOldest() const;
+    Status dequantizeWindow(uint64_t row0, uint64_t rows, uint64_t col0, uint64_t cols, Block& block) const;
 
     std::shared_ptr<const void> m_owner;
     TensorView m_view;
+    std::shared_ptr<const Dequantizer> m_dequantizer;
     SliceSpec m_spec;
     SliceAddressing m_addressing;
     // A cache behind a const accessor: data() is const in Qt's model API.

@@ -1,24 +1,28 @@
 #include "ui/models/slicetablemodel.h"
 
+#include "ui/models/valuesource.h"
+
 namespace safescope {
 
 SliceTableModel::SliceTableModel(QObject* parent) : SliceWindowTableModel(parent) {}
 
 SliceTableModel::~SliceTableModel() = default;
 
-void SliceTableModel::setTensor(std::shared_ptr<const Model> model, size_t index)
+void SliceTableModel::setTensor(std::shared_ptr<const Model> model, size_t index,
+                                std::shared_ptr<const QuantCatalog> quant)
 {
     beginResetModel();
     m_model = std::move(model);
+    m_quant = std::move(quant);
     m_tensor = index;
-    m_spec = m_model ? defaultSliceSpec(m_model->tensor(index).shape) : SliceSpec{};
+    m_spec = m_model ? defaultSliceSpec(valueShape(*m_model, m_quant.get(), index)) : SliceSpec{};
     rebuild();
     endResetModel();
 }
 
 bool SliceTableModel::setSpec(const SliceSpec& spec)
 {
-    if (!m_model || !sliceAddressing(spec, m_model->tensor(m_tensor).shape))
+    if (!m_model || !sliceAddressing(spec, valueShape(*m_model, m_quant.get(), m_tensor)))
         return false;
     if (spec == m_spec)
         return true;
@@ -35,6 +39,20 @@ void SliceTableModel::rebuild()
     resetOrigin();
     if (!m_model) {
         m_cache = {};
+        return;
+    }
+    if (const LogicalTensor* logical = logicalTensorOf(*m_model, m_quant.get(), m_tensor)) {
+        // A quantized weight: the dequantized values, read block by block as the table asks for them.
+        Result<SliceAddressing> addressing = sliceAddressing(m_spec, logical->shape);
+        auto dequantizer = addressing ? Dequantizer::create(*m_model, *logical)
+                                      : Result<std::unique_ptr<const Dequantizer>>(addressing.error());
+        if (!dequantizer) {
+            m_specError = dequantizer.error().message;
+            m_cache = {};
+            return;
+        }
+        m_cache =
+            SliceBlockCache(m_model, std::shared_ptr<const Dequantizer>(std::move(*dequantizer)), m_spec, *addressing);
         return;
     }
     const TensorView view = viewOf(*m_model, m_tensor);
@@ -54,7 +72,7 @@ void SliceTableModel::rebuild()
 
 SliceWindowTableModel::Extent SliceTableModel::extent() const
 {
-    if (!m_cache.view().data)
+    if (!m_cache.hasValues())
         return {};
     return {m_cache.addressing().rows, m_cache.addressing().cols};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 #include "core/tensorslice.h"
 #include "ui/models/sliceblockcache.h"
 #include "ui/models/slicewindowtablemodel.h"
@@ -22,7 +23,8 @@ public:
     ~SliceTableModel() override;
 
     /// Shows tensor `index` of `model` with its default slice (last two axes). A null model clears the table.
-    void setTensor(std::shared_ptr<const Model> model, size_t index);
+    /// With `quant`, an index from model->tensorCount() on is a logical tensor, shown dequantized (valuesource.h).
+    void setTensor(std::shared_ptr<const Model> model, size_t index, std::shared_ptr<const QuantCatalog> quant = {});
     /// Shows another slice of the same tensor; false (and nothing changes) when the spec does not fit its shape.
     bool setSpec(const SliceSpec& spec);
     const SliceSpec& spec() const { return m_spec; }
@@ -40,6 +42,7 @@ private:
     void rebuild();
 
     std::shared_ptr<const Model> m_model;
+    std::shared_ptr<const QuantCatalog> m_quant;
     size_t m_tensor = 0;
     SliceSpec m_spec;
     SliceBlockCache m_cache;

@@ -51,7 +51,11 @@ bool TensorFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& 
     // Groups are shown through their matching descendants (recursive filtering), never on their own.
     if (tensor == TensorTree::kNone)
         return false;
-    return m_filter.matches(tree.model().tensor(tensor), tree.pathOf(id));
+    if (m_filter.matches(tree.model().tensor(tensor), tree.pathOf(id)))
+        return true;
+    // A stored part also matches by its quantized weight's logical name ("up_proj.weight" finds "up_proj.qweight").
+    const LogicalTensor* logical = tree.logicalOf(tree.parentOf(id));
+    return logical != nullptr && m_filter.matches(tree.model().tensor(tensor), logical->name);
 }
 
 } // namespace safescope

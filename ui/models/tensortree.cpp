@@ -80,10 +80,13 @@ private:
 
 } // namespace
 
-std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model)
+std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model,
+                                                    std::shared_ptr<const QuantCatalog> quant)
 {
     std::shared_ptr<TensorTree> tree(new TensorTree);
     tree->m_model = std::move(model);
+    if (quant && !quant->tensors.empty())
+        tree->m_quant = std::move(quant);
     std::vector<std::string_view> segments;
     tree->createNodes(segments);
     tree->linkChildren(segments);
@@ -95,6 +98,8 @@ std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model>
 std::string_view TensorTree::pathOf(uint32_t id) const
 {
     const StoredNode& node = m_nodes[id];
+    if ((node.pathLength & kLogicalBit) != 0)
+        return m_quant->tensors[node.nameTensor].name;
     return node.nameTensor == kNone ? std::string_view()
                                     : m_model->qualifiedName(node.nameTensor).substr(0, node.pathLength);
 }
@@ -102,6 +107,13 @@ std::string_view TensorTree::pathOf(uint32_t id) const
 std::string_view TensorTree::segmentOf(uint32_t id) const
 {
     const std::string_view path = pathOf(id);
+    // A part under a logical node is named from where the logical name's last segment starts: "qweight",
+    // "weight_scale_inv", "weight.absmax" (every folded part's name shares the logical name's groups).
+    if (const uint32_t parent = m_nodes[id].parent; parent != kNone && isLogical(parent)) {
+        const std::string_view logical = pathOf(parent);
+        const size_t logicalSeparator = logical.find_last_of("./");
+        return path.substr(logicalSeparator == std::string_view::npos ? 0 : logicalSeparator + 1);
+    }
     const size_t separator = path.find_last_of("./");
     return separator == std::string_view::npos ? path : path.substr(separator + 1);
 }
@@ -137,6 +149,8 @@ TensorTree::Node TensorTree::node(uint32_t id) const
     node.row = stored.row;
     node.children = childrenOf(id);
     const GroupTotals* totals = totalsOf(id);
+    if (isLogical(id))
+        node.logical = &m_quant->tensors[stored.nameTensor]; // always has totals: see aggregate()
     if (totals == nullptr && stored.nameTensor != kNone) {
         const bool leaf = isLeaf(id);
         const TensorInfo& info = m_model->tensor(stored.nameTensor);
@@ -156,6 +170,8 @@ TensorTree::Node TensorTree::node(uint32_t id) const
     node.bytes = totals->bytes;
     node.firstOffset = totals->firstOffset;
     node.dtypes = std::span(m_dtypeCounts.data() + totals->firstDType, totals->dtypeCount);
+    if (node.logical != nullptr)
+        node.parameters = node.logical->elementCount; // the bytes stay the stored parts'
     return node;
 }
 
@@ -174,6 +190,13 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
         const std::string_view name = m.qualifiedName(i);
         segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
     }
+    // Folded parts still count above (an upper bound); each logical name adds its own groups and node.
+    std::vector<std::vector<uint32_t>> partsOf;
+    const std::vector<char> folded = foldedParts(partsOf);
+    for (size_t k = 0; k < partsOf.size(); ++k) {
+        const std::string& name = m_quant->tensors[k].name;
+        segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
+    }
     m_nodes.reserve(segmentCount);
     segments.reserve(segmentCount);
     segments.emplace_back();
@@ -186,6 +209,8 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
     std::string_view previous;
     std::vector<std::pair<uint32_t, size_t>> trail; // (group id, end of its segment in `previous`)
     for (size_t i = 0; i < count; ++i) {
+        if (!folded.empty() && folded[i] != 0)
+            continue; // placed under its logical node below
         const std::string_view name = m.qualifiedName(i);
         const size_t common = static_cast<size_t>(
             std::mismatch(name.begin(),
@@ -230,12 +255,89 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
         }
         previous = name;
     }
+    // Each quantized weight: its logical name's groups (found or created like a tensor's), the logical node, then
+    // its parts as leaves beneath it. Groups created here take their path from the first part, which shares them.
+    m_logicalNodes.assign(partsOf.size(), kNone);
+    for (size_t k = 0; k < partsOf.size(); ++k) {
+        const std::vector<uint32_t>& parts = partsOf[k];
+        if (parts.empty())
+            continue;
+        const std::string_view name = m_quant->tensors[k].name;
+        uint32_t parent = rootId();
+        size_t start = 0;
+        for (;;) {
+            size_t end = start;
+            while (end < name.size() && !isSeparator(name[end]))
+                ++end;
+            const auto id = static_cast<uint32_t>(m_nodes.size());
+            if (end == name.size()) {
+                m_logicalNodes[k] = id;
+                StoredNode& logical = m_nodes.emplace_back();
+                logical.nameTensor = static_cast<uint32_t>(k);
+                logical.pathLength = kLogicalBit | static_cast<uint32_t>(name.size());
+                logical.parent = parent;
+                segments.push_back(name.substr(start));
+                for (const uint32_t part : parts) {
+                    const std::string_view partName = m.qualifiedName(part);
+                    m_leafOfTensor[part] = static_cast<uint32_t>(m_nodes.size());
+                    StoredNode& leaf = m_nodes.emplace_back();
+                    leaf.nameTensor = part;
+                    leaf.pathLength = static_cast<uint32_t>(partName.size());
+                    leaf.parent = id;
+                    segments.push_back(partName.substr(start));
+                }
+                break;
+            }
+            uint32_t group = groups.find(parent, name.substr(start, end - start));
+            if (group == kNone) {
+                StoredNode& node = m_nodes.emplace_back();
+                node.nameTensor = parts.front();
+                node.pathLength = static_cast<uint32_t>(end);
+                node.parent = parent;
+                segments.push_back(name.substr(start, end - start));
+                groups.insert(id);
+                group = id;
+            }
+            parent = group;
+            start = end + 1;
+        }
+    }
     m_nodes.shrink_to_fit(); // one exact copy instead of a reservation whose touched tail may be a whole huge page
 }
 
 // All child lists in one array: a counting sort by parent, then each range sorted naturally. Every array touched here
 // is fresh memory, which costs a page fault per 4 KiB: one cursor array serves both as the range starts and, after
 // the placement moved each cursor to the end of its range, as the next range's start.
+std::vector<char> TensorTree::foldedParts(std::vector<std::vector<uint32_t>>& partsOf) const
+{
+    if (!m_quant)
+        return {};
+    const Model& m = *m_model;
+    std::vector<char> folded(m.tensorCount(), 0);
+    partsOf.assign(m_quant->tensors.size(), {});
+    for (size_t k = 0; k < m_quant->tensors.size(); ++k) {
+        const LogicalTensor& logical = m_quant->tensors[k];
+        const size_t separator = logical.name.find_last_of("./");
+        const std::string_view prefix =
+            std::string_view(logical.name).substr(0, separator == std::string::npos ? 0 : separator + 1);
+        std::vector<uint32_t> parts;
+        for (const auto& [role, name] : logical.parts) {
+            const std::optional<size_t> index = m.find(name);
+            // A part outside the logical name's groups (or not found) would break the paths: leave it unfolded.
+            if (!index || folded[*index] != 0 || !name.starts_with(prefix) ||
+                std::find(parts.begin(), parts.end(), *index) != parts.end()) {
+                parts.clear();
+                break;
+            }
+            parts.push_back(static_cast<uint32_t>(*index));
+        }
+        for (const uint32_t part : parts)
+            folded[part] = 1;
+        partsOf[k] = std::move(parts);
+    }
+    return folded;
+}
+
 void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 {
     std::vector<uint32_t> cursor(m_nodes.size(), 0);
@@ -268,13 +370,18 @@ void TensorTree::aggregate()
 {
     const Model& m = *m_model;
     std::vector<uint32_t> slot(m_nodes.size(), 0);
+    // Logical nodes and the groups above them keep totals even over a single tensor: their parameters are
+    // logical, which their one stored tensor cannot tell.
+    std::vector<char> logicalBelow(m_quant ? m_nodes.size() : 0, 0);
     for (size_t id = m_nodes.size(); id-- > 1;) {
         if (isLeaf(static_cast<uint32_t>(id)))
             slot[id] = 1;
         slot[m_nodes[id].parent] += slot[id];
+        if (!logicalBelow.empty() && (logicalBelow[id] != 0 || isLogical(static_cast<uint32_t>(id))))
+            logicalBelow[id] = logicalBelow[m_nodes[id].parent] = 1;
     }
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (isLeaf(static_cast<uint32_t>(id)) || slot[id] == 1) {
+        if (isLeaf(static_cast<uint32_t>(id)) || (slot[id] == 1 && (logicalBelow.empty() || logicalBelow[id] == 0))) {
             slot[id] = kNone;
             continue;
         }
@@ -299,10 +406,13 @@ void TensorTree::aggregate()
             continue; // the parent is a group over this node's single tensor
         GroupTotals& sum = m_totals[into];
         if (const uint32_t from = slot[id]; from != kNone) {
-            const GroupTotals& part = m_totals[from];
-            sum.parameters += part.parameters;
-            sum.bytes += part.bytes;
-            sum.firstOffset = std::min(sum.firstOffset, part.firstOffset);
+            GroupTotals& part = m_totals[from];
+            if (isLogical(static_cast<uint32_t>(id)))
+                part.parameters = m_quant->tensors[m_nodes[id].nameTensor].elementCount; // its parts are summed
+            const GroupTotals& done = part;
+            sum.parameters += done.parameters;
+            sum.bytes += done.bytes;
+            sum.firstOffset = std::min(sum.firstOffset, done.firstOffset);
             for (size_t c = 0; c < columns; ++c)
                 counts[into * columns + c] += counts[from * columns + c];
             continue;

@@ -2,6 +2,7 @@
 
 #include "core/dtype.h"
 #include "core/model.h"
+#include "core/quant/quantcatalog.h"
 
 #include <QString>
 
@@ -21,6 +22,11 @@ namespace safescope {
 /// order, so a node's list ends where the next node's begins; a node without children is a leaf), leaves and
 /// single-tensor groups read their totals from their tensor, and only groups holding several tensors keep totals.
 /// node() assembles the full description of a node on demand.
+///
+/// Given a QuantCatalog, each quantized weight is one "logical" node under its float name (the logical shape and
+/// parameter count) with its stored parts as leaves beneath it; group totals then count logical parameters. A
+/// logical node is a group whose path comes from the catalog: its nameTensor is the catalog index and pathLength
+/// carries kLogicalBit, so nodes stay 20 bytes and a model without quantized weights builds exactly as before.
 class TensorTree final
 {
 public:
@@ -40,15 +46,20 @@ public:
         uint64_t firstOffset = std::numeric_limits<uint64_t>::max(); ///< lowest absolute offset below
         std::span<const uint32_t> children;                          ///< in natural order; points into the tree
         std::span<const std::pair<DType, uint32_t>> dtypes;          ///< groups only: tensors per dtype
+        const LogicalTensor* logical = nullptr;                      ///< a quantized weight: its parts are the children
 
         bool isGroup() const { return tensor == kNone; }
+        bool isLogical() const { return logical != nullptr; }
         std::string_view segment() const { return path.substr(segmentStart); }
     };
 
-    static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model);
+    static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model,
+                                                   std::shared_ptr<const QuantCatalog> quant = nullptr);
 
     const Model& model() const { return *m_model; }
     const std::shared_ptr<const Model>& modelPointer() const { return m_model; }
+    /// The catalog the tree was folded with; null when none was given.
+    const std::shared_ptr<const QuantCatalog>& quant() const { return m_quant; }
     Node node(uint32_t id) const;
     size_t nodeCount() const { return m_nodes.size(); }
     static constexpr uint32_t rootId() { return 0; }
@@ -65,13 +76,25 @@ public:
     std::string_view pathOf(uint32_t id) const;
     uint32_t tensorOf(uint32_t id) const { return isLeaf(id) ? m_nodes[id].nameTensor : kNone; }
     uint32_t tensorCountOf(uint32_t id) const;
+    /// The quantized weight a node stands for, or nullptr (every node of a tree built without a catalog).
+    const LogicalTensor* logicalOf(uint32_t id) const
+    {
+        return id < m_nodes.size() && isLogical(id) ? &m_quant->tensors[m_nodes[id].nameTensor] : nullptr;
+    }
 
     /// Model entries in tree order (natural order segment by segment): the flat list.
     const std::vector<uint32_t>& flatOrder() const { return m_flat; }
     /// The leaf node of a model entry.
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
+    /// The node of logical tensor `logical` of quant(), kNone when it was left unfolded.
+    uint32_t logicalNodeOf(size_t logical) const
+    {
+        return logical < m_logicalNodes.size() ? m_logicalNodes[logical] : kNone;
+    }
 
 private:
+    static constexpr uint32_t kLogicalBit = 0x80000000u;
+
     /// 20 bytes a node; see the class comment.
     struct StoredNode
     {
@@ -104,10 +127,14 @@ private:
     std::string_view segmentOf(uint32_t id) const;
     /// Every group has children (it exists because a name continues below it); the root of an empty model is no leaf.
     bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty(); }
+    bool isLogical(uint32_t id) const { return (m_nodes[id].pathLength & kLogicalBit) != 0; }
+    /// Per model entry: true when it is a part folded under a logical node (empty when nothing is folded).
+    std::vector<char> foldedParts(std::vector<std::vector<uint32_t>>& partsOf) const;
     /// The totals of a group over several tensors; nullptr for leaves and groups over a single tensor.
     const GroupTotals* totalsOf(uint32_t id) const;
 
     std::shared_ptr<const Model> m_model;
+    std::shared_ptr<const QuantCatalog> m_quant;
     std::vector<StoredNode> m_nodes;
     std::vector<uint32_t> m_childIds;                      ///< every node's children, one range per node
     std::vector<uint32_t> m_totalsOwners;                  ///< ascending ids of the groups holding several tensors
@@ -115,6 +142,7 @@ private:
     std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
     std::vector<uint32_t> m_leafOfTensor;
+    std::vector<uint32_t> m_logicalNodes; ///< per logical tensor of m_quant, its node (empty without a catalog)
 };
 
 } // namespace safescope

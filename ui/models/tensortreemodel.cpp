@@ -67,6 +67,16 @@ QModelIndex TensorTreeModel::indexOfTensor(size_t tensorIndex) const
     return createIndex(static_cast<int>(m_tree->rowOf(leaf)), 0, quintptr{leaf});
 }
 
+QModelIndex TensorTreeModel::indexOfLogical(const std::string& name) const
+{
+    if (!m_tree || m_flat || !m_tree->quant())
+        return {};
+    const std::optional<size_t> logical = m_tree->quant()->find(name);
+    const uint32_t node = logical ? m_tree->logicalNodeOf(*logical) : TensorTree::kNone;
+    return node == TensorTree::kNone ? QModelIndex()
+                                     : createIndex(static_cast<int>(m_tree->rowOf(node)), 0, quintptr{node});
+}
+
 QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& parent) const
 {
     if (!m_tree || row < 0 || column < 0 || column >= ColumnCount)
@@ -144,6 +154,19 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const
 QVariant TensorTreeModel::displayData(const TensorTree::Node& node, int column) const
 {
     const TensorInfo* info = node.isGroup() ? nullptr : &m_tree->model().tensor(node.tensor);
+    if (node.logical != nullptr) {
+        // A quantized weight reads like the float tensor it stands for; the badge says how it is stored.
+        switch (column) {
+        case DTypeColumn:
+            return node.logical->badge();
+        case ShapeColumn:
+            return format::shape(node.logical->shape);
+        case OffsetColumn:
+            return format::count(node.firstOffset);
+        default:
+            break;
+        }
+    }
     switch (column) {
     case NameColumn:
         return fromView(m_flat ? node.path : node.segment());
@@ -165,6 +188,8 @@ QVariant TensorTreeModel::displayData(const TensorTree::Node& node, int column) 
 QVariant TensorTreeModel::sortData(const TensorTree::Node& node, int column, int row) const
 {
     const TensorInfo* info = node.isGroup() ? nullptr : &m_tree->model().tensor(node.tensor);
+    if (node.logical != nullptr && column == ShapeColumn)
+        return shapeSortKey(node.logical->shape);
     switch (column) {
     case NameColumn:
         // Rows are already in natural order, so the row is the natural rank among siblings.

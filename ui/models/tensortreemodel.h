@@ -16,7 +16,16 @@ class TensorTreeModel final : public QAbstractItemModel
     Q_DISABLE_COPY_MOVE(TensorTreeModel)
 
 public:
-    enum Column { NameColumn, DTypeColumn, ShapeColumn, ParametersColumn, SizeColumn, OffsetColumn, ColumnCount };
+    enum Column
+    {
+        NameColumn,
+        DTypeColumn,
+        ShapeColumn,
+        ParametersColumn,
+        SizeColumn,
+        OffsetColumn,
+        ColumnCount
+    };
 
     explicit TensorTreeModel(QObject* parent = nullptr);
     ~TensorTreeModel() override;
@@ -30,6 +39,8 @@ public:
     uint32_t nodeId(const QModelIndex& index) const;
     /// The row of a model entry (column 0), in the current mode.
     QModelIndex indexOfTensor(size_t tensorIndex) const;
+    /// The row of a quantized weight by its logical name (tree mode), invalid when there is none.
+    QModelIndex indexOfLogical(const std::string& name) const;
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
