@@ -36,7 +36,6 @@ private:
     /// config.json facts, the layout summary and the memory a run needs (weights, KV cache).
     void addCardFacts(const LoadedModel& loaded);
     void fillFiles(const Model& model);
-    void addCardFacts(const LoadedModel& loaded);
     static void fitRows(QTreeView* table);
     static QTreeWidget* makeTable(const QStringList& headers);
     static QTreeView* makeView(SummaryRowsModel* model);

@@ -15,6 +15,7 @@
 #include <QFileInfo>
 #include <QTextStream>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -153,8 +154,11 @@ void printQuant(QTextStream& out, const QuantView& quant)
         ++count;
         parameters += t.elementCount;
     }
-    out << "Quantized   " << grouped(quant.catalog.tensors.size()) << " tensor(s) ("
-        << grouped(quant.catalog.partNames.size()) << " stored parts folded beneath them)\n";
+    const auto parts = static_cast<uint64_t>(
+        std::count(quant.catalog.storedPart.begin(), quant.catalog.storedPart.end(), true));
+    out << "Quantized   " << grouped(quant.catalog.tensors.size())
+        << (quant.catalog.tensors.size() == 1 ? " tensor (" : " tensors (") << grouped(parts)
+        << " stored parts folded beneath them)\n";
     for (const auto& [badge, totals] : byBadge)
         out << "  " << badge.leftJustified(28) << grouped(totals.first).rightJustified(10) << " tensors "
             << grouped(totals.second).rightJustified(16) << " params\n";
