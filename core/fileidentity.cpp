@@ -43,7 +43,7 @@ Result<FileIdentity> FileIdentity::read(const QString& path)
     if (!status)
         return status.error();
     if (!S_ISREG(status->st_mode))
-        return makeError(ErrorKind::InvalidArgument, QStringLiteral("'%1' is not a regular file").arg(path), path);
+        return makeError(ErrorKind::IoError, QStringLiteral("'%1' is not a regular file").arg(path), path);
     const auto size = static_cast<uint64_t>(status->st_size);
     QByteArray bytes(static_cast<qsizetype>(std::min<uint64_t>(size, 8)), Qt::Uninitialized);
     if (Status read = file->readAt(bytes.data(), static_cast<uint64_t>(bytes.size()), 0); !read)
