@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QTextStream>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -161,7 +162,8 @@ void printQuant(QTextStream& out, const QuantView& quant)
         parameters += t.elementCount;
     }
     out << "Quantized   " << grouped(quant.catalog.tensors.size()) << " tensor(s) ("
-        << grouped(quant.catalog.partNames.size()) << " stored parts folded beneath them)\n";
+        << grouped(static_cast<uint64_t>(std::ranges::count(quant.catalog.storedPart, true)))
+        << " stored parts folded beneath them)\n";
     for (const auto& [badge, totals] : byBadge)
         out << "  " << badge.leftJustified(28) << grouped(totals.first).rightJustified(10) << " tensors "
             << grouped(totals.second).rightJustified(16) << " params\n";
