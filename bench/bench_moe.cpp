@@ -6,6 +6,7 @@
 //   bench_moe open INDEX [RUNS]                               best core Model::open time of RUNS (default 5)
 //   bench_moe scale DIR                                       the 10k / 100k / 1M table (DIR is scratch space)
 #include "benchutil.h"
+#include "core/architecturesummary.h"
 #include "core/model.h"
 #include "core/shardindex.h"
 #include "support/moecheckpoint.h"
@@ -144,6 +145,17 @@ int main(int argc, char* argv[])
         std::printf("whole open: %.1f ms CPU (all threads, mean of 5)\n", (cpuMs(after) - cpuMs(before)) / 5);
         std::printf("CPU time: index %.1f ms, %zu headers on one thread %.1f ms; whole open %.1f ms wall\n", indexMs,
                     index->shards.size(), headersMs, openMsBest);
+        return 0;
+    }
+    if (args.size() >= 3 && args[1] == QStringLiteral("arch")) {
+        // The layout summary the viewer's loader and `info` compute after the open.
+        const auto model = Model::open(args[2], OpenMode::Lenient);
+        if (!model)
+            return 1;
+        std::vector<std::string> lines;
+        const double ms = bestCpuMs(5, [&] { lines = architectureSummary(**model); });
+        std::printf("architecture summary of %zu tensors: %.1f ms CPU\n%s\n", (*model)->tensorCount(), ms,
+                    lines.empty() ? "" : lines.front().c_str());
         return 0;
     }
     if (args.size() >= 3 && args[1] == QStringLiteral("scale"))

@@ -1,5 +1,7 @@
 #include "core/architecturesummary.h"
 
+#include "core/model.h"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -12,15 +14,15 @@ namespace safescope {
 
 namespace {
 
-std::vector<std::string_view> splitDots(std::string_view name)
+void splitDots(std::string_view name, std::vector<std::string_view>& parts)
 {
-    std::vector<std::string_view> parts;
+    parts.clear();
     size_t from = 0;
     while (true) {
         const size_t dot = name.find('.', from);
         parts.push_back(name.substr(from, dot == std::string_view::npos ? std::string_view::npos : dot - from));
         if (dot == std::string_view::npos)
-            return parts;
+            return;
         from = dot + 1;
     }
 }
@@ -50,11 +52,20 @@ bool isFeedForward(std::string_view part)
 }
 
 /// "q_a_proj" -> "q_a", "kv_a_proj_with_mqa" -> "kv_a", "gate_up_proj_blocks" -> "gate_up", "w1" -> "w1".
-std::string projectionName(std::string_view part)
+std::string_view projectionName(std::string_view part)
 {
     if (const size_t proj = part.find("_proj"); proj != std::string_view::npos && proj > 0)
-        return std::string(part.substr(0, proj));
-    return std::string(part);
+        return part.substr(0, proj);
+    return part;
+}
+
+using NameSet = std::set<std::string, std::less<>>;
+
+/// Inserts without building a string when the name is already there (nearly always: every layer repeats them).
+void insertName(NameSet& names, std::string_view name)
+{
+    if (names.find(name) == names.end())
+        names.emplace(name);
 }
 
 /// Attention projections in reading order: queries, keys, values, then outputs.
@@ -101,7 +112,7 @@ int ffnRank(std::string_view name)
     return 3;
 }
 
-std::vector<std::string> sortedFfn(const std::set<std::string>& names)
+std::vector<std::string> sortedFfn(const std::set<std::string, std::less<>>& names)
 {
     std::vector<std::string> out(names.begin(), names.end());
     std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
@@ -120,11 +131,11 @@ bool isNorm(std::string_view part)
 /// What one block holds, gathered name by name.
 struct Block
 {
-    std::set<std::string> attention;
-    std::set<std::string> dense;          ///< feed-forward projections without experts
+    NameSet attention;
+    NameSet dense;                        ///< feed-forward projections without experts
     std::unordered_set<uint32_t> experts; ///< numbered experts
     uint64_t fusedExperts = 0;            ///< first dimension of fused expert tensors
-    std::set<std::string> expertParts;
+    NameSet expertParts;
     bool shared = false;
     bool router = false;
 };
@@ -174,14 +185,17 @@ std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tenso
             return a.second != b.second ? a.second < b.second : a.first > b.first;
         })->first;
 
-    std::map<uint32_t, Block> blocks;
+    std::map<uint32_t, Block> blocks; // node-based: `current` stays valid as blocks are added
+    Block* current = nullptr;
+    uint32_t currentIndex = 0;
     std::vector<std::string> outside;
     std::unordered_set<std::string> outsideSeen;
+    std::vector<std::string_view> parts; // reused: one allocation for all names
     for (const NamedShape& tensor : tensors) {
         const std::string_view name = tensor.name;
         if (!name.starts_with(stack) || name.size() <= stack.size() + 1 || name[stack.size()] != '.') {
             // "model.embed_tokens.weight" -> "embed_tokens": the module, without the common prefix or the parameter.
-            std::vector<std::string_view> parts = splitDots(name);
+            splitDots(name, parts);
             if (parts.size() > 1)
                 parts.pop_back();
             const size_t stackDepth = static_cast<size_t>(std::count(stack.begin(), stack.end(), '.'));
@@ -190,34 +204,39 @@ std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tenso
                 outside.emplace_back(module);
             continue;
         }
-        const std::vector<std::string_view> parts = splitDots(name.substr(stack.size() + 1));
+        splitDots(name.substr(stack.size() + 1), parts);
         const auto index = number(parts[0]);
         if (!index || parts.size() < 2)
             continue;
-        Block& block = blocks[*index];
+        // Names come grouped by layer: the previous block is nearly always the one.
+        if (current == nullptr || currentIndex != *index) {
+            current = &blocks[*index];
+            currentIndex = *index;
+        }
+        Block& block = *current;
         const std::string_view group = parts[1];
         if (isAttention(group)) {
             if (parts.size() >= 4 && !isNorm(parts[2]))
-                block.attention.insert(projectionName(parts[2]));
+                insertName(block.attention, projectionName(parts[2]));
         } else if (isFeedForward(group) && parts.size() >= 3) {
             const std::string_view sub = parts[2];
             if (sub == "experts" && parts.size() >= 4) {
                 if (const auto expert = number(parts[3])) {
                     block.experts.insert(*expert);
                     if (parts.size() >= 6)
-                        block.expertParts.insert(projectionName(parts[4]));
+                        insertName(block.expertParts, projectionName(parts[4]));
                 } else {
                     // Fused experts (gpt-oss: experts.gate_up_proj_blocks [32, ...]): one tensor holds them all.
                     if (!tensor.shape.empty())
                         block.fusedExperts = std::max<uint64_t>(block.fusedExperts, tensor.shape[0]);
-                    block.expertParts.insert(projectionName(parts[3]));
+                    insertName(block.expertParts, projectionName(parts[3]));
                 }
             } else if (sub.starts_with("shared_expert")) {
                 block.shared = true;
             } else if (sub == "gate" || sub == "router") {
                 block.router = true; // "mlp.gate" routes; "mlp.gate_proj" is a projection
             } else if (parts.size() >= 4) {
-                block.dense.insert(projectionName(sub));
+                insertName(block.dense, projectionName(sub));
             }
         }
     }
@@ -269,6 +288,15 @@ std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tenso
         lines.push_back(rest);
     }
     return lines;
+}
+
+std::vector<std::string> architectureSummary(const Model& model)
+{
+    std::vector<NamedShape> tensors;
+    tensors.reserve(model.tensorCount());
+    for (size_t i = 0; i < model.tensorCount(); ++i)
+        tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
+    return summarizeArchitecture(tensors);
 }
 
 } // namespace safescope

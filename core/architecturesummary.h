@@ -24,4 +24,8 @@ struct NamedShape
 /// found. One pass over the names: linear in their number.
 std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tensors);
 
+class Model;
+/// summarizeArchitecture() over every tensor of `model`, by qualified name.
+std::vector<std::string> architectureSummary(const Model& model);
+
 } // namespace safescope

@@ -3,6 +3,7 @@
 #include "core/folderentries.h"
 #include "core/localpath.h"
 #include "core/model.h"
+#include "core/savelock.h"
 #include "core/shardindex.h"
 #include "core/shardjournal.h"
 
@@ -87,6 +88,8 @@ void addFileLeftovers(const QString& file, std::vector<Leftover>& found)
 void addJournals(const QStringList& journals, const QString& modelPath, std::vector<Leftover>& found)
 {
     for (const QString& journal : journals) {
+        if (isLockedBySave(journal))
+            continue; // a transaction running now, not an interrupted one
         Leftover leftover;
         leftover.kind = Leftover::Kind::TransactionJournal;
         leftover.path = journal;

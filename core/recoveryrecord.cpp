@@ -5,6 +5,7 @@
 #include "core/headerparser.h"
 #include "core/localpath.h"
 #include "core/recoveryrecordformat.h"
+#include "core/savelock.h"
 #include "core/savetarget.h"
 
 #include <QDir>
@@ -56,6 +57,17 @@ void findTempFiles(RecoveryInfo& info)
     }
 }
 
+// The save lock of `path` (waiting for a running save to finish), or none when there is no file to lock.
+Result<std::optional<PosixFile>> lockForRecovery(const QString& path)
+{
+    if (!localPathExists(path))
+        return std::optional<PosixFile>();
+    auto locked = openLockedForSave(path, O_RDONLY, nullptr);
+    if (!locked)
+        return locked.error();
+    return std::optional<PosixFile>(std::move(*locked));
+}
+
 QString fileCount(qsizetype count)
 {
     return count == 1 ? QStringLiteral("1 temporary file") : QStringLiteral("%1 temporary files").arg(count);
@@ -83,6 +95,10 @@ Status removeTempFiles(const QStringList& files)
     }
     return Ok{};
 }
+
+RecoveryInfo inspectRecoveryUnlocked(const QString& path);
+Status restoreLocked(const QString& path);
+Status discardLocked(const QString& path);
 
 } // namespace
 
@@ -149,6 +165,20 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
 RecoveryInfo inspectRecovery(const QString& givenPath)
 {
     const QString path = savedFile(givenPath);
+    if (isLockedBySave(path)) {
+        RecoveryInfo info;
+        info.filePath = path;
+        info.recordPath = recoveryRecordPath(path);
+        info.saveInProgress = true;
+        return info;
+    }
+    return inspectRecoveryUnlocked(path);
+}
+
+namespace {
+
+RecoveryInfo inspectRecoveryUnlocked(const QString& path)
+{
     RecoveryInfo info;
     info.filePath = path;
     info.recordPath = recoveryRecordPath(path);
@@ -184,15 +214,14 @@ RecoveryInfo inspectRecovery(const QString& givenPath)
     return info;
 }
 
-Status restoreRecovery(const QString& givenPath)
+Status restoreLocked(const QString& path)
 {
-    const QString path = savedFile(givenPath);
-    const RecoveryInfo info = inspectRecovery(path);
+    const RecoveryInfo info = inspectRecoveryUnlocked(path);
     switch (info.state) {
     case RecoveryState::None:
     case RecoveryState::Unreadable:
     case RecoveryState::OriginalIntact:
-        return discardRecovery(path); // the file never changed: there is nothing to write back
+        return discardLocked(path); // the file never changed: there is nothing to write back
     case RecoveryState::FileReplaced:
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' is no longer the file the recovery record '%2' was made for; it was "
@@ -235,10 +264,9 @@ Status restoreRecovery(const QString& givenPath)
     return removeRecoveryRecord(path);
 }
 
-Status discardRecovery(const QString& givenPath)
+Status discardLocked(const QString& path)
 {
-    const QString path = savedFile(givenPath);
-    const RecoveryInfo info = inspectRecovery(path);
+    const RecoveryInfo info = inspectRecoveryUnlocked(path);
     if (info.state == RecoveryState::HeaderTorn) {
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("the header of '%1' was only partly written; discarding the recovery record "
@@ -251,6 +279,26 @@ Status discardRecovery(const QString& givenPath)
     if (info.state == RecoveryState::None)
         return Ok{};
     return removeRecoveryRecord(path);
+}
+
+} // namespace
+
+Status restoreRecovery(const QString& givenPath)
+{
+    const QString path = savedFile(givenPath);
+    auto lock = lockForRecovery(path);
+    if (!lock)
+        return lock.error();
+    return restoreLocked(path);
+}
+
+Status discardRecovery(const QString& givenPath)
+{
+    const QString path = savedFile(givenPath);
+    auto lock = lockForRecovery(path);
+    if (!lock)
+        return lock.error();
+    return discardLocked(path);
 }
 
 uint64_t RecoveryInfo::tempBytes() const
@@ -315,11 +363,15 @@ QString humanSize(uint64_t bytes)
 
 Result<QString> resolveRecovery(const QString& givenPath, RecoveryAction action)
 {
-    const RecoveryInfo info = inspectRecovery(givenPath);
+    // Wait for a running save, and keep others out while resolving: checked and acted on under the same lock.
+    const QString target = savedFile(givenPath);
+    auto lock = lockForRecovery(target);
+    if (!lock)
+        return lock.error();
+    const RecoveryInfo info = inspectRecoveryUnlocked(target);
     if (!info.needsAttention())
         return QString();
-    const Status done =
-        action == RecoveryAction::Restore ? restoreRecovery(info.filePath) : discardRecovery(info.filePath);
+    const Status done = action == RecoveryAction::Restore ? restoreLocked(target) : discardLocked(target);
     if (!done)
         return done.error();
     const QString name = QFileInfo(info.filePath).fileName();

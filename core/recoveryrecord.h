@@ -35,6 +35,9 @@ struct RecoveryInfo
     uint64_t recordSize = 0;  ///< bytes of the record file (0 without one)
     QStringList tempFiles;    ///< leftover ".<name>.safescope-*.tmp" of an interrupted rewrite (safe to delete)
     std::vector<uint64_t> tempFileSizes; ///< size of each of tempFiles, same order
+    /// A save of the file is running now (it holds the file's lock): its record and temp file are not leftovers,
+    /// so state is None and tempFiles is empty.
+    bool saveInProgress = false;
     bool needsAttention() const { return state != RecoveryState::None || !tempFiles.isEmpty(); }
     uint64_t tempBytes() const;
     /// What is there, in words, with sizes: "an interrupted in-place save left a recovery record (the new header is
@@ -63,13 +66,15 @@ QString recoveryRecordPath(const QString& path);
 Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, const QByteArray& oldBytes,
                            const QByteArray& newBytes, const SaveHooks* hooks = nullptr);
 
-/// Looks for a record (and leftover temp files) beside `path`; call on open.
+/// Looks for a record (and leftover temp files) beside `path`; call on open. Nothing is reported while a save of
+/// the file is running (see RecoveryInfo::saveInProgress).
 RecoveryInfo inspectRecovery(const QString& path);
 
 /// Resolves what inspectRecovery() finds beside `path` and says exactly what was done, e.g. "removed 1 temporary
 /// file (1.1 GiB) left by an interrupted rewrite of 'm.safetensors'; the model was not changed" or "restored the
 /// original header of 'm.safetensors' from its recovery record". Never claims a header was restored when none was
-/// written back. Empty text when there was nothing to do.
+/// written back. Empty text when there was nothing to do. Takes the file's save lock first (waiting for a running
+/// save to finish), so the files of a live save are never removed.
 Result<QString> resolveRecovery(const QString& path, RecoveryAction action);
 
 /// Writes the recorded header back (synced), then removes the record and any leftover temp files.

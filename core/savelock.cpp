@@ -5,6 +5,7 @@
 #include <QThread>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -50,6 +51,16 @@ Result<PosixFile> openLockedForSave(const QString& path, int flags, const SaveHo
             byPath.st_ino == held->st_ino)
             return file;
     }
+}
+
+bool isLockedBySave(const QString& path)
+{
+    auto file = PosixFile::open(path, O_RDONLY | O_NONBLOCK);
+    if (!file)
+        return false;
+    if (::flock(file->fd(), LOCK_SH | LOCK_NB) == 0)
+        return false; // released when `file` closes
+    return errno == EWOULDBLOCK;
 }
 
 } // namespace safescope

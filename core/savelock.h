@@ -14,4 +14,8 @@ namespace safescope {
 /// the path names now. Waits up to `waitMs` for another save to finish, then refuses with IoError.
 Result<PosixFile> openLockedForSave(const QString& path, int flags, const SaveHooks* hooks, int waitMs = 60'000);
 
+/// Whether a save holds the lock of `path` right now: its recovery record and temporary file are then the live
+/// save's, not leftovers of an interrupted one, and must not be reported or removed.
+bool isLockedBySave(const QString& path);
+
 } // namespace safescope

@@ -15,10 +15,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <unordered_set>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <sys/mman.h>
-#include <cstring>
 
 namespace safescope {
 
@@ -219,8 +219,8 @@ Result<ShardIndex> readShardIndex(const QString& path)
     // Read into transparent huge pages where the system offers them: an 8 MB index read into fresh 4 KiB pages cost
     // some 2,000 page faults, which on a virtual machine took longer than parsing it.
     const auto size = static_cast<size_t>(file.size());
-    void* buffer = size == 0 ? MAP_FAILED
-                             : ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* buffer =
+        size == 0 ? MAP_FAILED : ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (buffer == MAP_FAILED) {
         const QByteArray json = file.readAll();
         if (file.error() != QFileDevice::NoError)

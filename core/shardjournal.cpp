@@ -5,12 +5,15 @@
 #include "core/headerparser.h"
 #include "core/localpath.h"
 #include "core/posixfile.h"
+#include "core/savelock.h"
 #include "core/shardindex.h"
 
 #include <QFileInfo>
 #include <QtEndian>
 
+#include <cerrno>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 namespace safescope {
@@ -225,34 +228,43 @@ QStringList findTransactionJournals(const QString& modelPath)
     return found;
 }
 
-Status writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks)
+Result<PosixFile> writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks)
 {
+    if (localPathExists(path))
+        return makeError(ErrorKind::IoError,
+                         QStringLiteral("an earlier edit of these shards was interrupted: its journal '%1' must be "
+                                        "completed first (run safescope-cli meta on the model)")
+                             .arg(path),
+                         path);
     const QByteArray bytes = journal.encode();
-    auto out = PosixFile::open(path, O_WRONLY | O_CREAT | O_EXCL, hooks, 0600);
-    if (!out) {
-        if (localPathExists(path))
-            return makeError(ErrorKind::IoError,
-                             QStringLiteral("an earlier edit of these shards was interrupted: its journal '%1' must be "
-                                            "completed first (run safescope-cli meta on the model)")
-                                 .arg(path),
-                             path);
+    auto out = PosixFile::createTempBeside(path, 0600, hooks);
+    if (!out)
         return out.error();
-    }
-    Status written = out->writeAt(bytes.constData(), static_cast<uint64_t>(bytes.size()), 0);
+    const QString temp = out->path();
+    Status written =
+        ::flock(out->fd(), LOCK_EX | LOCK_NB) == 0 ? Status(Ok{}) : systemError(temp, QStringLiteral("lock"), errno);
+    if (written)
+        written = out->writeAt(bytes.constData(), static_cast<uint64_t>(bytes.size()), 0);
     if (written)
         written = out->sync();
+    // Every shard is locked by this transaction, so no other transaction of the model can create the journal
+    // between the check above and this rename.
     if (written)
-        written = out->close();
+        written = renameFile(temp, path, hooks);
     if (written)
         written = syncDirectory(folderOf(path), hooks);
-    if (!written)
-        (void)removeFile(path);
-    return written;
+    if (!written) {
+        (void)removeFile(localPathExists(path) ? path : temp);
+        return written.error();
+    }
+    return std::move(*out);
 }
 
 QString TransactionOutcome::describe() const
 {
     const QString name = QFileInfo(journalPath).fileName();
+    if (finished)
+        return QStringLiteral("an edit of several shards that was running when this command started has finished");
     if (torn)
         return QStringLiteral("removed the incomplete transaction journal '%1' of an edit interrupted before any "
                               "shard was changed; the model was not changed")
@@ -274,6 +286,15 @@ Result<TransactionOutcome> completeTransaction(const QString& journalPath, const
 {
     TransactionOutcome outcome;
     outcome.journalPath = journalPath;
+    // The lock of a live transaction's journal: wait for it, then look again (it may have finished meanwhile).
+    auto lock = openLockedForSave(journalPath, O_RDONLY, hooks);
+    if (!lock) {
+        if (!localPathExists(journalPath)) {
+            outcome.finished = true;
+            return outcome;
+        }
+        return lock.error();
+    }
     auto bytes = readWhole(journalPath);
     if (!bytes)
         return bytes.error();

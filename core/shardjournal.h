@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/posixfile.h"
 #include "core/savehooks.h"
 
 #include <QByteArray>
@@ -58,14 +59,18 @@ QString transactionJournalPath(const QString& modelPath, const QString& indexPat
 QStringList findTransactionJournals(const QString& modelPath);
 
 /// Writes `journal` at `path` (must not exist: an unfinished transaction is completed first), synced with its
-/// folder, so that it is durable before the first shard changes.
-Status writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks = nullptr);
+/// folder, so that it is durable before the first shard changes. Built under a temporary name, locked (flock) and
+/// renamed into place, so the journal is never seen incomplete or unlocked; the returned descriptor holds the lock
+/// until the transaction closes it after removing the journal. A locked journal is a live transaction: the recovery
+/// waits for it, and leftovers do not list it.
+Result<PosixFile> writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks = nullptr);
 
 /// What completing an interrupted transaction did.
 struct TransactionOutcome
 {
     QString journalPath;
     bool torn = false;        ///< the journal was incomplete: no shard had been changed; it was removed
+    bool finished = false;    ///< a save running when the recovery started has finished it meanwhile
     int shards = 0;           ///< shards in the transaction
     int alreadyDone = 0;      ///< shards that had their new header before the recovery
     int completedNow = 0;     ///< shards the recovery gave their new header

@@ -142,12 +142,6 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("a model of several shards must be an index or a folder to be edited"),
                          model.path());
-    if (localPathExists(journalPath))
-        return makeError(ErrorKind::IoError,
-                         QStringLiteral("an earlier edit of these shards was interrupted: run safescope-cli meta on "
-                                        "the model to complete it first (journal '%1')")
-                             .arg(journalPath),
-                         model.path());
     if (!options.expectedShards.empty() && options.expectedShards.size() != count)
         return makeError(ErrorKind::InvalidArgument,
                          QStringLiteral("%1 expected identities were given for %2 shards")
@@ -173,6 +167,20 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
         shards.push_back(std::move(*prepared));
     }
 
+    // Checked with every shard locked: a journal still there belongs to a transaction that is finishing (it holds
+    // the journal's lock until it removes it: wait for that) or to an interrupted one (it must be completed first).
+    while (localPathExists(journalPath)) {
+        if (!isLockedBySave(journalPath))
+            return makeError(ErrorKind::IoError,
+                             QStringLiteral("an earlier edit of these shards was interrupted: run safescope-cli meta "
+                                            "on the model to complete it first (journal '%1')")
+                                 .arg(journalPath),
+                             model.path());
+        auto finishing = openLockedForSave(journalPath, O_RDONLY, nullptr);
+        if (!finishing && localPathExists(journalPath))
+            return finishing.error();
+    }
+
     // Phase 2: the journal, durable before the first shard changes.
     ShardJournal journal;
     for (const PreparedShard& shard : shards) {
@@ -182,8 +190,9 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
                                   shard.path, shard.rewrite ? shard.rewrite->writer->tempPath() : QString(),
                                   shard.loaded->bytes(), shard.newBytes});
     }
-    if (Status written = writeShardJournal(journalPath, journal, &options.hooks); !written)
-        return withShardCount(written.error(), 0, count, false);
+    auto journalLock = writeShardJournal(journalPath, journal, &options.hooks);
+    if (!journalLock)
+        return withShardCount(journalLock.error(), 0, count, false);
     if (!options.hooks.stepReached(SaveStep::JournalWritten)) {
         for (PreparedShard& shard : shards) {
             if (shard.rewrite)

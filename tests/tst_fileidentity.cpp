@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -59,6 +60,8 @@ private slots:
     void staleShardRefusesEveryShard();
     void lockHeldByAnotherSaveIsWaitedFor();
     void fifoIsRefused();
+    void concurrentMetaRunsLoseNothing_data();
+    void concurrentMetaRunsLoseNothing();
 
 private:
     QTemporaryDir m_dir;
@@ -198,6 +201,55 @@ void TestFileIdentity::fifoIsRefused()
     auto identity = FileIdentity::read(path); // must not wait for a writer
     QVERIFY(!identity);
     QCOMPARE(identity.error().kind, ErrorKind::InvalidArgument);
+}
+
+void TestFileIdentity::concurrentMetaRunsLoseNothing_data()
+{
+    QTest::addColumn<bool>("rewrite");
+    QTest::newRow("in place") << false;
+    QTest::newRow("rewrite") << true;
+}
+
+void TestFileIdentity::concurrentMetaRunsLoseNothing()
+{
+    // Several `meta --set kI=...` at once on one file: each either saves (and its key is in the final file) or is
+    // refused with FileChanged because another changed the file since it read it. None is silently lost.
+    QFETCH(bool, rewrite);
+    QVERIFY(!qEnvironmentVariable("SAFESCOPE_CLI").isEmpty());
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("busy.safetensors"), R"({"format":"pt"})", 4096);
+    constexpr int kRuns = 6;
+    std::vector<std::unique_ptr<QProcess>> runs;
+    for (int i = 0; i < kRuns; ++i) {
+        auto process = std::make_unique<QProcess>();
+        QStringList arguments{QStringLiteral("meta"), path, QStringLiteral("--set"), QStringLiteral("k%1=v").arg(i)};
+        if (rewrite)
+            arguments << QStringLiteral("--rewrite");
+        process->start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
+        runs.push_back(std::move(process));
+    }
+    int saved = 0;
+    for (int i = 0; i < kRuns; ++i) {
+        QProcess& process = *runs[static_cast<size_t>(i)];
+        QVERIFY(process.waitForFinished(60000));
+        const QByteArray err = process.readAllStandardError();
+        if (process.exitCode() == 0) {
+            ++saved;
+            QVERIFY2(!err.contains("interrupted"), err.constData());
+            QCOMPARE(valueOf(path, "k" + std::to_string(i)), std::string("v"));
+        } else {
+            QVERIFY2(err.contains("FileChanged") && err.contains("changed on disk since it was read") &&
+                         err.contains("nothing was saved"),
+                     err.constData());
+            QVERIFY2(!err.contains("interrupted"), err.constData()); // a live save's files are not leftovers
+            QCOMPARE(valueOf(path, "k" + std::to_string(i)), std::string("<missing>"));
+        }
+    }
+    QVERIFY(saved >= 1);
+    QCOMPARE(valueOf(path, "format"), std::string("pt"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), qsizetype{1});
+    qInfo("%d concurrent meta runs (%s): %d saved, %d refused with FileChanged, 0 lost", kRuns,
+          rewrite ? "rewrite" : "in place", saved, kRuns - saved);
 }
 
 QTEST_GUILESS_MAIN(TestFileIdentity)

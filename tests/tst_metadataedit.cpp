@@ -661,8 +661,10 @@ private slots:
         });
         QSignalSpy saved(document, &DocumentView::saveFinished);
         QAction* save = saveAction(window);
-        QVERIFY(save);
-        save->trigger(); // Ctrl+S
+        QVERIFY(save && save->isEnabled());
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QTest::keySequence(&window, QKeySequence::Save); // Ctrl+S, through the window's shortcut
         QCOMPARE(seen, QStringLiteral("saveConflictDialog"));
         QCOMPARE(conflictRows, conflicts);
         if (answer == QLatin1StringView("cancel")) {

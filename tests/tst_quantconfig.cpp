@@ -1,11 +1,16 @@
 // Quantization settings read from a model folder's config files: each tool's spelling, the priority between files,
 // and malformed files reported as problems, never a crash.
+#include "core/localpath.h"
 #include "core/quant/quantconfig.h"
 #include "support/fixtures.h"
 
 #include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace safescope;
 
@@ -119,6 +124,22 @@ private slots:
         QCOMPARE(c.method, QStringLiteral("bitsandbytes"));
         QVERIFY(c.loadIn4bit);
         QCOMPARE(c.bnb4bitQuantType, QStringLiteral("nf4"));
+    }
+
+    // A folder whose name is not UTF-8 (Latin-1 "café"): found and read through encodeLocalPath().
+    void folderNameNotUtf8()
+    {
+        QTemporaryDir dir;
+        const QByteArray folder = encodeLocalPath(dir.path()) + "/caf\xe9";
+        QVERIFY(::mkdir(folder.constData(), 0700) == 0);
+        const QByteArray config = R"({"quantization_config":{"quant_method":"mxfp4"}})";
+        const int fd = ::open(QByteArray(folder + "/config.json").constData(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        QVERIFY(fd >= 0);
+        QCOMPARE(::write(fd, config.constData(), static_cast<size_t>(config.size())), ssize_t(config.size()));
+        ::close(fd);
+        const QString path = decodeLocalPath(folder);
+        QCOMPARE(readQuantConfig(path).method, QStringLiteral("mxfp4"));
+        QCOMPARE(readQuantConfig(path + QStringLiteral("/model.safetensors")).method, QStringLiteral("mxfp4"));
     }
 
     void noConfigAndMalformedConfig()

@@ -111,6 +111,7 @@ private slots:
     void tornJournalIsRemoved();
     void replacedShardStopsTheRecovery();
     void mixedInPlaceAndRewrite();
+    void concurrentShardedEditsAgree();
 
 private:
     int m_runs = 0;
@@ -272,6 +273,45 @@ void TestShardTransaction::mixedInPlaceAndRewrite()
         QCOMPARE(valueOf(dir.filePath(shardName(i)), "k"), std::string("33"));
     QVERIFY(findTransactionJournals(index).isEmpty());
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::System).size(), qsizetype{4});
+}
+
+void TestShardTransaction::concurrentShardedEditsAgree()
+{
+    // Several sharded edits at once (each also runs the recovery of interrupted transactions when it starts, which
+    // must wait for a live one instead of "completing" it): afterwards every shard has the same metadata, no journal
+    // or temp file is left, and every edit that reported success is in it.
+    QTemporaryDir dir;
+    const QString index = writeModel(dir);
+    constexpr int kRuns = 4;
+    std::vector<std::unique_ptr<QProcess>> runs;
+    for (int i = 0; i < kRuns; ++i) {
+        auto process = std::make_unique<QProcess>();
+        QStringList arguments{qs("meta"), index, qs("--set"), QStringLiteral("c%1=v").arg(i)};
+        if (i % 2 == 1)
+            arguments << qs("--rewrite");
+        process->start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
+        runs.push_back(std::move(process));
+    }
+    int saved = 0;
+    for (int i = 0; i < kRuns; ++i) {
+        QProcess& process = *runs[static_cast<size_t>(i)];
+        QVERIFY(process.waitForFinished(60000));
+        const QByteArray err = process.readAllStandardError();
+        if (process.exitCode() == 0) {
+            ++saved;
+            QCOMPARE(valueOf(dir.filePath(shardName(1)), "c" + std::to_string(i)), std::string("v"));
+        } else {
+            QVERIFY2(err.contains("changed on disk since it was read"), err.constData());
+        }
+        QVERIFY2(!err.contains("completed an interrupted edit"), err.constData());
+    }
+    QVERIFY(saved >= 1);
+    for (int i = 0; i < kRuns; ++i) {
+        const std::string key = "c" + std::to_string(i);
+        for (int shard = 2; shard <= kShards; ++shard)
+            QCOMPARE(valueOf(dir.filePath(shardName(shard)), key), valueOf(dir.filePath(shardName(1)), key));
+    }
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::System).size(), qsizetype{kShards + 1});
 }
 
 QTEST_GUILESS_MAIN(TestShardTransaction)

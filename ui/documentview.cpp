@@ -106,6 +106,11 @@ void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 {
     m_document->setModel(loaded->model, loaded->identities);
     m_modelView->setModel(loaded);
+    QStringList notes = loaded->recoveryNotes;
+    if (!m_recoveryNotice.isEmpty())
+        notes.prepend(std::exchange(m_recoveryNotice, {}));
+    if (!notes.isEmpty() && !m_recoveryBanner->isVisible())
+        m_recoveryBanner->showNotice(notes.join(QLatin1Char('\n')));
     m_stack->setCurrentWidget(m_modelView);
     setState(State::Ready);
 }
@@ -357,11 +362,13 @@ void DocumentView::checkRecovery()
 
 void DocumentView::resolveRecovery(bool restore)
 {
-    const Status status = m_document->resolveRecovery(restore);
-    if (!status) {
-        QMessageBox::warning(this, restore ? tr("Restore Failed") : tr("Discard Failed"), status.error().describe());
+    auto done = m_document->resolveRecovery(restore);
+    if (!done) {
+        QMessageBox::warning(this, restore ? tr("Restore Failed") : tr("Discard Failed"), done.error().describe());
         return;
     }
+    // Said once the reloaded file is on screen: exactly what was done, never "restored" when nothing was.
+    m_recoveryNotice = *done;
     reload();
 }
 

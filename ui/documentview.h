@@ -108,6 +108,7 @@ private:
     bool m_conflictWanted = false; ///< an interactive save was refused for a change: ask the user what to do
     bool m_presentingConflict = false;
     uint64_t m_reserveBytes = 0; ///< what the user chose in the summary, kept for the save after a conflict
+    QString m_recoveryNotice;    ///< what the last Restore/Discard did, shown once the reloaded file is on screen
 };
 
 } // namespace safescope

@@ -100,6 +100,7 @@ HeatmapPanel::~HeatmapPanel() = default;
 void HeatmapPanel::setModel(std::shared_ptr<const Model> model)
 {
     m_document = std::move(model);
+    m_fileCheck = m_document ? ModelFileCheck(*m_document) : ModelFileCheck();
     clearTensor();
 }
 
@@ -206,12 +207,22 @@ void HeatmapPanel::requestOverview()
     const QSize pixels = m_plot->pixelSize();
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
     m_status->setText(tr("Drawing %1 \u00d7 %2 values\u2026").arg(format::count(a.rows), format::count(a.cols)));
-    m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels,
-                           reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+    m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction,
+                           check = m_fileCheck,
+                           tensor = *m_tensor](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
                                                 uint64_t(pixels.width()), reduction, cancel);
+        if (result) {
+            if (auto changed = check.changed(*model, tensor))
+                result = std::move(*changed);
+        }
         if (!result) {
-            post([this, message = result.error().message] { m_status->setText(message); });
+            post([this, error = result.error()] {
+                // Values drawn before the file changed are of another file now: show none.
+                if (error.kind == ErrorKind::FileChanged)
+                    m_plot->clear();
+                m_status->setText(error.message);
+            });
             return;
         }
         post([this, data = std::move(*result), window] {
@@ -261,10 +272,12 @@ void HeatmapPanel::requestDetail()
         return;
     }
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
-    m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels,
-                         reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+    m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction, check = m_fileCheck,
+                         tensor = *m_tensor](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result = downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
                                                 uint64_t(pixels.width()), reduction, cancel);
+        if (result && check.changed(*model, tensor))
+            return; // the overview's next request says why; a refined corner of another file must not be drawn
         if (result)
             post([this, data = std::move(*result), window] { m_plot->setDetail(data, window); });
     });

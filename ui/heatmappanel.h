@@ -4,6 +4,7 @@
 #include "core/tensorslice.h"
 #include "core/tensorstats.h"
 #include "ui/heatmapplot.h"
+#include "ui/models/modelfilecheck.h"
 
 #include <QWidget>
 
@@ -70,6 +71,7 @@ private:
     void applyColors();
 
     std::shared_ptr<const Model> m_document;
+    ModelFileCheck m_fileCheck; ///< values read after the file changed are not drawn
     std::optional<size_t> m_tensor;
     SliceSpec m_spec;
     std::shared_ptr<const TensorStats> m_stats;

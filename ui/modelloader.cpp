@@ -1,5 +1,7 @@
 #include "ui/modelloader.h"
 
+#include "core/architecturesummary.h"
+#include "core/shardjournal.h"
 #include "ui/allocatortuning.h"
 
 #include <QFileInfo>
@@ -38,6 +40,15 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
 {
     try {
         const QFileInfo info(path);
+        // A sharded edit killed half way is finished before the shards are read, so the window never shows shards
+        // that disagree only because a transaction is pending (the CLI's meta does the same).
+        QStringList notes;
+        if (auto completed = completeInterruptedTransactions(path)) {
+            for (const TransactionOutcome& outcome : *completed)
+                notes << outcome.describe();
+        } else {
+            notes << completed.error().describe();
+        }
         std::optional<FileIdentity> before;
         if (info.isFile()) {
             if (auto identity = FileIdentity::read(path))
@@ -48,6 +59,7 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
             return {nullptr, opened.error()};
         auto result = std::make_shared<LoadedModel>();
         result->model = opened.value();
+        result->recoveryNotes = std::move(notes);
         for (const Model::Shard& shard : result->model->shards()) {
             if (before && result->model->shards().size() == 1 && shard.path == info.absoluteFilePath()) {
                 result->identities.push_back(*before);
@@ -58,6 +70,8 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         }
         result->tree = TensorTree::build(result->model);
         result->summary = ModelSummary::compute(*result->tree);
+        result->card = readModelCard(path);
+        result->architecture = architectureSummary(*result->model);
         releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {

@@ -3,13 +3,16 @@
 #include "core/error.h"
 #include "core/fileidentity.h"
 #include "core/model.h"
+#include "core/modelcard.h"
 #include "ui/models/modelsummary.h"
 #include "ui/models/tensortree.h"
 
 #include <QObject>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace safescope {
@@ -23,6 +26,10 @@ struct LoadedModel
     /// Each shard's identity (Model::shards() order) as read with the model, for the Document's save check. A
     /// single file's is read before the model, so a change during the open shows as a change, never the reverse.
     std::vector<FileIdentity> identities;
+    std::optional<ModelCard> card;         ///< the config.json beside the model, when there is one
+    std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
+    /// What completing an interrupted sharded edit did before the open (one sentence each), or why it could not.
+    QStringList recoveryNotes;
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow

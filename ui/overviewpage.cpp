@@ -1,5 +1,6 @@
 #include "ui/overviewpage.h"
 
+#include "core/modelcard.h"
 #include "ui/dtypechart.h"
 #include "ui/models/format.h"
 #include "ui/models/summaryrowsmodel.h"
@@ -150,6 +151,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
         perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
     addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
     addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
+    addCardFacts(*loaded);
     if (!model.warnings().empty())
         addFact(tr("Problems"),
                 tr("%n problem(s), see the Problems tab", nullptr, static_cast<int>(model.warnings().size())));
@@ -163,6 +165,62 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                                 : tr("Modules under \u201c%1\u201d").arg(summary.modulePrefix));
     m_moduleRows->setRows(summary.modules);
     fitRows(m_modules);
+}
+
+void OverviewPage::addCardFacts(const LoadedModel& loaded)
+{
+    const Model& model = *loaded.model;
+    const auto known = [](const std::optional<uint64_t>& value) {
+        return value ? format::count(*value) : QStringLiteral("?");
+    };
+    if (loaded.card) {
+        const ModelCard& card = *loaded.card;
+        QStringList architectures;
+        for (const std::string& name : card.architectures)
+            architectures << QString::fromStdString(name);
+        QString architecture = architectures.join(QStringLiteral(", "));
+        if (!card.modelType.empty())
+            architecture += (architecture.isEmpty() ? QString() : QStringLiteral("  ")) +
+                            tr("(model_type %1)").arg(QString::fromStdString(card.modelType));
+        if (!architecture.isEmpty())
+            addFact(tr("Architecture"), architecture);
+        if (card.hiddenSize || card.layers)
+            addFact(tr("Dimensions"),
+                    tr("hidden %1, %2 layers, %3 heads, %4 KV heads%5")
+                        .arg(known(card.hiddenSize), known(card.layers), known(card.attentionHeads),
+                             known(card.kvHeads.has_value() ? card.kvHeads : card.attentionHeads),
+                             card.headDim ? tr(", head_dim %1").arg(format::count(*card.headDim)) : QString()));
+        if (card.experts)
+            addFact(tr("Experts"),
+                    tr("%1 routed, %2 per token, %3 shared")
+                        .arg(known(card.experts), known(card.expertsPerToken),
+                             card.sharedExperts ? format::count(*card.sharedExperts) : QStringLiteral("0")));
+        if (card.vocabSize || card.maxPositions)
+            addFact(tr("Vocabulary, context"),
+                    tr("%1 tokens, %2 positions%3")
+                        .arg(known(card.vocabSize), known(card.maxPositions),
+                             card.slidingWindow ? tr(", sliding window %1").arg(format::count(*card.slidingWindow))
+                                                : QString()));
+        if (!card.torchDtype.empty())
+            addFact(tr("torch_dtype"), QString::fromStdString(card.torchDtype));
+        for (const QString& problem : card.problems)
+            addFact(tr("Config problem"), problem);
+    }
+    if (!loaded.architecture.empty()) {
+        QStringList lines;
+        for (const std::string& line : loaded.architecture)
+            lines << QString::fromStdString(line);
+        addFact(tr("Layout"), lines.join(u'\n'));
+    }
+    QString memory = tr("weights %1 as stored, %2 as BF16")
+                         .arg(format::bytes(model.totalTensorBytes()), format::bytes(model.totalParameters() * 2));
+    QString formula;
+    if (loaded.card)
+        if (const auto kvCache = loaded.card->kvCacheBytes(1000)) {
+            memory += tr("; KV cache %1 per 1,000 tokens of context").arg(format::bytes(*kvCache));
+            formula = QString::fromStdString(loaded.card->kvCacheFormula(1000));
+        }
+    addFact(tr("Memory"), memory)->setToolTip(formula);
 }
 
 void OverviewPage::fillFiles(const Model& model)
@@ -203,13 +261,14 @@ void OverviewPage::fitRows(QTreeView* table)
     table->setFixedHeight(table->header()->sizeHint().height() + std::min(rows, kMaxVisibleRows) * rowHeight + 4);
 }
 
-void OverviewPage::addFact(const QString& label, const QString& value)
+QLabel* OverviewPage::addFact(const QString& label, const QString& value)
 {
     auto* field = new QLabel(value);
     field->setTextInteractionFlags(Qt::TextSelectableByMouse);
     field->setWordWrap(true);
     field->setObjectName(label);
     m_facts->addRow(label + u':', field);
+    return field;
 }
 
 QString OverviewPage::fact(const QString& label) const

@@ -32,7 +32,9 @@ public:
     QTreeView* modulesTable() const { return m_modules; }
 
 private:
-    void addFact(const QString& label, const QString& value);
+    QLabel* addFact(const QString& label, const QString& value);
+    /// config.json facts, the layout summary and the memory a run needs (weights, KV cache).
+    void addCardFacts(const LoadedModel& loaded);
     void fillFiles(const Model& model);
     static void fitRows(QTreeView* table);
     static QTreeWidget* makeTable(const QStringList& headers);

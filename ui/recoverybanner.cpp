@@ -19,7 +19,7 @@ QString tempCount(qsizetype count)
 
 RecoveryBanner::RecoveryBanner(QWidget* parent)
     : QFrame(parent), m_label(new QLabel(this)), m_restore(new QPushButton(tr("&Restore Original"), this)),
-      m_discard(new QPushButton(tr("&Discard Record"), this))
+      m_discard(new QPushButton(tr("&Discard Record"), this)), m_dismiss(new QPushButton(tr("Dis&miss"), this))
 {
     // Same palette roles as ChangedBanner: readable in light and dark themes.
     setAutoFillBackground(true);
@@ -33,6 +33,7 @@ RecoveryBanner::RecoveryBanner(QWidget* parent)
     icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(20, 20));
     connect(m_restore, &QPushButton::clicked, this, &RecoveryBanner::restoreRequested);
     connect(m_discard, &QPushButton::clicked, this, &RecoveryBanner::discardRequested);
+    connect(m_dismiss, &QPushButton::clicked, this, &QWidget::hide);
 
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 4, 8, 4);
@@ -40,6 +41,8 @@ RecoveryBanner::RecoveryBanner(QWidget* parent)
     layout->addWidget(m_label, 1);
     layout->addWidget(m_restore);
     layout->addWidget(m_discard);
+    layout->addWidget(m_dismiss);
+    m_dismiss->hide();
     hide();
 }
 
@@ -91,6 +94,17 @@ void RecoveryBanner::showFor(const RecoveryInfo& info)
     m_restore->setVisible(info.state == RecoveryState::NewHeaderIntact || info.state == RecoveryState::HeaderTorn ||
                           info.state == RecoveryState::OriginalIntact);
     m_discard->setVisible(info.state != RecoveryState::HeaderTorn);
+    m_dismiss->hide();
+    show();
+}
+
+void RecoveryBanner::showNotice(const QString& text)
+{
+    m_label->setToolTip({});
+    m_label->setText(text);
+    m_restore->hide();
+    m_discard->hide();
+    m_dismiss->show();
     show();
 }
 

@@ -21,9 +21,12 @@ public:
     ~RecoveryBanner() override;
 
     void showFor(const RecoveryInfo& info);
+    /// Says what a recovery did (no decision left to make): the text and a Dismiss button.
+    void showNotice(const QString& text);
     QString text() const;
     QPushButton* restoreButton() const { return m_restore; }
     QPushButton* discardButton() const { return m_discard; }
+    QPushButton* dismissButton() const { return m_dismiss; }
 
 signals:
     void restoreRequested();
@@ -33,6 +36,7 @@ private:
     QLabel* m_label;
     QPushButton* m_restore;
     QPushButton* m_discard;
+    QPushButton* m_dismiss;
 };
 
 } // namespace safescope

@@ -1,38 +1,10 @@
 #include "ui/statsrunner.h"
 
-#include "core/localpath.h"
 #include "ui/latesttask.h"
-
-#include <QFileInfo>
 
 #include <algorithm>
 #include <cmath>
-#include <sys/stat.h>
-
 namespace safescope {
-
-namespace {
-
-// Device, inode, size and mtime only: a statistic is a read of the data region, and hashing the header (which may be
-// 100 MB) for every tensor clicked would cost more than many statistics. Unreadable: an identity nothing matches.
-FileIdentity statIdentity(const QString& path)
-{
-    struct stat status
-    {
-    };
-    if (::stat(encodeLocalPath(path).constData(), &status) != 0)
-        return {};
-    return FileIdentity::of(status, {});
-}
-
-QString changedMessage(const QString& path)
-{
-    return StatsRunner::tr("\u201c%1\u201d changed on disk since it was opened, so its statistics are not shown: they "
-                           "could mix the old and the new file. Reload to see the file as it is now.")
-        .arg(QFileInfo(path).fileName());
-}
-
-} // namespace
 
 StatsRunner::StatsRunner(QObject* parent) : QObject(parent), m_task(new LatestTask(this)) {}
 
@@ -55,11 +27,7 @@ void StatsRunner::setModel(std::shared_ptr<const Model> model)
     m_cache.clear();
     m_customOrder.clear();
     m_model = std::move(model);
-    m_identities.clear();
-    if (m_model) {
-        for (const Model::Shard& shard : m_model->shards())
-            m_identities.push_back(statIdentity(shard.path));
-    }
+    m_fileCheck = m_model ? ModelFileCheck(*m_model) : ModelFileCheck();
 }
 
 void StatsRunner::cancel()
@@ -118,23 +86,20 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
     if (!m_model || index >= m_model->tensorCount())
         return;
     std::shared_ptr<const Model> model = m_model; // the worker keeps the mapping alive
-    const size_t shard = model->shardIndexOf(index);
-    const QString path = model->shards()[shard].path;
-    const FileIdentity identity = m_identities[shard];
-    m_task->start([this, model, index, spec, custom, path, identity](const std::atomic_bool& cancel,
-                                                                     const LatestTask::Post& post) {
+    m_task->start([this, model, index, spec, custom, check = m_fileCheck](const std::atomic_bool& cancel,
+                                                                          const LatestTask::Post& post) {
         const TensorView view = viewOf(*model, index);
         StatsOptions options;
         options.histogram = spec;
         const auto deliver = [&](Result<TensorStats>& result, bool preview) {
             // Checked after the read: a change during it (or before it, since the model was read) makes the numbers
             // those of neither file.
-            if (result && !statIdentity(path).sameAs(identity))
-                result = makeError(ErrorKind::FileChanged, changedMessage(path), path);
+            if (result) {
+                if (auto changed = check.changed(*model, index))
+                    result = std::move(*changed);
+            }
             if (!result) {
-                if (result.error().kind == ErrorKind::FileChanged)
-                    post([this, index, message = changedMessage(path)] { emit failed(index, message); });
-                else if (result.error().kind != ErrorKind::Cancelled)
+                if (result.error().kind != ErrorKind::Cancelled)
                     post([this, index, message = result.error().message] { emit failed(index, message); });
                 return;
             }

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/fileidentity.h"
 #include "core/model.h"
 #include "core/tensorstats.h"
+#include "ui/models/modelfilecheck.h"
 
 #include <QObject>
 
@@ -10,7 +10,6 @@
 #include <map>
 #include <memory>
 #include <tuple>
-#include <vector>
 
 namespace safescope {
 
@@ -66,7 +65,7 @@ private:
     void store(size_t index, const HistogramSpec& spec, std::shared_ptr<const TensorStats> stats);
 
     std::shared_ptr<const Model> m_model;
-    std::vector<FileIdentity> m_identities; ///< per shard, when the model was set: results are checked against it
+    ModelFileCheck m_fileCheck; ///< the files when the model was set: results are checked against it
     LatestTask* m_task;
     std::map<Key, std::shared_ptr<const TensorStats>> m_cache;
     std::deque<Key> m_customOrder; ///< non-default entries, oldest first, for eviction

@@ -9,6 +9,8 @@
 #include "jsonoutput.h"
 #include "jsonstream.h"
 #include "quantlookup.h"
+#include "savenotices.h"
+#include "terminalstream.h"
 
 #include <QFileInfo>
 #include <QTextStream>
@@ -64,15 +66,6 @@ nlohmann::json metadataJson(const Model& model)
     for (const MetadataEntry& entry : model.metadata())
         ordered[entry.key] = entry.value;
     return nlohmann::json::parse(ordered.dump()); // keep values; key order is lost in json, kept in text output
-}
-
-std::vector<std::string> architectureOf(const Model& model)
-{
-    std::vector<NamedShape> tensors;
-    tensors.reserve(model.tensorCount());
-    for (size_t i = 0; i < model.tensorCount(); ++i)
-        tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
-    return summarizeArchitecture(tensors);
 }
 
 nlohmann::json countJson(const std::optional<uint64_t>& value)
@@ -208,7 +201,7 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
                const std::optional<ModelCard>& card, const std::vector<std::string>& architecture,
                const QuantView& quant)
 {
-    QTextStream out(stdout);
+    TerminalStream out(stdout);
     out << "Path        " << model.path() << '\n'
         << "Source      " << sourceName(model.source()) << ", " << model.shards().size() << " file(s), "
         << humanBytes(model.totalFileBytes()) << '\n';
@@ -268,6 +261,13 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         for (const Warning& warning : problems)
             out << "  warning: " << warning.code << ": " << warning.message << '\n';
     }
+    // Not errors (every file loads) but what a publisher must see: shards that disagree, files of interrupted saves.
+    const std::vector<ShardMetadataDifference> differences = shardMetadataDifferences(model);
+    const std::vector<Leftover> leftovers = findLeftovers(model);
+    if (!differences.empty() || !leftovers.empty()) {
+        out << "\nNotices\n";
+        printNotices(out, differences, leftovers);
+    }
 }
 
 } // namespace
@@ -298,7 +298,7 @@ int runInfo(const QStringList& arguments)
         ++totals.tensors;
     }
     const std::optional<ModelCard> card = readModelCard(model.path());
-    const std::vector<std::string> architecture = architectureOf(model);
+    const std::vector<std::string> architecture = architectureSummary(model);
     const QuantView quant = quantViewOf(model);
     if (!line.json()) {
         printText(model, byDtype, card, architecture, quant);
@@ -337,7 +337,9 @@ int runInfo(const QStringList& arguments)
         out.member("config", configJson(*card, model, quant.catalog.logicalParameters));
     out.member("effective_bits_per_weight", effectiveBits(model, quant.catalog));
     out.member("files", files);
+    out.member("leftovers", leftoversJson(findLeftovers(model)));
     out.member("metadata", metadataJson(model));
+    out.member("metadata_disagreements", disagreementsJson(shardMetadataDifferences(model)));
     out.member("parameters", quant.catalog.logicalParameters);
     out.member("parameters_by_dtype", parametersByDtype);
     out.member("path", toStd(model.path()));

@@ -131,8 +131,8 @@ void recogniseBnb4(Recognition& r, std::string_view stem, std::string_view type)
         text.resize(static_cast<size_t>(stateBytes));
         const unsigned char* data = r.model().tensorData(stateTensor->index);
         if (!SigbusGuard::runGuarded([&] { std::memcpy(text.data(), data, text.size()); }))
-            return r.problem(name, QStringLiteral("the file changed while '%1' was being read")
-                                       .arg(QString::fromStdString(stateTensor->name)));
+            return r.problem(
+                name, QStringLiteral("the file changed while '%1' was being read").arg(nameText(stateTensor->name)));
     }
     QuantState state;
     if (!parseState(text, state) || state.type != type)

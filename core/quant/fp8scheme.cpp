@@ -38,7 +38,7 @@ void rowsCols(const TensorInfo& info, uint64_t& rows, uint64_t& cols)
 LogicalTensor fp8Tensor(const Recognition::Part& weight, const char* variant)
 {
     LogicalTensor t;
-    t.name = weight.name;
+    t.name = std::string(weight.name);
     t.scheme = QuantScheme::Fp8;
     t.bits = 8;
     t.shape.assign(weight.info->shape.begin(), weight.info->shape.end());

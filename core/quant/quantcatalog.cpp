@@ -75,8 +75,12 @@ QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config)
         if (!catalog.storedPart[i])
             catalog.logicalParameters += elements;
     }
-    for (const LogicalTensor& tensor : catalog.tensors)
-        catalog.logicalParameters += tensor.elementCount;
+    // Indexed once at the end, sized up front: growing the map tensor by tensor rehashed it over and over.
+    catalog.byName.reserve(catalog.tensors.size());
+    for (size_t i = 0; i < catalog.tensors.size(); ++i) {
+        catalog.byName.emplace(catalog.tensors[i].name, i);
+        catalog.logicalParameters += catalog.tensors[i].elementCount;
+    }
     return catalog;
 }
 

@@ -20,10 +20,10 @@ class Model;
 struct QuantCatalog
 {
     std::vector<LogicalTensor> tensors;
-    /// Per stored tensor (model index): true when it is a part of a logical tensor (folded beneath it).
+    /// Per stored tensor (model index): true when it is a part of a logical tensor (folded beneath it). The set of
+    /// companion names is these tensors' names (the main stored tensor of FP8, int8 and NVFP4 shares the logical
+    /// name); each logical tensor lists its own in `parts`.
     std::vector<bool> storedPart;
-    /// Names of the stored parts (the main stored tensor of FP8, int8 and NVFP4 shares the logical name).
-    std::vector<std::string> partNames;
     /// Parts missing or of the wrong shape/dtype, each naming the tensor; those stored tensors stay as they are.
     std::vector<Warning> problems;
     uint64_t logicalParameters = 0; ///< parts excluded, packed values expanded, plus every unquantized tensor

@@ -1,9 +1,15 @@
 #include "core/quant/quantconfig.h"
 
+#include "core/localpath.h"
+#include "core/posixfile.h"
+
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -149,8 +155,11 @@ void addProblem(QuantConfig& config, const QString& path, const QString& what)
 
 QString configFolderOf(const QString& modelPath)
 {
+    // stat() through encodeLocalPath(): a folder whose name is not UTF-8 is still recognised as one.
+    struct stat status = {};
+    const bool folder = ::stat(encodeLocalPath(modelPath).constData(), &status) == 0 && S_ISDIR(status.st_mode);
     const QFileInfo info(modelPath);
-    return info.isDir() ? info.absoluteFilePath() : info.absolutePath();
+    return folder ? info.absoluteFilePath() : info.absolutePath();
 }
 
 void mergeQuantConfigText(QuantConfig& config, const QString& fileName, const QByteArray& text,
@@ -196,20 +205,23 @@ QuantConfig readQuantConfig(const QString& modelPath)
                                          "config.json"};
     for (const char* name : kFiles) {
         const QString path = folder.filePath(QLatin1String(name));
-        QFile file(path);
-        if (!file.exists())
+        // Read through encodeLocalPath() (PosixFile), so folders whose names are not UTF-8 work too.
+        struct stat status = {};
+        if (::stat(encodeLocalPath(path).constData(), &status) != 0 && errno == ENOENT)
             continue;
-        if (!file.open(QIODevice::ReadOnly)) {
-            addProblem(config, path, QStringLiteral("cannot be opened (%1)").arg(file.errorString()));
-            continue;
-        }
-        if (file.size() > kMaxConfigBytes) {
-            addProblem(config, path, QStringLiteral("%1 bytes, too large for a config file").arg(file.size()));
+        Result<PosixFile> file = PosixFile::open(path, O_RDONLY);
+        if (!file) {
+            addProblem(config, path, QStringLiteral("cannot be opened (%1)").arg(file.error().message));
             continue;
         }
-        const QByteArray text = file.readAll();
-        if (file.error() != QFileDevice::NoError) {
-            addProblem(config, path, QStringLiteral("cannot be read (%1)").arg(file.errorString()));
+        const Result<struct stat> info = file->status();
+        if (!info || !S_ISREG(info->st_mode) || info->st_size > kMaxConfigBytes) {
+            addProblem(config, path, QStringLiteral("not a regular file of at most %1 bytes").arg(kMaxConfigBytes));
+            continue;
+        }
+        QByteArray text(static_cast<qsizetype>(info->st_size), Qt::Uninitialized);
+        if (const Status read = file->readAt(text.data(), static_cast<uint64_t>(text.size()), 0); !read) {
+            addProblem(config, path, QStringLiteral("cannot be read (%1)").arg(read.error().message));
             continue;
         }
         mergeQuantConfigText(config, QLatin1String(name), text, path);

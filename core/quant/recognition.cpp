@@ -15,7 +15,7 @@ std::optional<Recognition::Part> Recognition::find(const std::string& name) cons
     const std::optional<size_t> index = m_model.find(name);
     if (!index || m_catalog.isStoredPart(*index))
         return std::nullopt;
-    return Part{*index, &m_model.tensor(*index), name};
+    return Part{*index, &m_model.tensor(*index), m_model.qualifiedName(*index)};
 }
 
 void Recognition::add(LogicalTensor tensor, std::initializer_list<std::pair<const char*, const Part*>> parts)
@@ -26,11 +26,9 @@ void Recognition::add(LogicalTensor tensor, std::initializer_list<std::pair<cons
     for (const auto& [role, part] : parts) {
         if (!part)
             continue;
-        tensor.parts.emplace_back(role, part->name);
+        tensor.parts.emplace_back(role, std::string(part->name));
         m_catalog.storedPart[part->index] = true;
-        m_catalog.partNames.push_back(part->name);
     }
-    m_catalog.byName.emplace(tensor.name, m_catalog.tensors.size());
     m_catalog.tensors.push_back(std::move(tensor));
 }
 
@@ -50,8 +48,7 @@ void Recognition::misshapen(const std::string& tensor, const Part& part, const Q
 {
     problem(tensor, QStringLiteral("quantized weight '%1': part '%2' is %3, expected %4; its stored tensors are "
                                    "shown as they are")
-                        .arg(QString::fromStdString(tensor), QString::fromStdString(part.name), partText(*part.info),
-                             expected));
+                        .arg(QString::fromStdString(tensor), nameText(part.name), partText(*part.info), expected));
 }
 
 QString shapeText(std::span<const uint64_t> shape)

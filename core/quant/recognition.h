@@ -21,7 +21,7 @@ public:
     {
         size_t index = 0;
         const TensorInfo* info = nullptr;
-        std::string name;
+        std::string_view name; ///< the model's own copy of the name
     };
 
     Recognition(const Model& model, const QuantConfig& config, QuantCatalog& catalog);
@@ -48,6 +48,11 @@ private:
     QuantCatalog& m_catalog;
 };
 
+/// A name as QString, for messages.
+inline QString nameText(std::string_view name)
+{
+    return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+}
 /// "[4096, 11008]"
 QString shapeText(std::span<const uint64_t> shape);
 /// "F32 [32, 86]": a part's dtype and shape as messages show it.

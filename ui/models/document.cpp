@@ -185,6 +185,8 @@ bool Document::save(SaveChoice choice, uint64_t reserveBytes, bool forceRewrite)
     if (!m_model || isSaving())
         return false;
     const std::vector<SaveTarget> targets = saveTargets();
+    if (targets.empty())
+        return false;
     DiskState state;
     std::optional<SaveConflict> conflict = findSaveConflict(targets, state);
     MetadataSaveRequest request;
@@ -282,12 +284,12 @@ RecoveryInfo Document::recovery() const
     return inspectRecovery(m_path);
 }
 
-Status Document::resolveRecovery(bool restore)
+Result<QString> Document::resolveRecovery(bool restore)
 {
-    const Status status = restore ? restoreRecovery(m_path) : discardRecovery(m_path);
-    if (status)
+    auto done = safescope::resolveRecovery(m_path, restore ? RecoveryAction::Restore : RecoveryAction::Discard);
+    if (done)
         m_ignoreChanges = QDeadlineTimer(2000);
-    return status;
+    return done;
 }
 
 } // namespace safescope

@@ -88,7 +88,8 @@ public:
 
     /// The recovery record or temp files beside a single file, as found now.
     RecoveryInfo recovery() const;
-    Status resolveRecovery(bool restore);
+    /// Restores or discards; on success the sentence saying exactly what was done.
+    Result<QString> resolveRecovery(bool restore);
 
 signals:
     void modelChanged();

@@ -1,0 +1,47 @@
+#include "ui/models/modelfilecheck.h"
+
+#include "core/localpath.h"
+#include "core/model.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <sys/stat.h>
+
+namespace safescope {
+
+ModelFileCheck::ModelFileCheck(const Model& model)
+{
+    for (const Model::Shard& shard : model.shards())
+        m_identities.push_back(statIdentity(shard.path));
+}
+
+FileIdentity ModelFileCheck::statIdentity(const QString& path)
+{
+    struct stat status
+    {
+    };
+    // Unreadable: an identity nothing matches.
+    if (::stat(encodeLocalPath(path).constData(), &status) != 0)
+        return {};
+    return FileIdentity::of(status, {});
+}
+
+std::optional<Error> ModelFileCheck::changed(const Model& model, size_t index) const
+{
+    const size_t shard = model.shardIndexOf(index);
+    if (shard >= m_identities.size() || shard >= model.shards().size())
+        return std::nullopt;
+    const QString& path = model.shards()[shard].path;
+    if (statIdentity(path).sameAs(m_identities[shard]))
+        return std::nullopt;
+    return makeError(ErrorKind::FileChanged,
+                     QCoreApplication::translate("ModelFileCheck",
+                                                 "\u201c%1\u201d changed on disk since it was opened, so these values "
+                                                 "are not shown: they could mix the old and the new file. Reload to "
+                                                 "see the file as it is now.")
+                         .arg(QFileInfo(path).fileName()),
+                     path);
+}
+
+} // namespace safescope
