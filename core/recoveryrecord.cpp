@@ -7,6 +7,7 @@
 #include "core/recoveryrecordformat.h"
 #include "core/savelock.h"
 #include "core/savetarget.h"
+#include "core/wholefile.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -71,20 +72,6 @@ Result<std::optional<PosixFile>> lockForRecovery(const QString& path)
 QString fileCount(qsizetype count)
 {
     return count == 1 ? QStringLiteral("1 temporary file") : QStringLiteral("%1 temporary files").arg(count);
-}
-
-Result<QByteArray> readWhole(const QString& path)
-{
-    auto file = PosixFile::open(path, O_RDONLY);
-    if (!file)
-        return file.error();
-    auto info = file->status();
-    if (!info)
-        return info.error();
-    QByteArray bytes(static_cast<qsizetype>(info->st_size), Qt::Uninitialized);
-    if (Status read = file->readAt(bytes.data(), static_cast<uint64_t>(bytes.size()), 0); !read)
-        return read.error();
-    return bytes;
 }
 
 Status removeTempFiles(const QStringList& files)
@@ -186,7 +173,7 @@ RecoveryInfo inspectRecoveryUnlocked(const QString& path)
     if (!localPathExists(info.recordPath))
         return info;
     info.recordSize = sizeOf(info.recordPath);
-    auto bytes = readWhole(info.recordPath);
+    auto bytes = readWholeFile(info.recordPath);
     const std::optional<RecoveryRecordContents> record = bytes ? decodeRecoveryRecord(*bytes) : std::nullopt;
     if (!record) {
         info.state = RecoveryState::Unreadable;
@@ -232,7 +219,7 @@ Status restoreLocked(const QString& path)
     case RecoveryState::HeaderTorn:
         break;
     }
-    auto bytes = readWhole(info.recordPath);
+    auto bytes = readWholeFile(info.recordPath);
     if (!bytes)
         return bytes.error();
     const std::optional<RecoveryRecordContents> record = decodeRecoveryRecord(*bytes);
@@ -346,19 +333,6 @@ QString RecoveryInfo::describe() const
         parts << QStringLiteral("an interrupted rewrite of '%1' left %2 (%3)")
                      .arg(name, fileCount(tempFiles.size()), humanSize(tempBytes()));
     return parts.join(QStringLiteral("; "));
-}
-
-QString humanSize(uint64_t bytes)
-{
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024.0 && unit < 5) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
-                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
 }
 
 Result<QString> resolveRecovery(const QString& givenPath, RecoveryAction action)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/humansize.h"
 #include "core/posixfile.h"
 
 #include <QByteArray>
@@ -51,9 +52,6 @@ enum class RecoveryAction : uint8_t
     Restore, ///< put the recorded original header back (when the file has another), then clean up
     Discard  ///< keep the file as it is, remove the record and temporary files
 };
-
-/// "1.1 GiB", "512 B": sizes in leftover messages.
-QString humanSize(uint64_t bytes);
 
 /// The record of `path`: ".<name>.safescope-recovery" in the same folder (same file system, so it survives
 /// whatever the file survives).

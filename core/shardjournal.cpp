@@ -7,6 +7,7 @@
 #include "core/posixfile.h"
 #include "core/savelock.h"
 #include "core/shardindex.h"
+#include "core/wholefile.h"
 
 #include <QFileInfo>
 #include <QtEndian>
@@ -72,20 +73,6 @@ private:
     const QByteArray& m_bytes;
     qsizetype m_at = kMagicSize;
 };
-
-Result<QByteArray> readWhole(const QString& path)
-{
-    auto file = PosixFile::open(path, O_RDONLY);
-    if (!file)
-        return file.error();
-    auto info = file->status();
-    if (!info)
-        return info.error();
-    QByteArray bytes(static_cast<qsizetype>(info->st_size), Qt::Uninitialized);
-    if (Status read = file->readAt(bytes.data(), static_cast<uint64_t>(bytes.size()), 0); !read)
-        return read.error();
-    return bytes;
-}
 
 enum class ShardState : uint8_t
 {
@@ -295,7 +282,7 @@ Result<TransactionOutcome> completeTransaction(const QString& journalPath, const
         }
         return lock.error();
     }
-    auto bytes = readWhole(journalPath);
+    auto bytes = readWholeFile(journalPath);
     if (!bytes)
         return bytes.error();
     const std::optional<ShardJournal> journal = ShardJournal::decode(*bytes);

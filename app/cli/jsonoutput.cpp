@@ -1,6 +1,7 @@
 #include "jsonoutput.h"
 
 #include "commands.h"
+#include "core/humansize.h"
 #include "core/textutil.h"
 #include "terminalstream.h"
 
@@ -85,15 +86,7 @@ QString grouped(uint64_t value)
 
 QString humanBytes(uint64_t bytes)
 {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024.0 && unit < 5) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
-                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
+    return humanSize(bytes);
 }
 
 } // namespace safescope::cli
