@@ -189,12 +189,7 @@ bool Document::save(SaveChoice choice, uint64_t reserveBytes, bool forceRewrite)
         return false;
     DiskState state;
     std::optional<SaveConflict> conflict = findSaveConflict(targets, state);
-    MetadataSaveRequest request;
-    request.model = m_model;
-    request.before = m_metadata->originalEntries();
-    request.after = m_metadata->headerEntries();
-    request.shard = m_scope;
-    request.reserveBytes = reserveBytes;
+    MetadataSaveRequest request = editRequest(reserveBytes);
     request.forceRewrite = forceRewrite;
     if (conflict) {
         m_changedOnDisk = true;
@@ -226,12 +221,7 @@ bool Document::saveAs(const QString& outputPath, uint64_t reserveBytes)
 {
     if (!m_model || isSaving() || outputPath.isEmpty())
         return false;
-    MetadataSaveRequest request;
-    request.model = m_model;
-    request.before = m_metadata->originalEntries();
-    request.after = m_metadata->headerEntries();
-    request.shard = m_scope;
-    request.reserveBytes = reserveBytes;
+    MetadataSaveRequest request = editRequest(reserveBytes);
     request.outputPath = outputPath;
     return startRequest(std::move(request));
 }
@@ -240,14 +230,21 @@ bool Document::saveShardsAs(const QString& directory, uint64_t reserveBytes)
 {
     if (!m_model || isSaving() || directory.isEmpty())
         return false;
+    MetadataSaveRequest request = editRequest(reserveBytes);
+    request.outputDirectory = directory;
+    return startRequest(std::move(request));
+}
+
+// The edit as it stands, for any kind of save: the pages' metadata before and after, the shard scope, the reserve.
+MetadataSaveRequest Document::editRequest(uint64_t reserveBytes) const
+{
     MetadataSaveRequest request;
     request.model = m_model;
     request.before = m_metadata->originalEntries();
     request.after = m_metadata->headerEntries();
     request.shard = m_scope;
     request.reserveBytes = reserveBytes;
-    request.outputDirectory = directory;
-    return startRequest(std::move(request));
+    return request;
 }
 
 bool Document::startRequest(MetadataSaveRequest request)

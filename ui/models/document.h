@@ -106,6 +106,7 @@ private:
     void applyScope();
     void onFileChanged(const QString& path);
     void onSaved(const MetadataSaveOutcome& outcome);
+    MetadataSaveRequest editRequest(uint64_t reserveBytes) const;
     bool startRequest(MetadataSaveRequest request);
     std::vector<MetadataEntry> mineFor(const std::vector<MetadataEntry>& base) const;
 
