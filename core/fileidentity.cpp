@@ -1,6 +1,7 @@
 #include "core/fileidentity.h"
 
 #include "core/crc64.h"
+#include "core/headerlock.h"
 #include "core/headerparser.h"
 #include "core/posixfile.h"
 #include "core/textutil.h"
@@ -23,13 +24,18 @@ int64_t mtimeNanoseconds(const struct stat& status)
 
 FileIdentity FileIdentity::of(const struct stat& status, const QByteArray& headerBytes)
 {
+    return of(status, headerBytes.constData(), static_cast<size_t>(headerBytes.size()));
+}
+
+FileIdentity FileIdentity::of(const struct stat& status, const void* headerBytes, size_t length)
+{
     FileIdentity identity;
     identity.device = static_cast<uint64_t>(status.st_dev);
     identity.inode = static_cast<uint64_t>(status.st_ino);
     identity.size = static_cast<uint64_t>(status.st_size);
     identity.mtimeNs = mtimeNanoseconds(status);
-    identity.headerBytes = static_cast<uint64_t>(headerBytes.size());
-    identity.headerHash = crc64(headerBytes.constData(), static_cast<size_t>(headerBytes.size()));
+    identity.headerBytes = static_cast<uint64_t>(length);
+    identity.headerHash = crc64(headerBytes, length);
     return identity;
 }
 
@@ -39,6 +45,9 @@ Result<FileIdentity> FileIdentity::read(const QString& path)
     auto file = PosixFile::open(path, O_RDONLY | O_NONBLOCK);
     if (!file)
         return file.error();
+    auto lock = HeaderLock::forReading(file->fd(), path); // the header whole, not half of an in-place write
+    if (!lock)
+        return lock.error();
     auto status = file->status();
     if (!status)
         return status.error();

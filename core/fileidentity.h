@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <cstddef>
 #include <cstdint>
 #include <sys/stat.h>
 
@@ -29,6 +30,7 @@ struct FileIdentity
     static Result<FileIdentity> read(const QString& path);
     /// The identity of a file already open and read: its fstat and its first 8 + N bytes.
     static FileIdentity of(const struct stat& status, const QByteArray& headerBytes);
+    static FileIdentity of(const struct stat& status, const void* headerBytes, size_t length);
 
     bool sameAs(const FileIdentity& other) const;
     /// What differs from `now`, in words for a message ("its size changed from 1,024 to 2,048 bytes").

@@ -1,5 +1,6 @@
 #include "core/headersnapshot.h"
 
+#include "core/headerlock.h"
 #include "core/headerparser.h"
 
 #include <QtEndian>
@@ -11,6 +12,9 @@ namespace safescope {
 Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
 {
     HeaderSnapshot snapshot;
+    auto lock = HeaderLock::forReading(file.fd(), file.path()); // not half of an in-place write by another program
+    if (!lock)
+        return lock.error();
     auto info = file.status();
     if (!info)
         return info.error();

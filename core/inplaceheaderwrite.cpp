@@ -1,6 +1,7 @@
 #include "core/inplaceheaderwrite.h"
 
 #include "core/atomicfilewriter.h"
+#include "core/headeroverwrite.h"
 #include "core/recoveryrecord.h"
 
 namespace safescope {
@@ -11,9 +12,7 @@ namespace {
 // here still leaves a way back for the next open.
 Status rollBack(PosixFile& file, const QByteArray& oldBytes)
 {
-    Status restored = file.writeAt(oldBytes.constData(), static_cast<uint64_t>(oldBytes.size()), 0);
-    if (restored)
-        restored = file.syncData();
+    Status restored = overwriteHeaderBytes(file, oldBytes);
     if (restored)
         (void)removeRecoveryRecord(file.path());
     return restored;
@@ -52,18 +51,9 @@ Result<HeaderSnapshot> writeHeaderInPlace(PosixFile& file, const HeaderSnapshot&
     if (!hooks.stepReached(SaveStep::RecordWritten))
         return stoppedAtStep(SaveStep::RecordWritten, file.path());
 
-    // One pwrite, unless a test watches the steps: then two, so that it can stop between them and see a torn
-    // header, which a real crash can produce when the header spans pages.
-    const auto size = static_cast<uint64_t>(newBytes.size());
-    const uint64_t first = hooks.afterStep ? size / 2 : size;
-    Status written = file.writeAt(newBytes.constData(), first, 0);
-    if (written && first < size) {
-        if (!hooks.stepReached(SaveStep::HeaderPartWritten))
-            return stoppedAtStep(SaveStep::HeaderPartWritten, file.path());
-        written = file.writeAt(newBytes.constData() + first, size - first, first);
-    }
-    if (written)
-        written = file.syncData(); // the file's size and blocks do not change: its timestamps need not be durable
+    Status written = overwriteHeaderBytes(file, newBytes, &hooks);
+    if (!written && written.error().kind == ErrorKind::Cancelled)
+        return written.error(); // a test stopped the save half way: no cleanup, as after a crash
     Result<HeaderSnapshot> reopened =
         written ? reopenWritten(file, old, newBytes) : Result<HeaderSnapshot>(written.error());
     if (!reopened) {

@@ -25,6 +25,8 @@ public:
     const unsigned char* data() const { return m_data; }
     uint64_t size() const { return m_size; }
     const QString& path() const { return m_path; }
+    /// The descriptor the mapping was made from (open as long as the object lives), for locks and fstat.
+    int handle() const { return m_file ? m_file->handle() : -1; }
 
     /// The file's identity (device, inode, size, times) when it was opened.
     const FileVersion& version() const { return m_version; }

@@ -2,6 +2,7 @@
 
 #include "core/atomicfilewriter.h"
 #include "core/folderentries.h"
+#include "core/headeroverwrite.h"
 #include "core/headerparser.h"
 #include "core/localpath.h"
 #include "core/recoveryrecordformat.h"
@@ -239,9 +240,7 @@ Status restoreLocked(const QString& path)
     auto file = PosixFile::open(path, O_WRONLY);
     if (!file)
         return file.error();
-    Status written = file->writeAt(record->oldBytes.constData(), static_cast<uint64_t>(record->oldBytes.size()), 0);
-    if (written)
-        written = file->sync();
+    Status written = overwriteHeaderBytes(*file, record->oldBytes);
     if (written)
         written = file->close();
     if (!written)

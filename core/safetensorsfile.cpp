@@ -1,6 +1,11 @@
 #include "core/safetensorsfile.h"
 
+#include "core/headerlock.h"
+#include "core/posixfile.h"
 #include "core/sniffer.h"
+
+#include <cerrno>
+#include <sys/stat.h>
 
 namespace safescope {
 
@@ -23,8 +28,8 @@ bool isEarlyHeaderError(ErrorKind kind)
 
 } // namespace
 
-SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header)
-    : m_map(std::move(map)), m_header(std::move(header))
+SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header, const FileIdentity& identity)
+    : m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
 {}
 
 Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
@@ -33,6 +38,14 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     if (!map)
         return map.error();
     const MappedFile& mapped = **map;
+    // The header is parsed and hashed under the header lock, so it is one version of it even while another program
+    // saves in place, and the identity describes exactly the bytes parsed.
+    auto lock = HeaderLock::forReading(mapped.handle(), path);
+    if (!lock)
+        return lock.error();
+    struct stat status = {};
+    if (::fstat(mapped.handle(), &status) != 0)
+        return systemError(path, QStringLiteral("inspect"), errno);
     auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
     if (!header) {
         Error error = header.error();
@@ -46,9 +59,11 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
         }
         return error;
     }
+    const FileIdentity identity = FileIdentity::of(status, mapped.data(), static_cast<size_t>(header->dataStart));
+    lock->release();
     // Everything the header says now lives in `header`; its text is only read again by explicit reads (saving).
     mapped.releasePages(0, header->dataStart);
-    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header)));
+    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header), identity));
 }
 
 uint64_t offsetAlignment(uint64_t offset)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.h"
+#include "core/fileidentity.h"
 #include "core/header.h"
 #include "core/headerparser.h"
 #include "core/mappedfile.h"
@@ -20,6 +21,9 @@ public:
     const QString& path() const { return m_map->path(); }
     const Header& header() const { return m_header; }
     const MappedFile& mapping() const { return *m_map; }
+    /// Which bytes the header was parsed from (stat and header hash, taken together under the header lock): what a
+    /// save of this file must find on disk, or another program changed it since (see MetadataSaveOptions).
+    const FileIdentity& identity() const { return m_identity; }
     /// FileChanged when the file changed on disk since it was opened (see MappedFile::verifyUnchanged()).
     Status verifyUnchanged() const { return m_map->verifyUnchanged(); }
 
@@ -32,10 +36,11 @@ public:
     uint64_t absoluteOffset(const TensorInfo& tensor) const { return m_header.dataStart + tensor.begin; }
 
 private:
-    SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header);
+    SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header, const FileIdentity& identity);
 
     std::shared_ptr<const MappedFile> m_map;
     Header m_header;
+    FileIdentity m_identity;
 };
 
 /// The largest power of two (up to 4096) dividing an absolute file offset: what a reader can assume of alignment.

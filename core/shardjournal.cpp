@@ -2,6 +2,7 @@
 
 #include "core/crc64.h"
 #include "core/folderentries.h"
+#include "core/headeroverwrite.h"
 #include "core/headerparser.h"
 #include "core/localpath.h"
 #include "core/posixfile.h"
@@ -122,9 +123,7 @@ Status commitShard(const ShardJournal::Shard& shard, const SaveHooks* hooks)
     auto file = PosixFile::open(shard.path, O_WRONLY, hooks);
     if (!file)
         return file.error();
-    Status written = file->writeAt(shard.newBytes.constData(), static_cast<uint64_t>(shard.newBytes.size()), 0);
-    if (written)
-        written = file->syncData();
+    Status written = overwriteHeaderBytes(*file, shard.newBytes); // a replay is one write: no steps to stop at
     if (written)
         written = file->close();
     return written;

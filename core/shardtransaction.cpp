@@ -2,6 +2,7 @@
 
 #include "core/fileidentity.h"
 #include "core/folderentries.h"
+#include "core/headeroverwrite.h"
 #include "core/headerparser.h"
 #include "core/headertext.h"
 #include "core/metadatarules.h"
@@ -114,23 +115,6 @@ Result<PreparedShard> prepareShard(const QString& shardPath, size_t index, const
     return prepared;
 }
 
-// In place: one pwrite, or two when a test watches the steps, so that a kill between them leaves a torn header
-// (what a real crash can do when the header spans pages).
-Status writeHeader(PreparedShard& shard, const SaveHooks& hooks)
-{
-    const auto size = static_cast<uint64_t>(shard.newBytes.size());
-    const uint64_t first = hooks.afterStep ? size / 2 : size;
-    Status written = shard.file.writeAt(shard.newBytes.constData(), first, 0);
-    if (written && first < size) {
-        if (!hooks.stepReached(SaveStep::HeaderPartWritten))
-            return stoppedAtStep(SaveStep::HeaderPartWritten, shard.path);
-        written = shard.file.writeAt(shard.newBytes.constData() + first, size - first, first);
-    }
-    if (written)
-        written = shard.file.syncData();
-    return written;
-}
-
 } // namespace
 
 Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& model, const MetadataEdit& edit,
@@ -204,7 +188,8 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
     // Phase 3: commit shard by shard. A failure from here on leaves the journal, and the next open completes it.
     for (size_t i = 0; i < count; ++i) {
         PreparedShard& shard = shards[i];
-        Status committed = shard.rewrite ? shard.rewrite->writer->commit() : writeHeader(shard, options.hooks);
+        Status committed = shard.rewrite ? shard.rewrite->writer->commit()
+                                         : overwriteHeaderBytes(shard.file, shard.newBytes, &options.hooks);
         if (!committed) {
             for (size_t j = i; j < count; ++j) {
                 if (shards[j].rewrite)

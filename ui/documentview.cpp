@@ -104,7 +104,7 @@ void DocumentView::reload()
 
 void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 {
-    m_document->setModel(loaded->model, loaded->identities);
+    m_document->setModel(loaded->model);
     m_modelView->setModel(loaded);
     QStringList notes = loaded->recoveryNotes;
     if (!m_recoveryNotice.isEmpty())

@@ -4,7 +4,6 @@
 #include "core/shardjournal.h"
 #include "ui/allocatortuning.h"
 
-#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QtConcurrent>
 
@@ -57,7 +56,6 @@ void ModelLoader::load(const QString& path)
 ModelLoader::Outcome ModelLoader::run(const QString& path)
 {
     try {
-        const QFileInfo info(path);
         // A sharded edit killed half way is finished before the shards are read, so the window never shows shards
         // that disagree only because a transaction is pending (the CLI's meta does the same).
         QStringList notes;
@@ -67,25 +65,12 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         } else {
             notes << completed.error().describe();
         }
-        std::optional<FileIdentity> before;
-        if (info.isFile()) {
-            if (auto identity = FileIdentity::read(path))
-                before = *identity;
-        }
         Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
         if (!opened)
             return {nullptr, opened.error()};
         auto result = std::make_shared<LoadedModel>();
         result->model = opened.value();
         result->recoveryNotes = std::move(notes);
-        for (const Model::Shard& shard : result->model->shards()) {
-            if (before && result->model->shards().size() == 1 && shard.path == info.absoluteFilePath()) {
-                result->identities.push_back(*before);
-                continue;
-            }
-            auto identity = FileIdentity::read(shard.path);
-            result->identities.push_back(identity ? *identity : FileIdentity{});
-        }
         // Recognised before the tree: the tree folds each quantized weight's parts under one logical row.
         result->quantConfig = readQuantConfig(path);
         result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/error.h"
-#include "core/fileidentity.h"
 #include "core/model.h"
 #include "core/modelcard.h"
 #include "core/quant/quantcatalog.h"
@@ -25,9 +24,6 @@ struct LoadedModel
     std::shared_ptr<const Model> model;
     std::shared_ptr<const TensorTree> tree;
     ModelSummary summary;
-    /// Each shard's identity (Model::shards() order) as read with the model, for the Document's save check. A
-    /// single file's is read before the model, so a change during the open shows as a change, never the reverse.
-    std::vector<FileIdentity> identities;
     std::optional<ModelCard> card;         ///< the config.json beside the model, when there is one
     std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
     /// What completing an interrupted sharded edit did before the open (one sentence each), or why it could not.

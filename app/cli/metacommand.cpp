@@ -1,7 +1,6 @@
 // safescope-cli meta: print a checkpoint's __metadata__, or edit it (in place when the new header fits).
 #include "commandline.h"
 #include "commands.h"
-#include "core/fileidentity.h"
 #include "core/leftovers.h"
 #include "core/metadatarules.h"
 #include "core/metadatasaver.h"
@@ -236,15 +235,11 @@ int runMeta(const QStringList& arguments)
     }
     if (model->shards().size() == 1 && lacksFormatKey(edit.apply(model->metadata())))
         TerminalStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
-                               "single-file checkpoint without it\n";
+                                  "single-file checkpoint without it\n";
     // The header each shard is edited from must be the one read here: a change by another program in between is
     // refused (FileChanged) instead of being overwritten.
-    for (const Model::Shard& shard : model->shards()) {
-        auto identity = FileIdentity::read(shard.path);
-        if (!identity)
-            return fail(line, identity.error());
-        options.expectedShards.push_back(*identity);
-    }
+    for (const Model::Shard& shard : model->shards())
+        options.expectedShards.push_back(shard.file->identity());
     auto saved = saveMetadataEditAllShards(*model, edit, options);
     model.reset();
     if (!saved)

@@ -63,23 +63,16 @@ bool Document::isSingleFile() const
     return !m_model || m_model->shards().size() == 1;
 }
 
-void Document::setModel(std::shared_ptr<const Model> model, std::vector<FileIdentity> identities)
+void Document::setModel(std::shared_ptr<const Model> model)
 {
     // After a save the same shards come back: keep editing the shard the user had chosen.
     const QString previousShard =
         m_scope >= 0 && m_model ? m_model->shards()[static_cast<size_t>(m_scope)].path : QString();
     m_model = std::move(model);
-    const bool given = identities.size() == m_model->shards().size();
-    m_identities = given ? std::move(identities) : std::vector<FileIdentity>{};
     QStringList files;
     m_scope = -1;
     for (size_t i = 0; i < m_model->shards().size(); ++i) {
         const QString& shard = m_model->shards()[i].path;
-        if (!given) {
-            // Unreadable now: an identity nothing matches, so a save asks first.
-            auto identity = FileIdentity::read(shard);
-            m_identities.push_back(identity ? *identity : FileIdentity{});
-        }
         files.append(shard);
         if (!isSingleFile() && shard == previousShard)
             m_scope = static_cast<int>(i);
@@ -166,7 +159,7 @@ std::vector<SaveTarget> Document::saveTargets() const
             continue;
         const Model::Shard& shard = m_model->shards()[i];
         const std::vector<MetadataEntry>& base = shard.file->header().metadata;
-        targets.push_back({shard.path, m_identities[i], base, mineFor(base)});
+        targets.push_back({shard.path, shard.file->identity(), base, mineFor(base)});
     }
     return targets;
 }

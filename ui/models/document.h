@@ -48,10 +48,9 @@ public:
 
     /// What the user opened (a file, an index or a folder); moves with Save As.
     const QString& path() const { return m_path; }
-    /// A freshly loaded (or reloaded) model: resets the edits and watches the files. `identities` are the shards'
-    /// as read with the model (one per shard); without them they are read now, which misses a change made between
-    /// the model's read and this call.
-    void setModel(std::shared_ptr<const Model> model, std::vector<FileIdentity> identities = {});
+    /// A freshly loaded (or reloaded) model: resets the edits and watches the files. A save expects each shard to
+    /// be as its header was read (SafetensorsFile::identity()), so a change made since is never overwritten.
+    void setModel(std::shared_ptr<const Model> model);
     const std::shared_ptr<const Model>& model() const { return m_model; }
     /// Watches `paths` instead (e.g. a file that failed to open, so fixing it offers a reload).
     void watch(const QStringList& paths);
@@ -117,7 +116,6 @@ private:
     MetadataSaveJob* m_saveJob;
     int m_scope = -1;
     ShardMetadataUnion m_union;
-    std::vector<FileIdentity> m_identities; ///< one per shard, as read when the model was set
     bool m_changedOnDisk = false;
     // Our own save changes the files: the watcher must not call that a change on disk.
     QDeadlineTimer m_ignoreChanges;
