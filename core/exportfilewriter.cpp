@@ -158,13 +158,18 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
     // Spaces after the header (the format allows them) keep the copied bytes at their source page offset.
     std::vector<CopySpan> spans;
     uint64_t dataOffset = 0;
+    uint64_t copiedBytes = 0;
     for (const WriteTensor& written : tensors) {
         const ExportTensor& tensor = *byName.at(written.name);
-        if (!tensor.converted && tensor.byteSize > 0)
+        if (!tensor.converted && tensor.byteSize > 0) {
             spans.push_back({m_model.absoluteOffset(tensor.source), dataOffset, tensor.byteSize});
+            copiedBytes += tensor.byteSize;
+        }
         dataOffset += tensor.byteSize;
     }
-    if (const std::optional<uint64_t> phase = bestDataStartPhase(spans))
+    const std::optional<uint64_t> phase =
+        copiedBytes >= kPagePhaseWorthwhileCopy ? bestDataStartPhase(spans) : std::nullopt;
+    if (phase)
         header->append(headerLengthInPhase(header->size(), *phase, kMaxHeaderLength) - header->size(), ' ');
 
     auto created = AtomicFileWriter::create(path, newFileMode(), &m_options.hooks);

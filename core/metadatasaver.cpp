@@ -172,7 +172,8 @@ Result<MetadataSaveResult> saveWith(const QString& givenPath, const MetadataFor&
             return withPath(valid.error(), path);
     }
     const std::string text = headerTextKeepingLayout(loaded->header(), metadata);
-    if (mayWriteInPlace && text.size() <= loaded->header().headerLength) {
+    if (planHeaderSave(loaded->header(), text.size(), mayWriteInPlace, options.reserveBytes).method ==
+        SaveMethod::InPlace) {
         if (cannotWrite)
             return *cannotWrite;
         return saveInPlace(*source, *loaded, text, options);
@@ -181,11 +182,6 @@ Result<MetadataSaveResult> saveWith(const QString& givenPath, const MetadataFor&
 }
 
 } // namespace
-
-const char* saveMethodName(SaveMethod method)
-{
-    return method == SaveMethod::InPlace ? "in-place" : "rewrite";
-}
 
 Result<MetadataSaveResult> saveMetadata(const QString& path, const std::optional<std::vector<MetadataEntry>>& metadata,
                                         const MetadataSaveOptions& options)

@@ -7,6 +7,7 @@
 #include "core/metadataedit.h"
 #include "core/parallelchunks.h"
 #include "core/savehooks.h"
+#include "core/saveplan.h"
 
 #include <QString>
 
@@ -18,15 +19,6 @@
 namespace safescope {
 
 class Model;
-
-/// How a metadata save reached the disk.
-enum class SaveMethod : uint8_t
-{
-    InPlace, ///< only the 8+N header bytes were rewritten; the data region was not touched
-    Rewrite  ///< a new file (header + verbatim data region) was renamed over the target
-};
-
-const char* saveMethodName(SaveMethod method); ///< "in-place" / "rewrite"
 
 struct MetadataSaveOptions
 {

@@ -12,6 +12,9 @@ namespace safescope {
 /// as the format allows) so that the tensor bytes keep their page offset, which costs under 4 KiB of header and
 /// leaves that much more room for later in-place edits.
 constexpr uint64_t kPagePhaseSize = 4096;
+/// Below this many copied bytes the copy is fast either way and the padding would only grow a small file (a 2 KiB
+/// checkpoint must not become 6 KiB because its metadata changed): saves and exports pad only at or above it.
+constexpr uint64_t kPagePhaseWorthwhileCopy = uint64_t{64} << 20;
 
 /// The smallest header length N >= `minimum` (a multiple of 8, as `minimum` is) whose data region, at 8 + N,
 /// starts at `wantedDataStart` modulo 4096. `minimum` itself when no such length is a multiple of 8 (the wanted

@@ -4,7 +4,6 @@
 #include "core/headerparser.h"
 #include "core/localpath.h"
 #include "core/metadatasaver.h"
-#include "core/pagephase.h"
 #include "core/textutil.h"
 
 #include <QtEndian>
@@ -15,11 +14,6 @@
 namespace safescope {
 
 namespace {
-
-uint64_t roundUp8(uint64_t value)
-{
-    return (value + 7) / 8 * 8;
-}
 
 Error withPath(Error error, const QString& path)
 {
@@ -51,14 +45,14 @@ Result<PreparedRewrite> prepareRewrite(const PosixFile& source, const HeaderSnap
     if (options.reserveBytes > kMaxHeaderLength)
         return makeError(ErrorKind::HeaderTooLarge, QStringLiteral("the header reserve is larger than 100,000,000"),
                          target);
-    const uint64_t minimum = roundUp8(text.size()) + roundUp8(options.reserveBytes);
-    if (minimum > kMaxHeaderLength) {
+    const SavePlan plan = planHeaderSave(header, text.size(), false, options.reserveBytes);
+    if (plan.newHeaderLength > kMaxHeaderLength) {
         return makeError(ErrorKind::HeaderTooLarge,
                          QStringLiteral("the new header would be %1 bytes, more than the limit of 100,000,000")
-                             .arg(QString::fromStdString(groupDigits(minimum))),
+                             .arg(QString::fromStdString(groupDigits(plan.newHeaderLength))),
                          target);
     }
-    const uint64_t n = headerLengthInPhase(minimum, header.dataStart, kMaxHeaderLength);
+    const uint64_t n = plan.newHeaderLength;
     auto writer = AtomicFileWriter::create(target, identity.st_mode & 07777, &options.hooks);
     if (!writer)
         return writer.error();

@@ -93,7 +93,8 @@ Result<PreparedShard> prepareShard(const QString& shardPath, size_t index, const
         }
     }
     const std::string text = headerTextKeepingLayout(header, metadata);
-    if (!options.forceRewrite && text.size() <= header.headerLength) {
+    if (planHeaderSave(header, text.size(), !options.forceRewrite, options.reserveBytes).method ==
+        SaveMethod::InPlace) {
         if (cannotWrite)
             return *cannotWrite;
         prepared.newBytes = headerBlock(text, header.headerLength);

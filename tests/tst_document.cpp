@@ -1,12 +1,14 @@
 // Document without widgets: a save never overwrites a file that changed since it was read unless asked to.
 #include "core/metadatasaver.h"
 #include "core/model.h"
+#include "core/textutil.h"
 #include "support/editfixtures.h"
 #include "ui/models/document.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/models/metadatasavejob.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -75,6 +77,25 @@ private slots:
         QVERIFY(finished.first().first().value<MetadataSaveOutcome>().ok);
         QCOMPARE(conflicts.count(), 0);
         QCOMPARE(metadataOf(path), QStringLiteral("format=pt,mine=1"));
+    }
+
+    void saveDescriptionIsWhatTheSaveDoes()
+    {
+        // The save summary says what will happen to the file before it happens (issue 16, defect 2).
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 0);
+        Document document(path);
+        document.setModel(open(path));
+        QVERIFY(document.metadataModel()->addKey(QStringLiteral("small"), QStringLiteral("1")).isEmpty());
+        const QString fits = document.describeSave(0, false);
+        QVERIFY2(fits.startsWith(QStringLiteral("rewritten: ")), qPrintable(fits)); // no room: padding was 0
+        QVERIFY2(document.describeSave(4096, false).contains(QStringLiteral("4,096 reserved")),
+                 qPrintable(document.describeSave(4096, false)));
+        QSignalSpy finished(&document, &Document::saveFinished);
+        QVERIFY(document.save());
+        QVERIFY(waitForSave(document, finished));
+        const QString size = QString::fromStdString(groupDigits(static_cast<uint64_t>(QFileInfo(path).size())));
+        QVERIFY2(fits.contains(QStringLiteral("-> %1 bytes").arg(size)), qPrintable(fits + u" / " + size));
     }
 
     void changedFileIsNotWrittenUnasked()

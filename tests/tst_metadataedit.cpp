@@ -16,6 +16,7 @@
 #include "ui/modelview.h"
 #include "ui/recoverybanner.h"
 #include "ui/saveconflictdialog.h"
+#include "ui/savesummarydialog.h"
 #include "ui/valueeditordialog.h"
 
 #include <QApplication>
@@ -23,6 +24,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -506,6 +508,29 @@ private slots:
         QCOMPARE(readBytes(path), before);
         QVERIFY(document->isModified());
         QCOMPARE(page->metadataModel()->rowCount(), 2);
+    }
+
+    void saveSummarySaysWhatTheSaveDoes()
+    {
+        const std::vector<MetadataEntry> before{{"format", "pt"}};
+        const std::vector<MetadataEntry> after{{"format", "pt"}, {"k", "v"}};
+        SaveSummaryDialog dialog(before, after, QStringLiteral("m.safetensors"));
+        auto* outcome = dialog.findChild<QLabel*>(QStringLiteral("saveOutcome"));
+        QVERIFY(outcome);
+        QVERIFY(outcome->isHidden()); // nothing to say until told
+        std::vector<uint64_t> asked;
+        dialog.setOutcome([&asked](uint64_t reserve) {
+            asked.push_back(reserve);
+            return QStringLiteral("reserve %1").arg(reserve);
+        });
+        QCOMPARE(dialog.outcomeText(), QStringLiteral("reserve 0"));
+        auto* reserve = dialog.findChild<QCheckBox*>();
+        QVERIFY(reserve);
+        QVERIFY(!reserve->isChecked()); // reserve only when asked
+        reserve->setChecked(true);
+        QCOMPARE(dialog.outcomeText(), QStringLiteral("reserve 4096"));
+        QCOMPARE(dialog.reserveBytes(), uint64_t{4096});
+        QCOMPARE(asked, (std::vector<uint64_t>{0, 4096}));
     }
 
     void valueEditorStoresCompactJson()

@@ -2,6 +2,7 @@
 // unchanged by hashes; invalid metadata, read-only files and folders, and injected disk-full errors leave the
 // original byte-identical with an error that names the file.
 #include "core/dtype.h"
+#include "core/headertext.h"
 #include "core/metadatarules.h"
 #include "core/metadatasaver.h"
 #include "core/model.h"
@@ -62,6 +63,9 @@ private slots:
     void rewriteWhenTheHeaderGrows();
     void unalignedSourceGetsNoPagePadding();
     void reserveMakesTheNextEditInPlace();
+    void smallFileGrowsOnlyByWhatTheEditNeeds();
+    void largeDataKeepsItsPageOffset();
+    void planDescribesTheSave();
     void saveAsLeavesTheOriginal();
     void removeMetadataObject();
     void invalidMetadataRefused_data();
@@ -176,8 +180,8 @@ void TestMetadataSave::rewriteWhenTheHeaderGrows()
     QCOMPARE(headerLengthOf(path) % 8, uint64_t{0});
     // The new file was preallocated to its exact size: nothing past the last tensor.
     QCOMPARE(uint64_t(QFileInfo(path).size()), 8 + headerLengthOf(path) + uint64_t(data.size()));
-    // The tensor bytes keep their offset within a page, so the copy moved whole pages.
-    QCOMPARE((8 + headerLengthOf(path)) % 4096, oldDataStart % 4096);
+    // A small file gets no page padding (largeDataKeepsItsPageOffset covers the large case): the header is the JSON.
+    QVERIFY2(headerLengthOf(path) < 1024, qPrintable(QString::number(headerLengthOf(path))));
     QVERIFY(sameEntries(entriesOf(path), wanted));
     QVERIFY(!inspectRecovery(path).needsAttention()); // no temp file left
     const QStringList leftovers = QDir(m_dir.path()).entryList({QStringLiteral(".grow*")}, QDir::Hidden | QDir::Files);
@@ -198,6 +202,79 @@ void TestMetadataSave::unalignedSourceGetsNoPagePadding()
     QVERIFY2(headerLengthOf(path) < 1024, qPrintable(QString::number(headerLengthOf(path))));
     QCOMPARE(sha256Of(dataRegion(path)), sha256Of(data));
     QCOMPARE(uint64_t(QFileInfo(path).size()), 8 + headerLengthOf(path) + uint64_t(data.size()));
+}
+
+void TestMetadataSave::smallFileGrowsOnlyByWhatTheEditNeeds()
+{
+    // Issue 16, defect 2: without a reserve, a 2 KiB-class file grew by 4 KiB of padding nobody asked for.
+    const QString path = makeCheckpoint(m_dir, QStringLiteral("small.safetensors"), R"({"format":"pt"})", 0);
+    const uint64_t before = uint64_t(QFileInfo(path).size());
+    const uint64_t oldLength = headerLengthOf(path);
+    auto opened = SafetensorsFile::open(path, OpenMode::Strict);
+    QVERIFY(opened);
+    const Header& header = (*opened)->header();
+    const Entries wanted{{"format", "pt"}, {"author", std::string(40, 'a')}};
+    MetadataEdit edit;
+    edit.set = {{"author", std::string(40, 'a')}};
+    auto saved = saveMetadataEdit(path, edit);
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    const uint64_t after = uint64_t(QFileInfo(path).size());
+    // The key and its value are ~54 bytes of JSON; rounding to 8 adds at most 7.
+    QVERIFY2(after - before <= 64, qPrintable(QStringLiteral("%1 -> %2 bytes").arg(before).arg(after)));
+    QVERIFY(headerLengthOf(path) > oldLength);
+    QVERIFY(sameEntries(entriesOf(path), wanted));
+    // The plan the summary shows is what the save did.
+    const std::string text = headerTextKeepingLayout(header, wanted);
+    const SavePlan plan = planHeaderSave(header, text.size(), true, 0);
+    QCOMPARE(plan.method, SaveMethod::Rewrite);
+    QCOMPARE(plan.newFileSize, after);
+    QCOMPARE(plan.newHeaderLength, headerLengthOf(path));
+    QCOMPARE(plan.alignmentPadding, uint64_t{0});
+    // Asked for, the reserve is there, and only it.
+    const SavePlan reserved = planHeaderSave(header, text.size(), true, 4096);
+    QCOMPARE(reserved.newHeaderLength, plan.newHeaderLength + 4096);
+}
+
+void TestMetadataSave::largeDataKeepsItsPageOffset()
+{
+    // At 64 MiB of data and more the rewrite pads the header so that the tensor bytes keep their page offset (the
+    // copy then moves whole pages, 2-3x faster on ext4); the padding is at most a page.
+    QByteArray header = '{' + tensorJson("t", "U8", {uint64_t{64} << 20}, 0, uint64_t{64} << 20) + '}';
+    header.append(QByteArray(1000 - header.size(), ' ')); // data at 8 + 1,000 = 1,008
+    const QString path = writeFile(m_dir, QStringLiteral("large.safetensors"), rawFile(header));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.resize(1008 + (qint64{64} << 20))); // zeros, sparse
+    }
+    auto saved = saveMetadata(path, Entries{{"format", "pt"}, {"description", std::string(2000, 'd')}});
+    QVERIFY2(saved, qPrintable(saved ? QString() : saved.error().describe()));
+    QCOMPARE(saved->method, SaveMethod::Rewrite);
+    QCOMPARE((8 + headerLengthOf(path)) % 4096, uint64_t{1008});
+    QVERIFY(headerLengthOf(path) < 2000 + 200 + 4096);
+    QCOMPARE(uint64_t(QFileInfo(path).size()), 8 + headerLengthOf(path) + (uint64_t{64} << 20));
+}
+
+void TestMetadataSave::planDescribesTheSave()
+{
+    Header header;
+    header.headerLength = 320;
+    header.dataStart = 328;
+    header.fileSize = 2048;
+    const SavePlan inPlace = planHeaderSave(header, 300, true, 0);
+    QCOMPARE(inPlace.method, SaveMethod::InPlace);
+    QCOMPARE(inPlace.describe(), QStringLiteral("in place: only the header changes; the file stays 2,048 bytes"));
+    const SavePlan saveAs = planHeaderSave(header, 300, false, 0); // Save As: always a new file
+    QCOMPARE(saveAs.method, SaveMethod::Rewrite);
+    QCOMPARE(saveAs.newHeaderLength, uint64_t{304});
+    QCOMPARE(saveAs.describe(), QStringLiteral("rewritten: 2,048 -> 2,032 bytes (header 320 -> 304 bytes)"));
+    const SavePlan reserved = planHeaderSave(header, 330, true, 4096);
+    QCOMPARE(reserved.newHeaderLength, uint64_t{336 + 4096});
+    QCOMPARE(reserved.newFileSize, uint64_t{8 + 336 + 4096 + 1720});
+    QCOMPARE(
+        reserved.describe(),
+        QStringLiteral("rewritten: 2,048 -> 6,160 bytes (header 320 -> 4,432 bytes, 4,096 reserved for later edits)"));
 }
 
 void TestMetadataSave::reserveMakesTheNextEditInPlace()

@@ -194,6 +194,9 @@ private slots:
                  qPrintable(overview->fact(QStringLiteral("Dimensions"))));
         QVERIFY(overview->fact(QStringLiteral("Quantization")).startsWith(QStringLiteral("fp8")));
         QVERIFY(overview->fact(QStringLiteral("Memory")).contains(QStringLiteral("KV cache")));
+        // The status bar agrees with the Overview: logical parameters, the stored elements said apart.
+        QVERIFY2(o.document->summary().contains(QStringLiteral("28 parameters (32 stored elements)")),
+                 qPrintable(o.document->summary()));
     }
 
     void fp8StatisticsAreDequantized()
@@ -319,6 +322,7 @@ private:
     {
         std::unique_ptr<MainWindow> window;
         ModelView* view = nullptr;
+        DocumentView* document = nullptr;
     };
 
     Opened open(const QString& name, const TensorFileBuilder& file, const QByteArray& config)
@@ -328,8 +332,9 @@ private:
         const QString path = writeFile(m_dir, name + QStringLiteral("/model.safetensors"), file.build());
         Opened o;
         o.window = std::make_unique<MainWindow>();
-        if (DocumentView* document = openAndWait(*o.window, path, kTimeoutMs))
-            o.view = document->modelView();
+        o.document = openAndWait(*o.window, path, kTimeoutMs);
+        if (o.document)
+            o.view = o.document->modelView();
         return o;
     }
 

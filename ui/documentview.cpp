@@ -84,10 +84,19 @@ QString DocumentView::summary() const
 {
     if (m_state != State::Ready || !m_modelView->loaded())
         return {};
-    const Model& model = *m_modelView->loaded()->model;
-    return tr("%1 tensors \u00b7 %2 parameters \u00b7 %3")
-        .arg(format::count(model.tensorCount()), format::compactCount(model.totalParameters()),
-             format::bytes(model.totalFileBytes()));
+    const LoadedModel& loaded = *m_modelView->loaded();
+    const Model& model = *loaded.model;
+    // A quantized model's parameters are its logical weights (what the Overview and the tree count), not the
+    // packed words, scales and zero points stored for them.
+    QString parameters = format::compactCount(model.totalParameters());
+    if (loaded.quant && !loaded.quant->tensors.empty())
+        parameters = tr("%1 parameters (%2 stored elements)")
+                         .arg(format::compactCount(loaded.quant->logicalParameters),
+                              format::compactCount(loaded.quant->storedParameters));
+    else
+        parameters = tr("%1 parameters").arg(parameters);
+    return tr("%1 tensors \u00b7 %2 \u00b7 %3")
+        .arg(format::count(model.tensorCount()), parameters, format::bytes(model.totalFileBytes()));
 }
 
 void DocumentView::reload()
@@ -250,6 +259,7 @@ void DocumentView::save()
     const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), m_document->editedFileName(),
                              this);
+    dialog.setOutcome([this](uint64_t reserve) { return m_document->describeSave(reserve, false); });
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_reserveBytes = dialog.reserveBytes();
@@ -274,6 +284,7 @@ void DocumentView::saveAs()
     const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), QFileInfo(target).fileName(),
                              this);
+    dialog.setOutcome([this](uint64_t reserve) { return m_document->describeSave(reserve, true); });
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_interactiveSave = true;
@@ -310,6 +321,7 @@ void DocumentView::saveShardsAs(const Model& model)
         metadata->originalEntries(), metadata->headerEntries(),
         tr("%n shard(s) in %1", nullptr, static_cast<int>(model.shards().size())).arg(QFileInfo(directory).fileName()),
         this);
+    dialog.setOutcome([this](uint64_t reserve) { return m_document->describeSave(reserve, true); });
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_interactiveSave = true;

@@ -34,7 +34,8 @@ QString oneLine(QString text)
 SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after,
                                      const QString& target, QWidget* parent)
     : QDialog(parent), m_table(new QTableWidget(this)),
-      m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this))
+      m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this)),
+      m_outcome(new QLabel(this))
 {
     setWindowTitle(tr("Save Metadata"));
     const MetadataChanges changes = compareMetadata(before, after);
@@ -74,7 +75,15 @@ SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, c
     layout->addWidget(intro);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_reserve);
+    m_outcome->setObjectName(QStringLiteral("saveOutcome"));
+    m_outcome->setWordWrap(true);
+    m_outcome->hide();
+    layout->addWidget(m_outcome);
     layout->addWidget(buttons);
+    connect(m_reserve, &QCheckBox::toggled, this, [this] {
+        if (m_describe)
+            m_outcome->setText(m_describe(reserveBytes()));
+    });
     resize(760, 420);
 }
 
@@ -83,6 +92,18 @@ SaveSummaryDialog::~SaveSummaryDialog() = default;
 uint64_t SaveSummaryDialog::reserveBytes() const
 {
     return m_reserve->isChecked() ? kReserveBytes : 0;
+}
+
+void SaveSummaryDialog::setOutcome(std::function<QString(uint64_t)> describe)
+{
+    m_describe = std::move(describe);
+    m_outcome->setVisible(static_cast<bool>(m_describe));
+    m_outcome->setText(m_describe ? m_describe(reserveBytes()) : QString());
+}
+
+QString SaveSummaryDialog::outcomeText() const
+{
+    return m_outcome->text();
 }
 
 } // namespace safescope

@@ -4,9 +4,11 @@
 
 #include <QDialog>
 
+#include <functional>
 #include <vector>
 
 class QCheckBox;
+class QLabel;
 class QTableWidget;
 
 namespace safescope {
@@ -26,11 +28,17 @@ public:
     ~SaveSummaryDialog() override;
 
     uint64_t reserveBytes() const;
+    /// Says under the table what the save will do to the file (in place, or rewritten and its new size), asked
+    /// again whenever the reserve choice changes.
+    void setOutcome(std::function<QString(uint64_t reserveBytes)> describe);
+    QString outcomeText() const;
     QTableWidget* table() const { return m_table; }
 
 private:
     QTableWidget* m_table;
     QCheckBox* m_reserve;
+    QLabel* m_outcome;
+    std::function<QString(uint64_t)> m_describe;
 };
 
 } // namespace safescope

@@ -1,6 +1,9 @@
 #include "ui/models/document.h"
 
+#include "core/headertext.h"
 #include "core/model.h"
+#include "core/saveplan.h"
+#include "core/textutil.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/models/metadatasavejob.h"
 
@@ -162,6 +165,36 @@ std::vector<SaveTarget> Document::saveTargets() const
         targets.push_back({shard.path, shard.file->identity(), base, mineFor(base)});
     }
     return targets;
+}
+
+QString Document::describeSave(uint64_t reserveBytes, bool toNewFile) const
+{
+    if (!m_model)
+        return {};
+    const MetadataEdit edit = MetadataSaveJob::editBetween(m_metadata->originalEntries(), m_metadata->headerEntries());
+    std::vector<SavePlan> plans;
+    for (size_t i = 0; i < m_model->shards().size(); ++i) {
+        if (m_scope >= 0 && static_cast<size_t>(m_scope) != i)
+            continue;
+        const Header& header = m_model->shards()[i].file->header();
+        const std::string text = headerTextKeepingLayout(header, edit.apply(header.metadata));
+        plans.push_back(planHeaderSave(header, text.size(), !toNewFile, reserveBytes));
+    }
+    if (plans.size() == 1)
+        return plans.front().describe();
+    uint64_t before = 0;
+    uint64_t after = 0;
+    int inPlace = 0;
+    for (const SavePlan& plan : plans) {
+        before += plan.oldFileSize;
+        after += plan.newFileSize;
+        inPlace += plan.method == SaveMethod::InPlace ? 1 : 0;
+    }
+    const int count = static_cast<int>(plans.size());
+    return tr("%n shard(s): %1 in place, %2 rewritten; together %3 -> %4 bytes", nullptr, count)
+        .arg(inPlace)
+        .arg(count - inPlace)
+        .arg(QString::fromStdString(groupDigits(before)), QString::fromStdString(groupDigits(after)));
 }
 
 std::optional<SaveConflict> Document::checkDisk() const

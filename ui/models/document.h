@@ -67,6 +67,9 @@ public:
     const ShardMetadataUnion& shardUnion() const { return m_union; }
     /// The name of the file a save writes ("model.safetensors", or the shard's).
     QString editedFileName() const;
+    /// What saving the edits would do to the files in scope: in place or rewritten, and their sizes (SavePlan), in
+    /// one line for the save summary. `toNewFile`: Save As, always a rewrite.
+    QString describeSave(uint64_t reserveBytes, bool toNewFile) const;
 
     /// Whether a watched file changed since it was read (the watcher saw it, or a save found it).
     bool isChangedOnDisk() const { return m_changedOnDisk; }
