@@ -95,4 +95,19 @@ ModelSpec parseModelSpec(const std::vector<MetadataEntry>& metadata)
     return spec;
 }
 
+std::vector<Warning> modelSpecWarnings(const std::vector<MetadataEntry>& metadata, const QString& file)
+{
+    const ModelSpec spec = parseModelSpec(metadata);
+    std::vector<Warning> warnings;
+    for (const std::string& key : spec.missingRequired)
+        warnings.push_back({QStringLiteral("ModelSpecMissingKey"),
+                            QStringLiteral("The metadata uses ModelSpec but lacks %1, a key the spec requires")
+                                .arg(QString::fromStdString(key)),
+                            QString(), file, std::nullopt});
+    for (const std::string& problem : spec.problems)
+        warnings.push_back(
+            {QStringLiteral("ModelSpecProblem"), QString::fromStdString(problem), QString(), file, std::nullopt});
+    return warnings;
+}
+
 } // namespace safescope

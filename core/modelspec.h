@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/header.h"
+#include "core/warning.h"
 
 #include <QByteArray>
 
@@ -54,6 +55,10 @@ const std::vector<std::string>& modelSpecRequiredKeys();
 
 /// Reads the modelspec.* keys of `metadata`; never fails (departures are listed in the result).
 ModelSpec parseModelSpec(const std::vector<MetadataEntry>& metadata);
+
+/// ModelSpec departures as Problems-page rows, checked before publishing: one "ModelSpecMissingKey" per MUST key a
+/// file using the spec lacks, one "ModelSpecProblem" per other departure. Empty when the file does not use the spec.
+std::vector<Warning> modelSpecWarnings(const std::vector<MetadataEntry>& metadata, const QString& file = {});
 
 /// Decodes "data:image/png;base64,...." into bytes and mime type; nullopt when it is not a base64 data URI.
 std::optional<std::pair<std::string, QByteArray>> decodeDataUri(const std::string& uri);

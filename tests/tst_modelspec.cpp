@@ -118,6 +118,13 @@ void TestModelSpec::problems()
     QCOMPARE(spec.missingRequired.size(), size_t(3));
     QCOMPARE(spec.problems.size(), size_t(3));
     QVERIFY(spec.thumbnailBytes.isEmpty());
+    const std::vector<Warning> warnings = modelSpecWarnings(metadata, QStringLiteral("m.safetensors"));
+    QCOMPARE(warnings.size(), size_t(6));
+    QCOMPARE(warnings[0].code, QStringLiteral("ModelSpecMissingKey"));
+    QVERIFY(warnings[0].message.contains(QStringLiteral("modelspec.sai_model_spec")));
+    QCOMPARE(warnings[0].shard, QStringLiteral("m.safetensors"));
+    QCOMPARE(warnings[5].code, QStringLiteral("ModelSpecProblem"));
+    QVERIFY(modelSpecWarnings(compliant()).empty());
     QVERIFY(!decodeDataUri("data:image/png;base64,@@@@"));
     QVERIFY(!decodeDataUri("data:image/png,rawtext"));
     const auto decoded = decodeDataUri("data:text/plain;charset=utf-8;base64,aGk=");
