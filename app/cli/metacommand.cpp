@@ -262,9 +262,9 @@ int printMetadata(const CommandLine& line, const QStringList& targets, const QSt
     nlohmann::json models = nlohmann::json::array();
     std::optional<Error> firstFailure;
     for (const QString& target : targets) {
-        if (auto failed = prepareTarget(target, recoverAction, dryRun))
-            return fail(line, *failed);
-        auto opened = Model::open(target, OpenMode::Strict);
+        std::optional<Error> failed = prepareTarget(target, recoverAction, dryRun);
+        Result<std::shared_ptr<const Model>> opened =
+            failed ? Result<std::shared_ptr<const Model>>(*failed) : Model::open(target, OpenMode::Strict);
         if (!opened) {
             if (targets.size() == 1)
                 return fail(line, opened.error());
