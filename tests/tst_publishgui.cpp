@@ -14,16 +14,23 @@
 #include "ui/models/tagfrequencymodel.h"
 #include "ui/modelspeccard.h"
 #include "ui/modelview.h"
+#include "ui/savesummarydialog.h"
 #include "ui/trainingview.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QUndoStack>
 #include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -59,6 +66,21 @@ QByteArray kohyaMetadata()
         {"modelspec.license", "CC-BY-4.0"},
         {"modelspec.thumbnail", std::string("data:image/png;base64,") + kPng}};
     return QByteArray::fromStdString(metadata.dump());
+}
+
+// Answers the next modal dialog from inside its event loop (nullptr when none came up within ten seconds).
+void whenModal(QObject* owner, std::function<void(QWidget*)> answer)
+{
+    auto* timer = new QTimer(owner);
+    auto tries = std::make_shared<int>(0);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, tries, answer = std::move(answer)] {
+        QWidget* modal = QApplication::activeModalWidget();
+        if (!modal && ++*tries <= 400)
+            return;
+        timer->stop();
+        answer(modal);
+    });
+    timer->start(25);
 }
 
 QStringList keysOf(const MetadataModel& model)
@@ -121,6 +143,32 @@ private slots:
         QCOMPARE(model->undoStack()->count(), 1);
         // Nothing was written: only a save writes.
         QVERIFY(Model::open(path, OpenMode::Strict).value()->metadata().size() == 17);
+
+        // The save shows the usual summary, listing each removed key, and writes only the header.
+        const QByteArray data = dataRegion(path);
+        QStringList summary;
+        whenModal(&window, [&](QWidget* modal) {
+            auto* dialog = qobject_cast<SaveSummaryDialog*>(modal);
+            if (!dialog) {
+                if (modal)
+                    modal->close();
+                return;
+            }
+            for (int row = 0; row < dialog->table()->rowCount(); ++row)
+                summary.push_back(dialog->table()->item(row, 0)->text() + u' ' + dialog->table()->item(row, 1)->text());
+            dialog->accept();
+        });
+        QSignalSpy saved(document, &DocumentView::saveFinished);
+        document->save();
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        QCOMPARE(summary.size(), 3);
+        for (const QString& key : removed)
+            QVERIFY2(summary.filter(key).size() == 1, qPrintable(summary.join(u',')));
+        const auto onDisk = Model::open(path, OpenMode::Strict);
+        QVERIFY(onDisk);
+        QCOMPARE((*onDisk)->metadata().size(), size_t(14));
+        QCOMPARE(dataRegion(path), data);
     }
 
     void templateSavedAndApplied()
