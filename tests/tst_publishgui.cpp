@@ -229,6 +229,8 @@ private slots:
         QCOMPARE(proxy->index(0, TagFrequencyModel::CountColumn).data().toString(), QStringLiteral("5"));
         view.setTagFilter(QString());
         QCOMPARE(view.datasetTable()->rowCount(), 2);
+        QCOMPARE(view.datasetTable()->item(0, 0)->text(), QStringLiteral("10_cat")); // file order
+        QCOMPARE(view.datasetTable()->item(0, 1)->data(Qt::DisplayRole).toLongLong(), 10);
         QCOMPARE(view.bucketTable()->item(0, 2)->data(Qt::DisplayRole).toLongLong(), 310);
         QCOMPARE(view.parameterTable()->rowCount(), 6); // module, dim, alpha, base, learning rate, comment
     }

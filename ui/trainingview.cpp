@@ -6,7 +6,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QTableView>
@@ -24,6 +23,8 @@ QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setStretchLastSection(true);
+    // File order until the user clicks a column: no sort indicator yet.
+    table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     table->setSortingEnabled(true);
     return table;
 }
@@ -31,7 +32,7 @@ QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
 QTableWidgetItem* numberItem(int64_t value)
 {
     auto* item = new QTableWidgetItem;
-    // Data as a number so the column sorts by value; shown with the locale's grouping.
+    // Data as a number so the column sorts by value, not as text.
     item->setData(Qt::DisplayRole, QVariant::fromValue<qlonglong>(value));
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return item;
@@ -42,9 +43,9 @@ QTableWidgetItem* textItem(const std::string& text)
     return new QTableWidgetItem(QString::fromStdString(text));
 }
 
-QString optionalNumber(const std::optional<int64_t>& value)
+QTableWidgetItem* optionalNumberItem(const std::optional<int64_t>& value)
 {
-    return value ? QLocale().toString(static_cast<qlonglong>(*value)) : QString();
+    return value ? numberItem(*value) : new QTableWidgetItem;
 }
 
 } // namespace
@@ -116,8 +117,8 @@ void TrainingView::setMetadata(const std::vector<MetadataEntry>& metadata)
     for (int row = 0; row < m_datasets->rowCount(); ++row) {
         const KohyaMetadata::DatasetFolder& folder = kohya.datasetFolders[static_cast<size_t>(row)];
         m_datasets->setItem(row, 0, textItem(folder.name));
-        m_datasets->setItem(row, 1, new QTableWidgetItem(optionalNumber(folder.repeats)));
-        m_datasets->setItem(row, 2, new QTableWidgetItem(optionalNumber(folder.imageCount)));
+        m_datasets->setItem(row, 1, optionalNumberItem(folder.repeats));
+        m_datasets->setItem(row, 2, optionalNumberItem(folder.imageCount));
         m_datasets->setItem(row, 3,
                             new QTableWidgetItem(folder.regularization ? tr("regularization") : tr("training")));
     }
