@@ -1,6 +1,7 @@
 #include "ui/metadatapage.h"
 
 #include "core/model.h"
+#include "ui/metadatapublishactions.h"
 #include "ui/models/document.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/valueeditordialog.h"
@@ -84,6 +85,7 @@ MetadataPage::MetadataPage(Document* document, QWidget* parent)
     m_message->setContentsMargins(8, 4, 8, 4);
     m_message->hide();
     createToolBar();
+    new MetadataPublishActions(m_model, m_toolBar, this); // publishing tools (issue 18), owned by the page
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_toolBar);

@@ -10,7 +10,8 @@ namespace safescope::cli {
 CommandLine::CommandLine(const QString& description, const QStringList& positionalNames,
                          const QStringList& positionalDescriptions)
     : m_json(QStringLiteral("json"), QStringLiteral("Print one JSON object instead of text.")),
-      m_minPositional(static_cast<int>(positionalNames.size()))
+      m_minPositional(static_cast<int>(positionalNames.size())),
+      m_variadic(!positionalNames.isEmpty() && positionalNames.last().endsWith(QLatin1String("...")))
 {
     // Every command documents the one exit-code rule, so no command can describe it differently.
     m_parser.setApplicationDescription(description + QStringLiteral("\n\n") + exitCodeHelp());
@@ -37,7 +38,7 @@ std::optional<int> CommandLine::parse(const QStringList& arguments)
     const auto given = m_parser.positionalArguments().size();
     if (given < m_minPositional)
         return usageError(QStringLiteral("missing argument"));
-    if (given > m_minPositional)
+    if (given > m_minPositional && !m_variadic)
         return usageError(QStringLiteral("unexpected argument '%1'").arg(m_parser.positionalArguments().last()));
     return std::nullopt;
 }

@@ -32,6 +32,7 @@ private:
     QCommandLineParser m_parser;
     QCommandLineOption m_json;
     int m_minPositional;
+    bool m_variadic = false; ///< the last positional name ends with "...": one or more of it
 };
 
 } // namespace safescope::cli

@@ -1,17 +1,22 @@
-// safescope-cli meta: print a checkpoint's __metadata__, or edit it (in place when the new header fits).
+// safescope-cli meta: print the __metadata__ of checkpoints, or edit it (in place when the new header fits), one
+// model or a batch of them with the same edit.
 #include "commandline.h"
 #include "commands.h"
 #include "core/leftovers.h"
 #include "core/metadatarules.h"
 #include "core/metadatasaver.h"
+#include "core/metadatatemplate.h"
 #include "core/model.h"
 #include "core/recoveryrecord.h"
 #include "core/shardindex.h"
 #include "core/shardjournal.h"
 #include "core/shardmetadataagreement.h"
+#include "core/trainingdata.h"
 #include "core/utf8.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "metaplan.h"
+#include "metatargets.h"
 #include "savenotices.h"
 #include "terminalstream.h"
 
@@ -88,13 +93,10 @@ int fail(const CommandLine& line, const Error& error)
     return exitCodeFor(error);
 }
 
-// Leftovers of interrupted saves (recovery records, temporary files): resolve them when asked, saying exactly what
-// was done; otherwise say what is there and how to resolve it (an edit of that file would be refused).
-std::optional<int> handleRecovery(const CommandLine& line, const QStringList& files)
+// Leftovers of interrupted saves (recovery records, temporary files): resolve them when asked (`action`), saying
+// exactly what was done; otherwise say what is there and how to resolve it (an edit of that file would be refused).
+std::optional<Error> handleRecovery(const QString& action, const QStringList& files)
 {
-    const QString action = line.value(QStringLiteral("recover"));
-    if (!action.isEmpty() && action != QLatin1String("restore") && action != QLatin1String("discard"))
-        return line.usageError(QStringLiteral("--recover takes 'restore' or 'discard'"));
     TerminalStream err(stderr);
     for (const QString& path : files) {
         const RecoveryInfo info = inspectRecovery(path);
@@ -110,7 +112,7 @@ std::optional<int> handleRecovery(const CommandLine& line, const QStringList& fi
         auto done = resolveRecovery(path, action == QLatin1String("restore") ? RecoveryAction::Restore
                                                                              : RecoveryAction::Discard);
         if (!done)
-            return fail(line, done.error());
+            return done.error();
         if (!done->isEmpty())
             err << "safescope-cli: " << *done << '\n';
     }
@@ -153,17 +155,163 @@ void printMetadataText(const Model& model, const std::vector<ShardMetadataDiffer
     }
 }
 
+// Everything the edit options ask for, as one edit: --clear, then removals (--unset, --strip-training-data), then
+// additions (--set, --set-file, --apply), so a template can put back a key the strip removed.
+std::optional<QString> buildFullEdit(const CommandLine& line, MetadataEdit& edit)
+{
+    if (auto problem = buildEdit(line, edit))
+        return problem;
+    if (line.isSet(QStringLiteral("strip-training-data"))) {
+        for (const std::string& key : trainingDataKeys())
+            edit.unset.push_back(key);
+    }
+    for (const QString& templatePath : line.values(QStringLiteral("apply"))) {
+        auto loaded = MetadataTemplate::read(templatePath);
+        if (!loaded)
+            return loaded.error().message;
+        for (const MetadataEntry& entry : loaded->entries)
+            edit.set.push_back(entry);
+    }
+    return std::nullopt;
+}
+
+// What became of one model of the batch.
+struct TargetOutcome
+{
+    QString target;
+    std::vector<MetadataSaveResult> saved;
+    std::vector<PlannedSave> planned;
+    std::optional<Error> error;
+};
+
+// Before a model is read: an edit of several shards interrupted by a crash is completed, so that every shard agrees
+// again, and leftovers of interrupted saves are resolved or reported. A dry run writes nothing, so it only reports.
+std::optional<Error> prepareTarget(const QString& target, const QString& recoverAction, bool dryRun)
+{
+    if (dryRun)
+        return handleRecovery(QString(), modelFilesWithoutParsing(target));
+    auto completed = completeInterruptedTransactions(target);
+    if (!completed)
+        return completed.error();
+    for (const TransactionOutcome& done : *completed)
+        TerminalStream(stderr) << "safescope-cli: " << done.describe() << '\n';
+    return handleRecovery(recoverAction, modelFilesWithoutParsing(target));
+}
+
+// Opens one model and saves the edit to it, or with --dry-run only plans the save.
+TargetOutcome editTarget(const QString& target, const MetadataEdit& edit, MetadataSaveOptions options,
+                         const QString& recoverAction, bool dryRun)
+{
+    TargetOutcome outcome{target, {}, {}, std::nullopt};
+    if (auto failed = prepareTarget(target, recoverAction, dryRun)) {
+        outcome.error = *failed;
+        return outcome;
+    }
+    auto opened = Model::open(target, OpenMode::Strict);
+    if (!opened) {
+        outcome.error = opened.error();
+        return outcome;
+    }
+    std::shared_ptr<const Model> model = *opened;
+    if (model->shards().size() == 1 && lacksFormatKey(edit.apply(model->metadata())))
+        TerminalStream(stderr) << "safescope-cli: warning: " << model->path()
+                               << ": the metadata has no \"format\" key; transformers refuses a single-file "
+                                  "checkpoint without it\n";
+    if (dryRun) {
+        outcome.planned = planSaves(*model, edit, options);
+        return outcome;
+    }
+    // The header each shard is edited from must be the one read here: a change by another program in between is
+    // refused (FileChanged) instead of being overwritten.
+    for (const Model::Shard& shard : model->shards())
+        options.expectedShards.push_back(shard.file->identity());
+    auto saved = saveMetadataEditAllShards(*model, edit, options);
+    model.reset();
+    if (!saved)
+        outcome.error = saved.error();
+    else
+        outcome.saved = std::move(*saved);
+    return outcome;
+}
+
+nlohmann::json savedJson(const MetadataSaveResult& result)
+{
+    const Header& header = result.file->header();
+    return {{"path", toStd(result.path)},
+            {"method", saveMethodName(result.method)},
+            {"old_header_length", result.oldHeaderLength},
+            {"new_header_length", result.newHeaderLength},
+            {"bytes_written", result.bytesWritten},
+            {"metadata", metadataJson(header.metadataState, header.metadata)},
+            {"keys", keysJson(header.metadata)}};
+}
+
+void printOutcomeText(const TargetOutcome& outcome)
+{
+    TerminalStream out(stdout);
+    for (const MetadataSaveResult& result : outcome.saved)
+        out << saveMethodName(result.method) << ": " << result.path << " (header " << grouped(result.oldHeaderLength)
+            << " -> " << grouped(result.newHeaderLength) << " bytes, " << grouped(result.bytesWritten)
+            << " bytes written)\n";
+    for (const PlannedSave& plan : outcome.planned)
+        out << describePlan(plan) << '\n';
+}
+
+int printMetadata(const CommandLine& line, const QStringList& targets, const QString& recoverAction, bool dryRun)
+{
+    nlohmann::json models = nlohmann::json::array();
+    std::optional<Error> firstFailure;
+    for (const QString& target : targets) {
+        std::optional<Error> failed = prepareTarget(target, recoverAction, dryRun);
+        Result<std::shared_ptr<const Model>> opened =
+            failed ? Result<std::shared_ptr<const Model>>(*failed) : Model::open(target, OpenMode::Strict);
+        if (!opened) {
+            if (targets.size() == 1)
+                return fail(line, opened.error());
+            printError(opened.error());
+            if (!firstFailure)
+                firstFailure = opened.error();
+            models.push_back({{"path", toStd(target)}, {"error", errorJson(opened.error())}});
+            continue;
+        }
+        const Model& model = **opened;
+        const std::vector<ShardMetadataDifference> differences = shardMetadataDifferences(model);
+        // "metadata" stays the first shard's (what loaders read); "disagreements" lists every shard's value of each
+        // key the shards do not agree on.
+        nlohmann::json object{{"path", toStd(model.path())},
+                              {"metadata", metadataJson(model.metadataState(), model.metadata())},
+                              {"keys", keysJson(model.metadata())},
+                              {"disagreements", disagreementsJson(differences)}};
+        if (line.json()) {
+            if (targets.size() == 1)
+                printJson(object);
+            else
+                models.push_back(std::move(object));
+            continue;
+        }
+        if (targets.size() > 1)
+            TerminalStream(stdout) << "==> " << model.path() << " <==\n";
+        printMetadataText(model, differences);
+    }
+    if (line.json() && targets.size() > 1)
+        printJson({{"models", std::move(models)}});
+    return firstFailure ? exitCodeFor(*firstFailure) : ExitOk;
+}
+
 } // namespace
 
 int runMeta(const QStringList& arguments)
 {
-    CommandLine line(QStringLiteral("Print or edit a checkpoint's __metadata__.\n"
+    CommandLine line(QStringLiteral("Print or edit the __metadata__ of one checkpoint or many.\n"
                                     "Without edit options, prints the metadata. With edits, saves in place when the "
                                     "new header fits in the old one (only the header bytes are written, crash-safely), "
                                     "otherwise rewrites the file through a temporary file renamed over it. A sharded "
-                                    "checkpoint gets the same edit in every shard."),
-                     {QStringLiteral("PATH")},
-                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+                                    "checkpoint gets the same edit in every shard, as one transaction. Given several "
+                                    "paths, the same edit is applied to each; one that fails does not stop the "
+                                    "others, and the exit code is then that failure's."),
+                     {QStringLiteral("PATH...")},
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder (each folder "
+                                     "one model unless --recursive).")});
     QCommandLineParser& parser = line.parser();
     parser.addOption({QStringLiteral("set"), QStringLiteral("Add or replace a key."), QStringLiteral("KEY=VALUE")});
     parser.addOption({QStringLiteral("set-file"), QStringLiteral("Add or replace a key with a file's text."),
@@ -171,6 +319,17 @@ int runMeta(const QStringList& arguments)
     parser.addOption({QStringLiteral("unset"), QStringLiteral("Remove a key."), QStringLiteral("KEY")});
     parser.addOption(
         {QStringLiteral("clear"), QStringLiteral("Remove every key first (no keys left: no __metadata__).")});
+    parser.addOption({QStringLiteral("strip-training-data"),
+                      QStringLiteral("Remove what kohya sd-scripts recorded of the training data: ss_tag_frequency, "
+                                     "ss_dataset_dirs, ss_reg_dataset_dirs, ss_datasets, ss_sd_model_name, "
+                                     "ss_vae_name, ss_training_comment.")});
+    parser.addOption({QStringLiteral("apply"),
+                      QStringLiteral("Set every key of a metadata template (a JSON object of string values)."),
+                      QStringLiteral("TEMPLATE")});
+    parser.addOption({QStringLiteral("dry-run"), QStringLiteral("Print what each save would do; write nothing.")});
+    parser.addOption({QStringLiteral("recursive"),
+                      QStringLiteral("Walk folders: each index found is one model, each other .safetensors file one "
+                                     "model.")});
     parser.addOption({QStringLiteral("reserve"),
                       QStringLiteral("When rewriting, pad the header with this many extra bytes so later edits fit in "
                                      "place (e.g. 4096)."),
@@ -186,8 +345,12 @@ int runMeta(const QStringList& arguments)
     if (const auto exit = line.parse(arguments))
         return *exit;
 
+    const QString recoverAction = line.value(QStringLiteral("recover"));
+    if (!recoverAction.isEmpty() && recoverAction != QLatin1String("restore") &&
+        recoverAction != QLatin1String("discard"))
+        return line.usageError(QStringLiteral("--recover takes 'restore' or 'discard'"));
     MetadataEdit edit;
-    if (auto problem = buildEdit(line, edit))
+    if (auto problem = buildFullEdit(line, edit))
         return line.usageError(*problem);
     MetadataSaveOptions options;
     options.hooks = crashHooksFromEnvironment();
@@ -199,73 +362,63 @@ int runMeta(const QStringList& arguments)
         if (!ok)
             return line.usageError(QStringLiteral("--reserve takes a byte count"));
     }
+    auto targets = metaTargets(parser.positionalArguments(), line.isSet(QStringLiteral("recursive")));
+    if (!targets)
+        return fail(line, targets.error());
+    if (targets->size() > 1 && !options.outputPath.isEmpty())
+        return line.usageError(QStringLiteral("--output takes one model, not %1").arg(targets->size()));
+    const bool dryRun = line.isSet(QStringLiteral("dry-run"));
 
-    // An edit of several shards interrupted by a crash is completed first, so that every shard agrees again.
-    auto completed = completeInterruptedTransactions(line.positional(0));
-    if (!completed)
-        return fail(line, completed.error());
-    for (const TransactionOutcome& outcome : *completed)
-        TerminalStream(stderr) << "safescope-cli: " << outcome.describe() << '\n';
-    if (const auto exit = handleRecovery(line, modelFilesWithoutParsing(line.positional(0))))
-        return *exit;
-    auto opened = Model::open(line.positional(0), OpenMode::Strict);
-    if (!opened)
-        return fail(line, opened.error());
-    std::shared_ptr<const Model> model = *opened;
-
-    if (edit.isEmpty() && options.outputPath.isEmpty() && !options.forceRewrite) {
-        const std::vector<ShardMetadataDifference> differences = shardMetadataDifferences(*model);
-        if (line.json()) {
-            // "metadata" stays the first shard's (what loaders read); "disagreements" lists every shard's value of
-            // each key the shards do not agree on.
-            printJson({{"path", toStd(model->path())},
-                       {"metadata", metadataJson(model->metadataState(), model->metadata())},
-                       {"keys", keysJson(model->metadata())},
-                       {"disagreements", disagreementsJson(differences)}});
-        } else {
-            printMetadataText(*model, differences);
-        }
-        return ExitOk;
-    }
+    if (edit.isEmpty() && options.outputPath.isEmpty() && !options.forceRewrite)
+        return printMetadata(line, *targets, recoverAction, dryRun);
 
     if (!edit.set.empty()) {
         std::vector<MetadataEntry> check = edit.set;
         if (Status valid = validateMetadata(check); !valid)
             return fail(line, valid.error());
     }
-    if (model->shards().size() == 1 && lacksFormatKey(edit.apply(model->metadata())))
-        TerminalStream(stderr) << "safescope-cli: warning: the metadata has no \"format\" key; transformers refuses a "
-                                  "single-file checkpoint without it\n";
-    // The header each shard is edited from must be the one read here: a change by another program in between is
-    // refused (FileChanged) instead of being overwritten.
-    for (const Model::Shard& shard : model->shards())
-        options.expectedShards.push_back(shard.file->identity());
-    auto saved = saveMetadataEditAllShards(*model, edit, options);
-    model.reset();
-    if (!saved)
-        return fail(line, saved.error());
 
-    if (line.json()) {
-        nlohmann::json results = nlohmann::json::array();
-        for (const MetadataSaveResult& result : *saved) {
-            const Header& header = result.file->header();
-            results.push_back({{"path", toStd(result.path)},
-                               {"method", saveMethodName(result.method)},
-                               {"old_header_length", result.oldHeaderLength},
-                               {"new_header_length", result.newHeaderLength},
-                               {"bytes_written", result.bytesWritten},
-                               {"metadata", metadataJson(header.metadataState, header.metadata)},
-                               {"keys", keysJson(header.metadata)}});
+    nlohmann::json files = nlohmann::json::array();
+    nlohmann::json failed = nlohmann::json::array();
+    std::optional<Error> firstFailure;
+    int succeeded = 0;
+    for (const QString& target : *targets) {
+        const TargetOutcome outcome = editTarget(target, edit, options, recoverAction, dryRun);
+        if (outcome.error) {
+            // One model alone reports as meta always has; in a batch the others are still edited.
+            if (targets->size() == 1)
+                return fail(line, *outcome.error);
+            printError(*outcome.error);
+            failed.push_back({{"path", toStd(target)}, {"error", errorJson(*outcome.error)}});
+            if (!firstFailure)
+                firstFailure = outcome.error;
+            continue;
         }
-        printJson({{"files", std::move(results)}});
-        return ExitOk;
+        ++succeeded;
+        if (!line.json()) {
+            printOutcomeText(outcome);
+            continue;
+        }
+        for (const MetadataSaveResult& result : outcome.saved)
+            files.push_back(savedJson(result));
+        for (const PlannedSave& plan : outcome.planned)
+            files.push_back(planJson(plan));
     }
-    TerminalStream out(stdout);
-    for (const MetadataSaveResult& result : *saved)
-        out << saveMethodName(result.method) << ": " << result.path << " (header " << grouped(result.oldHeaderLength)
-            << " -> " << grouped(result.newHeaderLength) << " bytes, " << grouped(result.bytesWritten)
-            << " bytes written)\n";
-    return ExitOk;
+    if (line.json()) {
+        nlohmann::json report{{"files", std::move(files)}};
+        if (targets->size() > 1 || dryRun) {
+            report["failed"] = std::move(failed);
+            report["dry_run"] = dryRun;
+        }
+        printJson(report);
+    } else if (targets->size() > 1) {
+        TerminalStream(stdout) << (dryRun ? "dry run: " : "") << succeeded << " of " << targets->size()
+                               << (dryRun ? " models would be edited" : " models edited")
+                               << (firstFailure ? QStringLiteral(", %1 failed").arg(targets->size() - succeeded)
+                                                : QString())
+                               << '\n';
+    }
+    return firstFailure ? exitCodeFor(*firstFailure) : ExitOk;
 }
 
 } // namespace safescope::cli

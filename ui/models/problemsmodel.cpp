@@ -2,6 +2,7 @@
 
 #include "core/leftovers.h"
 #include "core/model.h"
+#include "core/modelspec.h"
 #include "core/shardmetadataagreement.h"
 #include "ui/models/format.h"
 #include "ui/models/roles.h"
@@ -35,6 +36,10 @@ void ProblemsModel::setModelProblems(const Model& model, std::vector<Warning> ex
                     tr("%1. Clean up with the banner's buttons or: %2").arg(leftover.message, leftover.command),
                     QString(), leftover.file, std::nullopt});
     std::move(extra.begin(), extra.end(), std::back_inserter(warnings));
+    // ModelSpec's required keys, checked before publishing (issue 18); the first shard's metadata is what loaders read.
+    if (!model.shards().empty())
+        std::ranges::move(modelSpecWarnings(model.metadata(), model.shards().front().path),
+                          std::back_inserter(warnings));
     setWarnings(std::move(warnings));
 }
 

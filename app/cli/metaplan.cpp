@@ -1,0 +1,75 @@
+#include "metaplan.h"
+
+#include "core/headertext.h"
+#include "jsonoutput.h"
+
+namespace safescope::cli {
+
+namespace {
+
+QString keyList(const std::vector<std::string>& keys)
+{
+    QStringList names;
+    for (const std::string& key : keys)
+        names.push_back(QString::fromStdString(key));
+    return names.join(QStringLiteral(", "));
+}
+
+nlohmann::json keysArray(const std::vector<std::string>& keys)
+{
+    nlohmann::json array = nlohmann::json::array();
+    for (const std::string& key : keys)
+        array.push_back(key);
+    return array;
+}
+
+} // namespace
+
+std::vector<PlannedSave> planSaves(const Model& model, const MetadataEdit& edit, const MetadataSaveOptions& options)
+{
+    std::vector<PlannedSave> plans;
+    for (const Model::Shard& shard : model.shards()) {
+        const Header& header = shard.file->header();
+        const auto after = edit.apply(header.metadata);
+        const std::string text = headerTextKeepingLayout(header, after);
+        PlannedSave plan;
+        plan.path = options.outputPath.isEmpty() ? shard.path : options.outputPath;
+        plan.oldHeaderLength = header.headerLength;
+        const bool fits = text.size() <= header.headerLength;
+        plan.method =
+            fits && !options.forceRewrite && options.outputPath.isEmpty() ? SaveMethod::InPlace : SaveMethod::Rewrite;
+        plan.newHeaderLength = plan.method == SaveMethod::InPlace ? header.headerLength : text.size();
+        plan.changes = compareMetadata(header.metadata, after.value_or(std::vector<MetadataEntry>{}));
+        plans.push_back(std::move(plan));
+    }
+    return plans;
+}
+
+QString describePlan(const PlannedSave& plan)
+{
+    QString line = QStringLiteral("would save %1: %2 (header %3 -> %4 bytes)")
+                       .arg(QString::fromLatin1(saveMethodName(plan.method)), plan.path, grouped(plan.oldHeaderLength),
+                            grouped(plan.newHeaderLength));
+    if (plan.changes.empty())
+        return line + QStringLiteral("; no key changes");
+    if (!plan.changes.removed.empty())
+        line += QStringLiteral("; removed: ") + keyList(plan.changes.removed);
+    if (!plan.changes.added.empty())
+        line += QStringLiteral("; added: ") + keyList(plan.changes.added);
+    if (!plan.changes.changed.empty())
+        line += QStringLiteral("; changed: ") + keyList(plan.changes.changed);
+    return line;
+}
+
+nlohmann::json planJson(const PlannedSave& plan)
+{
+    return {{"path", toStd(plan.path)},
+            {"method", saveMethodName(plan.method)},
+            {"old_header_length", plan.oldHeaderLength},
+            {"new_header_length", plan.newHeaderLength},
+            {"added", keysArray(plan.changes.added)},
+            {"removed", keysArray(plan.changes.removed)},
+            {"changed", keysArray(plan.changes.changed)}};
+}
+
+} // namespace safescope::cli
