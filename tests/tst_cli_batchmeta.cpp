@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -162,6 +163,13 @@ void TestCliBatchMeta::dryRunWritesNothing()
     QVERIFY2(lines[2].contains("model-00001-of-00002.safetensors"), lines[2].constData());
     QVERIFY2(lines[3].contains("model-00002-of-00002.safetensors"), lines[3].constData());
     QVERIFY2(lines[4] == "dry run: 3 of 3 models would be edited", lines[4].constData());
+
+    // The sizes the dry run states are the save's.
+    run = runCli({qs("meta"), grows, qs("--dry-run"), qs("--json"), qs("--set"), qs("author=") + QString(40, u'a')});
+    QCOMPARE(run.exitCode, 0);
+    const uint64_t predicted = parseJson(run.out)["files"][0]["new_file_size"].get<uint64_t>();
+    QCOMPARE(runCli({qs("meta"), grows, qs("--set"), qs("author=") + QString(40, u'a')}).exitCode, 0);
+    QCOMPARE(uint64_t(QFileInfo(grows).size()), predicted);
 
     run = runCli({qs("meta"), fits, qs("--dry-run"), qs("--json"), qs("--unset"), qs("format")});
     QCOMPARE(run.exitCode, 0);

@@ -34,11 +34,8 @@ std::vector<PlannedSave> planSaves(const Model& model, const MetadataEdit& edit,
         const std::string text = headerTextKeepingLayout(header, after);
         PlannedSave plan;
         plan.path = options.outputPath.isEmpty() ? shard.path : options.outputPath;
-        plan.oldHeaderLength = header.headerLength;
-        const bool fits = text.size() <= header.headerLength;
-        plan.method =
-            fits && !options.forceRewrite && options.outputPath.isEmpty() ? SaveMethod::InPlace : SaveMethod::Rewrite;
-        plan.newHeaderLength = plan.method == SaveMethod::InPlace ? header.headerLength : text.size();
+        plan.plan = planHeaderSave(header, text.size(), !options.forceRewrite && options.outputPath.isEmpty(),
+                                   options.reserveBytes);
         plan.changes = compareMetadata(header.metadata, after.value_or(std::vector<MetadataEntry>{}));
         plans.push_back(std::move(plan));
     }
@@ -47,9 +44,10 @@ std::vector<PlannedSave> planSaves(const Model& model, const MetadataEdit& edit,
 
 QString describePlan(const PlannedSave& plan)
 {
-    QString line = QStringLiteral("would save %1: %2 (header %3 -> %4 bytes)")
-                       .arg(QString::fromLatin1(saveMethodName(plan.method)), plan.path, grouped(plan.oldHeaderLength),
-                            grouped(plan.newHeaderLength));
+    const SavePlan& save = plan.plan;
+    QString line = QStringLiteral("would save %1: %2 (header %3 -> %4 bytes, file %5 -> %6 bytes)")
+                       .arg(QString::fromLatin1(saveMethodName(save.method)), plan.path, grouped(save.oldHeaderLength),
+                            grouped(save.newHeaderLength), grouped(save.oldFileSize), grouped(save.newFileSize));
     if (plan.changes.empty())
         return line + QStringLiteral("; no key changes");
     if (!plan.changes.removed.empty())
@@ -64,9 +62,11 @@ QString describePlan(const PlannedSave& plan)
 nlohmann::json planJson(const PlannedSave& plan)
 {
     return {{"path", toStd(plan.path)},
-            {"method", saveMethodName(plan.method)},
-            {"old_header_length", plan.oldHeaderLength},
-            {"new_header_length", plan.newHeaderLength},
+            {"method", saveMethodName(plan.plan.method)},
+            {"old_header_length", plan.plan.oldHeaderLength},
+            {"new_header_length", plan.plan.newHeaderLength},
+            {"old_file_size", plan.plan.oldFileSize},
+            {"new_file_size", plan.plan.newFileSize},
             {"added", keysArray(plan.changes.added)},
             {"removed", keysArray(plan.changes.removed)},
             {"changed", keysArray(plan.changes.changed)}};

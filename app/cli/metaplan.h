@@ -16,17 +16,15 @@ namespace safescope::cli {
 struct PlannedSave
 {
     QString path;
-    SaveMethod method = SaveMethod::InPlace;
-    uint64_t oldHeaderLength = 0;
-    uint64_t newHeaderLength = 0; ///< before any --reserve padding
+    SavePlan plan; ///< in place or rewrite, header and file sizes: core's own decision (planHeaderSave)
     MetadataChanges changes;
 };
 
-/// One plan per shard of `model`, deciding in place or rewrite as saveMetadata() does (the new header fits in the
-/// old N and neither a rewrite nor a Save As was asked for).
+/// One plan per shard of `model`, decided by the function the save itself follows (planHeaderSave), so the dry
+/// run's method and sizes are the save's.
 std::vector<PlannedSave> planSaves(const Model& model, const MetadataEdit& edit, const MetadataSaveOptions& options);
 
-/// "would save in-place: PATH (header 1,024 -> 1,024 bytes); removed: a, b; added: c; changed: d"
+/// "would save rewrite: PATH (header 1,024 -> 1,088 bytes, file 9,216 -> 9,280 bytes); removed: a; added: c"
 QString describePlan(const PlannedSave& plan);
 nlohmann::json planJson(const PlannedSave& plan);
 
