@@ -348,6 +348,7 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         return unchanged.error();
 
     report.problems = structuralHealthProblems(model);
+    std::vector<bool> uniform(tensorCount, false); // all-zero or constant: already reported as such
     for (size_t i = 0; i < tensorCount; ++i) {
         const TensorPlan& plan = plans[i];
         const TensorInfo& t = model.tensor(i);
@@ -377,6 +378,8 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         if (n < 2)
             continue; // a single value is trivially "constant"; saying so helps nobody
         const bool allSpecial = plan.floatChecks && r.counts.nan + r.counts.inf == n;
+        if (r.counts.nonzero == 0 || (r.counts.differing == 0 && !allSpecial))
+            uniform[i] = true;
         if (r.counts.nonzero == 0)
             report.problems.push_back(problemAt(model, i, HealthKind::AllZero, n, std::nullopt,
                                                 QStringLiteral("all %1 elements are zero").arg(n)));
@@ -386,6 +389,9 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
                           QStringLiteral("all %1 elements are %2").arg(n).arg(plan.firstValue, 0, 'g', 9)));
     }
     for (const std::vector<size_t>& group : *duplicates) {
+        // Equal constant tensors (the all-ones norm weights of a fresh model) are copies by necessity, not news.
+        if (uniform[group.front()])
+            continue;
         for (size_t k = 1; k < group.size(); ++k)
             report.problems.push_back(
                 problemAt(model, group[k], HealthKind::Duplicate, group.size(), std::nullopt,

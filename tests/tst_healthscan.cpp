@@ -124,13 +124,14 @@ private slots:
                                     .add("ones", "F32", {3}, bytesOf<float>({1, 1, 1}))
                                     .add("big", "F32", {4}, bytesOf<float>({1, 65504.0f, 70000.0f, -1e6f}))
                                     .add("copy", "F32", {2, 3}, bytesOf<float>({1, 2, kNan, 4, kInf, -kInf}))
+                                    .add("ones2", "F32", {3}, bytesOf<float>({1, 1, 1}))
                                     .add("pad", "U8", {1}, QByteArray(1, '\x07'))
                                     .add("shifted", "F32", {2}, bytesOf<float>({0.5f, 0.75f}))
                                     .build());
         QVERIFY(model);
         const HealthReport report = scan(*model);
-        QCOMPARE(report.tensorsScanned, uint64_t(8));
-        QCOMPARE(report.bytesScanned, uint64_t(16 + 24 + 16 + 12 + 16 + 24 + 1 + 8));
+        QCOMPARE(report.tensorsScanned, uint64_t(9));
+        QCOMPARE(report.bytesScanned, uint64_t(16 + 24 + 16 + 12 + 16 + 24 + 12 + 1 + 8));
 
         // Model-wide findings come first.
         QVERIFY(!report.problems.empty());
@@ -172,6 +173,8 @@ private slots:
         QVERIFY(copy);
         QVERIFY2(copy->detail.contains(QStringLiteral("specials")), qPrintable(copy->detail));
         QVERIFY(!find(report, "specials", HealthKind::Duplicate)); // the original is not a copy
+        // "ones2" equals "ones", but equal constant tensors (a fresh model's norm weights) are not called copies.
+        QVERIFY(find(report, "ones2", HealthKind::Constant));
         QCOMPARE(countOf(report, HealthKind::Duplicate), 1);
 
         // "pad" is one byte, so "shifted" starts at an odd offset.
