@@ -132,7 +132,8 @@ private slots:
         QVERIFY(metadata->isShowingImage());
         QVERIFY(metadata->selectKey(QStringLiteral("format")));
         QCOMPARE(metadata->detailText(), QStringLiteral("pt"));
-        QCOMPARE(view->problemsPage()->count(), 0);
+        // The header is not padded, so every tensor's data is misaligned for its dtype (issue 16: a problem now).
+        QCOMPARE(view->problemsPage()->count(), 6);
 
         // Filter, then select a tensor and read the tensor page.
         TensorBrowser* browser = view->browser();

@@ -6,6 +6,7 @@
 #include "ui/models/metadatamodel.h"
 #include "ui/overviewpage.h"
 #include "ui/problemspage.h"
+#include "ui/slicepanel.h"
 #include "ui/tensorbrowser.h"
 #include "ui/tensorpage.h"
 
@@ -55,6 +56,9 @@ ModelView::ModelView(Document* document, QWidget* parent)
     connect(metadata, &QAbstractItemModel::rowsRemoved, this, &ModelView::updateMetadataTabText);
     connect(metadata, &QAbstractItemModel::modelReset, this, &ModelView::updateMetadataTabText);
     connect(metadata, &MetadataModel::modifiedChanged, this, &ModelView::updateMetadataTabText);
+    // The value scan adds rows after the model is shown; its rows lead to their tensor and element.
+    connect(m_problemsPage, &ProblemsPage::countChanged, this, &ModelView::updateProblemsTabText);
+    connect(m_problemsPage, &ProblemsPage::tensorActivated, this, &ModelView::showProblemAt);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -84,11 +88,26 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
     std::vector<Warning> quantProblems = m_loaded->quantConfig.problems;
     if (m_loaded->quant)
         quantProblems.insert(quantProblems.end(), m_loaded->quant->problems.begin(), m_loaded->quant->problems.end());
-    m_problemsPage->setModel(*m_loaded->model, std::move(quantProblems));
-    const int problems = m_problemsPage->count();
-    m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
+    m_problemsPage->setModel(m_loaded->model, std::move(quantProblems));
+    updateProblemsTabText();
     updateMetadataTabText();
     onCurrentNode(TensorTree::kNone);
+}
+
+void ModelView::updateProblemsTabText()
+{
+    const int problems = m_problemsPage->count();
+    m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
+}
+
+void ModelView::showProblemAt(const QString& tensor, qint64 element)
+{
+    if (!m_browser->selectTensor(tensor))
+        return; // filtered out of the browser: the row still names it
+    if (element >= 0 && showPage(QStringLiteral("slice")))
+        m_tensorPage->slicePanel()->jumpToElement(static_cast<uint64_t>(element));
+    else
+        m_pages->setCurrentIndex(TensorPageIndex);
 }
 
 void ModelView::updateMetadataTabText()

@@ -59,6 +59,9 @@ private:
     void onCurrentNode(uint32_t node);
     void saveLayout() const;
     void updateMetadataTabText();
+    void updateProblemsTabText();
+    /// Selects `tensor` and, when `element` >= 0, shows that element in the slice view.
+    void showProblemAt(const QString& tensor, qint64 element);
 
     Document* m_document;
     std::shared_ptr<const LoadedModel> m_loaded;

@@ -189,6 +189,34 @@ void SlicePanel::jumpTo(uint64_t row, uint64_t col)
     m_table->setFocus();
 }
 
+bool SlicePanel::jumpToElement(uint64_t element)
+{
+    if (!m_tensor || !m_document)
+        return false;
+    const std::span<const uint64_t> shape = valueShape(*m_document, m_quant.get(), *m_tensor);
+    uint64_t elements = 1;
+    for (uint64_t dim : shape)
+        elements *= dim;
+    if (element >= elements)
+        return false;
+    // Row-major coordinates, last axis fastest.
+    std::vector<uint64_t> at(shape.size());
+    for (size_t d = shape.size(); d-- > 0;) {
+        at[d] = element % shape[d];
+        element /= shape[d];
+    }
+    SliceSpec spec = defaultSliceSpec(shape);
+    for (size_t d = 0; d < spec.index.size() && d < at.size(); ++d)
+        spec.index[d] = at[d];
+    if (m_model->setSpec(spec))
+        m_controls->setSpec(spec);
+    updateStatus();
+    emit specChanged(spec); // the heatmap shows the same slice
+    jumpTo(spec.rowDim >= 0 ? at[static_cast<size_t>(spec.rowDim)] : 0,
+           spec.colDim >= 0 ? at[static_cast<size_t>(spec.colDim)] : 0);
+    return true;
+}
+
 QString SlicePanel::copySelection()
 {
     const QItemSelection selection = m_table->selectionModel()->selection();

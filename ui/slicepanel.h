@@ -44,6 +44,9 @@ public:
     void setSpec(const SliceSpec& spec);
     /// Scrolls to a cell of the slice and selects it.
     void jumpTo(uint64_t row, uint64_t col);
+    /// Shows the slice holding flat (row-major) element `element` of the current tensor, its last two axes free,
+    /// and selects the element's cell (the Problems page points at a tensor's first NaN this way).
+    bool jumpToElement(uint64_t element);
     /// Copies the selection as TSV to the clipboard and returns the text (empty when nothing was copied).
     QString copySelection();
     /// Starts writing the whole slice as CSV to `path` on a worker thread, through QSaveFile: nothing appears
