@@ -88,8 +88,9 @@ void addFileLeftovers(const QString& file, std::vector<Leftover>& found)
 void addJournals(const QStringList& journals, const QString& modelPath, std::vector<Leftover>& found)
 {
     for (const QString& journal : journals) {
-        if (isLockedBySave(journal))
-            continue; // a transaction running now, not an interrupted one
+        PosixFile guard; // held while the journal is described: a transaction cannot start or end meanwhile
+        if (lockOutSaves(journal, guard) != SaveActivity::Idle)
+            continue; // a transaction running now (not an interrupted one), or one that just ended
         Leftover leftover;
         leftover.kind = Leftover::Kind::TransactionJournal;
         leftover.path = journal;

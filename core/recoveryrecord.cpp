@@ -153,7 +153,8 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
 RecoveryInfo inspectRecovery(const QString& givenPath)
 {
     const QString path = savedFile(givenPath);
-    if (isLockedBySave(path)) {
+    PosixFile guard; // held while the record and temp files are looked at: no save starts or ends meanwhile
+    if (lockOutSaves(path, guard) == SaveActivity::Running) {
         RecoveryInfo info;
         info.filePath = path;
         info.recordPath = recoveryRecordPath(path);

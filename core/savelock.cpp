@@ -1,5 +1,6 @@
 #include "core/savelock.h"
 
+#include "core/folderentries.h"
 #include "core/localpath.h"
 
 #include <QThread>
@@ -53,14 +54,27 @@ Result<PosixFile> openLockedForSave(const QString& path, int flags, const SaveHo
     }
 }
 
-bool isLockedBySave(const QString& path)
+SaveActivity lockOutSaves(const QString& path, PosixFile& guard)
 {
     auto file = PosixFile::open(path, O_RDONLY | O_NONBLOCK);
     if (!file)
-        return false;
-    if (::flock(file->fd(), LOCK_SH | LOCK_NB) == 0)
-        return false; // released when `file` closes
-    return errno == EWOULDBLOCK;
+        return localPathExists(path) ? SaveActivity::Idle : SaveActivity::Missing;
+    for (;;) {
+        if (::flock(file->fd(), LOCK_SH | LOCK_NB) == 0) {
+            guard = std::move(*file);
+            return SaveActivity::Idle;
+        }
+        if (errno == EWOULDBLOCK)
+            return SaveActivity::Running;
+        if (errno != EINTR)
+            return SaveActivity::Idle; // no flock on this file system
+    }
+}
+
+bool isLockedBySave(const QString& path)
+{
+    PosixFile guard;
+    return lockOutSaves(path, guard) == SaveActivity::Running;
 }
 
 } // namespace safescope

@@ -59,6 +59,7 @@ private slots:
     void freshIdentitySaves();
     void staleShardRefusesEveryShard();
     void lockHeldByAnotherSaveIsWaitedFor();
+    void lookingAtLeftoversKeepsSavesOut();
     void fifoIsRefused();
     void concurrentMetaRunsLoseNothing_data();
     void concurrentMetaRunsLoseNothing();
@@ -191,6 +192,30 @@ void TestFileIdentity::lockHeldByAnotherSaveIsWaitedFor()
     ::close(other);
     auto free = openLockedForSave(path, O_RDONLY, nullptr, 0);
     QVERIFY2(free, qPrintable(free ? QString() : free.error().describe()));
+}
+
+void TestFileIdentity::lookingAtLeftoversKeepsSavesOut()
+{
+    // Leftovers are judged live or interrupted under a shared lock: no save can start (and make a live record look
+    // interrupted) or end (and remove a record just read) while they are looked at.
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("guarded.safetensors"), R"({"format":"pt"})", 64);
+    {
+        PosixFile guard;
+        QCOMPARE(lockOutSaves(path, guard), SaveActivity::Idle);
+        QVERIFY(guard.isOpen());
+        auto save = openLockedForSave(path, O_RDWR, nullptr, 60);
+        QVERIFY(!save);
+        QVERIFY2(save.error().message.contains(QStringLiteral("being saved by another program")),
+                 qPrintable(save.error().message));
+    }
+    auto save = openLockedForSave(path, O_RDWR, nullptr, 60); // the guard closed: saves go on
+    QVERIFY(save);
+    PosixFile guard;
+    QCOMPARE(lockOutSaves(path, guard), SaveActivity::Running);
+    QVERIFY(!guard.isOpen());
+    QVERIFY(isLockedBySave(path));
+    QCOMPARE(lockOutSaves(dir.filePath(QStringLiteral("gone.safetensors")), guard), SaveActivity::Missing);
 }
 
 void TestFileIdentity::fifoIsRefused()
