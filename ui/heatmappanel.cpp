@@ -53,6 +53,8 @@ QDoubleSpinBox* rangeBox(const QString& prefix)
     box->setPrefix(prefix);
     box->setKeyboardTracking(false);
     box->setEnabled(false);
+    // The range of a float asks for a 40-digit box; typed limits are short.
+    box->setMinimumWidth(box->fontMetrics().horizontalAdvance(prefix + QStringLiteral("-0.000000")) + 28);
     return box;
 }
 
@@ -78,16 +80,22 @@ HeatmapPanel::HeatmapPanel(QWidget* parent)
     m_refine->setSingleShot(true);
     m_refine->setInterval(150);
 
-    auto* row = new QHBoxLayout;
+    // Two short rows rather than one long one: the page must fit beside the tree in an 800-pixel window.
+    auto* colours = new QHBoxLayout;
+    for (QWidget* widget : {static_cast<QWidget*>(m_palette), static_cast<QWidget*>(m_scale),
+                            static_cast<QWidget*>(m_reduction), static_cast<QWidget*>(m_export)})
+        colours->addWidget(widget);
+    colours->addStretch(1);
+    auto* range = new QHBoxLayout;
     for (QWidget* widget :
-         {static_cast<QWidget*>(m_palette), static_cast<QWidget*>(m_scale), static_cast<QWidget*>(m_reduction),
-          static_cast<QWidget*>(m_rangeMode), static_cast<QWidget*>(m_min), static_cast<QWidget*>(m_max),
-          static_cast<QWidget*>(m_export)})
-        row->addWidget(widget);
-    row->addStretch(1);
+         {static_cast<QWidget*>(m_rangeMode), static_cast<QWidget*>(m_min), static_cast<QWidget*>(m_max)})
+        range->addWidget(widget);
+    range->addStretch(1);
+    m_status->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_controls);
-    layout->addLayout(row);
+    layout->addLayout(colours);
+    layout->addLayout(range);
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_status);
 

@@ -143,7 +143,8 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                                        format::count(header.dataStart)));
         addFact(tr("Writer layout"), QString::fromUtf8(writerLayoutName(header.layout)));
     }
-    addFact(tr("Tensors"), format::count(model.tensorCount()));
+    addFact(tr("Tensors"), model.tensorCount() == 0 ? tr("none — this file holds only a header and metadata")
+                                                    : format::count(model.tensorCount()));
     const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
     // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
     // packed values expanded); the stored element count stands beside it.

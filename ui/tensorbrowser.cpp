@@ -9,6 +9,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollBar>
 #include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
@@ -56,12 +57,10 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->resizeSection(TensorTreeModel::NameColumn, 250);
-    m_view->header()->resizeSection(TensorTreeModel::DTypeColumn, 130);
-    m_view->header()->resizeSection(TensorTreeModel::ShapeColumn, 100);
-    m_view->header()->resizeSection(TensorTreeModel::ParametersColumn, 90);
-    m_view->header()->resizeSection(TensorTreeModel::SizeColumn, 80);
-    m_view->header()->resizeSection(TensorTreeModel::OffsetColumn, 90);
+    // Names differ at both ends ("layers.1 ... q_proj.weight"): cut the middle, the tooltip has the whole name.
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    // Columns fit their contents when a model opens (fitColumns): the header's default precision measures at most
+    // 1,000 rows, a bounded cost even for 100,000 tensors.
 
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDebounceMs);
@@ -69,8 +68,21 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     connect(m_filter, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(m_regex, &QToolButton::toggled, this, &TensorBrowser::applyFilter);
     connect(m_flat, &QToolButton::toggled, this, [this](bool flat) {
+        // The model resets between modes: keep the selected tensor selected (and visible) across the switch.
+        const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
+        const qlonglong tensor = current.isValid() ? current.data(TensorIndexRole).toLongLong() : -1;
         m_model->setFlat(flat);
         applyFilter();
+        if (!flat)
+            expandWrappers();
+        if (tensor >= 0) {
+            const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfTensor(static_cast<size_t>(tensor)));
+            if (index.isValid()) {
+                m_view->setCurrentIndex(index);
+                m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+            }
+        }
+        fitColumns();
         emit flatChanged(flat);
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
@@ -98,12 +110,35 @@ void TensorBrowser::setTree(std::shared_ptr<const TensorTree> tree)
 {
     m_model->setTree(std::move(tree));
     applyFilter();
+    expandWrappers();
+    fitColumns();
+}
+
+void TensorBrowser::expandWrappers()
+{
     // Checkpoints usually have a few wrapper modules ("model.", "lm_head."): open them one level deep so the
     // first screen shows structure rather than two collapsed rows.
     if (!m_model->isFlat() && m_proxy->rowCount() <= 3) {
         for (int row = 0; row < m_proxy->rowCount(); ++row)
             m_view->expand(m_proxy->index(row, 0));
     }
+}
+
+void TensorBrowser::fitColumns()
+{
+    // Every column as wide as the rows on screen need; a name beyond ~60 characters elides in the middle.
+    QHeaderView* header = m_view->header();
+    for (int column = 0; column < TensorTreeModel::ColumnCount; ++column)
+        m_view->resizeColumnToContents(column);
+    const int maxName = fontMetrics().averageCharWidth() * 60;
+    if (header->sectionSize(TensorTreeModel::NameColumn) > maxName)
+        header->resizeSection(TensorTreeModel::NameColumn, maxName);
+}
+
+int TensorBrowser::preferredWidth() const
+{
+    // The width at which every column shows whole: the sections, the frame and a vertical scroll bar.
+    return m_view->header()->length() + 2 * m_view->frameWidth() + m_view->verticalScrollBar()->sizeHint().width();
 }
 
 void TensorBrowser::setFlat(bool flat)

@@ -38,6 +38,8 @@ public:
     QTreeView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
     QString filterError() const;
+    /// The width at which every column shows whole (after a model opens, columns fit their contents).
+    int preferredWidth() const;
     QByteArray headerState() const;
     void restoreHeaderState(const QByteArray& state);
 
@@ -49,6 +51,8 @@ signals:
 private:
     void applyFilter();
     void updateCount();
+    void expandWrappers();
+    void fitColumns();
 
     QLineEdit* m_filter;
     QToolButton* m_regex;
