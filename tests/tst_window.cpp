@@ -4,11 +4,13 @@
 #include "support/openedwindow.h"
 #include "ui/documentview.h"
 #include "ui/mainwindow.h"
+#include "ui/models/roles.h"
 #include "ui/modelview.h"
 #include "ui/overviewpage.h"
 #include "ui/tensorbrowser.h"
 #include "ui/tensorpage.h"
 
+#include <QAction>
 #include <QHeaderView>
 #include <QLabel>
 #include <QSettings>
@@ -17,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
+#include <QTreeWidget>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -173,6 +176,86 @@ private slots:
         QCOMPARE(page->valuesArea()->y(), top);
         QCOMPARE(page->title(), longName); // the whole name, though the label shows it elided
         QCOMPARE(page->findChild<QLabel*>(QStringLiteral("tensorName"))->toolTip(), longName);
+    }
+
+    void flatModeFollowsTheMenuAndKeepsTheSelection()
+    {
+        // A restart with flat mode saved: the menu says so, and the first Ctrl+L goes back to the tree.
+        QSettings().setValue(QStringLiteral("modelView/flat"), true);
+        MainWindow window;
+        DocumentView* document = openAndWait(window, m_deep, kTimeoutMs);
+        QVERIFY(document);
+        TensorBrowser* browser = document->modelView()->browser();
+        auto* flatAction = window.findChild<QAction*>(QStringLiteral("flatListAction"));
+        QVERIFY(flatAction);
+        QVERIFY(browser->isFlat());
+        QVERIFY(flatAction->isChecked());
+        const QString name = QStringLiteral("base_model.model.model.layers.2.mlp.down_proj.lora_B.weight");
+        QVERIFY(browser->selectTensor(name));
+        flatAction->trigger();
+        QVERIFY(!browser->isFlat());
+        // Back in the tree the selection is kept and shown (its groups expanded).
+        const QModelIndex current = browser->view()->currentIndex();
+        QCOMPARE(current.data(FullNameRole).toString(), name);
+        for (QModelIndex parent = current.parent(); parent.isValid(); parent = parent.parent())
+            QVERIFY(browser->view()->isExpanded(parent));
+        // The Flat button moves the menu's check too.
+        browser->setFlat(true);
+        QVERIFY(flatAction->isChecked());
+        QCOMPARE(browser->view()->currentIndex().data(FullNameRole).toString(), name);
+        browser->setFlat(false);
+        QVERIFY(!flatAction->isChecked());
+    }
+
+    void invalidFilterShowsNothing()
+    {
+        MainWindow window;
+        DocumentView* document = openAndWait(window, m_deep, kTimeoutMs);
+        QVERIFY(document);
+        TensorBrowser* browser = document->modelView()->browser();
+        browser->setFilterText(QStringLiteral("lora_A"));
+        QVERIFY(browser->view()->model()->rowCount() > 0);
+        browser->setFilterText(QStringLiteral("shape:[1,2"));
+        QVERIFY(!browser->filterError().isEmpty());
+        QCOMPARE(browser->view()->model()->rowCount(), 0);
+    }
+
+    void shardsAreNamedInTheirFolder()
+    {
+        QTemporaryDir dir;
+        QByteArray weightMap;
+        for (int shard = 1; shard <= 2; ++shard) {
+            const QString file = QStringLiteral("model-%1-of-00002.safetensors").arg(shard, 5, 10, QLatin1Char('0'));
+            const QByteArray name = "w" + QByteArray::number(shard);
+            writeFile(dir, file, rawFile("{" + tensorJson(name, "F32", {2}, 0, 8) + "}", patternBytes(8)));
+            weightMap += (shard > 1 ? "," : "") + ('"' + name + "\":\"" + file.toUtf8() + '"');
+        }
+        const QString index = writeFile(dir, QStringLiteral("model.safetensors.index.json"),
+                                        "{\"metadata\":{},\"weight_map\":{" + weightMap + "}}");
+        MainWindow window;
+        DocumentView* document = openAndWait(window, index, kTimeoutMs);
+        QVERIFY(document);
+        auto* files = document->modelView()->overviewPage()->findChild<QTreeWidget*>();
+        QVERIFY(files);
+        QCOMPARE(files->topLevelItemCount(), 2);
+        QCOMPARE(files->topLevelItem(0)->text(0), QStringLiteral("model-00001-of-00002.safetensors"));
+        // Counts read naturally: one tensor per shard.
+        QCOMPARE(files->topLevelItem(0)->text(4), QStringLiteral("1"));
+        QVERIFY2(document->summary().startsWith(QStringLiteral("2 tensors")), qPrintable(document->summary()));
+    }
+
+    void pluralsOfOne()
+    {
+        const QString path = writeFile(m_dir, QStringLiteral("one.safetensors"),
+                                       rawFile("{" + tensorJson("only", "F32", {2}, 0, 8) + "}", patternBytes(8)));
+        MainWindow window;
+        DocumentView* document = openAndWait(window, path, kTimeoutMs);
+        QVERIFY(document);
+        QVERIFY2(document->summary().startsWith(QStringLiteral("1 tensor \u00b7")), qPrintable(document->summary()));
+        TensorBrowser* browser = document->modelView()->browser();
+        browser->setFilterText(QStringLiteral("only"));
+        const QString count = browser->findChild<QLabel*>(QStringLiteral("tensorCount"))->text();
+        QCOMPARE(count, QStringLiteral("1 of 1 tensor matches"));
     }
 
 private:

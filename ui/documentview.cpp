@@ -85,8 +85,8 @@ QString DocumentView::summary() const
     if (m_state != State::Ready || !m_modelView->loaded())
         return {};
     const Model& model = *m_modelView->loaded()->model;
-    return tr("%1 tensors \u00b7 %2 parameters \u00b7 %3")
-        .arg(format::count(model.tensorCount()), format::compactCount(model.totalParameters()),
+    return tr("%1 \u00b7 %2 parameters \u00b7 %3")
+        .arg(format::counted(model.tensorCount(), u"tensor", u"tensors"), format::compactCount(model.totalParameters()),
              format::bytes(model.totalFileBytes()));
 }
 

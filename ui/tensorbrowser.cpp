@@ -46,6 +46,7 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_error->setWordWrap(true);
     m_error->setForegroundRole(QPalette::LinkVisited); // the palette's attention colour, legible in dark themes
     m_error->hide();
+    m_count->setObjectName(QStringLiteral("tensorCount"));
     m_count->setForegroundRole(QPalette::PlaceholderText);
 
     m_proxy->setSourceModel(m_model);
@@ -209,8 +210,9 @@ void TensorBrowser::applyFilter()
     const TensorFilter filter = TensorFilter::parse(m_filter->text(), m_regex->isChecked());
     m_error->setText(filter.error());
     m_error->setVisible(!filter.isValid());
+    // An invalid filter empties the list (rather than leaving the last results under its error message).
+    m_proxy->setTensorFilter(filter);
     if (filter.isValid()) {
-        m_proxy->setTensorFilter(filter);
         const TensorTree* tree = m_model->tree();
         if (!filter.isEmpty() && !m_model->isFlat() && tree && tree->model().tensorCount() <= kAutoExpandLimit)
             m_view->expandAll();
@@ -226,15 +228,21 @@ void TensorBrowser::updateCount()
         return;
     }
     const size_t total = tree->model().tensorCount();
+    if (m_error->isVisibleTo(this)) {
+        m_count->setText(tr("No tensors shown: the filter is not valid"));
+        return;
+    }
     if (m_proxy->tensorFilter().isEmpty()) {
-        m_count->setText(tr("%n tensor(s)", nullptr, static_cast<int>(total)));
+        m_count->setText(format::counted(total, u"tensor", u"tensors"));
         return;
     }
     // Counting matches walks the snapshot, not the proxy, so it does not force the proxy to map every row.
     size_t matches = 0;
     for (size_t i = 0; i < total; ++i)
         matches += m_proxy->tensorFilter().matches(tree->model().tensor(i), tree->model().qualifiedName(i)) ? 1 : 0;
-    m_count->setText(tr("%1 of %2 tensors match").arg(format::count(matches), format::count(total)));
+    m_count->setText(
+        matches == 1 ? tr("1 of %1 matches").arg(format::counted(total, u"tensor", u"tensors"))
+                     : tr("%1 of %2 match").arg(format::count(matches), format::counted(total, u"tensor", u"tensors")));
 }
 
 } // namespace safescope
