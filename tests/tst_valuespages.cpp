@@ -417,6 +417,32 @@ private slots:
         }
     }
 
+    void heatmapTicksAndFooterFollowTheView()
+    {
+        // A thin tensor: rows and columns are whole numbers, so are the ticks (-0.5 .. 2.5 before).
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("flags")));
+        QVERIFY(m_view->showPage(QStringLiteral("heatmap")));
+        HeatmapPanel* heatmap = m_page->heatmapPanel();
+        HeatmapPlot* plot = heatmap->plot();
+        QTRY_VERIFY_WITH_TIMEOUT(plot->hasOverview(), kTimeoutMs);
+        QCustomPlot* qcp = plot->plot();
+        qcp->replot();
+        for (QCPAxis* axis : {qcp->xAxis, qcp->yAxis}) {
+            QVERIFY(!axis->tickVector().isEmpty());
+            for (const double tick : axis->tickVector())
+                QCOMPARE(tick, std::round(tick));
+        }
+
+        // A big slice is downsampled; zoomed in until every value shows, the footer says so.
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->statusText().contains(QStringLiteral("drawn as")), kTimeoutMs);
+        qcp->xAxis->setRange(-0.5, 49.5);
+        qcp->yAxis->setRange(-0.5, 39.5);
+        QTRY_VERIFY2_WITH_TIMEOUT(heatmap->statusText().startsWith(QStringLiteral("Every value in view drawn")),
+                                  qPrintable(heatmap->statusText()), kTimeoutMs);
+        QVERIFY(!heatmap->statusText().contains(QStringLiteral("zoom in")));
+    }
+
     void heatmapDrawsHoversAndJumpsToTheTable()
     {
         QVERIFY(m_view->browser()->selectTensor(QStringLiteral("grid")));

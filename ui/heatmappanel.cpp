@@ -282,14 +282,8 @@ void HeatmapPanel::requestOverview()
                 m_dataExtent = std::pair{lo, hi};
             m_plot->setOverview(data, window);
             applyColors();
-            const bool exact = data.rows == window.rows.count && data.cols == window.cols.count;
-            m_status->setText(
-                exact ? tr("Every value drawn (%1 \u00d7 %2).").arg(data.rows).arg(data.cols)
-                      : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. Click a "
-                           "cell to see it in the slice table.")
-                            .arg(format::count(window.rows.count), format::count(window.cols.count))
-                            .arg(data.rows)
-                            .arg(data.cols));
+            showDrawn(data, window);
+            m_overviewStatus = m_status->text();
             requestDetail();
         });
     });
@@ -313,6 +307,8 @@ void HeatmapPanel::requestDetail()
         m_detailTask->cancel();
         m_plot->clearDetail();
         m_plot->plot()->replot();
+        if (!m_overviewStatus.isEmpty())
+            m_status->setText(m_overviewStatus); // zoomed back out: the overview is what is drawn
         return;
     }
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
@@ -326,8 +322,29 @@ void HeatmapPanel::requestDetail()
         if (result && check.changed(*model, tensor))
             return; // the overview's next request says why; a refined corner of another file must not be drawn
         if (result)
-            post([this, data = std::move(*result), window] { m_plot->setDetail(data, window); });
+            post([this, data = std::move(*result), window] {
+                m_plot->setDetail(data, window);
+                showDrawn(data, window); // the footer follows the refinement
+            });
     });
+}
+
+void HeatmapPanel::showDrawn(const Downsampled& cells, const HeatmapPlot::Window& window)
+{
+    const bool exact = cells.rows == window.rows.count && cells.cols == window.cols.count;
+    m_status->setText(exact ? tr("Every value in view drawn (%1 \u00d7 %2). Click a cell to see it in the slice "
+                                 "table.")
+                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
+                            : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. "
+                                 "Click a cell to see it in the slice table.")
+                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
+                                  .arg(cells.rows)
+                                  .arg(cells.cols));
+}
+
+QString HeatmapPanel::statusText() const
+{
+    return m_status->text();
 }
 
 TensorView HeatmapPanel::currentView() const
