@@ -57,6 +57,7 @@ ModelView::ModelView(Document* document, QWidget* parent)
     });
     connect(m_browser, &TensorBrowser::flatChanged, this, &ModelView::saveLayout);
     connect(m_browser, &TensorBrowser::currentNodeChanged, this, &ModelView::onCurrentNode);
+    connect(m_browser, &TensorBrowser::preferredWidthChanged, this, &ModelView::fitTree);
     // The tab counts the keys as they are now, edits and undo included, and says when they are unsaved.
     MetadataModel* metadata = m_document->metadataModel();
     connect(metadata, &QAbstractItemModel::rowsInserted, this, &ModelView::updateMetadataTabText);

@@ -63,7 +63,7 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     m_tableView->horizontalHeader()->setStretchLastSection(true);
     m_tableView->setAlternatingRowColors(true);
     m_tableView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tableView->setMinimumWidth(160);
+    m_tableView->setMinimumWidth(220);
     m_tableView->setObjectName(QStringLiteral("statsTable"));
 
     auto* controls = new QHBoxLayout;

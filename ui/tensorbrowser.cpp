@@ -15,6 +15,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace safescope {
 
 namespace {
@@ -86,6 +88,8 @@ TensorBrowser::TensorBrowser(QWidget* parent)
         fitColumns();
         emit flatChanged(flat);
     });
+    // Deferred: the view lays the opened rows out first.
+    connect(m_view, &QTreeView::expanded, this, [this] { QTimer::singleShot(0, this, &TensorBrowser::growColumns); });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
     });
@@ -123,6 +127,25 @@ void TensorBrowser::expandWrappers()
         for (int row = 0; row < m_proxy->rowCount(); ++row)
             m_view->expand(m_proxy->index(row, 0));
     }
+}
+
+void TensorBrowser::growColumns()
+{
+    // Rows opened later (a group expanded, a tensor selected by name) may need more room than the first screen did;
+    // columns grow to them but never shrink under the user.
+    QHeaderView* header = m_view->header();
+    const int maxName = fontMetrics().averageCharWidth() * 60;
+    const int length = header->length();
+    for (int column = 0; column < TensorTreeModel::ColumnCount; ++column) {
+        const int before = header->sectionSize(column);
+        m_view->resizeColumnToContents(column);
+        int wanted = std::max(before, header->sectionSize(column));
+        if (column == TensorTreeModel::NameColumn)
+            wanted = std::max(before, std::min(wanted, maxName));
+        header->resizeSection(column, wanted);
+    }
+    if (header->length() != length)
+        emit preferredWidthChanged();
 }
 
 void TensorBrowser::fitColumns()

@@ -47,12 +47,15 @@ signals:
     /// The current row's snapshot node (TensorTree::kNone when nothing is selected).
     void currentNodeChanged(uint32_t node);
     void flatChanged(bool flat);
+    /// Columns grew to fit rows opened later: the tree may be given more width.
+    void preferredWidthChanged();
 
 private:
     void applyFilter();
     void updateCount();
     void expandWrappers();
     void fitColumns();
+    void growColumns();
 
     QLineEdit* m_filter;
     QToolButton* m_regex;
