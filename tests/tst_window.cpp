@@ -157,6 +157,20 @@ private slots:
         QVERIFY(view->findChild<QSplitter*>()->handleWidth() >= 8);
     }
 
+    void treeWidthTheUserChoseIsKept()
+    {
+        // A width dragged to in an earlier session (QSettings) wins over the columns' own, at any window size.
+        QSettings().setValue(QStringLiteral("modelView/treeWidth"), 333);
+        MainWindow window;
+        window.resize(1600, 1000);
+        DocumentView* document = openAndWait(window, m_deep, kTimeoutMs);
+        QVERIFY(document);
+        window.resize(1600, 1000);
+        QTRY_COMPARE(document->modelView()->browser()->width(), 333);
+        window.resize(1200, 800);
+        QTRY_COMPARE(document->modelView()->browser()->width(), 333);
+    }
+
     void longNamesDoNotMoveTheValuesTabs()
     {
         MainWindow window;
