@@ -36,3 +36,22 @@ shot error "$work/model.safetensors"
 shot histogram --page values --select model.layers.0.mlp.down_proj.weight "$demo"
 shot slice --page slice --select model.embed_tokens.weight "$demo"
 shot heatmap --page heatmap --select model.layers.0.self_attn.q_proj.weight "$demo"
+
+# window WxH ARGS...: the whole screen at that size, saved as docs/window-WxH.png (the README's size comparison).
+window() {
+  local size=$1
+  shift
+  xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
+    export XDG_CONFIG_HOME="$1"; shift
+    out=$1; shift
+    size=$1; shift
+    "$@" -qwindowgeometry "${size}+0+0" &
+    pid=$!
+    sleep "${SAFESCOPE_SHOT_DELAY:-4}"
+    import -window root "$out"
+    kill $pid' _ "$work/config-window-$size" "docs/window-$size.png" "$size" "$app" "$@"
+  echo "docs/window-$size.png"
+}
+
+window 1600x1000 --page slice --select model.layers.0.self_attn.q_proj.weight "$demo"
+window 800x600 --page values --select model.layers.0.mlp.down_proj.weight "$demo"

@@ -419,6 +419,74 @@ private slots:
         // Closing the window while nothing runs is fine; a running diff is cancelled by the view's destructor.
         view->rerun();
     }
+
+    void layerHeatmapLabelsDoNotOverlap()
+    {
+        // 96 layers of 6 modules with long names, in a small window.
+        QTemporaryDir dir;
+        TensorFileBuilder a;
+        TensorFileBuilder b;
+        const std::vector<float> w{1.0f, 2.0f};
+        const std::vector<float> w2{1.0f, 3.0f};
+        for (int layer = 0; layer < 96; ++layer) {
+            for (const char* module : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                                       "mlp.gate_proj", "mlp.down_proj"}) {
+                const QByteArray name = "model.layers." + QByteArray::number(layer) + '.' + module + ".weight";
+                a.add(name, "F32", {2}, bytesOf(w));
+                b.add(name, "F32", {2}, bytesOf(w2));
+            }
+        }
+        const QString pathA = writeFile(dir, QStringLiteral("deep-a.safetensors"), a.build());
+        const QString pathB = writeFile(dir, QStringLiteral("deep-b.safetensors"), b.build());
+        MainWindow window;
+        window.resize(800, 600);
+        window.show();
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        view->showPage(QStringLiteral("heatmap"));
+        DiffHeatmap* heatmap = view->heatmap();
+        QCustomPlot* plot = heatmap->plot();
+        QTRY_VERIFY(plot->isVisible());
+        plot->replot();
+        QCoreApplication::processEvents();
+        plot->replot();
+        const int line = plot->fontMetrics().height();
+        const double rowPixels = double(plot->axisRect()->height()) / 96;
+        const double colPixels = double(plot->axisRect()->width()) / 6;
+        QVERIFY2(
+            heatmap->labelStep(Qt::Vertical) * rowPixels >= line,
+            qPrintable(QStringLiteral("every %1 rows of %2 px").arg(heatmap->labelStep(Qt::Vertical)).arg(rowPixels)));
+        QVERIFY(heatmap->labelStep(Qt::Horizontal) * colPixels >= line);
+        QCOMPARE(plot->xAxis->tickLabelRotation(), 90.0);
+    }
+
+    void summaryCountsFitTogether()
+    {
+        // Two dtype changes F32 -> BF16: one exact (every value survives the cast), one whose values doubled.
+        QTemporaryDir dir;
+        const std::vector<float> exact{1.0f, 2.0f, 3.0f, 4.0f};
+        const std::vector<float> moved{1.5f, 2.5f, 3.5f, 4.5f};
+        std::vector<float> doubled;
+        for (float x : moved)
+            doubled.push_back(2 * x);
+        TensorFileBuilder a;
+        TensorFileBuilder b;
+        a.add("exact", "F32", {4}, bytesOf(exact));
+        b.add("exact", "BF16", {4}, bf16Truncated(exact));
+        a.add("moved", "F32", {4}, bytesOf(moved));
+        b.add("moved", "BF16", {4}, bf16Truncated(doubled));
+        const QString pathA = writeFile(dir, QStringLiteral("cast-a.safetensors"), a.build());
+        const QString pathB = writeFile(dir, QStringLiteral("cast-b.safetensors"), b.build());
+        MainWindow window;
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        const QString text = view->summaryLabel()->text();
+        QVERIFY2(text.contains(QStringLiteral("2 dtype_changed")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("1 pair not equal within tolerance (4 parameters)")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("1 of the 2 dtype changes keep every value within tolerance")),
+                 qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("changed tensors")), qPrintable(text));
+    }
 };
 
 QTEST_MAIN(TestDiffView)

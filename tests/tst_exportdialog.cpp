@@ -7,6 +7,7 @@
 #include "ui/models/tensorcheckmodel.h"
 
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -145,6 +146,46 @@ private slots:
         QCOMPARE(dialog.previewTable()->rowCount(), 3);
         for (int row = 0; row < 3; ++row)
             QVERIFY(dialog.previewTable()->item(row, 0)->text().startsWith(QStringLiteral("model.layers.")));
+    }
+
+    void treeAndLabelsShowWhatIsExported()
+    {
+        QTemporaryDir dir;
+        auto model = Model::open(writeLayers(dir), OpenMode::Strict);
+        QVERIFY(model);
+        ExportDialog dialog(*model, QString());
+        QRadioButton* byFilter = nullptr;
+        QRadioButton* byTicks = nullptr;
+        const auto radios = dialog.findChildren<QRadioButton*>();
+        for (QRadioButton* radio : radios) {
+            const QString text = radio->text().remove(u'&');
+            byFilter = text.contains(QStringLiteral("filter")) ? radio : byFilter;
+            byTicks = text.startsWith(QStringLiteral("Ticked")) ? radio : byTicks;
+        }
+        QVERIFY(byFilter && byTicks);
+        // No filter in the browser: the disabled choice says so instead of showing "()".
+        QVERIFY(!byFilter->isEnabled());
+        QVERIFY2(!byFilter->text().contains(QStringLiteral("()")), qPrintable(byFilter->text()));
+        QVERIFY2(byFilter->text().contains(QStringLiteral("no filter is set")), qPrintable(byFilter->text()));
+        QCOMPARE(byTicks->text().remove(u'&'), QStringLiteral("Ticked in the tree (5 of 5)"));
+
+        // Include narrows to 2: the label and the tree say so, and the plan agrees.
+        dialog.setIncludePattern(QStringLiteral("layers\\.0\\."));
+        QCOMPARE(byTicks->text().remove(u'&'), QStringLiteral("Ticked in the tree (5 of 5; 2 after Include/Exclude)"));
+        const QAbstractItemModel& tree = *dialog.tickTree()->model();
+        const QModelIndex lmHead = childNamed(tree, {}, QStringLiteral("lm_head"));
+        const QModelIndex leftOut = childNamed(tree, lmHead, QStringLiteral("w"));
+        QVERIFY(leftOut.isValid());
+        QCOMPARE(leftOut.data(Qt::CheckStateRole).value<Qt::CheckState>(), Qt::Unchecked);
+        QVERIFY(!(tree.flags(leftOut) & Qt::ItemIsEnabled));
+        const QModelIndex layer0 =
+            childNamed(tree, childNamed(tree, childNamed(tree, {}, QStringLiteral("model")), QStringLiteral("layers")),
+                       QStringLiteral("0"));
+        const QModelIndex kept = childNamed(tree, layer0, QStringLiteral("w"));
+        QVERIFY(kept.isValid());
+        QCOMPARE(kept.data(Qt::CheckStateRole).value<Qt::CheckState>(), Qt::Checked);
+        QVERIFY2(dialog.planMessage().startsWith(QStringLiteral("2 tensors, 8 B in 1 file.")),
+                 qPrintable(dialog.planMessage()));
     }
 };
 

@@ -25,7 +25,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -36,6 +38,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolBar>
 #include <QUndoStack>
 
 #include <functional>
@@ -731,6 +734,83 @@ private slots:
         });
         QVERIFY(!document->confirmClose());
         QCOMPARE(text, QStringLiteral("The metadata of \u201cmeta_edit.safetensors\u201d has unsaved changes."));
+    }
+
+    void addKeyThenCancelAddsNothing()
+    {
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("add_cancel.safetensors"), R"({"format":"pt"})", 64);
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        document->modelView()->pages()->setCurrentWidget(page);
+        QAction* add = nullptr;
+        const QList<QAction*> actions = page->findChildren<QAction*>();
+        for (QAction* action : actions)
+            add = action->text().startsWith(QStringLiteral("&Add Key")) ? action : add;
+        QVERIFY(add);
+
+        // Key dialog: type a key and accept; then the value editor: Cancel.
+        bool sawEditor = false;
+        whenModal(&window, [&](QWidget* keyDialog) {
+            QVERIFY(keyDialog);
+            keyDialog->findChild<QLineEdit*>()->setText(QStringLiteral("license"));
+            whenModal(&window, [&](QWidget* editor) {
+                sawEditor = qobject_cast<ValueEditorDialog*>(editor) != nullptr;
+                if (editor)
+                    qobject_cast<QDialog*>(editor)->reject();
+            });
+            qobject_cast<QDialog*>(keyDialog)->accept();
+        });
+        add->trigger();
+        QVERIFY(sawEditor);
+        QCOMPARE(page->metadataModel()->rowCount(), 1);
+        QVERIFY(!document->isModified());
+
+        // The same with Ctrl+Enter in the editor: the key is added with the typed value, in one undo step.
+        whenModal(&window, [&](QWidget* keyDialog) {
+            keyDialog->findChild<QLineEdit*>()->setText(QStringLiteral("license"));
+            whenModal(&window, [&](QWidget* editor) {
+                auto* text = editor->findChild<QPlainTextEdit*>(QStringLiteral("valueEditor"));
+                text->setPlainText(QStringLiteral("mit"));
+                QTest::keyClick(text, Qt::Key_Return, Qt::ControlModifier);
+                if (editor->isVisible()) // not accepted: fail below rather than hang
+                    qobject_cast<QDialog*>(editor)->reject();
+            });
+            qobject_cast<QDialog*>(keyDialog)->accept();
+        });
+        add->trigger();
+        QCOMPARE(page->metadataModel()->rowCount(), 2);
+        QCOMPARE(page->metadataModel()->value(1), QStringLiteral("mit"));
+        QCOMPARE(page->metadataModel()->undoStack()->count(), 1);
+    }
+
+    void undoButtonKeepsItsWidth()
+    {
+        QTemporaryDir dir;
+        const QString path = makeCheckpoint(dir, QStringLiteral("undo_width.safetensors"), R"({"format":"pt"})", 64);
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        MetadataPage* page = document->modelView()->metadataPage();
+        document->modelView()->pages()->setCurrentWidget(page);
+        auto* toolBar = page->findChild<QToolBar*>(QStringLiteral("metadataToolBar"));
+        QVERIFY(toolBar);
+        QAction* undo = nullptr;
+        const QList<QAction*> actions = toolBar->actions();
+        for (QAction* action : actions)
+            undo = action->text() == QStringLiteral("Undo") ? action : undo;
+        QVERIFY(undo);
+        QWidget* button = toolBar->widgetForAction(undo);
+        QTRY_VERIFY(button->width() > 0);
+        const int width = button->sizeHint().width();
+        QVERIFY(page->addKey(QStringLiteral("a_rather_long_key_name_for_the_label"), QStringLiteral("v")).isEmpty());
+        QCOMPARE(undo->text(), QStringLiteral("Undo"));
+        QCOMPARE(button->sizeHint().width(), width);
+        QCOMPARE(undo->toolTip(), QStringLiteral("Undo Add key")); // what it undoes moves to the tooltip
     }
 
 private:

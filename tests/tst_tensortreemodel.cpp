@@ -250,9 +250,15 @@ private slots:
         QCOMPARE(name(proxy, layers), QStringLiteral("layers"));
         QCOMPARE(proxy.rowCount(layers), 1);
 
-        // An invalid filter is ignored: the previous one stays.
+        // Groups count what the filter shows below them, not everything below them.
+        const QModelIndex modelGroup = proxy.index(1, 0);
+        QCOMPARE(proxy.index(1, TensorTreeModel::DTypeColumn).data().toString(), QStringLiteral("F32 \u00d71"));
+        QCOMPARE(modelGroup.siblingAtColumn(TensorTreeModel::ParametersColumn).data(SortRole).toULongLong(), 8ull);
+        QCOMPARE(modelGroup.siblingAtColumn(TensorTreeModel::SizeColumn).data().toString(), QStringLiteral("32 B"));
+
+        // An invalid filter shows nothing: the previous results beside its error read as if they matched it.
         proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("dtype:NOPE")));
-        QCOMPARE(proxy.rowCount(), 2);
+        QCOMPARE(proxy.rowCount(), 0);
 
         proxy.setTensorFilter(TensorFilter::parse(QStringLiteral("layers numel>=32 ndim:2")));
         QCOMPARE(proxy.rowCount(), 1);

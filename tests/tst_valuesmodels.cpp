@@ -1,7 +1,9 @@
 // The values models: the lazy slice table, the statistics table and the heatmap's colour scale maths.
+#include "core/dtypecodec.h"
 #include "core/model.h"
 #include "core/safetensorsfile.h"
 #include "support/fixtures.h"
+#include "ui/models/cellformat.h"
 #include "ui/models/colorscale.h"
 #include "ui/models/roles.h"
 #include "ui/models/slicetablemodel.h"
@@ -16,6 +18,7 @@
 
 #include <bit>
 #include <cmath>
+#include <limits>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -76,7 +79,8 @@ private slots:
             for (int c = 0; c < 5; ++c) {
                 const double expected = cubeValue(static_cast<uint64_t>(r * 5 + c));
                 QCOMPARE(table.data(table.index(r, c), SortRole).toDouble(), expected);
-                QCOMPARE(table.data(table.index(r, c)).toString(), QString::number(expected, 'f', 6));
+                QCOMPARE(table.data(table.index(r, c)).toString(),
+                         QString::number(expected, 'g', QLocale::FloatingPointShortest));
             }
         }
         QCOMPARE(table.headerData(3, Qt::Vertical).toString(), QStringLiteral("3"));
@@ -129,7 +133,7 @@ private slots:
         const double v = cubeValue(7); // (1, 2) = -3.5
         table.setNumberFormat(NumberFormat::Scientific);
         QCOMPARE(changed.count(), 1);
-        QCOMPARE(table.data(table.index(1, 2)).toString(), QStringLiteral("-3.500000e+00"));
+        QCOMPARE(table.data(table.index(1, 2)).toString(), QStringLiteral("-3.5e+00"));
         table.setNumberFormat(NumberFormat::HexBits);
         QCOMPARE(table.data(table.index(1, 2)).toString(),
                  QStringLiteral("0x") + QString::number(std::bit_cast<quint32>(float(v)), 16).rightJustified(8, u'0'));
@@ -145,24 +149,64 @@ private slots:
         QCOMPARE(table.data(table.index(0, 0)).toString(), QStringLiteral("0xfffd"));
     }
 
+    void floatsShowTheDigitsTheirDtypeHolds()
+    {
+        const auto f32 = [](float v) {
+            return cellformat::text(DType::F32, v, std::bit_cast<uint32_t>(v), NumberFormat::Fixed);
+        };
+        // No float64 noise: 0.1f is 0.100000001490116... as a double.
+        QCOMPARE(f32(0.1f), QStringLiteral("0.1"));
+        QCOMPARE(cellformat::exact(DType::F32, double(0.1f), std::bit_cast<uint32_t>(0.1f)), QStringLiteral("0.1"));
+        // Small and large values switch to an exponent instead of showing 0.000000 or 40 digits.
+        QCOMPARE(f32(1e-8f), QStringLiteral("1e-08"));
+        QCOMPARE(f32(-2.5e-7f), QStringLiteral("-2.5e-07"));
+        QCOMPARE(f32(std::numeric_limits<float>::max()), QStringLiteral("3.4028235e+38"));
+        QCOMPARE(f32(123456.0f), QStringLiteral("123456"));
+        QCOMPARE(f32(0.0f), QStringLiteral("0"));
+        // 16-bit floats: the fewest digits that encode back to the same code.
+        const uint16_t bf = encodeBF16(0.1f);
+        QCOMPARE(cellformat::text(DType::BF16, decodeBF16(bf), bf, NumberFormat::Fixed), QStringLiteral("0.1"));
+        const uint16_t half = encodeF16(1.0f / 3.0f);
+        QCOMPARE(cellformat::text(DType::F16, decodeF16(half), half, NumberFormat::Fixed), QStringLiteral("0.3333"));
+        QCOMPARE(cellformat::text(DType::F16, decodeF16(half), half, NumberFormat::Scientific),
+                 QStringLiteral("3.333e-01"));
+        QCOMPARE(cellformat::text(DType::F64, 0.1, std::bit_cast<uint64_t>(0.1), NumberFormat::Fixed),
+                 QStringLiteral("0.1"));
+        // Differences (no dtype of their own) at float precision, never hidden.
+        QCOMPARE(cellformat::number(1e-8, NumberFormat::Fixed), QStringLiteral("1e-08"));
+        // Whatever is shown reads back to the same element, so a copy is exact.
+        uint32_t seed = 12345;
+        for (int i = 0; i < 20000; ++i) {
+            seed = seed * 1664525u + 1013904223u;
+            const uint32_t bits = (seed & 0x7f7fffffu) | ((seed & 1u) << 31); // finite
+            const float v = std::bit_cast<float>(bits);
+            const QString text = f32(v);
+            QCOMPARE(std::bit_cast<uint32_t>(text.toFloat()), bits);
+            const uint16_t code = static_cast<uint16_t>(seed >> 7) & 0x7f7f;
+            QCOMPARE(encodeBF16(cellformat::text(DType::BF16, decodeBF16(code), code, NumberFormat::Fixed).toFloat()),
+                     code);
+        }
+    }
+
     void copiesTheSelectionAsTsv()
     {
         SliceTableModel table;
         table.setTensor(m_model, *m_model->find("cube"));
         QItemSelection selection(table.index(1, 1), table.index(2, 3));
-        const auto text = [&](int r, int c) { return QString::number(cubeValue(uint64_t(r * 5 + c)), 'f', 6); };
+        const auto text = [&](int r, int c) {
+            return QString::number(cubeValue(uint64_t(r * 5 + c)), 'g', QLocale::FloatingPointShortest);
+        };
         QString expected;
         for (int r = 1; r <= 2; ++r)
             expected += text(r, 1) + u'\t' + text(r, 2) + u'\t' + text(r, 3) + u'\n';
         QCOMPARE(table.tsv(selection), expected);
-        QCOMPARE(table.tsv(selection),
-                 QStringLiteral("-4.000000\t-3.500000\t-3.000000\n-1.500000\t-1.000000\t-0.500000\n"));
+        QCOMPARE(table.tsv(selection), QStringLiteral("-4\t-3.5\t-3\n-1.5\t-1\t-0.5\n"));
 
         // Two disjoint cells: the bounding box, with the unselected cells empty.
         QItemSelection sparse;
         sparse.select(table.index(0, 0), table.index(0, 0));
         sparse.select(table.index(1, 2), table.index(1, 2));
-        QCOMPARE(table.tsv(sparse), QStringLiteral("-7.000000\t\t\n\t\t-3.500000\n"));
+        QCOMPARE(table.tsv(sparse), QStringLiteral("-7\t\t\n\t\t-3.5\n"));
         QCOMPARE(table.tsv({}), QString());
     }
 

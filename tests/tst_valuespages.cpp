@@ -334,13 +334,13 @@ private slots:
         SliceTableModel* model = slice->sliceModel();
         QCOMPARE(model->rowCount(), 40);
         QCOMPARE(model->columnCount(), 60);
-        QCOMPARE(model->data(model->index(3, 7)).toString(), QStringLiteral("307.000000"));
-        QCOMPARE(model->data(model->index(39, 59)).toString(), QStringLiteral("3959.000000"));
+        QCOMPARE(model->data(model->index(3, 7)).toString(), QStringLiteral("307"));
+        QCOMPARE(model->data(model->index(39, 59)).toString(), QStringLiteral("3959"));
 
         QTableView* table = slice->tableView();
         table->selectionModel()->select(QItemSelection(model->index(1, 2), model->index(2, 3)),
                                         QItemSelectionModel::ClearAndSelect);
-        const QString expected = QStringLiteral("102.000000\t103.000000\n202.000000\t203.000000\n");
+        const QString expected = QStringLiteral("102\t103\n202\t203\n");
         QCOMPARE(slice->copySelection(), expected);
         QCOMPARE(QGuiApplication::clipboard()->text(), expected);
 
@@ -350,7 +350,7 @@ private slots:
         table->selectionModel()->select(QItemSelection(model->index(0, 0), model->index(0, 1)),
                                         QItemSelectionModel::ClearAndSelect);
         QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
-        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("0.000000\t1.000000\n"));
+        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("0\t1\n"));
 
         // CSV export of the whole slice, full precision, in the background.
         const QString csv = m_dir.filePath(QStringLiteral("grid.csv"));
@@ -415,6 +415,32 @@ private slots:
             QCOMPARE(file.readAll(), previous);
             QCOMPARE(left, QStringList{QStringLiteral("big.csv")});
         }
+    }
+
+    void heatmapTicksAndFooterFollowTheView()
+    {
+        // A thin tensor: rows and columns are whole numbers, so are the ticks (-0.5 .. 2.5 before).
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("flags")));
+        QVERIFY(m_view->showPage(QStringLiteral("heatmap")));
+        HeatmapPanel* heatmap = m_page->heatmapPanel();
+        HeatmapPlot* plot = heatmap->plot();
+        QTRY_VERIFY_WITH_TIMEOUT(plot->hasOverview(), kTimeoutMs);
+        QCustomPlot* qcp = plot->plot();
+        qcp->replot();
+        for (QCPAxis* axis : {qcp->xAxis, qcp->yAxis}) {
+            QVERIFY(!axis->tickVector().isEmpty());
+            for (const double tick : axis->tickVector())
+                QCOMPARE(tick, std::round(tick));
+        }
+
+        // A big slice is downsampled; zoomed in until every value shows, the footer says so.
+        QVERIFY(m_view->browser()->selectTensor(QStringLiteral("big")));
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->statusText().contains(QStringLiteral("drawn as")), kTimeoutMs);
+        qcp->xAxis->setRange(-0.5, 49.5);
+        qcp->yAxis->setRange(-0.5, 39.5);
+        QTRY_VERIFY2_WITH_TIMEOUT(heatmap->statusText().startsWith(QStringLiteral("Every value in view drawn")),
+                                  qPrintable(heatmap->statusText()), kTimeoutMs);
+        QVERIFY(!heatmap->statusText().contains(QStringLiteral("zoom in")));
     }
 
     void heatmapDrawsHoversAndJumpsToTheTable()

@@ -28,7 +28,8 @@ DiffHeatmap::DiffHeatmap(QWidget* parent)
     // Layer 0 at the top, as the names read in the table.
     m_plot->yAxis->setRangeReversed(true);
     m_plot->yAxis->setLabel(tr("Layer"));
-    m_plot->xAxis->setTickLabelRotation(35);
+    // Module names stand upright, one column each: slanted, long names ran into their neighbours.
+    m_plot->xAxis->setTickLabelRotation(90);
     m_plot->plotLayout()->addElement(0, 1, m_colorBar);
     m_colorBar->setBarWidth(14);
     m_map->setColorScale(m_colorBar);
@@ -75,19 +76,46 @@ void DiffHeatmap::setGrid(DiffLayerGrid grid, const QString& metricName)
         m_map->data()->setValueRange(QCPRange(0, 1));
     applyScale();
 
+    m_plot->xAxis->setRange(-0.5, cols - 0.5);
+    m_plot->yAxis->setRange(-0.5, rows - 0.5);
+    updateTickers();
+    m_plot->replot();
+}
+
+void DiffHeatmap::updateTickers()
+{
+    if (m_grid.isEmpty())
+        return;
+    const int rows = static_cast<int>(m_grid.layers.size());
+    const int cols = static_cast<int>(m_grid.modules.size());
+    // A label every k-th row or column, k chosen so that labels are at least a line apart at the plot's size.
+    const int line = m_plot->fontMetrics().height() + 2;
+    const auto stepFor = [line](int count, int pixels) {
+        return pixels <= 0 ? std::max(1, count / 24) : std::max(1, (count * line + pixels - 1) / pixels);
+    };
+    const int colStep = stepFor(cols, m_plot->axisRect()->width());
+    const int rowStep = stepFor(rows, m_plot->axisRect()->height());
     auto xTicker = QSharedPointer<QCPAxisTickerText>::create();
-    for (int c = 0; c < cols; ++c)
+    for (int c = 0; c < cols; c += colStep)
         xTicker->addTick(c, m_grid.modules[c]);
     m_plot->xAxis->setTicker(xTicker);
     auto yTicker = QSharedPointer<QCPAxisTickerText>::create();
-    // Label every k-th layer so 80-layer models stay readable.
-    const int step = std::max(1, rows / 24);
-    for (int r = 0; r < rows; r += step)
+    for (int r = 0; r < rows; r += rowStep)
         yTicker->addTick(r, QString::number(m_grid.layers[static_cast<size_t>(r)]));
     m_plot->yAxis->setTicker(yTicker);
-    m_plot->xAxis->setRange(-0.5, cols - 0.5);
-    m_plot->yAxis->setRange(-0.5, rows - 0.5);
-    m_plot->replot();
+}
+
+int DiffHeatmap::labelStep(Qt::Orientation orientation) const
+{
+    // QCPAxisTickerText::ticks() is not const; the labels are read from a copy of the map.
+    auto* ticker = dynamic_cast<QCPAxisTickerText*>(
+        (orientation == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis)->ticker().data());
+    if (!ticker)
+        return 1;
+    const QMap<double, QString> ticks = ticker->ticks();
+    if (ticks.size() < 2)
+        return 1;
+    return static_cast<int>(std::next(ticks.begin()).key() - ticks.begin().key());
 }
 
 void DiffHeatmap::setLogScale(bool log)
@@ -166,7 +194,12 @@ QString DiffHeatmap::cellText(int row, int column) const
 bool DiffHeatmap::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == m_plot) {
-        if (event->type() == QEvent::MouseMove) {
+        if (event->type() == QEvent::Resize) {
+            // The axis rect follows the widget on the next replot: lay it out now so the label steps fit.
+            m_plot->plotLayout()->setOuterRect(m_plot->rect());
+            m_plot->plotLayout()->update(QCPLayoutElement::upLayout);
+            updateTickers();
+        } else if (event->type() == QEvent::MouseMove) {
             auto* mouse = static_cast<QMouseEvent*>(event);
             const auto cell = cellAt(mouse->position().toPoint());
             if (cell)

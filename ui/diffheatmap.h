@@ -32,6 +32,8 @@ public:
     /// Colours by log10 of the metric (values span decades), zeros at a floor a decade under the smallest change;
     /// the colour bar keeps the metric's own units.
     void setLogScale(bool log);
+    /// Every how many columns (Qt::Horizontal) or rows an axis label is drawn, so that labels never overlap.
+    int labelStep(Qt::Orientation orientation) const;
     bool logScale() const { return m_log; }
     /// The log scale of the current grid (meaningful while logScale()).
     const LogColorScale& logColorScale() const { return m_logScale; }
@@ -53,6 +55,7 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    void updateTickers();
     void applyPalette();
     void applyScale();
 

@@ -36,7 +36,9 @@ DiffSlicePanel::DiffSlicePanel(QWidget* parent)
       m_reduction(new QComboBox), m_status(new QLabel), m_plot(new DiffSlicePlot), m_windowBar(new SliceWindowBar),
       m_overviewTask(new LatestTask(this)), m_detailTask(new LatestTask(this)), m_refine(new QTimer(this))
 {
-    m_format->addItems({tr("Fixed"), tr("Scientific"), tr("Raw bits (hex)")});
+    m_format->addItems({tr("Decimal"), tr("Scientific"), tr("Raw bits (hex)")});
+    m_format->setToolTip(tr("Values show the digits their dtype holds (no more) and read back exactly; Decimal "
+                            "switches to an exponent where plain digits would hide a value"));
     m_format->setObjectName(QStringLiteral("diffSliceFormat"));
     m_scale->addItems({tr("Linear"), tr("Symlog")});
     m_scale->setObjectName(QStringLiteral("diffSliceScale"));

@@ -305,12 +305,25 @@ void DiffView::updateSummary()
                                          .arg(hue.name(), format::count(s.count(status)), name)
                                    : QStringLiteral("%1 %2").arg(format::count(s.count(status)), name));
     }
-    QString text = tr("<b>%1 pairs</b>").arg(format::count(s.pairs));
+    QString text = QStringLiteral("<b>%1</b>").arg(format::counted(s.pairs, u"pair", u"pairs"));
     if (!parts.isEmpty())
         text += QStringLiteral(": ") + parts.join(QStringLiteral(" \u00b7 "));
-    text += tr(" \u2014 %1 of %2 parameters beyond tolerance (in %3 changed tensors: %4)")
-                .arg(format::count(s.parametersChanged), format::count(s.parametersA),
-                     format::count(s.pairs - s.withinTolerance), format::count(s.parametersInChangedTensors));
+    // The status counts say what changed in kind; this says what changed in value. They used to read as two
+    // clashing counts of "changed tensors" (75 dtype_changed, "in 58 changed tensors") when some pairs change
+    // dtype but keep every value within tolerance: say how many pairs are not equal, and which dtype changes are.
+    const uint64_t notEqual = s.pairs - s.withinTolerance;
+    text += tr(" \u2014 %1 not equal within tolerance (%2), %3 of %4 parameters beyond tolerance")
+                .arg(format::counted(notEqual, u"pair", u"pairs"),
+                     format::counted(s.parametersInChangedTensors, u"parameter", u"parameters"),
+                     format::count(s.parametersChanged), format::count(s.parametersA));
+    if (m_diff && s.count(DiffStatus::DTypeChanged) > 0) {
+        uint64_t castOnly = 0;
+        for (const TensorDiff& t : m_diff->tensors)
+            castOnly += t.status == DiffStatus::DTypeChanged && t.withinTolerance() ? 1 : 0;
+        if (castOnly > 0)
+            text += tr("; %1 of the %2 dtype changes keep every value within tolerance")
+                        .arg(format::count(castOnly), format::count(s.count(DiffStatus::DTypeChanged)));
+    }
     if (m_diff) {
         const MetadataDiff& md = m_diff->metadata;
         text += md.empty() ? tr(" \u2014 metadata unchanged")

@@ -88,15 +88,14 @@ QString DocumentView::summary() const
     const Model& model = *loaded.model;
     // A quantized model's parameters are its logical weights (what the Overview and the tree count), not the
     // packed words, scales and zero points stored for them.
-    QString parameters = format::compactCount(model.totalParameters());
+    QString parameters = tr("%1 parameters").arg(format::compactCount(model.totalParameters()));
     if (loaded.quant && !loaded.quant->tensors.empty())
         parameters = tr("%1 parameters (%2 stored elements)")
                          .arg(format::compactCount(loaded.quant->logicalParameters),
                               format::compactCount(loaded.quant->storedParameters));
-    else
-        parameters = tr("%1 parameters").arg(parameters);
-    return tr("%1 tensors \u00b7 %2 \u00b7 %3")
-        .arg(format::count(model.tensorCount()), parameters, format::bytes(model.totalFileBytes()));
+    return tr("%1 \u00b7 %2 \u00b7 %3")
+        .arg(format::counted(model.tensorCount(), u"tensor", u"tensors"), parameters,
+             format::bytes(model.totalFileBytes()));
 }
 
 void DocumentView::reload()

@@ -4,6 +4,7 @@
 #include "core/exporter.h"
 #include "core/model.h"
 #include "core/renamerule.h"
+#include "core/tensorselection.h"
 #include "core/textutil.h"
 #include "ui/latesttask.h"
 #include "ui/models/format.h"
@@ -50,7 +51,9 @@ ExportDialog::ExportDialog(std::shared_ptr<const Model> model, const QString& fi
 
 ExportDialog::ExportDialog(std::shared_ptr<const TensorTree> tree, const QString& filter, QWidget* parent)
     : QDialog(parent), m_model(tree->modelPointer()), m_filter(filter), m_all(new QRadioButton(tr("&All tensors"))),
-      m_byFilter(new QRadioButton(tr("Tensors matching the current &filter (%1)").arg(filter))),
+      m_byFilter(new QRadioButton(filter.trimmed().isEmpty()
+                                      ? tr("Tensors matching the browser's &filter (no filter is set)")
+                                      : tr("Tensors matching the browser's &filter (\u201c%1\u201d)").arg(filter))),
       m_byTicks(new QRadioButton), m_treeModel(new TensorTreeModel(this)), m_checks(new TensorCheckModel(this)),
       m_tree(new QTreeView), m_include(new QLineEdit), m_exclude(new QLineEdit), m_renames(new QPlainTextEdit),
       m_dtype(new QComboBox), m_impact(new QLabel), m_impactButton(new QPushButton(tr("Preview &Impact"))),
@@ -113,6 +116,8 @@ ExportDialog::ExportDialog(std::shared_ptr<const TensorTree> tree, const QString
 
     for (QLineEdit* edit : {m_include, m_exclude, m_shardSize, m_output})
         connect(edit, &QLineEdit::textChanged, this, &ExportDialog::updatePlan);
+    for (QLineEdit* edit : {m_include, m_exclude})
+        connect(edit, &QLineEdit::textChanged, this, &ExportDialog::updateTickLabel);
     connect(m_renames, &QPlainTextEdit::textChanged, this, &ExportDialog::updatePlan);
     for (QRadioButton* choice : {m_all, m_byFilter, m_byTicks}) {
         connect(choice, &QRadioButton::toggled, this, [this](bool on) {
@@ -227,8 +232,31 @@ void ExportDialog::buildLayout()
 
 void ExportDialog::updateTickLabel()
 {
-    m_byTicks->setText(tr("&Ticked in the tree (%1 of %2)")
-                           .arg(format::count(m_checks->checkedCount()), format::count(m_checks->tensorCount())));
+    // Include and Exclude narrow every choice: the tree greys what they leave out, and the count says what remains.
+    SelectionRules rules;
+    if (!m_include->text().isEmpty())
+        rules.include.append(m_include->text());
+    if (!m_exclude->text().isEmpty())
+        rules.exclude.append(m_exclude->text());
+    std::vector<char> leftOut;
+    size_t kept = m_checks->checkedCount();
+    if (!rules.include.isEmpty() || !rules.exclude.isEmpty()) {
+        if (const auto selected = selectTensors(*m_model, rules)) {
+            leftOut.assign(m_model->tensorCount(), 1);
+            for (const size_t i : *selected)
+                leftOut[i] = 0;
+            kept = 0;
+            for (const size_t i : m_checks->checkedTensors())
+                kept += leftOut[i] == 0 ? 1 : 0;
+        }
+    }
+    const bool narrowed = !leftOut.empty();
+    m_checks->setLeftOut(std::move(leftOut));
+    const QString ticked =
+        tr("%1 of %2").arg(format::count(m_checks->checkedCount()), format::count(m_checks->tensorCount()));
+    m_byTicks->setText(narrowed
+                           ? tr("&Ticked in the tree (%1; %2 after Include/Exclude)").arg(ticked, format::count(kept))
+                           : tr("&Ticked in the tree (%1)").arg(ticked));
 }
 
 void ExportDialog::tickFilterMatches()
@@ -384,14 +412,15 @@ void ExportDialog::updatePlan()
     }
     const bool hasOutput = !m_output->text().trimmed().isEmpty();
     m_planOk = !plan->tensors.empty();
-    m_planMessage->setText(tr("%n tensor(s), %1 in %2 file(s).", nullptr, static_cast<int>(plan->tensors.size()))
-                               .arg(format::bytes(plan->totalBytes))
-                               .arg(plan->files.size()) +
-                           (plan->notConverted.empty()
-                                ? QString()
-                                : u' ' + tr("%n tensor(s) keep their dtype (only F32/F16/BF16 convert).", nullptr,
-                                            static_cast<int>(plan->notConverted.size()))) +
-                           (hasOutput ? QString() : u' ' + tr("Choose where to save.")));
+    // Two counts, two nouns: one "(s)" form chosen by the tensor count wrote "in 1 files".
+    m_planMessage->setText(
+        tr("%1, %2 in %3.")
+            .arg(format::counted(plan->tensors.size(), u"tensor", u"tensors"), format::bytes(plan->totalBytes),
+                 format::counted(plan->files.size(), u"file", u"files")) +
+        (plan->notConverted.empty() ? QString()
+                                    : u' ' + tr("%n tensor(s) keep their dtype (only F32/F16/BF16 convert).", nullptr,
+                                                static_cast<int>(plan->notConverted.size()))) +
+        (hasOutput ? QString() : u' ' + tr("Choose where to save.")));
     m_exportButton->setEnabled(m_planOk && hasOutput && !m_exporting);
 }
 

@@ -53,6 +53,8 @@ QDoubleSpinBox* rangeBox(const QString& prefix)
     box->setPrefix(prefix);
     box->setKeyboardTracking(false);
     box->setEnabled(false);
+    // The range of a float asks for a 40-digit box; typed limits are short.
+    box->setMinimumWidth(box->fontMetrics().horizontalAdvance(prefix + QStringLiteral("-0.000000")) + 28);
     return box;
 }
 
@@ -78,16 +80,22 @@ HeatmapPanel::HeatmapPanel(QWidget* parent)
     m_refine->setSingleShot(true);
     m_refine->setInterval(150);
 
-    auto* row = new QHBoxLayout;
+    // Two short rows rather than one long one: the page must fit beside the tree in an 800-pixel window.
+    auto* colours = new QHBoxLayout;
+    for (QWidget* widget : {static_cast<QWidget*>(m_palette), static_cast<QWidget*>(m_scale),
+                            static_cast<QWidget*>(m_reduction), static_cast<QWidget*>(m_export)})
+        colours->addWidget(widget);
+    colours->addStretch(1);
+    auto* range = new QHBoxLayout;
     for (QWidget* widget :
-         {static_cast<QWidget*>(m_palette), static_cast<QWidget*>(m_scale), static_cast<QWidget*>(m_reduction),
-          static_cast<QWidget*>(m_rangeMode), static_cast<QWidget*>(m_min), static_cast<QWidget*>(m_max),
-          static_cast<QWidget*>(m_export)})
-        row->addWidget(widget);
-    row->addStretch(1);
+         {static_cast<QWidget*>(m_rangeMode), static_cast<QWidget*>(m_min), static_cast<QWidget*>(m_max)})
+        range->addWidget(widget);
+    range->addStretch(1);
+    m_status->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_controls);
-    layout->addLayout(row);
+    layout->addLayout(colours);
+    layout->addLayout(range);
     layout->addWidget(m_plot, 1);
     layout->addWidget(m_status);
 
@@ -274,14 +282,8 @@ void HeatmapPanel::requestOverview()
                 m_dataExtent = std::pair{lo, hi};
             m_plot->setOverview(data, window);
             applyColors();
-            const bool exact = data.rows == window.rows.count && data.cols == window.cols.count;
-            m_status->setText(
-                exact ? tr("Every value drawn (%1 \u00d7 %2).").arg(data.rows).arg(data.cols)
-                      : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. Click a "
-                           "cell to see it in the slice table.")
-                            .arg(format::count(window.rows.count), format::count(window.cols.count))
-                            .arg(data.rows)
-                            .arg(data.cols));
+            showDrawn(data, window);
+            m_overviewStatus = m_status->text();
             requestDetail();
         });
     });
@@ -305,6 +307,8 @@ void HeatmapPanel::requestDetail()
         m_detailTask->cancel();
         m_plot->clearDetail();
         m_plot->plot()->replot();
+        if (!m_overviewStatus.isEmpty())
+            m_status->setText(m_overviewStatus); // zoomed back out: the overview is what is drawn
         return;
     }
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
@@ -318,8 +322,29 @@ void HeatmapPanel::requestDetail()
         if (result && check.changed(*model, tensor))
             return; // the overview's next request says why; a refined corner of another file must not be drawn
         if (result)
-            post([this, data = std::move(*result), window] { m_plot->setDetail(data, window); });
+            post([this, data = std::move(*result), window] {
+                m_plot->setDetail(data, window);
+                showDrawn(data, window); // the footer follows the refinement
+            });
     });
+}
+
+void HeatmapPanel::showDrawn(const Downsampled& cells, const HeatmapPlot::Window& window)
+{
+    const bool exact = cells.rows == window.rows.count && cells.cols == window.cols.count;
+    m_status->setText(exact ? tr("Every value in view drawn (%1 \u00d7 %2). Click a cell to see it in the slice "
+                                 "table.")
+                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
+                            : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. "
+                                 "Click a cell to see it in the slice table.")
+                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
+                                  .arg(cells.rows)
+                                  .arg(cells.cols));
+}
+
+QString HeatmapPanel::statusText() const
+{
+    return m_status->text();
 }
 
 TensorView HeatmapPanel::currentView() const

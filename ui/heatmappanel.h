@@ -8,6 +8,7 @@
 #include "ui/heatmapplot.h"
 #include "ui/models/modelfilecheck.h"
 
+#include <QString>
 #include <QWidget>
 
 #include <memory>
@@ -58,6 +59,7 @@ public:
 
     HeatmapPlot* plot() const { return m_plot; }
     SliceControls* controls() const { return m_controls; }
+    QString statusText() const;
 
 signals:
     void specChanged(const safescope::SliceSpec& spec);
@@ -72,6 +74,8 @@ private:
     void requestOverview();
     void requestDetail();
     void applyColors();
+    /// The footer: every value in view drawn, or how many values each cell stands for.
+    void showDrawn(const Downsampled& cells, const HeatmapPlot::Window& window);
 
     std::shared_ptr<const Model> m_document;
     ModelFileCheck m_fileCheck; ///< values read after the file changed are not drawn
@@ -94,6 +98,7 @@ private:
     QDoubleSpinBox* m_max;
     QPushButton* m_export;
     QLabel* m_status;
+    QString m_overviewStatus; ///< the footer for the whole slice, shown again when the view zooms back out
     HeatmapPlot* m_plot;
     LatestTask* m_overviewTask;
     LatestTask* m_detailTask;

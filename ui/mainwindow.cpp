@@ -136,6 +136,8 @@ void MainWindow::createActions()
     });
     find->setShortcut(QKeySequence::Find);
     QAction* flat = view->addAction(tr("F&lat List"));
+    m_flatAction = flat;
+    flat->setObjectName(QStringLiteral("flatListAction"));
     flat->setCheckable(true);
     flat->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(flat, &QAction::toggled, this, [this](bool on) {
@@ -180,6 +182,8 @@ DocumentView* MainWindow::openPath(const QString& path)
     const int index = m_tabs->addTab(document, document->title());
     m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
     connect(document, &DocumentView::stateChanged, this, [this, document] { onDocumentState(document); });
+    // The menu's check follows the browser's Flat button (and the mode restored from the last session).
+    connect(document->modelView()->browser(), &TensorBrowser::flatChanged, this, &MainWindow::updateFlatAction);
     connect(document, &DocumentView::selectionChanged, this, &MainWindow::updateStatus);
     connect(document, &DocumentView::openRequested, this, &MainWindow::openDialog);
     connect(document, &DocumentView::modifiedChanged, this, [this, document] { onModifiedChanged(document); });
@@ -338,8 +342,16 @@ void MainWindow::updateCentral()
     m_central->setCurrentWidget(m_tabs->count() > 0 ? static_cast<QWidget*>(m_tabs) : m_startPage);
 }
 
+void MainWindow::updateFlatAction()
+{
+    const DocumentView* document = currentDocument();
+    m_flatAction->setEnabled(document != nullptr);
+    m_flatAction->setChecked(document && document->modelView()->browser()->isFlat());
+}
+
 void MainWindow::updateStatus()
 {
+    updateFlatAction();
     DocumentView* document = currentDocument();
     if (auto* diff = qobject_cast<DiffView*>(m_tabs->currentWidget())) {
         setWindowTitle(tr("%1 \u2014 SafeScope").arg(diff->title()));

@@ -52,6 +52,7 @@ private:
     void closeTab(int index);
     void updateRecentMenu();
     void updateStatus();
+    void updateFlatAction();
     void updateCentral();
     void onDocumentState(DocumentView* document);
     void about();
@@ -64,6 +65,7 @@ private:
     QTabWidget* m_tabs;
     QMenu* m_recentMenu = nullptr;
     QAction* m_demoAction = nullptr;
+    QAction* m_flatAction = nullptr;
     QLabel* m_fileLabel;
     QLabel* m_countLabel;
     QLabel* m_selectionLabel;

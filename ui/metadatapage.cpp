@@ -146,6 +146,16 @@ void MetadataPage::createToolBar()
     // The window's Edit menu owns Ctrl+Z / Ctrl+Shift+Z; a second owner would make them ambiguous.
     undo->setShortcuts({});
     redo->setShortcuts({});
+    // QUndoStack renames the actions after each edit ("Undo Set value of ..."), which made every button to their
+    // right jump; the buttons keep short names and the description moves to the tooltip.
+    const auto keepShortText = [](QAction* action, const QString& text, const QString& description) {
+        action->setText(text);
+        action->setToolTip(description.isEmpty() ? text : text + u' ' + description);
+    };
+    connect(m_model->undoStack(), &QUndoStack::undoTextChanged, undo,
+            [undo, keepShortText](const QString& description) { keepShortText(undo, tr("Undo"), description); });
+    connect(m_model->undoStack(), &QUndoStack::redoTextChanged, redo,
+            [redo, keepShortText](const QString& description) { keepShortText(redo, tr("Redo"), description); });
     m_toolBar->addAction(undo);
     m_toolBar->addAction(redo);
     m_toolBar->addSeparator();
@@ -281,8 +291,14 @@ void MetadataPage::addKeyDialog()
     const QString key = QInputDialog::getText(this, tr("Add Metadata Key"), tr("Key:"), QLineEdit::Normal, {}, &ok);
     if (!ok)
         return;
-    if (addKey(key, {}).isEmpty())
-        editValueDialog();
+    // The key is added with its value or not at all: Cancel in the value editor leaves the metadata untouched.
+    if (!m_model->keyProblem(key).isEmpty()) {
+        addKey(key, {}); // refused: shows why
+        return;
+    }
+    ValueEditorDialog dialog(key, {}, this);
+    if (dialog.exec() == QDialog::Accepted)
+        addKey(key, dialog.value());
 }
 
 void MetadataPage::editValueDialog()

@@ -15,10 +15,12 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace safescope {
 
 namespace {
-const QString kSplitterKey = QStringLiteral("modelView/splitter");
+const QString kTreeWidthKey = QStringLiteral("modelView/treeWidth");
 const QString kHeaderKey = QStringLiteral("modelView/treeHeader");
 const QString kFlatKey = QStringLiteral("modelView/flat");
 } // namespace
@@ -36,20 +38,27 @@ ModelView::ModelView(Document* document, QWidget* parent)
 
     m_splitter->addWidget(m_browser);
     m_splitter->addWidget(m_pages);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 2);
+    // The pages give way when the window shrinks; the tree keeps the width its names need (fitTree).
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);
+    m_splitter->setHandleWidth(std::max(m_splitter->handleWidth(), 8)); // something a mouse can find
+    m_browser->setMinimumWidth(180);
 
     const QSettings settings;
-    if (!m_splitter->restoreState(settings.value(kSplitterKey).toByteArray()))
-        m_splitter->setSizes({860, 740});
+    m_treeWidth = settings.value(kTreeWidthKey, 0).toInt();
     m_browser->restoreHeaderState(settings.value(kHeaderKey).toByteArray());
     m_browser->setFlat(settings.value(kFlatKey, false).toBool());
 
     // Layout is saved whenever the user changes it, so every tab and the next session share it.
-    connect(m_splitter, &QSplitter::splitterMoved, this, &ModelView::saveLayout);
+    connect(m_splitter, &QSplitter::splitterMoved, this, [this] {
+        // A width the user chose is the one to come back to when the window grows again.
+        m_treeWidth = m_splitter->sizes().value(0);
+        saveLayout();
+    });
     connect(m_browser, &TensorBrowser::flatChanged, this, &ModelView::saveLayout);
     connect(m_browser, &TensorBrowser::currentNodeChanged, this, &ModelView::onCurrentNode);
+    connect(m_browser, &TensorBrowser::preferredWidthChanged, this, &ModelView::fitTree);
     // The tab counts the keys as they are now, edits and undo included, and says when they are unsaved.
     MetadataModel* metadata = m_document->metadataModel();
     connect(metadata, &QAbstractItemModel::rowsInserted, this, &ModelView::updateMetadataTabText);
@@ -73,16 +82,42 @@ ModelView::~ModelView()
 void ModelView::saveLayout() const
 {
     QSettings settings;
-    settings.setValue(kSplitterKey, m_splitter->saveState());
+    if (m_treeWidth > 0)
+        settings.setValue(kTreeWidthKey, m_treeWidth);
     settings.setValue(kHeaderKey, m_browser->headerState());
     settings.setValue(kFlatKey, m_browser->isFlat());
 }
 
+void ModelView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitTree();
+}
+
+void ModelView::fitTree()
+{
+    const int total = m_splitter->width() - m_splitter->handleWidth();
+    if (total <= 0)
+        return;
+    const int pagesMin = m_pages->minimumSizeHint().width();
+    const int treeMin = m_browser->minimumSizeHint().expandedTo(m_browser->minimumSize()).width();
+    // What the tree asks for when the user has not chosen: its columns whole, but never more than 60 %.
+    const int wanted = m_treeWidth > 0 ? m_treeWidth : std::min(m_browser->preferredWidth(), total * 3 / 5);
+    const int tree = std::max(treeMin, std::min(wanted, total - pagesMin));
+    if (m_splitter->sizes().value(0) != tree)
+        m_splitter->setSizes({tree, total - tree});
+}
+
 void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
 {
+    const bool firstModel = m_loaded == nullptr;
     m_loaded = std::move(loaded);
     m_tensorPage->setTree(m_loaded->tree);
     m_browser->setTree(m_loaded->tree);
+    fitTree();
+    // A model opens on its summary, not on an empty tensor page; a reload keeps the page the user is on.
+    if (firstModel)
+        m_pages->setCurrentIndex(OverviewPageIndex);
     m_overviewPage->setModel(m_loaded);
     // Quantization problems (a part missing or misshapen, a config that cannot be read) sit beside the file's own.
     std::vector<Warning> quantProblems = m_loaded->quantConfig.problems;

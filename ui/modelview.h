@@ -55,7 +55,12 @@ public:
 signals:
     void selectionChanged(const QString& text);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    /// Gives the tree its width (the user's, else what its columns need) as far as the pages' minimum allows.
+    void fitTree();
     void onCurrentNode(uint32_t node);
     void saveLayout() const;
     void updateMetadataTabText();
@@ -73,6 +78,7 @@ private:
     MetadataPage* m_metadataPage;
     ProblemsPage* m_problemsPage;
     QString m_selection;
+    int m_treeWidth = 0; ///< the tree width the user chose by dragging the handle; 0 until they do
 };
 
 } // namespace safescope

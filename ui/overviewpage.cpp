@@ -143,7 +143,8 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                                        format::count(header.dataStart)));
         addFact(tr("Writer layout"), QString::fromUtf8(writerLayoutName(header.layout)));
     }
-    addFact(tr("Tensors"), format::count(model.tensorCount()));
+    addFact(tr("Tensors"), model.tensorCount() == 0 ? tr("none — this file holds only a header and metadata")
+                                                    : format::count(model.tensorCount()));
     const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
     // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
     // packed values expanded); the stored element count stands beside it.
@@ -257,6 +258,9 @@ void OverviewPage::fillFiles(const Model& model)
     m_filesTitle->setVisible(several);
     if (!several)
         return;
+    // Shard names are relative to the folder holding them: an index file's folder, not the index file itself.
+    const QFileInfo source(model.path());
+    const QDir folder(source.isDir() ? source.absoluteFilePath() : source.absolutePath());
     std::vector<size_t> tensorsPerShard(model.shards().size());
     for (size_t i = 0; i < model.tensorCount(); ++i)
         ++tensorsPerShard[model.shardIndexOf(i)];
@@ -264,8 +268,7 @@ void OverviewPage::fillFiles(const Model& model)
         const Model::Shard& shard = model.shards()[i];
         const Header& header = shard.file->header();
         auto* item = new QTreeWidgetItem(m_files);
-        item->setText(
-            0, QDir::toNativeSeparators(QDir(QFileInfo(model.path()).absoluteFilePath()).relativeFilePath(shard.path)));
+        item->setText(0, QDir::toNativeSeparators(folder.relativeFilePath(shard.path)));
         item->setToolTip(0, QDir::toNativeSeparators(shard.path));
         item->setText(1, format::bytes(header.fileSize));
         item->setText(2, format::count(header.headerLength));

@@ -22,6 +22,7 @@ SliceControls::SliceControls(QWidget* parent)
     m_rows->setObjectName(QStringLiteral("rowDimension"));
     m_cols->setObjectName(QStringLiteral("columnDimension"));
     m_summary->setForegroundRole(QPalette::PlaceholderText);
+    m_summary->setWordWrap(true); // a long summary wraps rather than widening the page
     auto* pickers = new QHBoxLayout;
     pickers->addWidget(new QLabel(tr("Rows:")));
     pickers->addWidget(m_rows);

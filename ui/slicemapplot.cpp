@@ -38,6 +38,13 @@ SliceMapPlot::SliceMapPlot(QWidget* parent)
     m_plot->installEventFilter(this);
     // Rows grow downwards, like the slice tables.
     m_plot->yAxis->setRangeReversed(true);
+    // Rows and columns are whole numbers: ticks at multiples of 1 (a 3 x 1 tensor read -0.5 .. 2.5 before).
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+        ticker->setTickStep(1.0);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        axis->setTicker(ticker);
+    }
     m_plot->xAxis->setLabel(tr("Column"));
     m_plot->yAxis->setLabel(tr("Row"));
     m_plot->plotLayout()->addElement(0, 1, m_colorBar);

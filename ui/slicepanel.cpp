@@ -37,7 +37,9 @@ SlicePanel::SlicePanel(QWidget* parent)
       m_exportProgress(new QProgressBar), m_cancelExport(new QPushButton(tr("Cancel"))),
       m_windowBar(new SliceWindowBar), m_table(new QTableView), m_model(new SliceTableModel(this))
 {
-    m_format->addItems({tr("Fixed"), tr("Scientific"), tr("Raw bits (hex)")});
+    m_format->addItems({tr("Decimal"), tr("Scientific"), tr("Raw bits (hex)")});
+    m_format->setToolTip(tr("Values show the digits their dtype holds (no more) and read back exactly; Decimal "
+                            "switches to an exponent where plain digits would hide a value"));
     m_format->setObjectName(QStringLiteral("numberFormat"));
     m_export->setToolTip(tr("Save every value of this slice as CSV, at full precision"));
     m_status->setForegroundRole(QPalette::PlaceholderText);

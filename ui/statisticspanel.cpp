@@ -48,6 +48,8 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     m_progress->setMaximumWidth(160);
     m_progress->setVisible(false);
     m_status->setForegroundRole(QPalette::PlaceholderText);
+    // A long status must not widen the page: it shrinks (and elides) before the controls do.
+    m_status->setWordWrap(true);
     m_special->setObjectName(QStringLiteral("specialCounts"));
     m_special->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* hint = new QLabel(tr("Wheel zooms, drag pans, Shift+drag re-bins a range, double-click resets the view."));
@@ -72,13 +74,16 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     controls->addWidget(m_fullRange);
     controls->addWidget(m_export);
     controls->addStretch(1);
-    controls->addWidget(m_status);
-    controls->addWidget(m_progress);
+    // Progress and status sit under the plot, so the controls row stays narrow enough for an 800-pixel window.
+    auto* statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_progress);
 
     auto* plotColumn = new QWidget;
     auto* plotLayout = new QVBoxLayout(plotColumn);
     plotLayout->setContentsMargins(0, 0, 0, 0);
     plotLayout->addWidget(m_plot, 1);
+    plotLayout->addLayout(statusRow);
     plotLayout->addWidget(m_special);
     plotLayout->addWidget(hint);
     auto* splitter = new QSplitter(Qt::Horizontal);

@@ -9,10 +9,13 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollBar>
 #include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace safescope {
 
@@ -45,6 +48,7 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_error->setWordWrap(true);
     m_error->setForegroundRole(QPalette::LinkVisited); // the palette's attention colour, legible in dark themes
     m_error->hide();
+    m_count->setObjectName(QStringLiteral("tensorCount"));
     m_count->setForegroundRole(QPalette::PlaceholderText);
 
     m_proxy->setSourceModel(m_model);
@@ -56,12 +60,10 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->resizeSection(TensorTreeModel::NameColumn, 250);
-    m_view->header()->resizeSection(TensorTreeModel::DTypeColumn, 130);
-    m_view->header()->resizeSection(TensorTreeModel::ShapeColumn, 100);
-    m_view->header()->resizeSection(TensorTreeModel::ParametersColumn, 90);
-    m_view->header()->resizeSection(TensorTreeModel::SizeColumn, 80);
-    m_view->header()->resizeSection(TensorTreeModel::OffsetColumn, 90);
+    // Names differ at both ends ("layers.1 ... q_proj.weight"): cut the middle, the tooltip has the whole name.
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    // Columns fit their contents when a model opens (fitColumns): the header's default precision measures at most
+    // 1,000 rows, a bounded cost even for 100,000 tensors.
 
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDebounceMs);
@@ -69,10 +71,25 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     connect(m_filter, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(m_regex, &QToolButton::toggled, this, &TensorBrowser::applyFilter);
     connect(m_flat, &QToolButton::toggled, this, [this](bool flat) {
+        // The model resets between modes: keep the selected tensor selected (and visible) across the switch.
+        const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
+        const qlonglong tensor = current.isValid() ? current.data(TensorIndexRole).toLongLong() : -1;
         m_model->setFlat(flat);
         applyFilter();
+        if (!flat)
+            expandWrappers();
+        if (tensor >= 0) {
+            const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfTensor(static_cast<size_t>(tensor)));
+            if (index.isValid()) {
+                m_view->setCurrentIndex(index);
+                m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+            }
+        }
+        fitColumns();
         emit flatChanged(flat);
     });
+    // Deferred: the view lays the opened rows out first.
+    connect(m_view, &QTreeView::expanded, this, [this] { QTimer::singleShot(0, this, &TensorBrowser::growColumns); });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
     });
@@ -98,12 +115,54 @@ void TensorBrowser::setTree(std::shared_ptr<const TensorTree> tree)
 {
     m_model->setTree(std::move(tree));
     applyFilter();
+    expandWrappers();
+    fitColumns();
+}
+
+void TensorBrowser::expandWrappers()
+{
     // Checkpoints usually have a few wrapper modules ("model.", "lm_head."): open them one level deep so the
     // first screen shows structure rather than two collapsed rows.
     if (!m_model->isFlat() && m_proxy->rowCount() <= 3) {
         for (int row = 0; row < m_proxy->rowCount(); ++row)
             m_view->expand(m_proxy->index(row, 0));
     }
+}
+
+void TensorBrowser::growColumns()
+{
+    // Rows opened later (a group expanded, a tensor selected by name) may need more room than the first screen did;
+    // columns grow to them but never shrink under the user.
+    QHeaderView* header = m_view->header();
+    const int maxName = fontMetrics().averageCharWidth() * 60;
+    const int length = header->length();
+    for (int column = 0; column < TensorTreeModel::ColumnCount; ++column) {
+        const int before = header->sectionSize(column);
+        m_view->resizeColumnToContents(column);
+        int wanted = std::max(before, header->sectionSize(column));
+        if (column == TensorTreeModel::NameColumn)
+            wanted = std::max(before, std::min(wanted, maxName));
+        header->resizeSection(column, wanted);
+    }
+    if (header->length() != length)
+        emit preferredWidthChanged();
+}
+
+void TensorBrowser::fitColumns()
+{
+    // Every column as wide as the rows on screen need; a name beyond ~60 characters elides in the middle.
+    QHeaderView* header = m_view->header();
+    for (int column = 0; column < TensorTreeModel::ColumnCount; ++column)
+        m_view->resizeColumnToContents(column);
+    const int maxName = fontMetrics().averageCharWidth() * 60;
+    if (header->sectionSize(TensorTreeModel::NameColumn) > maxName)
+        header->resizeSection(TensorTreeModel::NameColumn, maxName);
+}
+
+int TensorBrowser::preferredWidth() const
+{
+    // The width at which every column shows whole: the sections, the frame and a vertical scroll bar.
+    return m_view->header()->length() + 2 * m_view->frameWidth() + m_view->verticalScrollBar()->sizeHint().width();
 }
 
 void TensorBrowser::setFlat(bool flat)
@@ -174,8 +233,9 @@ void TensorBrowser::applyFilter()
     const TensorFilter filter = TensorFilter::parse(m_filter->text(), m_regex->isChecked());
     m_error->setText(filter.error());
     m_error->setVisible(!filter.isValid());
+    // An invalid filter empties the list (rather than leaving the last results under its error message).
+    m_proxy->setTensorFilter(filter);
     if (filter.isValid()) {
-        m_proxy->setTensorFilter(filter);
         const TensorTree* tree = m_model->tree();
         if (!filter.isEmpty() && !m_model->isFlat() && tree && tree->model().tensorCount() <= kAutoExpandLimit)
             m_view->expandAll();
@@ -191,15 +251,21 @@ void TensorBrowser::updateCount()
         return;
     }
     const size_t total = tree->model().tensorCount();
+    if (m_error->isVisibleTo(this)) {
+        m_count->setText(tr("No tensors shown: the filter is not valid"));
+        return;
+    }
     if (m_proxy->tensorFilter().isEmpty()) {
-        m_count->setText(tr("%n tensor(s)", nullptr, static_cast<int>(total)));
+        m_count->setText(format::counted(total, u"tensor", u"tensors"));
         return;
     }
     // Counting matches walks the snapshot, not the proxy, so it does not force the proxy to map every row.
     size_t matches = 0;
     for (size_t i = 0; i < total; ++i)
         matches += m_proxy->tensorFilter().matches(tree->model().tensor(i), tree->model().qualifiedName(i)) ? 1 : 0;
-    m_count->setText(tr("%1 of %2 tensors match").arg(format::count(matches), format::count(total)));
+    m_count->setText(
+        matches == 1 ? tr("1 of %1 matches").arg(format::counted(total, u"tensor", u"tensors"))
+                     : tr("%1 of %2 match").arg(format::count(matches), format::counted(total, u"tensor", u"tensors")));
 }
 
 } // namespace safescope

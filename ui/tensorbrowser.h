@@ -38,6 +38,8 @@ public:
     QTreeView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
     QString filterError() const;
+    /// The width at which every column shows whole (after a model opens, columns fit their contents).
+    int preferredWidth() const;
     QByteArray headerState() const;
     void restoreHeaderState(const QByteArray& state);
 
@@ -45,10 +47,15 @@ signals:
     /// The current row's snapshot node (TensorTree::kNone when nothing is selected).
     void currentNodeChanged(uint32_t node);
     void flatChanged(bool flat);
+    /// Columns grew to fit rows opened later: the tree may be given more width.
+    void preferredWidthChanged();
 
 private:
     void applyFilter();
     void updateCount();
+    void expandWrappers();
+    void fitColumns();
+    void growColumns();
 
     QLineEdit* m_filter;
     QToolButton* m_regex;

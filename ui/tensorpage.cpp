@@ -1,6 +1,7 @@
 #include "ui/tensorpage.h"
 
 #include "core/safetensorsfile.h"
+#include "ui/elidedlabel.h"
 #include "ui/heatmappanel.h"
 #include "ui/models/format.h"
 #include "ui/slicepanel.h"
@@ -29,7 +30,7 @@ QString fromView(std::string_view text)
 } // namespace
 
 TensorPage::TensorPage(QWidget* parent)
-    : QWidget(parent), m_title(new QLabel(this)), m_kind(new QLabel(this)), m_facts(new QFormLayout),
+    : QWidget(parent), m_title(new ElidedLabel(this)), m_kind(new QLabel(this)), m_facts(new QFormLayout),
       m_values(new QTabWidget(this)), m_codesBar(new QWidget(this)),
       m_storedCodes(new QCheckBox(tr("Stored codes"), m_codesBar)), m_storedPart(new QComboBox(m_codesBar)),
       m_statistics(new StatisticsPanel), m_slice(new SlicePanel), m_heatmap(new HeatmapPanel)
@@ -39,7 +40,6 @@ TensorPage::TensorPage(QWidget* parent)
     titleFont.setBold(true);
     m_title->setFont(titleFont);
     m_title->setObjectName(QStringLiteral("tensorName"));
-    m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_kind->setForegroundRole(QPalette::PlaceholderText);
     m_facts->setLabelAlignment(Qt::AlignRight);
@@ -109,14 +109,19 @@ void TensorPage::showNode(uint32_t node)
     m_logicalNode = TensorTree::kNone;
     m_codesBar->setVisible(false);
     if (!m_tree || node == TensorTree::kNone || node == TensorTree::rootId()) {
-        m_title->setText(tr("No tensor selected"));
-        m_kind->setText(tr("Select a tensor or a module in the tree to see its details."));
+        const bool empty = m_tree && m_tree->model().tensorCount() == 0;
+        m_title->setFullText(empty ? tr("No tensors") : tr("No tensor selected"));
+        m_kind->setText(empty ? tr("This file holds no tensors: only a header and its metadata.")
+                              : tr("Select a tensor or a module in the tree to see its details."));
         m_values->setEnabled(false);
+        // Empty axes say nothing: the values tabs appear with the first tensor selected.
+        m_values->setVisible(false);
         clearValues();
         return;
     }
     const TensorTree::Node& n = m_tree->node(node);
-    m_title->setText(fromView(n.path));
+    m_title->setFullText(fromView(n.path));
+    m_values->setVisible(true);
     if (n.isLogical()) {
         m_logicalNode = node;
         showLogical(n);
@@ -259,7 +264,7 @@ bool TensorPage::showValuesTab(const QString& name)
 
 QString TensorPage::title() const
 {
-    return m_title->text();
+    return m_title->fullText();
 }
 
 } // namespace safescope

@@ -14,6 +14,7 @@ class QTabWidget;
 
 namespace safescope {
 
+class ElidedLabel;
 class HeatmapPanel;
 class SlicePanel;
 class StatisticsPanel;
@@ -62,7 +63,7 @@ private:
     void clearValues();
 
     std::shared_ptr<const TensorTree> m_tree;
-    QLabel* m_title;
+    ElidedLabel* m_title;
     QLabel* m_kind;
     QFormLayout* m_facts;
     QTabWidget* m_values;

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QShortcut>
 #include <QVBoxLayout>
 
 namespace safescope {
@@ -30,6 +31,15 @@ ValueEditorDialog::ValueEditorDialog(const QString& key, const QString& value, Q
     connect(m_json, &QCheckBox::toggled, this, &ValueEditorDialog::check);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // Enter makes a new line in the editor, so accepting takes Ctrl+Enter (either Enter key), as in most editors.
+    for (const QKeySequence& keys : {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}) {
+        auto* accept = new QShortcut(keys, this);
+        connect(accept, &QShortcut::activated, this, [this] {
+            if (m_buttons->button(QDialogButtonBox::Ok)->isEnabled())
+                QDialog::accept();
+        });
+    }
+    m_buttons->button(QDialogButtonBox::Ok)->setToolTip(tr("Ctrl+Enter"));
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_edit, 1);

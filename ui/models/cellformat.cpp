@@ -1,15 +1,57 @@
 #include "ui/models/cellformat.h"
 
+#include "core/dtypecodec.h"
+
 #include <QLocale>
 
+#include <array>
 #include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace safescope::cellformat {
 
 namespace {
 
-constexpr int kDecimals = 6;
+// std::to_chars without a precision writes the shortest text that reads back to the same value; `general` keeps
+// plain digits for ordinary magnitudes and switches to an exponent where they would run long or hide the value.
+template <typename T> QString shortest(T value, bool scientific)
+{
+    std::array<char, 64> buffer{};
+    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                      scientific ? std::chars_format::scientific : std::chars_format::general);
+    return QString::fromLatin1(buffer.data(), result.ptr - buffer.data());
+}
+
+// F16 and BF16: the fewest significant digits whose text encodes back to the same 16-bit code.
+QString shortestHalf(DType dtype, double value, uint16_t code, bool scientific)
+{
+    const auto encode = [dtype](float v) { return dtype == DType::F16 ? encodeF16(v) : encodeBF16(v); };
+    for (int digits = 1; digits <= 9; ++digits) {
+        std::array<char, 64> buffer{};
+        std::snprintf(buffer.data(), buffer.size(), scientific ? "%.*e" : "%.*g", scientific ? digits - 1 : digits,
+                      value);
+        if (encode(std::strtof(buffer.data(), nullptr)) == code)
+            return QString::fromLatin1(buffer.data());
+    }
+    return shortest(static_cast<float>(value), scientific);
+}
+
+QString floatText(DType dtype, double value, uint64_t bits, bool scientific)
+{
+    switch (dtype) {
+    case DType::F64:
+        return shortest(value, scientific);
+    case DType::F16:
+    case DType::BF16:
+        return shortestHalf(dtype, value, static_cast<uint16_t>(bits), scientific);
+    default:
+        // F32, and the 8-, 6- and 4-bit floats, whose every value is a short binary fraction that float holds.
+        return shortest(static_cast<float>(value), scientific);
+    }
+}
 
 QString special(double value)
 {
@@ -41,8 +83,19 @@ QString number(double value, NumberFormat format)
 {
     if (!std::isfinite(value))
         return special(value);
-    return QString::number(value, format == NumberFormat::Scientific ? 'e' : 'f', kDecimals);
+    return shortest(static_cast<float>(value), format == NumberFormat::Scientific);
 }
+
+namespace {
+
+QString floatCell(DType dtype, double value, uint64_t bits, NumberFormat format)
+{
+    if (!std::isfinite(value))
+        return special(value);
+    return floatText(dtype, value, bits, format == NumberFormat::Scientific);
+}
+
+} // namespace
 
 QString text(DType dtype, double value, uint64_t bits, NumberFormat format)
 {
@@ -68,27 +121,13 @@ QString text(DType dtype, double value, uint64_t bits, NumberFormat format)
         return complexText(re, im, [format](double v) { return number(v, format); });
     }
     default:
-        return number(value, format);
+        return floatCell(dtype, value, bits, format);
     }
 }
 
 QString exact(DType dtype, double value, uint64_t bits)
 {
-    const auto shortest = [](double v) {
-        return std::isfinite(v) ? QString::number(v, 'g', QLocale::FloatingPointShortest) : special(v);
-    };
-    switch (dtypeInfo(dtype).kind) {
-    case DTypeKind::Bool:
-    case DTypeKind::SignedInt:
-    case DTypeKind::UnsignedInt:
-        return text(dtype, value, bits, NumberFormat::Fixed);
-    case DTypeKind::Complex: {
-        const auto [re, im] = complexParts(bits);
-        return complexText(re, im, shortest);
-    }
-    default:
-        return shortest(value);
-    }
+    return text(dtype, value, bits, NumberFormat::Fixed);
 }
 
 } // namespace safescope::cellformat

@@ -24,6 +24,11 @@ QString count(uint64_t value)
     return locale.toString(static_cast<qulonglong>(value));
 }
 
+QString counted(uint64_t value, QStringView singular, QStringView plural)
+{
+    return count(value) + u' ' + (value == 1 ? singular : plural);
+}
+
 QString compactCount(uint64_t value)
 {
     static constexpr std::array<std::pair<double, const char*>, 4> units{

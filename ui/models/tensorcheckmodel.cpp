@@ -180,13 +180,25 @@ size_t TensorCheckModel::tensorCount() const
     return m_checkedBelow.empty() ? 0 : m_treeModel->tree()->tensorCountOf(TensorTree::rootId());
 }
 
+void TensorCheckModel::setLeftOut(std::vector<char> leftOut)
+{
+    if (leftOut == m_leftOut)
+        return;
+    m_leftOut = std::move(leftOut);
+    if (m_treeModel && !m_checkedBelow.empty())
+        notifySubtree(TensorTree::rootId());
+}
+
 QVariant TensorCheckModel::data(const QModelIndex& index, int role) const
 {
     if (role == Qt::CheckStateRole) {
         if (index.column() != 0)
             return {};
         const uint32_t node = nodeOf(index);
-        return node == TensorTree::kNone ? QVariant() : QVariant(checkState(node));
+        if (node == TensorTree::kNone)
+            return {};
+        const uint32_t tensor = m_treeModel->tree()->tensorOf(node);
+        return tensor != TensorTree::kNone && isLeftOut(tensor) ? QVariant(Qt::Unchecked) : QVariant(checkState(node));
     }
     return QIdentityProxyModel::data(index, role);
 }
@@ -206,8 +218,14 @@ bool TensorCheckModel::setData(const QModelIndex& index, const QVariant& value, 
 Qt::ItemFlags TensorCheckModel::flags(const QModelIndex& index) const
 {
     Qt::ItemFlags flags = QIdentityProxyModel::flags(index);
-    if (index.column() == 0 && nodeOf(index) != TensorTree::kNone)
+    const uint32_t node = nodeOf(index);
+    if (index.column() == 0 && node != TensorTree::kNone)
         flags |= Qt::ItemIsUserCheckable;
+    if (node != TensorTree::kNone) {
+        const uint32_t tensor = m_treeModel->tree()->tensorOf(node);
+        if (tensor != TensorTree::kNone && isLeftOut(tensor))
+            flags &= ~Qt::ItemIsEnabled; // drawn greyed: a tick here would not export it
+    }
     return flags;
 }
 

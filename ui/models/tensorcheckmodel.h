@@ -39,6 +39,10 @@ public:
     std::vector<size_t> checkedTensors() const;
     size_t checkedCount() const;
     size_t tensorCount() const;
+    /// Tensors that other rules (Include, Exclude) leave out whatever their tick: their rows show greyed and
+    /// unticked, so the tree shows what an export takes. Indexed by model entry; empty leaves nothing out.
+    void setLeftOut(std::vector<char> leftOut);
+    bool isLeftOut(size_t tensor) const { return tensor < m_leftOut.size() && m_leftOut[tensor] != 0; }
 
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
@@ -58,6 +62,7 @@ private:
     TensorTreeModel* m_treeModel = nullptr;
     const TensorTree* m_countedTree = nullptr; ///< the tree the counters belong to
     std::vector<uint32_t> m_checkedBelow;      ///< per TensorTree node
+    std::vector<char> m_leftOut;               ///< per model entry (see setLeftOut)
 };
 
 } // namespace safescope

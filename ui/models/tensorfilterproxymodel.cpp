@@ -1,7 +1,10 @@
 #include "ui/models/tensorfilterproxymodel.h"
 
+#include "ui/models/format.h"
 #include "ui/models/roles.h"
 #include "ui/models/tensortreemodel.h"
+
+#include <algorithm>
 
 namespace safescope {
 
@@ -21,15 +24,74 @@ void TensorFilterProxyModel::setSourceModel(QAbstractItemModel* model)
 
 void TensorFilterProxyModel::setTensorFilter(const TensorFilter& filter)
 {
-    if (!filter.isValid())
-        return;
-    m_filter = filter;
+    m_invalid = !filter.isValid();
+    if (!m_invalid)
+        m_filter = filter;
+    m_totalsStale = true;
     invalidateFilter();
+}
+
+const std::vector<TensorFilterProxyModel::GroupTotals>& TensorFilterProxyModel::totals() const
+{
+    const TensorTree* tree = m_tree ? m_tree->tree() : nullptr;
+    if (!m_totalsStale && m_totalsTree == tree)
+        return m_totals;
+    m_totalsStale = false;
+    m_totalsTree = tree;
+    m_totals.assign(tree ? tree->nodeCount() : 0, {});
+    if (!tree)
+        return m_totals;
+    // One pass over the tensors, each adding itself to every group above it.
+    for (size_t i = 0; i < tree->model().tensorCount(); ++i) {
+        const uint32_t leaf = tree->leafOf(i);
+        if (!leafMatches(leaf))
+            continue;
+        const TensorTree::Node node = tree->node(leaf);
+        const DType dtype = tree->model().tensor(i).dtype;
+        for (uint32_t id = tree->parentOf(leaf); id != TensorTree::kNone; id = tree->parentOf(id)) {
+            GroupTotals& group = m_totals[id];
+            group.parameters += node.parameters;
+            group.bytes += node.bytes;
+            const auto it = std::find_if(group.dtypes.begin(), group.dtypes.end(),
+                                         [dtype](const auto& entry) { return entry.first == dtype; });
+            if (it == group.dtypes.end())
+                group.dtypes.emplace_back(dtype, 1);
+            else
+                ++it->second;
+        }
+    }
+    return m_totals;
+}
+
+QVariant TensorFilterProxyModel::data(const QModelIndex& index, int role) const
+{
+    const bool counted = role == Qt::DisplayRole || role == Qt::ToolTipRole || role == SortRole;
+    const int column = index.column();
+    if (!counted || m_filter.isEmpty() || m_invalid || !m_tree || !m_tree->tree() ||
+        (column != TensorTreeModel::DTypeColumn && column != TensorTreeModel::ParametersColumn &&
+         column != TensorTreeModel::SizeColumn))
+        return QSortFilterProxyModel::data(index, role);
+    const TensorTree& tree = *m_tree->tree();
+    const uint32_t id = m_tree->nodeId(mapToSource(index));
+    // Leaves and quantized weights describe themselves; groups count what the filter shows below them.
+    if (id == TensorTree::kNone || tree.tensorOf(id) != TensorTree::kNone || tree.node(id).isLogical())
+        return QSortFilterProxyModel::data(index, role);
+    const GroupTotals& group = totals()[id];
+    switch (column) {
+    case TensorTreeModel::DTypeColumn:
+        if (role == SortRole)
+            return group.dtypes.size() == 1 ? static_cast<int>(group.dtypes.front().first) : -1;
+        return format::dtypeMix(group.dtypes);
+    case TensorTreeModel::ParametersColumn:
+        return role == SortRole ? QVariant(qulonglong{group.parameters}) : QVariant(format::count(group.parameters));
+    default:
+        return role == SortRole ? QVariant(qulonglong{group.bytes}) : QVariant(format::bytes(group.bytes));
+    }
 }
 
 bool TensorFilterProxyModel::hasChildren(const QModelIndex& parent) const
 {
-    if (!m_filter.isEmpty() || sourceModel() == nullptr)
+    if (!m_filter.isEmpty() || m_invalid || sourceModel() == nullptr)
         return QSortFilterProxyModel::hasChildren(parent);
     // Nothing is filtered out, so a row has children exactly when its source row has. The base class would build
     // the row's mapping to answer, and a view asks for every row it lays out: 1,563 mappings when the first level
@@ -42,11 +104,16 @@ bool TensorFilterProxyModel::hasChildren(const QModelIndex& parent) const
 
 bool TensorFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
+    if (m_invalid)
+        return false;
     if (m_filter.isEmpty() || !m_tree || !m_tree->tree())
         return true;
-    const QModelIndex index = m_tree->index(sourceRow, 0, sourceParent);
+    return leafMatches(m_tree->nodeId(m_tree->index(sourceRow, 0, sourceParent)));
+}
+
+bool TensorFilterProxyModel::leafMatches(uint32_t id) const
+{
     const TensorTree& tree = *m_tree->tree();
-    const uint32_t id = m_tree->nodeId(index);
     const uint32_t tensor = tree.tensorOf(id);
     // Groups are shown through their matching descendants (recursive filtering), never on their own.
     if (tensor == TensorTree::kNone)
