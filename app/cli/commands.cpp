@@ -16,6 +16,7 @@ const std::vector<Command>& commands()
         {"diff", "Compare two checkpoints tensor by tensor, with value metrics", runDiff},
         {"meta", "Print or edit __metadata__ (in place when it fits, crash-safe)", runMeta},
         {"export", "Export selected tensors: rename, convert dtype, shard", runExport},
+        {"hash", "SHA-256, tensor-data and legacy hashes; check the hashes the metadata claims", runHash},
     };
     return table;
 }

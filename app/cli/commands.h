@@ -42,5 +42,6 @@ int runSlice(const QStringList& arguments);
 int runDiff(const QStringList& arguments);
 int runMeta(const QStringList& arguments);
 int runExport(const QStringList& arguments);
+int runHash(const QStringList& arguments);
 
 } // namespace safescope::cli
