@@ -250,6 +250,8 @@ void DocumentView::save()
     const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), m_document->editedFileName(),
                              this);
+    if (const Model& model = *m_modelView->loaded()->model; model.shards().size() == 1)
+        dialog.showHashEffects(model.shards().front().file->header(), false);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_reserveBytes = dialog.reserveBytes();
@@ -274,6 +276,7 @@ void DocumentView::saveAs()
     const MetadataModel* metadata = m_document->metadataModel();
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), QFileInfo(target).fileName(),
                              this);
+    dialog.showHashEffects(model.shards().front().file->header(), true);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_interactiveSave = true;

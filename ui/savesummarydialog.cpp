@@ -1,5 +1,7 @@
 #include "ui/savesummarydialog.h"
 
+#include "core/hasheffects.h"
+#include "core/headertext.h"
 #include "core/metadatarules.h"
 
 #include <QCheckBox>
@@ -34,8 +36,12 @@ QString oneLine(QString text)
 SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, const std::vector<MetadataEntry>& after,
                                      const QString& target, QWidget* parent)
     : QDialog(parent), m_table(new QTableWidget(this)),
-      m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this))
+      m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this)),
+      m_hashEffects(new QLabel(this)), m_after(after)
 {
+    m_hashEffects->setObjectName(QStringLiteral("hashEffects"));
+    m_hashEffects->setWordWrap(true);
+    m_hashEffects->hide();
     setWindowTitle(tr("Save Metadata"));
     const MetadataChanges changes = compareMetadata(before, after);
     m_table->setObjectName(QStringLiteral("saveSummaryTable"));
@@ -73,6 +79,7 @@ SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, c
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_hashEffects);
     layout->addWidget(m_reserve);
     layout->addWidget(buttons);
     resize(760, 420);
@@ -83,6 +90,30 @@ SaveSummaryDialog::~SaveSummaryDialog() = default;
 uint64_t SaveSummaryDialog::reserveBytes() const
 {
     return m_reserve->isChecked() ? kReserveBytes : 0;
+}
+
+void SaveSummaryDialog::showHashEffects(const Header& header, bool saveAs)
+{
+    m_header = &header;
+    m_saveAs = saveAs;
+    connect(m_reserve, &QCheckBox::toggled, this, &SaveSummaryDialog::updateHashEffects, Qt::UniqueConnection);
+    updateHashEffects();
+    m_hashEffects->show();
+}
+
+void SaveSummaryDialog::updateHashEffects()
+{
+    if (!m_header)
+        return;
+    // The saver's own rule (metadatasaver.h): in place when the new header text fits the old N; a rewrite pads it
+    // to a multiple of 8 and adds the reserve.
+    const uint64_t text = headerTextKeepingLayout(*m_header, m_after).size();
+    const bool inPlace = !m_saveAs && text <= m_header->headerLength;
+    const uint64_t newLength = inPlace ? m_header->headerLength : (text + 7) / 8 * 8 + reserveBytes();
+    const HashEffects effects = hashEffectsOfEdit(m_header->headerLength, newLength, m_header->dataSize(), inPlace);
+    m_hashEffects->setText(describeHashEffects(effects) + QLatin1Char(' ') +
+                           tr("Tools that look the model up by the file's SHA-256 (the Hub, Civitai's AutoV2) will "
+                              "not find the saved file under the old value."));
 }
 
 } // namespace safescope
