@@ -48,7 +48,7 @@ public:
     Status store(const std::vector<std::pair<HashCacheKey, FileHashes>>& entries);
 
     /// The most entries kept; the least recently stored are dropped beyond it.
-    static constexpr size_t kMaxEntries = 20000;
+    static constexpr size_t kMaxEntries = 5000; // about 1.5 MB of JSON, read when a model is shown
 
 private:
     nlohmann::json load() const;
