@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
-  nlohmann-json3-dev libqcustomplot-dev
+  nlohmann-json3-dev libqcustomplot-dev libssl-dev
   xvfb xauth imagemagick python3 python3-numpy shared-mime-info desktop-file-utils
   clang libclang-rt-14-dev
 )

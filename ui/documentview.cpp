@@ -259,6 +259,8 @@ void DocumentView::save()
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), m_document->editedFileName(),
                              this);
     dialog.setOutcome([this](uint64_t reserve) { return m_document->describeSave(reserve, false); });
+    if (const Model& model = *m_modelView->loaded()->model; model.shards().size() == 1)
+        dialog.showHashEffects(model.shards().front().file->header(), false);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_reserveBytes = dialog.reserveBytes();
@@ -284,6 +286,7 @@ void DocumentView::saveAs()
     SaveSummaryDialog dialog(metadata->originalEntries(), metadata->headerEntries(), QFileInfo(target).fileName(),
                              this);
     dialog.setOutcome([this](uint64_t reserve) { return m_document->describeSave(reserve, true); });
+    dialog.showHashEffects(model.shards().front().file->header(), true);
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_interactiveSave = true;

@@ -1,5 +1,6 @@
 #include "ui/modelview.h"
 
+#include "ui/hashespanel.h"
 #include "ui/metadatapage.h"
 #include "ui/models/document.h"
 #include "ui/models/format.h"
@@ -61,6 +62,7 @@ ModelView::ModelView(Document* document, QWidget* parent)
     connect(m_browser, &TensorBrowser::preferredWidthChanged, this, &ModelView::fitTree);
     // The tab counts the keys as they are now, edits and undo included, and says when they are unsaved.
     MetadataModel* metadata = m_document->metadataModel();
+    m_overviewPage->hashesPanel()->setMetadataModel(metadata);
     connect(metadata, &QAbstractItemModel::rowsInserted, this, &ModelView::updateMetadataTabText);
     connect(metadata, &QAbstractItemModel::rowsRemoved, this, &ModelView::updateMetadataTabText);
     connect(metadata, &QAbstractItemModel::modelReset, this, &ModelView::updateMetadataTabText);

@@ -2,6 +2,7 @@
 
 #include "core/modelcard.h"
 #include "ui/dtypechart.h"
+#include "ui/hashespanel.h"
 #include "ui/models/format.h"
 #include "ui/models/summaryrowsmodel.h"
 
@@ -70,7 +71,7 @@ OverviewPage::OverviewPage(QWidget* parent)
       m_filesTitle(sectionTitle(tr("Files"), nullptr)),
       m_largestRows(new SummaryRowsModel(SummaryRowsModel::Kind::Tensors, this)),
       m_moduleRows(new SummaryRowsModel(SummaryRowsModel::Kind::Modules, this)), m_largest(makeView(m_largestRows)),
-      m_modules(makeView(m_moduleRows))
+      m_modules(makeView(m_moduleRows)), m_hashes(new HashesPanel)
 {
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
@@ -87,6 +88,8 @@ OverviewPage::OverviewPage(QWidget* parent)
     layout->addSpacing(12);
     layout->addWidget(m_filesTitle);
     layout->addWidget(m_files);
+    layout->addWidget(sectionTitle(tr("Hashes"), content));
+    layout->addWidget(m_hashes);
     layout->addWidget(sectionTitle(tr("Bytes per dtype"), content));
     layout->addWidget(m_chart);
     layout->addSpacing(8);
@@ -170,6 +173,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                 tr("%n problem(s), see the Problems tab", nullptr, static_cast<int>(model.warnings().size())));
 
     fillFiles(model);
+    m_hashes->setModel(loaded->model);
     m_chart->setRows(summary.dtypes);
     m_largestRows->setRows(summary.largest);
     fitRows(m_largest);

@@ -14,6 +14,7 @@ class QTreeWidget;
 namespace safescope {
 
 class DTypeChart;
+class HashesPanel;
 class SummaryRowsModel;
 
 /// The model at a glance: files, header, writer layout, totals per dtype, the largest tensors and modules.
@@ -30,6 +31,7 @@ public:
     QString fact(const QString& label) const;
     QTreeView* largestTable() const { return m_largest; }
     QTreeView* modulesTable() const { return m_modules; }
+    HashesPanel* hashesPanel() const { return m_hashes; }
 
 private:
     QLabel* addFact(const QString& label, const QString& value);
@@ -50,6 +52,7 @@ private:
     SummaryRowsModel* m_moduleRows;
     QTreeView* m_largest;
     QTreeView* m_modules;
+    HashesPanel* m_hashes;
 };
 
 } // namespace safescope

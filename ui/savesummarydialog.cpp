@@ -1,6 +1,9 @@
 #include "ui/savesummarydialog.h"
 
+#include "core/hasheffects.h"
+#include "core/headertext.h"
 #include "core/metadatarules.h"
+#include "core/saveplan.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -35,8 +38,11 @@ SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, c
                                      const QString& target, QWidget* parent)
     : QDialog(parent), m_table(new QTableWidget(this)),
       m_reserve(new QCheckBox(tr("&Reserve space for future edits (4 KiB), so the next save is in place"), this)),
-      m_outcome(new QLabel(this))
+      m_outcome(new QLabel(this)), m_hashEffects(new QLabel(this)), m_after(after)
 {
+    m_hashEffects->setObjectName(QStringLiteral("hashEffects"));
+    m_hashEffects->setWordWrap(true);
+    m_hashEffects->hide();
     setWindowTitle(tr("Save Metadata"));
     const MetadataChanges changes = compareMetadata(before, after);
     m_table->setObjectName(QStringLiteral("saveSummaryTable"));
@@ -74,6 +80,7 @@ SaveSummaryDialog::SaveSummaryDialog(const std::vector<MetadataEntry>& before, c
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
     layout->addWidget(m_table, 1);
+    layout->addWidget(m_hashEffects);
     layout->addWidget(m_reserve);
     m_outcome->setObjectName(QStringLiteral("saveOutcome"));
     m_outcome->setWordWrap(true);
@@ -104,6 +111,29 @@ void SaveSummaryDialog::setOutcome(std::function<QString(uint64_t)> describe)
 QString SaveSummaryDialog::outcomeText() const
 {
     return m_outcome->text();
+}
+
+void SaveSummaryDialog::showHashEffects(const Header& header, bool saveAs)
+{
+    m_header = &header;
+    m_saveAs = saveAs;
+    connect(m_reserve, &QCheckBox::toggled, this, &SaveSummaryDialog::updateHashEffects, Qt::UniqueConnection);
+    updateHashEffects();
+    m_hashEffects->show();
+}
+
+void SaveSummaryDialog::updateHashEffects()
+{
+    if (!m_header)
+        return;
+    // The save's own plan (in place or rewrite, and the new header length) decides what the hashes do.
+    const uint64_t text = headerTextKeepingLayout(*m_header, m_after).size();
+    const SavePlan plan = planHeaderSave(*m_header, text, !m_saveAs, reserveBytes());
+    const HashEffects effects = hashEffectsOfEdit(m_header->headerLength, plan.newHeaderLength, m_header->dataSize(),
+                                                  plan.method == SaveMethod::InPlace);
+    m_hashEffects->setText(describeHashEffects(effects) + QLatin1Char(' ') +
+                           tr("Tools that look the model up by the file's SHA-256 (the Hub, Civitai's AutoV2) will "
+                              "not find the saved file under the old value."));
 }
 
 } // namespace safescope

@@ -34,11 +34,22 @@ public:
     QString outcomeText() const;
     QTableWidget* table() const { return m_table; }
 
+    /// Adds which hashes the save changes and keeps (hasheffects.h), for a save of the single file whose header is
+    /// `header` (kept by reference: it must outlive the dialog); `saveAs` writes a new file, so never in place.
+    void showHashEffects(const Header& header, bool saveAs);
+    QLabel* hashEffectsLabel() const { return m_hashEffects; }
+
 private:
+    void updateHashEffects();
+
     QTableWidget* m_table;
     QCheckBox* m_reserve;
     QLabel* m_outcome;
     std::function<QString(uint64_t)> m_describe;
+    QLabel* m_hashEffects;
+    std::vector<MetadataEntry> m_after;
+    const Header* m_header = nullptr;
+    bool m_saveAs = false;
 };
 
 } // namespace safescope

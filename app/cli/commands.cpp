@@ -17,6 +17,7 @@ const std::vector<Command>& commands()
         {"meta", "Print or edit __metadata__ (in place when it fits, crash-safe)", runMeta},
         {"export", "Export selected tensors: rename, convert dtype, shard", runExport},
         {"check", "Scan every tensor's values for NaN, Inf, zeros, duplicates and more", runCheck},
+        {"hash", "SHA-256, tensor-data and legacy hashes; check the hashes the metadata claims", runHash},
     };
     return table;
 }

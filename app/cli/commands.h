@@ -43,5 +43,6 @@ int runDiff(const QStringList& arguments);
 int runMeta(const QStringList& arguments);
 int runExport(const QStringList& arguments);
 int runCheck(const QStringList& arguments);
+int runHash(const QStringList& arguments);
 
 } // namespace safescope::cli
