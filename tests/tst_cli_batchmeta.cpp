@@ -48,27 +48,6 @@ QByteArray kohyaMetadata()
     return QByteArray::fromStdString(metadata.dump());
 }
 
-// safescope-cli run as "nobody" when the test runs as root, so that permission bits bind it. Both the real and the
-// effective user change in the child (Qt refuses to run with them different, as a setuid program).
-CliRun runCliUnprivileged(const QStringList& arguments)
-{
-    QProcess process;
-    if (::geteuid() == 0) {
-        process.setChildProcessModifier([] {
-            if (::setgid(65534) != 0 || ::setuid(65534) != 0)
-                ::_exit(127);
-        });
-    }
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished();
-        return {};
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
-}
-
 // nlohmann::json has no QTest::toString(): compare, and print both sides when they differ.
 bool sameJson(const nlohmann::json& actual, const nlohmann::json& expected)
 {

@@ -23,41 +23,14 @@ namespace {
 constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-/// A file whose header is padded to a multiple of 8 (as the reference writer does), so that tensor offsets in the
-/// data region decide alignment; tensors are laid out in the order given.
-class PaddedFile final
+/// A file as the reference writer lays it out (header padded to a multiple of 8, so tensor offsets decide
+/// alignment), with the "format" key a single file is expected to have.
+TensorFileBuilder paddedFile()
 {
-public:
-    PaddedFile& metadata(const QByteArray& json)
-    {
-        m_metadata = json;
-        return *this;
-    }
-    PaddedFile& add(const QByteArray& name, const QByteArray& dtype, const std::vector<uint64_t>& shape,
-                    const QByteArray& bytes)
-    {
-        const auto begin = static_cast<uint64_t>(m_data.size());
-        m_entries.append((m_entries.isEmpty() ? "" : ",") +
-                         tensorJson(name, dtype, shape, begin, begin + static_cast<uint64_t>(bytes.size())));
-        m_data += bytes;
-        return *this;
-    }
-    QByteArray build() const
-    {
-        QByteArray header = "{";
-        if (!m_metadata.isEmpty())
-            header += "\"__metadata__\":" + m_metadata + (m_entries.isEmpty() ? "" : ",");
-        header += m_entries + "}";
-        while (header.size() % 8 != 0)
-            header += ' ';
-        return rawFile(header, m_data);
-    }
-
-private:
-    QByteArray m_metadata = R"({"format":"pt"})";
-    QByteArray m_entries;
-    QByteArray m_data;
-};
+    TensorFileBuilder file;
+    file.metadata(R"({"format":"pt"})").padHeader();
+    return file;
+}
 
 QByteArray f16Bits(const std::vector<uint16_t>& bits)
 {
@@ -116,7 +89,7 @@ private slots:
     void everyKindOnF32()
     {
         const auto model = open(QStringLiteral("kinds.safetensors"),
-                                PaddedFile()
+                                paddedFile()
                                     .metadata(R"({"note":"no format key"})")
                                     .add("healthy", "F32", {4}, bytesOf<float>({0.5f, -0.25f, 1e-3f, 2.0f}))
                                     .add("specials", "F32", {2, 3}, bytesOf<float>({1, 2, kNan, 4, kInf, -kInf}))
@@ -189,7 +162,7 @@ private slots:
     void formatKeyPresentIsNoProblem()
     {
         const auto model = open(QStringLiteral("format.safetensors"),
-                                PaddedFile().add("w", "F32", {2}, bytesOf<float>({1, 2})).build());
+                                paddedFile().add("w", "F32", {2}, bytesOf<float>({1, 2})).build());
         QVERIFY(model);
         const HealthReport report = scan(*model);
         QVERIFY(report.problems.empty());
@@ -212,7 +185,7 @@ private slots:
             values[i] = static_cast<float>(i % 101) * 0.01f; // not constant
         values.back() = kNan;
         const auto model = open(QStringLiteral("last-%1.safetensors").arg(count),
-                                PaddedFile()
+                                paddedFile()
                                     .add("w", "F32", {count}, bytesOf(values))
                                     .add("after", "F32", {2}, bytesOf<float>({kInf, 1}))
                                     .build());
@@ -235,7 +208,7 @@ private slots:
         const double dnan = std::numeric_limits<double>::quiet_NaN();
         const double dinf = std::numeric_limits<double>::infinity();
         const auto model = open(QStringLiteral("dtypes.safetensors"),
-                                PaddedFile()
+                                paddedFile()
                                     .add("bf16", "BF16", {6}, f16Bits({0x3f80, 0x477f, 0x4789, 0x7fc0, 0xff80, 0x7f80}))
                                     .add("f16", "F16", {5}, f16Bits({0x3c00, 0x7bff, 0xfbff, 0x7c00, 0x7e00}))
                                     .add("f64", "F64", {5}, bytesOf<double>({1.0, 65504.0, -65504.5, dinf, dnan}))
@@ -273,7 +246,7 @@ private slots:
     {
         // 0x7fc00000 is NaN's bit pattern and 0x7f800000 Inf's: as I32 they are plain numbers.
         const auto model = open(QStringLiteral("ints.safetensors"),
-                                PaddedFile()
+                                paddedFile()
                                     .add("bits", "I32", {3}, bytesOf<int32_t>({0x7fc00000, 0x7f800000, 0x47800000}))
                                     .add("zero", "I64", {3}, bytesOf<int64_t>({0, 0, 0}))
                                     .add("same", "U16", {4}, bytesOf<uint16_t>({9, 9, 9, 9}))
@@ -304,12 +277,12 @@ private slots:
         QVERIFY(dir.isValid());
         const QByteArray shared = bytesOf<float>({0.1f, 0.2f, 0.3f, 0.4f});
         writeFile(dir, QStringLiteral("model-00001-of-00002.safetensors"),
-                  PaddedFile()
+                  paddedFile()
                       .add("embed.weight", "F32", {2, 2}, shared)
                       .add("other", "F32", {4}, shared) // same bytes, other shape: not a duplicate
                       .build());
         writeFile(dir, QStringLiteral("model-00002-of-00002.safetensors"),
-                  PaddedFile()
+                  paddedFile()
                       .add("lm_head.weight", "F32", {2, 2}, shared)
                       .add("near", "F32", {2, 2}, bytesOf<float>({0.1f, 0.2f, 0.3f, 0.5f}))
                       .build());
@@ -333,7 +306,7 @@ private slots:
         std::vector<float> values(2'000'000, 0.5f);
         values[1] = 0.25f;
         const auto model = open(QStringLiteral("progress.safetensors"),
-                                PaddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
+                                paddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
         QVERIFY(model);
         const std::atomic_bool cancel{false};
         uint64_t lastDone = 0, lastTotal = 0;
@@ -356,7 +329,7 @@ private slots:
         std::vector<float> values(8'000'000, 0.5f);
         values[0] = kNan;
         const auto model = open(QStringLiteral("cancel.safetensors"),
-                                PaddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
+                                paddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
         QVERIFY(model);
         std::atomic_bool cancel{false};
         uint64_t seen = 0;
@@ -374,7 +347,7 @@ private slots:
         std::vector<float> values(8'000'000, 0.5f);
         values[3] = 0.25f;
         const QString path = writeFile(m_dir, QStringLiteral("truncated.safetensors"),
-                                       PaddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
+                                       paddedFile().add("w", "F32", {values.size()}, bytesOf(values)).build());
         auto opened = Model::open(path);
         QVERIFY(opened);
         const std::atomic_bool cancel{false};

@@ -11,10 +11,18 @@
 namespace safescope::test {
 
 /// Builds a .safetensors image from tensors given as raw bytes, with contiguous offsets in the given order and an
-/// unpadded header (so data is deliberately misaligned). Independent of the project's writer.
+/// unpadded header (so data is deliberately misaligned) unless padHeader() asks for the reference writer's padding.
+/// Independent of the project's writer.
 class TensorFileBuilder final
 {
 public:
+    /// Pads the header with spaces to a multiple of 8, as the reference writer does: the tensors' own offsets then
+    /// decide their alignment.
+    TensorFileBuilder& padHeader()
+    {
+        m_padded = true;
+        return *this;
+    }
     TensorFileBuilder& metadata(const QByteArray& objectJson)
     {
         m_metadata = objectJson;
@@ -34,10 +42,14 @@ public:
         QByteArray header = "{";
         if (!m_metadata.isEmpty())
             header += "\"__metadata__\":" + m_metadata + (m_entries.isEmpty() ? "" : ",");
-        return rawFile(header + m_entries + "}", m_data);
+        header += m_entries + "}";
+        while (m_padded && header.size() % 8 != 0)
+            header += ' ';
+        return rawFile(header, m_data);
     }
 
 private:
+    bool m_padded = false;
     QByteArray m_metadata;
     QByteArray m_entries;
     QByteArray m_data;
