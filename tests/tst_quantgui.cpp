@@ -24,6 +24,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -297,6 +299,28 @@ private slots:
         for (const auto& [r, c] : {std::pair{0, 0}, std::pair{5, 33}, std::pair{15, 63}, std::pair{9, 31}})
             QCOMPARE(slice->cellValue(uint64_t(r), uint64_t(c)), double(m_awq.expected[size_t(r) * 64 + size_t(c)]));
         QVERIFY(o.view->overviewPage()->fact(QStringLiteral("Parameters")).startsWith(QStringLiteral("1,024  (")));
+
+        // Export CSV writes the values the table shows (dequantized), every one exactly.
+        SlicePanel* slicePanel = o.view->tensorPage()->slicePanel();
+        const QString csv = m_dir.filePath(QStringLiteral("awq-slice.csv"));
+        QSignalSpy finished(slicePanel, &SlicePanel::exportFinished);
+        QCOMPARE(slicePanel->exportCsv(csv), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QCOMPARE(finished.first().at(1).toString(), QString());
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), qsizetype(AwqModel::out));
+        for (qsizetype r = 0; r < lines.size(); ++r) {
+            const QList<QByteArray> cells = lines[r].split(',');
+            QCOMPARE(cells.size(), qsizetype(AwqModel::in));
+            for (qsizetype c = 0; c < cells.size(); ++c) {
+                const float expected = m_awq.expected[size_t(r) * 64 + size_t(c)];
+                QCOMPARE(cells[c].toFloat(), expected); // shortest text that reads back to the same float
+                QCOMPARE(QString::fromLatin1(cells[c]),
+                         cellformat::exact(DType::F32, expected, std::bit_cast<uint32_t>(expected)));
+            }
+        }
     }
 
     void misshapenScaleIsAProblemRow()

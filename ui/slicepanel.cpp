@@ -239,17 +239,19 @@ QString SlicePanel::exportCsv(const QString& path)
         return tr("An export is already running.");
     if (!m_tensor || !m_document || m_model->rowCount() == 0)
         return tr("There is no slice to export.");
-    if (m_model->view().data == nullptr)
-        return tr("A dequantized slice cannot be exported yet: switch to the stored codes to export them.");
     // Everything the worker needs is copied: the table may show another tensor or document before it ends, and
-    // the Model keeps the mapped bytes of `view` alive.
+    // the Model keeps the mapped bytes of `view` (and the dequantizer's parts) alive. A quantized weight shown
+    // dequantized is exported as the values it means, as the table shows them.
     std::shared_ptr<const Model> owner = m_document;
+    std::shared_ptr<const Dequantizer> dequantizer = m_model->dequantizer();
     const TensorView view = m_model->view();
+    if (view.data == nullptr && !dequantizer)
+        return tr("There is no slice to export.");
     const SliceSpec spec = m_model->spec();
     auto cancel = std::make_shared<std::atomic_bool>(false);
     m_exportCancel = cancel;
     m_exportPath = path;
-    m_exportJob.setFuture(QtConcurrent::run([owner, view, spec, path,
+    m_exportJob.setFuture(QtConcurrent::run([owner, dequantizer, view, spec, path,
                                              cancel](QPromise<std::optional<QString>>& promise) {
         promise.setProgressRange(0, 1000);
         QSaveFile file(path);
@@ -258,7 +260,8 @@ QString SlicePanel::exportCsv(const QString& path)
             return;
         }
         const ProgressFn report = [&](double fraction) { promise.setProgressValue(static_cast<int>(fraction * 1000)); };
-        Status ok = writeSliceCsv(file, view, spec, *cancel, report);
+        Status ok = dequantizer ? writeSliceCsv(file, *dequantizer, spec, *cancel, report)
+                                : writeSliceCsv(file, view, spec, *cancel, report);
         if (ok && cancel->load())
             ok = makeError(ErrorKind::Cancelled, QStringLiteral("export cancelled")); // after the last band
         if (!ok) {

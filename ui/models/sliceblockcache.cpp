@@ -1,5 +1,7 @@
 #include "ui/models/sliceblockcache.h"
 
+#include "core/quant/dequantizedwindow.h"
+
 #include <algorithm>
 #include <bit>
 
@@ -64,26 +66,14 @@ const SliceBlockCache::Block& SliceBlockCache::block(uint64_t blockRow, uint64_t
     return m_blocks.emplace(key, std::move(b)).first->second;
 }
 
-// A slice row whose columns are adjacent elements is one read; otherwise (the row axis is the last one) each cell is.
 Status SliceBlockCache::dequantizeWindow(uint64_t row0, uint64_t rows, uint64_t col0, uint64_t cols, Block& block) const
 {
-    std::vector<float> run(static_cast<size_t>(cols));
-    for (uint64_t r = 0; r < rows; ++r) {
-        const uint64_t first = m_addressing.base + (row0 + r) * m_addressing.rowStride + col0 * m_addressing.colStride;
-        if (m_addressing.colStride == 1 || cols == 1) {
-            if (Status read = m_dequantizer->read(first, cols, run.data()); !read)
-                return read;
-        } else {
-            for (uint64_t c = 0; c < cols; ++c) {
-                if (Status read = m_dequantizer->read(first + c * m_addressing.colStride, 1, &run[c]); !read)
-                    return read;
-            }
-        }
-        for (uint64_t c = 0; c < cols; ++c) {
-            const size_t i = static_cast<size_t>(r * cols + c);
-            block.values[i] = run[static_cast<size_t>(c)];
-            block.bits[i] = std::bit_cast<uint32_t>(run[static_cast<size_t>(c)]);
-        }
+    std::vector<float> window(static_cast<size_t>(rows * cols));
+    if (Status read = readDequantizedWindow(*m_dequantizer, m_addressing, row0, rows, col0, cols, window.data()); !read)
+        return read;
+    for (size_t i = 0; i < window.size(); ++i) {
+        block.values[i] = window[i];
+        block.bits[i] = std::bit_cast<uint32_t>(window[i]);
     }
     return Ok{};
 }

@@ -42,6 +42,8 @@ public:
     const QString& error() const { return m_error; }
     const SliceAddressing& addressing() const { return m_addressing; }
     const TensorView& view() const { return m_view; }
+    /// The reader of a logical tensor's values; null for a stored tensor (then view() holds the bytes).
+    const std::shared_ptr<const Dequantizer>& dequantizer() const { return m_dequantizer; }
     size_t cachedBlocks() const { return m_blocks.size(); }
     /// True when there are values to show (a mapped tensor or a dequantizer).
     bool hasValues() const { return m_view.data != nullptr || m_dequantizer != nullptr; }

@@ -29,6 +29,8 @@ public:
     bool setSpec(const SliceSpec& spec);
     const SliceSpec& spec() const { return m_spec; }
     const TensorView& view() const { return m_cache.view(); }
+    /// Set when the table shows a logical tensor's dequantized values (view() then has no bytes).
+    const std::shared_ptr<const Dequantizer>& dequantizer() const { return m_cache.dequantizer(); }
     /// Slice size, which may exceed what the table shows at once (see kMaxSections).
     const SliceAddressing& addressing() const { return m_cache.addressing(); }
     /// Why the table is empty or partial (unknown dtype, truncated file); empty when all is well.
