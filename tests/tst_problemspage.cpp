@@ -12,6 +12,7 @@
 #include "ui/models/problemsmodel.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/modelview.h"
+#include "ui/overviewpage.h"
 #include "ui/problemspage.h"
 #include "ui/slicepanel.h"
 #include "ui/tensorbrowser.h"
@@ -110,6 +111,8 @@ private slots:
         QCOMPARE(page->scanState(), ProblemsPage::ScanState::NotScanned);
         QCOMPARE(page->count(), 1);
         QCOMPARE(view->pages()->tabText(ModelView::ProblemsPageIndex), QStringLiteral("Problems (1)"));
+        QCOMPARE(view->overviewPage()->fact(QStringLiteral("Problems")),
+                 QStringLiteral("1 problem, see the Problems tab")); // the Overview agrees with the tab
         QVERIFY(page->scanStatus().contains(QStringLiteral("not scanned")));
 
         // Showing the page scans this small model by itself.
@@ -117,6 +120,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(page->scanState(), ProblemsPage::ScanState::Scanned, kTimeoutMs);
         QCOMPARE(page->count(), 4); // metadata, two NaN, one constant
         QCOMPARE(view->pages()->tabText(ModelView::ProblemsPageIndex), QStringLiteral("Problems (4)"));
+        QCOMPARE(view->overviewPage()->fact(QStringLiteral("Problems")),
+                 QStringLiteral("4 problems, see the Problems tab"));
         QVERIFY(page->scanStatus().startsWith(QStringLiteral("Values scanned: 3 tensors")));
         const auto* model = qobject_cast<const ProblemsModel*>(
             qobject_cast<const QSortFilterProxyModel*>(page->table()->model())->sourceModel());

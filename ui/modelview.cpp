@@ -135,6 +135,7 @@ void ModelView::updateProblemsTabText()
 {
     const int problems = m_problemsPage->count();
     m_pages->setTabText(ProblemsPageIndex, problems > 0 ? tr("Problems (%1)").arg(problems) : tr("Problems"));
+    m_overviewPage->setProblemCount(problems); // the Overview and the tab never disagree
 }
 
 void ModelView::showProblemAt(const QString& tensor, qint64 element)

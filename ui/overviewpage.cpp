@@ -131,6 +131,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
 {
     while (m_facts->rowCount() > 0)
         m_facts->removeRow(0);
+    m_problems = nullptr;
     const Model& model = *loaded->model;
     const ModelSummary& summary = loaded->summary;
     m_title->setText(model.displayName());
@@ -168,9 +169,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
                 QString::number(8.0 * static_cast<double>(model.totalTensorBytes()) / static_cast<double>(parameters),
                                 'f', 2));
     addCardFacts(*loaded);
-    if (!model.warnings().empty())
-        addFact(tr("Problems"),
-                tr("%n problem(s), see the Problems tab", nullptr, static_cast<int>(model.warnings().size())));
+    setProblemCount(static_cast<int>(model.warnings().size())); // until the Problems page says more
 
     fillFiles(model);
     m_hashes->setModel(loaded->model);
@@ -302,6 +301,20 @@ QLabel* OverviewPage::addFact(const QString& label, const QString& value)
     field->setObjectName(label);
     m_facts->addRow(label + u':', field);
     return field;
+}
+
+void OverviewPage::setProblemCount(int count)
+{
+    if (!m_problems && count == 0)
+        return;
+    const QString text =
+        count > 0
+            ? tr("%1, see the Problems tab").arg(format::counted(static_cast<uint64_t>(count), u"problem", u"problems"))
+            : tr("none found");
+    if (m_problems)
+        m_problems->setText(text);
+    else
+        m_problems = addFact(tr("Problems"), text);
 }
 
 QString OverviewPage::fact(const QString& label) const

@@ -29,6 +29,8 @@ public:
 
     void setModel(const std::shared_ptr<const LoadedModel>& loaded);
     QString fact(const QString& label) const;
+    /// The Problems fact: what the Problems page counts now (structure, metadata and, once scanned, values).
+    void setProblemCount(int count);
     QTreeView* largestTable() const { return m_largest; }
     QTreeView* modulesTable() const { return m_modules; }
     HashesPanel* hashesPanel() const { return m_hashes; }
@@ -44,6 +46,7 @@ private:
 
     QLabel* m_title;
     QFormLayout* m_facts;
+    QLabel* m_problems = nullptr; ///< the Problems fact's value, once there is one
     DTypeChart* m_chart;
     QLabel* m_modulesTitle;
     QTreeWidget* m_files;
