@@ -7,6 +7,7 @@
 #include "core/model.h"
 #include "core/parallelchunks.h"
 #include "core/sigbusguard.h"
+#include "core/textutil.h"
 
 #include <algorithm>
 #include <cmath>
@@ -190,11 +191,6 @@ void scanItem(const Model& model, const ItemWork& item, const TensorPlan& plan, 
     }
 }
 
-QString plural(uint64_t n, const char* one, const char* many)
-{
-    return QStringLiteral("%1 %2").arg(n).arg(QLatin1StringView(n == 1 ? one : many));
-}
-
 QString nameOf(const Model& model, size_t index)
 {
     const std::string_view name = model.qualifiedName(index);
@@ -257,7 +253,7 @@ std::vector<HealthProblem> structuralHealthProblems(const Model& model)
             model, i, HealthKind::Misaligned, 1, std::nullopt,
             QStringLiteral("data starts at byte %1 of its file, aligned to %2 only; %3 needs %4: readers must copy it")
                 .arg(offset)
-                .arg(plural(alignment, "byte", "bytes"))
+                .arg(counted(alignment, u"byte", u"bytes"))
                 .arg(QLatin1StringView(dtypeName(t.dtype)))
                 .arg(size)));
     }
@@ -359,13 +355,13 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         if (plan.floatChecks && r.counts.nan > 0)
             report.problems.push_back(problemAt(model, i, HealthKind::Nan, r.counts.nan, r.firstNan,
                                                 QStringLiteral("%1 of %2, the first at element %3")
-                                                    .arg(plural(r.counts.nan, "NaN value", "NaN values"))
+                                                    .arg(counted(r.counts.nan, u"NaN value", u"NaN values"))
                                                     .arg(n)
                                                     .arg(r.firstNan)));
         if (plan.floatChecks && r.counts.inf > 0)
             report.problems.push_back(problemAt(model, i, HealthKind::Inf, r.counts.inf, r.firstInf,
                                                 QStringLiteral("%1 of %2, the first at element %3")
-                                                    .arg(plural(r.counts.inf, "infinite value", "infinite values"))
+                                                    .arg(counted(r.counts.inf, u"infinite value", u"infinite values"))
                                                     .arg(n)
                                                     .arg(r.firstInf)));
         if (plan.overflowCheck && r.counts.overflow > 0)
@@ -373,7 +369,7 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
                 problemAt(model, i, HealthKind::F16Overflow, r.counts.overflow, r.firstOverflow,
                           QStringLiteral("%1 beyond F16's range (|x| > 65504), the first at element %2: a cast to "
                                          "F16 turns them into Inf")
-                              .arg(plural(r.counts.overflow, "finite value", "finite values"))
+                              .arg(counted(r.counts.overflow, u"finite value", u"finite values"))
                               .arg(r.firstOverflow)));
         if (n < 2)
             continue; // a single value is trivially "constant"; saying so helps nobody
@@ -397,7 +393,7 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
                 problemAt(model, group[k], HealthKind::Duplicate, group.size(), std::nullopt,
                           QStringLiteral("byte-identical to %1 (same dtype, shape and bytes; %2 in all)")
                               .arg(nameOf(model, group.front()))
-                              .arg(plural(group.size(), "copy", "copies"))));
+                              .arg(counted(group.size(), u"copy", u"copies"))));
     }
     // Model-wide findings first, then by tensor in model order, each tensor's kinds in a fixed order.
     std::stable_sort(report.problems.begin(), report.problems.end(),

@@ -76,18 +76,9 @@ int runHash(const QStringList& arguments)
     const QCommandLineOption noCache(QStringLiteral("no-cache"),
                                      QStringLiteral("Read every file, neither using nor updating the cache."));
     parser.addOptions({check, sha256Only, noCache});
-    // CommandLine::parse() takes a fixed number of paths; this command takes any number, so it parses itself.
-    if (!parser.parse(arguments))
-        return line.usageError(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        TerminalStream(stdout) << parser.helpText();
-        return ExitOk;
-    }
-    if (parser.isSet(QStringLiteral("version")))
-        return line.parse(QStringList{arguments.value(0), QStringLiteral("--version")}).value_or(ExitOk);
+    if (const auto exit = line.parse(arguments)) // PATH... : one or more
+        return *exit;
     const QStringList paths = parser.positionalArguments();
-    if (paths.isEmpty())
-        return line.usageError(QStringLiteral("missing argument"));
     const QString expected = parser.value(check).trimmed().toLower();
     static const QRegularExpression sha256Text(QStringLiteral("^[0-9a-f]{64}$"));
     if (parser.isSet(check) && !sha256Text.match(expected).hasMatch())

@@ -1,5 +1,7 @@
 #include "ui/models/format.h"
 
+#include "core/textutil.h"
+
 #include <QLocale>
 #include <QStringList>
 
@@ -26,7 +28,7 @@ QString count(uint64_t value)
 
 QString counted(uint64_t value, QStringView singular, QStringView plural)
 {
-    return count(value) + u' ' + (value == 1 ? singular : plural);
+    return safescope::counted(value, singular, plural);
 }
 
 QString compactCount(uint64_t value)
