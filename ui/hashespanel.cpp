@@ -131,27 +131,42 @@ void HashesPanel::setModel(std::shared_ptr<const Model> model)
     m_update->hide();
     if (!m_model)
         return;
-    // Already known (the cache answers from a stat per file): shown at once, whatever the size.
-    const HashCache cache(m_cacheFile.isEmpty() ? HashCache::defaultFile() : m_cacheFile);
-    std::vector<FileHashes> cached;
-    for (const Model::Shard& shard : m_model->shards()) {
-        const auto key = HashCacheKey::of(shard.path);
-        const auto hit = key ? cache.find(*key, shard.path, true) : std::nullopt;
-        if (!hit)
-            break;
-        cached.push_back(*hit);
-    }
-    if (cached.size() == m_model->shards().size()) {
-        showResults(std::move(cached));
-        return;
-    }
-    if (m_model->totalFileBytes() <= kAutomaticBytes) {
-        compute();
-        return;
-    }
-    m_status->setText(tr("Hashing reads all %1 of the model once. The results are cached, so the next look is "
-                         "instant.")
-                          .arg(format::bytes(m_model->totalFileBytes())));
+    // Already known (the cache answers from a stat per file): shown at once, whatever the size. The cache is read on
+    // the pool, not on the GUI thread: it holds up to 5,000 entries, and a model of 163 shards costs 163 stats.
+    QStringList paths;
+    for (const Model::Shard& shard : m_model->shards())
+        paths << shard.path;
+    const QString cacheFile = m_cacheFile.isEmpty() ? HashCache::defaultFile() : m_cacheFile;
+    const bool automatic = m_model->totalFileBytes() <= kAutomaticBytes;
+    const QString bytes = format::bytes(m_model->totalFileBytes());
+    m_status->setText(tr("Looking for these files in the hash cache\u2026"));
+    m_task->start(
+        [this, paths, cacheFile, automatic, bytes](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+            const HashCache cache(cacheFile);
+            std::vector<FileHashes> cached;
+            for (const QString& path : paths) {
+                if (cancel.load())
+                    return;
+                const auto key = HashCacheKey::of(path);
+                const auto hit = key ? cache.find(*key, path, true) : std::nullopt;
+                if (!hit)
+                    break;
+                cached.push_back(*hit);
+            }
+            if (cached.size() == static_cast<size_t>(paths.size())) {
+                post([this, cached = std::move(cached)]() mutable { showResults(std::move(cached)); });
+                return;
+            }
+            post([this, automatic, bytes] {
+                if (automatic) {
+                    compute();
+                    return;
+                }
+                m_status->setText(tr("Hashing reads all %1 of the model once. The results are cached, so the next look "
+                                     "is instant.")
+                                      .arg(bytes));
+            });
+        });
 }
 
 void HashesPanel::compute()
