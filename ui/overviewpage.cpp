@@ -297,7 +297,9 @@ QLabel* OverviewPage::addFact(const QString& label, const QString& value)
 {
     auto* field = new QLabel(value);
     field->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    field->setWordWrap(true);
+    // A value of several lines keeps them as written: a word-wrapped label in this form is given the height of one
+    // wrapped line and its second line was cut off (Parameters per dtype, Layout). One-line values wrap (paths).
+    field->setWordWrap(!value.contains(u'\n'));
     field->setObjectName(label);
     m_facts->addRow(label + u':', field);
     return field;
