@@ -3,10 +3,10 @@
 // pread() (the ceiling of a first read where fresh mapped pages are dear: see ViewReader). run_diff_bench.sh adds
 // numpy, measured in the same run on the same warm files.
 #include "benchutil.h"
-#include "core/diffkernels.h"
-#include "core/model.h"
-#include "core/modeldiff.h"
-#include "core/viewreader.h"
+#include "core/diff/diffkernels.h"
+#include "core/format/model.h"
+#include "core/diff/modeldiff.h"
+#include "core/io/viewreader.h"
 
 #include <QCoreApplication>
 #include <QFile>

@@ -12,10 +12,10 @@
 // from round to round; medians are printed beside the best runs, and the ratios use medians.
 // Usage: bench_edit [FOLDER] [SIZE_MIB] [ROUNDS]   (default: the current folder, 1024 MiB, 5 rounds; real bytes,
 // not a sparse file)
-#include "core/exporter.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/writer.h"
+#include "core/export/exporter.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/export/writer.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -6,9 +6,9 @@
 //   bench_moe open INDEX [RUNS]                               best core Model::open time of RUNS (default 5)
 //   bench_moe scale DIR                                       the 10k / 100k / 1M table (DIR is scratch space)
 #include "benchutil.h"
-#include "core/architecturesummary.h"
-#include "core/model.h"
-#include "core/shardindex.h"
+#include "core/modelinfo/architecturesummary.h"
+#include "core/format/model.h"
+#include "core/format/shardindex.h"
 #include "support/moecheckpoint.h"
 
 #include <QCoreApplication>

@@ -4,8 +4,8 @@
 //  - a sparse 10 GiB file must open as fast as the small one, with resident memory a few times the header size.
 // Usage: bench_open FILE.safetensors   (e.g. made by ../shared/peers/stgen.py many FILE --tensors 100000)
 #include "benchutil.h"
-#include "core/headerparser.h"
-#include "core/safetensorsfile.h"
+#include "core/format/headerparser.h"
+#include "core/format/safetensorsfile.h"
 
 #include <QCoreApplication>
 #include <QFile>

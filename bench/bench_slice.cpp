@@ -9,8 +9,8 @@
 // The embedding is a 2.4 GB hole (zeros decode like any other value); the F32 tensor is written for real.
 // Files go to a temporary directory under DIR (default: the system temporary directory) and are removed after.
 #include "benchutil.h"
-#include "core/model.h"
-#include "core/tensorstats.h"
+#include "core/format/model.h"
+#include "core/values/tensorstats.h"
 #include "ui/models/slicetablemodel.h"
 
 #include <QCoreApplication>

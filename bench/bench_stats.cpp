@@ -1,8 +1,8 @@
 // bench_stats FILE TENSOR: full statistics + 256-bin histogram of one tensor, next to a plain two-thread sum over
 // the same bytes (the memory-bandwidth ceiling). run_values_bench.sh adds numpy, measured in the same run.
 #include "benchutil.h"
-#include "core/model.h"
-#include "core/tensorstats.h"
+#include "core/format/model.h"
+#include "core/values/tensorstats.h"
 
 #include <QCoreApplication>
 #include <QFile>

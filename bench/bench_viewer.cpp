@@ -7,13 +7,13 @@
 // Usage: bench_viewer FILE.safetensors   (e.g. made by ../shared/peers/stgen.py many FILE --tensors 100000)
 // Runs on the offscreen platform unless QT_QPA_PLATFORM says otherwise, so it works in CI and over ssh.
 #include "benchutil.h"
-#include "core/model.h"
-#include "ui/allocatortuning.h"
-#include "ui/documentview.h"
-#include "ui/mainwindow.h"
+#include "core/format/model.h"
+#include "ui/window/allocatortuning.h"
+#include "ui/window/documentview.h"
+#include "ui/window/mainwindow.h"
 #include "ui/models/tensortree.h"
-#include "ui/modelview.h"
-#include "ui/tensorbrowser.h"
+#include "ui/window/modelview.h"
+#include "ui/window/tensorbrowser.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

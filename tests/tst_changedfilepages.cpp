@@ -1,10 +1,10 @@
 // Statistics and the heatmap never show numbers of a file that changed on disk since the model was read (issue 15,
 // defect 9, GUI part).
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/editfixtures.h"
-#include "ui/heatmappanel.h"
-#include "ui/heatmapplot.h"
-#include "ui/statsrunner.h"
+#include "ui/heatmap/heatmappanel.h"
+#include "ui/heatmap/heatmapplot.h"
+#include "ui/values/statsrunner.h"
 
 #include <QDateTime>
 #include <QFile>

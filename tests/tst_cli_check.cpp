@@ -1,7 +1,7 @@
 // safescope-cli check (issue 16): the JSON contract {"problems": [{"tensor", "kind", "severity", "count",
 // "first_index", "detail"}], "tensors_scanned", "bytes_scanned"}, --fail-on, and exit codes 0 (no problem of a
 // --fail-on kind), 1 (one found), 2 (the scan could not be done), each run as a real process.
-#include "core/localpath.h"
+#include "core/io/localpath.h"
 #include "support/clibytes.h"
 #include "support/clirun.h"
 #include "support/fixtures.h"

@@ -4,7 +4,7 @@
 // Each command is run as a real process on a valid file, an invalid one, a missing one and with a bad argument; then
 // stats, slice, diff and export are stopped between opening and reading (SIGSTOP test seam), the file is overwritten
 // in place with the same size and a later mtime, and the command must end with FileChanged and exit code 2.
-#include "core/localpath.h"
+#include "core/io/localpath.h"
 #include "support/clibytes.h"
 #include "support/clirun.h"
 #include "support/fixtures.h"

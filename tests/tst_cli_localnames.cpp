@@ -2,7 +2,7 @@
 // "caf\xE9.safetensors", given as a relative and as an absolute path, must open, be edited in place or rewritten
 // under the same bytes, be printed back as its bytes, and name export targets byte for byte. The process is started
 // with fork/exec (QProcess would encode the argument lossily) and folders are listed with readdir, not QDir.
-#include "core/localpath.h"
+#include "core/io/localpath.h"
 #include "support/clibytes.h"
 #include "support/fixtures.h"
 

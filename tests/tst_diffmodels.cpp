@@ -1,7 +1,7 @@
 // Diff view models: the pair table under QAbstractItemModelTester (streamed rows, reset, sort roles), the filter
 // proxy, the layer/module parser, the heatmap grid and the report formats.
-#include "core/model.h"
-#include "core/modeldiff.h"
+#include "core/format/model.h"
+#include "core/diff/modeldiff.h"
 #include "support/tensorfilebuilder.h"
 #include "ui/models/deltaslice.h"
 #include "ui/models/difffilterproxymodel.h"

@@ -2,19 +2,19 @@
 // changed metadata key; rows stream into the table, the heatmap selects pairs, tolerances re-run the diff, and the
 // report is exported in the three formats.
 #include "support/tensorfilebuilder.h"
-#include "ui/diffheatmap.h"
-#include "ui/diffpairpanel.h"
-#include "ui/diffslicepanel.h"
-#include "ui/diffsliceplot.h"
-#include "ui/diffview.h"
-#include "ui/histogramplot.h"
-#include "ui/mainwindow.h"
+#include "ui/diff/diffheatmap.h"
+#include "ui/diff/diffpairpanel.h"
+#include "ui/diff/diffslicepanel.h"
+#include "ui/diff/diffsliceplot.h"
+#include "ui/diff/diffview.h"
+#include "ui/plots/histogramplot.h"
+#include "ui/window/mainwindow.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
 #include "ui/models/format.h"
 #include "ui/models/roles.h"
-#include "ui/slicewindowbar.h"
+#include "ui/slice/slicewindowbar.h"
 
 #include <QCheckBox>
 #include <QDropEvent>

@@ -1,7 +1,7 @@
 // Document without widgets: a save never overwrites a file that changed since it was read unless asked to.
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/textutil.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/text/textutil.h"
 #include "support/editfixtures.h"
 #include "ui/models/document.h"
 #include "ui/models/metadatamodel.h"

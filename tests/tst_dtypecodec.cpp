@@ -1,4 +1,4 @@
-#include "core/dtypecodec.h"
+#include "core/values/dtypecodec.h"
 
 #include <QList>
 #include <QTest>

@@ -1,9 +1,9 @@
 // Export (issue 5): selection, renames and collisions, dtype conversion checked value by value against rounding
 // computed here from the format definitions, the impact preview, sharded output re-opened as one model with
 // identical tensor bytes, metadata policies, and cancellation / failures that leave no file under a final name.
-#include "core/exporter.h"
-#include "core/model.h"
-#include "core/shardindex.h"
+#include "core/export/exporter.h"
+#include "core/format/model.h"
+#include "core/format/shardindex.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 

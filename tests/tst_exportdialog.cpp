@@ -1,9 +1,9 @@
 // The export dialog's tick tree (issue 5): ticking a group takes its subtree, unticking a leaf leaves it out, and
 // the exported file holds exactly the ticked tensors; the patterns still narrow the ticks.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
-#include "ui/exportdialog.h"
+#include "ui/export/exportdialog.h"
 #include "ui/models/tensorcheckmodel.h"
 
 #include <QPushButton>

@@ -1,15 +1,15 @@
 // A file truncated by another program while SafeScope reads its mapped tensor bytes must end the read with
 // ErrorKind::FileChanged, not kill the process with SIGBUS (issue: hardening). Each test maps a real file, truncates
 // it underneath the mapping at a deterministic moment, and checks the error and that the process carries on.
-#include "core/downsample.h"
-#include "core/exporter.h"
-#include "core/exportplan.h"
-#include "core/localpath.h"
-#include "core/model.h"
-#include "core/modeldiff.h"
-#include "core/tensorslice.h"
-#include "core/tensorstats.h"
-#include "core/tensorview.h"
+#include "core/values/downsample.h"
+#include "core/export/exporter.h"
+#include "core/export/exportplan.h"
+#include "core/io/localpath.h"
+#include "core/format/model.h"
+#include "core/diff/modeldiff.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorstats.h"
+#include "core/values/tensorview.h"
 #include "support/fixtures.h"
 
 #include <QDir>

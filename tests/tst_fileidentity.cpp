@@ -1,11 +1,11 @@
 // Lost updates (issue 15, defect 1, core part): a save given the identity of the file it read refuses, with
 // FileChanged and nothing written, when the file changed since; saves of one file are serialised by a lock.
-#include "core/fileidentity.h"
-#include "core/localpath.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/safetensorsfile.h"
-#include "core/savelock.h"
+#include "core/io/fileidentity.h"
+#include "core/io/localpath.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
+#include "core/edit/savelock.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 

@@ -1,12 +1,12 @@
 // Hashes (issue 18): the three hashes against Python's hashlib, the cache, claimed-key verdicts and what a
 // metadata edit does to each hash.
-#include "core/claimedhashes.h"
-#include "core/filehasher.h"
-#include "core/hashbatch.h"
-#include "core/hashcache.h"
-#include "core/hasheffects.h"
-#include "core/localpath.h"
-#include "core/safetensorsfile.h"
+#include "core/publish/claimedhashes.h"
+#include "core/publish/filehasher.h"
+#include "core/publish/hashbatch.h"
+#include "core/publish/hashcache.h"
+#include "core/publish/hasheffects.h"
+#include "core/io/localpath.h"
+#include "core/format/safetensorsfile.h"
 #include "support/fixtures.h"
 #include "support/pythonhashes.h"
 

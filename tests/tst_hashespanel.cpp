@@ -1,12 +1,12 @@
 // The Hashes section of the Overview and the save summary's hash line: values shown, claimed keys marked, the
 // update action staged as one undoable edit.
-#include "core/model.h"
-#include "core/safetensorsfile.h"
+#include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "support/fixtures.h"
 #include "support/pythonhashes.h"
-#include "ui/hashespanel.h"
+#include "ui/pages/hashespanel.h"
 #include "ui/models/metadatamodel.h"
-#include "ui/savesummarydialog.h"
+#include "ui/metadata/savesummarydialog.h"
 
 #include <QCryptographicHash>
 #include <QLabel>

@@ -1,5 +1,5 @@
-#include "core/headerarena.h"
-#include "core/headerparser.h"
+#include "core/format/headerarena.h"
+#include "core/format/headerparser.h"
 #include "support/fixtures.h"
 
 #include <QTest>

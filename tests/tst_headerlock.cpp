@@ -1,13 +1,13 @@
 // Readers never see half of an in-place header write by another program or thread: the header lock (issue 15's
 // concurrent `meta` runs failed in CI with "invalid JSON" because a reader parsed a header mid-write).
-#include "core/crc64.h"
-#include "core/fileidentity.h"
-#include "core/headerlock.h"
-#include "core/headeroverwrite.h"
-#include "core/headersnapshot.h"
-#include "core/localpath.h"
-#include "core/posixfile.h"
-#include "core/safetensorsfile.h"
+#include "core/edit/crc64.h"
+#include "core/io/fileidentity.h"
+#include "core/io/headerlock.h"
+#include "core/edit/headeroverwrite.h"
+#include "core/edit/headersnapshot.h"
+#include "core/io/localpath.h"
+#include "core/io/posixfile.h"
+#include "core/format/safetensorsfile.h"
 #include "support/editfixtures.h"
 
 #include <QElapsedTimer>

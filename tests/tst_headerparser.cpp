@@ -1,6 +1,6 @@
 // The strict header rules of SPEC.md section 2, one _data() row per rule, plus lenient mode and sniffing.
-#include "core/headerparser.h"
-#include "core/safetensorsfile.h"
+#include "core/format/headerparser.h"
+#include "core/format/safetensorsfile.h"
 #include "support/fixtures.h"
 
 #include <QTemporaryDir>

@@ -1,8 +1,8 @@
 // The value health scan (issue 16): every kind found on fixtures built here byte by byte, first indices exact, dtypes
 // classified from their bits (an integer holding NaN's bit pattern is no NaN), duplicates across shards, cancel, and
 // a file truncated during the scan giving FileChanged.
-#include "core/healthscan.h"
-#include "core/model.h"
+#include "core/values/healthscan.h"
+#include "core/format/model.h"
 #include "support/fixtures.h"
 #include "support/tensorfilebuilder.h"
 

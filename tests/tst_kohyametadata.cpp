@@ -1,7 +1,7 @@
 // kohya-ss/sd-scripts metadata (issue 18), from fixtures written as train_network.py writes them: a dict whose
 // nested parts are json.dumps()'d (", " and ": " separators) and whose every value then went through Python's str().
-#include "core/kohyametadata.h"
-#include "core/trainingdata.h"
+#include "core/publish/kohyametadata.h"
+#include "core/publish/trainingdata.h"
 
 #include <QTest>
 

@@ -1,10 +1,10 @@
 // Checkpoints of any size (issue: hardening): a sparse 100 GiB file opens without touching its data and can be
 // sliced and measured with bounded memory; a header of about a million tensors near the 100,000,000-byte limit
 // opens with memory a small multiple of the header.
-#include "core/model.h"
-#include "core/tensorslice.h"
-#include "core/tensorstats.h"
-#include "core/tensorview.h"
+#include "core/format/model.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorstats.h"
+#include "core/values/tensorview.h"
 #include "support/fixtures.h"
 #include "support/largeheader.h"
 #include "support/processstatus.h"

@@ -1,6 +1,6 @@
 // The viewer's side of a header at the size limit (issue: hardening): a million tensors build the tree, filter
 // quickly enough to stay interactive, and the model plus tree stay a small multiple of the header in memory.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/fixtures.h"
 #include "support/largeheader.h"
 #include "support/processstatus.h"

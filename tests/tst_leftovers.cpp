@@ -2,13 +2,13 @@
 // journals are found (also beside names that are not UTF-8), reported with their size and the command that cleans
 // them by validate and meta, and the recovery says exactly what it did. Shards whose metadata disagree are reported
 // by validate and meta (defect 3).
-#include "core/leftovers.h"
-#include "core/localpath.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/recoveryrecord.h"
-#include "core/shardjournal.h"
-#include "core/shardmetadataagreement.h"
+#include "core/edit/leftovers.h"
+#include "core/io/localpath.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/edit/recoveryrecord.h"
+#include "core/edit/shardjournal.h"
+#include "core/edit/shardmetadataagreement.h"
 #include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"

@@ -1,11 +1,11 @@
 // The viewer's side of issue 15 (defects 3 and 4): the recovery banner names temporary files with their sizes, and
 // the Problems page lists shards whose metadata disagree and files left by interrupted saves.
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/recoveryrecord.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/edit/recoveryrecord.h"
 #include "support/editfixtures.h"
 #include "ui/models/problemsmodel.h"
-#include "ui/recoverybanner.h"
+#include "ui/window/recoverybanner.h"
 
 #include <QLabel>
 #include <QPushButton>

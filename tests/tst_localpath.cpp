@@ -1,7 +1,7 @@
 // Paths that are not UTF-8 (issue: hardening): decodeLocalPath/encodeLocalPath round-trip any bytes, and a model
 // whose file name is Latin-1 opens, maps and reports errors under its own name.
-#include "core/localpath.h"
-#include "core/model.h"
+#include "core/io/localpath.h"
+#include "core/format/model.h"
 #include "support/fixtures.h"
 
 #include <QTemporaryDir>

@@ -1,5 +1,5 @@
 // mergeMetadata: the three-way merge a save uses when the file changed on disk since it was read.
-#include "core/metadatamerge.h"
+#include "core/edit/metadatamerge.h"
 
 #include <QTest>
 

@@ -1,13 +1,13 @@
 // Metadata saves (issue 5): in place when the header fits, otherwise a verbatim rewrite; the data region is proven
 // unchanged by hashes; invalid metadata, read-only files and folders, and injected disk-full errors leave the
 // original byte-identical with an error that names the file.
-#include "core/dtype.h"
-#include "core/headertext.h"
-#include "core/metadatarules.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/recoveryrecord.h"
-#include "core/safetensorsfile.h"
+#include "core/format/dtype.h"
+#include "core/edit/headertext.h"
+#include "core/edit/metadatarules.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/edit/recoveryrecord.h"
+#include "core/format/safetensorsfile.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 

@@ -1,6 +1,6 @@
-#include "core/model.h"
-#include "core/modelfolder.h"
-#include "core/textutil.h"
+#include "core/format/model.h"
+#include "core/format/modelfolder.h"
+#include "core/text/textutil.h"
 #include "support/fixtures.h"
 
 #include <QDir>

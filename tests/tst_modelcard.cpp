@@ -1,7 +1,7 @@
 // config.json facts (ModelCard), the KV-cache formula, and the architecture summary rebuilt from tensor names.
-#include "core/architecturesummary.h"
-#include "core/localpath.h"
-#include "core/modelcard.h"
+#include "core/modelinfo/architecturesummary.h"
+#include "core/io/localpath.h"
+#include "core/modelinfo/modelcard.h"
 #include "support/clirun.h"
 #include "support/fixtures.h"
 

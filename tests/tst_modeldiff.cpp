@@ -1,9 +1,9 @@
 // Model diff: pairs with known differences, metrics checked against sums computed here in long double.
-#include "core/diffkernels.h"
-#include "core/model.h"
-#include "core/modeldiff.h"
-#include "core/sigbusguard.h"
-#include "core/viewreader.h"
+#include "core/diff/diffkernels.h"
+#include "core/format/model.h"
+#include "core/diff/modeldiff.h"
+#include "core/io/sigbusguard.h"
+#include "core/io/viewreader.h"
 #include "support/fixtures.h"
 #include "support/tensorfilebuilder.h"
 

@@ -1,7 +1,7 @@
 // ModelSpec (Stability AI's "SAI Model Spec" 1.0.0, README of github.com/Stability-AI/ModelSpec) read from
 // modelspec.* keys (issue 18): fields, the MUST keys checked, the thumbnail data URI decoded; templates.
-#include "core/metadatatemplate.h"
-#include "core/modelspec.h"
+#include "core/publish/metadatatemplate.h"
+#include "core/publish/modelspec.h"
 #include "support/fixtures.h"
 
 #include <QTemporaryDir>

@@ -1,7 +1,7 @@
 // A DeepSeek-V3-sized sharded checkpoint (163 shards, ~90,000 tensors, FP8 with block scales) written sparse with the
 // project's writer: it opens, every tensor is found by name in the shard the index names, and broken indexes still
 // give the SPEC.md section 5 warnings and error kinds. Not timed: speed is bench/run_moe_bench.sh's business.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/clirun.h"
 #include "support/moecheckpoint.h"
 

@@ -2,12 +2,12 @@
 // refused at once, by every entry point, with an IoError saying what it is. Before, a FIFO named *.safetensors hung
 // every command (open() of a FIFO blocks until a writer appears) and /dev/zero read forever. A hang here fails the
 // test through the runner's deadline instead of stalling it.
-#include "core/exportplan.h"
-#include "core/headersnapshot.h"
-#include "core/mappedfile.h"
-#include "core/model.h"
-#include "core/posixfile.h"
-#include "core/safetensorsfile.h"
+#include "core/export/exportplan.h"
+#include "core/edit/headersnapshot.h"
+#include "core/io/mappedfile.h"
+#include "core/format/model.h"
+#include "core/io/posixfile.h"
+#include "core/format/safetensorsfile.h"
 #include "support/clirun.h"
 #include "support/fixtures.h"
 

@@ -1,9 +1,9 @@
 // The Overview page shows config.json facts, the layout summary and the memory figures (issue 14, "What the user
 // sees"), from what ModelLoader computed off the GUI thread.
-#include "core/architecturesummary.h"
+#include "core/modelinfo/architecturesummary.h"
 #include "support/fixtures.h"
-#include "ui/modelloader.h"
-#include "ui/overviewpage.h"
+#include "ui/window/modelloader.h"
+#include "ui/pages/overviewpage.h"
 
 #include <QLabel>
 #include <QTemporaryDir>

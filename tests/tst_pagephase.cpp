@@ -1,4 +1,4 @@
-#include "core/pagephase.h"
+#include "core/io/pagephase.h"
 
 #include <QTest>
 

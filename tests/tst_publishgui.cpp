@@ -1,21 +1,21 @@
 // The metadata page's publishing tools (issue 18) on a real window: "Remove Training Data" as one undo step, a
 // template saved and applied, the Training view (tag table sorted and filtered through its proxy) and the ModelSpec
 // card; ModelSpec's required keys on the Problems model.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
-#include "ui/documentview.h"
-#include "ui/mainwindow.h"
-#include "ui/metadatapage.h"
-#include "ui/metadatapublishactions.h"
+#include "ui/window/documentview.h"
+#include "ui/window/mainwindow.h"
+#include "ui/metadata/metadatapage.h"
+#include "ui/metadata/metadatapublishactions.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/models/problemsmodel.h"
 #include "ui/models/tagfrequencymodel.h"
-#include "ui/modelspeccard.h"
-#include "ui/modelview.h"
-#include "ui/savesummarydialog.h"
-#include "ui/trainingview.h"
+#include "ui/metadata/modelspeccard.h"
+#include "ui/window/modelview.h"
+#include "ui/metadata/savesummarydialog.h"
+#include "ui/metadata/trainingview.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>

@@ -1,6 +1,6 @@
 // Quantization settings read from a model folder's config files: each tool's spelling, the priority between files,
 // and malformed files reported as problems, never a crash.
-#include "core/localpath.h"
+#include "core/io/localpath.h"
 #include "core/quant/quantconfig.h"
 #include "support/fixtures.h"
 

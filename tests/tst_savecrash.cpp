@@ -1,10 +1,10 @@
 // Crash safety of metadata saves (issue 5): a save stopped after each durable step, in process through the step
 // seam and in a real safescope-cli process that dies with _exit at that step, must leave the old file or the new
 // valid file (after the recovery a later open offers), with the data region byte-identical throughout.
-#include "core/crc64.h"
-#include "core/metadatasaver.h"
-#include "core/recoveryrecord.h"
-#include "core/safetensorsfile.h"
+#include "core/edit/crc64.h"
+#include "core/edit/metadatasaver.h"
+#include "core/edit/recoveryrecord.h"
+#include "core/format/safetensorsfile.h"
 #include "support/editfixtures.h"
 
 #include <QCryptographicHash>

@@ -1,9 +1,9 @@
 // Symbolic links and the Hugging Face cache (issue 15, defect 2): a save over a link edits the file the link names
 // and keeps the link, in place and by rewrite, through chains and relative targets; a file of the Hugging Face hub
 // cache (a blob named by its hash) is never edited, and Save As from it works.
-#include "core/metadatasaver.h"
-#include "core/safetensorsfile.h"
-#include "core/savetarget.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/safetensorsfile.h"
+#include "core/edit/savetarget.h"
 #include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"

@@ -1,11 +1,11 @@
 // Edits of a sharded model are one transaction (issue 15, defect 3): a safescope-cli process killed at every step of
 // a sharded edit, in place and by rewrite, leaves shards that after the recovery (the next `meta`) all have the old
 // metadata or all the new, each a valid file with its data region unchanged, and no leftover once discarded.
-#include "core/localpath.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
-#include "core/safetensorsfile.h"
-#include "core/shardjournal.h"
+#include "core/io/localpath.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
+#include "core/edit/shardjournal.h"
 #include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"

@@ -1,6 +1,6 @@
 // Tick selection for export (issue 5): a group ticks its subtree, partial subtrees show PartiallyChecked, and the
 // counters stay right through tree/flat switches and on a 100,000-tensor model.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "support/fixtures.h"
 #include "ui/models/tensorcheckmodel.h"
 #include "ui/models/tensortree.h"

@@ -1,6 +1,6 @@
 // Slices, windows and downsampling checked against index arithmetic and brute force written out here.
-#include "core/downsample.h"
-#include "core/tensorslice.h"
+#include "core/values/downsample.h"
+#include "core/values/tensorslice.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // Statistics checked against values computed here, independently: known codes of every dtype, double-precision
 // Kahan sums, numpy's percentile rule and the documented binning rule, written out again in this file.
-#include "core/tensorstats.h"
+#include "core/values/tensorstats.h"
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
-#include "core/model.h"
-#include "core/textutil.h"
+#include "core/format/model.h"
+#include "core/text/textutil.h"
 #include "support/fixtures.h"
 #include "ui/models/naturalcompare.h"
 #include "ui/models/roles.h"

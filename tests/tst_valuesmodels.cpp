@@ -1,7 +1,7 @@
 // The values models: the lazy slice table, the statistics table and the heatmap's colour scale maths.
-#include "core/dtypecodec.h"
-#include "core/model.h"
-#include "core/safetensorsfile.h"
+#include "core/values/dtypecodec.h"
+#include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "support/fixtures.h"
 #include "ui/models/cellformat.h"
 #include "ui/models/colorscale.h"

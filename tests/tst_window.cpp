@@ -2,13 +2,13 @@
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
 #include "support/openedwindow.h"
-#include "ui/documentview.h"
-#include "ui/mainwindow.h"
+#include "ui/window/documentview.h"
+#include "ui/window/mainwindow.h"
 #include "ui/models/roles.h"
-#include "ui/modelview.h"
-#include "ui/overviewpage.h"
-#include "ui/tensorbrowser.h"
-#include "ui/tensorpage.h"
+#include "ui/window/modelview.h"
+#include "ui/pages/overviewpage.h"
+#include "ui/window/tensorbrowser.h"
+#include "ui/values/tensorpage.h"
 
 #include <QAction>
 #include <QHeaderView>

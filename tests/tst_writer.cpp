@@ -1,9 +1,9 @@
 // The writer of SPEC.md section 4: round trips for every dtype, the reference's exact byte layout, escaping,
 // padding, limits, refusals, cancellation and the atomic replace; plus the demo checkpoint generated at build time.
-#include "core/headerparser.h"
-#include "core/safetensorsfile.h"
-#include "core/textutil.h"
-#include "core/writer.h"
+#include "core/format/headerparser.h"
+#include "core/format/safetensorsfile.h"
+#include "core/text/textutil.h"
+#include "core/export/writer.h"
 #include "support/fixtures.h"
 
 #include <QDir>

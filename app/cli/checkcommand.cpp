@@ -2,9 +2,9 @@
 // misalignment, metadata) of every tensor of every shard, in one pass.
 #include "commandline.h"
 #include "commands.h"
-#include "core/healthscan.h"
-#include "core/humansize.h"
-#include "core/model.h"
+#include "core/values/healthscan.h"
+#include "core/text/humansize.h"
+#include "core/format/model.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/savehooks.h"
+#include "core/edit/savehooks.h"
 
 namespace safescope::cli {
 

@@ -1,8 +1,8 @@
 // safescope-cli export: a subset of a checkpoint's tensors, renamed, converted and sharded, into new files.
 #include "commandline.h"
 #include "commands.h"
-#include "core/exporter.h"
-#include "core/model.h"
+#include "core/export/exporter.h"
+#include "core/format/model.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "quantlookup.h"

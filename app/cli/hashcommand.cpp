@@ -1,11 +1,11 @@
 // safescope-cli hash: the hashes the model communities identify a file by, and the hashes its metadata claims.
 #include "commandline.h"
 #include "commands.h"
-#include "core/claimedhashes.h"
-#include "core/hashbatch.h"
-#include "core/localpath.h"
-#include "core/model.h"
-#include "core/safetensorsfile.h"
+#include "core/publish/claimedhashes.h"
+#include "core/publish/hashbatch.h"
+#include "core/io/localpath.h"
+#include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"
 

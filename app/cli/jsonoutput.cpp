@@ -1,8 +1,8 @@
 #include "jsonoutput.h"
 
 #include "commands.h"
-#include "core/humansize.h"
-#include "core/textutil.h"
+#include "core/text/humansize.h"
+#include "core/text/textutil.h"
 #include "terminalstream.h"
 
 #include <cstdio>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/warning.h"
+#include "core/format/error.h"
+#include "core/format/warning.h"
 
 #include <QString>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #include "metaplan.h"
 
-#include "core/headertext.h"
+#include "core/edit/headertext.h"
 #include "jsonoutput.h"
 
 namespace safescope::cli {

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/metadataedit.h"
-#include "core/metadatarules.h"
-#include "core/metadatasaver.h"
-#include "core/model.h"
+#include "core/edit/metadataedit.h"
+#include "core/edit/metadatarules.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/model.h"
 
 #include <QString>
 #include <nlohmann/json.hpp>

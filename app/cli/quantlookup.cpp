@@ -1,7 +1,7 @@
 #include "quantlookup.h"
 
-#include "core/model.h"
-#include "core/textutil.h"
+#include "core/format/model.h"
+#include "core/text/textutil.h"
 
 namespace safescope::cli {
 

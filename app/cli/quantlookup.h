@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/error.h"
+#include "core/format/error.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/quantcatalog.h"
 #include "core/quant/quantconfig.h"

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/leftovers.h"
-#include "core/shardmetadataagreement.h"
+#include "core/edit/leftovers.h"
+#include "core/edit/shardmetadataagreement.h"
 
 #include <QTextStream>
 #include <nlohmann/json.hpp>

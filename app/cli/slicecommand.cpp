@@ -1,9 +1,9 @@
 // safescope-cli slice: the decoded values of a window of a 2-D slice of one tensor.
 #include "commandline.h"
 #include "commands.h"
-#include "core/errorcontext.h"
-#include "core/model.h"
-#include "core/tensorslice.h"
+#include "core/format/errorcontext.h"
+#include "core/format/model.h"
+#include "core/values/tensorslice.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "quantlookup.h"

@@ -1,10 +1,10 @@
 // safescope-cli stats: statistics and a histogram of one tensor's values.
 #include "commandline.h"
 #include "commands.h"
-#include "core/errorcontext.h"
-#include "core/model.h"
+#include "core/format/errorcontext.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizedstats.h"
-#include "core/tensorstats.h"
+#include "core/values/tensorstats.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "quantlookup.h"

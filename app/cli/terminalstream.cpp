@@ -1,6 +1,6 @@
 #include "terminalstream.h"
 
-#include "core/localpath.h"
+#include "core/io/localpath.h"
 
 namespace safescope::cli {
 

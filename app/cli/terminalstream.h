@@ -16,7 +16,7 @@ struct TextBuffer
 
 /// A QTextStream for stdout or stderr that writes file names back as the bytes they were: text is collected in a
 /// QString and written with encodeLocalPath(), so a name that is not UTF-8 (held as surrogate escapes, see
-/// core/localpath.h) prints as its own bytes and can be pasted into the next command. QTextStream(stdout) would
+/// core/io/localpath.h) prints as its own bytes and can be pasted into the next command. QTextStream(stdout) would
 /// print U+FFFD instead. Written out by flushToFile() and when it goes.
 class TerminalStream final : private detail::TextBuffer, public QTextStream
 {

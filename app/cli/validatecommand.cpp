@@ -1,8 +1,8 @@
 // safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
 #include "commandline.h"
 #include "commands.h"
-#include "core/localpath.h"
-#include "core/model.h"
+#include "core/io/localpath.h"
+#include "core/format/model.h"
 #include "savenotices.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"

@@ -1,10 +1,10 @@
 // The SafeScope viewer: parses the command line and shows the main window; everything else lives in st_ui.
-#include "core/localpath.h"
-#include "ui/allocatortuning.h"
-#include "ui/application.h"
-#include "ui/democheckpoint.h"
-#include "ui/diffview.h"
-#include "ui/mainwindow.h"
+#include "core/io/localpath.h"
+#include "ui/window/allocatortuning.h"
+#include "ui/window/application.h"
+#include "ui/window/democheckpoint.h"
+#include "ui/diff/diffview.h"
+#include "ui/window/mainwindow.h"
 
 #include <QCommandLineParser>
 
@@ -33,7 +33,7 @@ int main(int argc, char* argv[])
                                      QStringLiteral("Compare model A with model B, given as the first PATH."),
                                      QStringLiteral("A"));
     parser.addOptions({page, select, filter, demo, compare});
-    parser.process(safescope::decodeArguments(argc, argv)); // non-UTF-8 paths too (core/localpath.h)
+    parser.process(safescope::decodeArguments(argc, argv)); // non-UTF-8 paths too (core/io/localpath.h)
 
     safescope::MainWindow window;
     const QString demoPath = safescope::DemoCheckpoint::locate(QStringLiteral(SAFESCOPE_DEMO_BUILD_PATH));

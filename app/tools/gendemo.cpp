@@ -1,8 +1,8 @@
 // safescope-gendemo OUT_PATH: writes the bundled demo checkpoint, a small decoder-style model, through the
 // project's own writer. Deterministic (fixed seed, own normal sampler) so every build produces the same bytes.
 
-#include "core/dtypecodec.h"
-#include "core/writer.h"
+#include "core/values/dtypecodec.h"
+#include "core/export/writer.h"
 
 #include <QCoreApplication>
 #include <QTextStream>

@@ -3,7 +3,7 @@
 // 0,4,1,5,2,6,3,7: pack order 0,2,4,6,1,3,5,7), then dequantize_gemm: (iweight - izeros) * scales, with the zero
 // stored as is (no +1, unlike GPTQ v1). AutoAWQ's result is [in, out]; the logical shape here is [out, in], the
 // float checkpoint's `X.weight`, so a quantized model pairs with its original by name and shape.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"

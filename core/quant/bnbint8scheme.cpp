@@ -2,7 +2,7 @@
 // `X.SCB` F32 [out] (and an optional `X.weight_format`). Value: w * SCB[row] / 127. Reference: bitsandbytes
 // bitsandbytes/nn/modules.py Int8Params / Linear8bitLt._save_to_state_dict, and functional.py int8_vectorwise_dequant
 // (A * stats.view(-1, 1) * 1/127).
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"

@@ -1,9 +1,9 @@
 #include "core/quant/dequantizedstats.h"
 
-#include "core/moments.h"
-#include "core/percentiles.h"
+#include "core/values/moments.h"
+#include "core/values/percentiles.h"
 #include "core/quant/dequantizer.h"
-#include "core/statskernels.h"
+#include "core/values/statskernels.h"
 
 #include <bit>
 #include <cmath>

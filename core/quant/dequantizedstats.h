@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/parallelchunks.h"
-#include "core/tensorstats.h"
+#include "core/io/parallelchunks.h"
+#include "core/values/tensorstats.h"
 
 #include <atomic>
 

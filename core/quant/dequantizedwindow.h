@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/tensorslice.h"
+#include "core/format/error.h"
+#include "core/values/tensorslice.h"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 #include "core/quant/dequantizer.h"
 
 #include "core/quant/schemes.h"
-#include "core/sigbusguard.h"
+#include "core/io/sigbusguard.h"
 
 namespace safescope {
 

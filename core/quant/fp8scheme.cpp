@@ -6,7 +6,7 @@
 //   per group ([out, in/g]) or per block (strategy "block", block_structure). Reference: vllm-project/
 //   compressed-tensors src/compressed_tensors/quantization/lifecycle/forward.py, dequantize() (x * scale, scales
 //   broadcast per tensor, channel, group or block).
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"

@@ -4,12 +4,12 @@
 // rows of `qzeros`) and QuantLinear.forward (zeros + 1, then (q - zeros) * scales[g_idx]). GPTQModel's
 // convert_gptq_v1_to_v2_format adds the one back: `checkpoint_format: "gptq_v2"` stores the zero itself.
 // Logical shape: [out, in], the float checkpoint's `X.weight`.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/sigbusguard.h"
+#include "core/io/sigbusguard.h"
 
 namespace safescope {
 

@@ -3,7 +3,7 @@
 // scale * q + bias (scales may be negative). Bits and group size come from config.json's `quantization`.
 // Reference: ml-explore/mlx mlx/backend/cpu/quantized.cpp, _qmm / extract_bits (pack_factor codes per
 // bytes_per_pack bytes, lowest bits first) and mlx/ops.cpp dequantize; mlx-lm utils.py quantize_model.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"

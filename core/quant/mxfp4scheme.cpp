@@ -4,7 +4,7 @@
 // torch.ldexp by scales - 127, reshaped to [..., G * 32]); transformers integrations/mxfp4.py
 // convert_moe_packed_tensors. The logical tensor is `X` ("...experts.gate_up_proj") of shape [..., G * 32], before
 // transformers' transpose.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"

@@ -1,6 +1,6 @@
 #include "core/quant/quantcatalog.h"
 
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 

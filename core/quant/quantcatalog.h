@@ -2,7 +2,7 @@
 
 #include "core/quant/logicaltensor.h"
 #include "core/quant/quantconfig.h"
-#include "core/warning.h"
+#include "core/format/warning.h"
 
 #include <cstdint>
 #include <optional>

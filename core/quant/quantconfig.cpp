@@ -1,7 +1,7 @@
 #include "core/quant/quantconfig.h"
 
-#include "core/localpath.h"
-#include "core/posixfile.h"
+#include "core/io/localpath.h"
+#include "core/io/posixfile.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/warning.h"
+#include "core/format/warning.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,6 @@
 #include "core/quant/recognition.h"
 
-#include "core/model.h"
+#include "core/format/model.h"
 
 #include <QStringList>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/quant/quantcatalog.h"
-#include "core/tensorinfo.h"
+#include "core/format/tensorinfo.h"
 
 #include <QString>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/error.h"
+#include "core/format/error.h"
 
 #include <memory>
 #include <string_view>

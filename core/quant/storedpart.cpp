@@ -1,6 +1,6 @@
 #include "core/quant/storedpart.h"
 
-#include "core/model.h"
+#include "core/format/model.h"
 
 namespace safescope {
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/dtype.h"
-#include "core/dtypecodec.h"
-#include "core/error.h"
+#include "core/format/dtype.h"
+#include "core/values/dtypecodec.h"
+#include "core/format/error.h"
 
 #include <QString>
 

@@ -1,7 +1,7 @@
 // libFuzzer target: the strict and lenient header parser + validator, and the format sniffer, on any bytes.
 // Whatever the input, parsing must return a value or an error: no crash, no hang, no out-of-bounds read.
-#include "core/headerparser.h"
-#include "core/sniffer.h"
+#include "core/format/headerparser.h"
+#include "core/format/sniffer.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // libFuzzer target: the sharded-checkpoint index parser (model.safetensors.index.json) on any bytes.
-#include "core/shardindex.h"
+#include "core/format/shardindex.h"
 
 #include <QByteArray>
 #include <QString>

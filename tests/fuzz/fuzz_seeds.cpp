@@ -1,8 +1,8 @@
 // Writes the seed corpora of the fuzz targets: valid files made by SafeScope's own writer (every dtype, ranks 0-3,
 // metadata with JSON in a string) and hostile variants of them (truncated, lying length fields, broken offsets,
 // deep nesting, duplicate names), plus shard indexes. Usage: fuzz_seeds OUTDIR (creates OUTDIR/header, index, values).
-#include "core/dtype.h"
-#include "core/writer.h"
+#include "core/format/dtype.h"
+#include "core/export/writer.h"
 
 #include <QByteArray>
 #include <QCoreApplication>

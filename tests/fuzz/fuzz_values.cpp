@@ -1,11 +1,11 @@
 // libFuzzer target: everything that reads tensor values, over whatever the lenient validator accepts. The input is a
 // whole file image; each accepted tensor (of a known dtype) gets statistics, a quick preview, its first slice window
 // and a downsampled overview. The validator's offsets must keep every read inside the buffer (ASan checks).
-#include "core/downsample.h"
-#include "core/headerparser.h"
-#include "core/tensorslice.h"
-#include "core/tensorstats.h"
-#include "core/tensorview.h"
+#include "core/values/downsample.h"
+#include "core/format/headerparser.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorstats.h"
+#include "core/values/tensorview.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,7 +1,7 @@
 #include "support/moecheckpoint.h"
 
-#include "core/localpath.h"
-#include "core/writer.h"
+#include "core/io/localpath.h"
+#include "core/export/writer.h"
 
 #include <QDir>
 #include <QFile>

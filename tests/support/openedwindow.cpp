@@ -1,7 +1,7 @@
 #include "support/openedwindow.h"
 
-#include "ui/documentview.h"
-#include "ui/mainwindow.h"
+#include "ui/window/documentview.h"
+#include "ui/window/mainwindow.h"
 
 #include <QTest>
 

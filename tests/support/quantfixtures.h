@@ -2,7 +2,7 @@
 
 // Helpers for the quantization tests: encoders of exactly representable values written from the format
 // definitions (independent of core/dtypecodec), and a one-call "write the files, open, recognise" step.
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/quantcatalog.h"
 #include "core/quant/quantconfig.h"

@@ -1,6 +1,6 @@
 #include "ui/models/cellformat.h"
 
-#include "core/dtypecodec.h"
+#include "core/values/dtypecodec.h"
 
 #include <QLocale>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/dtype.h"
+#include "core/format/dtype.h"
 
 #include <QString>
 

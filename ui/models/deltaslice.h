@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/downsample.h"
-#include "core/error.h"
-#include "core/tensorslice.h"
-#include "core/tensorview.h"
+#include "core/values/downsample.h"
+#include "core/format/error.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorview.h"
 
 #include <atomic>
 #include <cstdint>

@@ -1,6 +1,6 @@
 #include "ui/models/diffreport.h"
 
-#include "core/diffreportjson.h"
+#include "core/diff/diffreportjson.h"
 
 #include <QFileInfo>
 #include <QSaveFile>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/modeldiff.h"
+#include "core/format/error.h"
+#include "core/diff/modeldiff.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/tensorslice.h"
-#include "core/tensorview.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorview.h"
 #include "ui/models/sliceblockcache.h"
 #include "ui/models/slicewindowtablemodel.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/tensordiff.h"
+#include "core/diff/tensordiff.h"
 #include "ui/models/roles.h"
 
 #include <QAbstractTableModel>

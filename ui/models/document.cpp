@@ -1,9 +1,9 @@
 #include "ui/models/document.h"
 
-#include "core/headertext.h"
-#include "core/model.h"
-#include "core/saveplan.h"
-#include "core/textutil.h"
+#include "core/edit/headertext.h"
+#include "core/format/model.h"
+#include "core/edit/saveplan.h"
+#include "core/text/textutil.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/models/metadatasavejob.h"
 

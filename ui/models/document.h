@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/recoveryrecord.h"
+#include "core/format/error.h"
+#include "core/edit/recoveryrecord.h"
 #include "ui/models/saveconflict.h"
 #include "ui/models/shardmetadataunion.h"
 

@@ -1,6 +1,6 @@
 #include "ui/models/format.h"
 
-#include "core/textutil.h"
+#include "core/text/textutil.h"
 
 #include <QLocale>
 #include <QStringList>

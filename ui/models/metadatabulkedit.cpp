@@ -1,7 +1,7 @@
 #include "ui/models/metadatabulkedit.h"
 
-#include "core/metadatarules.h"
-#include "core/trainingdata.h"
+#include "core/edit/metadatarules.h"
+#include "core/publish/trainingdata.h"
 #include "ui/models/metadatamodel.h"
 
 #include <QUndoStack>

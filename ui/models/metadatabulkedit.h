@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/header.h"
+#include "core/format/header.h"
 
 #include <QStringList>
 
@@ -13,7 +13,7 @@ class MetadataModel;
 /// Edits of many keys at once on the metadata page, each pushed as one undo step (a QUndoStack macro), so one Undo
 /// takes the whole edit back and the usual save summary lists every key it touched.
 
-/// Removes the header rows whose keys are training data (trainingDataKeys(), core/trainingdata.h); returns the keys
+/// Removes the header rows whose keys are training data (trainingDataKeys(), core/publish/trainingdata.h); returns the keys
 /// removed (none: nothing pushed).
 QStringList stripTrainingData(MetadataModel* model);
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/fileidentity.h"
-#include "core/header.h"
-#include "core/metadataedit.h"
+#include "core/io/fileidentity.h"
+#include "core/format/header.h"
+#include "core/edit/metadataedit.h"
 
 #include <QObject>
 #include <QString>

@@ -1,7 +1,7 @@
 #include "ui/models/modelfilecheck.h"
 
-#include "core/localpath.h"
-#include "core/model.h"
+#include "core/io/localpath.h"
+#include "core/format/model.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/fileidentity.h"
+#include "core/format/error.h"
+#include "core/io/fileidentity.h"
 
 #include <optional>
 #include <vector>

@@ -1,7 +1,7 @@
 #include "ui/models/pairhistograms.h"
 
-#include "core/dtypecodec.h"
-#include "core/sigbusguard.h"
+#include "core/values/dtypecodec.h"
+#include "core/io/sigbusguard.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/histogram.h"
-#include "core/tensorview.h"
+#include "core/format/error.h"
+#include "core/values/histogram.h"
+#include "core/values/tensorview.h"
 
 #include <atomic>
 #include <cstdint>

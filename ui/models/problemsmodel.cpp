@@ -1,10 +1,10 @@
 #include "ui/models/problemsmodel.h"
 
-#include "core/healthproblem.h"
-#include "core/leftovers.h"
-#include "core/model.h"
-#include "core/modelspec.h"
-#include "core/shardmetadataagreement.h"
+#include "core/values/healthproblem.h"
+#include "core/edit/leftovers.h"
+#include "core/format/model.h"
+#include "core/publish/modelspec.h"
+#include "core/edit/shardmetadataagreement.h"
 #include "ui/models/format.h"
 #include "ui/models/roles.h"
 

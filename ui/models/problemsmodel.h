@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/healthproblem.h"
-#include "core/warning.h"
+#include "core/values/healthproblem.h"
+#include "core/format/warning.h"
 #include "ui/models/roles.h"
 
 #include <QAbstractTableModel>
@@ -50,7 +50,7 @@ public:
     /// misshapen, unreadable quantization configs), each naming its tensor or file.
     void setModelProblems(const Model& model, std::vector<Warning> extra = {});
 
-    /// The value health scan's findings (core/healthscan.h), shown after the warnings; replaces the previous ones.
+    /// The value health scan's findings (core/values/healthscan.h), shown after the warnings; replaces the previous ones.
     /// Called with structuralHealthProblems() at once and with the whole report once the values are scanned.
     void setValueProblems(const Model& model, std::vector<HealthProblem> problems);
     int valueProblemCount() const { return static_cast<int>(m_health.size()); }

@@ -1,6 +1,6 @@
 #include "ui/models/saveconflict.h"
 
-#include "core/headersnapshot.h"
+#include "core/edit/headersnapshot.h"
 
 #include <algorithm>
 

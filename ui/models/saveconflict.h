@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/fileidentity.h"
-#include "core/header.h"
-#include "core/metadatamerge.h"
+#include "core/io/fileidentity.h"
+#include "core/format/header.h"
+#include "core/edit/metadatamerge.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,6 @@
 #include "ui/models/shardmetadataunion.h"
 
-#include "core/model.h"
+#include "core/format/model.h"
 
 #include <QFileInfo>
 

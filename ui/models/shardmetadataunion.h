@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/header.h"
+#include "core/format/header.h"
 
 #include <QCoreApplication>
 #include <QString>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/quant/dequantizer.h"
-#include "core/tensorslice.h"
-#include "core/tensorview.h"
+#include "core/values/tensorslice.h"
+#include "core/values/tensorview.h"
 
 #include <QString>
 

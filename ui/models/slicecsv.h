@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/error.h"
-#include "core/parallelchunks.h"
-#include "core/tensorslice.h"
+#include "core/format/error.h"
+#include "core/io/parallelchunks.h"
+#include "core/values/tensorslice.h"
 
 #include <atomic>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/quantcatalog.h"
-#include "core/tensorslice.h"
+#include "core/values/tensorslice.h"
 #include "ui/models/sliceblockcache.h"
 #include "ui/models/slicewindowtablemodel.h"
 

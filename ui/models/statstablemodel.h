@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/tensorstats.h"
+#include "core/values/tensorstats.h"
 
 #include <QAbstractTableModel>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/kohyametadata.h"
+#include "core/publish/kohyametadata.h"
 
 #include <QAbstractTableModel>
 

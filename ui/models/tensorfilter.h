@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/tensorinfo.h"
+#include "core/format/tensorinfo.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>

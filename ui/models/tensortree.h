@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/dtype.h"
-#include "core/model.h"
+#include "core/format/dtype.h"
+#include "core/format/model.h"
 #include "core/quant/quantcatalog.h"
 
 #include <QString>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/model.h"
+#include "core/format/model.h"
 #include "core/quant/quantcatalog.h"
 
 #include <cstddef>

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "core/format/header.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace safescope {
+
+/// Appends `text` as a JSON string with serde_json's escaping, so edited headers read like the reference's.
+void appendJsonString(std::string& out, std::string_view text);
+
+/// Compact header JSON (unpadded) for a metadata edit: `__metadata__` first when `metadata` holds a list, then the
+/// tensors of `header` in their file order with their data offsets unchanged. Keeping the offsets is what lets an
+/// edit leave the data region byte for byte as it was, in place or copied verbatim. Extra fields the old header
+/// had inside tensor objects (ignored by every reader) are not kept.
+std::string headerTextKeepingLayout(const Header& header, const std::optional<std::vector<MetadataEntry>>& metadata);
+
+} // namespace safescope

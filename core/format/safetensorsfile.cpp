@@ -1,0 +1,77 @@
+#include "core/format/safetensorsfile.h"
+
+#include "core/io/headerlock.h"
+#include "core/io/posixfile.h"
+#include "core/format/sniffer.h"
+
+#include <cerrno>
+#include <sys/stat.h>
+
+namespace safescope {
+
+namespace {
+
+// The reference's early errors are what a non-safetensors file produces; only then is sniffing worth it.
+bool isEarlyHeaderError(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::HeaderTooSmall:
+    case ErrorKind::HeaderTooLarge:
+    case ErrorKind::InvalidHeaderLength:
+    case ErrorKind::InvalidHeader:
+    case ErrorKind::InvalidHeaderDeserialization:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header, const FileIdentity& identity)
+    : m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
+{}
+
+Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
+{
+    auto map = MappedFile::open(path);
+    if (!map)
+        return map.error();
+    const MappedFile& mapped = **map;
+    // The header is parsed and hashed under the header lock, so it is one version of it even while another program
+    // saves in place, and the identity describes exactly the bytes parsed.
+    auto lock = HeaderLock::forReading(mapped.handle(), path);
+    if (!lock)
+        return lock.error();
+    struct stat status = {};
+    if (::fstat(mapped.handle(), &status) != 0)
+        return systemError(path, QStringLiteral("inspect"), errno);
+    auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
+    if (!header) {
+        Error error = header.error();
+        if (isEarlyHeaderError(error.kind)) {
+            const SniffResult sniffed = sniffFormat(mapped.data(), mapped.size());
+            if (sniffed.format != SniffedFormat::Unrecognised) {
+                error.detectedFormat = sniffed.name;
+                error.message =
+                    sniffed.explanation + QStringLiteral(" (The safetensors reader says: %1.)").arg(error.message);
+            }
+        }
+        return error;
+    }
+    const FileIdentity identity = FileIdentity::of(status, mapped.data(), static_cast<size_t>(header->dataStart));
+    lock->release();
+    // Everything the header says now lives in `header`; its text is only read again by explicit reads (saving).
+    mapped.releasePages(0, header->dataStart);
+    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header), identity));
+}
+
+uint64_t offsetAlignment(uint64_t offset)
+{
+    uint64_t alignment = 1;
+    while (alignment < 4096 && offset % (alignment * 2) == 0)
+        alignment *= 2;
+    return alignment;
+}
+
+} // namespace safescope

@@ -1,0 +1,243 @@
+#include "core/format/shardindex.h"
+
+#include "core/io/regularfile.h"
+#include "core/format/indexjsonparser.h"
+#include "core/text/textutil.h"
+#include "core/format/utf8.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fcntl.h>
+#include <unistd.h>
+#include <unordered_set>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <sys/mman.h>
+
+namespace safescope {
+
+namespace {
+
+// ordered_json keeps weight_map in file order, which decides the shard order users see.
+using Json = nlohmann::ordered_json;
+
+// Same limits as a header: an index is small, and a hostile one must not exhaust memory or the stack
+// (dump() recurses, so deep values are refused before they are printed: the cursor's nesting limit).
+constexpr qint64 kMaxIndexBytes = 100'000'000;
+constexpr int kMaxDepth = 127;
+
+QString fromStd(const std::string& text)
+{
+    return QString::fromStdString(text);
+}
+
+Error indexError(const QString& path, const QString& what)
+{
+    return makeError(ErrorKind::InvalidIndex,
+                     QStringLiteral("index '%1' cannot be used: %2").arg(QFileInfo(path).fileName(), what), path);
+}
+
+const char* jsonTypeName(const Json& value)
+{
+    switch (value.type()) {
+    case Json::value_t::null:
+        return "null";
+    case Json::value_t::object:
+        return "an object";
+    case Json::value_t::array:
+        return "an array";
+    case Json::value_t::string:
+        return "a string";
+    case Json::value_t::boolean:
+        return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+        return "a number";
+    default:
+        return "invalid";
+    }
+}
+
+std::string compact(const Json& value)
+{
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Some tools write total_size as a float (123.0); an integral value is still a usable byte count.
+std::optional<uint64_t> byteCount(const Json& value)
+{
+    if (value.is_number_unsigned())
+        return value.get<uint64_t>();
+    if (value.is_number_integer()) {
+        const auto signedValue = value.get<int64_t>();
+        return signedValue >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(signedValue)) : std::nullopt;
+    }
+    if (value.is_number_float()) {
+        const double number = value.get<double>();
+        if (std::isfinite(number) && number >= 0 && number < 18446744073709551616.0 && std::floor(number) == number)
+            return static_cast<uint64_t>(number);
+    }
+    return std::nullopt;
+}
+
+// Why a shard name is refused, or empty: the index must not reach outside its own folder (SPEC.md section 5).
+QString unsafeShardReason(const std::string& shard)
+{
+    if (shard.empty())
+        return QStringLiteral("it is empty");
+    if (shard.find("..") != std::string::npos)
+        return QStringLiteral("it contains '..'");
+    // "://" before '/', which it contains, so a URL is called a URL.
+    if (shard.find("://") != std::string::npos)
+        return QStringLiteral("it contains '://'");
+    if (shard.find('/') != std::string::npos)
+        return QStringLiteral("it contains '/'");
+    if (shard.find('\\') != std::string::npos)
+        return QStringLiteral("it contains '\\'");
+    if (shard.find('\0') != std::string::npos)
+        return QStringLiteral("it contains a NUL character");
+    return {};
+}
+
+} // namespace
+
+bool isShardIndexName(const QString& fileName)
+{
+    static const QRegularExpression pattern(QStringLiteral("^.+\\.safetensors\\.index.*\\.json$"));
+    return pattern.match(fileName).hasMatch();
+}
+
+Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
+{
+    // The cursor needs valid UTF-8 without NUL bytes; either is invalid JSON anyway (NUL only escaped, as \u0000).
+    const auto* bytes = reinterpret_cast<const unsigned char*>(json.constData());
+    const auto size = static_cast<size_t>(json.size());
+    if (const auto bad = findInvalidUtf8(bytes, size))
+        return indexError(path, QStringLiteral("it is not valid JSON (invalid UTF-8 at byte %1)").arg(*bad));
+    if (const void* nul = std::memchr(bytes, 0, size))
+        return indexError(path, QStringLiteral("it is not valid JSON (a NUL byte at byte %1)")
+                                    .arg(static_cast<const unsigned char*>(nul) - bytes));
+
+    IndexJsonParser parser(json.constData(), size);
+    if (!parser.parse()) {
+        const std::string& reason = parser.failureMessage();
+        if (reason.find("nested more than") != std::string::npos)
+            return indexError(path, QStringLiteral("it nests deeper than %1 levels").arg(kMaxDepth));
+        // The cursor's words are a header's; here the text is an index.
+        QString text =
+            QString::fromStdString(reason).replace(QStringLiteral("the header"), QStringLiteral("the index"));
+        return indexError(
+            path, QStringLiteral("it is not valid JSON (%1 at byte %2)").arg(text).arg(parser.failurePosition()));
+    }
+    if (!parser.topLevelType().empty())
+        return indexError(path,
+                          QStringLiteral("the top level is %1, not an object").arg(toQString(parser.topLevelType())));
+
+    ShardIndex index;
+    index.path = path;
+
+    // "metadata" is optional (older and third-party writers omit it); null is taken as absent. It is small: a DOM
+    // keeps its values' compact text exactly as before.
+    if (parser.hasMetadata()) {
+        const std::string_view text = parser.metadataText();
+        Json metadata;
+        try {
+            metadata = Json::parse(text.begin(), text.end());
+        } catch (const nlohmann::json::exception& error) {
+            return indexError(path, QStringLiteral("it is not valid JSON (%1)").arg(QString::fromUtf8(error.what())));
+        }
+        if (!metadata.is_null() && !metadata.is_object())
+            return indexError(
+                path,
+                QStringLiteral("\"metadata\" is %1, not an object").arg(QLatin1StringView(jsonTypeName(metadata))));
+        if (metadata.is_object()) {
+            for (const auto& [key, value] : metadata.items())
+                index.metadata.push_back({key, compact(value)});
+            if (const auto total = metadata.find("total_size"); total != metadata.end()) {
+                index.totalSize = byteCount(*total);
+                if (!index.totalSize)
+                    index.unusableTotalSize = compact(*total);
+            }
+        }
+    }
+
+    if (!parser.hasWeightMap())
+        return indexError(path, QStringLiteral("it has no \"weight_map\""));
+    if (std::string_view(parser.weightMapType()) != "an object")
+        return indexError(
+            path, QStringLiteral("\"weight_map\" is %1, not an object").arg(QLatin1StringView(parser.weightMapType())));
+    if (parser.hasBadEntry()) {
+        std::string value(parser.badEntryValue());
+        if (auto parsed = Json::parse(value, nullptr, false); !parsed.is_discarded())
+            value = compact(parsed);
+        return indexError(path,
+                          QStringLiteral("weight_map maps tensor %1 to %2, not to a shard file name")
+                              .arg(fromStd(quoteForMessage(parser.badEntryKey())), fromStd(quoteForMessage(value))));
+    }
+    index.weightMap = std::move(parser.entries());
+    index.shards = std::move(parser.shards());
+    if (index.weightMap.empty())
+        return indexError(path, QStringLiteral("\"weight_map\" lists no tensors"));
+
+    for (uint32_t ordinal = 0; ordinal < index.shards.size(); ++ordinal) {
+        const std::string& shardName = index.shards[ordinal];
+        const QString reason = unsafeShardReason(shardName);
+        if (reason.isEmpty())
+            continue;
+        const auto first = std::ranges::find_if(index.weightMap, [&](const auto& e) { return e.shard == ordinal; });
+        return indexError(
+            path, QStringLiteral("weight_map maps tensor %1 to shard %2, which is refused because %3 "
+                                 "(shards must be plain file names next to the index)")
+                      .arg(fromStd(quoteForMessage(first->tensor)), fromStd(quoteForMessage(shardName)), reason));
+    }
+    return index;
+}
+
+Result<ShardIndex> readShardIndex(const QString& path)
+{
+    // Opened by the bytes of the name (QFile(path) would miss a folder whose name is not UTF-8), never blocking on a
+    // FIFO named like an index.
+    auto fd = openRegularFile(path, O_RDONLY);
+    if (!fd)
+        return fd.error();
+    QFile file;
+    if (!file.open(*fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(*fd);
+        return makeError(ErrorKind::IoError, QStringLiteral("cannot open the index: %1").arg(file.errorString()), path);
+    }
+    if (file.size() > kMaxIndexBytes)
+        return indexError(path, QStringLiteral("it is %1 bytes long; an index is expected to be far smaller than "
+                                               "100,000,000 bytes")
+                                    .arg(fromStd(groupDigits(static_cast<unsigned long long>(file.size())))));
+    // Read into transparent huge pages where the system offers them: an 8 MB index read into fresh 4 KiB pages cost
+    // some 2,000 page faults, which on a virtual machine took longer than parsing it.
+    const auto size = static_cast<size_t>(file.size());
+    void* buffer =
+        size == 0 ? MAP_FAILED : ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buffer == MAP_FAILED) {
+        const QByteArray json = file.readAll();
+        if (file.error() != QFileDevice::NoError)
+            return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()),
+                             path);
+        return parseShardIndex(json, path);
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(buffer, size, MADV_HUGEPAGE);
+#endif
+    const std::unique_ptr<void, std::function<void(void*)>> unmap(buffer, [size](void* p) { ::munmap(p, size); });
+    const qint64 read = file.read(static_cast<char*>(buffer), static_cast<qint64>(size));
+    if (read < 0 || file.error() != QFileDevice::NoError)
+        return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()), path);
+    // The index holds what was read (a file shrinking meanwhile just ends early); parseShardIndex copies what it keeps.
+    return parseShardIndex(QByteArray::fromRawData(static_cast<const char*>(buffer), static_cast<qsizetype>(read)),
+                           path);
+}
+
+} // namespace safescope

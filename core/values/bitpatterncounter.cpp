@@ -1,0 +1,160 @@
+#include "core/values/bitpatterncounter.h"
+
+#include "core/values/dtypecodec.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace safescope {
+
+namespace {
+
+// Four interleaved 32-bit counters per code: runs of equal codes (common in BF16 weights) then update four
+// different words instead of waiting on one, and the 32-bit width halves the cache footprint.
+constexpr int kLanes = 4;
+// Flush the 32-bit counters to 64-bit totals well before any can overflow.
+constexpr uint64_t kFlushElements = uint64_t(1) << 30;
+constexpr uint64_t kChunkElements = uint64_t(1) << 20; // a multiple of 4, so sub-byte chunks start on a byte
+
+struct WorkerCounts
+{
+    explicit WorkerCounts(size_t codes) : lanes(codes * kLanes, 0), totals(codes, 0) {}
+    std::vector<uint32_t> lanes;
+    std::vector<uint64_t> totals;
+    uint64_t pending = 0;
+
+    void flush()
+    {
+        for (size_t code = 0; code < totals.size(); ++code) {
+            const uint32_t* l = &lanes[code * kLanes];
+            totals[code] += uint64_t(l[0]) + l[1] + l[2] + l[3];
+        }
+        std::fill(lanes.begin(), lanes.end(), 0u);
+        pending = 0;
+    }
+};
+
+void count16(const unsigned char* p, uint64_t n, uint32_t* lanes)
+{
+    uint64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint64_t w;
+        std::memcpy(&w, p + 2 * i, sizeof w);
+        ++lanes[(w & 0xffff) * kLanes + 0];
+        ++lanes[((w >> 16) & 0xffff) * kLanes + 1];
+        ++lanes[((w >> 32) & 0xffff) * kLanes + 2];
+        ++lanes[(w >> 48) * kLanes + 3];
+    }
+    for (; i < n; ++i) {
+        uint16_t v;
+        std::memcpy(&v, p + 2 * i, sizeof v);
+        ++lanes[size_t(v) * kLanes];
+    }
+}
+
+void count8(const unsigned char* p, uint64_t n, uint32_t* lanes)
+{
+    uint64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        ++lanes[p[i] * kLanes + 0];
+        ++lanes[p[i + 1] * kLanes + 1];
+        ++lanes[p[i + 2] * kLanes + 2];
+        ++lanes[p[i + 3] * kLanes + 3];
+    }
+    for (; i < n; ++i)
+        ++lanes[p[i] * kLanes];
+}
+
+// Elements [begin, end) of a packed sub-byte dtype; begin is a multiple of 4 (so of 2 for F4).
+void countPacked(DType dtype, const unsigned char* data, uint64_t begin, uint64_t end, uint32_t* lanes)
+{
+    uint64_t i = begin;
+    if (dtype == DType::F4) {
+        for (; i + 2 <= end; i += 2) {
+            const unsigned char byte = data[i / 2];
+            ++lanes[(byte & 0xf) * kLanes + 0];
+            ++lanes[(byte >> 4) * kLanes + 1];
+        }
+    } else {
+        // F6: 4 codes in 3 bytes, LSB-first (SPEC.md section 3).
+        for (; i + 4 <= end; i += 4) {
+            const unsigned char* g = data + i / 4 * 3;
+            const uint32_t w = uint32_t(g[0]) | uint32_t(g[1]) << 8 | uint32_t(g[2]) << 16;
+            ++lanes[(w & 63) * kLanes + 0];
+            ++lanes[((w >> 6) & 63) * kLanes + 1];
+            ++lanes[((w >> 12) & 63) * kLanes + 2];
+            ++lanes[(w >> 18) * kLanes + 3];
+        }
+    }
+    for (; i < end; ++i)
+        ++lanes[rawBits(dtype, data, i) * kLanes];
+}
+
+} // namespace
+
+bool hasPatternPath(DType dtype)
+{
+    const int bits = dtypeBits(dtype);
+    return dtype != DType::Unknown && bits > 0 && bits <= 16;
+}
+
+Result<PatternCounts> countPatterns(const TensorView& view, const std::atomic_bool& cancel,
+                                    const ProgressPhase& progress)
+{
+    if (!hasPatternPath(view.dtype))
+        return makeError(ErrorKind::InvalidArgument, QStringLiteral("no bit-pattern path for this dtype"));
+    const int bits = dtypeBits(view.dtype);
+    const size_t codes = size_t(1) << bits;
+    const int workers = chunkWorkerCount(view.elementCount, kChunkElements);
+    std::vector<std::unique_ptr<WorkerCounts>> perWorker;
+    for (int w = 0; w < workers; ++w)
+        perWorker.push_back(std::make_unique<WorkerCounts>(codes));
+
+    const bool ok = parallelChunks(view.elementCount, kChunkElements, cancel, progress,
+                                   [&](int worker, uint64_t begin, uint64_t end) {
+                                       WorkerCounts& wc = *perWorker[static_cast<size_t>(worker)];
+                                       if (bits == 16)
+                                           count16(view.data + 2 * begin, end - begin, wc.lanes.data());
+                                       else if (bits == 8)
+                                           count8(view.data + begin, end - begin, wc.lanes.data());
+                                       else
+                                           countPacked(view.dtype, view.data, begin, end, wc.lanes.data());
+                                       wc.pending += end - begin;
+                                       if (wc.pending >= kFlushElements)
+                                           wc.flush();
+                                   });
+    if (!ok)
+        return chunksStoppedError(QStringLiteral("statistics cancelled"));
+
+    PatternCounts result;
+    result.dtype = view.dtype;
+    result.counts.assign(codes, 0);
+    for (auto& wc : perWorker) {
+        wc->flush();
+        for (size_t code = 0; code < codes; ++code)
+            result.counts[code] += wc->totals[code];
+    }
+    return result;
+}
+
+std::vector<double> codeValues(DType dtype)
+{
+    const int bits = dtypeBits(dtype);
+    const size_t codes = size_t(1) << bits;
+    // Lay every code out as the dtype stores it, then let the codec decode them all.
+    std::vector<unsigned char> raw((codes * static_cast<size_t>(bits) + 7) / 8, 0);
+    for (size_t code = 0; code < codes; ++code) {
+        const size_t bit = code * static_cast<size_t>(bits);
+        for (int b = 0; b < bits; ++b) {
+            if (code >> b & 1)
+                raw[(bit + static_cast<size_t>(b)) / 8] |=
+                    static_cast<unsigned char>(1u << ((bit + static_cast<size_t>(b)) % 8));
+        }
+    }
+    std::vector<double> values(codes);
+    decodeToDouble(dtype, raw.data(), 0, codes, values.data());
+    return values;
+}
+
+} // namespace safescope

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/values/histogram.h"
+#include "core/values/moments.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace safescope {
+
+// The hot loops of the statistics, over blocks small enough to stay in L1/L2 while they are read twice.
+// Elements are float or double in memory of any alignment (the mapping itself for F32/F64, a decode buffer
+// otherwise). Vectorised with compiler vector types and cloned for AVX2 at load time.
+
+enum class ElementType : uint8_t
+{
+    Float,
+    Double
+};
+
+/// Elements per block of the kernels.
+inline constexpr size_t kStatsBlock = 8192;
+
+/// Adds up to kStatsBlock elements to moments of the finite values and to the class counts;
+/// `minNormal` classifies subnormals. When minAbsNonZero is given it is lowered to the smallest non-zero |x|.
+void accumulateBlock(ElementType type, const unsigned char* data, size_t count, double minNormal, Moments& moments,
+                     ClassCounts& classes, double* minAbsNonZero = nullptr);
+
+/// Bins up to kStatsBlock elements with a Binning's rule: counts has bins + 1 slots, slot 0 swallowing rejected
+/// values (NaN, Inf, out of range) and slot b + 1 counting bin b. Finite values out of range go to below/above.
+void binBlock(ElementType type, const unsigned char* data, size_t count, const Binning& binning, uint64_t* counts,
+              uint64_t& below, uint64_t& above);
+
+} // namespace safescope

@@ -1,0 +1,73 @@
+#include "ui/diff/diffjob.h"
+
+#include "ui/window/latesttask.h"
+
+#include <QElapsedTimer>
+
+namespace safescope {
+
+DiffJob::DiffJob(QObject* parent) : QObject(parent), m_task(new LatestTask(this)) {}
+
+DiffJob::~DiffJob() = default;
+
+void DiffJob::cancel()
+{
+    m_task->cancel();
+    m_running = false;
+}
+
+void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOptions& options)
+{
+    m_running = true;
+    m_task->start([this, pathA, pathB, options](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+        auto fail = [this, &post](Error error) {
+            post([this, error] {
+                m_running = false;
+                emit failed(error);
+            });
+        };
+        auto a = Model::open(pathA);
+        if (!a)
+            return fail(a.error());
+        auto b = Model::open(pathB);
+        if (!b)
+            return fail(b.error());
+        std::shared_ptr<const Model> modelA = *a;
+        std::shared_ptr<const Model> modelB = *b;
+        post([this, modelA, modelB] { emit modelsOpened(modelA, modelB); });
+
+        // One queued event per pair would flood the GUI for models with tens of thousands of tensors: batch them,
+        // flushing at most every 100 ms.
+        std::vector<TensorDiff> batch;
+        QElapsedTimer sinceFlush;
+        sinceFlush.start();
+        auto flush = [this, &batch, &post, &sinceFlush] {
+            if (!batch.empty())
+                post([this, rows = std::move(batch)] { emit rowsReady(rows); });
+            batch.clear();
+            sinceFlush.restart();
+        };
+        double lastProgress = -1.0;
+        const ProgressFn progress = [this, &post, &lastProgress](double fraction) {
+            if (fraction - lastProgress < 0.005 && fraction < 1.0)
+                return;
+            lastProgress = fraction;
+            post([this, fraction] { emit progressChanged(fraction); });
+        };
+        auto result = diffModels(*modelA, *modelB, options, cancel, progress, [&](const TensorDiff& row) {
+            batch.push_back(row);
+            if (sinceFlush.elapsed() >= 100)
+                flush();
+        });
+        flush();
+        if (!result)
+            return fail(result.error());
+        auto diff = std::make_shared<const ModelDiff>(std::move(*result));
+        post([this, diff] {
+            m_running = false;
+            emit finished(diff);
+        });
+    });
+}
+
+} // namespace safescope

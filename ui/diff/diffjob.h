@@ -1,0 +1,45 @@
+#pragma once
+
+#include "core/format/error.h"
+#include "core/format/model.h"
+#include "core/diff/modeldiff.h"
+
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+namespace safescope {
+
+class LatestTask;
+
+/// Opens two models and diffs them off the GUI thread. Rows reach the GUI in batches as pairs finish; a new start()
+/// or cancel() supersedes the running job (its late results are dropped). Models are reopened per run, which costs
+/// only a header parse and an mmap, and keeps each run's data self-contained.
+class DiffJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DiffJob)
+
+public:
+    explicit DiffJob(QObject* parent = nullptr);
+    ~DiffJob() override;
+
+    void start(const QString& pathA, const QString& pathB, const DiffOptions& options);
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+signals:
+    void modelsOpened(const std::shared_ptr<const safescope::Model>& a,
+                      const std::shared_ptr<const safescope::Model>& b);
+    void rowsReady(const std::vector<safescope::TensorDiff>& rows);
+    void progressChanged(double fraction);
+    void finished(const std::shared_ptr<const safescope::ModelDiff>& diff);
+    void failed(const safescope::Error& error);
+
+private:
+    LatestTask* m_task;
+    bool m_running = false;
+};
+
+} // namespace safescope

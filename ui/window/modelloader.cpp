@@ -1,0 +1,91 @@
+#include "ui/window/modelloader.h"
+
+#include "core/modelinfo/architecturesummary.h"
+#include "core/edit/shardjournal.h"
+#include "ui/window/allocatortuning.h"
+
+#include <QFutureWatcher>
+#include <QtConcurrent>
+
+#include <exception>
+
+namespace safescope {
+
+namespace {
+
+// Summarised from the logical tensors: a quantized weight counts once under its float name, not as its parts.
+std::vector<std::string> architectureOf(const Model& model, const QuantCatalog& quant)
+{
+    std::vector<NamedShape> tensors;
+    tensors.reserve(model.tensorCount());
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
+        if (!quant.isStoredPart(i))
+            tensors.push_back({model.qualifiedName(i), model.tensor(i).shape});
+    }
+    for (const LogicalTensor& logical : quant.tensors)
+        tensors.push_back({logical.name, logical.shape});
+    return summarizeArchitecture(tensors);
+}
+
+} // namespace
+
+ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
+
+// Running opens are not waited for: they own their data, and their watchers die with this object.
+ModelLoader::~ModelLoader() = default;
+
+void ModelLoader::load(const QString& path)
+{
+    const quint64 generation = ++m_generation;
+    ++m_pending;
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        --m_pending;
+        if (generation != m_generation)
+            return; // a newer request superseded this one
+        const Outcome outcome = watcher->result();
+        if (outcome.error)
+            emit failed(*outcome.error);
+        else
+            emit loaded(outcome.loaded);
+    });
+    watcher->setFuture(QtConcurrent::run(&ModelLoader::run, path));
+}
+
+ModelLoader::Outcome ModelLoader::run(const QString& path)
+{
+    try {
+        // A sharded edit killed half way is finished before the shards are read, so the window never shows shards
+        // that disagree only because a transaction is pending (the CLI's meta does the same).
+        QStringList notes;
+        if (auto completed = completeInterruptedTransactions(path)) {
+            for (const TransactionOutcome& outcome : *completed)
+                notes << outcome.describe();
+        } else {
+            notes << completed.error().describe();
+        }
+        Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
+        if (!opened)
+            return {nullptr, opened.error()};
+        auto result = std::make_shared<LoadedModel>();
+        result->model = opened.value();
+        result->recoveryNotes = std::move(notes);
+        // Recognised before the tree: the tree folds each quantized weight's parts under one logical row.
+        result->quantConfig = readQuantConfig(path);
+        result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
+        result->card = readModelCard(path);
+        result->architecture = architectureOf(*result->model, *result->quant);
+        result->tree = TensorTree::build(result->model, result->quant);
+        result->summary = ModelSummary::compute(*result->tree);
+        releaseFreedMemory();
+        return {std::move(result), std::nullopt};
+    } catch (const std::exception& exception) {
+        // Out of memory on a gigantic header must not take the whole window down.
+        return {nullptr,
+                makeError(ErrorKind::IoError,
+                          QStringLiteral("Opening failed: %1").arg(QString::fromUtf8(exception.what())), path)};
+    }
+}
+
+} // namespace safescope

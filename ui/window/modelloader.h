@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/format/error.h"
+#include "core/format/model.h"
+#include "core/modelinfo/modelcard.h"
+#include "core/quant/quantcatalog.h"
+#include "core/quant/quantconfig.h"
+#include "ui/models/modelsummary.h"
+#include "ui/models/tensortree.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace safescope {
+
+/// Everything a document view shows, built off the GUI thread.
+struct LoadedModel
+{
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const TensorTree> tree;
+    ModelSummary summary;
+    std::optional<ModelCard> card;         ///< the config.json beside the model, when there is one
+    std::vector<std::string> architecture; ///< summarizeArchitecture() of the tensor names
+    /// What completing an interrupted sharded edit did before the open (one sentence each), or why it could not.
+    QStringList recoveryNotes;
+    /// The quantization the model's folder declares, and what it turned out to mean: the logical tensors the tree
+    /// folds parts under and the values pages read dequantized. Never null; empty for a float model.
+    QuantConfig quantConfig;
+    std::shared_ptr<const QuantCatalog> quant;
+};
+
+/// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow
+/// open that the user already replaced by a reload can never overwrite the newer result.
+class ModelLoader final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelLoader)
+
+public:
+    explicit ModelLoader(QObject* parent = nullptr);
+    ~ModelLoader() override;
+
+    void load(const QString& path);
+    bool isBusy() const { return m_pending > 0; }
+
+signals:
+    void loaded(const std::shared_ptr<const safescope::LoadedModel>& result);
+    void failed(const safescope::Error& error);
+
+private:
+    struct Outcome
+    {
+        std::shared_ptr<const LoadedModel> loaded;
+        std::optional<Error> error;
+    };
+    static Outcome run(const QString& path);
+
+    quint64 m_generation = 0;
+    int m_pending = 0;
+};
+
+} // namespace safescope
