@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages SafeScope needs, only those missing. Uses sudo when not run as root.
+# --windows-seam adds the MinGW-w64 cross compiler and Wine that scripts/windows-seam.sh needs (CI only: building
+# and running SafeScope does not need them).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,9 @@ packages=(
   xvfb xauth imagemagick python3 python3-numpy shared-mime-info desktop-file-utils
   clang libclang-rt-14-dev
 )
+if [ "${1:-}" = "--windows-seam" ]; then
+  packages=(g++-mingw-w64-x86-64-posix wine64)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

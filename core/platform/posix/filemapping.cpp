@@ -1,0 +1,125 @@
+#include "core/platform/filemapping.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <utility>
+
+namespace safescope::platform {
+
+FileMapping::~FileMapping()
+{
+    if (m_data != nullptr)
+        ::munmap(m_data, m_size);
+}
+
+FileMapping::FileMapping(FileMapping&& other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)),
+      m_section(std::exchange(other.m_section, kNoHandle))
+{}
+
+FileMapping& FileMapping::operator=(FileMapping&& other) noexcept
+{
+    if (this != &other) {
+        if (m_data != nullptr)
+            ::munmap(m_data, m_size);
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+        m_section = std::exchange(other.m_section, kNoHandle);
+    }
+    return *this;
+}
+
+int FileMapping::map(NativeHandle handle, uint64_t size, FileMapping& mapping)
+{
+    mapping = FileMapping();
+    if (size == 0)
+        return 0; // nothing to map: data() stays nullptr
+    void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, static_cast<int>(handle), 0);
+    if (address == MAP_FAILED)
+        return errno;
+    mapping.m_data = static_cast<unsigned char*>(address);
+    mapping.m_size = size;
+    return 0;
+}
+
+size_t pageSize()
+{
+    static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+void adviseMemory(const void* address, size_t length, MemoryAdvice advice)
+{
+    const size_t page = pageSize();
+    const auto begin = reinterpret_cast<uintptr_t>(address);
+    // madvise wants a page-aligned start. Dropping pages is destructive for pages partly outside the range, so
+    // DontNeed covers only whole pages inside it; the other advice may round outwards.
+    const uintptr_t first = advice == MemoryAdvice::DontNeed ? (begin + page - 1) / page * page : begin / page * page;
+    const uintptr_t last = advice == MemoryAdvice::DontNeed ? (begin + length) / page * page : begin + length;
+    if (last <= first)
+        return;
+    int native = MADV_NORMAL;
+    switch (advice) {
+    case MemoryAdvice::Sequential:
+        native = MADV_SEQUENTIAL;
+        break;
+    case MemoryAdvice::Random:
+        native = MADV_RANDOM;
+        break;
+    case MemoryAdvice::WillNeed:
+        native = MADV_WILLNEED;
+        break;
+    case MemoryAdvice::DontNeed:
+        native = MADV_DONTNEED;
+        break;
+    }
+    (void)::madvise(reinterpret_cast<void*>(first), last - first, native); // advice only: may fail
+}
+
+std::optional<bool> pageResident(const void* address)
+{
+#if defined(__linux__)
+    // Bit 63 of the page's /proc/self/pagemap entry (readable by unprivileged processes): whether it is in this
+    // process's page tables. mincore would answer "in the page cache", which a cold mapping of a cached file is too.
+    static const int pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC); // open for the process's life
+    if (pagemap < 0)
+        return std::nullopt;
+    uint64_t entry = 0;
+    const auto at = static_cast<off_t>(reinterpret_cast<uintptr_t>(address) / pageSize() * sizeof entry);
+    if (::pread(pagemap, &entry, sizeof entry, at) != static_cast<ssize_t>(sizeof entry))
+        return std::nullopt;
+    return (entry >> 63) != 0;
+#elif defined(__APPLE__)
+    char vector = 0;
+    auto* page = reinterpret_cast<caddr_t>(reinterpret_cast<uintptr_t>(address) / pageSize() * pageSize());
+    if (::mincore(page, pageSize(), &vector) != 0)
+        return std::nullopt;
+    return (vector & MINCORE_INCORE) != 0;
+#else
+    (void)address;
+    return std::nullopt;
+#endif
+}
+
+void* allocatePages(size_t size)
+{
+    if (size == 0)
+        return nullptr;
+    void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (address == MAP_FAILED)
+        return nullptr;
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(address, size, MADV_HUGEPAGE);
+#endif
+    return address;
+}
+
+void freePages(void* address, size_t size)
+{
+    if (address != nullptr)
+        ::munmap(address, size);
+}
+
+} // namespace safescope::platform
