@@ -1,11 +1,11 @@
 // Lost updates (issue 15, defect 1, core part): a save given the identity of the file it read refuses, with
 // FileChanged and nothing written, when the file changed since; saves of one file are serialised by a lock.
-#include "core/io/fileidentity.h"
-#include "core/io/localpath.h"
 #include "core/edit/metadatasaver.h"
+#include "core/edit/savelock.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
-#include "core/edit/savelock.h"
+#include "core/io/fileidentity.h"
+#include "core/io/localpath.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
 
@@ -184,13 +184,13 @@ void TestFileIdentity::lockHeldByAnotherSaveIsWaitedFor()
     const int other = ::open(encodeLocalPath(path).constData(), O_RDONLY | O_CLOEXEC);
     QVERIFY(other >= 0);
     QCOMPARE(::flock(other, LOCK_EX | LOCK_NB), 0);
-    auto blocked = openLockedForSave(path, O_RDONLY, nullptr, 0);
+    auto blocked = openLockedForSave(path, platform::ReadOnly, nullptr, 0);
     QVERIFY(!blocked);
     QCOMPARE(blocked.error().kind, ErrorKind::IoError);
     QVERIFY2(blocked.error().message.contains(QStringLiteral("being saved by another program")),
              qPrintable(blocked.error().message));
     ::close(other);
-    auto free = openLockedForSave(path, O_RDONLY, nullptr, 0);
+    auto free = openLockedForSave(path, platform::ReadOnly, nullptr, 0);
     QVERIFY2(free, qPrintable(free ? QString() : free.error().describe()));
 }
 
@@ -201,17 +201,17 @@ void TestFileIdentity::lookingAtLeftoversKeepsSavesOut()
     QTemporaryDir dir;
     const QString path = makeCheckpoint(dir, QStringLiteral("guarded.safetensors"), R"({"format":"pt"})", 64);
     {
-        PosixFile guard;
+        SystemFile guard;
         QCOMPARE(lockOutSaves(path, guard), SaveActivity::Idle);
         QVERIFY(guard.isOpen());
-        auto save = openLockedForSave(path, O_RDWR, nullptr, 60);
+        auto save = openLockedForSave(path, platform::ReadWrite, nullptr, 60);
         QVERIFY(!save);
         QVERIFY2(save.error().message.contains(QStringLiteral("being saved by another program")),
                  qPrintable(save.error().message));
     }
-    auto save = openLockedForSave(path, O_RDWR, nullptr, 60); // the guard closed: saves go on
+    auto save = openLockedForSave(path, platform::ReadWrite, nullptr, 60); // the guard closed: saves go on
     QVERIFY(save);
-    PosixFile guard;
+    SystemFile guard;
     QCOMPARE(lockOutSaves(path, guard), SaveActivity::Running);
     QVERIFY(!guard.isOpen());
     QVERIFY(isLockedBySave(path));

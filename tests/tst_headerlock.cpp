@@ -1,13 +1,13 @@
 // Readers never see half of an in-place header write by another program or thread: the header lock (issue 15's
 // concurrent `meta` runs failed in CI with "invalid JSON" because a reader parsed a header mid-write).
 #include "core/edit/crc64.h"
-#include "core/io/fileidentity.h"
-#include "core/io/headerlock.h"
 #include "core/edit/headeroverwrite.h"
 #include "core/edit/headersnapshot.h"
-#include "core/io/localpath.h"
-#include "core/io/posixfile.h"
 #include "core/format/safetensorsfile.h"
+#include "core/io/fileidentity.h"
+#include "core/io/headerlock.h"
+#include "core/io/localpath.h"
+#include "core/io/systemfile.h"
 #include "support/editfixtures.h"
 
 #include <QElapsedTimer>
@@ -58,17 +58,18 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 16);
-        auto writer = PosixFile::open(path, O_RDWR);
+        auto writer = SystemFile::open(path, platform::ReadWrite);
         QVERIFY(writer);
-        auto held = HeaderLock::forWriting(writer->fd(), path);
+        auto held = HeaderLock::forWriting(writer->handle(), path);
         QVERIFY(held);
         QVERIFY(held->held());
 
-        auto reader = PosixFile::open(path, O_RDONLY); // another open file description, as another program has
+        auto reader =
+            SystemFile::open(path, platform::ReadOnly); // another open file description, as another program has
         QVERIFY(reader);
         QElapsedTimer waited;
         waited.start();
-        auto refused = HeaderLock::forReading(reader->fd(), path, 100);
+        auto refused = HeaderLock::forReading(reader->handle(), path, 100);
         QVERIFY(!refused);
         QVERIFY(waited.elapsed() >= 100);
         QCOMPARE(refused.error().kind, ErrorKind::IoError);
@@ -77,23 +78,23 @@ private slots:
                  qPrintable(refused.error().message));
 
         held->release();
-        auto granted = HeaderLock::forReading(reader->fd(), path, 100);
+        auto granted = HeaderLock::forReading(reader->handle(), path, 100);
         QVERIFY(granted);
         // Readers share: a second reader is not kept waiting by the first.
-        auto second = PosixFile::open(path, O_RDONLY);
+        auto second = SystemFile::open(path, platform::ReadOnly);
         QVERIFY(second);
-        QVERIFY(HeaderLock::forReading(second->fd(), path, 0));
+        QVERIFY(HeaderLock::forReading(second->handle(), path, 0));
         // A writer is: it waits for the readers of the moment.
-        QVERIFY(!HeaderLock::forWriting(writer->fd(), path, 20));
+        QVERIFY(!HeaderLock::forWriting(writer->handle(), path, 20));
     }
 
     void openWaitsForAWriteInProgress()
     {
         QTemporaryDir dir;
         const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 16);
-        auto writer = PosixFile::open(path, O_RDWR);
+        auto writer = SystemFile::open(path, platform::ReadWrite);
         QVERIFY(writer);
-        auto held = HeaderLock::forWriting(writer->fd(), path);
+        auto held = HeaderLock::forWriting(writer->handle(), path);
         QVERIFY(held);
         std::thread releaser([&held] {
             QThread::msleep(150);
@@ -116,7 +117,7 @@ private slots:
         QTemporaryDir dir;
         const QByteArray metadata = "{\"format\":\"pt\",\"v\":\"" + QByteArray(kValueLength, 'a') + "\"}";
         const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), metadata, 8);
-        auto first = PosixFile::open(path, O_RDONLY);
+        auto first = SystemFile::open(path, platform::ReadOnly);
         QVERIFY(first);
         auto snapshot = HeaderSnapshot::read(*first);
         QVERIFY(snapshot);
@@ -135,7 +136,7 @@ private slots:
                 QThread::usleep(300);
                 return true;
             };
-            auto file = PosixFile::open(path, O_RDWR);
+            auto file = SystemFile::open(path, platform::ReadWrite);
             if (!file) {
                 writeFailed = true;
                 return;

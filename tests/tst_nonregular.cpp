@@ -2,12 +2,12 @@
 // refused at once, by every entry point, with an IoError saying what it is. Before, a FIFO named *.safetensors hung
 // every command (open() of a FIFO blocks until a writer appears) and /dev/zero read forever. A hang here fails the
 // test through the runner's deadline instead of stalling it.
-#include "core/export/exportplan.h"
 #include "core/edit/headersnapshot.h"
-#include "core/io/mappedfile.h"
+#include "core/export/exportplan.h"
 #include "core/format/model.h"
-#include "core/io/posixfile.h"
 #include "core/format/safetensorsfile.h"
+#include "core/io/mappedfile.h"
+#include "core/io/systemfile.h"
 #include "support/clirun.h"
 #include "support/fixtures.h"
 
@@ -98,8 +98,8 @@ private slots:
             QVERIFY(!file);
             verifyRefusal(file.error(), path, what);
         }
-        for (const int flags : {O_RDONLY, O_RDWR}) {
-            const auto posix = PosixFile::open(path, flags);
+        for (const unsigned flags : {unsigned{platform::ReadOnly}, unsigned{platform::ReadWrite}}) {
+            const auto posix = SystemFile::open(path, flags);
             QVERIFY(!posix);
             verifyRefusal(posix.error(), path, what);
         }

@@ -2,9 +2,10 @@
 // misalignment, metadata) of every tensor of every shard, in one pass.
 #include "commandline.h"
 #include "commands.h"
-#include "core/values/healthscan.h"
-#include "core/text/humansize.h"
 #include "core/format/model.h"
+#include "core/platform/process.h"
+#include "core/text/humansize.h"
+#include "core/values/healthscan.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"
@@ -13,7 +14,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <unistd.h>
 
 namespace safescope::cli {
 
@@ -62,7 +62,7 @@ nlohmann::json problemJson(const HealthProblem& p)
 class TerminalProgress final
 {
 public:
-    TerminalProgress() : m_enabled(::isatty(STDERR_FILENO) == 1) {}
+    TerminalProgress() : m_enabled(platform::isTerminal(platform::StandardStream::Error)) {}
     ~TerminalProgress() { clear(); }
     TerminalProgress(const TerminalProgress&) = delete;
     TerminalProgress& operator=(const TerminalProgress&) = delete;

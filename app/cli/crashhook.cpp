@@ -1,11 +1,12 @@
 #include "crashhook.h"
 
+#include "core/platform/process.h"
+
 #include <QByteArray>
 #include <QtGlobal>
 
+#include <cstdlib>
 #include <memory>
-#include <csignal>
-#include <unistd.h>
 
 namespace safescope::cli {
 
@@ -23,7 +24,7 @@ SaveHooks crashHooksFromEnvironment()
     auto seen = std::make_shared<int>(0);
     hooks.afterStep = [step, occurrence, seen](SaveStep reached) {
         if (step == saveStepName(reached) && ++*seen == occurrence)
-            ::_exit(86); // no destructors, no temp-file cleanup: exactly what a crash leaves behind
+            std::_Exit(86); // no destructors, no temp-file cleanup: exactly what a crash leaves behind
         return true;
     };
     return hooks;
@@ -32,7 +33,7 @@ SaveHooks crashHooksFromEnvironment()
 void stopBeforeReadIfAsked()
 {
     if (!qEnvironmentVariableIsEmpty("SAFESCOPE_TEST_STOP_BEFORE_READ"))
-        (void)std::raise(SIGSTOP);
+        (void)platform::stopThisProcess();
 }
 
 } // namespace safescope::cli

@@ -1,11 +1,12 @@
 // safescope-cli hash: the hashes the model communities identify a file by, and the hashes its metadata claims.
 #include "commandline.h"
 #include "commands.h"
-#include "core/publish/claimedhashes.h"
-#include "core/publish/hashbatch.h"
-#include "core/io/localpath.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
+#include "core/publish/claimedhashes.h"
+#include "core/publish/hashbatch.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"
 
@@ -13,7 +14,6 @@
 
 #include <atomic>
 #include <optional>
-#include <sys/stat.h>
 
 namespace safescope::cli {
 
@@ -23,9 +23,8 @@ namespace {
 Result<QStringList> filesOf(const QString& path)
 {
     static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
-    struct stat info = {};
-    if (::stat(encodeLocalPath(path).constData(), &info) == 0 && S_ISREG(info.st_mode) &&
-        !indexName.match(path).hasMatch())
+    const auto status = pathStatus(path);
+    if (status && status->kind == platform::FileKind::Regular && !indexName.match(path).hasMatch())
         return QStringList{path};
     auto model = Model::open(path, OpenMode::Lenient);
     if (!model)

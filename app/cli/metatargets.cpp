@@ -1,12 +1,12 @@
 #include "metatargets.h"
 
 #include "core/format/folderentries.h"
-#include "core/io/localpath.h"
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 
 #include <algorithm>
-#include <sys/stat.h>
 
 namespace safescope::cli {
 
@@ -21,12 +21,8 @@ enum class Kind
 // lstat: a link to a folder is not walked (it could loop, or lead out of the tree the user named).
 Kind kindOf(const QString& path, bool followLinks)
 {
-    struct stat info
-    {
-    };
-    const QByteArray bytes = encodeLocalPath(path);
-    const int result = followLinks ? ::stat(bytes.constData(), &info) : ::lstat(bytes.constData(), &info);
-    return result == 0 && S_ISDIR(info.st_mode) ? Kind::Folder : Kind::Other;
+    const auto status = pathStatus(path, followLinks ? platform::FollowLinks::Yes : platform::FollowLinks::No);
+    return status && status->kind == platform::FileKind::Folder ? Kind::Folder : Kind::Other;
 }
 
 Status walk(const QString& folder, QStringList& targets)

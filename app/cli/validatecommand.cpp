@@ -1,15 +1,14 @@
 // safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
 #include "commandline.h"
 #include "commands.h"
-#include "core/io/localpath.h"
 #include "core/format/model.h"
-#include "savenotices.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 #include "jsonoutput.h"
+#include "savenotices.h"
 #include "terminalstream.h"
 
 #include <QRegularExpression>
-
-#include <sys/stat.h>
 
 #include <atomic>
 #include <thread>
@@ -34,8 +33,8 @@ int runValidate(const QStringList& arguments)
     std::optional<size_t> tensorCount;
     static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
     // Asked by the bytes of the name: QFileInfo would miss a file whose name is not UTF-8.
-    struct stat info = {};
-    const bool regularFile = ::stat(encodeLocalPath(path).constData(), &info) == 0 && S_ISREG(info.st_mode);
+    const auto status = pathStatus(path);
+    const bool regularFile = status && status->kind == platform::FileKind::Regular;
     if (regularFile && !indexName.match(path).hasMatch()) {
         if (auto file = SafetensorsFile::open(path, OpenMode::Strict))
             tensorCount = (*file)->header().tensors.size();

@@ -5,9 +5,9 @@
 
 namespace safescope {
 
-Status overwriteHeaderBytes(PosixFile& file, const QByteArray& bytes, const SaveHooks* hooks)
+Status overwriteHeaderBytes(SystemFile& file, const QByteArray& bytes, const SaveHooks* hooks)
 {
-    auto lock = HeaderLock::forWriting(file.fd(), file.path());
+    auto lock = HeaderLock::forWriting(file.handle(), file.path());
     if (!lock)
         return lock.error();
     const auto size = static_cast<uint64_t>(bytes.size());

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/format/error.h"
-#include "core/io/posixfile.h"
 #include "core/edit/savehooks.h"
+#include "core/format/error.h"
+#include "core/io/systemfile.h"
 
 #include <QByteArray>
 
@@ -13,6 +13,6 @@ namespace safescope {
 /// test watches the steps: then two, so that it can stop between them (SaveStep::HeaderPartWritten) and see a
 /// torn header, which a real crash can produce when the header spans pages. Every in-place header write (a save,
 /// a rollback, a recovery, a journal replay) goes through here.
-Status overwriteHeaderBytes(PosixFile& file, const QByteArray& bytes, const SaveHooks* hooks = nullptr);
+Status overwriteHeaderBytes(SystemFile& file, const QByteArray& bytes, const SaveHooks* hooks = nullptr);
 
 } // namespace safescope

@@ -1,18 +1,16 @@
 #include "core/edit/headersnapshot.h"
 
-#include "core/io/headerlock.h"
 #include "core/format/headerparser.h"
+#include "core/io/headerlock.h"
 
 #include <QtEndian>
 
-#include <fcntl.h>
-
 namespace safescope {
 
-Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
+Result<HeaderSnapshot> HeaderSnapshot::read(const SystemFile& file)
 {
     HeaderSnapshot snapshot;
-    auto lock = HeaderLock::forReading(file.fd(), file.path()); // not half of an in-place write by another program
+    auto lock = HeaderLock::forReading(file.handle(), file.path()); // not half of an in-place write by another program
     if (!lock)
         return lock.error();
     auto info = file.status();
@@ -20,7 +18,7 @@ Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
         return info.error();
     snapshot.m_identity = *info;
     snapshot.m_path = file.path();
-    const auto size = static_cast<uint64_t>(info->st_size);
+    const uint64_t size = info->size;
     // The length field first, then exactly 8 + N bytes: a buffer sized by guess (say 64 KiB) would be mostly
     // fresh pages, and a page fault costs more than the second pread (about 16 us against 2 on a virtual machine).
     QByteArray& bytes = snapshot.m_bytes;
@@ -48,16 +46,15 @@ Result<HeaderSnapshot> HeaderSnapshot::read(const PosixFile& file)
     return snapshot;
 }
 
-Result<HeaderSnapshot> HeaderSnapshot::reopen(const QString& path, const struct stat* expected)
+Result<HeaderSnapshot> HeaderSnapshot::reopen(const QString& path, const platform::FileStatus* expected)
 {
-    auto file = PosixFile::open(path, O_RDONLY);
+    auto file = SystemFile::open(path, platform::ReadOnly);
     if (!file)
         return file.error();
     auto snapshot = read(*file);
     if (!snapshot)
         return snapshot;
-    if (expected != nullptr &&
-        (snapshot->m_identity.st_dev != expected->st_dev || snapshot->m_identity.st_ino != expected->st_ino))
+    if (expected != nullptr && !snapshot->m_identity.sameFileAs(*expected))
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' was replaced by another file while it was being saved").arg(path), path);
     return snapshot;

@@ -2,12 +2,10 @@
 
 #include "core/format/error.h"
 #include "core/format/header.h"
-#include "core/io/posixfile.h"
+#include "core/io/systemfile.h"
 
 #include <QByteArray>
 #include <QString>
-
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -18,23 +16,21 @@ class HeaderSnapshot final
 {
 public:
     /// Reads the first 8 + N bytes of the open `file` and validates them (strict) against its current size.
-    static Result<HeaderSnapshot> read(const PosixFile& file);
+    static Result<HeaderSnapshot> read(const SystemFile& file);
     /// Opens `path` anew and reads it as above: the re-open after a save. When `expected` is given, a different
     /// file now at `path` (another device or inode: replaced during the save) is a FileChanged error.
-    static Result<HeaderSnapshot> reopen(const QString& path, const struct stat* expected = nullptr);
+    static Result<HeaderSnapshot> reopen(const QString& path, const platform::FileStatus* expected = nullptr);
 
     const QString& path() const { return m_path; }
     const Header& header() const { return m_header; }
     const QByteArray& bytes() const { return m_bytes; } ///< the file's first 8 + N bytes, exactly
-    const struct stat& identity() const { return m_identity; }
+    const platform::FileStatus& identity() const { return m_identity; }
 
 private:
     QString m_path;
     Header m_header;
     QByteArray m_bytes;
-    struct stat m_identity
-    {
-    };
+    platform::FileStatus m_identity;
 };
 
 } // namespace safescope

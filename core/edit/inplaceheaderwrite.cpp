@@ -1,8 +1,8 @@
 #include "core/edit/inplaceheaderwrite.h"
 
-#include "core/io/atomicfilewriter.h"
 #include "core/edit/headeroverwrite.h"
 #include "core/edit/recoveryrecord.h"
+#include "core/io/atomicfilewriter.h"
 
 namespace safescope {
 
@@ -10,7 +10,7 @@ namespace {
 
 // Puts the original header back after a failed write; the record is removed only when that worked, so a failure
 // here still leaves a way back for the next open.
-Status rollBack(PosixFile& file, const QByteArray& oldBytes)
+Status rollBack(SystemFile& file, const QByteArray& oldBytes)
 {
     Status restored = overwriteHeaderBytes(file, oldBytes);
     if (restored)
@@ -20,7 +20,7 @@ Status rollBack(PosixFile& file, const QByteArray& oldBytes)
 
 // The re-open after the write: a new descriptor by path (so a file renamed over ours is noticed), the header read
 // back and validated by the strict reader, and compared with what was meant to be written.
-Result<HeaderSnapshot> reopenWritten(const PosixFile& file, const HeaderSnapshot& old, const QByteArray& newBytes)
+Result<HeaderSnapshot> reopenWritten(const SystemFile& file, const HeaderSnapshot& old, const QByteArray& newBytes)
 {
     auto reopened = HeaderSnapshot::reopen(file.path(), &old.identity());
     if (!reopened) {
@@ -39,7 +39,7 @@ Result<HeaderSnapshot> reopenWritten(const PosixFile& file, const HeaderSnapshot
 
 } // namespace
 
-Result<HeaderSnapshot> writeHeaderInPlace(PosixFile& file, const HeaderSnapshot& old, const QByteArray& newBytes,
+Result<HeaderSnapshot> writeHeaderInPlace(SystemFile& file, const HeaderSnapshot& old, const QByteArray& newBytes,
                                           const SaveHooks& hooks)
 {
     const QByteArray& oldBytes = old.bytes();

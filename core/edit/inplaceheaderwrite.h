@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/format/error.h"
 #include "core/edit/headersnapshot.h"
-#include "core/io/posixfile.h"
+#include "core/format/error.h"
+#include "core/io/systemfile.h"
 
 #include <QByteArray>
 
@@ -13,7 +13,7 @@ namespace safescope {
 /// and made durable, the file re-opened by its path and its header re-read and strictly validated, record removed.
 /// A failure before the record is removed puts the old bytes back. The data region is never touched. Returns the
 /// re-opened header.
-Result<HeaderSnapshot> writeHeaderInPlace(PosixFile& file, const HeaderSnapshot& old, const QByteArray& newBytes,
+Result<HeaderSnapshot> writeHeaderInPlace(SystemFile& file, const HeaderSnapshot& old, const QByteArray& newBytes,
                                           const SaveHooks& hooks);
 
 } // namespace safescope

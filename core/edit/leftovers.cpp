@@ -1,15 +1,14 @@
 #include "core/edit/leftovers.h"
 
-#include "core/format/folderentries.h"
-#include "core/io/localpath.h"
-#include "core/format/model.h"
 #include "core/edit/savelock.h"
-#include "core/format/shardindex.h"
 #include "core/edit/shardjournal.h"
+#include "core/format/folderentries.h"
+#include "core/format/model.h"
+#include "core/format/shardindex.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 
 #include <QFileInfo>
-
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -17,18 +16,13 @@ namespace {
 
 uint64_t sizeOf(const QString& path)
 {
-    struct stat status
-    {
-    };
-    return ::lstat(encodeLocalPath(path).constData(), &status) == 0 ? static_cast<uint64_t>(status.st_size) : 0;
+    const auto status = pathStatus(path, platform::FollowLinks::No);
+    return status ? status->size : 0;
 }
 
 bool isDirectory(const QString& path)
 {
-    struct stat status
-    {
-    };
-    return ::stat(encodeLocalPath(path).constData(), &status) == 0 && S_ISDIR(status.st_mode);
+    return isFolderPath(path);
 }
 
 void collectSafetensors(const QString& folder, QStringList& files, int depth)
@@ -88,7 +82,7 @@ void addFileLeftovers(const QString& file, std::vector<Leftover>& found)
 void addJournals(const QStringList& journals, const QString& modelPath, std::vector<Leftover>& found)
 {
     for (const QString& journal : journals) {
-        PosixFile guard; // held while the journal is described: a transaction cannot start or end meanwhile
+        SystemFile guard; // held while the journal is described: a transaction cannot start or end meanwhile
         if (lockOutSaves(journal, guard) != SaveActivity::Idle)
             continue; // a transaction running now (not an interrupted one), or one that just ended
         Leftover leftover;

@@ -1,18 +1,18 @@
 #include "core/edit/metadatasaver.h"
 
-#include "core/io/atomicfilewriter.h"
-#include "core/io/blockcopy.h"
-#include "core/format/headerparser.h"
 #include "core/edit/headertext.h"
 #include "core/edit/inplaceheaderwrite.h"
-#include "core/io/localpath.h"
 #include "core/edit/metadatarules.h"
-#include "core/format/model.h"
-#include "core/io/pagephase.h"
 #include "core/edit/preparedrewrite.h"
 #include "core/edit/savelock.h"
 #include "core/edit/savetarget.h"
 #include "core/edit/shardtransaction.h"
+#include "core/format/headerparser.h"
+#include "core/format/model.h"
+#include "core/io/atomicfilewriter.h"
+#include "core/io/blockcopy.h"
+#include "core/io/localpath.h"
+#include "core/io/pagephase.h"
 #include "core/text/textutil.h"
 
 #include <QDir>
@@ -22,10 +22,8 @@
 #include <QSet>
 #include <QtEndian>
 
-#include <fcntl.h>
 #include <functional>
 #include <optional>
-#include <unistd.h>
 
 namespace safescope {
 
@@ -81,7 +79,7 @@ Status copyIndex(const QString& source, const QString& target)
     return Ok{};
 }
 
-Result<MetadataSaveResult> saveInPlace(PosixFile& file, const HeaderSnapshot& loaded, const std::string& text,
+Result<MetadataSaveResult> saveInPlace(SystemFile& file, const HeaderSnapshot& loaded, const std::string& text,
                                        const MetadataSaveOptions& options)
 {
     const uint64_t n = loaded.header().headerLength;
@@ -96,7 +94,7 @@ Result<MetadataSaveResult> saveInPlace(PosixFile& file, const HeaderSnapshot& lo
         SaveMethod::InPlace, file.path(), n, n, 8 + n, std::make_shared<const HeaderSnapshot>(std::move(*saved))};
 }
 
-Result<MetadataSaveResult> rewrite(const PosixFile& source, const HeaderSnapshot& snapshot, const std::string& text,
+Result<MetadataSaveResult> rewrite(const SystemFile& source, const HeaderSnapshot& snapshot, const std::string& text,
                                    const MetadataSaveOptions& options)
 {
     const QString target = options.outputPath.isEmpty() ? source.path() : options.outputPath;
@@ -144,15 +142,15 @@ Result<MetadataSaveResult> saveWith(const QString& givenPath, const MetadataFor&
         return refused.error();
     const bool mayWriteInPlace = options.outputPath.isEmpty() && !options.forceRewrite;
     std::optional<Error> cannotWrite;
-    Result<PosixFile> source = makeError(ErrorKind::IoError, {}, path);
+    Result<SystemFile> source = makeError(ErrorKind::IoError, {}, path);
     // Locked for the whole save (until `source` closes): the header read here is the header written over.
     if (mayWriteInPlace) {
-        source = openLockedForSave(path, O_RDWR, &options.hooks);
+        source = openLockedForSave(path, platform::ReadWrite, &options.hooks);
         if (!source)
             cannotWrite = source.error(); // a read-only file can still be rewritten if the edit does not fit
     }
     if (!source)
-        source = openLockedForSave(path, O_RDONLY, &options.hooks);
+        source = openLockedForSave(path, platform::ReadOnly, &options.hooks);
     if (!source)
         return source.error();
     auto loaded = HeaderSnapshot::read(*source);

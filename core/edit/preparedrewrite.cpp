@@ -1,15 +1,15 @@
 #include "core/edit/preparedrewrite.h"
 
-#include "core/io/blockcopy.h"
-#include "core/format/headerparser.h"
-#include "core/io/localpath.h"
 #include "core/edit/metadatasaver.h"
+#include "core/format/headerparser.h"
+#include "core/io/blockcopy.h"
+#include "core/io/localpath.h"
+#include "core/platform/filesystem.h"
 #include "core/text/textutil.h"
 
 #include <QtEndian>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <cerrno>
 
 namespace safescope {
 
@@ -32,16 +32,15 @@ QByteArray headerBlock(const std::string& text, uint64_t headerLength)
     return block;
 }
 
-Result<PreparedRewrite> prepareRewrite(const PosixFile& source, const HeaderSnapshot& snapshot, const std::string& text,
-                                       const MetadataSaveOptions& options, const QString& target)
+Result<PreparedRewrite> prepareRewrite(const SystemFile& source, const HeaderSnapshot& snapshot,
+                                       const std::string& text, const MetadataSaveOptions& options,
+                                       const QString& target)
 {
     const Header& header = snapshot.header();
-    const struct stat& identity = snapshot.identity();
-    // rename() would happily replace a read-only file; the user marked it so for a reason.
-    const QByteArray targetBytes = encodeLocalPath(target);
-    if (::faccessat(AT_FDCWD, targetBytes.constData(), F_OK, AT_EACCESS) == 0 &&
-        ::faccessat(AT_FDCWD, targetBytes.constData(), W_OK, AT_EACCESS) != 0)
-        return systemError(target, QStringLiteral("write"), errno);
+    const platform::FileStatus& identity = snapshot.identity();
+    // A rename would happily replace a read-only file; the user marked it so for a reason.
+    if (const int err = platform::checkWritable(encodeLocalPath(target).toStdString()); err != 0 && err != ENOENT)
+        return systemError(target, QStringLiteral("write"), err);
     if (options.reserveBytes > kMaxHeaderLength)
         return makeError(ErrorKind::HeaderTooLarge, QStringLiteral("the header reserve is larger than 100,000,000"),
                          target);
@@ -53,7 +52,7 @@ Result<PreparedRewrite> prepareRewrite(const PosixFile& source, const HeaderSnap
                          target);
     }
     const uint64_t n = plan.newHeaderLength;
-    auto writer = AtomicFileWriter::create(target, identity.st_mode & 07777, &options.hooks);
+    auto writer = AtomicFileWriter::create(target, identity.permissions, &options.hooks);
     if (!writer)
         return writer.error();
     AtomicFileWriter& out = **writer;
@@ -108,8 +107,7 @@ Result<PreparedRewrite> prepareRewrite(const PosixFile& source, const HeaderSnap
     auto after = source.status();
     if (!after)
         return after.error();
-    if (after->st_size != identity.st_size || after->st_mtim.tv_sec != identity.st_mtim.tv_sec ||
-        after->st_mtim.tv_nsec != identity.st_mtim.tv_nsec) {
+    if (after->size != identity.size || after->modifiedNs != identity.modifiedNs) {
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' was modified by another program while it was being copied; nothing "
                                         "was saved")

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/io/atomicfilewriter.h"
-#include "core/format/error.h"
 #include "core/edit/headersnapshot.h"
+#include "core/format/error.h"
+#include "core/io/atomicfilewriter.h"
 
 #include <QByteArray>
 #include <QString>
@@ -31,7 +31,8 @@ struct PreparedRewrite
 /// checks that the source did not change while it was copied. Runs the TempHeaderWritten, TempDataPartCopied and
 /// TempSynced step hooks. The caller commits (or drops) the writer; sharded saves prepare every shard before the
 /// first rename.
-Result<PreparedRewrite> prepareRewrite(const PosixFile& source, const HeaderSnapshot& snapshot, const std::string& text,
-                                       const MetadataSaveOptions& options, const QString& target);
+Result<PreparedRewrite> prepareRewrite(const SystemFile& source, const HeaderSnapshot& snapshot,
+                                       const std::string& text, const MetadataSaveOptions& options,
+                                       const QString& target);
 
 } // namespace safescope

@@ -1,22 +1,21 @@
 #include "core/edit/recoveryrecord.h"
 
-#include "core/io/atomicfilewriter.h"
-#include "core/format/folderentries.h"
 #include "core/edit/headeroverwrite.h"
-#include "core/format/headerparser.h"
-#include "core/io/localpath.h"
 #include "core/edit/recoveryrecordformat.h"
 #include "core/edit/savelock.h"
 #include "core/edit/savetarget.h"
+#include "core/format/folderentries.h"
+#include "core/format/headerparser.h"
+#include "core/io/atomicfilewriter.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 #include "core/io/wholefile.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QtEndian>
 
-#include <fcntl.h>
 #include <optional>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -31,10 +30,8 @@ QString savedFile(const QString& path)
 
 uint64_t sizeOf(const QString& path)
 {
-    struct stat status
-    {
-    };
-    return ::lstat(encodeLocalPath(path).constData(), &status) == 0 ? static_cast<uint64_t>(status.st_size) : 0;
+    const auto status = pathStatus(path, platform::FollowLinks::No);
+    return status ? status->size : 0;
 }
 
 // Matched on the names as bytes (folderEntryNames): QDir name filters built from a file name are wildcards, which a
@@ -60,14 +57,14 @@ void findTempFiles(RecoveryInfo& info)
 }
 
 // The save lock of `path` (waiting for a running save to finish), or none when there is no file to lock.
-Result<std::optional<PosixFile>> lockForRecovery(const QString& path)
+Result<std::optional<SystemFile>> lockForRecovery(const QString& path)
 {
     if (!localPathExists(path))
-        return std::optional<PosixFile>();
-    auto locked = openLockedForSave(path, O_RDONLY, nullptr);
+        return std::optional<SystemFile>();
+    auto locked = openLockedForSave(path, platform::ReadOnly, nullptr);
     if (!locked)
         return locked.error();
-    return std::optional<PosixFile>(std::move(*locked));
+    return std::optional<SystemFile>(std::move(*locked));
 }
 
 QString fileCount(qsizetype count)
@@ -115,13 +112,13 @@ QString recoveryRecordPath(const QString& path)
     return info.absoluteDir().filePath(QStringLiteral(".") + info.fileName() + QStringLiteral(".safescope-recovery"));
 }
 
-Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, const QByteArray& oldBytes,
+Status writeRecoveryRecord(const SystemFile& file, const platform::FileStatus& identity, const QByteArray& oldBytes,
                            const QByteArray& newBytes, const SaveHooks* hooks)
 {
     const QByteArray record = encodeRecoveryRecord(identity, oldBytes, newBytes);
     const QString recordPath = recoveryRecordPath(file.path());
-    // O_EXCL: never overwrite the record of an earlier interrupted save; it may hold the only good header.
-    auto out = PosixFile::open(recordPath, O_WRONLY | O_CREAT | O_EXCL, hooks, 0600);
+    // Exclusive: never overwrite the record of an earlier interrupted save; it may hold the only good header.
+    auto out = SystemFile::open(recordPath, platform::WriteOnly | platform::Create | platform::Exclusive, hooks, 0600);
     if (!out) {
         if (localPathExists(recordPath)) {
             return makeError(ErrorKind::IoError,
@@ -153,7 +150,7 @@ Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, c
 RecoveryInfo inspectRecovery(const QString& givenPath)
 {
     const QString path = savedFile(givenPath);
-    PosixFile guard; // held while the record and temp files are looked at: no save starts or ends meanwhile
+    SystemFile guard; // held while the record and temp files are looked at: no save starts or ends meanwhile
     if (lockOutSaves(path, guard) == SaveActivity::Running) {
         RecoveryInfo info;
         info.filePath = path;
@@ -182,10 +179,9 @@ RecoveryInfo inspectRecoveryUnlocked(const QString& path)
         return info;
     }
     info.headerBytes = static_cast<uint64_t>(record->oldBytes.size());
-    auto file = PosixFile::open(path, O_RDONLY);
-    auto status = file ? file->status() : Result<struct stat>(file.error());
-    if (!status || static_cast<uint64_t>(status->st_ino) != record->inode ||
-        static_cast<uint64_t>(status->st_size) != record->fileSize) {
+    auto file = SystemFile::open(path, platform::ReadOnly);
+    auto status = file ? file->status() : Result<platform::FileStatus>(file.error());
+    if (!status || status->inode != record->inode || status->size != record->fileSize) {
         info.state = RecoveryState::FileReplaced;
         return info;
     }
@@ -238,7 +234,7 @@ Status restoreLocked(const QString& path)
                                         "left as it is")
                              .arg(info.recordPath, path),
                          path);
-    auto file = PosixFile::open(path, O_WRONLY);
+    auto file = SystemFile::open(path, platform::WriteOnly);
     if (!file)
         return file.error();
     Status written = overwriteHeaderBytes(*file, record->oldBytes);

@@ -1,15 +1,14 @@
 #pragma once
 
 #include "core/format/error.h"
+#include "core/io/systemfile.h"
 #include "core/text/humansize.h"
-#include "core/io/posixfile.h"
 
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
 
 #include <cstdint>
-#include <sys/stat.h>
 #include <vector>
 
 namespace safescope {
@@ -61,7 +60,7 @@ QString recoveryRecordPath(const QString& path);
 /// be written, the file's inode and size (from `identity`, the file's fstat), and a checksum of everything, in one
 /// write; syncs the record's bytes and its folder. Refuses when a record already exists (an earlier interrupted
 /// save must be resolved first).
-Status writeRecoveryRecord(const PosixFile& file, const struct stat& identity, const QByteArray& oldBytes,
+Status writeRecoveryRecord(const SystemFile& file, const platform::FileStatus& identity, const QByteArray& oldBytes,
                            const QByteArray& newBytes, const SaveHooks* hooks = nullptr);
 
 /// Looks for a record (and leftover temp files) beside `path`; call on open. Nothing is reported while a save of

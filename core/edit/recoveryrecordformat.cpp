@@ -77,14 +77,15 @@ bool RecoveryRecordContents::isNewHeader(const QByteArray& current) const
     return newHash.isEmpty() ? current == newBytes : sha256(current) == newHash;
 }
 
-QByteArray encodeRecoveryRecord(const struct stat& identity, const QByteArray& oldBytes, const QByteArray& newBytes)
+QByteArray encodeRecoveryRecord(const platform::FileStatus& identity, const QByteArray& oldBytes,
+                                const QByteArray& newBytes)
 {
     QByteArray record;
     record.reserve(kFields + oldBytes.size() + newBytes.size() + 8);
     record.append(kMagic02, kMagicSize);
-    appendU64(record, static_cast<uint64_t>(identity.st_size));
-    appendU64(record, static_cast<uint64_t>(identity.st_dev));
-    appendU64(record, static_cast<uint64_t>(identity.st_ino));
+    appendU64(record, identity.size);
+    appendU64(record, identity.device);
+    appendU64(record, identity.inode);
     appendU64(record, static_cast<uint64_t>(oldBytes.size()));
     record += oldBytes;
     record += newBytes;

@@ -1,10 +1,11 @@
 #pragma once
 
+#include "core/platform/filestatus.h"
+
 #include <QByteArray>
 
 #include <cstdint>
 #include <optional>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -26,7 +27,8 @@ struct RecoveryRecordContents
 /// The bytes of a recovery record (format 02): magic "SAFESCOPE-REC-02", then little-endian u64 size, device,
 /// inode and header length L of the file, the L old header bytes, the L new ones, and a CRC-64 of everything
 /// before it, which tells a torn record from a complete one.
-QByteArray encodeRecoveryRecord(const struct stat& identity, const QByteArray& oldBytes, const QByteArray& newBytes);
+QByteArray encodeRecoveryRecord(const platform::FileStatus& identity, const QByteArray& oldBytes,
+                                const QByteArray& newBytes);
 
 /// Reads a record of format 02 or 01 (SHA-256 checksums, the new header as a hash): nullopt when it is torn or
 /// not a record.

@@ -2,33 +2,33 @@
 
 #include "core/format/folderentries.h"
 #include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
+#include "core/platform/filelock.h"
 
 #include <QThread>
 
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 
 namespace safescope {
 
-Result<PosixFile> openLockedForSave(const QString& path, int flags, const SaveHooks* hooks, int waitMs)
+Result<SystemFile> openLockedForSave(const QString& path, unsigned flags, const SaveHooks* hooks, int waitMs)
 {
     constexpr int kPollMs = 20;
     int waited = 0;
     for (;;) {
-        auto file = PosixFile::open(path, flags, hooks);
+        auto file = SystemFile::open(path, flags, hooks);
         if (!file)
             return file;
-        // Polling with LOCK_NB instead of a blocking flock: a program that hangs while holding the lock must not
-        // hang every later save with it.
-        while (::flock(file->fd(), LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                // A file system without flock (some network mounts): saving unlocked is what every version before
-                // this one did; the identity check still catches a change made before the save started.
-                if (errno == ENOLCK || errno == EOPNOTSUPP)
+        // Polling a non-blocking request instead of waiting in the lock call: a program that hangs while holding
+        // the lock must not hang every later save with it.
+        while (const int err =
+                   platform::tryLock(file->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive)) {
+            if (err != EWOULDBLOCK) {
+                // A file system without these locks (some network mounts): saving unlocked is what every version
+                // before this one did; the identity check still catches a change made before the save started.
+                if (err == ENOLCK)
                     return file;
-                return systemError(path, QStringLiteral("lock"), errno);
+                return systemError(path, QStringLiteral("lock"), err);
             }
             if (waited >= waitMs)
                 return makeError(ErrorKind::IoError,
@@ -40,40 +40,34 @@ Result<PosixFile> openLockedForSave(const QString& path, int flags, const SaveHo
             QThread::msleep(kPollMs);
             waited += kPollMs;
         }
-        // The lock belongs to the inode we opened; if a rewrite renamed another file over the path meanwhile, our
-        // inode is no longer the file and a save through it would be lost. Lock the file the path names now.
-        struct stat byPath
-        {
-        };
+        // The lock belongs to the file we opened; if a rewrite renamed another file over the path meanwhile, our
+        // file is no longer the one the path names and a save through it would be lost. Lock the file named now.
         auto held = file->status();
         if (!held)
             return held.error();
-        if (::stat(encodeLocalPath(path).constData(), &byPath) == 0 && byPath.st_dev == held->st_dev &&
-            byPath.st_ino == held->st_ino)
+        const auto byPath = pathStatus(path);
+        if (byPath && byPath->sameFileAs(*held))
             return file;
     }
 }
 
-SaveActivity lockOutSaves(const QString& path, PosixFile& guard)
+SaveActivity lockOutSaves(const QString& path, SystemFile& guard)
 {
-    auto file = PosixFile::open(path, O_RDONLY | O_NONBLOCK);
+    auto file = SystemFile::open(path, platform::ReadOnly | platform::NonBlocking);
     if (!file)
         return localPathExists(path) ? SaveActivity::Idle : SaveActivity::Missing;
-    for (;;) {
-        if (::flock(file->fd(), LOCK_SH | LOCK_NB) == 0) {
-            guard = std::move(*file);
-            return SaveActivity::Idle;
-        }
-        if (errno == EWOULDBLOCK)
-            return SaveActivity::Running;
-        if (errno != EINTR)
-            return SaveActivity::Idle; // no flock on this file system
+    const int err = platform::tryLock(file->handle(), platform::LockSlot::Save, platform::LockMode::Shared);
+    if (err == 0) {
+        guard = std::move(*file);
+        return SaveActivity::Idle;
     }
+    // Anything else: no such locks on this file system.
+    return err == EWOULDBLOCK ? SaveActivity::Running : SaveActivity::Idle;
 }
 
 bool isLockedBySave(const QString& path)
 {
-    PosixFile guard;
+    SystemFile guard;
     return lockOutSaves(path, guard) == SaveActivity::Running;
 }
 

@@ -1,17 +1,14 @@
 #include "core/edit/savetarget.h"
 
 #include "core/io/localpath.h"
-#include "core/io/posixfile.h"
+#include "core/io/systemfile.h"
+#include "core/platform/filestatus.h"
+#include "core/platform/filesystem.h"
 
 #include <QDir>
 #include <QFileInfo>
 
 #include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <cstdlib>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace safescope {
 
@@ -32,18 +29,15 @@ Result<QString> resolveSaveTarget(const QString& path)
 {
     QString current = path;
     for (int hops = 0; hops <= kMaxLinks; ++hops) {
-        const QByteArray bytes = encodeLocalPath(current);
-        struct stat status
-        {
-        };
-        if (::lstat(bytes.constData(), &status) != 0 || !S_ISLNK(status.st_mode))
+        const std::string bytes = encodeLocalPath(current).toStdString();
+        platform::FileStatus status;
+        if (platform::statusOf(bytes, platform::FollowLinks::No, status) != 0 ||
+            status.kind != platform::FileKind::Link)
             return current;
-        QByteArray target(PATH_MAX, Qt::Uninitialized);
-        const ssize_t length = ::readlink(bytes.constData(), target.data(), static_cast<size_t>(target.size()));
-        if (length < 0)
-            return systemError(current, QStringLiteral("read the link"), errno);
-        target.truncate(length);
-        const QString next = decodeLocalPath(target);
+        std::string target;
+        if (const int err = platform::readLink(bytes, target))
+            return systemError(current, QStringLiteral("read the link"), err);
+        const QString next = decodeLocalPath(QByteArray::fromStdString(target));
         // A relative target is relative to the folder holding the link, not to the working directory.
         current = QDir::isAbsolutePath(next) ? next : QFileInfo(current).absolutePath() + QLatin1Char('/') + next;
     }
@@ -53,10 +47,10 @@ Result<QString> resolveSaveTarget(const QString& path)
 
 std::optional<QString> huggingFaceBlobHash(const QString& path)
 {
-    char resolved[PATH_MAX];
-    if (::realpath(encodeLocalPath(path).constData(), resolved) == nullptr)
+    std::string resolved;
+    if (platform::canonicalPath(encodeLocalPath(path).toStdString(), resolved) != 0)
         return std::nullopt;
-    const QStringList parts = decodeLocalPath(QByteArray(resolved)).split(QLatin1Char('/'));
+    const QStringList parts = decodeLocalPath(QByteArray::fromStdString(resolved)).split(QLatin1Char('/'));
     if (parts.size() < 3)
         return std::nullopt;
     const QString& name = parts[parts.size() - 1];

@@ -1,22 +1,20 @@
 #include "core/edit/shardjournal.h"
 
 #include "core/edit/crc64.h"
-#include "core/format/folderentries.h"
 #include "core/edit/headeroverwrite.h"
-#include "core/format/headerparser.h"
-#include "core/io/localpath.h"
-#include "core/io/posixfile.h"
 #include "core/edit/savelock.h"
+#include "core/format/folderentries.h"
+#include "core/format/headerparser.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
+#include "core/io/systemfile.h"
 #include "core/io/wholefile.h"
+#include "core/platform/filelock.h"
 
 #include <QFileInfo>
 #include <QtEndian>
 
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -84,12 +82,12 @@ enum class ShardState : uint8_t
 
 ShardState stateOf(const ShardJournal::Shard& shard)
 {
-    auto file = PosixFile::open(shard.path, O_RDONLY);
+    auto file = SystemFile::open(shard.path, platform::ReadOnly);
     if (!file)
         return shard.rewrite && localPathExists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
     auto status = file->status();
     QByteArray head(shard.newBytes.size(), Qt::Uninitialized);
-    const bool readable = status && static_cast<uint64_t>(status->st_size) >= static_cast<uint64_t>(head.size()) &&
+    const bool readable = status && status->size >= static_cast<uint64_t>(head.size()) &&
                           file->readAt(head.data(), static_cast<uint64_t>(head.size()), 0);
     if (readable && head == shard.newBytes) {
         // In place, the same bytes could only be the new header; a rewrite's new file has another inode, unless the
@@ -99,8 +97,7 @@ ShardState stateOf(const ShardJournal::Shard& shard)
     }
     if (shard.rewrite)
         return localPathExists(shard.tempPath) ? ShardState::Pending : ShardState::Replaced;
-    if (status && static_cast<uint64_t>(status->st_ino) == shard.inode &&
-        static_cast<uint64_t>(status->st_dev) == shard.device && static_cast<uint64_t>(status->st_size) == shard.size)
+    if (status && status->inode == shard.inode && status->device == shard.device && status->size == shard.size)
         return ShardState::Pending; // old header, or torn between old and new
     return ShardState::Replaced;
 }
@@ -120,7 +117,7 @@ Status commitShard(const ShardJournal::Shard& shard, const SaveHooks* hooks)
                          QStringLiteral("the transaction journal holds no valid header for '%1'; it was left as it is")
                              .arg(shard.path),
                          shard.path);
-    auto file = PosixFile::open(shard.path, O_WRONLY, hooks);
+    auto file = SystemFile::open(shard.path, platform::WriteOnly, hooks);
     if (!file)
         return file.error();
     Status written = overwriteHeaderBytes(*file, shard.newBytes); // a replay is one write: no steps to stop at
@@ -214,7 +211,7 @@ QStringList findTransactionJournals(const QString& modelPath)
     return found;
 }
 
-Result<PosixFile> writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks)
+Result<SystemFile> writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks)
 {
     if (localPathExists(path))
         return makeError(ErrorKind::IoError,
@@ -223,12 +220,12 @@ Result<PosixFile> writeShardJournal(const QString& path, const ShardJournal& jou
                              .arg(path),
                          path);
     const QByteArray bytes = journal.encode();
-    auto out = PosixFile::createTempBeside(path, 0600, hooks);
+    auto out = SystemFile::createTempBeside(path, 0600, hooks);
     if (!out)
         return out.error();
     const QString temp = out->path();
-    Status written =
-        ::flock(out->fd(), LOCK_EX | LOCK_NB) == 0 ? Status(Ok{}) : systemError(temp, QStringLiteral("lock"), errno);
+    const int locked = platform::tryLock(out->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive);
+    Status written = locked == 0 ? Status(Ok{}) : systemError(temp, QStringLiteral("lock"), locked);
     if (written)
         written = out->writeAt(bytes.constData(), static_cast<uint64_t>(bytes.size()), 0);
     if (written)
@@ -273,7 +270,7 @@ Result<TransactionOutcome> completeTransaction(const QString& journalPath, const
     TransactionOutcome outcome;
     outcome.journalPath = journalPath;
     // The lock of a live transaction's journal: wait for it, then look again (it may have finished meanwhile).
-    auto lock = openLockedForSave(journalPath, O_RDONLY, hooks);
+    auto lock = openLockedForSave(journalPath, platform::ReadOnly, hooks);
     if (!lock) {
         if (!localPathExists(journalPath)) {
             outcome.finished = true;

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/format/error.h"
-#include "core/io/posixfile.h"
 #include "core/edit/savehooks.h"
+#include "core/format/error.h"
+#include "core/io/systemfile.h"
 
 #include <QByteArray>
 #include <QString>
@@ -63,7 +63,8 @@ QStringList findTransactionJournals(const QString& modelPath);
 /// renamed into place, so the journal is never seen incomplete or unlocked; the returned descriptor holds the lock
 /// until the transaction closes it after removing the journal. A locked journal is a live transaction: the recovery
 /// waits for it, and leftovers do not list it.
-Result<PosixFile> writeShardJournal(const QString& path, const ShardJournal& journal, const SaveHooks* hooks = nullptr);
+Result<SystemFile> writeShardJournal(const QString& path, const ShardJournal& journal,
+                                     const SaveHooks* hooks = nullptr);
 
 /// What completing an interrupted transaction did.
 struct TransactionOutcome

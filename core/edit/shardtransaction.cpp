@@ -1,21 +1,20 @@
 #include "core/edit/shardtransaction.h"
 
-#include "core/io/fileidentity.h"
-#include "core/format/folderentries.h"
 #include "core/edit/headeroverwrite.h"
-#include "core/format/headerparser.h"
 #include "core/edit/headertext.h"
 #include "core/edit/metadatarules.h"
-#include "core/format/model.h"
 #include "core/edit/preparedrewrite.h"
 #include "core/edit/recoveryrecord.h"
 #include "core/edit/savelock.h"
 #include "core/edit/savetarget.h"
 #include "core/edit/shardjournal.h"
+#include "core/format/folderentries.h"
+#include "core/format/headerparser.h"
+#include "core/format/model.h"
+#include "core/io/fileidentity.h"
 
 #include <QFileInfo>
 
-#include <fcntl.h>
 #include <optional>
 
 namespace safescope {
@@ -26,7 +25,7 @@ namespace {
 struct PreparedShard
 {
     QString path; ///< the file written (links resolved)
-    PosixFile file;
+    SystemFile file;
     std::optional<HeaderSnapshot> loaded;
     QByteArray newBytes;
     std::optional<PreparedRewrite> rewrite;
@@ -61,14 +60,14 @@ Result<PreparedShard> prepareShard(const QString& shardPath, size_t index, const
                              .arg(prepared.path),
                          prepared.path);
     std::optional<Error> cannotWrite;
-    Result<PosixFile> file = makeError(ErrorKind::IoError, {}, prepared.path);
+    Result<SystemFile> file = makeError(ErrorKind::IoError, {}, prepared.path);
     if (!options.forceRewrite) {
-        file = openLockedForSave(prepared.path, O_RDWR, &options.hooks);
+        file = openLockedForSave(prepared.path, platform::ReadWrite, &options.hooks);
         if (!file)
             cannotWrite = file.error();
     }
     if (!file)
-        file = openLockedForSave(prepared.path, O_RDONLY, &options.hooks);
+        file = openLockedForSave(prepared.path, platform::ReadOnly, &options.hooks);
     if (!file)
         return file.error();
     prepared.file = std::move(*file);
@@ -99,10 +98,9 @@ Result<PreparedShard> prepareShard(const QString& shardPath, size_t index, const
             return *cannotWrite;
         prepared.newBytes = headerBlock(text, header.headerLength);
         // Validated now, before the journal: the commit phase must not be able to produce an invalid file.
-        if (auto parsed =
-                parseHeader(reinterpret_cast<const unsigned char*>(prepared.newBytes.constData()),
-                            static_cast<uint64_t>(prepared.newBytes.size()),
-                            static_cast<uint64_t>(loaded->identity().st_size), OpenMode::Strict, prepared.path);
+        if (auto parsed = parseHeader(reinterpret_cast<const unsigned char*>(prepared.newBytes.constData()),
+                                      static_cast<uint64_t>(prepared.newBytes.size()),
+                                      static_cast<uint64_t>(loaded->identity().size), OpenMode::Strict, prepared.path);
             !parsed)
             return parsed.error();
     } else {
@@ -161,7 +159,7 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
                                             "on the model to complete it first (journal '%1')")
                                  .arg(journalPath),
                              model.path());
-        auto finishing = openLockedForSave(journalPath, O_RDONLY, nullptr);
+        auto finishing = openLockedForSave(journalPath, platform::ReadOnly, nullptr);
         if (!finishing && localPathExists(journalPath))
             return finishing.error();
     }
@@ -169,11 +167,10 @@ Result<std::vector<MetadataSaveResult>> saveShardsAsOneTransaction(const Model& 
     // Phase 2: the journal, durable before the first shard changes.
     ShardJournal journal;
     for (const PreparedShard& shard : shards) {
-        const struct stat& identity = shard.loaded->identity();
-        journal.shards.push_back({shard.rewrite.has_value(), static_cast<uint64_t>(identity.st_dev),
-                                  static_cast<uint64_t>(identity.st_ino), static_cast<uint64_t>(identity.st_size),
-                                  shard.path, shard.rewrite ? shard.rewrite->writer->tempPath() : QString(),
-                                  shard.loaded->bytes(), shard.newBytes});
+        const platform::FileStatus& identity = shard.loaded->identity();
+        journal.shards.push_back({shard.rewrite.has_value(), identity.device, identity.inode, identity.size, shard.path,
+                                  shard.rewrite ? shard.rewrite->writer->tempPath() : QString(), shard.loaded->bytes(),
+                                  shard.newBytes});
     }
     auto journalLock = writeShardJournal(journalPath, journal, &options.hooks);
     if (!journalLock)

@@ -1,11 +1,11 @@
 #include "core/export/exporter.h"
 
-#include "core/quant/dequantizedproducer.h"
 #include "core/export/exportfilewriter.h"
 #include "core/format/model.h"
-#include "core/io/posixfile.h"
-#include "core/quant/quantcatalog.h"
 #include "core/format/shardindex.h"
+#include "core/io/systemfile.h"
+#include "core/quant/dequantizedproducer.h"
+#include "core/quant/quantcatalog.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -43,7 +43,7 @@ Result<std::unique_ptr<AtomicFileWriter>> writeIndex(const ExportPlan& plan, con
     auto writer = AtomicFileWriter::create(plan.indexPath, 0644, &options.hooks);
     if (!writer)
         return writer.error();
-    PosixFile& file = (*writer)->file();
+    SystemFile& file = (*writer)->file();
     if (Status written = file.writeAt(json.constData(), static_cast<uint64_t>(json.size()), 0); !written)
         return written.error();
     if (Status finished = (*writer)->finish(); !finished)

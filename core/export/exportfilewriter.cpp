@@ -1,20 +1,19 @@
 #include "core/export/exportfilewriter.h"
 
-#include "core/io/blockcopy.h"
-#include "core/quant/dequantizedproducer.h"
 #include "core/export/dtypeconversion.h"
+#include "core/export/writer.h"
 #include "core/format/errorcontext.h"
 #include "core/format/headerparser.h"
 #include "core/format/model.h"
+#include "core/io/blockcopy.h"
 #include "core/io/pagephase.h"
-#include "core/quant/quantcatalog.h"
 #include "core/io/sigbusguard.h"
-#include "core/export/writer.h"
+#include "core/platform/filesystem.h"
+#include "core/quant/dequantizedproducer.h"
+#include "core/quant/quantcatalog.h"
 
 #include <QtEndian>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unordered_map>
 
 namespace safescope {
@@ -24,15 +23,10 @@ namespace {
 // Elements converted per block: 4 MiB of F32 output, so progress and cancellation stay responsive.
 constexpr uint64_t kConvertBlock = uint64_t{1} << 20;
 
-// Permissions a new file would get from open(2): 0666 minus the umask (read once; umask cannot be queried).
-mode_t newFileMode()
+// Permissions a new file would get from a plain open: 0666 minus the umask.
+unsigned newFileMode()
 {
-    static const mode_t mode = [] {
-        const mode_t mask = ::umask(022);
-        ::umask(mask);
-        return static_cast<mode_t>(0666 & ~mask);
-    }();
-    return mode;
+    return platform::defaultFilePermissions();
 }
 
 } // namespace
@@ -42,13 +36,13 @@ ExportFileWriter::ExportFileWriter(const Model& model, const ExportPlan& plan, c
     : m_model(model), m_plan(plan), m_options(options), m_advance(std::move(advance)), m_sources(model.shards().size())
 {}
 
-Result<const PosixFile*> ExportFileWriter::source(uint32_t shard)
+Result<const SystemFile*> ExportFileWriter::source(uint32_t shard)
 {
     if (!m_sources[shard]) {
-        auto opened = PosixFile::open(m_model.shards()[shard].path, O_RDONLY);
+        auto opened = SystemFile::open(m_model.shards()[shard].path, platform::ReadOnly);
         if (!opened)
             return opened.error();
-        m_sources[shard] = std::make_unique<PosixFile>(std::move(*opened));
+        m_sources[shard] = std::make_unique<SystemFile>(std::move(*opened));
     }
     return m_sources[shard].get();
 }
@@ -65,7 +59,7 @@ bool ExportFileWriter::blockDone(uint64_t bytes)
     return m_advance(bytes);
 }
 
-Status ExportFileWriter::flush(CopyRun& run, PosixFile& target)
+Status ExportFileWriter::flush(CopyRun& run, SystemFile& target)
 {
     if (run.length == 0)
         return Ok{};
@@ -82,7 +76,7 @@ Status ExportFileWriter::flush(CopyRun& run, PosixFile& target)
     return copied;
 }
 
-Status ExportFileWriter::convert(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset)
+Status ExportFileWriter::convert(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset)
 {
     const TensorInfo& info = m_model.tensor(tensor.source);
     const unsigned char* data = m_model.tensorData(tensor.source);
@@ -111,7 +105,7 @@ Status ExportFileWriter::convert(const ExportTensor& tensor, PosixFile& target, 
 
 // A dequantized logical tensor: produced a block at a time (4 MiB of F32 at most held), so memory stays bounded
 // whatever the tensor's size, and progress and cancellation work as for a conversion.
-Status ExportFileWriter::produce(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset)
+Status ExportFileWriter::produce(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset)
 {
     auto producer = DequantizedProducer::create(m_model, m_plan.quantized->tensors[*tensor.logical]);
     if (!producer)
@@ -176,7 +170,7 @@ Result<std::unique_ptr<AtomicFileWriter>> ExportFileWriter::write(uint32_t fileI
     if (!created)
         return created.error();
     std::unique_ptr<AtomicFileWriter> writer = std::move(*created);
-    PosixFile& target = writer->file();
+    SystemFile& target = writer->file();
     QByteArray start(8, Qt::Uninitialized);
     qToLittleEndian<quint64>(header->size(), start.data());
     start.append(header->data(), static_cast<qsizetype>(header->size()));

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/io/atomicfilewriter.h"
-#include "core/format/error.h"
 #include "core/export/exportplan.h"
+#include "core/format/error.h"
+#include "core/io/atomicfilewriter.h"
 
 #include <atomic>
 #include <functional>
@@ -36,17 +36,17 @@ private:
         uint64_t length = 0;
     };
 
-    Status flush(CopyRun& run, PosixFile& target);
-    Status convert(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset);
-    Status produce(const ExportTensor& tensor, PosixFile& target, uint64_t targetOffset);
-    Result<const PosixFile*> source(uint32_t shard);
+    Status flush(CopyRun& run, SystemFile& target);
+    Status convert(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset);
+    Status produce(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset);
+    Result<const SystemFile*> source(uint32_t shard);
     bool blockDone(uint64_t bytes);
 
     const Model& m_model;
     const ExportPlan& m_plan;
     const ExportOptions& m_options;
     AdvanceFn m_advance;
-    std::vector<std::unique_ptr<PosixFile>> m_sources; ///< opened on first use, per source shard
+    std::vector<std::unique_ptr<SystemFile>> m_sources; ///< opened on first use, per source shard
     bool m_firstBlock = true;
     bool m_stoppedByHook = false;
 };

@@ -1,18 +1,18 @@
 #include "core/export/exportplan.h"
 
-#include "core/export/dtypeconversion.h"
-#include "core/io/localpath.h"
 #include "core/edit/metadatarules.h"
+#include "core/export/dtypeconversion.h"
 #include "core/format/model.h"
-#include "core/quant/quantcatalog.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 #include "core/io/regularfile.h"
+#include "core/quant/quantcatalog.h"
 #include "core/text/textutil.h"
 
 #include <QRegularExpression>
 
 #include <cstring>
 #include <optional>
-#include <sys/stat.h>
 #include <unordered_map>
 
 namespace safescope {
@@ -51,12 +51,9 @@ uint32_t assignShards(std::vector<ExportTensor>& tensors, uint64_t maxShardSize)
 
 // The file `path` names now (links followed), by the bytes of its name: QFileInfo would re-encode a name that is
 // not UTF-8 lossily, find nothing for the source and the target alike, and call every such export an overwrite.
-std::optional<struct stat> statOf(const QString& path)
+std::optional<platform::FileStatus> statOf(const QString& path)
 {
-    struct stat info = {};
-    if (::stat(encodeLocalPath(path).constData(), &info) != 0)
-        return std::nullopt;
-    return info;
+    return pathStatus(path);
 }
 
 // Targets that exist must be regular files other than the sources: a rename over a FIFO or a device would replace
@@ -67,14 +64,14 @@ Status checkTargets(const Model& model, const ExportPlan& plan)
     if (!plan.indexPath.isEmpty())
         targets.push_back(plan.indexPath);
     for (const QString& target : targets) {
-        const std::optional<struct stat> existing = statOf(target);
+        const std::optional<platform::FileStatus> existing = statOf(target);
         if (!existing)
             continue;
         if (Status regular = requireRegularFile(target, *existing); !regular)
             return regular;
         for (const Model::Shard& shard : model.shards()) {
-            const std::optional<struct stat> source = statOf(shard.path);
-            if (source && source->st_dev == existing->st_dev && source->st_ino == existing->st_ino)
+            const std::optional<platform::FileStatus> source = statOf(shard.path);
+            if (source && source->sameFileAs(*existing))
                 return makeError(ErrorKind::InvalidArgument,
                                  QStringLiteral("the export would overwrite its own source '%1'").arg(shard.path),
                                  shard.path);

@@ -1,40 +1,31 @@
 #include "core/format/folderentries.h"
 
 #include "core/io/localpath.h"
-#include "core/io/posixfile.h"
+#include "core/io/systemfile.h"
+#include "core/platform/filestatus.h"
+#include "core/platform/filesystem.h"
 
-#include <cerrno>
-#include <cstring>
-#include <dirent.h>
-#include <sys/stat.h>
+#include <vector>
 
 namespace safescope {
 
 Result<QStringList> folderEntryNames(const QString& folder)
 {
-    DIR* dir = ::opendir(encodeLocalPath(folder.isEmpty() ? QStringLiteral(".") : folder).constData());
-    if (dir == nullptr)
-        return systemError(folder, QStringLiteral("list the folder"), errno);
-    QStringList names;
-    errno = 0;
-    while (const dirent* entry = ::readdir(dir)) {
-        if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
-            names.append(decodeLocalPath(QByteArray(entry->d_name)));
-        errno = 0;
-    }
-    const int err = errno;
-    ::closedir(dir);
-    if (err != 0)
+    std::vector<platform::FolderEntry> entries;
+    const QString listed = folder.isEmpty() ? QStringLiteral(".") : folder;
+    if (const int err = platform::listFolder(encodeLocalPath(listed).toStdString(), entries))
         return systemError(folder, QStringLiteral("list the folder"), err);
+    QStringList names;
+    names.reserve(static_cast<qsizetype>(entries.size()));
+    for (const platform::FolderEntry& entry : entries)
+        names.append(decodeLocalPath(QByteArray::fromStdString(entry.name)));
     return names;
 }
 
 bool localPathExists(const QString& path)
 {
-    struct stat status
-    {
-    };
-    return ::lstat(encodeLocalPath(path).constData(), &status) == 0;
+    platform::FileStatus status;
+    return platform::statusOf(encodeLocalPath(path).toStdString(), platform::FollowLinks::No, status) == 0;
 }
 
 } // namespace safescope

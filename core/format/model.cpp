@@ -1,15 +1,15 @@
 #include "core/format/model.h"
 
-#include "core/io/localpath.h"
 #include "core/format/modelbuilder.h"
-#include "core/io/regularfile.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
+#include "core/io/regularfile.h"
 
 #include <QDir>
 #include <QFileInfo>
 
 #include <algorithm>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -17,12 +17,11 @@ Result<std::shared_ptr<const Model>> Model::open(const QString& path, OpenMode m
 {
     const QFileInfo info(path);
     ModelBuilder builder(mode);
-    struct stat status = {};
-    if (::stat(encodeLocalPath(path).constData(), &status) == 0) { // by bytes: also non-UTF-8 names
-        if (S_ISDIR(status.st_mode))
+    if (const auto status = pathStatus(path)) { // by bytes: also non-UTF-8 names
+        if (status->kind == platform::FileKind::Folder)
             return builder.openFolder(path);
         // A FIFO named like an index would block its reader: refuse it (and devices, sockets) before any open().
-        if (Status regular = requireRegularFile(path, status); !regular)
+        if (Status regular = requireRegularFile(path, *status); !regular)
             return regular.error();
     }
     if (isShardIndexName(info.fileName()))

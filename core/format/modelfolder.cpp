@@ -1,12 +1,13 @@
 #include "core/format/modelfolder.h"
 
-#include "core/io/localpath.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
+#include "core/platform/filestatus.h"
+#include "core/platform/filesystem.h"
 
 #include <algorithm>
-#include <dirent.h>
 #include <string_view>
-#include <sys/stat.h>
+#include <vector>
 
 namespace safescope {
 
@@ -106,23 +107,22 @@ enum class EntryKind
 QStringList listFolder(const QString& folder, EntryKind kind)
 {
     QStringList names;
-    DIR* dir = ::opendir(encodeLocalPath(folder).constData());
-    if (dir == nullptr)
+    const std::string base = encodeLocalPath(folder).toStdString();
+    std::vector<platform::FolderEntry> entries;
+    if (platform::listFolder(base, entries) != 0)
         return names;
-    while (const dirent* entry = ::readdir(dir)) {
-        const std::string_view name(entry->d_name);
-        if (name == "." || name == "..")
-            continue;
-        struct stat info = {};
-        if (::fstatat(::dirfd(dir), entry->d_name, &info, 0) != 0)
+    for (const platform::FolderEntry& entry : entries) {
+        const std::string_view name(entry.name);
+        platform::FileStatus info;
+        if (platform::statusOf(base + '/' + entry.name, platform::FollowLinks::Yes, info) != 0)
             continue; // a dangling link or an entry removed meanwhile
-        const bool wanted = kind == EntryKind::Folders
-                                ? S_ISDIR(info.st_mode)
-                                : S_ISREG(info.st_mode) || (!S_ISDIR(info.st_mode) && name.ends_with(".safetensors"));
+        const bool isFolder = info.kind == platform::FileKind::Folder;
+        const bool wanted = kind == EntryKind::Folders ? isFolder
+                                                       : info.kind == platform::FileKind::Regular ||
+                                                             (!isFolder && name.ends_with(".safetensors"));
         if (wanted)
-            names.append(decodeLocalPath(QByteArray(entry->d_name)));
+            names.append(decodeLocalPath(QByteArray::fromStdString(entry.name)));
     }
-    ::closedir(dir);
     return names;
 }
 

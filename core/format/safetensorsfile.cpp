@@ -1,11 +1,9 @@
 #include "core/format/safetensorsfile.h"
 
-#include "core/io/headerlock.h"
-#include "core/io/posixfile.h"
 #include "core/format/sniffer.h"
-
-#include <cerrno>
-#include <sys/stat.h>
+#include "core/io/headerlock.h"
+#include "core/io/systemfile.h"
+#include "core/platform/filestatus.h"
 
 namespace safescope {
 
@@ -43,9 +41,9 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     auto lock = HeaderLock::forReading(mapped.handle(), path);
     if (!lock)
         return lock.error();
-    struct stat status = {};
-    if (::fstat(mapped.handle(), &status) != 0)
-        return systemError(path, QStringLiteral("inspect"), errno);
+    platform::FileStatus status;
+    if (const int err = platform::statusOf(mapped.handle(), status))
+        return systemError(path, QStringLiteral("inspect"), err);
     auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
     if (!header) {
         Error error = header.error();

@@ -1,9 +1,11 @@
 #include "core/format/shardindex.h"
 
-#include "core/io/regularfile.h"
 #include "core/format/indexjsonparser.h"
-#include "core/text/textutil.h"
 #include "core/format/utf8.h"
+#include "core/io/regularfile.h"
+#include "core/platform/filemapping.h"
+#include "core/platform/systemerror.h"
+#include "core/text/textutil.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -12,13 +14,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fcntl.h>
-#include <unistd.h>
-#include <unordered_set>
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <sys/mman.h>
+#include <unordered_set>
 
 namespace safescope {
 
@@ -204,40 +203,43 @@ Result<ShardIndex> readShardIndex(const QString& path)
 {
     // Opened by the bytes of the name (QFile(path) would miss a folder whose name is not UTF-8), never blocking on a
     // FIFO named like an index.
-    auto fd = openRegularFile(path, O_RDONLY);
-    if (!fd)
-        return fd.error();
-    QFile file;
-    if (!file.open(*fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
-        ::close(*fd);
-        return makeError(ErrorKind::IoError, QStringLiteral("cannot open the index: %1").arg(file.errorString()), path);
-    }
-    if (file.size() > kMaxIndexBytes)
+    auto file = openRegularFile(path, platform::ReadOnly);
+    if (!file)
+        return file.error();
+    platform::FileStatus status;
+    if (const int err = file->status(status))
+        return makeError(
+            ErrorKind::IoError,
+            QStringLiteral("cannot open the index: %1").arg(QString::fromLocal8Bit(platform::errorText(err))), path);
+    if (status.size > static_cast<uint64_t>(kMaxIndexBytes))
         return indexError(path, QStringLiteral("it is %1 bytes long; an index is expected to be far smaller than "
                                                "100,000,000 bytes")
-                                    .arg(fromStd(groupDigits(static_cast<unsigned long long>(file.size())))));
+                                    .arg(fromStd(groupDigits(static_cast<unsigned long long>(status.size)))));
     // Read into transparent huge pages where the system offers them: an 8 MB index read into fresh 4 KiB pages cost
     // some 2,000 page faults, which on a virtual machine took longer than parsing it.
-    const auto size = static_cast<size_t>(file.size());
-    void* buffer =
-        size == 0 ? MAP_FAILED : ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (buffer == MAP_FAILED) {
-        const QByteArray json = file.readAll();
-        if (file.error() != QFileDevice::NoError)
-            return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()),
-                             path);
-        return parseShardIndex(json, path);
+    const auto size = static_cast<size_t>(status.size);
+    const std::unique_ptr<void, std::function<void(void*)>> pages(platform::allocatePages(size),
+                                                                  [size](void* p) { platform::freePages(p, size); });
+    QByteArray fallback;
+    char* buffer = static_cast<char*>(pages.get());
+    if (buffer == nullptr) {
+        fallback.resize(static_cast<qsizetype>(size));
+        buffer = fallback.data();
     }
-#ifdef MADV_HUGEPAGE
-    ::madvise(buffer, size, MADV_HUGEPAGE);
-#endif
-    const std::unique_ptr<void, std::function<void(void*)>> unmap(buffer, [size](void* p) { ::munmap(p, size); });
-    const qint64 read = file.read(static_cast<char*>(buffer), static_cast<qint64>(size));
-    if (read < 0 || file.error() != QFileDevice::NoError)
-        return makeError(ErrorKind::IoError, QStringLiteral("cannot read the index: %1").arg(file.errorString()), path);
+    size_t read = 0;
+    while (read < size) {
+        const int64_t got = file->readAt(buffer + read, size - read, read);
+        if (got < 0)
+            return makeError(ErrorKind::IoError,
+                             QStringLiteral("cannot read the index: %1")
+                                 .arg(QString::fromLocal8Bit(platform::errorText(static_cast<int>(-got)))),
+                             path);
+        if (got == 0)
+            break;
+        read += static_cast<size_t>(got);
+    }
     // The index holds what was read (a file shrinking meanwhile just ends early); parseShardIndex copies what it keeps.
-    return parseShardIndex(QByteArray::fromRawData(static_cast<const char*>(buffer), static_cast<qsizetype>(read)),
-                           path);
+    return parseShardIndex(QByteArray::fromRawData(buffer, static_cast<qsizetype>(read)), path);
 }
 
 } // namespace safescope

@@ -2,10 +2,10 @@
 
 namespace safescope {
 
-Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const QString& targetPath, mode_t mode,
+Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const QString& targetPath, unsigned mode,
                                                                    const SaveHooks* hooks)
 {
-    auto file = PosixFile::createTempBeside(targetPath, mode, hooks);
+    auto file = SystemFile::createTempBeside(targetPath, mode, hooks);
     if (!file)
         return file.error();
     std::unique_ptr<AtomicFileWriter> writer(new AtomicFileWriter);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/format/error.h"
-#include "core/io/posixfile.h"
+#include "core/io/systemfile.h"
 
 #include <QString>
 
@@ -16,13 +16,13 @@ class AtomicFileWriter final
 {
 public:
     /// Creates the temporary file in the target's folder with permissions `mode`.
-    static Result<std::unique_ptr<AtomicFileWriter>> create(const QString& targetPath, mode_t mode,
+    static Result<std::unique_ptr<AtomicFileWriter>> create(const QString& targetPath, unsigned mode,
                                                             const SaveHooks* hooks = nullptr);
     ~AtomicFileWriter();
     AtomicFileWriter(const AtomicFileWriter&) = delete;
     AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
 
-    PosixFile& file() { return m_file; }
+    SystemFile& file() { return m_file; }
     const QString& tempPath() const { return m_tempPath; }
     const QString& targetPath() const { return m_targetPath; }
 
@@ -39,7 +39,7 @@ public:
 private:
     AtomicFileWriter() = default;
 
-    PosixFile m_file;
+    SystemFile m_file;
     QString m_tempPath;
     QString m_targetPath;
     const SaveHooks* m_hooks = nullptr;

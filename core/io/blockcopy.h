@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/format/error.h"
-#include "core/io/posixfile.h"
+#include "core/io/systemfile.h"
 
 #include <cstdint>
 #include <functional>
@@ -27,7 +27,7 @@ using CopyBlockFn = std::function<bool(uint64_t copied)>;
 /// pread/pwrite of 8 MiB blocks where the file systems or the kernel refuse it. Blocks are 64 MiB for
 /// copy_file_range so progress and cancellation stay responsive on a multi-GB tensor. Writeback of each block to
 /// the disk starts as soon as it is copied (the target is meant to be synced when complete).
-Status copyBlocks(const PosixFile& source, uint64_t sourceOffset, PosixFile& target, uint64_t targetOffset,
+Status copyBlocks(const SystemFile& source, uint64_t sourceOffset, SystemFile& target, uint64_t targetOffset,
                   uint64_t length, const CopyBlockFn& onBlock = {}, SourceCache sourceCache = SourceCache::Keep);
 
 } // namespace safescope

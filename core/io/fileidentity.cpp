@@ -1,39 +1,29 @@
 #include "core/io/fileidentity.h"
 
 #include "core/edit/crc64.h"
-#include "core/io/headerlock.h"
 #include "core/format/headerparser.h"
-#include "core/io/posixfile.h"
+#include "core/io/headerlock.h"
+#include "core/io/systemfile.h"
 #include "core/text/textutil.h"
 
 #include <QtEndian>
 
 #include <algorithm>
-#include <fcntl.h>
 
 namespace safescope {
 
-namespace {
-
-int64_t mtimeNanoseconds(const struct stat& status)
-{
-    return static_cast<int64_t>(status.st_mtim.tv_sec) * 1'000'000'000 + static_cast<int64_t>(status.st_mtim.tv_nsec);
-}
-
-} // namespace
-
-FileIdentity FileIdentity::of(const struct stat& status, const QByteArray& headerBytes)
+FileIdentity FileIdentity::of(const platform::FileStatus& status, const QByteArray& headerBytes)
 {
     return of(status, headerBytes.constData(), static_cast<size_t>(headerBytes.size()));
 }
 
-FileIdentity FileIdentity::of(const struct stat& status, const void* headerBytes, size_t length)
+FileIdentity FileIdentity::of(const platform::FileStatus& status, const void* headerBytes, size_t length)
 {
     FileIdentity identity;
-    identity.device = static_cast<uint64_t>(status.st_dev);
-    identity.inode = static_cast<uint64_t>(status.st_ino);
-    identity.size = static_cast<uint64_t>(status.st_size);
-    identity.mtimeNs = mtimeNanoseconds(status);
+    identity.device = status.device;
+    identity.inode = status.inode;
+    identity.size = status.size;
+    identity.mtimeNs = status.modifiedNs;
     identity.headerBytes = static_cast<uint64_t>(length);
     identity.headerHash = crc64(headerBytes, length);
     return identity;
@@ -41,19 +31,19 @@ FileIdentity FileIdentity::of(const struct stat& status, const void* headerBytes
 
 Result<FileIdentity> FileIdentity::read(const QString& path)
 {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it is refused below.
-    auto file = PosixFile::open(path, O_RDONLY | O_NONBLOCK);
+    // NonBlocking: opening a FIFO for reading would otherwise wait for a writer forever; it is refused below.
+    auto file = SystemFile::open(path, platform::ReadOnly | platform::NonBlocking);
     if (!file)
         return file.error();
-    auto lock = HeaderLock::forReading(file->fd(), path); // the header whole, not half of an in-place write
+    auto lock = HeaderLock::forReading(file->handle(), path); // the header whole, not half of an in-place write
     if (!lock)
         return lock.error();
     auto status = file->status();
     if (!status)
         return status.error();
-    if (!S_ISREG(status->st_mode))
+    if (status->kind != platform::FileKind::Regular)
         return makeError(ErrorKind::IoError, QStringLiteral("'%1' is not a regular file").arg(path), path);
-    const auto size = static_cast<uint64_t>(status->st_size);
+    const uint64_t size = status->size;
     QByteArray bytes(static_cast<qsizetype>(std::min<uint64_t>(size, 8)), Qt::Uninitialized);
     if (Status read = file->readAt(bytes.data(), static_cast<uint64_t>(bytes.size()), 0); !read)
         return read.error();

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "core/format/error.h"
+#include "core/platform/filestatus.h"
 
 #include <QByteArray>
 #include <QString>
 
 #include <cstddef>
 #include <cstdint>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -28,9 +28,9 @@ struct FileIdentity
     /// stat of `path` (following links) and a hash of its first 8 + N bytes, N from the length field (an invalid or
     /// over-long length hashes what there is, up to the reader's limit). Refuses what is not a regular file.
     static Result<FileIdentity> read(const QString& path);
-    /// The identity of a file already open and read: its fstat and its first 8 + N bytes.
-    static FileIdentity of(const struct stat& status, const QByteArray& headerBytes);
-    static FileIdentity of(const struct stat& status, const void* headerBytes, size_t length);
+    /// The identity of a file already open and read: its status and its first 8 + N bytes.
+    static FileIdentity of(const platform::FileStatus& status, const QByteArray& headerBytes);
+    static FileIdentity of(const platform::FileStatus& status, const void* headerBytes, size_t length);
 
     bool sameAs(const FileIdentity& other) const;
     /// What differs from `now`, in words for a message ("its size changed from 1,024 to 2,048 bytes").

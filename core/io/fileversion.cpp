@@ -2,16 +2,9 @@
 
 #include "core/io/localpath.h"
 
-#include <sys/stat.h>
-
 namespace safescope {
 
 namespace {
-
-bool sameTime(const timespec& a, const timespec& b)
-{
-    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
 
 Error changedError(const QString& path, const QString& how)
 {
@@ -23,34 +16,29 @@ Error changedError(const QString& path, const QString& how)
 
 } // namespace
 
-FileVersion FileVersion::of(const struct stat& info)
+FileVersion FileVersion::of(const platform::FileStatus& status)
 {
     FileVersion identity;
-    identity.device = static_cast<uint64_t>(info.st_dev);
-    identity.inode = static_cast<uint64_t>(info.st_ino);
-    identity.size = static_cast<int64_t>(info.st_size);
-#ifdef __APPLE__
-    identity.modified = info.st_mtimespec;
-    identity.changed = info.st_ctimespec;
-#else
-    identity.modified = info.st_mtim;
-    identity.changed = info.st_ctim;
-#endif
+    identity.device = status.device;
+    identity.inode = status.inode;
+    identity.size = static_cast<int64_t>(status.size);
+    identity.modifiedNs = status.modifiedNs;
+    identity.changedNs = status.changedNs;
     return identity;
 }
 
 bool FileVersion::operator==(const FileVersion& other) const
 {
-    return device == other.device && inode == other.inode && size == other.size && sameTime(modified, other.modified) &&
-           sameTime(changed, other.changed);
+    return device == other.device && inode == other.inode && size == other.size && modifiedNs == other.modifiedNs &&
+           changedNs == other.changedNs;
 }
 
-Status verifyVersion(const QString& path, int fd, const FileVersion& recorded)
+Status verifyVersion(const QString& path, platform::NativeHandle handle, const FileVersion& recorded)
 {
-    // The descriptor tells whether the bytes we read were rewritten; the path whether the name now means another
+    // The open file tells whether the bytes we read were rewritten; the path whether the name now means another
     // file (replaced by a rename), which a reader of "the file at PATH" must hear about as well.
-    struct stat now = {};
-    if (fd >= 0 && ::fstat(fd, &now) == 0) {
+    platform::FileStatus now;
+    if (handle != platform::kNoHandle && platform::statusOf(handle, now) == 0) {
         const FileVersion current = FileVersion::of(now);
         if (current.size != recorded.size)
             return changedError(
@@ -58,10 +46,10 @@ Status verifyVersion(const QString& path, int fd, const FileVersion& recorded)
         if (current != recorded)
             return changedError(path, QStringLiteral("it was modified in place"));
     }
-    struct stat named = {};
-    if (::stat(encodeLocalPath(path).constData(), &named) != 0)
+    platform::FileStatus named;
+    if (platform::statusOf(encodeLocalPath(path).toStdString(), platform::FollowLinks::Yes, named) != 0)
         return changedError(path, QStringLiteral("it was removed or renamed"));
-    if (static_cast<uint64_t>(named.st_dev) != recorded.device || static_cast<uint64_t>(named.st_ino) != recorded.inode)
+    if (named.device != recorded.device || named.inode != recorded.inode)
         return changedError(path, QStringLiteral("it was replaced by another file"));
     return Ok{};
 }

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "core/format/error.h"
+#include "core/platform/filestatus.h"
+#include "core/platform/nativehandle.h"
 
 #include <QString>
 
 #include <cstdint>
-#include <ctime>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -19,16 +19,16 @@ struct FileVersion
     uint64_t device = 0;
     uint64_t inode = 0;
     int64_t size = 0;
-    timespec modified{};
-    timespec changed{};
+    int64_t modifiedNs = 0;
+    int64_t changedNs = 0;
 
-    static FileVersion of(const struct stat& info);
+    static FileVersion of(const platform::FileStatus& status);
     bool operator==(const FileVersion& other) const;
     bool operator!=(const FileVersion& other) const { return !(*this == other); }
 };
 
-/// Ok when the file open as `fd` (named `path`) is still the version `recorded`, and `path` still names it;
+/// Ok when the file open as `handle` (named `path`) is still the version `recorded`, and `path` still names it;
 /// otherwise ErrorKind::FileChanged naming the file: whatever was read from it since must be discarded.
-Status verifyVersion(const QString& path, int fd, const FileVersion& recorded);
+Status verifyVersion(const QString& path, platform::NativeHandle handle, const FileVersion& recorded);
 
 } // namespace safescope

@@ -1,57 +1,34 @@
 #include "core/io/headerlock.h"
 
+#include "core/platform/filelock.h"
+
 #include <QThread>
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 #include <utility>
 
 namespace safescope {
 
-namespace {
-
-// The range every header lock covers: the length field. Readers and writers agree on it; nothing else locks it.
-constexpr off_t kLockedBytes = 8;
-
-#ifdef F_OFD_SETLK
-constexpr int kSetLock = F_OFD_SETLK;
-#else
-constexpr int kSetLock = F_SETLK;
-#endif
-
-int setLock(int fd, short type)
+Result<HeaderLock> HeaderLock::forReading(platform::NativeHandle file, const QString& path, int waitMs)
 {
-    struct flock range = {};
-    range.l_type = type;
-    range.l_whence = SEEK_SET;
-    range.l_start = 0;
-    range.l_len = kLockedBytes;
-    return ::fcntl(fd, kSetLock, &range);
+    return acquire(file, path, false, waitMs);
 }
 
-} // namespace
-
-Result<HeaderLock> HeaderLock::forReading(int fd, const QString& path, int waitMs)
+Result<HeaderLock> HeaderLock::forWriting(platform::NativeHandle file, const QString& path, int waitMs)
 {
-    return acquire(fd, path, false, waitMs);
+    return acquire(file, path, true, waitMs);
 }
 
-Result<HeaderLock> HeaderLock::forWriting(int fd, const QString& path, int waitMs)
-{
-    return acquire(fd, path, true, waitMs);
-}
-
-Result<HeaderLock> HeaderLock::acquire(int fd, const QString& path, bool exclusive, int waitMs)
+Result<HeaderLock> HeaderLock::acquire(platform::NativeHandle file, const QString& path, bool exclusive, int waitMs)
 {
     // Polling with a non-blocking request, as the save lock does: a program that hangs holding the lock must not
     // hang its readers. Header writes take microseconds, so the first retries come quickly.
     int waitedMs = 0;
     int pauseMs = 1;
-    while (setLock(fd, exclusive ? F_WRLCK : F_RDLCK) != 0) {
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EACCES)
+    const platform::LockMode mode = exclusive ? platform::LockMode::Exclusive : platform::LockMode::Shared;
+    while (const int err = platform::tryLock(file, platform::LockSlot::Header, mode)) {
+        if (err != EWOULDBLOCK)
             return HeaderLock(); // no byte-range locks here (ENOLCK, EINVAL, EOPNOTSUPP): go on unlocked
         if (waitedMs >= waitMs)
             return makeError(ErrorKind::IoError,
@@ -68,7 +45,7 @@ Result<HeaderLock> HeaderLock::acquire(int fd, const QString& path, bool exclusi
         waitedMs += pauseMs;
         pauseMs = std::min(pauseMs * 2, 20);
     }
-    return HeaderLock(fd);
+    return HeaderLock(file);
 }
 
 HeaderLock::~HeaderLock()
@@ -76,21 +53,21 @@ HeaderLock::~HeaderLock()
     release();
 }
 
-HeaderLock::HeaderLock(HeaderLock&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+HeaderLock::HeaderLock(HeaderLock&& other) noexcept : m_file(std::exchange(other.m_file, platform::kNoHandle)) {}
 
 HeaderLock& HeaderLock::operator=(HeaderLock&& other) noexcept
 {
     if (this != &other) {
         release();
-        m_fd = std::exchange(other.m_fd, -1);
+        m_file = std::exchange(other.m_file, platform::kNoHandle);
     }
     return *this;
 }
 
 void HeaderLock::release()
 {
-    if (m_fd >= 0)
-        (void)setLock(std::exchange(m_fd, -1), F_UNLCK);
+    if (m_file != platform::kNoHandle)
+        platform::unlock(std::exchange(m_file, platform::kNoHandle), platform::LockSlot::Header);
 }
 
 } // namespace safescope

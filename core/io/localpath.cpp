@@ -1,9 +1,7 @@
 #include "core/io/localpath.h"
 
 #include "core/format/utf8.h"
-
-#include <cerrno>
-#include <unistd.h>
+#include "core/platform/filesystem.h"
 
 namespace safescope {
 
@@ -56,12 +54,8 @@ QByteArray encodeLocalPath(const QString& path)
 QString absoluteLocalPath(const QString& path)
 {
     QString full = path;
-    if (!path.startsWith(QLatin1Char('/'))) {
-        QByteArray cwd(4096, '\0');
-        while (::getcwd(cwd.data(), static_cast<size_t>(cwd.size())) == nullptr && errno == ERANGE)
-            cwd.resize(cwd.size() * 2);
-        full = decodeLocalPath(QByteArray(cwd.constData())) + QLatin1Char('/') + path;
-    }
+    if (!path.startsWith(QLatin1Char('/')))
+        full = decodeLocalPath(QByteArray::fromStdString(platform::currentFolder())) + QLatin1Char('/') + path;
     // Cleaned by hand: each piece stays the exact QString it was, escapes included.
     QStringList kept;
     for (const QString& piece : full.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {

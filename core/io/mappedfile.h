@@ -2,15 +2,17 @@
 
 #include "core/format/error.h"
 #include "core/io/fileversion.h"
+#include "core/platform/filemapping.h"
+#include "core/platform/nativefile.h"
 
-#include <QFile>
+#include <QString>
 
 #include <cstdint>
 #include <memory>
 
 namespace safescope {
 
-/// A whole file mapped read-only (QFile::map). Mapping reads nothing: pages load when first touched.
+/// A whole file mapped read-only (platform::FileMapping). Mapping reads nothing: pages load when first touched.
 class MappedFile final
 {
 public:
@@ -18,15 +20,15 @@ public:
     /// socket, device, folder) is refused at once with an IoError saying what it is.
     static Result<std::shared_ptr<const MappedFile>> open(const QString& path);
 
-    ~MappedFile();
+    ~MappedFile() = default;
     MappedFile(const MappedFile&) = delete;
     MappedFile& operator=(const MappedFile&) = delete;
 
     const unsigned char* data() const { return m_data; }
     uint64_t size() const { return m_size; }
     const QString& path() const { return m_path; }
-    /// The descriptor the mapping was made from (open as long as the object lives), for locks and fstat.
-    int handle() const { return m_file ? m_file->handle() : -1; }
+    /// The open file the mapping was made from (open as long as the object lives), for locks and its status.
+    platform::NativeHandle handle() const { return m_file.handle(); }
 
     /// The file's identity (device, inode, size, times) when it was opened.
     const FileVersion& version() const { return m_version; }
@@ -42,17 +44,18 @@ public:
     /// its text is not read again, and a 100 MB header would otherwise stay counted against the viewer.
     void releasePages(uint64_t offset, uint64_t length) const;
 
-    /// Copies [offset, offset + length) of the file into `buffer` with pread(), leaving the mapping untouched: the
-    /// cheap first read of pages this process has not mapped yet (see ViewReader). False when the file no longer
-    /// holds those bytes (truncated since it was mapped) or cannot be read.
+    /// Copies [offset, offset + length) of the file into `buffer` with a positioned read, leaving the mapping
+    /// untouched: the cheap first read of pages this process has not mapped yet (see ViewReader). False when the file
+    /// no longer holds those bytes (truncated since it was mapped) or cannot be read.
     bool readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const;
 
 private:
     MappedFile() = default;
 
     QString m_path;
-    std::unique_ptr<QFile> m_file;
-    unsigned char* m_data = nullptr;
+    platform::NativeFile m_file;
+    platform::FileMapping m_mapping;
+    const unsigned char* m_data = nullptr;
     uint64_t m_size = 0;
     FileVersion m_version;
 };

@@ -1,74 +1,73 @@
 #include "core/io/regularfile.h"
 
 #include "core/io/localpath.h"
+#include "core/platform/systemerror.h"
 
 #include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace safescope {
 
-std::optional<QString> nonRegularKind(mode_t mode)
+std::optional<QString> nonRegularKind(platform::FileKind kind)
 {
-    if (S_ISREG(mode))
+    switch (kind) {
+    case platform::FileKind::Regular:
         return std::nullopt;
-    if (S_ISFIFO(mode))
+    case platform::FileKind::Fifo:
         return QStringLiteral("a FIFO");
-    if (S_ISSOCK(mode))
+    case platform::FileKind::Socket:
         return QStringLiteral("a socket");
-    if (S_ISCHR(mode))
+    case platform::FileKind::CharDevice:
         return QStringLiteral("a character device");
-    if (S_ISBLK(mode))
+    case platform::FileKind::BlockDevice:
         return QStringLiteral("a block device");
-    if (S_ISDIR(mode))
+    case platform::FileKind::Folder:
         return QStringLiteral("a folder");
+    case platform::FileKind::Link:
+    case platform::FileKind::Other:
+        break;
+    }
     return QStringLiteral("not a regular file");
 }
 
-Status requireRegularFile(const QString& path, const struct stat& info)
+Status requireRegularFile(const QString& path, const platform::FileStatus& status)
 {
-    const std::optional<QString> kind = nonRegularKind(info.st_mode);
+    const std::optional<QString> kind = nonRegularKind(status.kind);
     if (!kind)
         return Ok{};
     return makeError(ErrorKind::IoError, QStringLiteral("'%1' is %2, not a file").arg(path, *kind), path);
 }
 
-Result<int> openRegularFile(const QString& path, int flags, mode_t mode)
+Result<platform::NativeFile> openRegularFile(const QString& path, unsigned flags, unsigned permissions)
 {
-    const QByteArray name = encodeLocalPath(path);
-    // O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer; on a regular file it changes
-    // nothing. A socket cannot be opened at all (ENXIO), nor a FIFO for writing without a reader, nor a folder for
-    // writing (EISDIR): say what they are.
-    const int fd = ::open(name.constData(), flags | O_NONBLOCK | O_CLOEXEC, mode);
-    if (fd < 0) {
-        const int err = errno;
-        struct stat info = {};
-        if ((err == ENXIO || err == EWOULDBLOCK || err == EISDIR) && ::stat(name.constData(), &info) == 0 &&
-            !S_ISREG(info.st_mode))
-            return requireRegularFile(path, info).error();
-        const bool writes = (flags & (O_WRONLY | O_RDWR | O_CREAT)) != 0;
+    const std::string name = encodeLocalPath(path).toStdString();
+    // NonBlocking makes the open of a FIFO return at once instead of waiting for a writer; on a regular file it
+    // changes nothing. A socket cannot be opened at all (ENXIO), nor a FIFO for writing without a reader, nor a
+    // folder for writing (EISDIR): say what they are.
+    platform::NativeFile file;
+    if (const int err = platform::NativeFile::open(name, flags | platform::NonBlocking, permissions, file)) {
+        platform::FileStatus status;
+        if ((err == ENXIO || err == EWOULDBLOCK || err == EISDIR) &&
+            platform::statusOf(name, platform::FollowLinks::Yes, status) == 0 &&
+            status.kind != platform::FileKind::Regular)
+            return requireRegularFile(path, status).error();
+        const bool writes = (flags & (platform::WriteOnly | platform::ReadWrite | platform::Create)) != 0;
         return makeError(ErrorKind::IoError,
                          QStringLiteral("cannot %1 '%2': %3")
                              .arg(writes ? QStringLiteral("open for writing") : QStringLiteral("open"), path,
-                                  QString::fromLocal8Bit(std::strerror(err))),
+                                  QString::fromLocal8Bit(platform::errorText(err))),
                          path);
     }
-    struct stat info = {};
-    if (::fstat(fd, &info) != 0) {
-        const int err = errno;
-        ::close(fd);
+    platform::FileStatus status;
+    if (const int err = file.status(status))
         return makeError(
             ErrorKind::IoError,
-            QStringLiteral("cannot inspect '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(err))), path);
-    }
-    if (Status regular = requireRegularFile(path, info); !regular) {
-        ::close(fd);
+            QStringLiteral("cannot inspect '%1': %2").arg(path, QString::fromLocal8Bit(platform::errorText(err))),
+            path);
+    if (Status regular = requireRegularFile(path, status); !regular)
         return regular.error();
-    }
-    if ((flags & O_NONBLOCK) == 0)
-        (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
+    if ((flags & platform::NonBlocking) == 0)
+        file.clearNonBlocking();
+    return file;
 }
 
 } // namespace safescope

@@ -1,19 +1,14 @@
 #include "core/io/viewreader.h"
 
-#include "core/io/mappedfile.h"
 #include "core/format/model.h"
+#include "core/io/mappedfile.h"
+#include "core/platform/filemapping.h"
+#include "core/platform/pageguard.h"
 
-#include <csignal>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <utility>
 #include <vector>
-
-#if defined(__linux__)
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 namespace safescope {
 
@@ -23,23 +18,12 @@ namespace {
 // and the copy would (two system calls), and diffs of many small tensors would otherwise pay both for each.
 constexpr uint64_t kMinCopyBytes = uint64_t(32) << 10;
 
-// Whether the page holding `address` is in this process's page tables (bit 63 of its /proc/self/pagemap entry,
-// which unprivileged processes may read). Unknown (not Linux, /proc hidden) counts as not mapped: copying from the
-// file reads the right bytes either way, and on a cold mapping it is the fast way.
+// Whether the page holding `address` is in this process's page tables (platform::pageResident). Unknown (the
+// system will not say) counts as not mapped: copying from the file reads the right bytes either way, and on a
+// cold mapping it is the fast way.
 bool pageMapped(const unsigned char* address)
 {
-#if defined(__linux__)
-    static const int pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC); // open for the process's life
-    static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    if (pagemap < 0)
-        return false;
-    uint64_t entry = 0;
-    const auto at = static_cast<off_t>(reinterpret_cast<uintptr_t>(address) / page * sizeof entry);
-    return ::pread(pagemap, &entry, sizeof entry, at) == static_cast<ssize_t>(sizeof entry) && (entry >> 63) != 0;
-#else
-    (void)address;
-    return false;
-#endif
+    return platform::pageResident(address).value_or(false);
 }
 
 // Owns every buffer it ever made: one held by work that SigbusGuard abandoned (its frame is never unwound) stays
@@ -99,10 +83,9 @@ const unsigned char* ViewReader::read(uint64_t begin, uint64_t length, unsigned 
     if (!copy || !m_file)
         return m_view.data + begin;
     if (!m_file->readInto(m_offset + begin, length, buffer)) {
-        // The bytes are gone from the file (or unreadable): exactly when the mapping would raise SIGBUS. Raising it
-        // here takes the same road out, so every caller already guarded for a truncated mapping handles this too.
-        ::raise(SIGBUS);
-        std::abort(); // SIGBUS ignored: nothing valid is left to read
+        // The bytes are gone from the file (or unreadable): exactly when the mapping would fault. Taking the same
+        // road out, every caller already guarded for a truncated mapping handles this too.
+        platform::abandonGuardedWork();
     }
     return buffer;
 }

@@ -1,13 +1,12 @@
 #include "core/modelinfo/modelcard.h"
 
 #include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
-
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -114,8 +113,7 @@ std::optional<uint64_t> firstOf(Fields& fields, std::initializer_list<const char
 
 bool isDirectory(const QString& path)
 {
-    struct stat status = {};
-    return ::stat(encodeLocalPath(path).constData(), &status) == 0 && S_ISDIR(status.st_mode);
+    return isFolderPath(path);
 }
 
 } // namespace
@@ -231,10 +229,10 @@ std::optional<ModelCard> readModelCard(const QString& openedPath)
 {
     const QString folder = isDirectory(openedPath) ? openedPath : QFileInfo(openedPath).absolutePath();
     const QString path = QDir(folder).filePath(QStringLiteral("config.json"));
-    struct stat status = {};
-    if (::stat(encodeLocalPath(path).constData(), &status) != 0)
+    const auto status = pathStatus(path);
+    if (!status)
         return std::nullopt;
-    if (!S_ISREG(status.st_mode)) { // a FIFO would block the read forever
+    if (status->kind != platform::FileKind::Regular) { // a FIFO would block the read forever
         ModelCard card;
         card.path = path;
         card.problems.push_back(QStringLiteral("config.json is not a regular file"));

@@ -32,9 +32,10 @@ int readLink(const std::string& path, std::string& target);
 int canonicalPath(const std::string& path, std::string& resolved);
 /// The current folder (getcwd).
 std::string currentFolder();
-/// Whether this process may write the existing file `path` (access(W_OK) with effective ids): false also when it
-/// does not exist.
-bool mayWrite(const std::string& path);
+/// Whether this process may write the existing file `path` (faccessat W_OK with the effective ids; Windows: an
+/// open for writing, which the access control lists decide): 0, ENOENT when it does not exist, else EACCES or
+/// EROFS.
+int checkWritable(const std::string& path);
 /// The permissions a new file gets by default: 0666 minus the umask (Windows: 0666).
 unsigned defaultFilePermissions();
 

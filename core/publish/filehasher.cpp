@@ -1,18 +1,14 @@
 #include "core/publish/filehasher.h"
 
-#include "core/io/posixfile.h"
 #include "core/io/regularfile.h"
+#include "core/io/systemfile.h"
 #include "core/publish/sha256.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <memory>
 #include <semaphore>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 namespace safescope {
 
@@ -21,11 +17,6 @@ namespace {
 // Large enough that a read and a thread hand-off per block cost nothing next to hashing it (about 2 ms at SHA-NI
 // speed); small enough that two buffers stay out of the way of the page cache.
 constexpr size_t kBlock = size_t(4) << 20;
-
-int64_t mtimeNs(const struct stat& info)
-{
-    return int64_t(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
-}
 
 /// A second thread that hashes one range per block while the caller hashes another: a pair of semaphores is
 /// all the hand-off needs, and the thread lives for the whole file rather than one block.
@@ -69,15 +60,13 @@ private:
 };
 
 /// Reads exactly `size` bytes at `offset`; a short read means the file shrank under us.
-Status readFully(int fd, const QString& path, char* buffer, size_t size, uint64_t offset)
+Status readFully(const platform::NativeFile& file, const QString& path, char* buffer, size_t size, uint64_t offset)
 {
     size_t done = 0;
     while (done < size) {
-        const ssize_t got = ::pread(fd, buffer + done, size - done, off_t(offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
+        const int64_t got = file.readAt(buffer + done, size - done, offset + done);
         if (got < 0)
-            return systemError(path, QStringLiteral("read"), errno);
+            return systemError(path, QStringLiteral("read"), static_cast<int>(-got));
         if (got == 0)
             return makeError(
                 ErrorKind::FileChanged,
@@ -93,22 +82,18 @@ Status readFully(int fd, const QString& path, char* buffer, size_t size, uint64_
 Result<FileHashes> hashFile(const QString& path, const HashOptions& options, const std::atomic_bool& cancel,
                             const HashProgress& progress)
 {
-    Result<int> opened = openRegularFile(path, O_RDONLY);
+    Result<platform::NativeFile> opened = openRegularFile(path, platform::ReadOnly);
     if (!opened)
         return opened.error();
-    const int fd = *opened;
-    const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* owned) {
-        ::close(*owned);
-        delete owned;
-    });
-    struct stat before = {};
-    if (::fstat(fd, &before) != 0)
-        return systemError(path, QStringLiteral("stat"), errno);
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    const platform::NativeFile& file = *opened;
+    platform::FileStatus before;
+    if (const int err = file.status(before))
+        return systemError(path, QStringLiteral("stat"), err);
+    file.advise(0, 0, platform::FileAdvice::Sequential);
 
     FileHashes result;
     result.path = path;
-    result.size = uint64_t(before.st_size);
+    result.size = before.size;
     const uint64_t size = result.size;
 
     const std::unique_ptr<char[]> buffer(new char[kBlock]);
@@ -122,7 +107,7 @@ Result<FileHashes> hashFile(const QString& path, const HashOptions& options, con
         if (cancel.load(std::memory_order_relaxed))
             return makeError(ErrorKind::Cancelled, QStringLiteral("hashing '%1' was cancelled").arg(path), path);
         const size_t length = size_t(std::min<uint64_t>(kBlock, size - offset));
-        if (Status read = readFully(fd, path, buffer.get(), length, offset); !read)
+        if (Status read = readFully(file, path, buffer.get(), length, offset); !read)
             return read.error();
         if (offset == 0 && length >= 8) {
             uint64_t n = 0;
@@ -164,10 +149,10 @@ Result<FileHashes> hashFile(const QString& path, const HashOptions& options, con
             progress(length);
     }
 
-    struct stat after = {};
-    if (::fstat(fd, &after) != 0)
-        return systemError(path, QStringLiteral("stat"), errno);
-    if (after.st_size != before.st_size || mtimeNs(after) != mtimeNs(before))
+    platform::FileStatus after;
+    if (const int err = file.status(after))
+        return systemError(path, QStringLiteral("stat"), err);
+    if (after.size != before.size || after.modifiedNs != before.modifiedNs)
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' changed on disk while it was hashed; hash it again").arg(path), path);
 

@@ -2,17 +2,15 @@
 
 #include "core/io/atomicfilewriter.h"
 #include "core/io/localpath.h"
-#include "core/io/posixfile.h"
+#include "core/io/pathstatus.h"
+#include "core/io/systemfile.h"
 #include "core/io/wholefile.h"
+#include "core/platform/filelock.h"
 
 #include <QDateTime>
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace safescope {
 
@@ -33,12 +31,10 @@ QString qstr(const nlohmann::json& entry, const char* field)
 
 std::optional<HashCacheKey> HashCacheKey::of(const QString& path)
 {
-    struct stat info = {};
-    if (::stat(encodeLocalPath(path).constData(), &info) != 0)
+    const auto info = pathStatus(path);
+    if (!info)
         return std::nullopt;
-    return HashCacheKey{uint64_t(info.st_dev), uint64_t(info.st_ino), uint64_t(info.st_size),
-                        int64_t(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
-                        int64_t(info.st_ctim.tv_sec) * 1'000'000'000 + info.st_ctim.tv_nsec};
+    return HashCacheKey{info->device, info->inode, info->size, info->modifiedNs, info->changedNs};
 }
 
 std::string HashCacheKey::text() const
@@ -98,11 +94,12 @@ Status HashCache::store(const std::vector<std::pair<HashCacheKey, FileHashes>>& 
         return made;
     // The lock lives on a file of its own: the cache file itself is replaced by rename, so a lock on it would
     // guard an inode that is no longer the cache.
-    Result<PosixFile> lock = PosixFile::open(m_file + QStringLiteral(".lock"), O_RDWR | O_CREAT);
+    Result<SystemFile> lock =
+        SystemFile::open(m_file + QStringLiteral(".lock"), platform::ReadWrite | platform::Create);
     if (!lock)
         return lock.error();
-    if (::flock(lock->fd(), LOCK_EX) != 0)
-        return systemError(lock->path(), QStringLiteral("lock"), errno);
+    if (const int err = platform::lockWaiting(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive))
+        return systemError(lock->path(), QStringLiteral("lock"), err);
 
     nlohmann::json merged = load();
     const int64_t now = QDateTime::currentSecsSinceEpoch();

@@ -1,15 +1,14 @@
 #include "core/quant/quantconfig.h"
 
 #include "core/io/localpath.h"
-#include "core/io/posixfile.h"
+#include "core/io/pathstatus.h"
+#include "core/io/systemfile.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -155,9 +154,8 @@ void addProblem(QuantConfig& config, const QString& path, const QString& what)
 
 QString configFolderOf(const QString& modelPath)
 {
-    // stat() through encodeLocalPath(): a folder whose name is not UTF-8 is still recognised as one.
-    struct stat status = {};
-    const bool folder = ::stat(encodeLocalPath(modelPath).constData(), &status) == 0 && S_ISDIR(status.st_mode);
+    // The status through encodeLocalPath(): a folder whose name is not UTF-8 is still recognised as one.
+    const bool folder = isFolderPath(modelPath);
     const QFileInfo info(modelPath);
     return folder ? info.absoluteFilePath() : info.absolutePath();
 }
@@ -205,21 +203,21 @@ QuantConfig readQuantConfig(const QString& modelPath)
                                          "config.json"};
     for (const char* name : kFiles) {
         const QString path = folder.filePath(QLatin1String(name));
-        // Read through encodeLocalPath() (PosixFile), so folders whose names are not UTF-8 work too.
-        struct stat status = {};
-        if (::stat(encodeLocalPath(path).constData(), &status) != 0 && errno == ENOENT)
+        // Read through encodeLocalPath() (SystemFile), so folders whose names are not UTF-8 work too.
+        platform::FileStatus status;
+        if (pathStatus(path, platform::FollowLinks::Yes, status) == ENOENT)
             continue;
-        Result<PosixFile> file = PosixFile::open(path, O_RDONLY);
+        Result<SystemFile> file = SystemFile::open(path, platform::ReadOnly);
         if (!file) {
             addProblem(config, path, QStringLiteral("cannot be opened (%1)").arg(file.error().message));
             continue;
         }
-        const Result<struct stat> info = file->status();
-        if (!info || !S_ISREG(info->st_mode) || info->st_size > kMaxConfigBytes) {
+        const Result<platform::FileStatus> info = file->status();
+        if (!info || info->kind != platform::FileKind::Regular || info->size > static_cast<uint64_t>(kMaxConfigBytes)) {
             addProblem(config, path, QStringLiteral("not a regular file of at most %1 bytes").arg(kMaxConfigBytes));
             continue;
         }
-        QByteArray text(static_cast<qsizetype>(info->st_size), Qt::Uninitialized);
+        QByteArray text(static_cast<qsizetype>(info->size), Qt::Uninitialized);
         if (const Status read = file->readAt(text.data(), static_cast<uint64_t>(text.size()), 0); !read) {
             addProblem(config, path, QStringLiteral("cannot be read (%1)").arg(read.error().message));
             continue;

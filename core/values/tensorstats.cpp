@@ -1,7 +1,8 @@
 #include "core/values/tensorstats.h"
 
-#include "core/values/genericstats.h"
 #include "core/io/mappedfile.h"
+#include "core/platform/filemapping.h"
+#include "core/values/genericstats.h"
 #include "core/values/patternstats.h"
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <cstring>
 
 #if defined(__unix__)
-#include <sys/mman.h>
-#include <unistd.h>
 #endif
 
 namespace safescope {
@@ -91,15 +90,7 @@ PreviewRun previewRun(uint64_t i, uint64_t runs, uint64_t samples, uint64_t coun
 // Advice that [data, data + bytes) is about to be read; failure (not a mapping, an old kernel) only loses the hint.
 void adviseWillNeed(const unsigned char* data, uint64_t bytes)
 {
-#if defined(__unix__)
-    static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t first = reinterpret_cast<uintptr_t>(data) / page * page;
-    const uintptr_t end = reinterpret_cast<uintptr_t>(data) + static_cast<uintptr_t>(bytes);
-    (void)::madvise(reinterpret_cast<void*>(first), end - first, MADV_WILLNEED);
-#else
-    (void)data;
-    (void)bytes;
-#endif
+    platform::adviseMemory(data, static_cast<size_t>(bytes), platform::MemoryAdvice::WillNeed);
 }
 
 BoolCounts countBools(const TensorView& view)

@@ -133,8 +133,8 @@ void testNamesAndFiles(const std::string& folder)
     CHECK_EQ(NativeFile::open(folder, ReadWrite, 0, file), EISDIR);
     CHECK_EQ(makeFolder(folder), EEXIST);
     CHECK_EQ(syncFolder(folder), 0);
-    CHECK(mayWrite(path));
-    CHECK(!mayWrite(folder + "/missing"));
+    CHECK_EQ(checkWritable(path), 0);
+    CHECK_EQ(checkWritable(folder + "/missing"), ENOENT);
     CHECK(!errorText(ENOENT).empty());
 
     FileStatus folderStatus;

@@ -1,12 +1,11 @@
 #include "ui/models/modelfilecheck.h"
 
-#include "core/io/localpath.h"
 #include "core/format/model.h"
+#include "core/io/localpath.h"
+#include "core/io/pathstatus.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
-
-#include <sys/stat.h>
 
 namespace safescope {
 
@@ -18,13 +17,11 @@ ModelFileCheck::ModelFileCheck(const Model& model)
 
 FileIdentity ModelFileCheck::statIdentity(const QString& path)
 {
-    struct stat status
-    {
-    };
     // Unreadable: an identity nothing matches.
-    if (::stat(encodeLocalPath(path).constData(), &status) != 0)
+    const auto status = pathStatus(path);
+    if (!status)
         return {};
-    return FileIdentity::of(status, {});
+    return FileIdentity::of(*status, {});
 }
 
 std::optional<Error> ModelFileCheck::changed(const Model& model, size_t index) const

@@ -91,9 +91,11 @@ std::string currentFolder()
     return folder;
 }
 
-bool mayWrite(const std::string& path)
+int checkWritable(const std::string& path)
 {
-    return ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0;
+    if (::faccessat(AT_FDCWD, path.c_str(), F_OK, AT_EACCESS) != 0)
+        return errno;
+    return ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0 ? 0 : errno;
 }
 
 unsigned defaultFilePermissions()

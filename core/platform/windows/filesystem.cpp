@@ -111,15 +111,15 @@ std::string currentFolder()
     return narrowPath(folder);
 }
 
-bool mayWrite(const std::string& path)
+int checkWritable(const std::string& path)
 {
     // Access control lists decide, so ask by opening for writing (without changing anything).
     const HANDLE file =
         ::CreateFileW(widePath(path).c_str(), GENERIC_WRITE, kShareAll, nullptr, OPEN_EXISTING, 0, nullptr);
     if (file == INVALID_HANDLE_VALUE)
-        return false;
+        return lastError();
     ::CloseHandle(file);
-    return true;
+    return 0;
 }
 
 unsigned defaultFilePermissions()

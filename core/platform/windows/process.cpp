@@ -11,4 +11,9 @@ bool isTerminal(StandardStream stream)
     return handle != nullptr && handle != INVALID_HANDLE_VALUE && ::GetConsoleMode(handle, &mode) != 0;
 }
 
+bool stopThisProcess()
+{
+    return false;
+}
+
 } // namespace safescope::platform
