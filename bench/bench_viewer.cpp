@@ -8,10 +8,9 @@
 // Runs on the offscreen platform unless QT_QPA_PLATFORM says otherwise, so it works in CI and over ssh.
 #include "benchutil.h"
 #include "core/format/model.h"
-#include "ui/window/allocatortuning.h"
+#include "ui/models/tensortree.h"
 #include "ui/window/documentview.h"
 #include "ui/window/mainwindow.h"
-#include "ui/models/tensortree.h"
 #include "ui/window/modelview.h"
 #include "ui/window/tensorbrowser.h"
 
@@ -80,7 +79,6 @@ int corePhase(const QString& path)
     timer.restart();
     auto tree = TensorTree::build(*model);
     report("tree_ms", msSince(timer));
-    releaseFreedMemory(); // as the viewer's loader does after a load
     report("tree_mib", mibOf(procStatusKiB("VmRSS") - afterModel));
     return 0;
 }
@@ -170,7 +168,6 @@ std::map<std::string, double> runPhase(const QString& program, const QString& ph
 
 int main(int argc, char* argv[])
 {
-    tuneAllocatorForViewer(argv); // as the viewer's main() does: the phases inherit its environment
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true); // no recent files or layout from the user's settings

@@ -3,6 +3,8 @@
 #include "core/edit/headertext.h"
 #include "jsonoutput.h"
 
+#include <QStringList>
+
 namespace safescope::cli {
 
 namespace {

@@ -1,16 +1,14 @@
 // The SafeScope viewer: parses the command line and shows the main window; everything else lives in st_ui.
 #include "core/io/localpath.h"
-#include "ui/window/allocatortuning.h"
+#include "ui/diff/diffview.h"
 #include "ui/window/application.h"
 #include "ui/window/democheckpoint.h"
-#include "ui/diff/diffview.h"
 #include "ui/window/mainwindow.h"
 
 #include <QCommandLineParser>
 
 int main(int argc, char* argv[])
 {
-    safescope::tuneAllocatorForViewer(argv);
     safescope::Application app(argc, argv);
 
     QCommandLineParser parser;

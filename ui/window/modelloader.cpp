@@ -1,8 +1,7 @@
 #include "ui/window/modelloader.h"
 
-#include "core/modelinfo/architecturesummary.h"
 #include "core/edit/shardjournal.h"
-#include "ui/window/allocatortuning.h"
+#include "core/modelinfo/architecturesummary.h"
 
 #include <QFutureWatcher>
 #include <QtConcurrent>
@@ -78,7 +77,6 @@ ModelLoader::Outcome ModelLoader::run(const QString& path)
         result->architecture = architectureOf(*result->model, *result->quant);
         result->tree = TensorTree::build(result->model, result->quant);
         result->summary = ModelSummary::compute(*result->tree);
-        releaseFreedMemory();
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.
