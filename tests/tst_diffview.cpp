@@ -1,20 +1,20 @@
 // The diff view in the real window (offscreen): two generated models with a scaled layer, an added tensor and a
 // changed metadata key; rows stream into the table, the heatmap selects pairs, tolerances re-run the diff, and the
 // report is exported in the three formats.
+#include "core/text/format.h"
 #include "support/tensorfilebuilder.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffpairpanel.h"
 #include "ui/diff/diffslicepanel.h"
 #include "ui/diff/diffsliceplot.h"
 #include "ui/diff/diffview.h"
-#include "ui/plots/histogramplot.h"
-#include "ui/window/mainwindow.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
-#include "ui/models/format.h"
 #include "ui/models/roles.h"
+#include "ui/plots/histogramplot.h"
 #include "ui/slice/slicewindowbar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QCheckBox>
 #include <QDropEvent>

@@ -1,17 +1,17 @@
 // safescope-cli validate: strict validation of a file, or of every shard of an index or folder.
 #include "commandline.h"
 #include "commands.h"
-#include "core/io/localpath.h"
 #include "core/format/model.h"
-#include "savenotices.h"
+#include "core/io/localpath.h"
+#include "core/text/format.h"
 #include "jsonoutput.h"
+#include "savenotices.h"
 #include "terminalstream.h"
 
 #include <QRegularExpression>
 
-#include <sys/stat.h>
-
 #include <atomic>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -97,7 +97,7 @@ int runValidate(const QStringList& arguments)
     } else {
         TerminalStream out(stdout);
         if (valid) {
-            out << "valid: " << path << " (" << grouped(tensorCount.value_or(0)) << " tensors)\n";
+            out << "valid: " << path << " (" << format::count(tensorCount.value_or(0)) << " tensors)\n";
         } else {
             out << "INVALID: " << path << '\n';
             if (error)

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/format/error.h"
-#include "core/text/humansize.h"
 #include "core/io/posixfile.h"
+#include "core/text/format.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,8 +1,8 @@
 #include "ui/values/statisticspanel.h"
 
-#include "ui/plots/histogramplot.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/statstablemodel.h"
+#include "ui/plots/histogramplot.h"
 #include "ui/plots/plotexport.h"
 #include "ui/values/statsrunner.h"
 
