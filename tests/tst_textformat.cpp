@@ -1,6 +1,7 @@
 // The formatters the CLI and the window share (core/text/format.h): one form per quantity, exact at the unit
 // boundaries, and identical on every machine whatever its locale.
 #include "core/text/format.h"
+#include "core/text/prettyjson.h"
 
 #include <QLocale>
 #include <QTest>
@@ -131,6 +132,17 @@ private slots:
         const std::vector<std::pair<DType, uint32_t>> mix{{DType::F32, 2}, {DType::BF16, 7}, {DType::I64, 2}};
         QCOMPARE(format::dtypeMix(mix), QStringLiteral("BF16 \u00d77, F32 \u00d72, I64 \u00d72"));
         QCOMPARE(format::dtypeMix({}), QString());
+    }
+
+    void prettyJson()
+    {
+        QCOMPARE(safescope::prettyJson(QStringLiteral(" {\"a\":[1,2]} ")),
+                 QStringLiteral("{\n    \"a\": [\n        1,\n        2\n    ]\n}\n"));
+        QCOMPARE(safescope::prettyJson(QStringLiteral("[]")), QStringLiteral("[\n]\n"));
+        // Not an object or array, or not JSON: nothing, so the caller shows the value as it is.
+        QVERIFY(safescope::prettyJson(QStringLiteral("42")).isEmpty());
+        QVERIFY(safescope::prettyJson(QStringLiteral("{\"a\":")).isEmpty());
+        QVERIFY(safescope::prettyJson(QStringLiteral("plain text")).isEmpty());
     }
 };
 
