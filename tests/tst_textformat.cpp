@@ -1,10 +1,12 @@
 // The formatters the CLI and the window share (core/text/format.h): one form per quantity, exact at the unit
 // boundaries, and identical on every machine whatever its locale.
 #include "core/text/format.h"
+#include "core/text/jsonstring.h"
 #include "core/text/prettyjson.h"
 
 #include <QLocale>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -143,6 +145,36 @@ private slots:
         QVERIFY(safescope::prettyJson(QStringLiteral("42")).isEmpty());
         QVERIFY(safescope::prettyJson(QStringLiteral("{\"a\":")).isEmpty());
         QVERIFY(safescope::prettyJson(QStringLiteral("plain text")).isEmpty());
+    }
+
+    // The one JSON string escaper of the header writers (export and metadata edits), byte for byte serde_json's.
+    void jsonString_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("empty") << QByteArray() << QByteArray("\"\"");
+        QTest::newRow("plain") << QByteArray("model.layers.0.weight") << QByteArray("\"model.layers.0.weight\"");
+        QTest::newRow("quote and backslash") << QByteArray("a\"b\\c") << QByteArray("\"a\\\"b\\\\c\"");
+        QTest::newRow("short escapes") << QByteArray("\b\f\n\r\t") << QByteArray("\"\\b\\f\\n\\r\\t\"");
+        QTest::newRow("NUL") << QByteArray("a\0b", 3) << QByteArray("\"a\\u0000b\"");
+        QTest::newRow("other controls, lowercase hex")
+            << QByteArray("\x01\x1b\x1f") << QByteArray("\"\\u0001\\u001b\\u001f\"");
+        QTest::newRow("slash and DEL raw") << QByteArray("a/b\x7f") << QByteArray("\"a/b\x7f\"");
+        QTest::newRow("non-ASCII raw") << QByteArray("\xc3\xa9\xe2\x86\x92\xf0\x9f\x98\x80")
+                                       << QByteArray("\"\xc3\xa9\xe2\x86\x92\xf0\x9f\x98\x80\"");
+        // Invalid UTF-8 is copied, never repaired: the writers refuse it before (findInvalidUtf8), and a repaired
+        // name would silently be another tensor's.
+        QTest::newRow("invalid UTF-8 verbatim") << QByteArray("a\xff\xc0\xaf") << QByteArray("\"a\xff\xc0\xaf\"");
+    }
+    void jsonString()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QByteArray, json);
+        std::string out = "x";
+        appendJsonString(out, std::string_view(text.constData(), static_cast<size_t>(text.size())));
+        QCOMPARE(QByteArray::fromStdString(out), 'x' + json);
+        if (!QByteArray(QTest::currentDataTag()).startsWith("invalid")) // valid text reads back as itself
+            QCOMPARE(QByteArray::fromStdString(nlohmann::json::parse(json.toStdString()).get<std::string>()), text);
     }
 };
 
