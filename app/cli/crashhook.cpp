@@ -1,13 +1,17 @@
 #include "crashhook.h"
 
+#ifdef SAFESCOPE_CLI_TEST_HOOKS
 #include <QByteArray>
 #include <QtGlobal>
 
-#include <memory>
 #include <csignal>
+#include <memory>
 #include <unistd.h>
+#endif
 
 namespace safescope::cli {
+
+#ifdef SAFESCOPE_CLI_TEST_HOOKS
 
 SaveHooks crashHooksFromEnvironment()
 {
@@ -34,5 +38,17 @@ void stopBeforeReadIfAsked()
     if (!qEnvironmentVariableIsEmpty("SAFESCOPE_TEST_STOP_BEFORE_READ"))
         (void)std::raise(SIGSTOP);
 }
+
+#else
+
+// The shipping CLI: test seams belong in test builds (safescope-cli-testhooks), not in a tool users run.
+SaveHooks crashHooksFromEnvironment()
+{
+    return {};
+}
+
+void stopBeforeReadIfAsked() {}
+
+#endif
 
 } // namespace safescope::cli
