@@ -78,6 +78,17 @@ private slots:
         QCOMPARE(format::count(value), text);
     }
 
+    void signedCount()
+    {
+        QCOMPARE(format::signedCount(0), QStringLiteral("0"));
+        QCOMPARE(format::signedCount(1234), QStringLiteral("1,234"));
+        QCOMPARE(format::signedCount(-1), QStringLiteral("-1"));
+        QCOMPARE(format::signedCount(-1234567), QStringLiteral("-1,234,567"));
+        QCOMPARE(format::signedCount(std::numeric_limits<int64_t>::min()),
+                 QStringLiteral("-9,223,372,036,854,775,808"));
+        QCOMPARE(format::signedCount(std::numeric_limits<int64_t>::max()), QStringLiteral("9,223,372,036,854,775,807"));
+    }
+
     void compactCount_data()
     {
         QTest::addColumn<quint64>("value");

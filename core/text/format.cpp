@@ -47,6 +47,13 @@ QString count(uint64_t value)
     return QString::fromStdString(groupDigits(value));
 }
 
+QString signedCount(int64_t value)
+{
+    // The magnitude as unsigned: -INT64_MIN does not fit in int64_t.
+    const uint64_t magnitude = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+    return value < 0 ? u'-' + count(magnitude) : count(magnitude);
+}
+
 QString counted(uint64_t value, QStringView singular, QStringView plural)
 {
     return count(value) + u' ' + (value == 1 ? singular : plural);

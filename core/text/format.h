@@ -17,6 +17,7 @@ namespace safescope {
 namespace format {
 
 QString count(uint64_t value);        ///< "7,241,732,096"
+QString signedCount(int64_t value);   ///< "-1,234", "0", "1,234": a count read from a file may be negative
 QString compactCount(uint64_t value); ///< "12", "512 K", "7.24 B", "1.10 T" (decimal: K, M, B, T)
 /// A count and its noun in the right number: "1 tensor", "1,024 tensors" (the UI is English; see EnglishPlurals).
 QString counted(uint64_t value, QStringView singular, QStringView plural);
