@@ -92,6 +92,27 @@ private slots:
         QTest::newRow("bad rule") << QStringList{m_a, m_b, QStringLiteral("--map"), QStringLiteral("x")} << 2;
         QTest::newRow("bad atol") << QStringList{m_a, m_b, QStringLiteral("--atol"), QStringLiteral("-1")} << 2;
         QTest::newRow("one argument") << QStringList{m_a} << 2;
+        const QString format = QStringLiteral("--format");
+        QTest::newRow("format csv") << QStringList{m_a, m_b, format, QStringLiteral("csv")} << 0;
+        QTest::newRow("format md, differ") << QStringList{m_a, m_b, fail, format, QStringLiteral("md")} << 1;
+        QTest::newRow("unknown format") << QStringList{m_a, m_b, format, QStringLiteral("xml")} << 2;
+        QTest::newRow("json and csv") << QStringList{m_a, m_b, QStringLiteral("--json"), format, QStringLiteral("csv")}
+                                      << 2;
+    }
+
+    // --format prints the report alone (no streamed rows, no summary): what a script redirects into a file.
+    void formats()
+    {
+        const CliRun csv = runDiff({m_a, m_b, QStringLiteral("--format"), QStringLiteral("csv")});
+        QCOMPARE(csv.exitCode, 0);
+        QVERIFY2(csv.out.startsWith("name,name_b,status,dtype_a,"), csv.out.constData());
+        QCOMPARE(csv.out.count('\n'), 5); // the header and one line per pair
+        const CliRun md = runDiff({m_a, m_b, QStringLiteral("--format"), QStringLiteral("markdown")});
+        QCOMPARE(md.exitCode, 0);
+        QVERIFY2(md.out.startsWith("# Model diff\n\n- A: `" + m_a.toUtf8() + "`\n"), md.out.constData());
+        const CliRun json = runDiff({m_a, m_b, QStringLiteral("--format"), QStringLiteral("json")});
+        QCOMPARE(json.out, runDiff({m_a, m_b, QStringLiteral("--json")}).out);
+        QCOMPARE(parseJson(json.out)["summary"]["pairs"], 4);
     }
 
     void exitCodes()

@@ -3,15 +3,15 @@
 #include "core/format/model.h"
 #include "core/diff/modeldiff.h"
 #include "support/tensorfilebuilder.h"
-#include "ui/models/deltaslice.h"
+#include "core/diff/deltaslice.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/difflayergrid.h"
-#include "ui/models/diffreport.h"
+#include "core/diff/diffreport.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
 #include "ui/models/layermodule.h"
 #include "ui/models/logcolorscale.h"
-#include "ui/models/pairhistograms.h"
+#include "core/diff/pairhistograms.h"
 #include "ui/models/roles.h"
 
 #include <QAbstractItemModelTester>

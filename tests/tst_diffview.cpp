@@ -1,20 +1,21 @@
 // The diff view in the real window (offscreen): two generated models with a scaled layer, an added tensor and a
 // changed metadata key; rows stream into the table, the heatmap selects pairs, tolerances re-run the diff, and the
 // report is exported in the three formats.
+#include "core/text/format.h"
+#include "support/clirun.h"
 #include "support/tensorfilebuilder.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffpairpanel.h"
 #include "ui/diff/diffslicepanel.h"
 #include "ui/diff/diffsliceplot.h"
 #include "ui/diff/diffview.h"
-#include "ui/plots/histogramplot.h"
-#include "ui/window/mainwindow.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
-#include "ui/models/format.h"
 #include "ui/models/roles.h"
+#include "ui/plots/histogramplot.h"
 #include "ui/slice/slicewindowbar.h"
+#include "ui/window/mainwindow.h"
 
 #include <QCheckBox>
 #include <QDropEvent>
@@ -128,6 +129,54 @@ class TestDiffView : public QObject
 
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    // One report module in core: the window's Export report and `safescope-cli diff --format` write the same bytes,
+    // names a CSV must quote and metadata a Markdown table must escape included.
+    void exportMatchesCli()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder a;
+        TensorFileBuilder b;
+        const std::vector<float> w{1, 2, 3, 4};
+        const std::vector<float> w2{1, 2, 3, 5};
+        // The builder writes names into the header verbatim: this is the JSON text of  say "hi", w|x\y
+        const QByteArray name = "say \\\"hi\\\", w|x\\\\y";
+        a.metadata(R"({"format":"pt","note":"a|b"})").add(name, "F32", {4}, bytesOf(w));
+        a.add("same", "F32", {4}, bytesOf(w));
+        b.metadata(R"({"format":"pt","note":"c"})").add(name, "F32", {4}, bytesOf(w2));
+        b.add("same", "F32", {4}, bytesOf(w)).add("only,b", "BF16", {2}, QByteArray(4, '\0'));
+        const QString pathA = writeFile(dir, QStringLiteral("a.safetensors"), a.build());
+        const QString pathB = writeFile(dir, QStringLiteral("b.safetensors"), b.build());
+
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        DiffView* view = window.comparePaths(pathA, pathB);
+        QVERIFY(view);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+
+        for (const char* format : {"csv", "md", "json"}) {
+            const QString path = dir.filePath(QStringLiteral("report.") + QLatin1StringView(format));
+            QVERIFY(view->exportReport(path));
+            const QByteArray exported = readAll(path);
+            const CliRun cli =
+                runCli({QStringLiteral("diff"), pathA, pathB, QStringLiteral("--format"), QString::fromLatin1(format)});
+            QCOMPARE(cli.exitCode, 0);
+            QCOMPARE(cli.out, exported);
+            if (QByteArrayView(format) == "csv") { // RFC 4180: quotes doubled, fields with , or " quoted
+                QVERIFY2(exported.contains("\n\"say \"\"hi\"\", w|x\\y\",,values_differ,F32,F32,[4],[4],1,"),
+                         exported.constData());
+                QVERIFY(exported.contains("\n\"only,b\",,only_in_b,,BF16,,[2],"));
+            } else if (QByteArrayView(format) == "md") { // a pipe would end the cell, a backslash escape the next
+                QVERIFY2(exported.contains("| say \"hi\", w\\|x\\\\y | values_differ | 1 |"), exported.constData());
+                QVERIFY(exported.contains("| note | changed | a\\|b | c |"));
+            }
+        }
+        // --json stays what it was: the JSON report.
+        const CliRun json = runCli({QStringLiteral("diff"), pathA, pathB, QStringLiteral("--json")});
+        QCOMPARE(json.out, readAll(dir.filePath(QStringLiteral("report.json"))));
+    }
 
     void diffInWindow()
     {

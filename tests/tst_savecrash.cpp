@@ -81,6 +81,7 @@ private slots:
     void crashInProcess();
     void killedProcess_data() { addRows(); }
     void killedProcess();
+    void shippingCliIgnoresTestSeams();
     void tornRecordIsDiscarded();
     void corruptRecordIsUnreadable();
     void replacedFileIsNotRestored();
@@ -173,11 +174,35 @@ void TestSaveCrash::killedProcess()
     QStringList arguments{QStringLiteral("meta"), path, QStringLiteral("--set"), QStringLiteral("edited=yes")};
     if (rewrite)
         arguments << QStringLiteral("--rewrite");
-    cli.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
+    cli.start(qEnvironmentVariable("SAFESCOPE_CLI_TESTHOOKS"), arguments); // the variant with live seams
     QVERIFY(cli.waitForFinished(60000));
     QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
     QCOMPARE(cli.exitCode(), 86); // died at the step, not an ordinary error
     checkAfterCrash(dir, path, original, true);
+}
+
+// Test seams belong in test builds: the installed CLI must save normally whatever these variables say.
+void TestSaveCrash::shippingCliIgnoresTestSeams()
+{
+    QTemporaryDir dir;
+    const QString path = makeCheckpoint(dir, QStringLiteral("m.safetensors"), R"({"format":"pt"})", 30);
+    QProcess cli;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SAFESCOPE_TEST_CRASH_AFTER"), QStringLiteral("record-written"));
+    environment.insert(QStringLiteral("SAFESCOPE_TEST_STOP_BEFORE_READ"), QStringLiteral("1"));
+    cli.setProcessEnvironment(environment);
+    cli.start(qEnvironmentVariable("SAFESCOPE_CLI"),
+              {QStringLiteral("meta"), path, QStringLiteral("--set"), QStringLiteral("edited=yes")});
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(cli.exitCode(), 0); // 86 if it had died at the step
+    QVERIFY(hasNewMetadata(path));
+    QVERIFY(inspectRecovery(path).state == RecoveryState::None);
+
+    // Reading values passes the stop seam: the shipping CLI must not stop itself there.
+    cli.start(qEnvironmentVariable("SAFESCOPE_CLI"), {QStringLiteral("check"), path});
+    QVERIFY(cli.waitForFinished(60000)); // a stopped process would time out here
+    QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
 }
 
 void TestSaveCrash::tornRecordIsDiscarded()

@@ -1,11 +1,11 @@
 // Edits of a sharded model are one transaction (issue 15, defect 3): a safescope-cli process killed at every step of
 // a sharded edit, in place and by rewrite, leaves shards that after the recovery (the next `meta`) all have the old
 // metadata or all the new, each a valid file with its data region unchanged, and no leftover once discarded.
-#include "core/io/localpath.h"
 #include "core/edit/metadatasaver.h"
+#include "core/edit/shardjournal.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
-#include "core/edit/shardjournal.h"
+#include "core/io/localpath.h"
 #include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
@@ -68,7 +68,7 @@ CliRun runCliKilledAt(const QStringList& arguments, const QString& step)
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(qs("SAFESCOPE_TEST_CRASH_AFTER"), step);
     process.setProcessEnvironment(environment);
-    process.start(qEnvironmentVariable("SAFESCOPE_CLI"), arguments);
+    process.start(qEnvironmentVariable("SAFESCOPE_CLI_TESTHOOKS"), arguments); // the variant with live seams
     if (!process.waitForFinished(60000))
         return {};
     return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};

@@ -284,6 +284,18 @@ class TestTensorStats : public QObject
     Q_OBJECT
 
 private slots:
+    // The viewer's statistics cache is keyed on this equality: every field must take part.
+    void histogramSpecEquality()
+    {
+        const HistogramSpec base{128, std::pair{-1.0, 1.0}, BinScale::Linear};
+        QVERIFY(base == base);
+        QVERIFY(HistogramSpec{} == HistogramSpec{});
+        QVERIFY(!(base == HistogramSpec{64, base.range, base.scale}));
+        QVERIFY(!(base == HistogramSpec{base.bins, std::pair{-1.0, 2.0}, base.scale}));
+        QVERIFY(!(base == HistogramSpec{base.bins, std::nullopt, base.scale}));
+        QVERIFY(!(base == HistogramSpec{base.bins, base.range, BinScale::Log}));
+    }
+
     void everyDtype_data()
     {
         QTest::addColumn<DType>("dtype");

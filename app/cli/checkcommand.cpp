@@ -4,7 +4,7 @@
 #include "commands.h"
 #include "core/format/model.h"
 #include "core/platform/process.h"
-#include "core/text/humansize.h"
+#include "core/text/format.h"
 #include "core/values/healthscan.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -76,7 +76,7 @@ public:
             return;
         const QByteArray line = QStringLiteral("\rchecking values: %1% (%2 of %3)")
                                     .arg(percent)
-                                    .arg(humanSize(done), humanSize(total))
+                                    .arg(format::bytes(done), format::bytes(total))
                                     .toUtf8();
         std::fputs(line.constData(), stderr);
         std::fflush(stderr);
@@ -168,9 +168,9 @@ int runCheck(const QStringList& arguments)
                                           .arg(errors == 1 ? QStringLiteral("error") : QStringLiteral("errors"))
                                           .arg(warnings)
                                           .arg(warnings == 1 ? QStringLiteral("warning") : QStringLiteral("warnings")))
-        << " in " << grouped(report.tensorsScanned)
+        << " in " << format::count(report.tensorsScanned)
         << (report.tensorsScanned == 1 ? QStringLiteral(" tensor (") : QStringLiteral(" tensors ("))
-        << humanSize(report.bytesScanned) << " of values read)\n";
+        << format::bytes(report.bytesScanned) << " of values read)\n";
     return failed ? ExitInvalid : ExitOk;
 }
 

@@ -1,5 +1,6 @@
 #include "crashhook.h"
 
+#ifdef SAFESCOPE_CLI_TEST_HOOKS
 #include "core/platform/process.h"
 
 #include <QByteArray>
@@ -7,8 +8,11 @@
 
 #include <cstdlib>
 #include <memory>
+#endif
 
 namespace safescope::cli {
+
+#ifdef SAFESCOPE_CLI_TEST_HOOKS
 
 SaveHooks crashHooksFromEnvironment()
 {
@@ -35,5 +39,17 @@ void stopBeforeReadIfAsked()
     if (!qEnvironmentVariableIsEmpty("SAFESCOPE_TEST_STOP_BEFORE_READ"))
         (void)platform::stopThisProcess();
 }
+
+#else
+
+// The shipping CLI: test seams belong in test builds (safescope-cli-testhooks), not in a tool users run.
+SaveHooks crashHooksFromEnvironment()
+{
+    return {};
+}
+
+void stopBeforeReadIfAsked() {}
+
+#endif
 
 } // namespace safescope::cli

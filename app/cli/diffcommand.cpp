@@ -1,29 +1,23 @@
 // safescope-cli diff: two checkpoints compared tensor by tensor.
 #include "commandline.h"
 #include "commands.h"
-#include "core/diff/diffreportjson.h"
-#include "core/format/model.h"
+#include "core/diff/diffreport.h"
 #include "core/diff/modeldiff.h"
 #include "core/diff/quantpairdiff.h"
+#include "core/format/model.h"
+#include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 namespace safescope::cli {
 
 namespace {
-
-QString shapeText(std::span<const uint64_t> shape)
-{
-    QStringList dims;
-    for (uint64_t d : shape)
-        dims << QString::number(d);
-    return QLatin1Char('[') + dims.join(QStringLiteral(", ")) + QLatin1Char(']');
-}
 
 QString num(double v)
 {
@@ -42,17 +36,18 @@ void printRow(TerminalStream& out, const TensorDiff& d)
     QString type = QString::fromLatin1(dtypeName(dtype).data(), static_cast<qsizetype>(dtypeName(dtype).size()));
     if (hasA && hasB && d.dtypeA != d.dtypeB)
         type += QStringLiteral(" -> ") + QLatin1StringView(dtypeName(d.dtypeB).data(), dtypeName(d.dtypeB).size());
-    QString shape = shapeText(hasA ? d.shapeA : d.shapeB);
+    QString shape = format::shape(hasA ? d.shapeA : d.shapeB);
     if (hasA && hasB && d.shapeA != d.shapeB)
-        shape += QStringLiteral(" -> ") + shapeText(d.shapeB);
+        shape += QStringLiteral(" -> ") + format::shape(d.shapeB);
 
     out << QString::fromLatin1(diffStatusName(d.status)).leftJustified(14) << name << "  " << type << ' ' << shape;
     if (const auto& m = d.metrics; m && d.status != DiffStatus::Identical) {
-        out << "\n              max|d| " << num(m->maxAbs) << " at " << shapeText(m->maxAbsPosition) << "  mean|d| "
+        out << "\n              max|d| " << num(m->maxAbs) << " at " << format::shape(m->maxAbsPosition) << "  mean|d| "
             << num(m->meanAbs) << "  rms " << num(m->rms) << "  rel_l2 " << num(m->relL2) << "  cosine "
-            << QString::number(m->cosine, 'g', 9) << "  beyond " << grouped(m->beyondTolerance);
+            << QString::number(m->cosine, 'g', 9) << "  beyond " << format::count(m->beyondTolerance);
         if (m->nanMismatch || m->infMismatch)
-            out << "  nan_mismatch " << grouped(m->nanMismatch) << "  inf_mismatch " << grouped(m->infMismatch);
+            out << "  nan_mismatch " << format::count(m->nanMismatch) << "  inf_mismatch "
+                << format::count(m->infMismatch);
         if (!d.schemeA.empty() || !d.schemeB.empty())
             out << "  sqnr_db " << num(sqnrDb(m->relL2));
     }
@@ -68,15 +63,16 @@ void printRow(TerminalStream& out, const TensorDiff& d)
 void printSummary(QTextStream& out, const ModelDiff& diff)
 {
     const DiffSummary& s = diff.summary;
-    out << "\n" << grouped(s.pairs) << " tensor pairs:";
+    out << "\n" << format::count(s.pairs) << " tensor pairs:";
     for (int k = 0; k < kDiffStatusCount; ++k) {
         const auto status = static_cast<DiffStatus>(k);
         if (s.count(status))
-            out << ' ' << diffStatusName(status) << ' ' << grouped(s.count(status)) << ',';
+            out << ' ' << diffStatusName(status) << ' ' << format::count(s.count(status)) << ',';
     }
-    out << " within tolerance " << grouped(s.withinTolerance) << '\n';
-    out << "parameters: A " << grouped(s.parametersA) << ", B " << grouped(s.parametersB) << ", changed "
-        << grouped(s.parametersChanged) << " (in changed tensors " << grouped(s.parametersInChangedTensors) << ")\n";
+    out << " within tolerance " << format::count(s.withinTolerance) << '\n';
+    out << "parameters: A " << format::count(s.parametersA) << ", B " << format::count(s.parametersB) << ", changed "
+        << format::count(s.parametersChanged) << " (in changed tensors " << format::count(s.parametersInChangedTensors)
+        << ")\n";
     const MetadataDiff& m = diff.metadata;
     out << "metadata: " << m.added.size() << " added, " << m.removed.size() << " removed, " << m.changed.size()
         << " changed\n";
@@ -97,9 +93,9 @@ std::optional<double> toleranceValue(const QString& text)
     return ok && std::isfinite(v) && v >= 0.0 ? std::optional<double>(v) : std::nullopt;
 }
 
-int fail(const CommandLine& line, const Error& error)
+int fail(bool json, const Error& error)
 {
-    if (line.json())
+    if (json)
         printJson(nlohmann::json{{"error", errorJson(error)}});
     printError(error);
     return exitCodeFor(error); // an invalid input is 1 as in validate; I/O and usage are 2
@@ -124,10 +120,26 @@ int runDiff(const QStringList& arguments)
                       QStringLiteral("0")});
     parser.addOption({QStringLiteral("rtol"), QStringLiteral("Relative tolerance (default 0)."), QStringLiteral("Y"),
                       QStringLiteral("0")});
+    parser.addOption({QStringLiteral("format"),
+                      QStringLiteral("Print the whole report as csv, md (Markdown) or json instead of text: the same "
+                                     "bytes as the viewer's Export report. --json is --format json."),
+                      QStringLiteral("FORMAT")});
     parser.addOption({QStringLiteral("fail-on-diff"),
                       QStringLiteral("Exit with 1 when the models differ beyond tolerance (tensors or metadata).")});
     if (const auto exit = line.parse(arguments))
         return *exit;
+    std::optional<DiffReport::Format> format;
+    if (line.isSet(QStringLiteral("format"))) {
+        format = DiffReport::formatNamed(line.value(QStringLiteral("format")));
+        if (!format)
+            return line.usageError(QStringLiteral("--format takes csv, md or json"));
+        if (line.json() && format != DiffReport::Format::Json)
+            return line.usageError(
+                QStringLiteral("--json and --format %1 ask for two outputs").arg(line.value(QStringLiteral("format"))));
+    } else if (line.json()) {
+        format = DiffReport::Format::Json;
+    }
+    const bool json = format == DiffReport::Format::Json; // errors, too, are then a JSON document
 
     DiffOptions options;
     const auto atol = toleranceValue(line.value(QStringLiteral("atol")));
@@ -137,35 +149,39 @@ int runDiff(const QStringList& arguments)
     options.tolerance = {*atol, *rtol};
     auto mapper = NameMapper::fromRules(line.values(QStringLiteral("map")));
     if (!mapper)
-        return fail(line, mapper.error());
+        return fail(json, mapper.error());
     options.mapper = std::move(*mapper);
 
     auto a = Model::open(line.positional(0), OpenMode::Lenient);
     if (!a)
-        return fail(line, a.error());
+        return fail(json, a.error());
     auto b = Model::open(line.positional(1), OpenMode::Lenient);
     if (!b)
-        return fail(line, b.error());
+        return fail(json, b.error());
 
     // Quantized weights are compared by logical name as their dequantized values (original vs its quantization).
     options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
     options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
     TerminalStream out(stdout);
-    if (!line.json())
+    if (!format)
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";
     const std::atomic_bool cancel{false};
     stopBeforeReadIfAsked();
     auto diff = diffModels(**a, **b, options, cancel, {}, [&](const TensorDiff& d) {
-        if (!line.json())
+        if (!format)
             printRow(out, d);
     });
     if (!diff)
-        return fail(line, diff.error());
+        return fail(json, diff.error());
 
-    if (line.json())
-        printJson(diffReportJson(*diff, options.tolerance));
-    else
+    if (format) {
+        const DiffReport report{*diff, options.tolerance, line.positional(0), line.positional(1)};
+        const QByteArray bytes = report.render(*format);
+        std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stdout);
+        std::fflush(stdout);
+    } else {
         printSummary(out, *diff);
+    }
     return diff->equal() || !line.isSet(QStringLiteral("fail-on-diff")) ? ExitOk : ExitInvalid;
 }
 

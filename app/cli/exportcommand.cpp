@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "core/export/exporter.h"
 #include "core/format/model.h"
+#include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "quantlookup.h"
@@ -39,10 +40,10 @@ nlohmann::json impactJson(const ConversionImpact& impact)
 
 void printImpact(QTextStream& out, DType target, const ConversionImpact& impact)
 {
-    out << "Conversion to " << QLatin1StringView(dtypeName(target)) << ": " << grouped(impact.values) << " values, "
-        << grouped(impact.overflowToInf) << " overflow to inf, " << grouped(impact.saturated) << " saturate, "
-        << grouped(impact.underflowToZero) << " underflow to 0, max abs error " << impact.maxAbsError
-        << ", max rel error " << impact.maxRelError << '\n';
+    out << "Conversion to " << QLatin1StringView(dtypeName(target)) << ": " << format::count(impact.values)
+        << " values, " << format::count(impact.overflowToInf) << " overflow to inf, " << format::count(impact.saturated)
+        << " saturate, " << format::count(impact.underflowToZero) << " underflow to 0, max abs error "
+        << impact.maxAbsError << ", max rel error " << impact.maxRelError << '\n';
 }
 
 // Fills the options from the command line; a message when an option is unusable.
@@ -207,7 +208,7 @@ int runExport(const QStringList& arguments)
     }
     TerminalStream out(stdout);
     out << (result ? "Exported " : "Would export ") << plan->tensors.size() << " tensor(s), "
-        << humanBytes(plan->totalBytes) << " of tensor data, into " << plan->files.size() << " file(s):\n";
+        << format::bytes(plan->totalBytes) << " of tensor data, into " << plan->files.size() << " file(s):\n";
     for (const QString& file : plan->files)
         out << "  " << file << '\n';
     if (!plan->indexPath.isEmpty())

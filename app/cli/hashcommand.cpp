@@ -7,6 +7,7 @@
 #include "core/io/pathstatus.h"
 #include "core/publish/claimedhashes.h"
 #include "core/publish/hashbatch.h"
+#include "core/text/format.h"
 #include "jsonoutput.h"
 #include "terminalstream.h"
 
@@ -131,7 +132,7 @@ int runHash(const QStringList& arguments)
             list.push_back(std::move(entry));
         } else {
             out << hashes.path << (hashes.fromCache ? "  (cached)" : "") << '\n'
-                << "  size         " << humanBytes(hashes.size) << " (" << grouped(hashes.size) << " bytes)\n"
+                << "  size         " << format::bytes(hashes.size) << " (" << format::count(hashes.size) << " bytes)\n"
                 << "  sha256       " << hashes.sha256 << "  AutoV2 " << hashes.autoV2() << '\n';
             if (!hashes.dataSha256.isEmpty())
                 out << "  data sha256  " << hashes.dataSha256 << "  AutoV3 " << hashes.autoV3() << '\n';

@@ -1,11 +1,13 @@
 // safescope-cli info: what a checkpoint holds, as a table for people or JSON for scripts.
 #include "commandline.h"
 #include "commands.h"
-#include "core/modelinfo/architecturesummary.h"
-#include "core/format/model.h"
-#include "core/modelinfo/modelcard.h"
-#include "core/text/textutil.h"
 #include "core/export/writerlayout.h"
+#include "core/format/model.h"
+#include "core/modelinfo/architecturesummary.h"
+#include "core/modelinfo/modelcard.h"
+#include "core/modelinfo/modelfacts.h"
+#include "core/text/format.h"
+#include "core/text/textutil.h"
 #include "jsonoutput.h"
 #include "jsonstream.h"
 #include "quantlookup.h"
@@ -23,14 +25,6 @@
 namespace safescope::cli {
 
 namespace {
-
-QString shapeText(std::span<const uint64_t> shape)
-{
-    QStringList dims;
-    for (uint64_t dim : shape)
-        dims << QString::number(dim);
-    return QLatin1Char('[') + dims.join(QStringLiteral(", ")) + QLatin1Char(']');
-}
 
 std::string dtypeText(const TensorInfo& tensor)
 {
@@ -138,10 +132,11 @@ std::vector<Warning> quantProblems(const QuantView& quant)
 }
 
 // Text output summarises quantized weights per badge: a 100,000-tensor model gives a few lines, not 100,000.
-void printStored(QTextStream& out, const Model& model, const QuantCatalog& catalog)
+void printStored(QTextStream& out, const QuantCatalog& catalog, const ModelFacts& facts)
 {
-    out << "Stored      " << grouped(catalog.storedParameters) << " parameters, "
-        << QString::number(effectiveBits(model, catalog), 'f', 2) << " bits per logical weight\n";
+    out << "Stored      " << format::count(catalog.storedParameters) << " parameters, "
+        << (facts.bitsPerWeight.isEmpty() ? QStringLiteral("0.00") : facts.bitsPerWeight)
+        << " bits per logical weight\n";
 }
 
 void printQuant(QTextStream& out, const QuantView& quant)
@@ -154,22 +149,22 @@ void printQuant(QTextStream& out, const QuantView& quant)
         ++count;
         parameters += t.elementCount;
     }
-    const auto parts = static_cast<uint64_t>(
-        std::count(quant.catalog.storedPart.begin(), quant.catalog.storedPart.end(), true));
-    out << "Quantized   " << grouped(quant.catalog.tensors.size())
-        << (quant.catalog.tensors.size() == 1 ? " tensor (" : " tensors (") << grouped(parts)
+    const auto parts =
+        static_cast<uint64_t>(std::count(quant.catalog.storedPart.begin(), quant.catalog.storedPart.end(), true));
+    out << "Quantized   " << format::count(quant.catalog.tensors.size())
+        << (quant.catalog.tensors.size() == 1 ? " tensor (" : " tensors (") << format::count(parts)
         << " stored parts folded beneath them)\n";
     for (const auto& [badge, totals] : byBadge)
-        out << "  " << badge.leftJustified(28) << grouped(totals.first).rightJustified(10) << " tensors "
-            << grouped(totals.second).rightJustified(16) << " params\n";
+        out << "  " << badge.leftJustified(28) << format::count(totals.first).rightJustified(10) << " tensors "
+            << format::count(totals.second).rightJustified(16) << " params\n";
 }
 
 QString countText(const std::optional<uint64_t>& value)
 {
-    return value ? grouped(*value) : QStringLiteral("-");
+    return value ? format::count(*value) : QStringLiteral("-");
 }
 
-void printCard(QTextStream& out, const ModelCard& card, const Model& model, uint64_t logicalParameters)
+void printCard(QTextStream& out, const ModelCard& card, const ModelFacts& facts)
 {
     out << "Config      " << card.path << '\n';
     for (const QString& problem : card.problems)
@@ -189,13 +184,12 @@ void printCard(QTextStream& out, const ModelCard& card, const Model& model, uint
             << countText(card.sharedExperts) << " shared, intermediate " << countText(card.moeIntermediateSize)
             << ")\n";
     out << "  vocab " << countText(card.vocabSize) << ", context " << countText(card.maxPositions)
-        << (card.slidingWindow ? QStringLiteral(", sliding window %1").arg(grouped(*card.slidingWindow)) : QString())
+        << (card.slidingWindow ? QStringLiteral(", sliding window %1").arg(format::count(*card.slidingWindow))
+                               : QString())
         << '\n';
-    out << "Memory      weights " << humanBytes(model.totalTensorBytes()) << " as stored, "
-        << humanBytes(logicalParameters * 2) << " as BF16";
-    if (const auto kvCache = card.kvCacheBytes(1000))
-        out << "; KV cache " << humanBytes(*kvCache) << " per 1,000 tokens ("
-            << QString::fromStdString(card.kvCacheFormula(1000)) << ')';
+    out << "Memory      " << facts.memory;
+    if (card.kvCacheBytes(1000))
+        out << " (" << QString::fromStdString(card.kvCacheFormula(1000)) << ')';
     out << '\n';
 }
 
@@ -203,24 +197,26 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
                const std::optional<ModelCard>& card, const std::vector<std::string>& architecture,
                const QuantView& quant)
 {
+    const ModelFacts facts = ModelFacts::of(model, quant.catalog.logicalParameters, card ? &*card : nullptr);
     TerminalStream out(stdout);
     out << "Path        " << model.path() << '\n'
         << "Source      " << sourceName(model.source()) << ", " << model.shards().size() << " file(s), "
-        << humanBytes(model.totalFileBytes()) << '\n';
+        << facts.fileSize << '\n';
     for (const Model::Shard& shard : model.shards()) {
         const Header& header = shard.file->header();
         out << "File        " << QFileInfo(shard.path).fileName()
             << (shard.component.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(shard.component)) << ": "
-            << grouped(header.fileSize) << " bytes, header " << grouped(header.headerLength) << " bytes (padding "
-            << header.padding << "), data at " << header.dataStart << ", layout " << writerLayoutName(header.layout)
-            << '\n';
+            << format::count(header.fileSize) << " bytes, header " << format::count(header.headerLength)
+            << " bytes (padding " << header.padding << "), data at " << header.dataStart << ", layout "
+            << writerLayoutName(header.layout) << '\n';
     }
-    out << "Tensors     " << grouped(model.tensorCount()) << '\n'
-        << "Parameters  " << grouped(quant.catalog.logicalParameters) << " (logical)\n";
-    printStored(out, model, quant.catalog);
+    out << "Tensors     " << format::count(model.tensorCount()) << '\n'
+        << "Parameters  " << facts.parameters << " (logical)\n";
+    printStored(out, quant.catalog, facts);
     for (const auto& [dtype, totals] : byDtype)
-        out << "  " << QString::fromStdString(dtype).leftJustified(12) << grouped(totals.parameters).rightJustified(16)
-            << " params " << humanBytes(totals.bytes).rightJustified(11) << "  in " << totals.tensors << " tensors\n";
+        out << "  " << QString::fromStdString(dtype).leftJustified(12)
+            << format::count(totals.parameters).rightJustified(16) << " params "
+            << format::bytes(totals.bytes).rightJustified(11) << "  in " << totals.tensors << " tensors\n";
     printQuant(out, quant);
     if (model.metadataState() == MetadataState::Object) {
         out << "Metadata    " << model.metadata().size() << " key(s)\n";
@@ -235,7 +231,7 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         out << "Metadata    " << (model.metadataState() == MetadataState::Null ? "null" : "none") << '\n';
     }
     if (card)
-        printCard(out, *card, model, quant.catalog.logicalParameters);
+        printCard(out, *card, facts);
     for (size_t i = 0; i < architecture.size(); ++i)
         out << (i == 0 ? "Layout      " : "            ") << QString::fromStdString(architecture[i]) << '\n';
 
@@ -250,8 +246,9 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
         const TensorInfo& tensor = model.tensor(i);
         out << toQString(model.qualifiedName(i)).leftJustified(nameWidth) << "  "
             << QString::fromStdString(dtypeText(tensor)).leftJustified(10) << "  "
-            << shapeText(tensor.shape).leftJustified(20) << grouped(tensor.elementCount).rightJustified(10)
-            << grouped(tensor.byteSize()).rightJustified(15) << "  [" << tensor.begin << ", " << tensor.end << "]\n";
+            << format::shape(tensor.shape).leftJustified(20) << format::count(tensor.elementCount).rightJustified(10)
+            << format::count(tensor.byteSize()).rightJustified(15) << "  [" << tensor.begin << ", " << tensor.end
+            << "]\n";
     }
     if (!model.warnings().empty()) {
         out << "\nWarnings (" << model.warnings().size() << ")\n";

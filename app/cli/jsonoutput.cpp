@@ -1,7 +1,6 @@
 #include "jsonoutput.h"
 
 #include "commands.h"
-#include "core/text/humansize.h"
 #include "core/text/textutil.h"
 #include "terminalstream.h"
 
@@ -77,16 +76,6 @@ int exitCodeFor(const Error& error)
         return ExitInvalid;
     }
     return ExitUsage; // no other kind exists; -Wswitch names a new one here
-}
-
-QString grouped(uint64_t value)
-{
-    return QString::fromStdString(groupDigits(value));
-}
-
-QString humanBytes(uint64_t bytes)
-{
-    return humanSize(bytes);
 }
 
 } // namespace safescope::cli

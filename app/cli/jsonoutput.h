@@ -22,9 +22,5 @@ void printError(const Error& error);
 /// The one exit-code rule (commands.h): ExitUsage for usage, I/O, changed-while-read and cancelled, ExitInvalid for
 /// everything the input's content is to blame for (format errors, unusable index).
 int exitCodeFor(const Error& error);
-/// 1234567 -> "1,234,567"
-QString grouped(uint64_t value);
-/// 1536 -> "1.5 KiB"
-QString humanBytes(uint64_t bytes);
 
 } // namespace safescope::cli

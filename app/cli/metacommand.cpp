@@ -5,14 +5,15 @@
 #include "core/edit/leftovers.h"
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
-#include "core/publish/metadatatemplate.h"
-#include "core/format/model.h"
 #include "core/edit/recoveryrecord.h"
-#include "core/format/shardindex.h"
 #include "core/edit/shardjournal.h"
 #include "core/edit/shardmetadataagreement.h"
-#include "core/publish/trainingdata.h"
+#include "core/format/model.h"
+#include "core/format/shardindex.h"
 #include "core/format/utf8.h"
+#include "core/publish/metadatatemplate.h"
+#include "core/publish/trainingdata.h"
+#include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "metaplan.h"
@@ -250,9 +251,9 @@ void printOutcomeText(const TargetOutcome& outcome)
 {
     TerminalStream out(stdout);
     for (const MetadataSaveResult& result : outcome.saved)
-        out << saveMethodName(result.method) << ": " << result.path << " (header " << grouped(result.oldHeaderLength)
-            << " -> " << grouped(result.newHeaderLength) << " bytes, " << grouped(result.bytesWritten)
-            << " bytes written)\n";
+        out << saveMethodName(result.method) << ": " << result.path << " (header "
+            << format::count(result.oldHeaderLength) << " -> " << format::count(result.newHeaderLength) << " bytes, "
+            << format::count(result.bytesWritten) << " bytes written)\n";
     for (const PlannedSave& plan : outcome.planned)
         out << describePlan(plan) << '\n';
 }

@@ -1,6 +1,7 @@
 #include "metaplan.h"
 
 #include "core/edit/headertext.h"
+#include "core/text/format.h"
 #include "jsonoutput.h"
 
 #include <QStringList>
@@ -47,9 +48,10 @@ std::vector<PlannedSave> planSaves(const Model& model, const MetadataEdit& edit,
 QString describePlan(const PlannedSave& plan)
 {
     const SavePlan& save = plan.plan;
-    QString line = QStringLiteral("would save %1: %2 (header %3 -> %4 bytes, file %5 -> %6 bytes)")
-                       .arg(QString::fromLatin1(saveMethodName(save.method)), plan.path, grouped(save.oldHeaderLength),
-                            grouped(save.newHeaderLength), grouped(save.oldFileSize), grouped(save.newFileSize));
+    QString line =
+        QStringLiteral("would save %1: %2 (header %3 -> %4 bytes, file %5 -> %6 bytes)")
+            .arg(QString::fromLatin1(saveMethodName(save.method)), plan.path, format::count(save.oldHeaderLength),
+                 format::count(save.newHeaderLength), format::count(save.oldFileSize), format::count(save.newFileSize));
     if (plan.changes.empty())
         return line + QStringLiteral("; no key changes");
     if (!plan.changes.removed.empty())

@@ -4,6 +4,7 @@
 #include "core/format/errorcontext.h"
 #include "core/format/model.h"
 #include "core/quant/dequantizedstats.h"
+#include "core/text/format.h"
 #include "core/values/tensorstats.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -52,25 +53,26 @@ void printTable(QTextStream& out, const QString& title, const ValueStats& s)
     };
     auto num = [](double v) { return QString::number(v, 'g', 9); };
     out << title << '\n';
-    row(QStringLiteral("count"), grouped(s.count));
+    row(QStringLiteral("count"), format::count(s.count));
     row(QStringLiteral("min"), num(s.min));
     row(QStringLiteral("max"), num(s.max));
     row(QStringLiteral("mean"), num(s.mean));
     row(QStringLiteral("std"), num(s.std));
     row(QStringLiteral("sum"), num(s.sum));
     row(QStringLiteral("l2"), num(s.l2));
-    row(QStringLiteral("zeros"), grouped(s.zeros));
-    row(QStringLiteral("nan"), grouped(s.nan));
-    row(QStringLiteral("posinf"), grouped(s.posinf));
-    row(QStringLiteral("neginf"), grouped(s.neginf));
-    row(QStringLiteral("subnormal"), grouped(s.subnormal));
+    row(QStringLiteral("zeros"), format::count(s.zeros));
+    row(QStringLiteral("nan"), format::count(s.nan));
+    row(QStringLiteral("posinf"), format::count(s.posinf));
+    row(QStringLiteral("neginf"), format::count(s.neginf));
+    row(QStringLiteral("subnormal"), format::count(s.subnormal));
     for (size_t i = 0; i < kPercentileLevels.size(); ++i)
         row(percentileKey(kPercentileLevels[i]), num(s.percentiles[i]));
     row(QStringLiteral("percentiles"),
         s.exact ? QStringLiteral("exact") : QStringLiteral("+-") + QString::number(s.percentileError, 'g', 3));
     out << "  histogram (" << s.histogram.counts.size() << " bins)\n";
     for (size_t b = 0; b < s.histogram.counts.size(); ++b)
-        out << "    " << num(s.histogram.edges[b]).rightJustified(16) << "  " << grouped(s.histogram.counts[b]) << '\n';
+        out << "    " << num(s.histogram.edges[b]).rightJustified(16) << "  " << format::count(s.histogram.counts[b])
+            << '\n';
 }
 
 } // namespace
@@ -156,8 +158,8 @@ int runStats(const QStringList& arguments)
     if (s.imag)
         printTable(out, QStringLiteral("imaginary"), *s.imag);
     if (s.bools)
-        out << "bool\n  false " << grouped(s.bools->falseCount) << "\n  true  " << grouped(s.bools->trueCount)
-            << "\n  other " << grouped(s.bools->other) << '\n';
+        out << "bool\n  false " << format::count(s.bools->falseCount) << "\n  true  "
+            << format::count(s.bools->trueCount) << "\n  other " << format::count(s.bools->other) << '\n';
     return ExitOk;
 }
 

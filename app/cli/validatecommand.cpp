@@ -4,6 +4,7 @@
 #include "core/format/model.h"
 #include "core/io/localpath.h"
 #include "core/io/pathstatus.h"
+#include "core/text/format.h"
 #include "jsonoutput.h"
 #include "savenotices.h"
 #include "terminalstream.h"
@@ -11,6 +12,7 @@
 #include <QRegularExpression>
 
 #include <atomic>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -96,7 +98,7 @@ int runValidate(const QStringList& arguments)
     } else {
         TerminalStream out(stdout);
         if (valid) {
-            out << "valid: " << path << " (" << grouped(tensorCount.value_or(0)) << " tensors)\n";
+            out << "valid: " << path << " (" << format::count(tensorCount.value_or(0)) << " tensors)\n";
         } else {
             out << "INVALID: " << path << '\n';
             if (error)

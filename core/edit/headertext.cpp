@@ -1,53 +1,10 @@
 #include "core/edit/headertext.h"
 
+#include "core/text/jsonstring.h"
+
 #include <charconv>
 
 namespace safescope {
-
-void appendJsonString(std::string& out, std::string_view text)
-{
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    size_t runStart = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(text.substr(runStart, i - runStart));
-        runStart = i + 1;
-        out.push_back('\\');
-        switch (c) {
-        case '"':
-            out.push_back('"');
-            break;
-        case '\\':
-            out.push_back('\\');
-            break;
-        case '\b':
-            out.push_back('b');
-            break;
-        case '\f':
-            out.push_back('f');
-            break;
-        case '\n':
-            out.push_back('n');
-            break;
-        case '\r':
-            out.push_back('r');
-            break;
-        case '\t':
-            out.push_back('t');
-            break;
-        default:
-            out.append("u00");
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xF]);
-            break;
-        }
-    }
-    out.append(text.substr(runStart));
-    out.push_back('"');
-}
 
 namespace {
 

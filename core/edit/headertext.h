@@ -9,9 +9,6 @@
 
 namespace safescope {
 
-/// Appends `text` as a JSON string with serde_json's escaping, so edited headers read like the reference's.
-void appendJsonString(std::string& out, std::string_view text);
-
 /// Compact header JSON (unpadded) for a metadata edit: `__metadata__` first when `metadata` holds a list, then the
 /// tensors of `header` in their file order with their data offsets unchanged. Keeping the offsets is what lets an
 /// edit leave the data region byte for byte as it was, in place or copied verbatim. Extra fields the old header

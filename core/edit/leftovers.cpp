@@ -7,6 +7,7 @@
 #include "core/format/shardindex.h"
 #include "core/io/localpath.h"
 #include "core/io/pathstatus.h"
+#include "core/text/format.h"
 
 #include <QFileInfo>
 
@@ -73,7 +74,7 @@ void addFileLeftovers(const QString& file, std::vector<Leftover>& found)
         temp.size = info.tempFileSizes[static_cast<size_t>(i)];
         temp.message = QStringLiteral("temporary file '%1' (%2) left by an interrupted rewrite of '%3'; the model was "
                                       "not changed")
-                           .arg(QFileInfo(temp.path).fileName(), humanSize(temp.size), name);
+                           .arg(QFileInfo(temp.path).fileName(), format::bytes(temp.size), name);
         temp.command = QStringLiteral("safescope-cli meta '%1' --recover discard").arg(info.filePath);
         found.push_back(std::move(temp));
     }
@@ -92,7 +93,7 @@ void addJournals(const QStringList& journals, const QString& modelPath, std::vec
         leftover.size = sizeOf(journal);
         leftover.message = QStringLiteral("transaction journal '%1' (%2) of an interrupted edit of several shards: "
                                           "the shards may disagree until it is completed")
-                               .arg(QFileInfo(journal).fileName(), humanSize(leftover.size));
+                               .arg(QFileInfo(journal).fileName(), format::bytes(leftover.size));
         leftover.command = QStringLiteral("safescope-cli meta '%1'").arg(modelPath);
         found.push_back(std::move(leftover));
     }

@@ -10,6 +10,7 @@
 #include "core/io/localpath.h"
 #include "core/io/pathstatus.h"
 #include "core/io/wholefile.h"
+#include "core/text/format.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -302,32 +303,32 @@ QString RecoveryInfo::describe() const
     case RecoveryState::Unreadable:
         parts << QStringLiteral("an interrupted save of '%1' left an incomplete recovery record (%2); the file was "
                                 "not changed")
-                     .arg(name, humanSize(recordSize));
+                     .arg(name, format::bytes(recordSize));
         break;
     case RecoveryState::OriginalIntact:
         parts << QStringLiteral("an interrupted save of '%1' left a recovery record (%2); the file still has its "
                                 "original header")
-                     .arg(name, humanSize(recordSize));
+                     .arg(name, format::bytes(recordSize));
         break;
     case RecoveryState::NewHeaderIntact:
         parts << QStringLiteral("an interrupted save of '%1' left a recovery record (%2); the file has the complete "
                                 "new header (restore puts the original back, discard keeps the new)")
-                     .arg(name, humanSize(recordSize));
+                     .arg(name, format::bytes(recordSize));
         break;
     case RecoveryState::HeaderTorn:
         parts << QStringLiteral("an interrupted save of '%1' left its header half written: the file is invalid until "
                                 "the original header is restored from the recovery record (%2)")
-                     .arg(name, humanSize(recordSize));
+                     .arg(name, format::bytes(recordSize));
         break;
     case RecoveryState::FileReplaced:
         parts << QStringLiteral("a recovery record (%1) beside '%2' belongs to an earlier version of the file and "
                                 "cannot be restored")
-                     .arg(humanSize(recordSize), name);
+                     .arg(format::bytes(recordSize), name);
         break;
     }
     if (!tempFiles.isEmpty())
         parts << QStringLiteral("an interrupted rewrite of '%1' left %2 (%3)")
-                     .arg(name, fileCount(tempFiles.size()), humanSize(tempBytes()));
+                     .arg(name, fileCount(tempFiles.size()), format::bytes(tempBytes()));
     return parts.join(QStringLiteral("; "));
 }
 
@@ -378,7 +379,7 @@ Result<QString> resolveRecovery(const QString& givenPath, RecoveryAction action)
     }
     if (!info.tempFiles.isEmpty())
         parts << QStringLiteral("removed %1 (%2) left by an interrupted rewrite of '%3'")
-                     .arg(fileCount(info.tempFiles.size()), humanSize(info.tempBytes()), name);
+                     .arg(fileCount(info.tempFiles.size()), format::bytes(info.tempBytes()), name);
     QString text = parts.join(QStringLiteral("; "));
     if (!fileChanged)
         text += QStringLiteral("; the model was not changed");

@@ -2,7 +2,7 @@
 
 #include "core/format/error.h"
 #include "core/io/systemfile.h"
-#include "core/text/humansize.h"
+#include "core/text/format.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,8 +1,9 @@
 #include "core/export/writer.h"
 
 #include "core/format/headerparser.h"
-#include "core/text/textutil.h"
 #include "core/format/utf8.h"
+#include "core/text/jsonstring.h"
+#include "core/text/textutil.h"
 
 #include <QSaveFile>
 #include <QtEndian>
@@ -37,54 +38,6 @@ struct StringSink
     void put(char c) { text.push_back(c); }
 };
 
-// serde_json's escaping, so our headers are byte-identical to the reference's: quote and backslash escaped,
-// control characters as the short escapes or \u00xx (lowercase hex), everything else (including '/' and
-// non-ASCII UTF-8) written raw.
-template <typename Sink> void writeString(Sink& sink, std::string_view text)
-{
-    static constexpr char kHex[] = "0123456789abcdef";
-    sink.put('"');
-    size_t runStart = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        sink.append(text.substr(runStart, i - runStart));
-        runStart = i + 1;
-        sink.put('\\');
-        switch (c) {
-        case '"':
-            sink.put('"');
-            break;
-        case '\\':
-            sink.put('\\');
-            break;
-        case '\b':
-            sink.put('b');
-            break;
-        case '\f':
-            sink.put('f');
-            break;
-        case '\n':
-            sink.put('n');
-            break;
-        case '\r':
-            sink.put('r');
-            break;
-        case '\t':
-            sink.put('t');
-            break;
-        default:
-            sink.append("u00");
-            sink.put(kHex[c >> 4]);
-            sink.put(kHex[c & 0xF]);
-            break;
-        }
-    }
-    sink.append(text.substr(runStart));
-    sink.put('"');
-}
-
 template <typename Sink> void writeNumber(Sink& sink, uint64_t value)
 {
     char buffer[24];
@@ -100,14 +53,14 @@ void writeJson(Sink& sink, const std::vector<WriteTensor>& tensors, const std::v
     sink.put('{');
     bool first = true;
     if (options.metadataState == MetadataState::Object) {
-        writeString(sink, kMetadataKey);
+        writeJsonString(sink, kMetadataKey);
         sink.append(":{");
         for (size_t i = 0; i < options.metadata.size(); ++i) {
             if (i > 0)
                 sink.put(',');
-            writeString(sink, options.metadata[i].key);
+            writeJsonString(sink, options.metadata[i].key);
             sink.put(':');
-            writeString(sink, options.metadata[i].value);
+            writeJsonString(sink, options.metadata[i].value);
         }
         sink.put('}');
         first = false;
@@ -118,7 +71,7 @@ void writeJson(Sink& sink, const std::vector<WriteTensor>& tensors, const std::v
             sink.put(',');
         first = false;
         const WriteTensor& tensor = tensors[i];
-        writeString(sink, tensor.name);
+        writeJsonString(sink, tensor.name);
         sink.append(":{\"dtype\":\"");
         sink.append(dtypeName(tensor.dtype));
         sink.append("\",\"shape\":[");

@@ -22,9 +22,4 @@ std::string groupDigits(unsigned long long value)
     return digits;
 }
 
-QString counted(unsigned long long value, QStringView singular, QStringView plural)
-{
-    return QString::fromStdString(groupDigits(value)) + u' ' + (value == 1 ? singular : plural);
-}
-
 } // namespace safescope

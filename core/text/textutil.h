@@ -13,9 +13,6 @@ std::string quoteForMessage(std::string_view text);
 /// 1234567 -> "1,234,567": numbers in messages are read by people.
 std::string groupDigits(unsigned long long value);
 
-/// "1 tensor", "1,024 tensors": a count with its noun, for the CLI and the window alike.
-QString counted(unsigned long long value, QStringView singular, QStringView plural);
-
 /// A UTF-8 view (a tensor name, a header field) as a QString; Qt has no overload for std::string_view.
 inline QString toQString(std::string_view utf8)
 {

@@ -1,13 +1,14 @@
 #include "core/values/healthscan.h"
 
-#include "core/values/dtypecodec.h"
-#include "core/values/duplicatetensors.h"
-#include "core/values/healthkernels.h"
 #include "core/edit/metadatarules.h"
 #include "core/format/model.h"
 #include "core/io/parallelchunks.h"
 #include "core/io/sigbusguard.h"
+#include "core/text/format.h"
 #include "core/text/textutil.h"
+#include "core/values/dtypecodec.h"
+#include "core/values/duplicatetensors.h"
+#include "core/values/healthkernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -253,7 +254,7 @@ std::vector<HealthProblem> structuralHealthProblems(const Model& model)
             model, i, HealthKind::Misaligned, 1, std::nullopt,
             QStringLiteral("data starts at byte %1 of its file, aligned to %2 only; %3 needs %4: readers must copy it")
                 .arg(offset)
-                .arg(counted(alignment, u"byte", u"bytes"))
+                .arg(format::counted(alignment, u"byte", u"bytes"))
                 .arg(QLatin1StringView(dtypeName(t.dtype)))
                 .arg(size)));
     }
@@ -355,21 +356,22 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         if (plan.floatChecks && r.counts.nan > 0)
             report.problems.push_back(problemAt(model, i, HealthKind::Nan, r.counts.nan, r.firstNan,
                                                 QStringLiteral("%1 of %2, the first at element %3")
-                                                    .arg(counted(r.counts.nan, u"NaN value", u"NaN values"))
+                                                    .arg(format::counted(r.counts.nan, u"NaN value", u"NaN values"))
                                                     .arg(n)
                                                     .arg(r.firstNan)));
         if (plan.floatChecks && r.counts.inf > 0)
-            report.problems.push_back(problemAt(model, i, HealthKind::Inf, r.counts.inf, r.firstInf,
-                                                QStringLiteral("%1 of %2, the first at element %3")
-                                                    .arg(counted(r.counts.inf, u"infinite value", u"infinite values"))
-                                                    .arg(n)
-                                                    .arg(r.firstInf)));
+            report.problems.push_back(
+                problemAt(model, i, HealthKind::Inf, r.counts.inf, r.firstInf,
+                          QStringLiteral("%1 of %2, the first at element %3")
+                              .arg(format::counted(r.counts.inf, u"infinite value", u"infinite values"))
+                              .arg(n)
+                              .arg(r.firstInf)));
         if (plan.overflowCheck && r.counts.overflow > 0)
             report.problems.push_back(
                 problemAt(model, i, HealthKind::F16Overflow, r.counts.overflow, r.firstOverflow,
                           QStringLiteral("%1 beyond F16's range (|x| > 65504), the first at element %2: a cast to "
                                          "F16 turns them into Inf")
-                              .arg(counted(r.counts.overflow, u"finite value", u"finite values"))
+                              .arg(format::counted(r.counts.overflow, u"finite value", u"finite values"))
                               .arg(r.firstOverflow)));
         if (n < 2)
             continue; // a single value is trivially "constant"; saying so helps nobody
@@ -393,7 +395,7 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
                 problemAt(model, group[k], HealthKind::Duplicate, group.size(), std::nullopt,
                           QStringLiteral("byte-identical to %1 (same dtype, shape and bytes; %2 in all)")
                               .arg(nameOf(model, group.front()))
-                              .arg(counted(group.size(), u"copy", u"copies"))));
+                              .arg(format::counted(group.size(), u"copy", u"copies"))));
     }
     // Model-wide findings first, then by tensor in model order, each tensor's kinds in a fixed order.
     std::stable_sort(report.problems.begin(), report.problems.end(),

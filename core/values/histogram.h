@@ -21,6 +21,9 @@ struct HistogramSpec
     int bins = 256;
     std::optional<std::pair<double, double>> range; ///< default: [min, max] of finite values (Log: of |x| != 0)
     BinScale scale = BinScale::Linear;
+
+    /// Same bins, range and scale: the same histogram (what the viewer's statistics cache is keyed on).
+    bool operator==(const HistogramSpec&) const = default;
 };
 
 /// A histogram of finite values. NaN and +-Inf are never binned (the statistics count them apart).

@@ -34,7 +34,8 @@ CliRun runCliBytes(const QByteArrayList& arguments, const QByteArray& workingDir
                    const std::function<void()>& whenStopped)
 {
     // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls are allowed.
-    const QByteArray program = qgetenv("SAFESCOPE_CLI");
+    // Only the test variant honours the stop seam; the shipping CLI ignores it.
+    const QByteArray program = qgetenv(whenStopped ? "SAFESCOPE_CLI_TESTHOOKS" : "SAFESCOPE_CLI");
     std::vector<char*> argv{const_cast<char*>(program.constData())};
     for (const QByteArray& argument : arguments)
         argv.push_back(const_cast<char*>(argument.constData()));

@@ -1,11 +1,11 @@
 #include "ui/diff/diffpairpanel.h"
 
+#include "core/text/format.h"
 #include "ui/diff/diffslicepanel.h"
+#include "core/diff/pairhistograms.h"
 #include "ui/plots/histogramplot.h"
-#include "ui/window/latesttask.h"
-#include "ui/models/format.h"
-#include "ui/models/pairhistograms.h"
 #include "ui/plots/overlayhistogramplot.h"
+#include "ui/window/latesttask.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -1,11 +1,11 @@
 #include "ui/diff/diffslicepanel.h"
 
+#include "core/text/format.h"
 #include "ui/diff/diffsliceplot.h"
-#include "ui/window/latesttask.h"
-#include "ui/models/deltaslice.h"
-#include "ui/models/format.h"
+#include "core/diff/deltaslice.h"
 #include "ui/slice/slicecontrols.h"
 #include "ui/slice/slicewindowbar.h"
+#include "ui/window/latesttask.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

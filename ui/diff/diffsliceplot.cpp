@@ -1,7 +1,7 @@
 #include "ui/diff/diffsliceplot.h"
 
 #include "ui/plots/colorgradients.h"
-#include "ui/models/deltaslice.h"
+#include "core/diff/deltaslice.h"
 
 #include <qcustomplot.h>
 

@@ -1,14 +1,14 @@
 #include "ui/diff/diffview.h"
 
+#include "core/text/format.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffjob.h"
 #include "ui/diff/diffmetadatatable.h"
 #include "ui/diff/diffpairpanel.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/difflayergrid.h"
-#include "ui/models/diffreport.h"
+#include "core/diff/diffreport.h"
 #include "ui/models/difftablemodel.h"
-#include "ui/models/format.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,17 +1,17 @@
 #include "ui/export/exportdialog.h"
 
-#include "core/format/dtype.h"
 #include "core/export/exporter.h"
-#include "core/format/model.h"
 #include "core/export/renamerule.h"
 #include "core/export/tensorselection.h"
+#include "core/format/dtype.h"
+#include "core/format/model.h"
+#include "core/text/format.h"
 #include "core/text/textutil.h"
-#include "ui/window/latesttask.h"
-#include "ui/models/format.h"
 #include "ui/models/tensorcheckmodel.h"
 #include "ui/models/tensorfilter.h"
 #include "ui/models/tensortree.h"
 #include "ui/models/tensortreemodel.h"
+#include "ui/window/latesttask.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,11 +1,11 @@
 #include "ui/heatmap/heatmappanel.h"
 
-#include "ui/plots/colorgradients.h"
-#include "ui/window/latesttask.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/valuesource.h"
+#include "ui/plots/colorgradients.h"
 #include "ui/plots/plotexport.h"
 #include "ui/slice/slicecontrols.h"
+#include "ui/window/latesttask.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>

@@ -1,10 +1,11 @@
 #include "ui/metadata/metadatapage.h"
 
 #include "core/format/model.h"
+#include "core/text/prettyjson.h"
 #include "ui/metadata/metadatapublishactions.h"
+#include "ui/metadata/valueeditordialog.h"
 #include "ui/models/document.h"
 #include "ui/models/metadatamodel.h"
-#include "ui/metadata/valueeditordialog.h"
 
 #include <QAction>
 #include <QApplication>
@@ -15,7 +16,6 @@
 #include <QHeaderView>
 #include <QImage>
 #include <QInputDialog>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -399,18 +399,6 @@ bool MetadataPage::selectKey(const QString& key)
         }
     }
     return false;
-}
-
-QString MetadataPage::prettyJson(const QString& value)
-{
-    const QString trimmed = value.trimmed();
-    if (!trimmed.startsWith(u'{') && !trimmed.startsWith(u'['))
-        return {};
-    QJsonParseError error{};
-    const QJsonDocument document = QJsonDocument::fromJson(trimmed.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError)
-        return {};
-    return QString::fromUtf8(document.toJson(QJsonDocument::Indented));
 }
 
 void MetadataPage::showRow(int row)

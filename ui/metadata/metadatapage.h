@@ -41,8 +41,6 @@ public:
     /// What the side panel shows: the formatted text, or empty while it shows an image.
     QString detailText() const;
     bool isShowingImage() const;
-    /// Pretty-printed JSON when `value` is a JSON object or array, else empty.
-    static QString prettyJson(const QString& value);
 
     QToolBar* toolBar() const { return m_toolBar; }
     /// The refusal or warning shown above the table; empty when none.

@@ -1,6 +1,6 @@
 #include "ui/metadata/valueeditordialog.h"
 
-#include "ui/metadata/metadatapage.h"
+#include "core/text/prettyjson.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -22,7 +22,7 @@ ValueEditorDialog::ValueEditorDialog(const QString& key, const QString& value, Q
     m_edit->setObjectName(QStringLiteral("valueEditor"));
     m_edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_json->setToolTip(tr("Shown pretty-printed, checked, and saved back as compact JSON text"));
-    const QString pretty = MetadataPage::prettyJson(value);
+    const QString pretty = prettyJson(value);
     m_json->setChecked(!pretty.isEmpty());
     m_edit->setPlainText(pretty.isEmpty() ? value : pretty);
     m_status->setWordWrap(true);

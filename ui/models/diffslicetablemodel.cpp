@@ -1,6 +1,6 @@
 #include "ui/models/diffslicetablemodel.h"
 
-#include "ui/models/deltaslice.h"
+#include "core/diff/deltaslice.h"
 
 namespace safescope {
 

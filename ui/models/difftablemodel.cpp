@@ -1,6 +1,6 @@
 #include "ui/models/difftablemodel.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 
 #include <QGuiApplication>
 #include <QPalette>

@@ -4,7 +4,7 @@
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
 #include "core/format/model.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
 
 #include <QDir>
 #include <QElapsedTimer>

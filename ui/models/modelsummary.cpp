@@ -1,7 +1,7 @@
 #include "ui/models/modelsummary.h"
 
+#include "core/text/format.h"
 #include "core/text/textutil.h"
-#include "ui/models/format.h"
 
 #include <algorithm>
 #include <array>

@@ -1,11 +1,11 @@
 #include "ui/models/problemsmodel.h"
 
-#include "core/values/healthproblem.h"
 #include "core/edit/leftovers.h"
+#include "core/edit/shardmetadataagreement.h"
 #include "core/format/model.h"
 #include "core/publish/modelspec.h"
-#include "core/edit/shardmetadataagreement.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
+#include "core/values/healthproblem.h"
 #include "ui/models/roles.h"
 
 #include <QColor>

@@ -1,6 +1,6 @@
 #include "ui/models/statstablemodel.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/roles.h"
 
 #include <cmath>

@@ -1,8 +1,7 @@
 #include "ui/models/tagfrequencymodel.h"
 
+#include "core/text/format.h"
 #include "ui/models/roles.h"
-
-#include <QLocale>
 
 namespace safescope {
 
@@ -45,7 +44,7 @@ QVariant TagFrequencyModel::data(const QModelIndex& index, int role) const
     case TagColumn:
         return row.tag;
     case CountColumn:
-        return role == SortRole ? QVariant(row.count) : QVariant(QLocale().toString(row.count));
+        return role == SortRole ? QVariant(row.count) : QVariant(format::signedCount(row.count));
     case FolderColumn:
         return row.folder;
     default:

@@ -1,6 +1,6 @@
 #include "ui/models/tensortreemodel.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/roles.h"
 
 #include <QLatin1StringView>

@@ -1,11 +1,11 @@
 #include "ui/pages/hashespanel.h"
 
+#include "core/format/model.h"
 #include "core/publish/hashbatch.h"
 #include "core/publish/hashcache.h"
-#include "core/format/model.h"
-#include "ui/window/latesttask.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/metadatamodel.h"
+#include "ui/window/latesttask.h"
 
 #include <QApplication>
 #include <QClipboard>

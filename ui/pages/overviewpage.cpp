@@ -1,10 +1,11 @@
 #include "ui/pages/overviewpage.h"
 
 #include "core/modelinfo/modelcard.h"
-#include "ui/plots/dtypechart.h"
-#include "ui/pages/hashespanel.h"
-#include "ui/models/format.h"
+#include "core/modelinfo/modelfacts.h"
+#include "core/text/format.h"
 #include "ui/models/summaryrowsmodel.h"
+#include "ui/pages/hashespanel.h"
+#include "ui/plots/dtypechart.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -138,8 +139,12 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
 
     addFact(tr("Path"), QDir::toNativeSeparators(model.path()));
     addFact(tr("Kind"), sourceName(model.source()));
-    addFact(tr("File size"),
-            format::bytes(model.totalFileBytes()) + tr("  (%1 bytes)").arg(format::count(model.totalFileBytes())));
+    const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
+    // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
+    // packed values expanded); the stored element count stands beside it.
+    const uint64_t parameters = quant ? quant->logicalParameters : model.totalParameters();
+    const ModelFacts facts = ModelFacts::of(model, parameters, loaded->card ? &*loaded->card : nullptr);
+    addFact(tr("File size"), facts.fileSize);
     if (model.shards().size() == 1) {
         const Header& header = model.shards().front().file->header();
         addFact(tr("Header"), tr("%1 bytes, %2 of them padding; data starts at byte %3")
@@ -149,12 +154,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     }
     addFact(tr("Tensors"), model.tensorCount() == 0 ? tr("none — this file holds only a header and metadata")
                                                     : format::count(model.tensorCount()));
-    const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
-    // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
-    // packed values expanded); the stored element count stands beside it.
-    const uint64_t parameters = quant ? quant->logicalParameters : model.totalParameters();
-    QString parametersText =
-        format::count(parameters) + QStringLiteral("  (") + format::compactCount(parameters) + u')';
+    QString parametersText = facts.parameters;
     if (quant)
         parametersText += tr("; %1 quantized weights, %2 stored elements")
                               .arg(format::count(quant->tensors.size()), format::count(quant->storedParameters));
@@ -163,12 +163,10 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     for (const auto& row : summary.dtypes)
         perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
     addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
-    addFact(tr("Tensor bytes"), format::bytes(model.totalTensorBytes()));
-    if (parameters > 0)
-        addFact(tr("Bits per weight"),
-                QString::number(8.0 * static_cast<double>(model.totalTensorBytes()) / static_cast<double>(parameters),
-                                'f', 2));
-    addCardFacts(*loaded);
+    addFact(tr("Tensor bytes"), facts.tensorBytes);
+    if (!facts.bitsPerWeight.isEmpty())
+        addFact(tr("Bits per weight"), facts.bitsPerWeight);
+    addCardFacts(*loaded, facts);
     setProblemCount(static_cast<int>(model.warnings().size())); // until the Problems page says more
 
     fillFiles(model);
@@ -183,9 +181,8 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     fitRows(m_modules);
 }
 
-void OverviewPage::addCardFacts(const LoadedModel& loaded)
+void OverviewPage::addCardFacts(const LoadedModel& loaded, const ModelFacts& facts)
 {
-    const Model& model = *loaded.model;
     const QuantConfig& config = loaded.quantConfig;
     if (config.declared()) {
         QString text = config.method;
@@ -239,18 +236,10 @@ void OverviewPage::addCardFacts(const LoadedModel& loaded)
             lines << QString::fromStdString(line);
         addFact(tr("Layout"), lines.join(u'\n'));
     }
-    // Logical parameters: a quantized weight runs as BF16 at one value per element, its scales and zeros not at all.
-    const uint64_t parameters =
-        loaded.quant && !loaded.quant->tensors.empty() ? loaded.quant->logicalParameters : model.totalParameters();
-    QString memory = tr("weights %1 as stored, %2 as BF16")
-                         .arg(format::bytes(model.totalTensorBytes()), format::bytes(parameters * 2));
     QString formula;
-    if (loaded.card)
-        if (const auto kvCache = loaded.card->kvCacheBytes(1000)) {
-            memory += tr("; KV cache %1 per 1,000 tokens of context").arg(format::bytes(*kvCache));
-            formula = QString::fromStdString(loaded.card->kvCacheFormula(1000));
-        }
-    addFact(tr("Memory"), memory)->setToolTip(formula);
+    if (loaded.card && loaded.card->kvCacheBytes(1000))
+        formula = QString::fromStdString(loaded.card->kvCacheFormula(1000));
+    addFact(tr("Memory"), facts.memory)->setToolTip(formula);
 }
 
 void OverviewPage::fillFiles(const Model& model)

@@ -16,6 +16,7 @@ namespace safescope {
 class DTypeChart;
 class HashesPanel;
 class SummaryRowsModel;
+struct ModelFacts;
 
 /// The model at a glance: files, header, writer layout, totals per dtype, the largest tensors and modules.
 class OverviewPage final : public QWidget
@@ -38,7 +39,7 @@ public:
 private:
     QLabel* addFact(const QString& label, const QString& value);
     /// config.json facts, the layout summary and the memory a run needs (weights, KV cache).
-    void addCardFacts(const LoadedModel& loaded);
+    void addCardFacts(const LoadedModel& loaded, const ModelFacts& facts);
     void fillFiles(const Model& model);
     static void fitRows(QTreeView* table);
     static QTreeWidget* makeTable(const QStringList& headers);

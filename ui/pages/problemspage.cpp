@@ -1,7 +1,7 @@
 #include "ui/pages/problemspage.h"
 
+#include "core/text/format.h"
 #include "core/values/healthscan.h"
-#include "core/text/humansize.h"
 #include "ui/models/problemsmodel.h"
 #include "ui/models/roles.h"
 
@@ -197,14 +197,14 @@ QString ProblemsPage::scanStatus() const
         if (!m_scanned)
             return tr("Values are not scanned.");
         return tr("Values not scanned yet: finding NaN, Inf, zero, constant and duplicate tensors reads all %1 once.")
-            .arg(humanSize(total));
+            .arg(format::bytes(total));
     case ScanState::Scanning: {
         const uint64_t done = m_job ? m_job->done.load(std::memory_order_relaxed) : 0;
-        return tr("Scanning values: %1 of %2\u2026").arg(humanSize(done), humanSize(total));
+        return tr("Scanning values: %1 of %2\u2026").arg(format::bytes(done), format::bytes(total));
     }
     case ScanState::Scanned:
         return tr("Values scanned: %n tensor(s), %1 read.", nullptr, static_cast<int>(m_scanned->tensorCount()))
-            .arg(humanSize(total));
+            .arg(format::bytes(total));
     case ScanState::Cancelled:
         return tr("Value scan cancelled: the values are not checked.");
     case ScanState::Failed:

@@ -1,10 +1,9 @@
 #include "ui/plots/dtypechart.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 
 #include <QEvent>
 #include <QVBoxLayout>
-
 #include <qcustomplot.h>
 
 #include <algorithm>

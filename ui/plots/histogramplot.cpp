@@ -1,6 +1,6 @@
 #include "ui/plots/histogramplot.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/plots/plotpalette.h"
 
 #include <QEvent>

@@ -1,6 +1,6 @@
 #include "ui/slice/slicecontrols.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 
 #include <QComboBox>
 #include <QGridLayout>

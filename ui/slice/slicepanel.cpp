@@ -1,7 +1,7 @@
 #include "ui/slice/slicepanel.h"
 
+#include "core/text/format.h"
 #include "core/text/textutil.h"
-#include "ui/models/format.h"
 #include "ui/models/slicecsv.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/models/valuesource.h"

@@ -1,6 +1,6 @@
 #include "ui/slice/slicewindowbar.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/slicetablemodel.h"
 
 #include <QHBoxLayout>

@@ -1,8 +1,8 @@
 #include "ui/values/statisticspanel.h"
 
-#include "ui/plots/histogramplot.h"
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/statstablemodel.h"
+#include "ui/plots/histogramplot.h"
 #include "ui/plots/plotexport.h"
 #include "ui/values/statsrunner.h"
 
@@ -245,12 +245,12 @@ void StatisticsPanel::updateHistogram()
     const HistogramSpec spec = currentSpec();
     const ValueStats& part = component(*m_stats);
     Histogram histogram;
-    if (StatsRunner::sameSpec(spec, m_statsSpec)) {
+    if (spec == m_statsSpec) {
         histogram = part.histogram;
     } else if (m_stats->patterns) {
         // <= 16-bit dtypes: exact re-binning from the counts of every code, no pass over the tensor.
         histogram = histogramFromCounts(*m_stats->patterns, spec);
-    } else if (m_custom && StatsRunner::sameSpec(spec, m_customSpec)) {
+    } else if (m_custom && spec == m_customSpec) {
         histogram = component(*m_custom).histogram;
     } else if (const auto hit = m_tensor ? m_runner->cached(*m_tensor, spec) : nullptr) {
         m_custom = hit;

@@ -12,11 +12,6 @@ StatsRunner::StatsRunner(QObject* parent) : QObject(parent), m_task(new LatestTa
 
 StatsRunner::~StatsRunner() = default;
 
-bool StatsRunner::sameSpec(const HistogramSpec& a, const HistogramSpec& b)
-{
-    return a.bins == b.bins && a.range == b.range && a.scale == b.scale;
-}
-
 StatsRunner::Key StatsRunner::keyOf(size_t index, const HistogramSpec& spec)
 {
     const auto [lo, hi] = spec.range.value_or(std::pair{0.0, 0.0});
@@ -55,7 +50,7 @@ void StatsRunner::store(size_t index, const HistogramSpec& spec, std::shared_ptr
     const bool isNew = m_cache.insert_or_assign(key, std::move(stats)).second;
     // Each tensor's default result stays for the session (the heatmap and going back need it); the rest is
     // bounded, oldest out first.
-    if (!isNew || sameSpec(spec, HistogramSpec{}))
+    if (!isNew || spec == HistogramSpec{})
         return;
     m_customOrder.push_back(key);
     if (m_customOrder.size() > kMaxCustomResults) {

@@ -33,9 +33,6 @@ public:
     explicit StatsRunner(QObject* parent = nullptr);
     ~StatsRunner() override;
 
-    /// Whether two specs build the same histogram (HistogramSpec has no operator==; core stays untouched).
-    static bool sameSpec(const HistogramSpec& a, const HistogramSpec& b);
-
     /// A new or reloaded document: cancels work, forgets cached results and notes each shard's identity (stat).
     /// With `quant`, indexes from model->tensorCount() on name its logical tensors (logicalIndex()): their
     /// statistics are of the dequantized values, so a page asks for values without learning the scheme.

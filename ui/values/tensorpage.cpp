@@ -1,12 +1,12 @@
 #include "ui/values/tensorpage.h"
 
 #include "core/format/safetensorsfile.h"
-#include "ui/window/elidedlabel.h"
+#include "core/text/format.h"
 #include "ui/heatmap/heatmappanel.h"
-#include "ui/models/format.h"
 #include "ui/slice/slicepanel.h"
 #include "ui/values/statisticspanel.h"
 #include "ui/values/statsrunner.h"
+#include "ui/window/elidedlabel.h"
 
 #include <QCheckBox>
 #include <QComboBox>

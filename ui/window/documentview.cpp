@@ -1,17 +1,17 @@
 #include "ui/window/documentview.h"
 
+#include "core/text/format.h"
+#include "ui/metadata/metadatapage.h"
+#include "ui/metadata/saveconflictdialog.h"
+#include "ui/metadata/savesummarydialog.h"
+#include "ui/models/document.h"
+#include "ui/models/metadatamodel.h"
+#include "ui/models/metadatasavejob.h"
 #include "ui/window/changedbanner.h"
 #include "ui/window/errorpage.h"
 #include "ui/window/loadingpage.h"
-#include "ui/metadata/metadatapage.h"
-#include "ui/models/document.h"
-#include "ui/models/format.h"
-#include "ui/models/metadatamodel.h"
-#include "ui/models/metadatasavejob.h"
 #include "ui/window/modelview.h"
 #include "ui/window/recoverybanner.h"
-#include "ui/metadata/saveconflictdialog.h"
-#include "ui/metadata/savesummarydialog.h"
 
 #include <QDir>
 #include <QEventLoop>

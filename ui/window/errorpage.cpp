@@ -1,6 +1,6 @@
 #include "ui/window/errorpage.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -97,8 +97,8 @@ void ErrorPage::setError(const Error& error)
     };
     if (!error.path.isEmpty())
         row(tr("File"), QDir::toNativeSeparators(error.path));
-    row(tr("Problem"), QLatin1StringView(errorKindName(error.kind)) + QStringLiteral(" \u2014 ") +
-                           explainKind(error.kind));
+    row(tr("Problem"),
+        QLatin1StringView(errorKindName(error.kind)) + QStringLiteral(" \u2014 ") + explainKind(error.kind));
     if (!error.detectedFormat.isEmpty())
         row(tr("Detected format"), error.detectedFormat);
     if (error.tensor)

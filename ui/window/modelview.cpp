@@ -1,15 +1,15 @@
 #include "ui/window/modelview.h"
 
-#include "ui/pages/hashespanel.h"
+#include "core/text/format.h"
 #include "ui/metadata/metadatapage.h"
 #include "ui/models/document.h"
-#include "ui/models/format.h"
 #include "ui/models/metadatamodel.h"
+#include "ui/pages/hashespanel.h"
 #include "ui/pages/overviewpage.h"
 #include "ui/pages/problemspage.h"
 #include "ui/slice/slicepanel.h"
-#include "ui/window/tensorbrowser.h"
 #include "ui/values/tensorpage.h"
+#include "ui/window/tensorbrowser.h"
 
 #include <QSettings>
 #include <QSplitter>

@@ -1,5 +1,7 @@
 #include "ui/window/recoverybanner.h"
 
+#include "core/text/format.h"
+
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -77,18 +79,18 @@ void RecoveryBanner::showFor(const RecoveryInfo& info)
     case RecoveryState::None:
         text = tr("An interrupted rewrite of \u201c%1\u201d left %2 (%3) beside it; the file was not changed. "
                   "Discard removes them.")
-                   .arg(name, tempCount(info.tempFiles.size()), humanSize(info.tempBytes()));
+                   .arg(name, tempCount(info.tempFiles.size()), format::bytes(info.tempBytes()));
         break;
     }
     if (info.state != RecoveryState::None && !info.tempFiles.isEmpty())
         text += QLatin1Char(' ') + tr("It also left %1 (%2), which are removed either way.")
-                                       .arg(tempCount(info.tempFiles.size()), humanSize(info.tempBytes()));
+                                       .arg(tempCount(info.tempFiles.size()), format::bytes(info.tempBytes()));
     // Where the disk space went, file by file.
     QStringList files;
     for (qsizetype i = 0; i < info.tempFiles.size(); ++i)
-        files << tr("%1 (%2)").arg(info.tempFiles[i], humanSize(info.tempFileSizes.at(static_cast<size_t>(i))));
+        files << tr("%1 (%2)").arg(info.tempFiles[i], format::bytes(info.tempFileSizes.at(static_cast<size_t>(i))));
     if (info.state != RecoveryState::None)
-        files.prepend(tr("%1 (%2)").arg(info.recordPath, humanSize(info.recordSize)));
+        files.prepend(tr("%1 (%2)").arg(info.recordPath, format::bytes(info.recordSize)));
     m_label->setToolTip(files.join(QLatin1Char('\n')));
     m_label->setText(text);
     m_restore->setVisible(info.state == RecoveryState::NewHeaderIntact || info.state == RecoveryState::HeaderTorn ||

@@ -1,6 +1,6 @@
 #include "ui/window/tensorbrowser.h"
 
-#include "ui/models/format.h"
+#include "core/text/format.h"
 #include "ui/models/roles.h"
 #include "ui/models/tensorfilterproxymodel.h"
 #include "ui/models/tensortreemodel.h"

@@ -1,4 +1,4 @@
-#include "ui/models/pairhistograms.h"
+#include "core/diff/pairhistograms.h"
 
 #include "core/values/dtypecodec.h"
 #include "core/io/sigbusguard.h"

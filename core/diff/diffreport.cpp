@@ -1,4 +1,4 @@
-#include "ui/models/diffreport.h"
+#include "core/diff/diffreport.h"
 
 #include "core/diff/diffreportjson.h"
 
@@ -38,12 +38,17 @@ QByteArray csvField(const QByteArray& text)
     return '"' + quoted + '"';
 }
 
-/// Markdown table cells cannot hold pipes or line breaks.
+/// A Markdown table cell cannot hold a pipe (it would end the cell) or a line break (it would end the row). GitHub
+/// reads "\|" as a pipe inside a cell; a backslash is escaped first so that a name ending in one does not escape the
+/// cell's own pipe.
 QByteArray mdCell(const std::string& text)
 {
     QByteArray out = QByteArray::fromStdString(text);
+    out.replace('\\', "\\\\");
     out.replace('|', "\\|");
+    out.replace("\r\n", " ");
     out.replace('\n', ' ');
+    out.replace('\r', ' ');
     return out;
 }
 
@@ -86,7 +91,10 @@ QByteArray DiffReport::csv() const
 
 QByteArray DiffReport::json() const
 {
-    return QByteArray::fromStdString(diffReportJson(diff, tolerance).dump(2)) + '\n';
+    // Names and metadata were validated as UTF-8 when read; "replace" only keeps a report from throwing if not.
+    return QByteArray::fromStdString(
+               diffReportJson(diff, tolerance).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) +
+           '\n';
 }
 
 QByteArray DiffReport::markdown() const
@@ -155,6 +163,17 @@ Status DiffReport::save(const QString& path, Format format) const
         return makeError(ErrorKind::IoError, QStringLiteral("Cannot write the report: %1").arg(file.errorString()),
                          path);
     return Ok{};
+}
+
+std::optional<DiffReport::Format> DiffReport::formatNamed(const QString& name)
+{
+    if (name == QLatin1String("csv"))
+        return Format::Csv;
+    if (name == QLatin1String("json"))
+        return Format::Json;
+    if (name == QLatin1String("md") || name == QLatin1String("markdown"))
+        return Format::Markdown;
+    return std::nullopt;
 }
 
 DiffReport::Format DiffReport::formatFor(const QString& path)

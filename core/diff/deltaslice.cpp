@@ -1,4 +1,4 @@
-#include "ui/models/deltaslice.h"
+#include "core/diff/deltaslice.h"
 
 #include <algorithm>
 #include <cmath>
