@@ -1,6 +1,7 @@
 #include "core/quant/blocksegments.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace safescope {
@@ -10,6 +11,28 @@ namespace {
 uint64_t ceilDiv(uint64_t a, uint64_t b)
 {
     return (a + b - 1) / b;
+}
+
+// Eight codes per load: the loop is then a shift and a memory increment per code, where a byte at a time spent
+// twice the instructions on loads and loop control (callgrind: 5.3 instructions per code before).
+void countRun(const unsigned char* p, uint64_t n, uint16_t* counts)
+{
+    uint64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, p + i, sizeof w);
+        const auto lo = static_cast<uint32_t>(w), hi = static_cast<uint32_t>(w >> 32);
+        ++counts[lo & 0xff];
+        ++counts[(lo >> 8) & 0xff];
+        ++counts[(lo >> 16) & 0xff];
+        ++counts[lo >> 24];
+        ++counts[hi & 0xff];
+        ++counts[(hi >> 8) & 0xff];
+        ++counts[(hi >> 16) & 0xff];
+        ++counts[hi >> 24];
+    }
+    for (; i < n; ++i)
+        ++counts[p[i]];
 }
 
 } // namespace
@@ -56,8 +79,7 @@ void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint6
             const unsigned char* row = codes + r * m_cols;
             uint16_t* pieceCounts = rowCounts;
             for (const Range& range : ranges) {
-                for (uint64_t i = range.begin; i < range.end; ++i)
-                    ++pieceCounts[row[i]];
+                countRun(row + range.begin, range.end - range.begin, pieceCounts);
                 pieceCounts += 256;
             }
         }

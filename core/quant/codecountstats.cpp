@@ -14,53 +14,65 @@ namespace {
 constexpr uint64_t kChunkElements = uint64_t(1) << 20;
 
 // Moments, extremes and classes of one segment from its codes' values and counts, added as one block, the way
-// accumulateBlock() adds a block of decoded values (squared deviations from the block's own mean).
+// accumulateBlock() adds a block of decoded values (squared deviations from the block's own mean). Comparisons
+// rather than std::fmin/fmax, which are calls here: this runs for every code of every segment.
 void accumulateSegment(const float* values, const uint16_t* counts, int codes, ValueTotals& t)
 {
     uint64_t finite = 0;
-    double sum = 0.0, sumSq = 0.0, lo = HUGE_VAL, hi = -HUGE_VAL;
+    double sum = 0.0, sumSq = 0.0, lo = HUGE_VAL, hi = -HUGE_VAL, minAbs = t.minAbsNonZero;
     for (int c = 0; c < codes; ++c) {
         const uint64_t n = counts[c];
         if (n == 0)
             continue;
         const double v = values[c];
-        if (std::isnan(v)) {
-            t.classes.nan += n;
-            continue;
-        }
-        if (std::isinf(v)) {
-            (v > 0 ? t.classes.posinf : t.classes.neginf) += n;
-            continue;
-        }
         const double a = std::fabs(v);
+        if (!(a <= DBL_MAX)) { // NaN or an infinity: counted apart
+            (std::isnan(v) ? t.classes.nan : v > 0 ? t.classes.posinf : t.classes.neginf) += n;
+            continue;
+        }
         t.classes.zeros += a == 0.0 ? n : 0;
         t.classes.subnormal += a != 0.0 && a < FLT_MIN ? n : 0;
-        if (a != 0.0)
-            t.minAbsNonZero = std::fmin(t.minAbsNonZero, a);
+        minAbs = a != 0.0 && a < minAbs ? a : minAbs;
         finite += n;
-        sum += v * static_cast<double>(n);
-        sumSq += v * v * static_cast<double>(n);
-        lo = std::fmin(lo, v);
-        hi = std::fmax(hi, v);
+        const double dn = static_cast<double>(n);
+        sum += v * dn;
+        sumSq += v * v * dn;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
     }
+    t.minAbsNonZero = minAbs;
     if (finite == 0)
         return;
     const double mean = sum / static_cast<double>(finite);
     double m2 = 0.0;
-    for (int c = 0; c < codes; ++c)
-        if (counts[c] != 0 && std::isfinite(values[c]))
-            m2 += static_cast<double>(counts[c]) * (values[c] - mean) * (values[c] - mean);
+    for (int c = 0; c < codes; ++c) {
+        const double d = values[c] - mean;
+        if (counts[c] != 0 && std::fabs(values[c]) <= FLT_MAX)
+            m2 += static_cast<double>(counts[c]) * d * d;
+    }
     t.moments.addBlock(finite, sum, sumSq, m2, lo, hi);
 }
 
-// One value's slot as binBlock() gives it: slot 0 for values not binned, b + 1 for bin b.
-size_t slotOf(const Binning& binning, double v, uint64_t& below, uint64_t& above)
+// One finite value's slot as binBlock() gives it (slot 0: not binned, b + 1: bin b), counting values outside a
+// user range. Binning::binOf()'s rule, inlined for linear bins: it runs for every code of every segment.
+size_t slotOf(const Binning& binning, double v, uint64_t n, uint64_t& below, uint64_t& above)
 {
-    const int bin = binning.binOf(v);
+    int bin;
+    if (binning.scale() == BinScale::Linear) {
+        const double t = binPosition(v, binning.origin(), binning.factor());
+        if (std::isnan(t))
+            return 0;
+        bin = t < 0.0                                    ? -1
+              : t > binning.limit()                      ? binning.bins()
+              : t >= static_cast<double>(binning.bins()) ? binning.bins() - 1
+                                                         : static_cast<int>(t);
+    } else {
+        bin = binning.binOf(v);
+    }
     if (bin >= 0 && bin < binning.bins())
         return static_cast<size_t>(bin) + 1;
-    below += bin == -1;
-    above += bin == binning.bins();
+    below += bin == -1 ? n : 0;
+    above += bin == binning.bins() ? n : 0;
     return 0;
 }
 
@@ -68,18 +80,11 @@ void binSegment(const float* values, const uint16_t* counts, int codes, const Hi
 {
     for (int c = 0; c < codes; ++c) {
         const uint64_t n = counts[c];
-        if (n == 0 || !std::isfinite(values[c]))
+        if (n == 0 || !(std::fabs(values[c]) <= FLT_MAX))
             continue;
-        uint64_t below = 0, above = 0;
-        h.fine[slotOf(plan.fine, values[c], below, above)] += n;
-        h.fineBelow += below * n;
-        h.fineAbove += above * n;
-        if (plan.derivable)
-            continue;
-        below = above = 0;
-        h.coarse[slotOf(plan.coarse, values[c], below, above)] += n;
-        h.below += below * n;
-        h.above += above * n;
+        h.fine[slotOf(plan.fine, values[c], n, h.fineBelow, h.fineAbove)] += n;
+        if (!plan.derivable)
+            h.coarse[slotOf(plan.coarse, values[c], n, h.below, h.above)] += n;
     }
 }
 
