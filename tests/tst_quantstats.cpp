@@ -78,6 +78,13 @@ QByteArray buildCase(const QString& kind, TensorFileBuilder& file)
     if (kind.startsWith(QLatin1String("fp8"))) {
         const bool e5m2 = kind.contains(QLatin1String("e5m2"));
         const QByteArray dtype = e5m2 ? "F8_E5M2" : "F8_E4M3";
+        if (kind.contains(QLatin1String("wide"))) {
+            // Rows wider than a counting segment holds: a block (here the whole tensor) is cut across as well.
+            const uint64_t rows = 3, cols = 20000;
+            file.add("w.weight", dtype, {rows, cols}, randomBytes(rows * cols, 6))
+                .add("w.weight_scale", "F32", {}, bytesOf(std::vector<float>{-1.5f}));
+            return "{}";
+        }
         if (kind.contains(QLatin1String("channel"))) {
             // Rows long enough for counting to pay (a scale per row of 1,100 codes).
             const uint64_t rows = 40, cols = 1100;
@@ -137,8 +144,8 @@ private slots:
         const HistogramSpec apart{100, std::nullopt, BinScale::Linear};          // binned on its own
         const HistogramSpec ranged{64, std::pair{-0.5, 0.25}, BinScale::Linear}; // values below and above
         const HistogramSpec logarithmic{50, std::nullopt, BinScale::Log};
-        for (const char* kind : {"fp8 e4m3 block", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel", "gptq int4",
-                                 "gptq int2", "gptq int4 act-order", "awq"}) {
+        for (const char* kind : {"fp8 e4m3 block", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel",
+                                 "fp8 e4m3 wide", "gptq int4", "gptq int2", "gptq int4 act-order", "awq"}) {
             QTest::addRow("%s derived", kind) << QString::fromLatin1(kind) << derived;
             QTest::addRow("%s apart", kind) << QString::fromLatin1(kind) << apart;
             QTest::addRow("%s ranged", kind) << QString::fromLatin1(kind) << ranged;
