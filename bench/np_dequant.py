@@ -8,6 +8,10 @@
   np_dequant.py stats-fp8 FILE NAME                      the peer: dequantize with the reference formula
                                                          (weight_dequant: fp8 value * s[i//128, j//128]), then
                                                          min/max/mean/std and a 256-bin histogram, as SafeScope
+  np_dequant.py gen-gptq DIR --mib N                     GPTQ int4, group 128: I32 "model.layers.0.mlp.down_proj.
+                                                         qweight" of N MiB, qzeros, F16 scales, and config.json
+  np_dequant.py stats-gptq FILE STEM                     the peer: AutoGPTQ's formula ((q - (z + 1)) * scale per
+                                                         group), a slab of rows at a time, then the same statistics
 Needs python3-numpy. Prints one line with the seconds taken.
 """
 import json, os, struct, sys, time
@@ -101,6 +105,67 @@ def stats_fp8(path, name):
     print(f"numpy dequant+stats {t1 - t0:.2f} s; min {mn:.4f} max {mx:.4f} mean {mean:.5f} std {std:.5f}")
 
 
+GPTQ_STEM = "model.layers.0.mlp.down_proj"
+GPTQ_GROUP = 128
+
+
+def gen_gptq(folder, mib):
+    """AutoGPTQ's layout: qweight [in / 8, out] (eight 4-bit codes of consecutive inputs per word, low bits first),
+    qzeros [groups, out / 8] (zero - 1, packed along the outputs), scales [groups, out]."""
+    os.makedirs(folder, exist_ok=True)
+    out = 8192
+    in_ = mib * 2**20 * 2 // out
+    groups = in_ // GPTQ_GROUP
+    rng = np.random.default_rng(3)
+    qweight = rng.integers(0, 2**32, size=(in_ // 8, out), dtype=np.uint32).view(np.int32)
+    qzeros = rng.integers(0, 2**32, size=(groups, out // 8), dtype=np.uint32).view(np.int32)
+    scales = rng.uniform(0.001, 0.01, size=(groups, out)).astype(np.float16)
+    write(os.path.join(folder, "model.safetensors"),
+          [(GPTQ_STEM + ".qweight", "I32", qweight.shape, qweight), (GPTQ_STEM + ".qzeros", "I32", qzeros.shape, qzeros),
+           (GPTQ_STEM + ".scales", "F16", scales.shape, scales)])
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump({"quantization_config": {"quant_method": "gptq", "bits": 4, "group_size": GPTQ_GROUP,
+                                           "desc_act": False}}, f)
+
+
+def stats_gptq(path, stem):
+    t0 = time.perf_counter()
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+
+    def tensor(name, dtype):
+        t = header[name]
+        return np.memmap(path, dtype=dtype, mode="r", offset=8 + n + t["data_offsets"][0], shape=tuple(t["shape"]))
+
+    qweight = tensor(stem + ".qweight", np.uint32)
+    qzeros = tensor(stem + ".qzeros", np.uint32)
+    scales = tensor(stem + ".scales", np.float16)
+    shifts = np.arange(0, 32, 4, dtype=np.uint32)
+    words_per_group = GPTQ_GROUP // 8
+
+    def groups():
+        # AutoGPTQ QuantLinear.forward: unpack zeros (+1) and weights, then (w - zeros) * scales, group by group.
+        for g in range(qzeros.shape[0]):
+            z = ((qzeros[g][:, None] >> shifts[None, :]) & 15).reshape(-1).astype(np.float32) + 1
+            w = (qweight[g * words_per_group:(g + 1) * words_per_group][:, None, :] >> shifts[None, :, None]) & 15
+            yield (w.reshape(GPTQ_GROUP, -1).astype(np.float32) - z) * scales[g].astype(np.float32)
+
+    mn, mx, total, total_sq, count = np.inf, -np.inf, 0.0, 0.0, 0
+    for v in groups():
+        mn, mx = min(mn, float(v.min())), max(mx, float(v.max()))
+        total += float(v.sum(dtype=np.float64))
+        total_sq += float(np.square(v, dtype=np.float64).sum())
+        count += v.size
+    hist = np.zeros(256, dtype=np.int64)
+    for v in groups():
+        hist += np.histogram(v, bins=256, range=(mn, mx))[0]
+    mean = total / count
+    std = max(total_sq / count - mean * mean, 0.0) ** 0.5
+    t1 = time.perf_counter()
+    print(f"numpy dequant+stats {t1 - t0:.2f} s; min {mn:.5f} max {mx:.5f} mean {mean:.6f} std {std:.6f}")
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "gen-float":
@@ -109,6 +174,10 @@ def main():
         gen_fp8(sys.argv[2], int(sys.argv[sys.argv.index("--mib") + 1]))
     elif cmd == "stats-fp8":
         stats_fp8(sys.argv[2], sys.argv[3])
+    elif cmd == "gen-gptq":
+        gen_gptq(sys.argv[2], int(sys.argv[sys.argv.index("--mib") + 1]))
+    elif cmd == "stats-gptq":
+        stats_gptq(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 

@@ -64,6 +64,7 @@ peer_cpu=$(cpu_ms "$python" "$here/moe_peer.py" "$index")
 echo "CPU time (user + sys, all threads), best of $runs: safescope-cli validate $ours_cpu ms, python3 $peer_cpu ms"
 echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times above include the wait for a core)"
 "$bench" open "$index" "$runs" | head -1
+"$bench" quant "$index"
 
 echo "== core open against tensor and shard counts (sparse BF16 checkpoints, small shapes) =="
 "$bench" scale "$data/scale"

@@ -4,7 +4,11 @@
 #     (targets: within 2x and 1.5x of dd);
 #   - dequantized `stats` of a 1 GiB FP8 block-scaled weight (128x128 scales) against dd of its stored bytes
 #     (target: within 3x) and against bench/np_dequant.py doing the same dequantization from the reference
-#     formula in numpy (target: at least 20x faster).
+#     formula in numpy (target: at least 20x faster);
+#   - dequantized `stats` of a 1 GiB (stored) GPTQ int4 weight, group 128, against dd of its stored bytes (target:
+#     within 3x) and against numpy doing AutoGPTQ's formula group by group (one run: it takes minutes).
+#   CPU time (user + sys, all threads) is printed beside each wall time: on a machine shared with other work the
+#   wall time includes waiting for a core.
 #   bench/run_quant_bench.sh [BUILD_DIR] [DATA_DIR]      (BUILD_DIR holds app/cli/safescope-cli)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,17 +34,37 @@ best_ms() { # COMMAND...: best wall time of 3 runs, in ms
     echo "$best"
 }
 
+once_ms() { # COMMAND...: wall time of one run, in ms
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" >/dev/null
+    t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000000))
+}
+
+cpu_ms() { # COMMAND...: least user + sys time of 3 runs, all threads, in ms
+    local best="" ms
+    for _ in 1 2 3; do
+        ms=$(/usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$best"
+}
+
 warm() { cat "$1" >/dev/null; cat "$1" >/dev/null; }
 
 float_case() { # DTYPE MIB TARGET
     local dtype=$1 mib=$2 target=$3 dir="$data/$1-$2"
     [ -f "$dir/model.safetensors" ] || "$python" "$here/np_dequant.py" gen-float "$dir" --mib "$mib" --dtype "$dtype"
     warm "$dir/model.safetensors"
-    local dd ours
+    local dd ours ddcpu ourscpu
     dd=$(best_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
     ours=$(best_ms "$cli" stats "$dir/model.safetensors" weight --json)
-    awk -v d="$dd" -v o="$ours" -v t="$target" -v n="$dtype $mib MiB" 'BEGIN {
-        printf "%-16s dd %6d ms  safescope stats %6d ms  ratio %.2fx dd (target %sx)\n", n, d, o, o/d, t }'
+    ddcpu=$(cpu_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" weight --json)
+    awk -v d="$dd" -v o="$ours" -v t="$target" -v n="$dtype $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
+        printf "%-16s dd %6d ms  safescope stats %6d ms  ratio %.2fx dd (target %sx)  CPU: dd %d ms, stats %d ms\n",
+            n, d, o, o/d, t, dc, oc }'
 }
 
 fp8_case() { # MIB
@@ -50,16 +74,40 @@ fp8_case() { # MIB
     local name=model.layers.0.mlp.down_proj.weight
     "$cli" stats "$dir/model.safetensors" "$name" --json | grep -q '"dequantized": *true' ||
         { echo "FP8 weight was not dequantized"; exit 1; }
-    local dd ours np
+    local dd ours np ddcpu ourscpu
     dd=$(best_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
     ours=$(best_ms "$cli" stats "$dir/model.safetensors" "$name" --json)
-    np=$(best_ms "$python" "$here/np_dequant.py" stats-fp8 "$dir/model.safetensors" "$name")
-    awk -v d="$dd" -v o="$ours" -v p="$np" -v n="FP8 block $mib MiB" 'BEGIN {
-        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)\n", n, d, o, o/d;
+    ddcpu=$(cpu_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" "$name" --json)
+    np=$(once_ms "$python" "$here/np_dequant.py" stats-fp8 "$dir/model.safetensors" "$name")
+    awk -v d="$dd" -v o="$ours" -v p="$np" -v n="FP8 block $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
+        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %d ms, stats %d ms\n",
+            n, d, o, o/d, dc, oc;
         printf "%-16s numpy reference dequant+stats %6d ms  safescope %.1fx faster (target 20x)\n", "", p, p/o }'
 }
 
-echo "cores: $(nproc); cli: $cli"
+gptq_case() { # MIB
+    local mib=$1 dir="$data/GPTQ-$1"
+    [ -f "$dir/model.safetensors" ] || "$python" "$here/np_dequant.py" gen-gptq "$dir" --mib "$mib"
+    warm "$dir/model.safetensors"
+    local stem=model.layers.0.mlp.down_proj
+    "$cli" stats "$dir/model.safetensors" "$stem.weight" --json | grep -q '"dequantized": *true' ||
+        { echo "GPTQ weight was not dequantized"; exit 1; }
+    local dd ours np ddcpu ourscpu
+    dd=$(best_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ours=$(best_ms "$cli" stats "$dir/model.safetensors" "$stem.weight" --json)
+    ddcpu=$(cpu_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
+    ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" "$stem.weight" --json)
+    np=$(once_ms "$python" "$here/np_dequant.py" stats-gptq "$dir/model.safetensors" "$stem")
+    awk -v d="$dd" -v o="$ours" -v p="$np" -v n="GPTQ int4 $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
+        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %d ms, stats %d ms\n",
+            n, d, o, o/d, dc, oc;
+        printf "%-16s numpy reference dequant+stats %6d ms  safescope %.1fx faster\n", "", p, p/o }'
+}
+
+echo "cores: $(nproc); cli: $cli; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 float_case F32 1024 2
 float_case BF16 512 1.5
 fp8_case 1024
+gptq_case 1024
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -74,6 +74,40 @@ public:
         }
     }
 
+    // Code counting: a segment is one group of one output, (g, o) numbered g * out + o, whose codes share a zero
+    // point and a scale.
+    CodeLayout codeLayout() const override
+    {
+        return {16, m_scales.shape[0] * m_out, std::max<uint64_t>(std::min(m_group, m_in), 1)};
+    }
+
+    void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
+    {
+        const uint64_t last = first + count;
+        for (uint64_t s = first; s < last;) {
+            const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
+            const uint64_t i1 = std::min(m_in, (g + 1) * m_group);
+            for (uint64_t i = g * m_group; i < i1; ++i) {
+                for (uint64_t o = o0; o < o1;) {
+                    const uint32_t word = m_qweight.word(i * m_words + o / 8);
+                    const uint64_t stop = std::min(o1, (o / 8 + 1) * 8);
+                    for (; o < stop; ++o)
+                        ++counts[(s - first + (o - o0)) * 16 + ((word >> (4 * kNibbleOf[o % 8])) & 15u)];
+                }
+            }
+            s += o1 - o0;
+        }
+    }
+
+    void segmentValues(uint64_t segment, float* values) const override
+    {
+        const uint64_t g = segment / m_out, o = segment % m_out;
+        const float z = static_cast<float>((m_qzeros.word(g * m_words + o / 8) >> (4 * kNibbleOf[o % 8])) & 15u);
+        const float scale = m_scales.scale(g * m_out + o);
+        for (int q = 0; q < 16; ++q)
+            values[q] = (static_cast<float>(q) - z) * scale;
+    }
+
 private:
     StoredPart m_qweight, m_qzeros, m_scales;
     uint64_t m_out = 0, m_in = 0, m_words = 0, m_group = 1;

@@ -1,7 +1,7 @@
 #include "core/quant/dequantizer.h"
 
-#include "core/quant/schemes.h"
 #include "core/io/sigbusguard.h"
+#include "core/quant/schemes.h"
 
 namespace safescope {
 
@@ -47,5 +47,10 @@ Status Dequantizer::read(uint64_t first, uint64_t count, float* out) const
                          QStringLiteral("the file changed while tensor '%1' was being read").arg(name), m_path, name);
     return Ok{};
 }
+
+// Never called: counting is only asked of schemes whose codeLayout() offers it, and those override both.
+void Dequantizer::countCodes(uint64_t, uint64_t, uint16_t*) const {}
+
+void Dequantizer::segmentValues(uint64_t, float*) const {}
 
 } // namespace safescope

@@ -10,6 +10,17 @@ namespace safescope {
 
 class Model;
 
+/// How a scheme offers statistics by counting codes instead of decoding values: the tensor cut into `segments`
+/// runs of elements whose values depend only on the code and on what the run shares (an FP8 scale block, the
+/// zero point and scale of one GPTQ group of one output). Statistics do not depend on order, so a segment may be
+/// any such run, in any order.
+struct CodeLayout
+{
+    int codes = 0;                ///< distinct codes (256 for FP8, 16 for int4); 0 when counting is not offered
+    uint64_t segments = 0;        ///< segments, numbered 0..segments - 1
+    uint64_t segmentElements = 0; ///< the most elements one segment holds (< 65,536: counts are 16-bit)
+};
+
 /// Reads a logical tensor's values, dequantized on demand from its stored parts: only the stored bytes a range of
 /// elements needs are touched, and nothing larger than the caller's buffer is ever materialised. Pages ask this
 /// for values and never learn which scheme is behind it. Holds pointers into the model's mappings: keep the Model
@@ -39,6 +50,14 @@ public:
     /// which reads memory sequentially where the logical order strides across it (GPTQ packs down columns). For
     /// statistics, which do not depend on order. Unguarded like decode(); the default is decode() itself.
     virtual void decodeStoredOrder(uint64_t first, uint64_t count, float* out) const { decode(first, count, out); }
+
+    /// The segments this scheme's codes can be counted in; codes == 0 (the default) when it offers none.
+    virtual CodeLayout codeLayout() const { return {}; }
+    /// Adds the code counts of segments [first, first + count) to counts[(s - first) * codes + code]. Unguarded
+    /// like decode(); only called when codeLayout() offers counting.
+    virtual void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const;
+    /// The value of every code in `segment`, exactly as decode() computes it for an element of that segment.
+    virtual void segmentValues(uint64_t segment, float* values) const;
 
 protected:
     Dequantizer(LogicalTensor tensor, QString path) : m_tensor(std::move(tensor)), m_path(std::move(path)) {}

@@ -7,6 +7,7 @@
 //   compressed-tensors src/compressed_tensors/quantization/lifecycle/forward.py, dequantize() (x * scale, scales
 //   broadcast per tensor, channel, group or block).
 #include "core/format/model.h"
+#include "core/quant/blocksegments.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
@@ -53,9 +54,9 @@ class Fp8Dequantizer final : public Dequantizer
 public:
     Fp8Dequantizer(const LogicalTensor& t, StoredPart weight, StoredPart scale, uint64_t blockRows, uint64_t blockCols)
         : Dequantizer(t, weight.path), m_weight(std::move(weight)), m_scale(std::move(scale)), m_blockRows(blockRows),
-          m_blockCols(blockCols)
+          m_blockCols(blockCols), m_segments(rowsOf(m_weight), colsOf(m_weight), blockRows, blockCols)
     {
-        m_cols = m_weight.shape.empty() ? 1 : m_weight.shape.back();
+        m_cols = colsOf(m_weight);
         m_scaleCols = ceilDiv(m_cols, m_blockCols);
         for (int code = 0; code < 256; ++code)
             m_lut[static_cast<size_t>(code)] = decodeF8(m_weight.dtype, static_cast<uint8_t>(code));
@@ -84,11 +85,35 @@ public:
         }
     }
 
+    // Statistics count the 256 codes of each piece of a scale block: the block's values are those 256 codes
+    // times its scale, so a weight's statistics cost a byte count per element instead of float work.
+    CodeLayout codeLayout() const override { return {256, m_segments.count(), m_segments.elementsEach()}; }
+
+    void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
+    {
+        m_segments.countBytes(m_weight.data, first, count, counts);
+    }
+
+    void segmentValues(uint64_t segment, float* values) const override
+    {
+        const float s = m_scale.scale(m_segments.blockOf(segment));
+        for (size_t code = 0; code < 256; ++code)
+            values[code] = m_lut[code] * s; // as decode() computes it: the same float product
+    }
+
 private:
+    static uint64_t colsOf(const StoredPart& weight) { return weight.shape.empty() ? 1 : weight.shape.back(); }
+    static uint64_t rowsOf(const StoredPart& weight)
+    {
+        const uint64_t cols = colsOf(weight);
+        return cols ? weight.elementCount / cols : 0;
+    }
+
     StoredPart m_weight;
     StoredPart m_scale;
     uint64_t m_blockRows;
     uint64_t m_blockCols;
+    BlockSegments m_segments;
     uint64_t m_cols = 1;
     uint64_t m_scaleCols = 1;
     std::array<float, 256> m_lut{};

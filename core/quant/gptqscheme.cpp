@@ -5,11 +5,11 @@
 // convert_gptq_v1_to_v2_format adds the one back: `checkpoint_format: "gptq_v2"` stores the zero itself.
 // Logical shape: [out, in], the float checkpoint's `X.weight`.
 #include "core/format/model.h"
+#include "core/io/sigbusguard.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/io/sigbusguard.h"
 
 namespace safescope {
 
@@ -31,6 +31,8 @@ public:
         const uint64_t perWord = m_bits == 3 ? 32 : 32 / static_cast<uint64_t>(m_bits);
         for (uint64_t i = 0; i < m_in && m_groupsInOrder; ++i)
             m_groupsInOrder = m_groupOf[static_cast<size_t>(i)] == m_groupOf[static_cast<size_t>(i - i % perWord)];
+        if (m_bits != 3 && m_groupsInOrder)
+            listGroupRows(perWord);
     }
 
     void decode(uint64_t first, uint64_t count, float* out) const override
@@ -103,6 +105,53 @@ public:
         }
     }
 
+    // Code counting: a segment is one group of one output, (g, o) numbered g * out + o, whose codes share a zero
+    // point and a scale. Offered for whole-word codes (2, 4, 8 bits) with groups constant inside a word, act-order
+    // included: the word rows of each group are listed once (m_groupRows).
+    CodeLayout codeLayout() const override
+    {
+        if (m_bits == 3 || !m_groupsInOrder)
+            return {};
+        const uint64_t perWord = 32 / static_cast<uint64_t>(m_bits);
+        uint64_t most = 0;
+        for (size_t g = 0; g + 1 < m_groupRowStart.size(); ++g)
+            most = std::max<uint64_t>(most, (m_groupRowStart[g + 1] - m_groupRowStart[g]) * perWord);
+        return {1 << m_bits, m_scales.shape[0] * m_out, std::max<uint64_t>(most, 1)};
+    }
+
+    void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
+    {
+        const unsigned bits = static_cast<unsigned>(m_bits);
+        const unsigned perWord = 32 / bits;
+        const uint32_t mask = (1u << bits) - 1u;
+        const size_t codes = size_t(1) << bits;
+        const uint64_t last = first + count;
+        for (uint64_t s = first; s < last;) {
+            const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
+            for (uint32_t r = m_groupRowStart[g]; r < m_groupRowStart[g + 1]; ++r) {
+                const uint64_t row = m_groupRows[r];
+                uint16_t* c = counts + (s - first) * codes;
+                for (uint64_t o = o0; o < o1; ++o, c += codes) {
+                    const uint32_t word = m_qweight.word(row * m_out + o);
+                    for (unsigned j = 0; j < perWord; ++j)
+                        ++c[(word >> (j * bits)) & mask];
+                }
+            }
+            s += o1 - o0;
+        }
+    }
+
+    void segmentValues(uint64_t segment, float* values) const override
+    {
+        const uint64_t g = segment / m_out, o = segment % m_out;
+        const float zero = static_cast<float>(static_cast<int>(streamBits(m_qzeros.data + g * m_zeroRowBytes,
+                                                                          o * static_cast<uint64_t>(m_bits), m_bits)) +
+                                              m_zeroAdd);
+        const float scale = m_scales.scale(g * m_out + o);
+        for (int q = 0; q < (1 << m_bits); ++q)
+            values[q] = (static_cast<float>(q) - zero) * scale;
+    }
+
 private:
     // The common case, whole words and groups in input order: element k is code k % P of word k / P, and a word's
     // codes share one zero point and scale. No division per word: the word's output and row advance by counting.
@@ -130,8 +179,26 @@ private:
         }
     }
 
+    // The word rows of qweight holding each group's codes (a compressed list: rows of group g are
+    // m_groupRows[m_groupRowStart[g]..m_groupRowStart[g + 1]]); act-order spreads a group over the rows.
+    void listGroupRows(uint64_t perWord)
+    {
+        const size_t groups = static_cast<size_t>(m_scales.shape[0]);
+        const uint64_t rows = m_in / perWord;
+        m_groupRowStart.assign(groups + 1, 0);
+        for (uint64_t r = 0; r < rows; ++r)
+            ++m_groupRowStart[m_groupOf[static_cast<size_t>(r * perWord)] + 1];
+        for (size_t g = 0; g < groups; ++g)
+            m_groupRowStart[g + 1] += m_groupRowStart[g];
+        m_groupRows.resize(static_cast<size_t>(rows));
+        std::vector<uint32_t> next(m_groupRowStart.begin(), m_groupRowStart.end() - 1);
+        for (uint64_t r = 0; r < rows; ++r)
+            m_groupRows[next[m_groupOf[static_cast<size_t>(r * perWord)]]++] = static_cast<uint32_t>(r);
+    }
+
     StoredPart m_qweight, m_qzeros, m_scales;
     std::vector<uint32_t> m_groupOf; ///< group of each input (g_idx, or i / group_size)
+    std::vector<uint32_t> m_groupRowStart, m_groupRows;
     int m_bits;
     int m_zeroAdd;
     uint64_t m_out = 0, m_in = 0, m_zeroRowBytes = 0;

@@ -10,9 +10,11 @@ namespace safescope {
 
 namespace {
 
-// Four interleaved 32-bit counters per code: runs of equal codes (common in BF16 weights) then update four
-// different words instead of waiting on one, and the 32-bit width halves the cache footprint.
-constexpr int kLanes = 4;
+// Two interleaved 32-bit counters per code: runs of equal codes (common in BF16 weights) then update two
+// different words instead of waiting on one, and the 32-bit width halves the cache footprint. Four lanes made
+// the 16-bit table 1 MiB, a whole L2: two (512 KiB) counted 512 MiB of BF16 in 10-25% less CPU time, and no
+// slower on a run of equal codes (512 MiB of zeros), measured in alternating runs.
+constexpr int kLanes = 2;
 // Flush the 32-bit counters to 64-bit totals well before any can overflow.
 constexpr uint64_t kFlushElements = uint64_t(1) << 30;
 constexpr uint64_t kChunkElements = uint64_t(1) << 20; // a multiple of 4, so sub-byte chunks start on a byte
@@ -28,7 +30,7 @@ struct WorkerCounts
     {
         for (size_t code = 0; code < totals.size(); ++code) {
             const uint32_t* l = &lanes[code * kLanes];
-            totals[code] += uint64_t(l[0]) + l[1] + l[2] + l[3];
+            totals[code] += uint64_t(l[0]) + l[1];
         }
         std::fill(lanes.begin(), lanes.end(), 0u);
         pending = 0;
@@ -43,8 +45,8 @@ void count16(const unsigned char* p, uint64_t n, uint32_t* lanes)
         std::memcpy(&w, p + 2 * i, sizeof w);
         ++lanes[(w & 0xffff) * kLanes + 0];
         ++lanes[((w >> 16) & 0xffff) * kLanes + 1];
-        ++lanes[((w >> 32) & 0xffff) * kLanes + 2];
-        ++lanes[(w >> 48) * kLanes + 3];
+        ++lanes[((w >> 32) & 0xffff) * kLanes + 0];
+        ++lanes[(w >> 48) * kLanes + 1];
     }
     for (; i < n; ++i) {
         uint16_t v;
@@ -59,8 +61,8 @@ void count8(const unsigned char* p, uint64_t n, uint32_t* lanes)
     for (; i + 4 <= n; i += 4) {
         ++lanes[p[i] * kLanes + 0];
         ++lanes[p[i + 1] * kLanes + 1];
-        ++lanes[p[i + 2] * kLanes + 2];
-        ++lanes[p[i + 3] * kLanes + 3];
+        ++lanes[p[i + 2] * kLanes + 0];
+        ++lanes[p[i + 3] * kLanes + 1];
     }
     for (; i < n; ++i)
         ++lanes[p[i] * kLanes];
@@ -83,8 +85,8 @@ void countPacked(DType dtype, const unsigned char* data, uint64_t begin, uint64_
             const uint32_t w = uint32_t(g[0]) | uint32_t(g[1]) << 8 | uint32_t(g[2]) << 16;
             ++lanes[(w & 63) * kLanes + 0];
             ++lanes[((w >> 6) & 63) * kLanes + 1];
-            ++lanes[((w >> 12) & 63) * kLanes + 2];
-            ++lanes[(w >> 18) * kLanes + 3];
+            ++lanes[((w >> 12) & 63) * kLanes + 0];
+            ++lanes[(w >> 18) * kLanes + 1];
         }
     }
     for (; i < end; ++i)

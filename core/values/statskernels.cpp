@@ -196,6 +196,18 @@ ST_KERNEL double doubleM2(const unsigned char* p, size_t n, double mean)
     return r;
 }
 
+// Slots first, increments after: the scatter loop is then a bare load-increment-store per element, four per turn
+// (i is a multiple of 4): the loop's own compare and branch were a third of its instructions (callgrind).
+inline void scatter(const int32_t* slots, size_t n, uint64_t* counts)
+{
+    for (size_t k = 0; k < n; k += 4) {
+        ++counts[slots[k]];
+        ++counts[slots[k + 1]];
+        ++counts[slots[k + 2]];
+        ++counts[slots[k + 3]];
+    }
+}
+
 // One value's slot per Binning's rule (kept identical to the vector code below, which must round the same way).
 inline int scalarSlot(double x, double origin, double factor, double limit, int bins, uint64_t& below, uint64_t& above)
 {
@@ -207,8 +219,8 @@ inline int scalarSlot(double x, double origin, double factor, double limit, int 
     return 0;
 }
 
-ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double factor, double limit, int bins,
-                        uint64_t* counts, uint64_t& below, uint64_t& above)
+ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
+                        int bins, uint64_t* counts, uint64_t& below, uint64_t& above)
 {
     const d4 zero = {};
     const d4 o = zero + origin;
@@ -225,16 +237,16 @@ ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double 
         std::memcpy(&x, p + 4 * i, sizeof x);
         d4 t = (__builtin_convertvector(x, d4) - o) * f;
         const l4 ok = (t >= zero) & (t <= lim);
-        bel -= (t < zero) & (t > -inf);
-        abv -= (t > lim) & (t < inf);
+        if (outside) {
+            bel -= (t < zero) & (t > -inf);
+            abv -= (t > lim) & (t < inf);
+        }
         t = ok ? t : rejected;
         i4 slot = __builtin_convertvector(t, i4) + 1;
         slot = slot > last ? last : slot;
         std::memcpy(slots + i, &slot, sizeof slot);
     }
-    // Slots first, increments after: the scatter loop is then a bare load-increment-store per element.
-    for (size_t k = 0; k < i; ++k)
-        ++counts[slots[k]];
+    scatter(slots, i, counts);
     for (int k = 0; k < 4; ++k) {
         below += static_cast<uint64_t>(bel[k]);
         above += static_cast<uint64_t>(abv[k]);
@@ -246,8 +258,8 @@ ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double 
     }
 }
 
-ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double factor, double limit, int bins,
-                         uint64_t* counts, uint64_t& below, uint64_t& above)
+ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
+                         int bins, uint64_t* counts, uint64_t& below, uint64_t& above)
 {
     const d4 zero = {};
     const d4 o = zero + origin;
@@ -264,16 +276,16 @@ ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double
         std::memcpy(&x, p + 8 * i, sizeof x);
         d4 t = (x - o) * f;
         const l4 ok = (t >= zero) & (t <= lim);
-        bel -= (t < zero) & (t > -inf);
-        abv -= (t > lim) & (t < inf);
+        if (outside) {
+            bel -= (t < zero) & (t > -inf);
+            abv -= (t > lim) & (t < inf);
+        }
         t = ok ? t : rejected;
         i4 slot = __builtin_convertvector(t, i4) + 1;
         slot = slot > last ? last : slot;
         std::memcpy(slots + i, &slot, sizeof slot);
     }
-    // Slots first, increments after: the scatter loop is then a bare load-increment-store per element.
-    for (size_t k = 0; k < i; ++k)
-        ++counts[slots[k]];
+    scatter(slots, i, counts);
     for (int k = 0; k < 4; ++k) {
         below += static_cast<uint64_t>(bel[k]);
         above += static_cast<uint64_t>(abv[k]);
@@ -356,10 +368,14 @@ void binBlock(ElementType type, const unsigned char* data, size_t count, const B
         return;
     }
     const double limit = std::min(binning.limit(), kMaxPosition);
+    // Only a user range has values below or above it: the data's own extent puts every finite value at t in
+    // [0, bins], so counting them (a third of the vector loop) is skipped there.
+    const bool outside = binning.limit() < HUGE_VAL;
     if (type == ElementType::Float)
-        floatBin(data, count, binning.origin(), binning.factor(), limit, binning.bins(), counts, below, above);
+        floatBin(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), counts, below, above);
     else
-        doubleBin(data, count, binning.origin(), binning.factor(), limit, binning.bins(), counts, below, above);
+        doubleBin(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), counts, below,
+                  above);
 }
 
 double smallestNormal(DType dtype)

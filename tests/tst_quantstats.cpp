@@ -1,0 +1,244 @@
+// Statistics of quantized weights by counting codes (core/quant/codecountstats) against the decode path, which
+// dequantizes every value (tst_quantfloat and tst_quantint check those values against independent packings).
+// The two must agree: extremes, classes, every histogram count and the percentiles exactly, sums and moments up to
+// the order of additions. Random codes, so every code occurs (FP8 NaN and infinity codes included), edge blocks,
+// act-order, histograms derived from the fine one and binned apart, and the counts kept or counted twice.
+#include "core/quant/codecountstats.h"
+#include "core/quant/dequantizedstats.h"
+#include "support/quantfixtures.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <random>
+
+using namespace safescope;
+using namespace safescope::test;
+
+Q_DECLARE_METATYPE(safescope::HistogramSpec)
+
+namespace {
+
+QByteArray randomBytes(size_t n, uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    QByteArray bytes(static_cast<qsizetype>(n), '\0');
+    for (char& b : bytes)
+        b = static_cast<char>(rng() & 0xff);
+    return bytes;
+}
+
+// Scales exact in F16, of both signs and a few binades, one of them 0 (a dead group's values are all zero).
+std::vector<float> randomScales(size_t n, uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::vector<float> scales(n);
+    for (float& s : scales)
+        s = std::ldexp(static_cast<float>(static_cast<int>(rng() % 64) - 32) / 16.0f, -static_cast<int>(rng() % 6));
+    return scales;
+}
+
+void compareSums(double actual, double expected)
+{
+    if (std::isnan(expected))
+        QVERIFY(std::isnan(actual));
+    else
+        QVERIFY2(std::fabs(actual - expected) <= 1e-12 * std::fmax(1.0, std::fabs(expected)),
+                 qPrintable(QStringLiteral("%1 against %2").arg(actual, 0, 'g', 17).arg(expected, 0, 'g', 17)));
+}
+
+void compareStats(const TensorStats& counted, const TensorStats& decoded)
+{
+    QCOMPARE(counted.dtype, decoded.dtype);
+    QCOMPARE(counted.count, decoded.count);
+    QCOMPARE(counted.finite, decoded.finite);
+    QCOMPARE(counted.min, decoded.min);
+    QCOMPARE(counted.max, decoded.max);
+    QCOMPARE(counted.zeros, decoded.zeros);
+    QCOMPARE(counted.nan, decoded.nan);
+    QCOMPARE(counted.posinf, decoded.posinf);
+    QCOMPARE(counted.neginf, decoded.neginf);
+    QCOMPARE(counted.subnormal, decoded.subnormal);
+    QCOMPARE(counted.histogram.edges, decoded.histogram.edges);
+    QCOMPARE(counted.histogram.counts, decoded.histogram.counts);
+    QCOMPARE(counted.histogram.below, decoded.histogram.below);
+    QCOMPARE(counted.histogram.above, decoded.histogram.above);
+    for (size_t i = 0; i < counted.percentiles.size(); ++i)
+        QCOMPARE(counted.percentiles[i], decoded.percentiles[i]);
+    QCOMPARE(counted.percentileError, decoded.percentileError);
+    compareSums(counted.sum, decoded.sum);
+    compareSums(counted.mean, decoded.mean);
+    compareSums(counted.std, decoded.std);
+    compareSums(counted.l2, decoded.l2);
+}
+
+// Builds the case `kind` into `file` and returns the config.json text; the weight is always "w.weight".
+QByteArray buildCase(const QString& kind, TensorFileBuilder& file)
+{
+    if (kind.startsWith(QLatin1String("fp8"))) {
+        const bool e5m2 = kind.contains(QLatin1String("e5m2"));
+        const QByteArray dtype = e5m2 ? "F8_E5M2" : "F8_E4M3";
+        if (kind.contains(QLatin1String("wide"))) {
+            // Rows wider than a counting segment holds: a block (here the whole tensor) is cut across as well.
+            const uint64_t rows = 3, cols = 20000;
+            file.add("w.weight", dtype, {rows, cols}, randomBytes(rows * cols, 6))
+                .add("w.weight_scale", "F32", {}, bytesOf(std::vector<float>{-1.5f}));
+            return "{}";
+        }
+        if (kind.contains(QLatin1String("channel"))) {
+            // Rows long enough for counting to pay (a scale per row of 1,100 codes).
+            const uint64_t rows = 40, cols = 1100;
+            file.add("w.weight", dtype, {rows, cols}, randomBytes(rows * cols, 7))
+                .add("w.weight_scale", "F32", {rows, 1}, bytesOf(randomScales(rows, 8)));
+            return "{}";
+        }
+        const uint64_t rows = 300, cols = 260; // 3 x 3 blocks of 128, the last row and column of blocks partial
+        file.add("w.weight", dtype, {rows, cols}, randomBytes(rows * cols, 7));
+        if (kind.contains(QLatin1String("tensor"))) {
+            file.add("w.weight_scale", "F32", {}, bytesOf(std::vector<float>{0.375f}));
+            return "{}";
+        }
+        file.add("w.weight_scale_inv", "F32", {3, 3}, bytesOf(randomScales(9, 9)));
+        return "{\"quantization_config\":{\"quant_method\":\"fp8\",\"weight_block_size\":[128,128]}}";
+    }
+    const uint64_t in = 256, out = 32, group = 64, groups = in / group;
+    if (kind == QLatin1String("awq")) {
+        file.add("w.qweight", "I32", {in, out / 8}, randomBytes(in * out / 2, 10))
+            .add("w.qzeros", "I32", {groups, out / 8}, randomBytes(groups * out / 2, 11))
+            .add("w.scales", "F16", {groups, out}, f16Bytes(randomScales(groups * out, 12)));
+        return "{\"quantization_config\":{\"quant_method\":\"awq\",\"bits\":4,\"group_size\":64,\"version\":\"gemm\"}}";
+    }
+    const int bits = kind.contains(QLatin1String("int2")) ? 2 : 4;
+    const uint64_t perWord = 32 / static_cast<uint64_t>(bits);
+    std::vector<int32_t> gIdx(in);
+    for (uint64_t i = 0; i < in; ++i)
+        gIdx[i] = static_cast<int32_t>(i / group);
+    if (kind.contains(QLatin1String("act-order"))) {
+        // Act-order as GPTQ writes it when groups follow whole words: each word's inputs share a group, and the
+        // groups are spread over the rows out of order.
+        for (uint64_t i = 0; i < in; ++i)
+            gIdx[i] = static_cast<int32_t>((i / perWord * 5 + 3) % groups);
+    }
+    file.add("w.qweight", "I32", {in / perWord, out}, randomBytes(in / perWord * out * 4, 13))
+        .add("w.qzeros", "I32", {groups, out * static_cast<uint64_t>(bits) / 32},
+             randomBytes(groups * out * 4 * static_cast<uint64_t>(bits) / 32, 14))
+        .add("w.scales", "F16", {groups, out}, f16Bytes(randomScales(groups * out, 15)))
+        .add("w.g_idx", "I32", {in}, bytesOf(gIdx));
+    return QStringLiteral("{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":%1,\"group_size\":64}}")
+        .arg(bits)
+        .toUtf8();
+}
+
+} // namespace
+
+class TestQuantStats : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void countedEqualsDecoded_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<HistogramSpec>("spec");
+        const HistogramSpec derived;                                             // 256 bins, from the fine ones
+        const HistogramSpec apart{100, std::nullopt, BinScale::Linear};          // binned on its own
+        const HistogramSpec ranged{64, std::pair{-0.5, 0.25}, BinScale::Linear}; // values below and above
+        const HistogramSpec logarithmic{50, std::nullopt, BinScale::Log};
+        for (const char* kind : {"fp8 e4m3 block", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel",
+                                 "fp8 e4m3 wide", "gptq int4", "gptq int2", "gptq int4 act-order", "awq"}) {
+            QTest::addRow("%s derived", kind) << QString::fromLatin1(kind) << derived;
+            QTest::addRow("%s apart", kind) << QString::fromLatin1(kind) << apart;
+            QTest::addRow("%s ranged", kind) << QString::fromLatin1(kind) << ranged;
+            QTest::addRow("%s log", kind) << QString::fromLatin1(kind) << logarithmic;
+        }
+    }
+    void countedEqualsDecoded()
+    {
+        QFETCH(QString, kind);
+        QFETCH(HistogramSpec, spec);
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const QuantFixture f = openQuantFixture(dir, file, buildCase(kind, file));
+        QVERIFY(f.catalog.problems.empty());
+        const LogicalTensor* t = f.find("w.weight");
+        QVERIFY(t);
+        auto d = Dequantizer::create(*f.model, *t);
+        QVERIFY(d);
+        // The fast path is taken (else this test would compare the decode path with itself).
+        const CodeLayout layout = (*d)->codeLayout();
+        QVERIFY2(usableCodeLayout(layout), qPrintable(QStringLiteral("%1 codes, %2 segments of %3 elements")
+                                                          .arg(layout.codes)
+                                                          .arg(layout.segments)
+                                                          .arg(layout.segmentElements)));
+
+        std::atomic_bool cancel = false;
+        StatsOptions options;
+        options.histogram = spec;
+        options.forceGeneric = true;
+        const Result<TensorStats> decoded = computeDequantizedStats(**d, options, cancel);
+        QVERIFY(decoded);
+        QVERIFY(decoded->finite > 0);
+        options.forceGeneric = false;
+        const Result<TensorStats> counted = computeDequantizedStats(**d, options, cancel);
+        QVERIFY(counted);
+        compareStats(*counted, *decoded);
+        if (QTest::currentTestFailed())
+            return;
+        // Counted twice instead of kept between the passes: the same numbers.
+        const Result<TensorStats> recounted = computeCodeCountStats(**d, options, cancel, {}, 0);
+        QVERIFY(recounted);
+        compareStats(*recounted, *decoded);
+    }
+
+    void nonFiniteValuesAreCountedApart()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const QuantFixture f = openQuantFixture(dir, file, buildCase(QStringLiteral("fp8 e5m2 block"), file));
+        auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
+        QVERIFY(d);
+        std::atomic_bool cancel = false;
+        const Result<TensorStats> stats = computeCodeCountStats(**d, StatsOptions{}, cancel);
+        QVERIFY(stats);
+        // E5M2 codes 0x7c/0xfc are infinities and 0x7d-0x7f/0xfd-0xff NaN: random bytes hit them all.
+        QVERIFY(stats->nan > 0);
+        QVERIFY(stats->posinf + stats->neginf > 0);
+        QVERIFY(stats->zeros > 0);
+        QCOMPARE(stats->finite + stats->nan + stats->posinf + stats->neginf, stats->count);
+    }
+
+    // An FP8 weight with a scale per 128 inputs of a row has segments of 128 elements for 256 codes: decoding
+    // is cheaper there, and the code path is not offered.
+    void smallSegmentsAreDecoded()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const uint64_t rows = 4, cols = 256;
+        file.add("g.weight", "F8_E4M3", {rows, cols}, randomBytes(rows * cols, 3))
+            .add("g.weight_scale", "F32", {rows, 2}, bytesOf(randomScales(rows * 2, 4)));
+        const QuantFixture f = openQuantFixture(
+            dir, file, "{\"quantization_config\":{\"quant_method\":\"compressed-tensors\",\"group_size\":128}}");
+        const LogicalTensor* t = f.find("g.weight");
+        QVERIFY(t);
+        QCOMPARE(QString::fromStdString(t->variant), QStringLiteral("group"));
+        auto d = Dequantizer::create(*f.model, *t);
+        QVERIFY(d);
+        QVERIFY(!usableCodeLayout((*d)->codeLayout()));
+    }
+
+    void cancelled()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const QuantFixture f = openQuantFixture(dir, file, buildCase(QStringLiteral("fp8 e4m3 block"), file));
+        auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
+        QVERIFY(d);
+        std::atomic_bool cancel = true;
+        const Result<TensorStats> stats = computeCodeCountStats(**d, StatsOptions{}, cancel);
+        QVERIFY(!stats);
+        QCOMPARE(stats.error().kind, ErrorKind::Cancelled);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQuantStats)
+#include "tst_quantstats.moc"
