@@ -1,8 +1,8 @@
 #include "core/format/safetensorsfile.h"
 
+#include "core/format/sniffer.h"
 #include "core/io/headerlock.h"
 #include "core/io/posixfile.h"
-#include "core/format/sniffer.h"
 
 #include <cerrno>
 #include <sys/stat.h>
@@ -29,8 +29,18 @@ bool isEarlyHeaderError(ErrorKind kind)
 } // namespace
 
 SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header, const FileIdentity& identity)
-    : m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
+    : m_path(map->path()), m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
 {}
+
+SafetensorsFile::SafetensorsFile(std::shared_ptr<const ByteSource> source, Header header)
+    : m_path(source->location()), m_source(std::move(source)), m_header(std::move(header))
+{}
+
+std::shared_ptr<const SafetensorsFile> SafetensorsFile::fromSource(std::shared_ptr<const ByteSource> source,
+                                                                   Header header)
+{
+    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(source), std::move(header)));
+}
 
 Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
 {
