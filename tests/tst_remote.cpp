@@ -21,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace safescope;
@@ -351,12 +352,16 @@ private slots:
         QVERIFY2(answer.ok(), answer.ok() ? "" : qPrintable(answer.error().describe()));
         QCOMPARE(answer->status, 206);
         QCOMPARE(answer->body, bytes.mid(1000, 1 << 20));
+        // The first attempt was cut; a later one asked for exactly the rest of it. (Qt may resend a request whose
+        // connection closed once by itself before reporting it, so the resume need not be the second line.)
         const auto requests = m_server.clientRequests();
         QVERIFY2(requests.size() >= 2, "the first attempt was cut");
         QCOMPARE(requests[0].range, QByteArray("bytes=1000-1049575"));
         QVERIFY(requests[0].bodyBytes < (1u << 20));
-        // The retry asked for the rest only.
-        QCOMPARE(requests[1].range, "bytes=" + QByteArray::number(1000 + requests[0].bodyBytes) + "-1049575");
+        const QByteArray resumed = "bytes=" + QByteArray::number(1000 + requests[0].bodyBytes) + "-1049575";
+        QVERIFY(std::any_of(requests.begin(), requests.end(), [&](const auto& r) { return r.range == resumed; }));
+        for (const auto& r : requests)
+            QVERIFY2(r.range == resumed || r.range == requests[0].range, r.range.constData());
     }
 
     void valuesOnDemandMatchLocalAndAreCached()

@@ -190,8 +190,13 @@ void HttpWorker::onFinished(QNetworkReply* reply, const std::shared_ptr<Job>& jo
 
     const auto [rangeFirst, rangeTotal] = parseContentRange(reply->rawHeader("Content-Range"));
     const uint64_t expectedFirst = wanted.range ? wanted.range->first + static_cast<uint64_t>(job->received.size()) : 0;
+    // A body shorter than its Content-Length was cut off, even when Qt reports no error (it does after resending a
+    // request whose connection closed once by itself).
+    bool ok = false;
+    const qlonglong declared = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+    const bool cutOff = ok && declared != body.size();
     // Transport failures (no answer, or a body cut off); an HTTP error status is an answer, handled below.
-    if (error != QNetworkReply::NoError && (status == 0 || status == 200 || status == 206)) {
+    if ((error != QNetworkReply::NoError || cutOff) && (status == 0 || status == 200 || status == 206)) {
         // The connection broke or timed out. A range answered 206 keeps what arrived: the retry asks for the rest.
         if (status == 206 && wanted.range && rangeFirst == expectedFirst)
             job->received += body;
