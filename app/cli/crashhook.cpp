@@ -3,8 +3,8 @@
 #include <QByteArray>
 #include <QtGlobal>
 
-#include <memory>
 #include <csignal>
+#include <memory>
 #include <unistd.h>
 
 namespace safescope::cli {

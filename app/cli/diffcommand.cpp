@@ -2,11 +2,13 @@
 #include "commandline.h"
 #include "commands.h"
 #include "core/diff/diffreportjson.h"
-#include "core/format/model.h"
 #include "core/diff/modeldiff.h"
 #include "core/diff/quantpairdiff.h"
+#include "core/format/model.h"
+#include "core/remote/remotediff.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 
@@ -140,27 +142,36 @@ int runDiff(const QStringList& arguments)
         return fail(line, mapper.error());
     options.mapper = std::move(*mapper);
 
-    auto a = Model::open(line.positional(0), OpenMode::Lenient);
+    auto a = openModelArgument(line.positional(0), OpenMode::Lenient);
     if (!a)
         return fail(line, a.error());
-    auto b = Model::open(line.positional(1), OpenMode::Lenient);
+    auto b = openModelArgument(line.positional(1), OpenMode::Lenient);
     if (!b)
         return fail(line, b.error());
+    const bool remote = isRemoteModel(**a) || isRemoteModel(**b);
 
     // Quantized weights are compared by logical name as their dequantized values (original vs its quantization).
-    options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
-    options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
+    if (!remote) { // a remote model's quantized weights are compared as stored
+        options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
+        options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
+    }
     TerminalStream out(stdout);
     if (!line.json())
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";
     const std::atomic_bool cancel{false};
     stopBeforeReadIfAsked();
-    auto diff = diffModels(**a, **b, options, cancel, {}, [&](const TensorDiff& d) {
+    const auto row = [&](const TensorDiff& d) {
         if (!line.json())
             printRow(out, d);
-    });
+    };
+    RemoteDiffCost cost;
+    auto diff = remote ? diffRemoteModels(**a, **b, options, cancel, row, &cost)
+                       : diffModels(**a, **b, options, cancel, {}, row);
     if (!diff)
         return fail(line, diff.error());
+    if (remote && !line.json()) // on stderr: what the network cost, apart from the report
+        QTextStream(stderr) << cost.pairsBySha256 << " pairs identical by published SHA-256, " << cost.bytesFetched
+                            << " tensor bytes fetched\n";
 
     if (line.json())
         printJson(diffReportJson(*diff, options.tolerance));

@@ -1,12 +1,13 @@
 // safescope-cli hash: the hashes the model communities identify a file by, and the hashes its metadata claims.
 #include "commandline.h"
 #include "commands.h"
-#include "core/publish/claimedhashes.h"
-#include "core/publish/hashbatch.h"
-#include "core/io/localpath.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
+#include "core/io/localpath.h"
+#include "core/publish/claimedhashes.h"
+#include "core/publish/hashbatch.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "terminalstream.h"
 
 #include <QRegularExpression>
@@ -27,7 +28,9 @@ Result<QStringList> filesOf(const QString& path)
     if (::stat(encodeLocalPath(path).constData(), &info) == 0 && S_ISREG(info.st_mode) &&
         !indexName.match(path).hasMatch())
         return QStringList{path};
-    auto model = Model::open(path, OpenMode::Lenient);
+    auto model = openModelArgument(path, OpenMode::Lenient);
+    if (model && isRemoteModel(**model))
+        model = remoteNotSupported(**model, QStringLiteral("hash"));
     if (!model)
         return model.error();
     QStringList files;

@@ -1,13 +1,14 @@
 // safescope-cli info: what a checkpoint holds, as a table for people or JSON for scripts.
 #include "commandline.h"
 #include "commands.h"
-#include "core/modelinfo/architecturesummary.h"
+#include "core/export/writerlayout.h"
 #include "core/format/model.h"
+#include "core/modelinfo/architecturesummary.h"
 #include "core/modelinfo/modelcard.h"
 #include "core/text/textutil.h"
-#include "core/export/writerlayout.h"
 #include "jsonoutput.h"
 #include "jsonstream.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "savenotices.h"
 #include "terminalstream.h"
@@ -154,8 +155,8 @@ void printQuant(QTextStream& out, const QuantView& quant)
         ++count;
         parameters += t.elementCount;
     }
-    const auto parts = static_cast<uint64_t>(
-        std::count(quant.catalog.storedPart.begin(), quant.catalog.storedPart.end(), true));
+    const auto parts =
+        static_cast<uint64_t>(std::count(quant.catalog.storedPart.begin(), quant.catalog.storedPart.end(), true));
     out << "Quantized   " << grouped(quant.catalog.tensors.size())
         << (quant.catalog.tensors.size() == 1 ? " tensor (" : " tensors (") << grouped(parts)
         << " stored parts folded beneath them)\n";
@@ -283,7 +284,7 @@ int runInfo(const QStringList& arguments)
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
     if (const auto exit = line.parse(arguments))
         return *exit;
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
     if (!opened) {
         if (line.json())
             printJson(nlohmann::json{{"error", errorJson(opened.error())}});
@@ -318,6 +319,9 @@ int runInfo(const QStringList& arguments)
                          {"data_start", header.dataStart},
                          {"layout", writerLayoutName(header.layout)},
                          {"tensors", header.tensors.size()}});
+        // A remote file's published SHA-256 (the Hub's LFS oid): only for remote files, so local output is unchanged.
+        if (const ByteSource* source = shard.file->byteSource(); source && !source->sha256().isEmpty())
+            files.back()["sha256"] = source->sha256().toStdString();
     }
     nlohmann::json parametersByDtype = nlohmann::json::object();
     nlohmann::json bytesByDtype = nlohmann::json::object();

@@ -5,18 +5,20 @@
 #include "core/edit/leftovers.h"
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
-#include "core/publish/metadatatemplate.h"
-#include "core/format/model.h"
 #include "core/edit/recoveryrecord.h"
-#include "core/format/shardindex.h"
 #include "core/edit/shardjournal.h"
 #include "core/edit/shardmetadataagreement.h"
-#include "core/publish/trainingdata.h"
+#include "core/format/model.h"
+#include "core/format/shardindex.h"
 #include "core/format/utf8.h"
+#include "core/publish/metadatatemplate.h"
+#include "core/publish/trainingdata.h"
+#include "core/remote/location.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "metaplan.h"
 #include "metatargets.h"
+#include "modelargument.h"
 #include "savenotices.h"
 #include "terminalstream.h"
 
@@ -207,7 +209,7 @@ TargetOutcome editTarget(const QString& target, const MetadataEdit& edit, Metada
         outcome.error = *failed;
         return outcome;
     }
-    auto opened = Model::open(target, OpenMode::Strict);
+    auto opened = openModelArgument(target, OpenMode::Strict);
     if (!opened) {
         outcome.error = opened.error();
         return outcome;
@@ -361,6 +363,19 @@ int runMeta(const QStringList& arguments)
         options.reserveBytes = line.value(QStringLiteral("reserve")).toULongLong(&ok);
         if (!ok)
             return line.usageError(QStringLiteral("--reserve takes a byte count"));
+    }
+    const bool editing = !edit.isEmpty() || !options.outputPath.isEmpty() || options.forceRewrite;
+    for (const QString& target : parser.positionalArguments()) {
+        if (!editing || !isRemoteLocation(target))
+            continue;
+        // A remote model is never saved where it lives: its edits go to a local file, when that is supported.
+        const QString why =
+            options.outputPath.isEmpty()
+                ? QStringLiteral("%1 is remote and cannot be saved in place; give --output FILE to write "
+                                 "a local copy")
+                : QStringLiteral("%1 is remote: saving a local copy of a remote model is not supported "
+                                 "yet; download it first (hf download) and edit the local files");
+        return fail(line, makeError(ErrorKind::InvalidArgument, why.arg(target), target));
     }
     auto targets = metaTargets(parser.positionalArguments(), line.isSet(QStringLiteral("recursive")));
     if (!targets)

@@ -1,9 +1,9 @@
 #include "metatargets.h"
 
 #include "core/format/folderentries.h"
-#include "core/io/localpath.h"
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
 
 #include <algorithm>
 #include <sys/stat.h>
