@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libqcustomplot-dev libssl-dev
   xvfb xauth imagemagick python3 python3-numpy shared-mime-info desktop-file-utils
   clang libclang-rt-14-dev
+  nginx-light
 )
 
 missing=()

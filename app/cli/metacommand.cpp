@@ -266,7 +266,7 @@ int printMetadata(const CommandLine& line, const QStringList& targets, const QSt
     for (const QString& target : targets) {
         std::optional<Error> failed = prepareTarget(target, recoverAction, dryRun);
         Result<std::shared_ptr<const Model>> opened =
-            failed ? Result<std::shared_ptr<const Model>>(*failed) : Model::open(target, OpenMode::Strict);
+            failed ? Result<std::shared_ptr<const Model>>(*failed) : openModelArgument(target, OpenMode::Strict);
         if (!opened) {
             if (targets.size() == 1)
                 return fail(line, opened.error());
