@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libqcustomplot-dev libssl-dev
   xvfb xauth imagemagick python3 python3-numpy shared-mime-info desktop-file-utils
   clang libclang-rt-14-dev
+  nginx-light
 )
 if [ "${1:-}" = "--windows-seam" ]; then
   packages=(g++-mingw-w64-x86-64-posix wine64)

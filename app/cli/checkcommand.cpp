@@ -8,6 +8,7 @@
 #include "core/values/healthscan.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "terminalstream.h"
 
 #include <QSet>
@@ -124,7 +125,9 @@ int runCheck(const QStringList& arguments)
     if (!failOn)
         return line.usageError(QStringLiteral("--fail-on takes kinds from: %1, all, none").arg(kindList()));
 
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
+    if (opened && isRemoteModel(**opened))
+        opened = remoteNotSupported(**opened, QStringLiteral("check"));
     Result<HealthReport> scanned = opened ? Result<HealthReport>(HealthReport{}) : Result<HealthReport>(opened.error());
     if (opened) {
         stopBeforeReadIfAsked();

@@ -2,12 +2,15 @@
 #include "commandline.h"
 #include "commands.h"
 #include "core/diff/diffreport.h"
+#include "core/diff/diffreportjson.h"
 #include "core/diff/modeldiff.h"
 #include "core/diff/quantpairdiff.h"
 #include "core/format/model.h"
+#include "core/remote/remotediff.h"
 #include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 
@@ -152,27 +155,36 @@ int runDiff(const QStringList& arguments)
         return fail(json, mapper.error());
     options.mapper = std::move(*mapper);
 
-    auto a = Model::open(line.positional(0), OpenMode::Lenient);
+    auto a = openModelArgument(line.positional(0), OpenMode::Lenient);
     if (!a)
         return fail(json, a.error());
-    auto b = Model::open(line.positional(1), OpenMode::Lenient);
+    auto b = openModelArgument(line.positional(1), OpenMode::Lenient);
     if (!b)
         return fail(json, b.error());
+    const bool remote = isRemoteModel(**a) || isRemoteModel(**b);
 
     // Quantized weights are compared by logical name as their dequantized values (original vs its quantization).
-    options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
-    options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
+    if (!remote) { // a remote model's quantized weights are compared as stored
+        options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
+        options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
+    }
     TerminalStream out(stdout);
     if (!format)
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";
     const std::atomic_bool cancel{false};
     stopBeforeReadIfAsked();
-    auto diff = diffModels(**a, **b, options, cancel, {}, [&](const TensorDiff& d) {
+    const auto row = [&](const TensorDiff& d) {
         if (!format)
             printRow(out, d);
-    });
+    };
+    RemoteDiffCost cost;
+    auto diff = remote ? diffRemoteModels(**a, **b, options, cancel, row, &cost)
+                       : diffModels(**a, **b, options, cancel, {}, row);
     if (!diff)
         return fail(json, diff.error());
+    if (remote && !format) // on stderr: what the network cost, apart from the report
+        QTextStream(stderr) << cost.pairsBySha256 << " pairs identical by published SHA-256, " << cost.bytesFetched
+                            << " tensor bytes fetched\n";
 
     if (format) {
         const DiffReport report{*diff, options.tolerance, line.positional(0), line.positional(1)};

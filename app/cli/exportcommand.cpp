@@ -6,6 +6,7 @@
 #include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 
@@ -135,7 +136,9 @@ int runExport(const QStringList& arguments)
     if (auto problem = readOptions(line, options))
         return line.usageError(*problem);
 
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
+    if (opened && isRemoteModel(**opened))
+        opened = remoteNotSupported(**opened, QStringLiteral("export"));
     if (!opened)
         return fail(line, opened.error());
     const Model& model = **opened;

@@ -9,6 +9,7 @@
 #include "core/publish/hashbatch.h"
 #include "core/text/format.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "terminalstream.h"
 
 #include <QRegularExpression>
@@ -27,7 +28,9 @@ Result<QStringList> filesOf(const QString& path)
     const auto status = pathStatus(path);
     if (status && status->kind == platform::FileKind::Regular && !indexName.match(path).hasMatch())
         return QStringList{path};
-    auto model = Model::open(path, OpenMode::Lenient);
+    auto model = openModelArgument(path, OpenMode::Lenient);
+    if (model && isRemoteModel(**model))
+        model = remoteNotSupported(**model, QStringLiteral("hash"));
     if (!model)
         return model.error();
     QStringList files;

@@ -10,6 +10,7 @@
 #include "core/text/textutil.h"
 #include "jsonoutput.h"
 #include "jsonstream.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "savenotices.h"
 #include "terminalstream.h"
@@ -280,7 +281,7 @@ int runInfo(const QStringList& arguments)
                      {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
     if (const auto exit = line.parse(arguments))
         return *exit;
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
     if (!opened) {
         if (line.json())
             printJson(nlohmann::json{{"error", errorJson(opened.error())}});
@@ -315,6 +316,9 @@ int runInfo(const QStringList& arguments)
                          {"data_start", header.dataStart},
                          {"layout", writerLayoutName(header.layout)},
                          {"tensors", header.tensors.size()}});
+        // A remote file's published SHA-256 (the Hub's LFS oid): only for remote files, so local output is unchanged.
+        if (const ByteSource* source = shard.file->byteSource(); source && !source->sha256().isEmpty())
+            files.back()["sha256"] = source->sha256().toStdString();
     }
     nlohmann::json parametersByDtype = nlohmann::json::object();
     nlohmann::json bytesByDtype = nlohmann::json::object();

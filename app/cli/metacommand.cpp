@@ -13,11 +13,13 @@
 #include "core/format/utf8.h"
 #include "core/publish/metadatatemplate.h"
 #include "core/publish/trainingdata.h"
+#include "core/remote/location.h"
 #include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
 #include "metaplan.h"
 #include "metatargets.h"
+#include "modelargument.h"
 #include "savenotices.h"
 #include "terminalstream.h"
 
@@ -208,7 +210,7 @@ TargetOutcome editTarget(const QString& target, const MetadataEdit& edit, Metada
         outcome.error = *failed;
         return outcome;
     }
-    auto opened = Model::open(target, OpenMode::Strict);
+    auto opened = openModelArgument(target, OpenMode::Strict);
     if (!opened) {
         outcome.error = opened.error();
         return outcome;
@@ -265,7 +267,7 @@ int printMetadata(const CommandLine& line, const QStringList& targets, const QSt
     for (const QString& target : targets) {
         std::optional<Error> failed = prepareTarget(target, recoverAction, dryRun);
         Result<std::shared_ptr<const Model>> opened =
-            failed ? Result<std::shared_ptr<const Model>>(*failed) : Model::open(target, OpenMode::Strict);
+            failed ? Result<std::shared_ptr<const Model>>(*failed) : openModelArgument(target, OpenMode::Strict);
         if (!opened) {
             if (targets.size() == 1)
                 return fail(line, opened.error());
@@ -362,6 +364,19 @@ int runMeta(const QStringList& arguments)
         options.reserveBytes = line.value(QStringLiteral("reserve")).toULongLong(&ok);
         if (!ok)
             return line.usageError(QStringLiteral("--reserve takes a byte count"));
+    }
+    const bool editing = !edit.isEmpty() || !options.outputPath.isEmpty() || options.forceRewrite;
+    for (const QString& target : parser.positionalArguments()) {
+        if (!editing || !isRemoteLocation(target))
+            continue;
+        // A remote model is never saved where it lives: its edits go to a local file, when that is supported.
+        const QString why =
+            options.outputPath.isEmpty()
+                ? QStringLiteral("%1 is remote and cannot be saved in place; give --output FILE to write "
+                                 "a local copy")
+                : QStringLiteral("%1 is remote: saving a local copy of a remote model is not supported "
+                                 "yet; download it first (hf download) and edit the local files");
+        return fail(line, makeError(ErrorKind::InvalidArgument, why.arg(target), target));
     }
     auto targets = metaTargets(parser.positionalArguments(), line.isSet(QStringLiteral("recursive")));
     if (!targets)

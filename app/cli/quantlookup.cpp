@@ -1,6 +1,7 @@
 #include "quantlookup.h"
 
 #include "core/format/model.h"
+#include "core/remote/modellocation.h"
 #include "core/text/textutil.h"
 
 namespace safescope::cli {
@@ -18,6 +19,13 @@ Result<ResolvedTensor> resolveTensor(const Model& model, const QuantCatalog& cat
     ResolvedTensor resolved;
     if (const std::optional<size_t> at = catalog.find(name)) {
         const LogicalTensor& logical = catalog.tensors[*at];
+        if (!raw && isRemoteModel(model))
+            return makeError(
+                ErrorKind::InvalidArgument,
+                QStringLiteral("'%1' is a quantized weight of a remote model, whose dequantized values are "
+                               "not read over the network yet; --raw gives its stored codes")
+                    .arg(toQString(name)),
+                model.path(), toQString(name));
         if (!raw) {
             auto dequantizer = Dequantizer::create(model, logical);
             if (!dequantizer)

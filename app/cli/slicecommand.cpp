@@ -6,6 +6,7 @@
 #include "core/values/tensorslice.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 #include "valuejson.h"
@@ -103,6 +104,15 @@ Result<int> printSlice(const Model& model, const CommandLine& line)
                                           values.data());
             !ok)
             return inLogicalTensor(ok.error(), dequantizer->tensor());
+    } else if (model.shardOf(*index).file->byteSource()) {
+        // Remote: only the pages the window reads are fetched, then read like a mapping.
+        auto fetched = FetchedTensor::fetchWindow(model, *index, *spec, rows->first, rowCount, cols->first, colCount);
+        if (!fetched)
+            return inTensor(fetched.error(), model, *index);
+        if (Status ok =
+                extractWindow((*fetched)->view(), *spec, rows->first, rowCount, cols->first, colCount, values.data());
+            !ok)
+            return inTensor(ok.error(), model, *index);
     } else if (Status ok = extractWindow(viewOf(model, *index), *spec, rows->first, rowCount, cols->first, colCount,
                                          values.data());
                !ok) {
@@ -165,7 +175,7 @@ int runSlice(const QStringList& arguments)
                              QStringLiteral("A:B"), QStringLiteral("0:16")});
     if (const auto exit = line.parse(arguments))
         return *exit;
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
     Result<int> result = opened ? printSlice(**opened, line) : Result<int>(opened.error());
     if (!result) {
         if (line.json())

@@ -8,6 +8,7 @@
 #include "core/values/tensorstats.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "quantlookup.h"
 #include "terminalstream.h"
 #include "valuejson.h"
@@ -98,7 +99,7 @@ int runStats(const QStringList& arguments)
     if (!ok || bins < 1 || bins > (1 << 24))
         return line.usageError(QStringLiteral("--bins takes a number from 1 to 16777216"));
 
-    auto opened = Model::open(line.positional(0), OpenMode::Lenient);
+    auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
     Result<TensorStats> stats = opened ? Result<TensorStats>(TensorStats{}) : Result<TensorStats>(opened.error());
     std::optional<QuantScheme> dequantized; // the scheme when the values are a quantized weight's
     if (opened) {
@@ -119,7 +120,8 @@ int runStats(const QStringList& arguments)
                 if (!stats)
                     stats = inLogicalTensor(stats.error(), d->tensor());
             } else {
-                stats = computeStats(viewOf(model, *resolved->stored), options, cancel);
+                auto values = wholeTensor(model, *resolved->stored); // a remote tensor is fetched first
+                stats = values ? computeStats(values->view, options, cancel) : Result<TensorStats>(values.error());
                 if (!stats)
                     stats = inTensor(stats.error(), model, *resolved->stored);
             }

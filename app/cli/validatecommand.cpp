@@ -6,6 +6,7 @@
 #include "core/io/pathstatus.h"
 #include "core/text/format.h"
 #include "jsonoutput.h"
+#include "modelargument.h"
 #include "savenotices.h"
 #include "terminalstream.h"
 
@@ -17,6 +18,21 @@
 #include <vector>
 
 namespace safescope::cli {
+
+namespace {
+
+/// A shard held to the strict rules: reopened from disk, or from its URL when it is remote.
+Status openStrict(const Model::Shard& shard)
+{
+    if (shard.file->byteSource()) {
+        auto model = openModelArgument(shard.path, OpenMode::Strict);
+        return model ? Status(Ok{}) : Status(model.error());
+    }
+    auto file = SafetensorsFile::open(shard.path, OpenMode::Strict);
+    return file ? Status(Ok{}) : Status(file.error());
+}
+
+} // namespace
 
 int runValidate(const QStringList& arguments)
 {
@@ -42,13 +58,13 @@ int runValidate(const QStringList& arguments)
             tensorCount = (*file)->header().tensors.size();
         else
             error = file.error();
-    } else if (auto strictModel = Model::open(path, OpenMode::Strict);
+    } else if (auto strictModel = openModelArgument(path, OpenMode::Strict);
                strictModel && (*strictModel)->warnings().empty()) {
         // Every shard passed the strict rules and agrees with the index: valid, after one read of each header. A
         // strict open only drops what a lenient one warns about (unknown dtypes, repeated names), so nothing is lost.
         tensorCount = (*strictModel)->tensorCount();
         differences = shardMetadataDifferences(**strictModel);
-    } else if (auto model = Model::open(path, OpenMode::Lenient)) {
+    } else if (auto model = openModelArgument(path, OpenMode::Lenient)) {
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
         warnings = (*model)->warnings();
@@ -59,7 +75,7 @@ int runValidate(const QStringList& arguments)
         std::atomic_size_t next = 0;
         const auto work = [&] {
             for (size_t i = next++; i < shards.size(); i = next++)
-                if (auto strict = SafetensorsFile::open(shards[i].path, OpenMode::Strict); !strict)
+                if (auto strict = openStrict(shards[i]); !strict)
                     failures[i] = strict.error();
         };
         std::vector<std::thread> threads;

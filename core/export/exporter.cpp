@@ -193,7 +193,7 @@ Result<ExportResult> runExport(const Model& model, const ExportPlan& plan, const
     result.model = std::move(*output);
     result.bytesWritten = 0;
     for (const auto& shard : result.model->shards()) // sizes of what was just opened, not of QFileInfo's lossy names
-        result.bytesWritten += shard.file->mapping().size();
+        result.bytesWritten += shard.file->header().fileSize;
     return result;
 }
 

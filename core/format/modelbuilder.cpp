@@ -1,8 +1,8 @@
 #include "core/format/modelbuilder.h"
 
-#include "core/io/localpath.h"
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
+#include "core/io/localpath.h"
 #include "core/text/textutil.h"
 
 #include <QDir>
@@ -91,8 +91,8 @@ bool indexMatchesShards(const ShardIndex& index, const std::vector<std::shared_p
 
 } // namespace
 
-ModelBuilder::ModelBuilder(OpenMode mode)
-    : m_mode(mode), m_names([this](uint32_t entry) { return m_model->qualifiedName(entry); })
+ModelBuilder::ModelBuilder(OpenMode mode, std::shared_ptr<const ModelFileSource> files)
+    : m_mode(mode), m_files(std::move(files)), m_names([this](uint32_t entry) { return m_model->qualifiedName(entry); })
 {}
 
 void ModelBuilder::start(Model::Source source, const QString& path)
@@ -104,7 +104,7 @@ void ModelBuilder::start(Model::Source source, const QString& path)
 
 Result<std::shared_ptr<const Model>> ModelBuilder::openFile(const QString& path)
 {
-    auto file = SafetensorsFile::open(path, m_mode);
+    auto file = m_files ? std::move(m_files->openFiles({path}, m_mode).front()) : SafetensorsFile::open(path, m_mode);
     if (!file)
         return file.error();
     start(Model::Source::SingleFile, path);
@@ -126,6 +126,13 @@ Result<std::shared_ptr<const Model>> ModelBuilder::openIndex(const QString& path
     start(Model::Source::ShardedIndex, path);
     if (Status status = addIndex(path, {}); !status)
         return status.error();
+    return finish();
+}
+
+Result<std::shared_ptr<const Model>> ModelBuilder::openFileList(const QString& path, const QStringList& files)
+{
+    start(Model::Source::Folder, path);
+    addFiles(files, {});
     return finish();
 }
 
@@ -172,7 +179,13 @@ Result<std::shared_ptr<const Model>> ModelBuilder::openFolder(const QString& pat
 
 Status ModelBuilder::addIndex(const QString& indexPath, const QString& component)
 {
-    auto parsed = readShardIndex(indexPath);
+    Result<ShardIndex> parsed = makeError(ErrorKind::IoError, {});
+    if (m_files) {
+        auto text = m_files->readIndex(indexPath);
+        parsed = text ? parseShardIndex(*text, indexPath) : Result<ShardIndex>(text.error());
+    } else {
+        parsed = readShardIndex(indexPath);
+    }
     if (!parsed)
         return parsed.error();
     const ShardIndex& index = *parsed;
@@ -190,7 +203,8 @@ Status ModelBuilder::addIndex(const QString& indexPath, const QString& component
     QStringList consequences;
     for (size_t i = 0; i < index.shards.size(); ++i) {
         const size_t count = listed[i];
-        paths << dir.filePath(fromStd(index.shards[i]));
+        paths << (m_files ? m_files->sibling(indexPath, fromStd(index.shards[i]))
+                          : dir.filePath(fromStd(index.shards[i])));
         consequences << (count == 1 ? QStringLiteral("its tensor listed in %2 is absent")
                                     : QStringLiteral("its %1 tensors listed in %2 are absent").arg(count))
                             .arg(inQuotes(QFileInfo(indexPath).fileName()));
@@ -345,9 +359,15 @@ std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QS
     // Each open maps a file and parses its header: independent work, so a 163-shard checkpoint reads its headers on
     // every core. Results are then taken in order, so shard numbers and warnings do not depend on timing.
     std::vector<std::optional<Result<std::shared_ptr<const SafetensorsFile>>>> files(static_cast<size_t>(paths.size()));
-    forEachParallel(files.size(), 8, [&](size_t i) {
-        files[i].emplace(SafetensorsFile::open(paths[static_cast<qsizetype>(i)], m_mode));
-    });
+    if (m_files) { // a remote store fetches its headers concurrently itself
+        auto opened = m_files->openFiles(paths, m_mode);
+        for (size_t i = 0; i < files.size(); ++i)
+            files[i].emplace(std::move(opened[i]));
+    } else {
+        forEachParallel(files.size(), 8, [&](size_t i) {
+            files[i].emplace(SafetensorsFile::open(paths[static_cast<qsizetype>(i)], m_mode));
+        });
+    }
 
     std::vector<uint32_t> shards;
     shards.reserve(files.size());
@@ -366,7 +386,7 @@ std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QS
         const QString& consequence = consequences[static_cast<qsizetype>(i)];
         // A dangling symlink (an HF cache whose blob was never fetched) counts as missing too.
         const QString reason = QLatin1StringView(errorKindName(error.kind)) + QStringLiteral(": ") + error.message;
-        if (!QFileInfo::exists(path))
+        if (m_files ? m_files->isMissing(path, error) : !QFileInfo::exists(path))
             warn("MissingShard",
                  QStringLiteral("Shard %1 is missing (%2); %3.").arg(inQuotes(label), reason, consequence), label);
         else
@@ -381,7 +401,8 @@ std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QS
 
 void ModelBuilder::addShard(std::shared_ptr<const SafetensorsFile> file, const QString& component)
 {
-    const QString path = absoluteLocalPath(file->path()); // QFileInfo would lose a name's non-UTF-8 bytes
+    // QFileInfo would lose a name's non-UTF-8 bytes; a remote file keeps its URL.
+    const QString path = m_files ? file->path() : absoluteLocalPath(file->path());
     m_model->m_shards.push_back(Model::Shard{path, component, std::move(file)});
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/format/model.h"
+#include "core/format/modelfilesource.h"
 #include "core/format/nametable.h"
 
 #include <QString>
@@ -23,11 +24,14 @@ struct ShardIndex;
 class ModelBuilder final
 {
 public:
-    explicit ModelBuilder(OpenMode mode);
+    /// With `files`, the index and shards are read from it (a remote store) instead of the local file system.
+    explicit ModelBuilder(OpenMode mode, std::shared_ptr<const ModelFileSource> files = nullptr);
 
     Result<std::shared_ptr<const Model>> openFile(const QString& path);
     Result<std::shared_ptr<const Model>> openIndex(const QString& path);
     Result<std::shared_ptr<const Model>> openFolder(const QString& path);
+    /// Several files as one model, like a folder of .safetensors files without an index; `path` names the whole.
+    Result<std::shared_ptr<const Model>> openFileList(const QString& path, const QStringList& files);
     std::shared_ptr<const Model> wrap(std::shared_ptr<const SafetensorsFile> file);
 
 private:
@@ -63,6 +67,7 @@ private:
     Result<std::shared_ptr<const Model>> finish();
 
     OpenMode m_mode;
+    std::shared_ptr<const ModelFileSource> m_files; ///< null: local files
     std::shared_ptr<Model> m_model;
     std::vector<Warning> m_consistency; ///< appended after the shards' own warnings
     NameTable m_names;                  ///< qualified names of multi-file models, by entry

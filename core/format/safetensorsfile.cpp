@@ -5,6 +5,9 @@
 #include "core/io/systemfile.h"
 #include "core/platform/filestatus.h"
 
+#include <cerrno>
+#include <sys/stat.h>
+
 namespace safescope {
 
 namespace {
@@ -27,8 +30,18 @@ bool isEarlyHeaderError(ErrorKind kind)
 } // namespace
 
 SafetensorsFile::SafetensorsFile(std::shared_ptr<const MappedFile> map, Header header, const FileIdentity& identity)
-    : m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
+    : m_path(map->path()), m_map(std::move(map)), m_header(std::move(header)), m_identity(identity)
 {}
+
+SafetensorsFile::SafetensorsFile(std::shared_ptr<const ByteSource> source, Header header)
+    : m_path(source->location()), m_source(std::move(source)), m_header(std::move(header))
+{}
+
+std::shared_ptr<const SafetensorsFile> SafetensorsFile::fromSource(std::shared_ptr<const ByteSource> source,
+                                                                   Header header)
+{
+    return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(source), std::move(header)));
+}
 
 Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
 {

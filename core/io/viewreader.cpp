@@ -92,7 +92,10 @@ const unsigned char* ViewReader::read(uint64_t begin, uint64_t length, unsigned 
 
 ViewReader readerOf(const Model& model, size_t index)
 {
-    return ViewReader(viewOf(model, index), model.shardOf(index).file->mapping(), model.absoluteOffset(index));
+    const SafetensorsFile& file = *model.shardOf(index).file;
+    if (!file.isMapped())
+        return ViewReader(viewOf(model, index)); // a remote tensor: read through FetchedTensor, never from here
+    return ViewReader(viewOf(model, index), file.mapping(), model.absoluteOffset(index));
 }
 
 } // namespace safescope

@@ -1,0 +1,129 @@
+#include "core/remote/blockcache.h"
+
+#include "core/io/localpath.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QSaveFile>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace safescope {
+
+BlockCache& BlockCache::shared()
+{
+    static BlockCache cache = [] {
+        QString folder = qEnvironmentVariable("SAFESCOPE_REMOTE_CACHE_DIR");
+        if (folder.isEmpty())
+            folder = QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
+                     QStringLiteral("/safescope/remote");
+        uint64_t limit = kDefaultLimit;
+        bool ok = false;
+        const qulonglong set = qEnvironmentVariable("SAFESCOPE_REMOTE_CACHE_BYTES").toULongLong(&ok);
+        if (ok)
+            limit = set;
+        return BlockCache(folder, limit);
+    }();
+    return cache;
+}
+
+BlockCache::BlockCache(QString folder, uint64_t limitBytes) : m_folder(std::move(folder)), m_limit(limitBytes) {}
+
+QByteArray BlockCache::fileKey(const QString& url, uint64_t size, const QByteArray& version)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(url.toUtf8());
+    hash.addData(QByteArrayView("\n"));
+    hash.addData(QByteArray::number(size));
+    hash.addData(QByteArrayView("\n"));
+    hash.addData(version);
+    return hash.result().toHex().left(40);
+}
+
+QString BlockCache::blockPath(const QByteArray& fileKey, uint64_t block) const
+{
+    return m_folder + QLatin1Char('/') + QString::fromLatin1(fileKey.left(2)) + QLatin1Char('/') +
+           QString::fromLatin1(fileKey) + QLatin1Char('-') + QString::number(block);
+}
+
+std::optional<QByteArray> BlockCache::find(const QByteArray& fileKey, uint64_t block, uint64_t expectedLength) const
+{
+    if (m_limit == 0)
+        return std::nullopt;
+    const QString path = blockPath(fileKey, block);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || static_cast<uint64_t>(file.size()) != expectedLength)
+        return std::nullopt;
+    QByteArray bytes = file.readAll();
+    if (static_cast<uint64_t>(bytes.size()) != expectedLength)
+        return std::nullopt;
+    // A hit is a use: the block moves to the young end of the eviction order.
+    ::futimens(file.handle(), nullptr);
+    return bytes;
+}
+
+void BlockCache::store(const QByteArray& fileKey, uint64_t block, const QByteArray& bytes)
+{
+    if (m_limit == 0 || static_cast<uint64_t>(bytes.size()) > m_limit)
+        return;
+    const QString path = blockPath(fileKey, block);
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile out(path); // a temporary file renamed into place: readers never see half a block
+    if (!out.open(QIODevice::WriteOnly))
+        return;
+    out.write(bytes);
+    out.commit();
+}
+
+void BlockCache::evict()
+{
+    if (m_limit == 0 || !QDir(m_folder).exists())
+        return;
+    const QByteArray lockPath = encodeLocalPath(m_folder + QStringLiteral("/.lock"));
+    const int lock = ::open(lockPath.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0)
+        return;
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) { // another process is evicting: it will do for both
+        ::close(lock);
+        return;
+    }
+    struct Block
+    {
+        QString path;
+        qint64 size;
+        QDateTime used;
+    };
+    std::vector<Block> blocks;
+    uint64_t total = 0;
+    QDirIterator it(m_folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        const QFileInfo info = it.fileInfo();
+        if (info.fileName().startsWith(QLatin1Char('.')))
+            continue;
+        blocks.push_back({info.absoluteFilePath(), info.size(), info.lastModified()});
+        total += static_cast<uint64_t>(info.size());
+    }
+    if (total > m_limit) {
+        std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.used < b.used; });
+        const uint64_t target = m_limit / 10 * 9;
+        for (const Block& block : blocks) {
+            if (total <= target)
+                break;
+            if (QFile::remove(block.path))
+                total -= static_cast<uint64_t>(block.size);
+        }
+    }
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+}
+
+} // namespace safescope

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+namespace safescope {
+
+/// Blocks of remote files kept on disk between runs, so looking at a tensor again costs no network. One file per
+/// block, written to a temporary name and renamed into place: a reader sees a whole block or none, and two processes
+/// (two windows, the CLI beside the viewer) can share the folder without a lock for reads and writes. Eviction
+/// (least recently used, by file time: a hit touches its block) runs under an flock on a lock file so two processes
+/// do not evict at once. A block is only ever returned whole and of the expected length; anything else is a miss.
+class BlockCache final
+{
+public:
+    static constexpr uint64_t kBlockBytes = uint64_t(1) << 20;
+    static constexpr uint64_t kDefaultLimit = uint64_t(2) << 30;
+
+    /// $SAFESCOPE_REMOTE_CACHE_DIR, else $XDG_CACHE_HOME/safescope/remote; limit from $SAFESCOPE_REMOTE_CACHE_BYTES
+    /// (0 disables the cache), else 2 GiB.
+    static BlockCache& shared();
+
+    BlockCache(QString folder, uint64_t limitBytes);
+
+    const QString& folder() const { return m_folder; }
+    uint64_t limit() const { return m_limit; }
+
+    /// The block `block` of the file version `fileKey` when cached whole (`expectedLength` bytes).
+    std::optional<QByteArray> find(const QByteArray& fileKey, uint64_t block, uint64_t expectedLength) const;
+    /// Stores a block; failures are ignored (the cache only saves a refetch).
+    void store(const QByteArray& fileKey, uint64_t block, const QByteArray& bytes);
+    /// Deletes the least recently used blocks until the folder holds at most 90% of the limit.
+    void evict();
+
+    /// A key naming one version of a remote file: its URL, size and ETag (or SHA-256) together.
+    static QByteArray fileKey(const QString& url, uint64_t size, const QByteArray& version);
+
+private:
+    QString blockPath(const QByteArray& fileKey, uint64_t block) const;
+
+    QString m_folder;
+    uint64_t m_limit;
+};
+
+} // namespace safescope

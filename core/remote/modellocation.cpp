@@ -1,0 +1,79 @@
+#include "core/remote/modellocation.h"
+
+#include "core/format/model.h"
+#include "core/format/modelbuilder.h"
+#include "core/format/shardindex.h"
+#include "core/remote/blockcache.h"
+#include "core/remote/httpclient.h"
+#include "core/remote/hubconfig.h"
+#include "core/remote/hubrepo.h"
+#include "core/remote/location.h"
+#include "core/remote/remotemodelsource.h"
+
+#include <map>
+
+namespace safescope {
+
+namespace {
+
+QString urlFileName(const QUrl& url)
+{
+    return url.fileName(QUrl::FullyDecoded);
+}
+
+} // namespace
+
+Result<std::shared_ptr<const Model>> openModelLocation(const QString& text, OpenMode mode,
+                                                       const std::atomic_bool* cancel)
+{
+    auto location = parseLocation(text);
+    if (!location)
+        return location.error();
+    if (!location->isRemote())
+        return Model::open(text, mode);
+
+    const HubConfig config = HubConfig::fromEnvironment();
+    HttpClient& client = HttpClient::shared();
+    std::map<QString, QByteArray> sha256;
+    QString index;
+    QStringList files;
+    if (location->kind == Location::Kind::Url) {
+        const QString url = location->url.toString();
+        if (isShardIndexName(urlFileName(location->url)))
+            index = url;
+        else
+            files << url;
+    } else {
+        auto hub = resolveHubModel(*location, config, client, cancel);
+        if (!hub)
+            return hub.error();
+        // Files are addressed by the revision the user gave; the Hub redirects LFS files to its CDN.
+        const auto urlOf = [&](const QString& path) {
+            return config.fileUrl(location->repo, location->revision, path).toString();
+        };
+        for (const auto& [path, sha] : hub->sha256)
+            sha256[urlOf(path)] = sha;
+        if (!hub->index.isEmpty())
+            index = urlOf(hub->index);
+        for (const QString& file : hub->files)
+            files << urlOf(file);
+    }
+
+    auto source = std::make_shared<RemoteModelSource>(config, std::move(sha256), client, BlockCache::shared(), cancel);
+    ModelBuilder builder(mode, source);
+    if (!index.isEmpty())
+        return builder.openIndex(index);
+    if (files.size() == 1)
+        return builder.openFile(files.front());
+    return builder.openFileList(text, files);
+}
+
+bool isRemoteModel(const Model& model)
+{
+    for (const Model::Shard& shard : model.shards())
+        if (shard.file->byteSource())
+            return true;
+    return false;
+}
+
+} // namespace safescope
