@@ -27,6 +27,10 @@ if [ ! -f "$index" ]; then
     rm -rf "$data/deepseek"
     "$bench" write "$data/deepseek" >/dev/null
 fi
+# DeepSeek-V3's config.json says how its FP8 weights are scaled: without it the block scales are not recognised.
+[ -f "$data/deepseek/config.json" ] ||
+    echo '{"quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}}' \
+        >"$data/deepseek/config.json"
 # Warmed by the first validate below (it reads every header and the index; the data, all holes, is never read).
 
 best_ms() { # best wall time of $runs runs of the command, in ms
