@@ -27,25 +27,30 @@ if [ ! -f "$index" ]; then
     rm -rf "$data/deepseek"
     "$bench" write "$data/deepseek" >/dev/null
 fi
+# DeepSeek-V3's config.json says how its FP8 weights are scaled: without it the block scales are not recognised.
+[ -f "$data/deepseek/config.json" ] ||
+    echo '{"quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}}' \
+        >"$data/deepseek/config.json"
 # Warmed by the first validate below (it reads every header and the index; the data, all holes, is never read).
 
 best_ms() { # best wall time of $runs runs of the command, in ms
-    local best=999999 start stop ms
+    local best="" start stop us
     for _ in $(seq "$runs"); do
         start=$(date +%s%N)
         "$@" >/dev/null
         stop=$(date +%s%N)
-        ms=$(( (stop - start) / 1000 ))
-        [ "$ms" -lt "$best" ] && best=$ms
+        us=$(( (stop - start) / 1000 ))
+        # No cap to start from: a loaded machine takes over a second (an initial 999999 us was printed as 1000 ms).
+        if [ -z "$best" ] || [ "$us" -lt "$best" ]; then best=$us; fi
     done
     awk -v us="$best" 'BEGIN { printf "%.1f", us / 1000 }'
 }
 
 cpu_ms() { # least CPU time (user + sys, all threads) of $runs runs, in ms: on a machine shared with other work
-    local best=999999 ms
+    local best="" ms
     for _ in $(seq "$runs"); do
         ms=$(/usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
-        [ "$ms" -lt "$best" ] && best=$ms
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
     done
     echo "$best"
 }
