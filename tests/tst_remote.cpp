@@ -364,6 +364,16 @@ private slots:
             QVERIFY2(r.range == resumed || r.range == requests[0].range, r.range.constData());
     }
 
+    void cancelStopsARunningRequest()
+    {
+        // The cut file stalls after 600 KiB for 300 ms: the request is still running when Cancel is seen (50 ms).
+        const QUrl url(m_server.endpoint() + QStringLiteral("/cut/model/resolve/main/big.bin"));
+        const std::atomic_bool cancel{true};
+        auto answer = HttpClient::shared().get({url, std::pair<uint64_t, uint64_t>{0, 1 << 20}, {}}, &cancel);
+        QVERIFY(!answer.ok());
+        QCOMPARE(answer.error().kind, ErrorKind::Cancelled);
+    }
+
     void valuesOnDemandMatchLocalAndAreCached()
     {
         const QString url = m_server.addPlainFile(QStringLiteral("values.safetensors"), m_single);
