@@ -24,7 +24,7 @@ constexpr int kTimeoutMs = 20000;
 QString cliField(const QByteArray& output, const QByteArray& label)
 {
     for (const QByteArray& line : output.split('\n'))
-        if (line.startsWith(label + ' '))
+        if (line.startsWith(QByteArray(label + ' ')))
             return QString::fromUtf8(line.mid(label.size())).trimmed();
     return {};
 }
