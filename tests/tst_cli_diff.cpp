@@ -109,10 +109,10 @@ private slots:
         QCOMPARE(csv.out.count('\n'), 5); // the header and one line per pair
         const CliRun md = runDiff({m_a, m_b, QStringLiteral("--format"), QStringLiteral("markdown")});
         QCOMPARE(md.exitCode, 0);
-        QVERIFY2(md.out.startsWith("# Model diff\n\n- A: `" + m_a.toUtf8() + "`\n"), md.out.constData());
+        QVERIFY2(md.out.startsWith(QByteArray("# Model diff\n\n- A: `" + m_a.toUtf8() + "`\n")), md.out.constData());
         const CliRun json = runDiff({m_a, m_b, QStringLiteral("--format"), QStringLiteral("json")});
         QCOMPARE(json.out, runDiff({m_a, m_b, QStringLiteral("--json")}).out);
-        QCOMPARE(parseJson(json.out)["summary"]["pairs"], 4);
+        QCOMPARE(parseJson(json.out)["summary"]["pairs"].get<int>(), 4);
     }
 
     void exitCodes()

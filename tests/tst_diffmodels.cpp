@@ -1,17 +1,17 @@
 // Diff view models: the pair table under QAbstractItemModelTester (streamed rows, reset, sort roles), the filter
 // proxy, the layer/module parser, the heatmap grid and the report formats.
-#include "core/format/model.h"
-#include "core/diff/modeldiff.h"
-#include "support/tensorfilebuilder.h"
 #include "core/diff/deltaslice.h"
+#include "core/diff/diffreport.h"
+#include "core/diff/modeldiff.h"
+#include "core/diff/pairhistograms.h"
+#include "core/format/model.h"
+#include "support/tensorfilebuilder.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/difflayergrid.h"
-#include "core/diff/diffreport.h"
 #include "ui/models/diffslicetablemodel.h"
 #include "ui/models/difftablemodel.h"
 #include "ui/models/layermodule.h"
 #include "ui/models/logcolorscale.h"
-#include "core/diff/pairhistograms.h"
 #include "ui/models/roles.h"
 
 #include <QAbstractItemModelTester>

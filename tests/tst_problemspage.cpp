@@ -6,17 +6,17 @@
 #include "support/isolatedsettings.h"
 #include "support/openedwindow.h"
 #include "support/tensorfilebuilder.h"
-#include "ui/window/documentview.h"
-#include "ui/window/englishplurals.h"
-#include "ui/window/mainwindow.h"
 #include "ui/models/problemsmodel.h"
 #include "ui/models/slicetablemodel.h"
-#include "ui/window/modelview.h"
 #include "ui/pages/overviewpage.h"
 #include "ui/pages/problemspage.h"
 #include "ui/slice/slicepanel.h"
-#include "ui/window/tensorbrowser.h"
 #include "ui/values/tensorpage.h"
+#include "ui/window/documentview.h"
+#include "ui/window/englishplurals.h"
+#include "ui/window/mainwindow.h"
+#include "ui/window/modelview.h"
+#include "ui/window/tensorbrowser.h"
 
 #include <QFile>
 #include <QLabel>
@@ -200,7 +200,7 @@ private slots:
         QVERIFY(document->modelView()->showPage(QStringLiteral("problems")));
         QCoreApplication::processEvents();
         QCOMPARE(page->scanState(), ProblemsPage::ScanState::NotScanned);
-        QVERIFY2(page->scanStatus().contains(QStringLiteral("6.0 GiB")), qPrintable(page->scanStatus()));
+        QVERIFY2(page->scanStatus().contains(QStringLiteral("6.00 GiB")), qPrintable(page->scanStatus()));
         QVERIFY(page->scanButton()->isVisible());
         QVERIFY(!emptyText(page).contains(QStringLiteral("every check passed")));
 

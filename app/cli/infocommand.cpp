@@ -201,8 +201,8 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
     const ModelFacts facts = ModelFacts::of(model, quant.catalog.logicalParameters, card ? &*card : nullptr);
     TerminalStream out(stdout);
     out << "Path        " << model.path() << '\n'
-        << "Source      " << sourceName(model.source()) << ", " << model.shards().size() << " file(s), "
-        << facts.fileSize << '\n';
+        << "Source      " << sourceName(model.source()) << ", "
+        << format::counted(model.shards().size(), u"file", u"files") << ", " << facts.fileSize << '\n';
     for (const Model::Shard& shard : model.shards()) {
         const Header& header = shard.file->header();
         out << "File        " << QFileInfo(shard.path).fileName()
@@ -217,10 +217,11 @@ void printText(const Model& model, const std::map<std::string, DTypeTotals>& byD
     for (const auto& [dtype, totals] : byDtype)
         out << "  " << QString::fromStdString(dtype).leftJustified(12)
             << format::count(totals.parameters).rightJustified(16) << " params "
-            << format::bytes(totals.bytes).rightJustified(11) << "  in " << totals.tensors << " tensors\n";
+            << format::bytes(totals.bytes).rightJustified(11) << "  in "
+            << format::counted(totals.tensors, u"tensor", u"tensors") << '\n';
     printQuant(out, quant);
     if (model.metadataState() == MetadataState::Object) {
-        out << "Metadata    " << model.metadata().size() << " key(s)\n";
+        out << "Metadata    " << format::counted(model.metadata().size(), u"key", u"keys") << '\n';
         for (const MetadataEntry& entry : model.metadata()) {
             QString value = QString::fromStdString(entry.value);
             if (value.size() > 100)

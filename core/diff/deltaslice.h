@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/values/downsample.h"
 #include "core/format/error.h"
+#include "core/values/downsample.h"
 #include "core/values/tensorslice.h"
 #include "core/values/tensorview.h"
 

@@ -1,7 +1,7 @@
 #include "core/diff/pairhistograms.h"
 
-#include "core/values/dtypecodec.h"
 #include "core/io/sigbusguard.h"
+#include "core/values/dtypecodec.h"
 
 #include <algorithm>
 #include <cmath>

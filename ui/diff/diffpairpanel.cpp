@@ -1,8 +1,8 @@
 #include "ui/diff/diffpairpanel.h"
 
+#include "core/diff/pairhistograms.h"
 #include "core/text/format.h"
 #include "ui/diff/diffslicepanel.h"
-#include "core/diff/pairhistograms.h"
 #include "ui/plots/histogramplot.h"
 #include "ui/plots/overlayhistogramplot.h"
 #include "ui/window/latesttask.h"

@@ -1,8 +1,8 @@
 #include "ui/diff/diffslicepanel.h"
 
+#include "core/diff/deltaslice.h"
 #include "core/text/format.h"
 #include "ui/diff/diffsliceplot.h"
-#include "core/diff/deltaslice.h"
 #include "ui/slice/slicecontrols.h"
 #include "ui/slice/slicewindowbar.h"
 #include "ui/window/latesttask.h"

@@ -1,7 +1,7 @@
 #include "ui/diff/diffsliceplot.h"
 
-#include "ui/plots/colorgradients.h"
 #include "core/diff/deltaslice.h"
+#include "ui/plots/colorgradients.h"
 
 #include <qcustomplot.h>
 

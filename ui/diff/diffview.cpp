@@ -1,5 +1,6 @@
 #include "ui/diff/diffview.h"
 
+#include "core/diff/diffreport.h"
 #include "core/text/format.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffjob.h"
@@ -7,7 +8,6 @@
 #include "ui/diff/diffpairpanel.h"
 #include "ui/models/difffilterproxymodel.h"
 #include "ui/models/difflayergrid.h"
-#include "core/diff/diffreport.h"
 #include "ui/models/difftablemodel.h"
 
 #include <QCheckBox>
