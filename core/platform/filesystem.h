@@ -33,8 +33,8 @@ int canonicalPath(const std::string& path, std::string& resolved);
 /// The current folder (getcwd).
 std::string currentFolder();
 /// Whether this process may write the existing file `path` (faccessat W_OK with the effective ids; Windows: an
-/// open for writing, which the access control lists decide): 0, ENOENT when it does not exist, else EACCES or
-/// EROFS.
+/// open for writing, which the access control lists decide): 0, ENOENT when it does not exist (or cannot be
+/// seen), else EACCES or EROFS.
 int checkWritable(const std::string& path);
 /// The permissions a new file gets by default: 0666 minus the umask (Windows: 0666).
 unsigned defaultFilePermissions();

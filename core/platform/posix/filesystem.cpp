@@ -94,7 +94,7 @@ std::string currentFolder()
 int checkWritable(const std::string& path)
 {
     if (::faccessat(AT_FDCWD, path.c_str(), F_OK, AT_EACCESS) != 0)
-        return errno;
+        return ENOENT; // not there, or not visible to us: nothing to protect
     return ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0 ? 0 : errno;
 }
 
