@@ -13,7 +13,6 @@
 #include <QRegularExpression>
 
 #include <atomic>
-#include <sys/stat.h>
 #include <thread>
 #include <vector>
 

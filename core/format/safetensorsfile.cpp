@@ -6,7 +6,6 @@
 #include "core/platform/filestatus.h"
 
 #include <cerrno>
-#include <sys/stat.h>
 
 namespace safescope {
 

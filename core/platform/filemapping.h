@@ -55,4 +55,18 @@ std::optional<bool> pageResident(const void* address);
 void* allocatePages(size_t size);
 void freePages(void* address, size_t size);
 
+/// Access to pages of a guarded reservation.
+enum class PageAccess
+{
+    ReadWrite, ///< being filled
+    ReadOnly,  ///< filled: no later write by mistake
+};
+/// Address space with no access at all (mmap PROT_NONE / VirtualAlloc MEM_RESERVE): reading a page that was never
+/// opened with setPageAccess() faults instead of returning bytes nobody wrote. Used where a wrong value would be
+/// worse than a crash (tensor bytes fetched over the network page by page). nullptr on failure.
+void* reserveGuardedPages(size_t size);
+/// Opens whole pages of a reservation: 0 or an errno value (Windows commits them on first opening).
+int setPageAccess(void* address, size_t length, PageAccess access);
+void releaseGuardedPages(void* address, size_t size);
+
 } // namespace safescope::platform

@@ -1,8 +1,10 @@
 #include "core/remote/blockcache.h"
 
-#include "core/io/localpath.h"
+#include "core/io/systemfile.h"
+#include "core/platform/filelock.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -10,10 +12,6 @@
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
 namespace safescope {
@@ -66,7 +64,7 @@ std::optional<QByteArray> BlockCache::find(const QByteArray& fileKey, uint64_t b
     if (static_cast<uint64_t>(bytes.size()) != expectedLength)
         return std::nullopt;
     // A hit is a use: the block moves to the young end of the eviction order.
-    ::futimens(file.handle(), nullptr);
+    file.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
     return bytes;
 }
 
@@ -87,14 +85,13 @@ void BlockCache::evict()
 {
     if (m_limit == 0 || !QDir(m_folder).exists())
         return;
-    const QByteArray lockPath = encodeLocalPath(m_folder + QStringLiteral("/.lock"));
-    const int lock = ::open(lockPath.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock < 0)
+    Result<SystemFile> lock =
+        SystemFile::open(m_folder + QStringLiteral("/.lock"), platform::ReadWrite | platform::Create);
+    if (!lock)
         return;
-    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) { // another process is evicting: it will do for both
-        ::close(lock);
+    // Another process evicting will do it for both; the save lock slot is the one whole-file lock of the seam.
+    if (platform::tryLock(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive) != 0)
         return;
-    }
     struct Block
     {
         QString path;
@@ -122,8 +119,7 @@ void BlockCache::evict()
                 total -= static_cast<uint64_t>(block.size);
         }
     }
-    ::flock(lock, LOCK_UN);
-    ::close(lock);
+    platform::unlock(lock->handle(), platform::LockSlot::Save);
 }
 
 } // namespace safescope

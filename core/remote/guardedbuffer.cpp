@@ -1,8 +1,8 @@
 #include "core/remote/guardedbuffer.h"
 
+#include "core/platform/filemapping.h"
+
 #include <algorithm>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <utility>
 
 namespace safescope {
@@ -11,7 +11,7 @@ namespace {
 
 uint64_t pageBytes()
 {
-    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    static const uint64_t page = platform::pageSize();
     return page;
 }
 
@@ -22,15 +22,13 @@ GuardedBuffer::GuardedBuffer(uint64_t size) : m_size(size)
     if (size == 0)
         return;
     m_mapped = (size + pageBytes() - 1) / pageBytes() * pageBytes();
-    void* mapped = ::mmap(nullptr, m_mapped, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mapped != MAP_FAILED)
-        m_data = static_cast<unsigned char*>(mapped);
+    m_data = static_cast<unsigned char*>(platform::reserveGuardedPages(m_mapped));
 }
 
 GuardedBuffer::~GuardedBuffer()
 {
     if (m_data)
-        ::munmap(m_data, m_mapped);
+        platform::releaseGuardedPages(m_data, m_mapped);
 }
 
 GuardedBuffer::GuardedBuffer(GuardedBuffer&& other) noexcept
@@ -53,7 +51,7 @@ unsigned char* GuardedBuffer::open(uint64_t begin, uint64_t end)
     if (!m_data || begin >= end || end > m_size || begin % pageBytes() != 0)
         return nullptr;
     const uint64_t length = (end - begin + pageBytes() - 1) / pageBytes() * pageBytes();
-    if (::mprotect(m_data + begin, length, PROT_READ | PROT_WRITE) != 0)
+    if (platform::setPageAccess(m_data + begin, length, platform::PageAccess::ReadWrite) != 0)
         return nullptr;
     return m_data + begin;
 }
@@ -61,7 +59,7 @@ unsigned char* GuardedBuffer::open(uint64_t begin, uint64_t end)
 void GuardedBuffer::seal(uint64_t begin, uint64_t end)
 {
     const uint64_t length = (end - begin + pageBytes() - 1) / pageBytes() * pageBytes();
-    ::mprotect(m_data + begin, length, PROT_READ);
+    (void)platform::setPageAccess(m_data + begin, length, platform::PageAccess::ReadOnly);
 }
 
 } // namespace safescope

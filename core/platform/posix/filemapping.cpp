@@ -122,4 +122,24 @@ void freePages(void* address, size_t size)
         ::munmap(address, size);
 }
 
+void* reserveGuardedPages(size_t size)
+{
+    if (size == 0)
+        return nullptr;
+    void* address = ::mmap(nullptr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return address == MAP_FAILED ? nullptr : address;
+}
+
+int setPageAccess(void* address, size_t length, PageAccess access)
+{
+    const int protection = access == PageAccess::ReadWrite ? PROT_READ | PROT_WRITE : PROT_READ;
+    return ::mprotect(address, length, protection) == 0 ? 0 : errno;
+}
+
+void releaseGuardedPages(void* address, size_t size)
+{
+    if (address != nullptr)
+        ::munmap(address, size);
+}
+
 } // namespace safescope::platform

@@ -2,6 +2,7 @@
 
 #include "core/platform/windows/widepath.h"
 
+#include <cerrno>
 #include <utility>
 #include <windows.h>
 // After windows.h, which it needs.
@@ -100,6 +101,29 @@ void* allocatePages(size_t size)
 }
 
 void freePages(void* address, size_t size)
+{
+    (void)size;
+    if (address != nullptr)
+        ::VirtualFree(address, 0, MEM_RELEASE);
+}
+
+void* reserveGuardedPages(size_t size)
+{
+    if (size == 0)
+        return nullptr;
+    return ::VirtualAlloc(nullptr, size, MEM_RESERVE, PAGE_NOACCESS);
+}
+
+int setPageAccess(void* address, size_t length, PageAccess access)
+{
+    // Reserved pages are committed when first opened; committing committed pages again is allowed and keeps them.
+    if (access == PageAccess::ReadWrite)
+        return ::VirtualAlloc(address, length, MEM_COMMIT, PAGE_READWRITE) != nullptr ? 0 : EACCES;
+    DWORD previous = 0;
+    return ::VirtualProtect(address, length, PAGE_READONLY, &previous) ? 0 : EACCES;
+}
+
+void releaseGuardedPages(void* address, size_t size)
 {
     (void)size;
     if (address != nullptr)

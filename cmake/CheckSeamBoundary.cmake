@@ -1,0 +1,21 @@
+# ctest seam_boundary: every operating-system call goes through core/platform, so no source file above it may
+# include a system header (POSIX, glibc or Win32). Run as: cmake -DROOT=<source dir> -P CheckSeamBoundary.cmake
+set(system_headers "sys/[a-z_]+\\.h|unistd\\.h|fcntl\\.h|signal\\.h|csignal|setjmp\\.h|csetjmp|dirent\\.h|malloc\\.h|windows\\.h|io\\.h|psapi\\.h|dlfcn\\.h|pthread\\.h")
+file(GLOB_RECURSE sources RELATIVE "${ROOT}" "${ROOT}/core/*.h" "${ROOT}/core/*.cpp" "${ROOT}/ui/*.h" "${ROOT}/ui/*.cpp"
+     "${ROOT}/app/*.h" "${ROOT}/app/*.cpp")
+set(offenders "")
+foreach(source IN LISTS sources)
+  if(source MATCHES "^core/platform/")
+    continue()
+  endif()
+  file(STRINGS "${ROOT}/${source}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*<(${system_headers})>")
+  if(lines)
+    list(APPEND offenders "${source}: ${lines}")
+  endif()
+endforeach()
+if(offenders)
+  list(JOIN offenders "\n  " text)
+  message(FATAL_ERROR "System headers above the platform seam (move the call into core/platform):\n  ${text}")
+endif()
+list(LENGTH sources checked)
+message(STATUS "seam_boundary: ${checked} files above core/platform include no system header")
