@@ -327,7 +327,7 @@ void TestHeaderParser::sniffsOtherFormats_data()
     QTest::addColumn<QString>("phrase");
     QTest::newRow("lfs") << QByteArray("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 4970000000\n")
                          << "Git LFS pointer"
-                         << "4970000000";
+                         << "of 4.63 GiB (4,970,000,000 bytes)";
     QTest::newRow("zip") << QByteArray("PK\x03\x04\x14\x00\x00\x00\x08\x00rest") << "zip archive"
                          << "torch.save";
     QTest::newRow("pickle") << QByteArray("\x80\x02\x8a\x0alots of bytes") << "Python pickle"

@@ -1,5 +1,7 @@
 #include "core/format/sniffer.h"
 
+#include "core/text/format.h"
+
 #include <QByteArray>
 #include <QRegularExpression>
 
@@ -28,6 +30,16 @@ bool looksLikeText(const QByteArray& head)
     return true;
 }
 
+// " of 4.10 GiB (4,400,000,000 bytes)": the size a pointer names, in the forms every other size is printed in.
+QString realSize(const QString& digits)
+{
+    bool ok = false;
+    const qulonglong value = digits.toULongLong(&ok);
+    if (!ok)
+        return QStringLiteral(" of %1 bytes").arg(digits);
+    return QStringLiteral(" of %1 (%2 bytes)").arg(format::bytes(value), format::count(value));
+}
+
 } // namespace
 
 SniffResult sniffFormat(const unsigned char* data, uint64_t size)
@@ -39,8 +51,7 @@ SniffResult sniffFormat(const unsigned char* data, uint64_t size)
     if (head.startsWith("version https://git-lfs.github.com/spec/")) {
         static const QRegularExpression sizeLine(QStringLiteral("\\nsize (\\d+)"));
         const auto match = sizeLine.match(QString::fromLatin1(head));
-        const QString bytes =
-            match.hasMatch() ? QStringLiteral(" of %1 bytes").arg(match.captured(1)) : QString();
+        const QString bytes = match.hasMatch() ? realSize(match.captured(1)) : QString();
         return {SniffedFormat::GitLfsPointer, QStringLiteral("Git LFS pointer"),
                 QStringLiteral("This is a Git LFS pointer, not the weights: run 'git lfs pull' (or download the file "
                                "itself) to fetch the real file%1.")
