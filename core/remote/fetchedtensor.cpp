@@ -96,8 +96,10 @@ Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetch(const Model& model, 
         if (!out)
             return makeError(ErrorKind::IoError, QStringLiteral("cannot map memory for tensor '%1'").arg(name),
                              shard.path, name);
+        // A copy of the range's length: clang before 16 cannot capture a structured binding.
+        const uint64_t length = end - begin;
         const ProgressFn part =
-            progress ? ProgressFn([&](double f) { progress((double(done) + f * double(end - begin)) / double(total)); })
+            progress ? ProgressFn([&](double f) { progress((double(done) + f * double(length)) / double(total)); })
                      : ProgressFn();
         if (Status status = source->read(base + begin, end - begin, out, cancel, part); !status) {
             Error error = status.error();
