@@ -220,8 +220,34 @@ QString HubServer::addPlainFile(const QString& path, const QByteArray& bytes)
     return endpoint() + QStringLiteral("/files/") + path;
 }
 
+// nginx writes a request's log line after the last byte of its response went out, so a client can read the log
+// before the line of the request it just finished is there. One worker serves requests one event at a time: once the
+// line of a later request (this marker) is in the log, every earlier request's line is too.
+void HubServer::waitForLog() const
+{
+    static int markers = 0;
+    const QByteArray marker = "/__log-marker/" + QByteArray::number(++markers);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, static_cast<quint16>(m_port));
+    if (!socket.waitForConnected(5000))
+        return;
+    socket.write("GET " + marker + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    socket.waitForBytesWritten(5000);
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(5000))
+        socket.readAll();
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < 5000) {
+        QFile in(m_dir.path() + QStringLiteral("/logs/access.log"));
+        if (in.open(QIODevice::ReadOnly) && in.readAll().contains(marker))
+            return;
+        QThread::msleep(5);
+    }
+}
+
 std::vector<HubServer::Request> HubServer::log() const
 {
+    waitForLog();
     std::vector<Request> requests;
     QFile in(m_dir.path() + QStringLiteral("/logs/access.log"));
     if (!in.open(QIODevice::ReadOnly))
@@ -231,6 +257,8 @@ std::vector<HubServer::Request> HubServer::log() const
     for (const QByteArray& text : in.readAll().split('\n')) {
         const auto match = line.match(QString::fromLatin1(text));
         if (!match.hasMatch())
+            continue;
+        if (match.captured(5).startsWith(QLatin1String("/__log-marker/")))
             continue;
         Request request;
         request.port = match.captured(1).toInt();
@@ -254,6 +282,7 @@ std::vector<HubServer::Request> HubServer::clientRequests() const
 
 void HubServer::clearLog()
 {
+    waitForLog(); // a request finished just before must not leave its line for the next reader
     // nginx appends (O_APPEND): after truncation its next line lands at the new end.
     QFile(m_dir.path() + QStringLiteral("/logs/access.log")).resize(0);
 }

@@ -61,6 +61,8 @@ public:
     };
     /// Every request served since the last clearLog() (all server blocks).
     std::vector<Request> log() const;
+    /// Returns once the lines of every request finished so far are in the log (see the .cpp).
+    void waitForLog() const;
     /// The requests the client made (the Hub and CDN ports; the cut proxy's internal upstream left out).
     std::vector<Request> clientRequests() const;
     void clearLog();
