@@ -1,7 +1,8 @@
 // Paths that are not UTF-8 (issue: hardening): decodeLocalPath/encodeLocalPath round-trip any bytes, and a model
 // whose file name is Latin-1 opens, maps and reports errors under its own name.
-#include "core/io/localpath.h"
 #include "core/format/model.h"
+#include "core/io/localpath.h"
+#include "core/io/pathsyntax.h"
 #include "support/fixtures.h"
 
 #include <QTemporaryDir>
@@ -55,6 +56,72 @@ private slots:
         QFETCH(QString, decoded);
         QCOMPARE(decodeLocalPath(bytes), decoded);
         QCOMPARE(encodeLocalPath(decodeLocalPath(bytes)), bytes);
+    }
+
+    // Both spellings are checked here whatever the system: the Windows rules run on the Linux CI too.
+    void cleanAbsolutePath_data()
+    {
+        QTest::addColumn<bool>("windows");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("current");
+        QTest::addColumn<QString>("expected");
+        const auto row = [](const char* name, bool windows, const QString& path, const QString& current,
+                            const QString& expected) { QTest::newRow(name) << windows << path << current << expected; };
+        row("posix absolute", false, QStringLiteral("/a/./b//c/"), QStringLiteral("/x"), QStringLiteral("/a/b/c"));
+        row("posix relative", false, QStringLiteral("m/../n.st"), QStringLiteral("/home/u"),
+            QStringLiteral("/home/u/n.st"));
+        row("posix dot-dot above root", false, QStringLiteral("/../../a"), QStringLiteral("/"), QStringLiteral("/a"));
+        row("posix backslash is a name", false, QStringLiteral("a\\b"), QStringLiteral("/w"),
+            QStringLiteral("/w/a\\b"));
+        row("posix escapes kept", false, QStringView(u"caf\xdce9").toString(), QStringLiteral("/w"),
+            QStringView(u"/w/caf\xdce9").toString());
+        row("windows drive", true, QStringLiteral("C:\\Models\\.\\m.safetensors"), QStringLiteral("D:/x"),
+            QStringLiteral("C:/Models/m.safetensors"));
+        row("windows relative", true, QStringLiteral("sub\\..\\m.st"), QStringLiteral("D:\\work"),
+            QStringLiteral("D:/work/m.st"));
+        row("windows current drive root", true, QStringLiteral("\\m.st"), QStringLiteral("E:\\deep\\er"),
+            QStringLiteral("E:/m.st"));
+        row("windows dot-dot above drive", true, QStringLiteral("C:\\..\\..\\m"), QStringLiteral("D:/"),
+            QStringLiteral("C:/m"));
+        row("windows unc", true, QStringLiteral("\\\\server\\share\\a\\..\\b"), QStringLiteral("C:/"),
+            QStringLiteral("//server/share/b"));
+        row("windows unc above share", true, QStringLiteral("//server/share/../../x"), QStringLiteral("C:/"),
+            QStringLiteral("//server/share/x"));
+        row("windows long drive", true, QStringLiteral("\\\\?\\C:\\big\\m.st"), QStringLiteral("D:/"),
+            QStringLiteral("C:/big/m.st"));
+        row("windows long unc", true, QStringLiteral("\\\\?\\UNC\\srv\\sh\\m.st"), QStringLiteral("D:/"),
+            QStringLiteral("//srv/sh/m.st"));
+        row("windows relative to unc", true, QStringLiteral("m.st"), QStringLiteral("\\\\srv\\sh\\dir"),
+            QStringLiteral("//srv/sh/dir/m.st"));
+    }
+
+    void cleanAbsolutePath()
+    {
+        QFETCH(bool, windows);
+        QFETCH(QString, path);
+        QFETCH(QString, current);
+        QFETCH(QString, expected);
+        const PathStyle style = windows ? PathStyle::Windows : PathStyle::Posix;
+        QCOMPARE(safescope::cleanAbsolutePath(path, current, style), expected);
+        // What comes out is absolute, and cleaning it again changes nothing.
+        QVERIFY(!pathRoot(expected, style).isEmpty());
+        QCOMPARE(safescope::cleanAbsolutePath(expected, QStringLiteral("/elsewhere"), style), expected);
+    }
+
+    void rootsAndPieces()
+    {
+        QCOMPARE(pathRoot(QStringLiteral("rel/x"), PathStyle::Posix), QString());
+        QCOMPARE(pathRoot(QStringLiteral("C:/x"), PathStyle::Posix), QString());
+        QCOMPARE(pathRoot(QStringLiteral("\\x"), PathStyle::Windows), QString()); // only the current drive's root
+        QCOMPARE(pathRoot(QStringLiteral("c:\\x"), PathStyle::Windows), QStringLiteral("c:/"));
+        // The Hugging Face cache check reads the last three names of a resolved path, as Windows spells it too.
+        const QStringList pieces =
+            pathPieces(QStringLiteral("\\\\?\\C:\\Users\\u\\.cache\\huggingface\\hub\\models--o--r\\blobs\\abc"),
+                       PathStyle::Windows);
+        QCOMPARE(pieces.mid(pieces.size() - 3), (QStringList{"models--o--r", "blobs", "abc"}));
+        QCOMPARE(pathPieces(QStringLiteral("/a//b/"), PathStyle::Posix), (QStringList{"a", "b"}));
+        // The native spelling is the one absoluteLocalPath() uses.
+        QCOMPARE(absoluteLocalPath(QStringLiteral("/a/../b")), QStringLiteral("/b"));
     }
 
     void everyByteRoundTrips()

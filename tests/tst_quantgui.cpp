@@ -22,6 +22,7 @@
 #include "ui/window/modelview.h"
 #include "ui/window/tensorbrowser.h"
 
+#include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
@@ -180,6 +181,45 @@ private slots:
         QCOMPARE(page->fact(QStringLiteral("Scheme")), QStringLiteral("FP8 e4m3 2x3"));
         QVERIFY(page->fact(QStringLiteral("Shape")).startsWith(QStringLiteral("[4, 6]")));
         QVERIFY(page->storedCodesSwitch()->isVisibleTo(page));
+    }
+
+    void flatListShowsLogicalRowsNotTheirParts()
+    {
+        Opened o = open(QStringLiteral("fp8"), m_fp8.file, m_fp8.config);
+        QVERIFY(o.view);
+        TensorBrowser* browser = o.view->browser();
+        QVERIFY(browser->selectTensor(kFp8Name));
+        browser->setFlat(true);
+        // The logical row stays selected across the switch, under its full float name.
+        const QModelIndex row = currentSourceIndex(browser);
+        QVERIFY(row.isValid());
+        QVERIFY(!row.parent().isValid());
+        QCOMPARE(cell(row, TensorTreeModel::NameColumn), kFp8Name);
+        QCOMPARE(cell(row, TensorTreeModel::DTypeColumn), QStringLiteral("FP8 e4m3 2x3"));
+        QCOMPARE(cell(row, TensorTreeModel::ParametersColumn), QStringLiteral("24"));
+        // Two top rows (the weight and the norm), never the scale beside them; the parts stay folded beneath.
+        const QAbstractItemModel* model = row.model();
+        QAbstractItemModelTester tester(const_cast<QAbstractItemModel*>(model),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model->rowCount(), 2);
+        QStringList top;
+        for (int r = 0; r < model->rowCount(); ++r)
+            top << model->index(r, 0).data().toString();
+        QCOMPARE(top, (QStringList{kFp8Name, QStringLiteral("model.norm.weight")}));
+        QCOMPARE(model->rowCount(row), 2);
+        const QModelIndex scale = model->index(1, 0, row);
+        QCOMPARE(scale.data().toString(), kFp8Name + QStringLiteral("_scale_inv"));
+        QCOMPARE(scale.parent(), row);
+        QCOMPARE(model->rowCount(scale), 0);
+        // Selecting by name in the flat list finds the logical row and the stored tensors alike.
+        QVERIFY(browser->selectTensor(QStringLiteral("model.norm.weight")));
+        QCOMPARE(cell(currentSourceIndex(browser), TensorTreeModel::NameColumn), QStringLiteral("model.norm.weight"));
+        QVERIFY(browser->selectTensor(kFp8Name));
+        QCOMPARE(currentSourceIndex(browser), row);
+        // And back: the tree shows the same logical row selected.
+        browser->setFlat(false);
+        QCOMPARE(cell(currentSourceIndex(browser), TensorTreeModel::NameColumn), QStringLiteral("weight"));
+        QCOMPARE(cell(currentSourceIndex(browser), TensorTreeModel::DTypeColumn), QStringLiteral("FP8 e4m3 2x3"));
     }
 
     void fp8OverviewCountsLogicalParameters()

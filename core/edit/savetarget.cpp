@@ -1,6 +1,7 @@
 #include "core/edit/savetarget.h"
 
 #include "core/io/localpath.h"
+#include "core/io/pathsyntax.h"
 #include "core/io/systemfile.h"
 #include "core/platform/filestatus.h"
 #include "core/platform/filesystem.h"
@@ -50,7 +51,7 @@ std::optional<QString> huggingFaceBlobHash(const QString& path)
     std::string resolved;
     if (platform::canonicalPath(encodeLocalPath(path).toStdString(), resolved) != 0)
         return std::nullopt;
-    const QStringList parts = decodeLocalPath(QByteArray::fromStdString(resolved)).split(QLatin1Char('/'));
+    const QStringList parts = pathPieces(decodeLocalPath(QByteArray::fromStdString(resolved)));
     if (parts.size() < 3)
         return std::nullopt;
     const QString& name = parts[parts.size() - 1];

@@ -1,6 +1,7 @@
 #include "core/io/localpath.h"
 
 #include "core/format/utf8.h"
+#include "core/io/pathsyntax.h"
 #include "core/platform/filesystem.h"
 
 namespace safescope {
@@ -53,22 +54,8 @@ QByteArray encodeLocalPath(const QString& path)
 
 QString absoluteLocalPath(const QString& path)
 {
-    QString full = path;
-    if (!path.startsWith(QLatin1Char('/')))
-        full = decodeLocalPath(QByteArray::fromStdString(platform::currentFolder())) + QLatin1Char('/') + path;
-    // Cleaned by hand: each piece stays the exact QString it was, escapes included.
-    QStringList kept;
-    for (const QString& piece : full.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
-        if (piece == QLatin1String("."))
-            continue;
-        if (piece == QLatin1String("..")) {
-            if (!kept.isEmpty())
-                kept.removeLast();
-            continue;
-        }
-        kept.append(piece);
-    }
-    return QLatin1Char('/') + kept.join(QLatin1Char('/'));
+    // Cleaned by name: each piece stays the exact QString it was, escapes included.
+    return cleanAbsolutePath(path, decodeLocalPath(QByteArray::fromStdString(platform::currentFolder())));
 }
 
 QStringList decodeArguments(int argc, char* argv[])

@@ -50,10 +50,9 @@ QModelIndex TensorCheckModel::indexOfNode(uint32_t node) const
     const TensorTree* tree = m_treeModel->tree();
     if (node == TensorTree::rootId())
         return {};
-    const TensorTree::Node& n = tree->node(node);
     if (m_treeModel->isFlat())
-        return n.isGroup() ? QModelIndex() : mapFromSource(m_treeModel->indexOfTensor(n.tensor));
-    return index(static_cast<int>(n.row), 0, indexOfNode(n.parent));
+        return mapFromSource(m_treeModel->indexOfNode(node));
+    return index(static_cast<int>(tree->rowOf(node)), 0, indexOfNode(tree->parentOf(node)));
 }
 
 Qt::CheckState TensorCheckModel::checkState(uint32_t node) const
@@ -92,16 +91,18 @@ void TensorCheckModel::setSubtree(uint32_t node, bool checked)
 void TensorCheckModel::notifySubtree(uint32_t node)
 {
     const QList<int> roles{Qt::CheckStateRole};
-    if (m_treeModel->isFlat()) {
+    // The flat list has no group rows: every top row may have changed, and below them only the parts of quantized
+    // weights, which the walk down reaches.
+    const bool flat = m_treeModel->isFlat();
+    if (flat) {
         const int rows = rowCount();
         if (rows > 0)
             emit dataChanged(index(0, 0), index(rows - 1, 0), roles);
-        return;
     }
     const TensorTree* tree = m_treeModel->tree();
     for (uint32_t id = node; id != TensorTree::rootId() && id != TensorTree::kNone; id = tree->parentOf(id)) {
-        const QModelIndex changed = indexOfNode(id);
-        emit dataChanged(changed, changed, roles);
+        if (const QModelIndex changed = indexOfNode(id); changed.isValid())
+            emit dataChanged(changed, changed, roles);
     }
     // Below the node, one range per group: the cost follows the number of groups, not of tensors.
     std::vector<uint32_t> pending{node};
@@ -112,7 +113,8 @@ void TensorCheckModel::notifySubtree(uint32_t node)
         if (n.children.empty())
             continue;
         const QModelIndex parent = indexOfNode(id);
-        emit dataChanged(index(0, 0, parent), index(static_cast<int>(n.children.size()) - 1, 0, parent), roles);
+        if (!flat || parent.isValid())
+            emit dataChanged(index(0, 0, parent), index(static_cast<int>(n.children.size()) - 1, 0, parent), roles);
         for (const uint32_t child : n.children) {
             if (tree->tensorOf(child) == TensorTree::kNone)
                 pending.push_back(child);

@@ -441,11 +441,13 @@ void TensorTree::aggregate()
     m_dtypeCounts.shrink_to_fit();
 }
 
-// Depth-first over the sorted tree: the flat list then reads like the expanded tree, layers.2 before layers.10.
+// Depth-first over the sorted tree: the flat list then reads like the expanded tree, layers.2 before layers.10. A
+// quantized weight is one row, as in the tree: its parts stay folded beneath it, never listed beside it.
 void TensorTree::collectFlatOrder()
 {
     m_flat.clear();
     m_flat.reserve(m_leafOfTensor.size());
+    m_flatRow.assign(m_nodes.size(), kNone);
     std::vector<std::pair<uint32_t, uint32_t>> stack{{rootId(), 0}}; // (node, next child row)
     while (!stack.empty()) {
         auto& [id, row] = stack.back();
@@ -455,10 +457,12 @@ void TensorTree::collectFlatOrder()
             continue;
         }
         const uint32_t child = children[row++];
-        if (isLeaf(child))
-            m_flat.push_back(m_nodes[child].nameTensor);
-        else
+        if (isLeaf(child) || isLogical(child)) {
+            m_flatRow[child] = static_cast<uint32_t>(m_flat.size());
+            m_flat.push_back(child);
+        } else {
             stack.emplace_back(child, 0);
+        }
     }
 }
 

@@ -82,8 +82,11 @@ public:
         return id < m_nodes.size() && isLogical(id) ? &m_quant->tensors[m_nodes[id].nameTensor] : nullptr;
     }
 
-    /// Model entries in tree order (natural order segment by segment): the flat list.
+    /// The rows of the flat list, as node ids in tree order (natural order segment by segment): every leaf that is
+    /// not a stored part, and every quantized weight's logical node (its parts stay beneath it).
     const std::vector<uint32_t>& flatOrder() const { return m_flat; }
+    /// The row of node `id` in the flat list, kNone when it is not a row there (groups, folded parts).
+    uint32_t flatRowOf(uint32_t id) const { return m_flatRow[id]; }
     /// The leaf node of a model entry.
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
     /// The node of logical tensor `logical` of quant(), kNone when it was left unfolded.
@@ -141,6 +144,7 @@ private:
     std::vector<GroupTotals> m_totals;                     ///< their totals, in the same order
     std::vector<std::pair<DType, uint32_t>> m_dtypeCounts; ///< their dtype mixes, one range per group
     std::vector<uint32_t> m_flat;
+    std::vector<uint32_t> m_flatRow; ///< per node, its row in m_flat or kNone
     std::vector<uint32_t> m_leafOfTensor;
     std::vector<uint32_t> m_logicalNodes; ///< per logical tensor of m_quant, its node (empty without a catalog)
 };

@@ -5,8 +5,6 @@
 
 #include <QLatin1StringView>
 
-#include <algorithm>
-
 namespace safescope {
 
 namespace {
@@ -58,37 +56,47 @@ QModelIndex TensorTreeModel::indexOfTensor(size_t tensorIndex) const
 {
     if (!m_tree || tensorIndex >= m_tree->model().tensorCount())
         return {};
-    const uint32_t leaf = m_tree->leafOf(tensorIndex);
-    if (m_flat) {
-        const auto& order = m_tree->flatOrder();
-        const auto it = std::find(order.begin(), order.end(), static_cast<uint32_t>(tensorIndex));
-        return createIndex(static_cast<int>(it - order.begin()), 0, quintptr{leaf});
-    }
-    return createIndex(static_cast<int>(m_tree->rowOf(leaf)), 0, quintptr{leaf});
+    return indexOfNode(m_tree->leafOf(tensorIndex));
 }
 
 QModelIndex TensorTreeModel::indexOfLogical(const std::string& name) const
 {
-    if (!m_tree || m_flat || !m_tree->quant())
+    if (!m_tree || !m_tree->quant())
         return {};
     const std::optional<size_t> logical = m_tree->quant()->find(name);
-    const uint32_t node = logical ? m_tree->logicalNodeOf(*logical) : TensorTree::kNone;
-    return node == TensorTree::kNone ? QModelIndex()
-                                     : createIndex(static_cast<int>(m_tree->rowOf(node)), 0, quintptr{node});
+    return logical ? indexOfNode(m_tree->logicalNodeOf(*logical)) : QModelIndex();
+}
+
+QModelIndex TensorTreeModel::indexOfNode(uint32_t node) const
+{
+    if (!m_tree || node == TensorTree::rootId() || node >= m_tree->nodeCount())
+        return {};
+    if (!m_flat)
+        return createIndex(static_cast<int>(m_tree->rowOf(node)), 0, quintptr{node});
+    if (const uint32_t row = m_tree->flatRowOf(node); row != TensorTree::kNone)
+        return createIndex(static_cast<int>(row), 0, quintptr{node});
+    // In the flat list only a quantized weight's parts keep a parent: the logical row they are folded under.
+    return isFlatRow(m_tree->parentOf(node)) ? createIndex(static_cast<int>(m_tree->rowOf(node)), 0, quintptr{node})
+                                             : QModelIndex();
+}
+
+bool TensorTreeModel::isFlatRow(uint32_t node) const
+{
+    return node != TensorTree::kNone && node < m_tree->nodeCount() && m_tree->flatRowOf(node) != TensorTree::kNone;
 }
 
 QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& parent) const
 {
     if (!m_tree || row < 0 || column < 0 || column >= ColumnCount)
         return {};
-    if (m_flat) {
-        const auto& order = m_tree->flatOrder();
-        if (parent.isValid() || static_cast<size_t>(row) >= order.size())
-            return {};
-        return createIndex(row, column, quintptr{m_tree->leafOf(order[static_cast<size_t>(row)])});
-    }
     if (parent.isValid() && parent.column() != 0)
         return {};
+    if (m_flat && !parent.isValid()) {
+        const auto& order = m_tree->flatOrder();
+        if (static_cast<size_t>(row) >= order.size())
+            return {};
+        return createIndex(row, column, quintptr{order[static_cast<size_t>(row)]});
+    }
     const uint32_t parentId = parent.isValid() ? nodeId(parent) : TensorTree::rootId();
     const std::span<const uint32_t> children = m_tree->childrenOf(parentId);
     if (static_cast<size_t>(row) >= children.size())
@@ -98,23 +106,27 @@ QModelIndex TensorTreeModel::index(int row, int column, const QModelIndex& paren
 
 QModelIndex TensorTreeModel::parent(const QModelIndex& child) const
 {
-    if (m_flat || !child.isValid() || !m_tree)
+    if (!child.isValid() || !m_tree)
         return {};
     const uint32_t parentId = m_tree->parentOf(nodeId(child));
     if (parentId == TensorTree::rootId() || parentId == TensorTree::kNone)
         return {};
-    return createIndex(static_cast<int>(m_tree->rowOf(parentId)), 0, quintptr{parentId});
+    if (m_flat && !isFlatRow(parentId))
+        return {};
+    return indexOfNode(parentId);
 }
 
 int TensorTreeModel::rowCount(const QModelIndex& parent) const
 {
     if (!m_tree)
         return 0;
-    if (m_flat)
-        return parent.isValid() ? 0 : static_cast<int>(m_tree->flatOrder().size());
     if (parent.isValid() && parent.column() != 0)
         return 0;
+    if (m_flat && !parent.isValid())
+        return static_cast<int>(m_tree->flatOrder().size());
     const uint32_t id = parent.isValid() ? nodeId(parent) : TensorTree::rootId();
+    if (m_flat && m_tree->flatRowOf(id) == TensorTree::kNone)
+        return 0; // in the flat list only a logical row has children: its stored parts
     return static_cast<int>(m_tree->childrenOf(id).size());
 }
 

@@ -39,8 +39,10 @@ public:
     uint32_t nodeId(const QModelIndex& index) const;
     /// The row of a model entry (column 0), in the current mode.
     QModelIndex indexOfTensor(size_t tensorIndex) const;
-    /// The row of a quantized weight by its logical name (tree mode), invalid when there is none.
+    /// The row of a quantized weight by its logical name, invalid when there is none.
     QModelIndex indexOfLogical(const std::string& name) const;
+    /// The row of a tree node (column 0) in the current mode; invalid for the root, and for groups in flat mode.
+    QModelIndex indexOfNode(uint32_t node) const;
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
@@ -50,6 +52,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    /// Whether `node` is a top-level row of the flat list.
+    bool isFlatRow(uint32_t node) const;
     QVariant displayData(const TensorTree::Node& node, int column) const;
     QVariant sortData(const TensorTree::Node& node, int column, int row) const;
 

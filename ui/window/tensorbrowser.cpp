@@ -71,15 +71,15 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     connect(m_filter, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(m_regex, &QToolButton::toggled, this, &TensorBrowser::applyFilter);
     connect(m_flat, &QToolButton::toggled, this, [this](bool flat) {
-        // The model resets between modes: keep the selected tensor selected (and visible) across the switch.
-        const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
-        const qlonglong tensor = current.isValid() ? current.data(TensorIndexRole).toLongLong() : -1;
+        // The model resets between modes: keep the selected row (a tensor or a quantized weight) selected and
+        // visible across the switch. A group has no row in the flat list.
+        const uint32_t node = m_model->nodeId(m_proxy->mapToSource(m_view->currentIndex()));
         m_model->setFlat(flat);
         applyFilter();
         if (!flat)
             expandWrappers();
-        if (tensor >= 0) {
-            const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfTensor(static_cast<size_t>(tensor)));
+        if (node != TensorTree::kNone) {
+            const QModelIndex index = m_proxy->mapFromSource(m_model->indexOfNode(node));
             if (index.isValid()) {
                 m_view->setCurrentIndex(index);
                 m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
