@@ -118,8 +118,10 @@ private slots:
         const QStringList pieces =
             pathPieces(QStringLiteral("\\\\?\\C:\\Users\\u\\.cache\\huggingface\\hub\\models--o--r\\blobs\\abc"),
                        PathStyle::Windows);
-        QCOMPARE(pieces.mid(pieces.size() - 3), (QStringList{"models--o--r", "blobs", "abc"}));
-        QCOMPARE(pathPieces(QStringLiteral("/a//b/"), PathStyle::Posix), (QStringList{"a", "b"}));
+        QCOMPARE(pieces.mid(pieces.size() - 3),
+                 (QStringList{QStringLiteral("models--o--r"), QStringLiteral("blobs"), QStringLiteral("abc")}));
+        QCOMPARE(pathPieces(QStringLiteral("/a//b/"), PathStyle::Posix),
+                 (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
         // The native spelling is the one absoluteLocalPath() uses.
         QCOMPARE(absoluteLocalPath(QStringLiteral("/a/../b")), QStringLiteral("/b"));
     }

@@ -369,11 +369,29 @@ private slots:
         // A part outside its weight's groups leaves that weight as it was: plain rows.
         QCOMPARE(tree->logicalNodeOf(2), TensorTree::kNone);
         QVERIFY(tree->logicalOf(tree->leafOf(6)) == nullptr);
-        // Every stored tensor keeps its leaf (the flat list and indexOfTensor still reach it).
-        QCOMPARE(tree->flatOrder().size(), specs.size());
+        // Every stored tensor keeps its leaf, which indexOfTensor reaches in both modes.
         for (size_t i = 0; i < specs.size(); ++i)
             QCOMPARE(QString::fromUtf8(tree->pathOf(tree->leafOf(i))), QString::fromUtf8(specs[i].name));
         QCOMPARE(model.indexOfLogical("m.layers.0.up.weight"), upRow);
+        // The flat list: the two quantized weights as one row each, then the plain tensors (the odd weight's parts
+        // were not folded); the 5 folded parts stay beneath their rows.
+        QCOMPARE(tree->flatOrder().size(), specs.size() - 3);
+        model.setFlat(true);
+        QStringList rows;
+        for (int r = 0; r < model.rowCount(); ++r)
+            rows << model.data(model.index(r, 0), FullNameRole).toString();
+        QCOMPARE(rows, (QStringList{QStringLiteral("elsewhere.scale"), QStringLiteral("m.layers.0.down.weight"),
+                                    QStringLiteral("m.layers.0.norm"), QStringLiteral("m.layers.0.up.weight"),
+                                    QStringLiteral("m.odd.weight")}));
+        const QModelIndex flatUp = model.indexOfLogical("m.layers.0.up.weight");
+        QCOMPARE(flatUp.row(), 3);
+        QCOMPARE(model.rowCount(flatUp), 3);
+        for (size_t i = 0; i < specs.size(); ++i) {
+            const QModelIndex row = model.indexOfTensor(i);
+            QVERIFY(row.isValid());
+            QCOMPARE(model.data(row, FullNameRole).toString(), QString::fromUtf8(specs[i].name));
+            QCOMPARE(model.index(row.row(), 0, row.parent()), row);
+        }
     }
 
 private:
