@@ -42,13 +42,15 @@ once_ms() { # COMMAND...: wall time of one run, in ms
     echo $(((t1 - t0) / 1000000))
 }
 
-cpu_ms() { # COMMAND...: least user + sys time of 3 runs, all threads, in ms
-    local best="" ms
+cpu_ms() { # COMMAND...: the run of least user + sys time of 3, all threads, as "TOTAL(uUSER+sSYS)" in ms
+    local best="" line ms
     for _ in 1 2 3; do
-        ms=$(/usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
-        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+        line=$(/usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 |
+            awk '{ printf "%d %d(u%d+s%d)", ($1 + $2) * 1000, ($1 + $2) * 1000, $1 * 1000, $2 * 1000 }')
+        ms=${line%% *}
+        if [ -z "$best" ] || [ "$ms" -lt "${best%% *}" ]; then best=$line; fi
     done
-    echo "$best"
+    echo "${best#* }"
 }
 
 warm() { cat "$1" >/dev/null; cat "$1" >/dev/null; }
@@ -63,7 +65,7 @@ float_case() { # DTYPE MIB TARGET
     ddcpu=$(cpu_ms dd if="$dir/model.safetensors" of=/dev/null bs=4M status=none)
     ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" weight --json)
     awk -v d="$dd" -v o="$ours" -v t="$target" -v n="$dtype $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
-        printf "%-16s dd %6d ms  safescope stats %6d ms  ratio %.2fx dd (target %sx)  CPU: dd %d ms, stats %d ms\n",
+        printf "%-16s dd %6d ms  safescope stats %6d ms  ratio %.2fx dd (target %sx)  CPU: dd %s ms, stats %s ms\n",
             n, d, o, o/d, t, dc, oc }'
 }
 
@@ -81,7 +83,7 @@ fp8_case() { # MIB
     ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" "$name" --json)
     np=$(once_ms "$python" "$here/np_dequant.py" stats-fp8 "$dir/model.safetensors" "$name")
     awk -v d="$dd" -v o="$ours" -v p="$np" -v n="FP8 block $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
-        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %d ms, stats %d ms\n",
+        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %s ms, stats %s ms\n",
             n, d, o, o/d, dc, oc;
         printf "%-16s numpy reference dequant+stats %6d ms  safescope %.1fx faster (target 20x)\n", "", p, p/o }'
 }
@@ -100,7 +102,7 @@ gptq_case() { # MIB
     ourscpu=$(cpu_ms "$cli" stats "$dir/model.safetensors" "$stem.weight" --json)
     np=$(once_ms "$python" "$here/np_dequant.py" stats-gptq "$dir/model.safetensors" "$stem")
     awk -v d="$dd" -v o="$ours" -v p="$np" -v n="GPTQ int4 $mib MiB" -v dc="$ddcpu" -v oc="$ourscpu" 'BEGIN {
-        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %d ms, stats %d ms\n",
+        printf "%-16s dd %6d ms  safescope dequantized stats %6d ms  ratio %.2fx dd (target 3x)  CPU: dd %s ms, stats %s ms\n",
             n, d, o, o/d, dc, oc;
         printf "%-16s numpy reference dequant+stats %6d ms  safescope %.1fx faster\n", "", p, p/o }'
 }

@@ -53,4 +53,8 @@ void Dequantizer::countCodes(uint64_t, uint64_t, uint16_t*) const {}
 
 void Dequantizer::segmentValues(uint64_t, float*) const {}
 
+void Dequantizer::segmentKeys(uint64_t, uint64_t, uint32_t*) const {}
+
+void Dequantizer::keyValues(uint32_t, float*) const {}
+
 } // namespace safescope

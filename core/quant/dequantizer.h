@@ -19,6 +19,9 @@ struct CodeLayout
     int codes = 0;                ///< distinct codes (256 for FP8, 16 for int4); 0 when counting is not offered
     uint64_t segments = 0;        ///< segments, numbered 0..segments - 1
     uint64_t segmentElements = 0; ///< the most elements one segment holds (< 65,536: counts are 16-bit)
+    /// When > 0, segmentKeys() names each segment's parameters by a key below this (a GPTQ group's zero point and
+    /// F16 scale bits): segments with one key have the same values, so their counts can be added up per key.
+    uint64_t keys = 0;
 };
 
 /// Reads a logical tensor's values, dequantized on demand from its stored parts: only the stored bytes a range of
@@ -58,6 +61,11 @@ public:
     virtual void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const;
     /// The value of every code in `segment`, exactly as decode() computes it for an element of that segment.
     virtual void segmentValues(uint64_t segment, float* values) const;
+    /// The keys of segments [first, first + count) into keys[s - first]; only called when codeLayout() offers keys.
+    /// Unguarded like decode().
+    virtual void segmentKeys(uint64_t first, uint64_t count, uint32_t* keys) const;
+    /// The value of every code of the segments with `key`, exactly as segmentValues() gives them.
+    virtual void keyValues(uint32_t key, float* values) const;
 
 protected:
     Dequantizer(LogicalTensor tensor, QString path) : m_tensor(std::move(tensor)), m_path(std::move(path)) {}
