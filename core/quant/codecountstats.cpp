@@ -110,9 +110,6 @@ struct KeyCounts
     std::unique_ptr<uint8_t[], FreeDeleter> seen;
 };
 
-// Segments handled at a time inside a chunk: their 16-bit counts stay in L1 between counting and adding up.
-constexpr uint64_t kKeyBatch = 256;
-
 } // namespace
 
 TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
@@ -151,24 +148,7 @@ Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const
     if (!parallelChunks(layout.segments, perChunk, cancel, {&progress, 0.0, 0.95},
                         [&](int worker, uint64_t begin, uint64_t end) {
                             KeyCounts& table = tables[static_cast<size_t>(worker)];
-                            thread_local std::vector<uint16_t> counts;
-                            thread_local std::vector<uint32_t> segmentKeys;
-                            counts.resize(static_cast<size_t>(kKeyBatch) * codes);
-                            segmentKeys.resize(static_cast<size_t>(kKeyBatch));
-                            for (uint64_t b = begin; b < end; b += kKeyBatch) {
-                                const uint64_t n = std::min(kKeyBatch, end - b);
-                                std::fill(counts.begin(), counts.end(), uint16_t(0));
-                                dequantizer.countCodes(b, n, counts.data());
-                                dequantizer.segmentKeys(b, n, segmentKeys.data());
-                                const uint16_t* c = counts.data();
-                                for (uint64_t s = 0; s < n; ++s, c += codes) {
-                                    const uint32_t key = segmentKeys[static_cast<size_t>(s)];
-                                    table.seen[key] = 1;
-                                    uint32_t* row = &table.counts[key * codes];
-                                    for (size_t code = 0; code < codes; ++code)
-                                        row[code] += c[code];
-                                }
-                            }
+                            dequantizer.countCodesByKey(begin, end - begin, table.counts.get(), table.seen.get());
                         }))
         return chunksStoppedError(QStringLiteral("statistics cancelled"));
 

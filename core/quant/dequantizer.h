@@ -64,6 +64,10 @@ public:
     /// The keys of segments [first, first + count) into keys[s - first]; only called when codeLayout() offers keys.
     /// Unguarded like decode().
     virtual void segmentKeys(uint64_t first, uint64_t count, uint32_t* keys) const;
+    /// Adds the code counts of segments [first, first + count) to table[key * codes + code] under each segment's
+    /// key and sets seen[key]; only called when codeLayout() offers keys. Unguarded like decode(). The default
+    /// counts with countCodes() and segmentKeys(); a scheme may add its counters straight to the table.
+    virtual void countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const;
     /// The value of every code of the segments with `key`, exactly as segmentValues() gives them.
     virtual void keyValues(uint32_t key, float* values) const;
 

@@ -174,6 +174,43 @@ public:
         }
     }
 
+    // int4: the vectorised counters of eight outputs added straight to their keys' rows (no 16-bit counts between).
+    void countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const override
+    {
+        if (m_bits != 4)
+            return Dequantizer::countCodesByKey(first, count, table, seen);
+        const uint64_t last = first + count;
+        uint32_t keys[kNibbleColumns];
+        uint32_t columns[16 * kNibbleColumns];
+        for (uint64_t s = first; s < last;) {
+            const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
+            const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];
+            const size_t rowCount = m_groupRowStart[g + 1] - m_groupRowStart[g];
+            uint64_t o = o0;
+            for (; o + kNibbleColumns <= o1; o += kNibbleColumns) {
+                segmentKeys(g * m_out + o, kNibbleColumns, keys);
+                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, columns);
+                for (size_t j = 0; j < kNibbleColumns; ++j) {
+                    seen[keys[j]] = 1;
+                    uint32_t* row = table + static_cast<size_t>(keys[j]) * 16;
+                    for (size_t code = 0; code < 16; ++code)
+                        row[code] += columns[code * kNibbleColumns + j];
+                }
+            }
+            for (; o < o1; ++o) {
+                segmentKeys(g * m_out + o, 1, keys);
+                seen[keys[0]] = 1;
+                uint32_t* row = table + static_cast<size_t>(keys[0]) * 16;
+                for (size_t r = 0; r < rowCount; ++r) {
+                    const uint32_t word = m_qweight.word(rows[r] * m_out + o);
+                    for (unsigned j = 0; j < 8; ++j)
+                        ++row[(word >> (4 * j)) & 15u];
+                }
+            }
+            s += o1 - o0;
+        }
+    }
+
     void keyValues(uint32_t key, float* values) const override
     {
         const float zero = static_cast<float>(static_cast<int>(key >> 16) + m_zeroAdd);
