@@ -96,14 +96,14 @@ struct FreeDeleter
     void operator()(void* p) const { std::free(p); }
 };
 
-// A zeroed array whose pages the system maps on first touch: a key table is large (16 codes x 2^20 keys for int4
+// A zeroed array whose pages the system maps on first touch: a key table is large (32 entries x 2^16 keys for int4
 // with F16 scales) and mostly untouched, as a model's scales take a few thousand of the 65,536 values.
 template <typename T> std::unique_ptr<T[], FreeDeleter> zeroedArray(size_t n)
 {
     return std::unique_ptr<T[], FreeDeleter>(static_cast<T*>(std::calloc(n, sizeof(T))));
 }
 
-// One worker's counts per key: counts[key * codes + code], and which keys it met.
+// One worker's counts per key: counts[key * keyCodes + entry], and which keys it met.
 struct KeyCounts
 {
     std::unique_ptr<uint32_t[], FreeDeleter> counts;
@@ -124,8 +124,8 @@ TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, con
 bool usableKeyedLayout(const CodeLayout& layout, uint64_t elementCount)
 {
     // 32-bit counters per key cannot overflow below 2^32 elements; the tables stay within 64 MiB per worker.
-    return usableCodeLayout(layout) && layout.keys > 0 && layout.keys <= UINT32_MAX &&
-           layout.keys * static_cast<uint64_t>(layout.codes) <= (uint64_t(1) << 24) &&
+    return usableCodeLayout(layout) && layout.keys > 0 && layout.keys <= UINT32_MAX && layout.keyCodes > 0 &&
+           layout.keyCodes <= 256 && layout.keys * static_cast<uint64_t>(layout.keyCodes) <= (uint64_t(1) << 24) &&
            elementCount < (uint64_t(1) << 32);
 }
 
@@ -133,7 +133,7 @@ Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const
                                            const std::atomic_bool& cancel, const ProgressFn& progress)
 {
     const CodeLayout layout = dequantizer.codeLayout();
-    const size_t codes = static_cast<size_t>(layout.codes);
+    const size_t codes = static_cast<size_t>(layout.keyCodes); // entries of a key's row
     const size_t keys = static_cast<size_t>(layout.keys);
     const uint64_t perChunk = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
     const int workers = chunkWorkerCount(layout.segments, perChunk);
@@ -174,11 +174,11 @@ Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const
 
     ValueTotals total;
     for (size_t k = 0; k < met.size(); ++k)
-        accumulateSegment(&values[k * codes], &rows[k * codes], layout.codes, total);
+        accumulateSegment(&values[k * codes], &rows[k * codes], layout.keyCodes, total);
     const HistogramPlan plan(total, options);
     std::vector<HistogramCounts> binned(1, HistogramCounts(plan));
     for (size_t k = 0; k < met.size(); ++k)
-        binSegment(&values[k * codes], &rows[k * codes], layout.codes, plan, binned.front());
+        binSegment(&values[k * codes], &rows[k * codes], layout.keyCodes, plan, binned.front());
     if (progress)
         progress(1.0);
     return finishDequantizedStats(dequantizer.elementCount(), total, plan, binned);
