@@ -221,25 +221,32 @@ private slots:
     // misaligned words, rows taken out of order (act-order), and words of a single code (the counters' maximum).
     void nibbleColumnsCountEveryCode_data()
     {
+        QTest::addColumn<int>("width");
         QTest::addColumn<int>("rowCount");
         QTest::addColumn<int>("misalign");
         QTest::addColumn<bool>("shuffled");
         QTest::addColumn<int>("fill"); // -1: random words, else every nibble this code
-        QTest::newRow("one row") << 1 << 0 << false << -1;
-        QTest::newRow("a group of 128") << 16 << 0 << false << -1;
-        QTest::newRow("flush boundary") << 127 << 1 << false << -1;
-        QTest::newRow("past the flush") << 128 << 3 << true << -1;
-        QTest::newRow("many rows") << 300 << 2 << true << -1;
-        QTest::newRow("all fifteen") << 300 << 0 << false << 15;
-        QTest::newRow("all zero") << 255 << 1 << false << 0;
+        // Both kernels where the CPU runs the wide one (AVX-512BW), else the eight-wide one only.
+        for (const int width : {8, 16}) {
+            if (static_cast<size_t>(width) > nibbleColumns())
+                continue;
+            QTest::addRow("%d: one row", width) << width << 1 << 0 << false << -1;
+            QTest::addRow("%d: a group of 128", width) << width << 16 << 0 << false << -1;
+            QTest::addRow("%d: flush boundary", width) << width << 127 << 1 << false << -1;
+            QTest::addRow("%d: past the flush", width) << width << 128 << 3 << true << -1;
+            QTest::addRow("%d: many rows", width) << width << 300 << 2 << true << -1;
+            QTest::addRow("%d: all fifteen", width) << width << 300 << 0 << false << 15;
+            QTest::addRow("%d: all zero", width) << width << 255 << 1 << false << 0;
+        }
     }
     void nibbleColumnsCountEveryCode()
     {
+        QFETCH(int, width);
         QFETCH(int, rowCount);
         QFETCH(int, misalign);
         QFETCH(bool, shuffled);
         QFETCH(int, fill);
-        const size_t stride = 4 * 11; // 11 outputs per row: the eight counted start at output 2
+        const size_t stride = 4 * 19; // 19 outputs per row: the 8 or 16 counted start at output 2
         QByteArray bytes = randomBytes(static_cast<size_t>(rowCount) * stride + 8, 21);
         if (fill >= 0)
             bytes.fill(static_cast<char>(fill * 17));
@@ -249,18 +256,17 @@ private slots:
             rows[r] = static_cast<uint32_t>(shuffled ? (r * 7 + 3) % rows.size() : r);
         if (shuffled && rowCount % 7 == 0)
             QSKIP("7 must not divide the row count for the shuffle to be a permutation");
-        uint32_t counts[16 * kNibbleColumns];
-        countNibbleColumns(words, stride, rows.data(), rows.size(), counts);
-        uint32_t expected[16 * kNibbleColumns] = {};
+        const auto columns = static_cast<size_t>(width);
+        std::vector<uint32_t> counts(16 * columns), expected(16 * columns, 0);
+        countNibbleColumns(words, stride, rows.data(), rows.size(), columns, counts.data());
         for (uint32_t r : rows)
-            for (size_t j = 0; j < kNibbleColumns; ++j) {
+            for (size_t j = 0; j < columns; ++j) {
                 uint32_t w;
                 std::memcpy(&w, words + r * stride + 4 * j, 4);
                 for (int k = 0; k < 8; ++k)
-                    ++expected[((w >> (4 * k)) & 15u) * kNibbleColumns + j];
+                    ++expected[((w >> (4 * k)) & 15u) * columns + j];
             }
-        for (size_t i = 0; i < std::size(counts); ++i)
-            QCOMPARE(counts[i], expected[i]);
+        QCOMPARE(counts, expected);
     }
 
     // countCodes() over any range of segments gives what one segment at a time gives (the vectorised columns

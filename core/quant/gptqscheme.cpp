@@ -139,15 +139,16 @@ public:
             const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];
             const size_t rowCount = m_groupRowStart[g + 1] - m_groupRowStart[g];
             uint64_t o = o0;
-            // int4, the common case: eight outputs at a time, vectorised (a compare per code instead of a shift,
+            // int4, the common case: 8 or 16 outputs at a time, vectorised (a compare per code instead of a shift,
             // a mask and a counter increment per code).
-            for (; bits == 4 && o + kNibbleColumns <= o1; o += kNibbleColumns) {
-                uint32_t columns[16 * kNibbleColumns];
-                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, columns);
+            const size_t width = nibbleColumns();
+            for (; bits == 4 && o + width <= o1; o += width) {
+                uint32_t columns[16 * kMaxNibbleColumns];
+                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, width, columns);
                 uint16_t* c = counts + (s - first + (o - o0)) * codes;
-                for (size_t j = 0; j < kNibbleColumns; ++j, c += codes)
+                for (size_t j = 0; j < width; ++j, c += codes)
                     for (size_t code = 0; code < 16; ++code)
-                        c[code] = static_cast<uint16_t>(c[code] + columns[code * kNibbleColumns + j]);
+                        c[code] = static_cast<uint16_t>(c[code] + columns[code * width + j]);
             }
             for (size_t r = 0; r < rowCount; ++r) {
                 uint16_t* c = counts + (s - first + (o - o0)) * codes;
@@ -184,8 +185,9 @@ public:
         if (m_bits != 4)
             return Dequantizer::countCodesByKey(first, count, table, seen);
         const uint64_t last = first + count;
-        uint32_t keys[kNibbleColumns], offsets[kNibbleColumns];
-        uint32_t columns[16 * kNibbleColumns];
+        const size_t width = nibbleColumns();
+        uint32_t keys[kMaxNibbleColumns], offsets[kMaxNibbleColumns];
+        uint32_t columns[16 * kMaxNibbleColumns];
         alignas(64) thread_local unsigned char tile[kTileRows * 4 * kTileOutputs];
         for (uint64_t s = first; s < last;) {
             const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
@@ -200,16 +202,16 @@ public:
                 for (size_t r = 0; r < rowCount; ++r)
                     std::memcpy(tile + r * 4 * kTileOutputs, m_qweight.data + 4 * (rows[r] * m_out + o),
                                 4 * kTileOutputs);
-                for (uint64_t t = 0; t < kTileOutputs; t += kNibbleColumns) {
-                    segmentKeys(g * m_out + o + t, kNibbleColumns, keys, offsets);
-                    countNibbleColumns(tile + 4 * t, 4 * kTileOutputs, kTileRowList.data(), rowCount, columns);
-                    addColumns(keys, offsets, columns, table, seen);
+                for (uint64_t t = 0; t < kTileOutputs; t += width) {
+                    segmentKeys(g * m_out + o + t, width, keys, offsets);
+                    countNibbleColumns(tile + 4 * t, 4 * kTileOutputs, kTileRowList.data(), rowCount, width, columns);
+                    addColumns(width, keys, offsets, columns, table, seen);
                 }
             }
-            for (; o + kNibbleColumns <= o1; o += kNibbleColumns) {
-                segmentKeys(g * m_out + o, kNibbleColumns, keys, offsets);
-                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, columns);
-                addColumns(keys, offsets, columns, table, seen);
+            for (; o + width <= o1; o += width) {
+                segmentKeys(g * m_out + o, width, keys, offsets);
+                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, width, columns);
+                addColumns(width, keys, offsets, columns, table, seen);
             }
             for (; o < o1; ++o) {
                 segmentKeys(g * m_out + o, 1, keys, offsets);
@@ -257,14 +259,14 @@ private:
     }();
 
     // int4 rows: 32 entries per key.
-    static void addColumns(const uint32_t* keys, const uint32_t* offsets, const uint32_t* columns, uint32_t* table,
-                           uint8_t* seen)
+    static void addColumns(size_t width, const uint32_t* keys, const uint32_t* offsets, const uint32_t* columns,
+                           uint32_t* table, uint8_t* seen)
     {
-        for (size_t j = 0; j < kNibbleColumns; ++j) {
+        for (size_t j = 0; j < width; ++j) {
             seen[keys[j]] = 1;
             uint32_t* row = table + static_cast<size_t>(keys[j]) * 32 + offsets[j];
             for (size_t code = 0; code < 16; ++code)
-                row[code] += columns[code * kNibbleColumns + j];
+                row[code] += columns[code * width + j];
         }
     }
 
