@@ -5,11 +5,14 @@
 // act-order, histograms derived from the fine one and binned apart, and the counts kept or counted twice.
 #include "core/quant/codecountstats.h"
 #include "core/quant/dequantizedstats.h"
+#include "core/quant/nibblecolumns.h"
 #include "support/quantfixtures.h"
 
 #include <QTest>
 
 #include <cmath>
+#include <cstring>
+#include <iterator>
 #include <random>
 
 using namespace safescope;
@@ -108,6 +111,19 @@ QByteArray buildCase(const QString& kind, TensorFileBuilder& file)
             .add("w.scales", "F16", {groups, out}, f16Bytes(randomScales(groups * out, 12)));
         return "{\"quantization_config\":{\"quant_method\":\"awq\",\"bits\":4,\"group_size\":64,\"version\":\"gemm\"}}";
     }
+    if (kind == QLatin1String("gptq int4 odd")) {
+        // 44 outputs: five vectorised columns of eight and a scalar tail of four; scales hold an infinity, a NaN,
+        // an F16 subnormal and -0 beside ordinary ones (all 16-bit, so the keyed path counts them).
+        const uint64_t outs = 44, zeroWords = (outs * 4 + 31) / 32;
+        QByteArray scales = f16Bytes(randomScales(groups * outs, 16));
+        const uint16_t special[] = {0x7c00, 0xfe00, 0x0001, 0x8000, 0xfc00};
+        for (size_t k = 0; k < std::size(special); ++k)
+            std::memcpy(scales.data() + 2 * (7 * k + 3), &special[k], 2);
+        file.add("w.qweight", "I32", {in / 8, outs}, randomBytes(in / 8 * outs * 4, 17))
+            .add("w.qzeros", "I32", {groups, zeroWords}, randomBytes(groups * zeroWords * 4, 18))
+            .add("w.scales", "F16", {groups, outs}, scales);
+        return "{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":4,\"group_size\":64}}";
+    }
     const int bits = kind.contains(QLatin1String("int2")) ? 2 : 4;
     const uint64_t perWord = 32 / static_cast<uint64_t>(bits);
     std::vector<int32_t> gIdx(in);
@@ -144,8 +160,9 @@ private slots:
         const HistogramSpec apart{100, std::nullopt, BinScale::Linear};          // binned on its own
         const HistogramSpec ranged{64, std::pair{-0.5, 0.25}, BinScale::Linear}; // values below and above
         const HistogramSpec logarithmic{50, std::nullopt, BinScale::Log};
-        for (const char* kind : {"fp8 e4m3 block", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel",
-                                 "fp8 e4m3 wide", "gptq int4", "gptq int2", "gptq int4 act-order", "awq"}) {
+        for (const char* kind :
+             {"fp8 e4m3 block", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel", "fp8 e4m3 wide", "gptq int4",
+              "gptq int2", "gptq int4 act-order", "gptq int4 odd", "awq"}) {
             QTest::addRow("%s derived", kind) << QString::fromLatin1(kind) << derived;
             QTest::addRow("%s apart", kind) << QString::fromLatin1(kind) << apart;
             QTest::addRow("%s ranged", kind) << QString::fromLatin1(kind) << ranged;
@@ -184,10 +201,97 @@ private slots:
         compareStats(*counted, *decoded);
         if (QTest::currentTestFailed())
             return;
-        // Counted twice instead of kept between the passes: the same numbers.
+        // Each path on its own (computeDequantizedStats() above takes the keyed one where it is offered): counts
+        // kept between the passes, counted twice, and added up per key.
+        const Result<TensorStats> kept = computeCodeCountStats(**d, options, cancel);
+        QVERIFY(kept);
+        compareStats(*kept, *decoded);
         const Result<TensorStats> recounted = computeCodeCountStats(**d, options, cancel, {}, 0);
         QVERIFY(recounted);
         compareStats(*recounted, *decoded);
+        if (!kind.startsWith(QLatin1String("fp8"))) { // F16 scales: GPTQ and AWQ offer keys
+            QVERIFY(usableKeyedLayout(layout, (*d)->elementCount()));
+            const Result<TensorStats> keyed = computeKeyedCountStats(**d, options, cancel);
+            QVERIFY(keyed);
+            compareStats(*keyed, *decoded);
+        }
+    }
+
+    // The vectorised int4 counter against a plain count: every code, rows past the byte counters' flush (127),
+    // misaligned words, rows taken out of order (act-order), and words of a single code (the counters' maximum).
+    void nibbleColumnsCountEveryCode_data()
+    {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("rowCount");
+        QTest::addColumn<int>("misalign");
+        QTest::addColumn<bool>("shuffled");
+        QTest::addColumn<int>("fill"); // -1: random words, else every nibble this code
+        // Both kernels where the CPU runs the wide one (AVX-512BW), else the eight-wide one only.
+        for (const int width : {8, 16}) {
+            if (static_cast<size_t>(width) > nibbleColumns())
+                continue;
+            QTest::addRow("%d: one row", width) << width << 1 << 0 << false << -1;
+            QTest::addRow("%d: a group of 128", width) << width << 16 << 0 << false << -1;
+            QTest::addRow("%d: flush boundary", width) << width << 127 << 1 << false << -1;
+            QTest::addRow("%d: past the flush", width) << width << 128 << 3 << true << -1;
+            QTest::addRow("%d: many rows", width) << width << 300 << 2 << true << -1;
+            QTest::addRow("%d: all fifteen", width) << width << 300 << 0 << false << 15;
+            QTest::addRow("%d: all zero", width) << width << 255 << 1 << false << 0;
+        }
+    }
+    void nibbleColumnsCountEveryCode()
+    {
+        QFETCH(int, width);
+        QFETCH(int, rowCount);
+        QFETCH(int, misalign);
+        QFETCH(bool, shuffled);
+        QFETCH(int, fill);
+        const size_t stride = 4 * 19; // 19 outputs per row: the 8 or 16 counted start at output 2
+        QByteArray bytes = randomBytes(static_cast<size_t>(rowCount) * stride + 8, 21);
+        if (fill >= 0)
+            bytes.fill(static_cast<char>(fill * 17));
+        const auto* words = reinterpret_cast<const unsigned char*>(bytes.constData()) + misalign + 8;
+        std::vector<uint32_t> rows(static_cast<size_t>(rowCount));
+        for (size_t r = 0; r < rows.size(); ++r)
+            rows[r] = static_cast<uint32_t>(shuffled ? (r * 7 + 3) % rows.size() : r);
+        if (shuffled && rowCount % 7 == 0)
+            QSKIP("7 must not divide the row count for the shuffle to be a permutation");
+        const auto columns = static_cast<size_t>(width);
+        std::vector<uint32_t> counts(16 * columns), expected(16 * columns, 0);
+        countNibbleColumns(words, stride, rows.data(), rows.size(), columns, counts.data());
+        for (uint32_t r : rows)
+            for (size_t j = 0; j < columns; ++j) {
+                uint32_t w;
+                std::memcpy(&w, words + r * stride + 4 * j, 4);
+                for (int k = 0; k < 8; ++k)
+                    ++expected[((w >> (4 * k)) & 15u) * columns + j];
+            }
+        QCOMPARE(counts, expected);
+    }
+
+    // countCodes() over any range of segments gives what one segment at a time gives (the vectorised columns
+    // against the scalar tail, ranges starting inside a group and across groups).
+    void countCodesAnyRange()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const QuantFixture f = openQuantFixture(dir, file, buildCase(QStringLiteral("gptq int4 odd"), file));
+        auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
+        QVERIFY(d);
+        const CodeLayout layout = (*d)->codeLayout();
+        const size_t codes = static_cast<size_t>(layout.codes);
+        std::vector<uint16_t> single(static_cast<size_t>(layout.segments) * codes, 0);
+        for (uint64_t s = 0; s < layout.segments; ++s)
+            (*d)->countCodes(s, 1, &single[static_cast<size_t>(s) * codes]);
+        for (const auto& [first, count] : {std::pair<uint64_t, uint64_t>{0, layout.segments},
+                                           {3, 41},
+                                           {40, 60},
+                                           {44, 44},
+                                           {50, layout.segments - 50}}) {
+            std::vector<uint16_t> counts(static_cast<size_t>(count) * codes, 0);
+            (*d)->countCodes(first, count, counts.data());
+            QVERIFY(std::equal(counts.begin(), counts.end(), single.begin() + static_cast<ptrdiff_t>(first * codes)));
+        }
     }
 
     void nonFiniteValuesAreCountedApart()

@@ -78,7 +78,10 @@ public:
     // point and a scale.
     CodeLayout codeLayout() const override
     {
-        return {16, m_scales.shape[0] * m_out, std::max<uint64_t>(std::min(m_group, m_in), 1)};
+        // Keys as GPTQ has them: a 16-bit scale's bits, with a row of 32 entries for q - zero + 16.
+        const bool keyed = m_scales.dtype == DType::F16 || m_scales.dtype == DType::BF16;
+        return {16, m_scales.shape[0] * m_out, std::max<uint64_t>(std::min(m_group, m_in), 1),
+                keyed ? uint64_t(1) << 16 : 0, keyed ? 32 : 0};
     }
 
     void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
@@ -106,6 +109,25 @@ public:
         const float scale = m_scales.scale(g * m_out + o);
         for (int q = 0; q < 16; ++q)
             values[q] = (static_cast<float>(q) - z) * scale;
+    }
+
+    void segmentKeys(uint64_t first, uint64_t count, uint32_t* keys, uint32_t* offsets) const override
+    {
+        for (uint64_t s = first; s < first + count; ++s) {
+            const uint64_t g = s / m_out, o = s % m_out;
+            uint16_t scaleBits;
+            std::memcpy(&scaleBits, m_scales.data + 2 * s, 2);
+            keys[s - first] = scaleBits;
+            offsets[s - first] = 16u - ((m_qzeros.word(g * m_words + o / 8) >> (4 * kNibbleOf[o % 8])) & 15u);
+        }
+    }
+
+    void keyValues(uint32_t key, float* values) const override
+    {
+        const auto scaleBits = static_cast<uint16_t>(key);
+        const float scale = m_scales.dtype == DType::F16 ? decodeF16(scaleBits) : decodeBF16(scaleBits);
+        for (int e = 0; e < 32; ++e) // q - z is exact in float: entry q - z + 16 has the decoded value
+            values[e] = static_cast<float>(e - 16) * scale;
     }
 
 private:

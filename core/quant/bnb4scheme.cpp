@@ -6,11 +6,11 @@
 // bitsandbytes/functional.py, QuantState.as_dict(packed=True) / QuantState.from_dict, dequantize_4bit (absmax =
 // dequantize_blockwise(absmax, state2) + offset when nested) and csrc kDequantizeBlockwise (hi nibble, then lo).
 #include "core/format/model.h"
+#include "core/io/sigbusguard.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/io/sigbusguard.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,10 +1,12 @@
 #include "core/quant/codecountstats.h"
 
-#include "core/quant/dequantizedtotals.h"
+#include "core/values/valuetotals.h"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 
 namespace safescope {
 
@@ -16,7 +18,7 @@ constexpr uint64_t kChunkElements = uint64_t(1) << 20;
 // Moments, extremes and classes of one segment from its codes' values and counts, added as one block, the way
 // accumulateBlock() adds a block of decoded values (squared deviations from the block's own mean). Comparisons
 // rather than std::fmin/fmax, which are calls here: this runs for every code of every segment.
-void accumulateSegment(const float* values, const uint16_t* counts, int codes, ValueTotals& t)
+template <typename Count> void accumulateSegment(const float* values, const Count* counts, int codes, ValueTotals& t)
 {
     uint64_t finite = 0;
     double sum = 0.0, sumSq = 0.0, lo = HUGE_VAL, hi = -HUGE_VAL, minAbs = t.minAbsNonZero;
@@ -76,7 +78,8 @@ size_t slotOf(const Binning& binning, double v, uint64_t n, uint64_t& below, uin
     return 0;
 }
 
-void binSegment(const float* values, const uint16_t* counts, int codes, const HistogramPlan& plan, HistogramCounts& h)
+template <typename Count>
+void binSegment(const float* values, const Count* counts, int codes, const HistogramPlan& plan, HistogramCounts& h)
 {
     for (int c = 0; c < codes; ++c) {
         const uint64_t n = counts[c];
@@ -88,7 +91,98 @@ void binSegment(const float* values, const uint16_t* counts, int codes, const Hi
     }
 }
 
+struct FreeDeleter
+{
+    void operator()(void* p) const { std::free(p); }
+};
+
+// A zeroed array whose pages the system maps on first touch: a key table is large (32 entries x 2^16 keys for int4
+// with F16 scales) and mostly untouched, as a model's scales take a few thousand of the 65,536 values.
+template <typename T> std::unique_ptr<T[], FreeDeleter> zeroedArray(size_t n)
+{
+    return std::unique_ptr<T[], FreeDeleter>(static_cast<T*>(std::calloc(n, sizeof(T))));
+}
+
+// One worker's counts per key: counts[key * keyCodes + entry], and which keys it met.
+struct KeyCounts
+{
+    std::unique_ptr<uint32_t[], FreeDeleter> counts;
+    std::unique_ptr<uint8_t[], FreeDeleter> seen;
+};
+
 } // namespace
+
+TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
+                                   const std::vector<HistogramCounts>& perWorker)
+{
+    TensorStats r;
+    static_cast<ValueStats&>(r) = statsFromTotals(count, total, plan, perWorker);
+    r.dtype = DType::F32;
+    return r;
+}
+
+bool usableKeyedLayout(const CodeLayout& layout, uint64_t elementCount)
+{
+    // 32-bit counters per key cannot overflow below 2^32 elements; the tables stay within 64 MiB per worker.
+    return usableCodeLayout(layout) && layout.keys > 0 && layout.keys <= UINT32_MAX && layout.keyCodes > 0 &&
+           layout.keyCodes <= 256 && layout.keys * static_cast<uint64_t>(layout.keyCodes) <= (uint64_t(1) << 24) &&
+           elementCount < (uint64_t(1) << 32);
+}
+
+Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const StatsOptions& options,
+                                           const std::atomic_bool& cancel, const ProgressFn& progress)
+{
+    const CodeLayout layout = dequantizer.codeLayout();
+    const size_t codes = static_cast<size_t>(layout.keyCodes); // entries of a key's row
+    const size_t keys = static_cast<size_t>(layout.keys);
+    const uint64_t perChunk = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
+    const int workers = chunkWorkerCount(layout.segments, perChunk);
+    std::vector<KeyCounts> tables(static_cast<size_t>(workers));
+    for (KeyCounts& t : tables) {
+        t.counts = zeroedArray<uint32_t>(keys * codes);
+        t.seen = zeroedArray<uint8_t>(keys);
+        if (!t.counts || !t.seen)
+            return makeError(ErrorKind::InvalidArgument, QStringLiteral("no memory for the code counts"));
+    }
+    // The one pass over the codes: each segment's counts added to its key's.
+    if (!parallelChunks(layout.segments, perChunk, cancel, {&progress, 0.0, 0.95},
+                        [&](int worker, uint64_t begin, uint64_t end) {
+                            KeyCounts& table = tables[static_cast<size_t>(worker)];
+                            dequantizer.countCodesByKey(begin, end - begin, table.counts.get(), table.seen.get());
+                        }))
+        return chunksStoppedError(QStringLiteral("statistics cancelled"));
+
+    // The keys met, their counts summed over the workers and their values: a few thousand (value, count) rows
+    // stand for the whole tensor.
+    std::vector<uint32_t> met;
+    for (size_t key = 0; key < keys; ++key) {
+        bool any = false;
+        for (const KeyCounts& t : tables)
+            any = any || t.seen[key];
+        if (any)
+            met.push_back(static_cast<uint32_t>(key));
+    }
+    std::vector<uint32_t> rows(met.size() * codes, 0);
+    std::vector<float> values(met.size() * codes);
+    for (size_t k = 0; k < met.size(); ++k) {
+        for (const KeyCounts& t : tables)
+            for (size_t code = 0; code < codes; ++code)
+                rows[k * codes + code] += t.counts[met[k] * codes + code];
+        dequantizer.keyValues(met[k], &values[k * codes]);
+    }
+    tables.clear();
+
+    ValueTotals total;
+    for (size_t k = 0; k < met.size(); ++k)
+        accumulateSegment(&values[k * codes], &rows[k * codes], layout.keyCodes, total);
+    const HistogramPlan plan(total, options);
+    std::vector<HistogramCounts> binned(1, HistogramCounts(plan));
+    for (size_t k = 0; k < met.size(); ++k)
+        binSegment(&values[k * codes], &rows[k * codes], layout.keyCodes, plan, binned.front());
+    if (progress)
+        progress(1.0);
+    return finishDequantizedStats(dequantizer.elementCount(), total, plan, binned);
+}
 
 bool usableCodeLayout(const CodeLayout& layout)
 {

@@ -3,6 +3,7 @@
 #include "core/io/parallelchunks.h"
 #include "core/quant/dequantizer.h"
 #include "core/values/tensorstats.h"
+#include "core/values/valuetotals.h"
 
 #include <atomic>
 
@@ -23,5 +24,19 @@ bool usableCodeLayout(const CodeLayout& layout);
 Result<TensorStats> computeCodeCountStats(const Dequantizer& dequantizer, const StatsOptions& options,
                                           const std::atomic_bool& cancel, const ProgressFn& progress = {},
                                           uint64_t keptBudget = kKeptCountsBudget);
+
+/// The statistics of a dequantized tensor of `count` elements (dtype F32, what values decode to) from the merged
+/// pass 1 totals and the per-worker pass 2 counters.
+TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
+                                   const std::vector<HistogramCounts>& perWorker);
+
+/// True when a scheme's segments can be counted per key (CodeLayout::keys) within the key tables' budget.
+bool usableKeyedLayout(const CodeLayout& layout, uint64_t elementCount);
+
+/// computeDequantizedStats() for a scheme whose segments' values follow from a key: the codes are read once and
+/// their counts added up per key (a GPTQ group's zero point and scale), so the statistics follow from a few
+/// thousand (value, count) pairs whatever the tensor's size. The same numbers as computeCodeCountStats().
+Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const StatsOptions& options,
+                                           const std::atomic_bool& cancel, const ProgressFn& progress = {});
 
 } // namespace safescope

@@ -1,9 +1,9 @@
 #include "core/quant/dequantizedstats.h"
 
 #include "core/quant/codecountstats.h"
-#include "core/quant/dequantizedtotals.h"
 #include "core/quant/dequantizer.h"
 #include "core/values/statskernels.h"
+#include "core/values/valuetotals.h"
 
 #include <cmath>
 
@@ -81,6 +81,8 @@ Result<TensorStats> computeDequantizedStats(const Dequantizer& dequantizer, cons
     }
     // Counting codes gives the same numbers for a fraction of the work, where the scheme offers it;
     // forceGeneric keeps the decode path reachable for the tests that compare the two.
+    if (!options.forceGeneric && usableKeyedLayout(dequantizer.codeLayout(), dequantizer.elementCount()))
+        return computeKeyedCountStats(dequantizer, options, cancel, progress);
     if (!options.forceGeneric && usableCodeLayout(dequantizer.codeLayout()))
         return computeCodeCountStats(dequantizer, options, cancel, progress);
     return decodedStats(dequantizer, options, cancel, progress);

@@ -3,6 +3,9 @@
 #include "core/io/sigbusguard.h"
 #include "core/quant/schemes.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace safescope {
 
 Result<std::unique_ptr<const Dequantizer>> Dequantizer::create(const Model& model, const LogicalTensor& tensor)
@@ -52,5 +55,37 @@ Status Dequantizer::read(uint64_t first, uint64_t count, float* out) const
 void Dequantizer::countCodes(uint64_t, uint64_t, uint16_t*) const {}
 
 void Dequantizer::segmentValues(uint64_t, float*) const {}
+
+void Dequantizer::segmentKeys(uint64_t, uint64_t, uint32_t*, uint32_t*) const {}
+
+void Dequantizer::keyValues(uint32_t, float*) const {}
+
+void Dequantizer::countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const
+{
+    // A few hundred segments at a time, so that their 16-bit counts stay in L1 until they are added up.
+    constexpr uint64_t kBatch = 256;
+    const CodeLayout layout = codeLayout();
+    const size_t codes = static_cast<size_t>(layout.codes);
+    thread_local std::vector<uint16_t> counts;
+    thread_local std::vector<uint32_t> keys, offsets;
+    counts.resize(static_cast<size_t>(kBatch) * codes);
+    keys.resize(static_cast<size_t>(kBatch));
+    offsets.resize(static_cast<size_t>(kBatch));
+    for (uint64_t b = first; b < first + count; b += kBatch) {
+        const uint64_t n = std::min(kBatch, first + count - b);
+        std::fill(counts.begin(), counts.end(), uint16_t(0));
+        countCodes(b, n, counts.data());
+        segmentKeys(b, n, keys.data(), offsets.data());
+        const uint16_t* c = counts.data();
+        for (uint64_t s = 0; s < n; ++s, c += codes) {
+            const uint32_t key = keys[static_cast<size_t>(s)];
+            seen[key] = 1;
+            uint32_t* row = table + static_cast<size_t>(key) * static_cast<size_t>(layout.keyCodes) +
+                            offsets[static_cast<size_t>(s)];
+            for (size_t code = 0; code < codes; ++code)
+                row[code] += c[code];
+        }
+    }
+}
 
 } // namespace safescope

@@ -19,6 +19,12 @@ struct CodeLayout
     int codes = 0;                ///< distinct codes (256 for FP8, 16 for int4); 0 when counting is not offered
     uint64_t segments = 0;        ///< segments, numbered 0..segments - 1
     uint64_t segmentElements = 0; ///< the most elements one segment holds (< 65,536: counts are 16-bit)
+    /// When > 0, segmentKeys() names each segment by a key below this and an offset: code c of the segment has the
+    /// value of entry offset + c of its key's row of keyCodes values (GPTQ: the key is a 16-bit scale's bits and
+    /// the entry q - zero + 16, whose value (q - zero) * scale depends on nothing else). So counts can be added up
+    /// per key, in a table small enough for the cache.
+    uint64_t keys = 0;
+    int keyCodes = 0;
 };
 
 /// Reads a logical tensor's values, dequantized on demand from its stored parts: only the stored bytes a range of
@@ -58,6 +64,16 @@ public:
     virtual void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const;
     /// The value of every code in `segment`, exactly as decode() computes it for an element of that segment.
     virtual void segmentValues(uint64_t segment, float* values) const;
+    /// The keys and row offsets of segments [first, first + count) into keys[s - first] and offsets[s - first];
+    /// only called when codeLayout() offers keys. Unguarded like decode().
+    virtual void segmentKeys(uint64_t first, uint64_t count, uint32_t* keys, uint32_t* offsets) const;
+    /// Adds the code counts of segments [first, first + count) to table[key * keyCodes + offset + code] of each
+    /// segment's key and offset, and sets seen[key]; only called when codeLayout() offers keys. Unguarded like
+    /// decode(). The default counts with countCodes() and segmentKeys(); a scheme may add its counters straight to the
+    /// table.
+    virtual void countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const;
+    /// The keyCodes values of `key`'s row, exactly as segmentValues() gives them to the codes that land there.
+    virtual void keyValues(uint32_t key, float* values) const;
 
 protected:
     Dequantizer(LogicalTensor tensor, QString path) : m_tensor(std::move(tensor)), m_path(std::move(path)) {}

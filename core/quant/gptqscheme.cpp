@@ -7,9 +7,13 @@
 #include "core/format/model.h"
 #include "core/io/sigbusguard.h"
 #include "core/quant/dequantizer.h"
+#include "core/quant/nibblecolumns.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
+
+#include <array>
+#include <cstring>
 
 namespace safescope {
 
@@ -116,7 +120,11 @@ public:
         uint64_t most = 0;
         for (size_t g = 0; g + 1 < m_groupRowStart.size(); ++g)
             most = std::max<uint64_t>(most, (m_groupRowStart[g + 1] - m_groupRowStart[g]) * perWord);
-        return {1 << m_bits, m_scales.shape[0] * m_out, std::max<uint64_t>(most, 1)};
+        // Keys: a 16-bit scale's bits (F32 scales would need 2^32), each with a row of 2^(bits + 1) entries for
+        // q - zero, which runs from -2^bits (zero = 2^bits with v1's + 1) to 2^bits - 1.
+        const bool keyed = m_scales.dtype == DType::F16 || m_scales.dtype == DType::BF16;
+        return {1 << m_bits, m_scales.shape[0] * m_out, std::max<uint64_t>(most, 1), keyed ? uint64_t(1) << 16 : 0,
+                keyed ? 2 << m_bits : 0};
     }
 
     void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
@@ -128,17 +136,105 @@ public:
         const uint64_t last = first + count;
         for (uint64_t s = first; s < last;) {
             const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
-            for (uint32_t r = m_groupRowStart[g]; r < m_groupRowStart[g + 1]; ++r) {
-                const uint64_t row = m_groupRows[r];
-                uint16_t* c = counts + (s - first) * codes;
-                for (uint64_t o = o0; o < o1; ++o, c += codes) {
-                    const uint32_t word = m_qweight.word(row * m_out + o);
+            const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];
+            const size_t rowCount = m_groupRowStart[g + 1] - m_groupRowStart[g];
+            uint64_t o = o0;
+            // int4, the common case: 8 or 16 outputs at a time, vectorised (a compare per code instead of a shift,
+            // a mask and a counter increment per code).
+            const size_t width = nibbleColumns();
+            for (; bits == 4 && o + width <= o1; o += width) {
+                uint32_t columns[16 * kMaxNibbleColumns];
+                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, width, columns);
+                uint16_t* c = counts + (s - first + (o - o0)) * codes;
+                for (size_t j = 0; j < width; ++j, c += codes)
+                    for (size_t code = 0; code < 16; ++code)
+                        c[code] = static_cast<uint16_t>(c[code] + columns[code * width + j]);
+            }
+            for (size_t r = 0; r < rowCount; ++r) {
+                uint16_t* c = counts + (s - first + (o - o0)) * codes;
+                for (uint64_t out = o; out < o1; ++out, c += codes) {
+                    const uint32_t word = m_qweight.word(rows[r] * m_out + out);
                     for (unsigned j = 0; j < perWord; ++j)
                         ++c[(word >> (j * bits)) & mask];
                 }
             }
             s += o1 - o0;
         }
+    }
+
+    void segmentKeys(uint64_t first, uint64_t count, uint32_t* keys, uint32_t* offsets) const override
+    {
+        uint64_t g = first / m_out, o = first % m_out;
+        for (uint64_t k = 0; k < count; ++k) {
+            const uint32_t zero =
+                streamBits(m_qzeros.data + g * m_zeroRowBytes, o * static_cast<uint64_t>(m_bits), m_bits);
+            uint16_t scaleBits;
+            std::memcpy(&scaleBits, m_scales.data + 2 * (g * m_out + o), 2);
+            keys[k] = scaleBits;
+            offsets[k] = (1u << m_bits) - (zero + static_cast<uint32_t>(m_zeroAdd));
+            if (++o == m_out) {
+                o = 0;
+                ++g;
+            }
+        }
+    }
+
+    // int4: the vectorised counters of eight outputs added straight to their keys' rows (no 16-bit counts between).
+    void countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const override
+    {
+        if (m_bits != 4)
+            return Dequantizer::countCodesByKey(first, count, table, seen);
+        const uint64_t last = first + count;
+        const size_t width = nibbleColumns();
+        uint32_t keys[kMaxNibbleColumns], offsets[kMaxNibbleColumns];
+        uint32_t columns[16 * kMaxNibbleColumns];
+        alignas(64) thread_local unsigned char tile[kTileRows * 4 * kTileOutputs];
+        for (uint64_t s = first; s < last;) {
+            const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
+            const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];
+            const size_t rowCount = m_groupRowStart[g + 1] - m_groupRowStart[g];
+            uint64_t o = o0;
+            // A group's rows lie out * 4 bytes apart, a multiple of 4 KiB in real models: read in place, every
+            // row falls in the same L1 set and evicts the others. A tile of them copied close together first,
+            // read once per tile, is then counted from L1.
+            const bool tiled = rowCount <= kTileRows;
+            for (; tiled && o + kTileOutputs <= o1; o += kTileOutputs) {
+                for (size_t r = 0; r < rowCount; ++r)
+                    std::memcpy(tile + r * 4 * kTileOutputs, m_qweight.data + 4 * (rows[r] * m_out + o),
+                                4 * kTileOutputs);
+                for (uint64_t t = 0; t < kTileOutputs; t += width) {
+                    segmentKeys(g * m_out + o + t, width, keys, offsets);
+                    countNibbleColumns(tile + 4 * t, 4 * kTileOutputs, kTileRowList.data(), rowCount, width, columns);
+                    addColumns(width, keys, offsets, columns, table, seen);
+                }
+            }
+            for (; o + width <= o1; o += width) {
+                segmentKeys(g * m_out + o, width, keys, offsets);
+                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, width, columns);
+                addColumns(width, keys, offsets, columns, table, seen);
+            }
+            for (; o < o1; ++o) {
+                segmentKeys(g * m_out + o, 1, keys, offsets);
+                seen[keys[0]] = 1;
+                uint32_t* row = table + static_cast<size_t>(keys[0]) * 32 + offsets[0];
+                for (size_t r = 0; r < rowCount; ++r) {
+                    const uint32_t word = m_qweight.word(rows[r] * m_out + o);
+                    for (unsigned j = 0; j < 8; ++j)
+                        ++row[(word >> (4 * j)) & 15u];
+                }
+            }
+            s += o1 - o0;
+        }
+    }
+
+    void keyValues(uint32_t key, float* values) const override
+    {
+        const auto scaleBits = static_cast<uint16_t>(key);
+        // As StoredPart::scale() decodes a 16-bit scale; q - zero is a small integer, exact in float, so entry
+        // q - zero + 2^bits has segmentValues()' value to the bit.
+        const float scale = m_scales.dtype == DType::F16 ? decodeF16(scaleBits) : decodeBF16(scaleBits);
+        for (int e = 0; e < (2 << m_bits); ++e)
+            values[e] = static_cast<float>(e - (1 << m_bits)) * scale;
     }
 
     void segmentValues(uint64_t segment, float* values) const override
@@ -153,6 +249,27 @@ public:
     }
 
 private:
+    static constexpr size_t kTileRows = 64;      // a group of up to 512 inputs
+    static constexpr uint64_t kTileOutputs = 64; // 256 bytes of each row
+    static constexpr auto kTileRowList = [] {
+        std::array<uint32_t, kTileRows> rows{};
+        for (uint32_t r = 0; r < kTileRows; ++r)
+            rows[r] = r;
+        return rows;
+    }();
+
+    // int4 rows: 32 entries per key.
+    static void addColumns(size_t width, const uint32_t* keys, const uint32_t* offsets, const uint32_t* columns,
+                           uint32_t* table, uint8_t* seen)
+    {
+        for (size_t j = 0; j < width; ++j) {
+            seen[keys[j]] = 1;
+            uint32_t* row = table + static_cast<size_t>(keys[j]) * 32 + offsets[j];
+            for (size_t code = 0; code < 16; ++code)
+                row[code] += columns[code * width + j];
+        }
+    }
+
     // The common case, whole words and groups in input order: element k is code k % P of word k / P, and a word's
     // codes share one zero point and scale. No division per word: the word's output and row advance by counting.
     void decodeWords(uint64_t first, uint64_t count, float* out) const

@@ -4,11 +4,11 @@
 // modelopt/torch/quantization/qtensor/nvfp4_tensor.py, NVFP4QTensor.dequantize (unpacks low then high nibble,
 // multiplies by per-block scale times the second-level scale); vLLM model_executor/layers/quantization/modelopt.py.
 #include "core/format/model.h"
+#include "core/io/sigbusguard.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/io/sigbusguard.h"
 
 namespace safescope {
 

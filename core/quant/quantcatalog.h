@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/format/warning.h"
 #include "core/quant/logicaltensor.h"
 #include "core/quant/quantconfig.h"
-#include "core/format/warning.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/quant/quantcatalog.h"
 #include "core/format/tensorinfo.h"
+#include "core/quant/quantcatalog.h"
 
 #include <QString>
 

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/format/dtype.h"
-#include "core/values/dtypecodec.h"
 #include "core/format/error.h"
+#include "core/values/dtypecodec.h"
 
 #include <QString>
 

@@ -2,8 +2,8 @@
 
 #include "core/values/dtypecodec.h"
 #include "core/values/moments.h"
-#include "core/values/percentiles.h"
 #include "core/values/statskernels.h"
+#include "core/values/valuetotals.h"
 
 #include <cmath>
 #include <complex>
@@ -64,25 +64,6 @@ private:
     const TensorView& m_view;
 };
 
-struct FirstPass
-{
-    Moments moments;
-    ClassCounts classes;
-    double minAbsNonZero = HUGE_VAL;
-};
-
-struct SecondPass
-{
-    std::vector<uint64_t> fine;   // fineBins + 1 slots (slot 0: rejected)
-    std::vector<uint64_t> coarse; // bins + 1 slots, when it cannot be derived from `fine`
-    uint64_t fineBelow = 0, fineAbove = 0, below = 0, above = 0;
-};
-
-bool isPowerOfTwo(int v)
-{
-    return v > 0 && (v & (v - 1)) == 0;
-}
-
 Error cancelled()
 {
     return chunksStoppedError(QStringLiteral("statistics cancelled"));
@@ -109,103 +90,44 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
     };
 
     // Pass 1: moments, extremes and class counts, one accumulator per worker and stream.
-    std::vector<FirstPass> first(static_cast<size_t>(workers * streams));
+    std::vector<ValueTotals> first(static_cast<size_t>(workers * streams));
     if (!parallelChunks(view.elementCount, kChunkElements, cancel, {&progress, 0.0, 0.5},
                         [&](int worker, uint64_t begin, uint64_t end) {
                             blocks(begin, end, [&](int k, const Stream& s, size_t n) {
-                                FirstPass& f = first[static_cast<size_t>(worker * streams + k)];
+                                ValueTotals& f = first[static_cast<size_t>(worker * streams + k)];
                                 accumulateBlock(s.type, s.data, n, minNormal, f.moments, f.classes,
                                                 logScale ? &f.minAbsNonZero : nullptr);
                             });
                         }))
         return cancelled();
-    std::vector<FirstPass> total(static_cast<size_t>(streams));
-    for (int w = 0; w < workers; ++w) {
-        for (int k = 0; k < streams; ++k) {
-            const FirstPass& f = first[static_cast<size_t>(w * streams + k)];
-            total[static_cast<size_t>(k)].moments.merge(f.moments);
-            total[static_cast<size_t>(k)].classes.merge(f.classes);
-            total[static_cast<size_t>(k)].minAbsNonZero =
-                std::fmin(total[static_cast<size_t>(k)].minAbsNonZero, f.minAbsNonZero);
-        }
-    }
+    std::vector<ValueTotals> total(static_cast<size_t>(streams));
+    for (int w = 0; w < workers; ++w)
+        for (int k = 0; k < streams; ++k)
+            total[static_cast<size_t>(k)].merge(first[static_cast<size_t>(w * streams + k)]);
 
-    // Pass 2: a fine histogram over [min, max] for percentiles, plus the requested one unless it follows exactly
-    // from the fine one (same extent, power-of-two ratio of bin counts: the bin positions then differ by an exact
-    // power-of-two factor).
-    const int fineBins = std::max(1, options.fineBins);
-    const HistogramSpec& spec = options.histogram;
-    const bool derivable = spec.scale == BinScale::Linear && !spec.range && spec.bins > 0 &&
-                           fineBins % spec.bins == 0 && isPowerOfTwo(fineBins / spec.bins);
-    std::vector<Binning> fine, coarse;
-    for (const FirstPass& t : total) {
-        const double maxAbs = std::fmax(std::fabs(t.moments.min), std::fabs(t.moments.max));
-        fine.push_back(Binning::resolve({fineBins, std::nullopt, BinScale::Linear}, t.moments.min, t.moments.max,
-                                        t.minAbsNonZero, maxAbs));
-        coarse.push_back(Binning::resolve(spec, t.moments.min, t.moments.max, t.minAbsNonZero, maxAbs));
-    }
-    std::vector<SecondPass> second(static_cast<size_t>(workers * streams));
-    for (SecondPass& s : second) {
-        s.fine.assign(static_cast<size_t>(fineBins) + 1, 0);
-        if (!derivable)
-            s.coarse.assign(static_cast<size_t>(coarse.front().bins()) + 1, 0);
-    }
-    if (!parallelChunks(
-            view.elementCount, kChunkElements, cancel, {&progress, 0.5, 0.5},
-            [&](int worker, uint64_t begin, uint64_t end) {
-                blocks(begin, end, [&](int k, const Stream& s, size_t n) {
-                    SecondPass& p = second[static_cast<size_t>(worker * streams + k)];
-                    binBlock(s.type, s.data, n, fine[static_cast<size_t>(k)], p.fine.data(), p.fineBelow, p.fineAbove);
-                    if (!derivable)
-                        binBlock(s.type, s.data, n, coarse[static_cast<size_t>(k)], p.coarse.data(), p.below, p.above);
-                });
-            }))
+    // Pass 2: a fine histogram over [min, max] for percentiles, plus the requested one unless derived from it.
+    std::vector<HistogramPlan> plans;
+    for (const ValueTotals& t : total)
+        plans.emplace_back(t, options);
+    std::vector<std::vector<HistogramCounts>> second; // [stream][worker]
+    for (const HistogramPlan& plan : plans)
+        second.emplace_back(static_cast<size_t>(workers), HistogramCounts(plan));
+    if (!parallelChunks(view.elementCount, kChunkElements, cancel, {&progress, 0.5, 0.5},
+                        [&](int worker, uint64_t begin, uint64_t end) {
+                            blocks(begin, end, [&](int k, const Stream& s, size_t n) {
+                                const HistogramPlan& plan = plans[static_cast<size_t>(k)];
+                                HistogramCounts& p = second[static_cast<size_t>(k)][static_cast<size_t>(worker)];
+                                binBlock(s.type, s.data, n, plan.fine, p.fine.data(), p.fineBelow, p.fineAbove);
+                                if (!plan.derivable)
+                                    binBlock(s.type, s.data, n, plan.coarse, p.coarse.data(), p.below, p.above);
+                            });
+                        }))
         return cancelled();
 
-    std::vector<ValueStats> results(static_cast<size_t>(streams));
-    for (int k = 0; k < streams; ++k) {
-        const FirstPass& t = total[static_cast<size_t>(k)];
-        ValueStats& r = results[static_cast<size_t>(k)];
-        r.count = view.elementCount;
-        r.finite = t.moments.n;
-        const bool any = r.finite > 0;
-        r.min = any ? t.moments.min : std::nan("");
-        r.max = any ? t.moments.max : std::nan("");
-        r.mean = any ? t.moments.mean : std::nan("");
-        r.std = any ? t.moments.populationStd() : std::nan("");
-        r.sum = t.moments.totalSum();
-        r.l2 = std::sqrt(t.moments.totalSumSq());
-        r.zeros = t.classes.zeros;
-        r.nan = t.classes.nan;
-        r.posinf = t.classes.posinf;
-        r.neginf = t.classes.neginf;
-        r.subnormal = t.classes.subnormal;
-
-        std::vector<uint64_t> fineCounts(static_cast<size_t>(fineBins), 0);
-        Histogram h = coarse[static_cast<size_t>(k)].makeHistogram();
-        for (int w = 0; w < workers; ++w) {
-            const SecondPass& p = second[static_cast<size_t>(w * streams + k)];
-            for (size_t b = 0; b < fineCounts.size(); ++b)
-                fineCounts[b] += p.fine[b + 1];
-            if (!derivable) {
-                for (size_t b = 0; b < h.counts.size(); ++b)
-                    h.counts[b] += p.coarse[b + 1];
-                h.below += p.below;
-                h.above += p.above;
-            }
-        }
-        if (derivable) {
-            const size_t ratio = static_cast<size_t>(fineBins / h.counts.size());
-            for (size_t b = 0; b < fineCounts.size(); ++b)
-                h.counts[b / ratio] += fineCounts[b];
-        }
-        r.histogram = std::move(h);
-        const Binning& f = fine[static_cast<size_t>(k)];
-        const double width = (f.hi() - f.lo()) / fineBins;
-        r.percentiles = histogramPercentiles(fineCounts, f.lo(), width, r.finite, r.min, r.max);
-        r.exact = false;
-        r.percentileError = any ? width : 0.0;
-    }
+    std::vector<ValueStats> results;
+    for (int k = 0; k < streams; ++k)
+        results.push_back(statsFromTotals(view.elementCount, total[static_cast<size_t>(k)],
+                                          plans[static_cast<size_t>(k)], second[static_cast<size_t>(k)]));
 
     TensorStats stats;
     static_cast<ValueStats&>(stats) = results[0];

@@ -1,4 +1,4 @@
-#include "core/quant/dequantizedtotals.h"
+#include "core/values/valuetotals.h"
 
 #include "core/values/percentiles.h"
 
@@ -13,8 +13,9 @@ HistogramPlan::HistogramPlan(const ValueTotals& total, const StatsOptions& optio
     fine = Binning::resolve({fineBins, std::nullopt, BinScale::Linear}, total.moments.min, total.moments.max,
                             total.minAbsNonZero, maxAbs);
     coarse = Binning::resolve(options.histogram, total.moments.min, total.moments.max, total.minAbsNonZero, maxAbs);
-    // Binning is the costly half of the decode path (a scatter into 65,536 counters); when the requested histogram
-    // is the fine one merged by a power of two, as in computeGenericStats(), it is derived instead of binned again.
+    // Binning is the costly half of the decode path (a scatter into 65,536 counters): when the requested histogram
+    // is the fine one merged by a power of two (same extent; bin positions then differ by an exact power-of-two
+    // factor), it is derived instead of binned again.
     const HistogramSpec& spec = options.histogram;
     derivable = spec.scale == BinScale::Linear && !spec.range && spec.bins > 0 && fineBins % spec.bins == 0 &&
                 std::has_single_bit(static_cast<unsigned>(fineBins / spec.bins));
@@ -25,11 +26,10 @@ HistogramCounts::HistogramCounts(const HistogramPlan& plan)
       coarse(plan.derivable ? 0 : static_cast<size_t>(plan.coarse.bins()) + 1, 0)
 {}
 
-TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
-                                   const std::vector<HistogramCounts>& perWorker)
+ValueStats statsFromTotals(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
+                           const std::vector<HistogramCounts>& perWorker)
 {
-    TensorStats r;
-    r.dtype = DType::F32;
+    ValueStats r;
     r.count = count;
     r.finite = total.moments.n;
     const bool any = r.finite > 0;

@@ -10,9 +10,9 @@
 
 namespace safescope {
 
-// What the two ways of computing a quantized tensor's statistics share (decoding values, dequantizedstats.cpp;
-// counting codes, codecountstats.cpp), so that both bin with the same rules and assemble the same result: the
-// code-count path must give the decode path's numbers (tst_quantstats compares them).
+// What every two-pass statistics path shares (decoding a float tensor, genericstats.cpp; decoding or counting a
+// quantized one, core/quant), so that all bin with the same rules and assemble the same result: the code-count
+// paths must give the decode path's numbers to the count (tst_quantstats compares them).
 
 /// Pass 1 of the statistics: moments, extremes and classes of the finite values, one per worker.
 struct ValueTotals
@@ -51,9 +51,10 @@ struct HistogramCounts
     uint64_t fineBelow = 0, fineAbove = 0, below = 0, above = 0;
 };
 
-/// The statistics of `count` elements (dtype F32, what values decode to) from the merged pass 1 totals and the
-/// per-worker pass 2 counters.
-TensorStats finishDequantizedStats(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
-                                   const std::vector<HistogramCounts>& perWorker);
+/// The statistics of `count` elements from the merged pass 1 totals and the per-worker pass 2 counters:
+/// moments and classes as pass 1 found them, the histogram, and percentiles read from the fine histogram
+/// (percentileError: one fine bin).
+ValueStats statsFromTotals(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
+                           const std::vector<HistogramCounts>& perWorker);
 
 } // namespace safescope
