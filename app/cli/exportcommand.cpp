@@ -101,7 +101,8 @@ int runExport(const QStringList& arguments)
                                     "prefix), optionally converted, and written with the reference layout. Nothing "
                                     "appears under the final names until every file is complete and validated."),
                      {QStringLiteral("PATH")},
-                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
+                                     "(https:// URL, hf://OWNER/REPO[@REV][/PATH]); the output is always local.")});
     QCommandLineParser& parser = line.parser();
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
                       QStringLiteral("Output .safetensors file, or a folder for shards (model-00001-of-0000N)."),
@@ -136,14 +137,21 @@ int runExport(const QStringList& arguments)
     if (auto problem = readOptions(line, options))
         return line.usageError(*problem);
 
+    // A remote model is read through its ByteSource (bounded chunks through the block cache); the output is local.
     auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
-    if (opened && isRemoteModel(**opened))
-        opened = remoteNotSupported(**opened, QStringLiteral("export"));
     if (!opened)
         return fail(line, opened.error());
     const Model& model = **opened;
-    if (options.targetDtype) // quantized weights are written dequantized, their stored parts dropped
+    if (options.targetDtype) { // quantized weights are written dequantized, their stored parts dropped
         options.quantized = std::make_shared<const QuantCatalog>(quantViewOf(model).catalog);
+        // Dequantizers read mapped bytes; rather than convert a remote model's scales and keep its codes, refuse.
+        if (isRemoteModel(model) && !options.quantized->tensors.empty())
+            return fail(line, makeError(ErrorKind::InvalidArgument,
+                                        QStringLiteral("%1 holds quantized weights, which --dtype dequantizes from "
+                                                       "local files only; export without --dtype, or download it")
+                                            .arg(model.path()),
+                                        model.path()));
+    }
     auto plan = planExport(model, options);
     if (!plan)
         return fail(line, plan.error());
