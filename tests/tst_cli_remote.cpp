@@ -202,8 +202,8 @@ private slots:
 
     void metaOutputOfARemoteFileWritesALocalCopy()
     {
-        const QString served =
-            m_server.repoFolder(QStringLiteral("acme/base"), QStringLiteral("main")) + QStringLiteral("/model.safetensors");
+        const QString served = m_server.repoFolder(QStringLiteral("acme/base"), QStringLiteral("main")) +
+                               QStringLiteral("/model.safetensors");
         const QString out = m_dir.path() + QStringLiteral("/edited.safetensors");
         const CliRun saved =
             runCli({QStringLiteral("meta"), QStringLiteral("hf://acme/base"), QStringLiteral("--set"),
@@ -221,7 +221,8 @@ private slots:
         QCOMPARE(runCli({QStringLiteral("validate"), out}).exitCode, 0);
         // The values read back equal the local copy's.
         const CliRun stats = runCli({QStringLiteral("stats"), out, QStringLiteral("w"), QStringLiteral("--json")});
-        const CliRun local = runCli({QStringLiteral("stats"), m_localBase, QStringLiteral("w"), QStringLiteral("--json")});
+        const CliRun local =
+            runCli({QStringLiteral("stats"), m_localBase, QStringLiteral("w"), QStringLiteral("--json")});
         QVERIFY2(parseJson(stats.out) == parseJson(local.out), stats.out.constData());
         // The file nginx serves is untouched.
         QCOMPARE(readAll(served), m_base);
@@ -241,11 +242,12 @@ private slots:
     {
         QFETCH(QStringList, options);
         const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
-        const QString remoteOut = m_dir.path() + QStringLiteral("/export-remote-") + tag + QStringLiteral(".safetensors");
+        const QString remoteOut =
+            m_dir.path() + QStringLiteral("/export-remote-") + tag + QStringLiteral(".safetensors");
         const QString localOut = m_dir.path() + QStringLiteral("/export-local-") + tag + QStringLiteral(".safetensors");
-        const CliRun remote = runCli(QStringList{QStringLiteral("export"), QStringLiteral("hf://acme/base"),
-                                                 QStringLiteral("-o"), remoteOut} +
-                                     options);
+        const CliRun remote = runCli(
+            QStringList{QStringLiteral("export"), QStringLiteral("hf://acme/base"), QStringLiteral("-o"), remoteOut} +
+            options);
         QVERIFY2(remote.exitCode == 0, remote.err.constData());
         const CliRun local =
             runCli(QStringList{QStringLiteral("export"), m_localBase, QStringLiteral("-o"), localOut} + options);
@@ -262,7 +264,8 @@ private slots:
         QVERIFY2(local.exitCode == 0, local.err.constData());
         const auto want = parseJson(local.out)["files"][0];
         // Every byte streamed through the hashers, and compared with the SHA-256 the Hub published.
-        const CliRun remote = runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/base"), QStringLiteral("--json")});
+        const CliRun remote =
+            runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/base"), QStringLiteral("--json")});
         QVERIFY2(remote.exitCode == 0, remote.err.constData());
         const auto got = parseJson(remote.out)["files"][0];
         for (const char* key : {"sha256", "data_sha256", "legacy_hash", "size"})

@@ -426,8 +426,7 @@ private slots:
         QByteArray data(static_cast<qsizetype>(kElements * 4), Qt::Uninitialized);
         for (qsizetype i = 0; i < data.size(); i += 4096)
             data[i] = static_cast<char>(i / 4096);
-        const QByteArray file =
-            rawFile("{" + tensorJson("big", "F32", {kElements}, 0, kElements * 4) + "}", data);
+        const QByteArray file = rawFile("{" + tensorJson("big", "F32", {kElements}, 0, kElements * 4) + "}", data);
         data = QByteArray();
         const QString url = m_server.addPlainFile(QStringLiteral("big.safetensors"), file);
         auto remote = openModelLocation(url);

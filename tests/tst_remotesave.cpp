@@ -127,11 +127,12 @@ private slots:
         auto saved = Model::open(out, OpenMode::Strict);
         QVERIFY(saved.ok());
         const auto& metadata = (*saved)->metadata();
-        QVERIFY(std::ranges::any_of(metadata, [](const MetadataEntry& e) { return e.key == "license" && e.value == "mit"; }));
+        QVERIFY(std::ranges::any_of(metadata,
+                                    [](const MetadataEntry& e) { return e.key == "license" && e.value == "mit"; }));
         QVERIFY(std::ranges::any_of(metadata, [](const MetadataEntry& e) { return e.key == "format"; }));
         QCOMPARE(dataRegion(readAll(out)), dataRegion(m_bytes));
-        const QString served =
-            m_server.repoFolder(QStringLiteral("acme/base"), QStringLiteral("main")) + QStringLiteral("/model.safetensors");
+        const QString served = m_server.repoFolder(QStringLiteral("acme/base"), QStringLiteral("main")) +
+                               QStringLiteral("/model.safetensors");
         QCOMPARE(readAll(served), m_bytes);
 
         // A save over the remote file itself is refused, naming Save As.

@@ -4,8 +4,8 @@
 #include "commands.h"
 #include "core/format/model.h"
 #include "core/platform/process.h"
-#include "core/text/format.h"
 #include "core/remote/fetchedtensor.h"
+#include "core/text/format.h"
 #include "core/values/healthscan.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -114,7 +114,7 @@ int runCheck(const QStringList& arguments)
                        "the scan could not be done (usage, unreadable or invalid input, file changed while read)."),
         {QStringLiteral("PATH")},
         {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
-                         "(https://, hf://), read one tensor at a time.")});
+                        "(https://, hf://), read one tensor at a time.")});
     line.parser().addOption(
         {QStringLiteral("fail-on"),
          QStringLiteral("Comma-separated kinds that make the exit code 1 (default: nan,inf, the errors). Kinds: %1; "

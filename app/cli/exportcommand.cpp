@@ -95,14 +95,15 @@ std::optional<QString> readOptions(const CommandLine& line, ExportOptions& optio
 
 int runExport(const QStringList& arguments)
 {
-    CommandLine line(QStringLiteral("Export a subset of a checkpoint's tensors into a new file or shards.\n"
-                                    "Tensors are chosen by --include/--exclude regular expressions (matched anywhere "
-                                    "in the name), renamed by the rules in order (strip prefix, s/REGEX/REPL/, add "
-                                    "prefix), optionally converted, and written with the reference layout. Nothing "
-                                    "appears under the final names until every file is complete and validated."),
-                     {QStringLiteral("PATH")},
-                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
-                                     "(https:// URL, hf://OWNER/REPO[@REV][/PATH]); the output is always local.")});
+    CommandLine line(
+        QStringLiteral("Export a subset of a checkpoint's tensors into a new file or shards.\n"
+                       "Tensors are chosen by --include/--exclude regular expressions (matched anywhere "
+                       "in the name), renamed by the rules in order (strip prefix, s/REGEX/REPL/, add "
+                       "prefix), optionally converted, and written with the reference layout. Nothing "
+                       "appears under the final names until every file is complete and validated."),
+        {QStringLiteral("PATH")},
+        {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
+                        "(https:// URL, hf://OWNER/REPO[@REV][/PATH]); the output is always local.")});
     QCommandLineParser& parser = line.parser();
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
                       QStringLiteral("Output .safetensors file, or a folder for shards (model-00001-of-0000N)."),

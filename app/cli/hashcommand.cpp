@@ -79,20 +79,21 @@ nlohmann::json nullable(const QString& text)
 
 int runHash(const QStringList& arguments)
 {
-    CommandLine line(QStringLiteral("Hash checkpoints as the model communities identify them, from one read of each "
-                                    "file:\n"
-                                    "  sha256       every byte (Hugging Face LFS oid; Civitai AutoV2 = first 10 "
-                                    "digits)\n"
-                                    "  data_sha256  the tensor data after the header (kohya sshs_model_hash, "
-                                    "modelspec.hash_sha256, Civitai AutoV3)\n"
-                                    "  legacy_hash  the 64 KiB at 1 MiB, 8 digits (sshs_legacy_hash, old web-UI "
-                                    "model hash)\n"
-                                    "Metadata keys that claim a hash are checked. Results are cached by file identity "
-                                    "(device, inode, size, mtime, ctime) under $XDG_CACHE_HOME/safescope.\n"
-                                    "Exit 1 when --check or a claimed hash does not match."),
-                     {QStringLiteral("PATH...")},
-                     {QStringLiteral("Files, *.safetensors.index.json, model folders (every shard is hashed), or remote "
-                                     "locations (https://, hf://), streamed in bounded chunks.")});
+    CommandLine line(
+        QStringLiteral("Hash checkpoints as the model communities identify them, from one read of each "
+                       "file:\n"
+                       "  sha256       every byte (Hugging Face LFS oid; Civitai AutoV2 = first 10 "
+                       "digits)\n"
+                       "  data_sha256  the tensor data after the header (kohya sshs_model_hash, "
+                       "modelspec.hash_sha256, Civitai AutoV3)\n"
+                       "  legacy_hash  the 64 KiB at 1 MiB, 8 digits (sshs_legacy_hash, old web-UI "
+                       "model hash)\n"
+                       "Metadata keys that claim a hash are checked. Results are cached by file identity "
+                       "(device, inode, size, mtime, ctime) under $XDG_CACHE_HOME/safescope.\n"
+                       "Exit 1 when --check or a claimed hash does not match."),
+        {QStringLiteral("PATH...")},
+        {QStringLiteral("Files, *.safetensors.index.json, model folders (every shard is hashed), or remote "
+                        "locations (https://, hf://), streamed in bounded chunks.")});
     QCommandLineParser& parser = line.parser();
     const QCommandLineOption check(QStringLiteral("check"),
                                    QStringLiteral("Fail (exit 1) unless every file's SHA-256 is HASH."),
@@ -198,8 +199,9 @@ int runHash(const QStringList& arguments)
             if (parser.isSet(check))
                 out << "  check        " << (checkFails ? "MISMATCH" : "match") << '\n';
             if (remote && computed && !published.isEmpty())
-                out << "  published    " << (publishedDiffers ? QStringLiteral("MISMATCH: the Hub published ") + published
-                                                                   : QStringLiteral("match"))
+                out << "  published    "
+                    << (publishedDiffers ? QStringLiteral("MISMATCH: the Hub published ") + published
+                                         : QStringLiteral("match"))
                     << '\n';
         }
     }

@@ -28,9 +28,8 @@ Status checkSaved(const Header& source, const Header& saved, const std::optional
                          target);
     };
     if (saved.dataSize() != source.dataSize())
-        return differs(QStringLiteral("data region of %1 bytes instead of %2")
-                           .arg(saved.dataSize())
-                           .arg(source.dataSize()));
+        return differs(
+            QStringLiteral("data region of %1 bytes instead of %2").arg(saved.dataSize()).arg(source.dataSize()));
     if (saved.tensors.size() != source.tensors.size())
         return differs(QStringLiteral("%1 tensors instead of %2").arg(saved.tensors.size()).arg(source.tensors.size()));
     for (size_t i = 0; i < source.tensors.size(); ++i) {

@@ -1,8 +1,8 @@
 #include "core/export/exporter.h"
 
 #include "core/export/exportfilewriter.h"
-#include "core/format/model.h"
 #include "core/format/errorcontext.h"
+#include "core/format/model.h"
 #include "core/format/shardindex.h"
 #include "core/io/bytesource.h"
 #include "core/io/systemfile.h"

@@ -106,9 +106,8 @@ Status ExportFileWriter::convert(const ExportTensor& tensor, SystemFile& target,
             in = m_model.tensorData(tensor.source) + first * inBytes;
         }
         // A mapped source truncated under us raises SIGBUS here, which the guard turns into an error.
-        const bool read = SigbusGuard::runGuarded([&] {
-            convertElements(info.dtype, in, tensor.dtype, buffer.data(), static_cast<size_t>(count), nullptr);
-        });
+        const bool read = SigbusGuard::runGuarded(
+            [&] { convertElements(info.dtype, in, tensor.dtype, buffer.data(), static_cast<size_t>(count), nullptr); });
         if (!read)
             return inTensor(makeError(ErrorKind::FileChanged, QStringLiteral("the file changed on disk while it was "
                                                                              "being exported (it was truncated or "

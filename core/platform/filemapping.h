@@ -69,14 +69,4 @@ void* reserveGuardedPages(size_t size);
 int setPageAccess(void* address, size_t length, PageAccess access);
 void releaseGuardedPages(void* address, size_t size);
 
-/// The same guarded reservation with its pages backed by `file` (open read-write, at least `size` bytes long:
-/// NativeFile::setSize) instead of anonymous memory (mmap MAP_SHARED PROT_NONE / a file-mapping view made
-/// PAGE_NOACCESS). Filled pages are then file cache, which the kernel can write back and evict, so a buffer larger
-/// than RAM works; unopened pages still fault. The handle may be closed and the file deleted afterwards (POSIX
-/// keeps an unlinked file while it is mapped; on Windows deletion waits for the release). nullptr on failure.
-void* reserveGuardedFilePages(NativeHandle file, size_t size);
-/// setPageAccess() for a reservation made by reserveGuardedFilePages().
-int setFilePageAccess(void* address, size_t length, PageAccess access);
-void releaseGuardedFilePages(void* address, size_t size);
-
 } // namespace safescope::platform

@@ -63,8 +63,6 @@ public:
     /// Reserves the blocks of the first `size` bytes without changing the size (fallocate KEEP_SIZE, macOS
     /// F_PREALLOCATE, Windows FileAllocationInfo). A file system that cannot is not an error: 0.
     int preallocate(uint64_t size);
-    /// Sets the file's size: cut, or extended with zeros (ftruncate / SetFileInformationByHandle end of file).
-    int setSize(uint64_t size);
     /// Durable flush of the bytes (fdatasync; macOS F_FULLFSYNC, since its fsync leaves them in the drive's cache;
     /// Windows FlushFileBuffers).
     int syncData();

@@ -91,8 +91,7 @@ using BlockReader = std::function<Status(char* buffer, size_t size, uint64_t off
 /// The hashes of the `size` bytes `read` gives, one block at a time: the one pass both a local file and a remote one
 /// go through, so their hashes cannot differ by construction.
 Result<FileHashes> hashBlocks(const QString& path, uint64_t size, size_t block, const BlockReader& read,
-                              const HashOptions& options, const std::atomic_bool& cancel,
-                              const HashProgress& progress)
+                              const HashOptions& options, const std::atomic_bool& cancel, const HashProgress& progress)
 {
     FileHashes result;
     result.path = path;

@@ -82,10 +82,9 @@ Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetch(const Model& model, 
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("tensor '%1' is not remote").arg(name), shard.path,
                          name);
     const uint64_t size = info.byteSize();
-    std::unique_ptr<FetchedTensor> fetched(
-        new FetchedTensor(size >= kFileBackedBytes ? GuardedBuffer(size, BlockCache::shared().folder() +
-                                                                             QStringLiteral("/buffers"))
-                                                   : GuardedBuffer(size)));
+    std::unique_ptr<FetchedTensor> fetched(new FetchedTensor(
+        size >= kFileBackedBytes ? GuardedBuffer(size, BlockCache::shared().folder() + QStringLiteral("/buffers"))
+                                 : GuardedBuffer(size)));
     if (!fetched->m_buffer.valid())
         return makeError(
             ErrorKind::IoError,

@@ -4,6 +4,7 @@
 #include "core/io/systemfile.h"
 #include "core/platform/filemapping.h"
 #include "core/platform/filesystem.h"
+#include "core/platform/guardedfilepages.h"
 #include "core/platform/nativefile.h"
 
 #include <algorithm>
@@ -37,7 +38,7 @@ GuardedBuffer::GuardedBuffer(uint64_t size, const QString& backingFolder) : m_si
     platform::NativeFile file;
     std::string path = encodeLocalPath(backingFolder + QStringLiteral("/tensor-XXXXXX")).toStdString();
     if (makeFolders(backingFolder) && platform::NativeFile::createUnique(path, 0, 0600, file) == 0) {
-        if (file.setSize(m_mapped) == 0)
+        if (platform::setFileSize(file.handle(), m_mapped) == 0)
             m_data = static_cast<unsigned char*>(platform::reserveGuardedFilePages(file.handle(), m_mapped));
         (void)file.close();
         // Nameless from now on: nothing is left in the cache folder when the buffer goes (or the process dies).

@@ -37,11 +37,9 @@ std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model
     return findDuplicateTensors(model, hashes, TensorBytesFn(), cancel, failure);
 }
 
-std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model& model,
-                                                                     const std::vector<std::optional<uint64_t>>& hashes,
-                                                                     const TensorBytesFn& bytes,
-                                                                     const std::atomic_bool& cancel,
-                                                                     std::optional<Error>& failure)
+std::optional<std::vector<std::vector<size_t>>>
+findDuplicateTensors(const Model& model, const std::vector<std::optional<uint64_t>>& hashes, const TensorBytesFn& bytes,
+                     const std::atomic_bool& cancel, std::optional<Error>& failure)
 {
     std::vector<size_t> order;
     for (size_t i = 0; i < hashes.size(); ++i) {

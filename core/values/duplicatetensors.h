@@ -23,10 +23,8 @@ std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model
 
 /// The same for a model whose tensors are not mapped (remote): each comparison fetches the two tensors through
 /// `bytes` (two tensors held at once, at most). `failure` gets the error when a fetch fails (nullopt returned).
-std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model& model,
-                                                                     const std::vector<std::optional<uint64_t>>& hashes,
-                                                                     const TensorBytesFn& bytes,
-                                                                     const std::atomic_bool& cancel,
-                                                                     std::optional<Error>& failure);
+std::optional<std::vector<std::vector<size_t>>>
+findDuplicateTensors(const Model& model, const std::vector<std::optional<uint64_t>>& hashes, const TensorBytesFn& bytes,
+                     const std::atomic_bool& cancel, std::optional<Error>& failure);
 
 } // namespace safescope

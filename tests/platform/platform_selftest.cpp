@@ -7,6 +7,7 @@
 #include "core/platform/filemapping.h"
 #include "core/platform/filestatus.h"
 #include "core/platform/filesystem.h"
+#include "core/platform/guardedfilepages.h"
 #include "core/platform/nativefile.h"
 #include "core/platform/pageguard.h"
 #include "core/platform/systemerror.h"
@@ -213,7 +214,7 @@ void testMapping(const std::string& folder)
     std::string backing = folder + "/guarded-XXXXXX";
     NativeFile backingFile;
     CHECK_EQ(NativeFile::createUnique(backing, 0, 0600, backingFile), 0);
-    CHECK_EQ(backingFile.setSize(8 * page), 0);
+    CHECK_EQ(setFileSize(backingFile.handle(), 8 * page), 0);
     FileStatus backingStatus;
     CHECK_EQ(backingFile.status(backingStatus), 0);
     CHECK_EQ(backingStatus.size, uint64_t(8 * page));

@@ -26,16 +26,16 @@ struct ExportChoices
     };
 
     Tensors tensors = Tensors::All;
-    QString filter;                ///< the browser's filter text (MatchingFilter)
-    std::vector<size_t> ticked;    ///< tensor indices (Ticked)
-    QString include;               ///< a regular expression, or empty
-    QString exclude;               ///< a regular expression, or empty
-    QString renameRules;           ///< one a line: "s/REGEX/REPL/", "strip:PREFIX" or "add:PREFIX"
-    QString dtype;                 ///< a target dtype name, or empty to keep dtypes
+    QString filter;             ///< the browser's filter text (MatchingFilter)
+    std::vector<size_t> ticked; ///< tensor indices (Ticked)
+    QString include;            ///< a regular expression, or empty
+    QString exclude;            ///< a regular expression, or empty
+    QString renameRules;        ///< one a line: "s/REGEX/REPL/", "strip:PREFIX" or "add:PREFIX"
+    QString dtype;              ///< a target dtype name, or empty to keep dtypes
     bool dropMetadata = false;
     bool sharded = false;
-    QString shardSize;             ///< "5GB", "500MB", ... when sharded
-    QString output;                ///< empty: a placeholder in the temporary folder (names only, for previews)
+    QString shardSize; ///< "5GB", "500MB", ... when sharded
+    QString output;    ///< empty: a placeholder in the temporary folder (names only, for previews)
 
     /// The options these choices make for `model`, or the reason they are unusable (a bad rename rule or size).
     Result<ExportOptions> toOptions(const Model& model) const;

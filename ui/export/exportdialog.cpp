@@ -1,7 +1,5 @@
 #include "ui/export/exportdialog.h"
 
-#include "ui/export/exportchoices.h"
-
 #include "core/export/exporter.h"
 #include "core/export/renamerule.h"
 #include "core/export/tensorselection.h"
@@ -9,6 +7,7 @@
 #include "core/format/model.h"
 #include "core/text/format.h"
 #include "core/text/textutil.h"
+#include "ui/export/exportchoices.h"
 #include "ui/models/tensorcheckmodel.h"
 #include "ui/models/tensorfilter.h"
 #include "ui/models/tensortree.h"

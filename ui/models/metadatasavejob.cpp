@@ -4,8 +4,8 @@
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
 #include "core/edit/remotesaveas.h"
-#include "core/format/safetensorsfile.h"
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "core/text/format.h"
 
 #include <QDir>

@@ -146,11 +146,6 @@ int NativeFile::preallocate(uint64_t size)
     return 0;
 }
 
-int NativeFile::setSize(uint64_t size)
-{
-    return ::ftruncate(fdOf(m_handle), static_cast<off_t>(size)) == 0 ? 0 : errno;
-}
-
 int NativeFile::syncData()
 {
 #if defined(__APPLE__)

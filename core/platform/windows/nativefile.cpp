@@ -158,13 +158,6 @@ int NativeFile::preallocate(uint64_t size)
     return err == ENOSYS || err == EINVAL ? 0 : err; // a file system that cannot: writes allocate as they go
 }
 
-int NativeFile::setSize(uint64_t size)
-{
-    FILE_END_OF_FILE_INFO end = {};
-    end.EndOfFile.QuadPart = static_cast<LONGLONG>(size);
-    return ::SetFileInformationByHandle(handleOf(m_handle), FileEndOfFileInfo, &end, sizeof end) ? 0 : lastError();
-}
-
 int NativeFile::syncData()
 {
     return ::FlushFileBuffers(handleOf(m_handle)) ? 0 : lastError();
