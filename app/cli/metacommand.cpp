@@ -379,7 +379,8 @@ int runMeta(const QStringList& arguments)
                       QStringLiteral("BYTES")});
     parser.addOption({QStringLiteral("rewrite"), QStringLiteral("Rewrite the file even when the edit fits in place.")});
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
-                      QStringLiteral("Save as a new file instead of over PATH (single files only)."),
+                      QStringLiteral("Save as a new file instead of over PATH (single files only). Required for a "
+                                     "remote model (https://, hf://): its data is streamed from the server."),
                       QStringLiteral("OUT")});
     parser.addOption({QStringLiteral("recover"),
                       QStringLiteral("Resolve an interrupted earlier save: 'restore' the old header or 'discard' the "
