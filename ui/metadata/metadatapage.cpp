@@ -116,6 +116,7 @@ MetadataPage::MetadataPage(Document* document, QWidget* parent)
     connect(m_document, &Document::modelChanged, this, &MetadataPage::onModelChanged);
     connect(m_document, &Document::scopeChanged, this, &MetadataPage::showScope);
     updateActions();
+    updateSaveAction(); // a page made for a document that is loaded already
 }
 
 void MetadataPage::createToolBar()
@@ -346,6 +347,11 @@ void MetadataPage::onModelChanged()
     m_scope->setEnabled(true);
     m_scopeLabelAction->setVisible(!singleFile);
     m_scopeAction->setVisible(!singleFile);
+    updateSaveAction();
+}
+
+void MetadataPage::updateSaveAction()
+{
     const bool remote = isRemote();
     m_saveAction->setText(remote ? tr("&Save As\u2026") : tr("&Save"));
     m_saveAction->setToolTip(remote ? tr("The model is remote: the edits are saved to a local file, with every "

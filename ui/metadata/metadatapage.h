@@ -72,6 +72,8 @@ private:
     QString renameRefusal(int row) const;
     /// Whether the document's model is remote (its shards read through a ByteSource): saved only as a local file.
     bool isRemote() const;
+    /// Save on a remote document is Save As (a local file); the action says so.
+    void updateSaveAction();
 
     Document* m_document;
     MetadataModel* m_model;
