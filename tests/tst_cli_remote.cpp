@@ -5,8 +5,11 @@
 #include "support/fixtures.h"
 #include "support/hubserver.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstring>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -21,6 +24,34 @@ QByteArray modelBytes(uint32_t seed)
     const QByteArray header = "{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("w", "F32", {32, 16}, 0, 2048) +
                               "," + tensorJson("v", "BF16", {8}, 2048, 2064) + "}";
     return rawFile(header, w + v);
+}
+
+/// A model with problems the health scan finds: a NaN, a duplicate pair, an all-zero tensor.
+QByteArray sickModelBytes()
+{
+    QByteArray a = patternBytes(16, 3);
+    a.replace(4, 4, QByteArray::fromHex("0000c07f")); // element 1 is NaN
+    const QByteArray b = patternBytes(256, 5);
+    const QByteArray header = "{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("a", "F32", {4}, 0, 16) + "," +
+                              tensorJson("b", "F32", {64}, 16, 272) + "," + tensorJson("c", "F32", {64}, 272, 528) +
+                              "," + tensorJson("z", "F32", {8}, 528, 560) + "}";
+    return rawFile(header, a + b + b + QByteArray(32, 0));
+}
+
+QByteArray readAll(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+/// The data region of a safetensors file's bytes (after 8 + N).
+QByteArray dataRegion(const QByteArray& bytes)
+{
+    if (bytes.size() < 8)
+        return {};
+    quint64 n = 0;
+    std::memcpy(&n, bytes.constData(), 8);
+    return bytes.mid(static_cast<qsizetype>(8 + n));
 }
 
 uint64_t bodyBytes(const std::vector<HubServer::Request>& requests)
@@ -57,6 +88,16 @@ private slots:
         m_server.addFile(QStringLiteral("acme/copy"), QStringLiteral("main"), QStringLiteral("model.safetensors"),
                          m_base);
         m_server.publish(QStringLiteral("acme/copy"), QStringLiteral("main"));
+        m_server.addFile(QStringLiteral("acme/sick"), QStringLiteral("main"), QStringLiteral("model.safetensors"),
+                         sickModelBytes());
+        m_server.publish(QStringLiteral("acme/sick"), QStringLiteral("main"));
+        // The Hub's listing says m_base's SHA-256, the file served is now another of the same size.
+        m_server.addFile(QStringLiteral("acme/stale"), QStringLiteral("main"), QStringLiteral("model.safetensors"),
+                         m_base);
+        m_server.publish(QStringLiteral("acme/stale"), QStringLiteral("main"));
+        m_server.addFile(QStringLiteral("acme/stale"), QStringLiteral("main"), QStringLiteral("model.safetensors"),
+                         m_tuned);
+        m_localSick = writeFile(m_dir, QStringLiteral("sick.safetensors"), sickModelBytes());
         m_localBase = writeFile(m_dir, QStringLiteral("base.safetensors"), m_base);
         m_localTuned = writeFile(m_dir, QStringLiteral("tuned.safetensors"), m_tuned);
         m_bad = m_server.addPlainFile(QStringLiteral("bad.safetensors"),
@@ -157,10 +198,120 @@ private slots:
         const CliRun read = runCli({QStringLiteral("meta"), QStringLiteral("hf://acme/base")});
         QVERIFY2(read.exitCode == 0, read.err.constData());
         QVERIFY2(read.out.contains("format"), read.out.constData());
-        const CliRun exported = runCli({QStringLiteral("export"), QStringLiteral("hf://acme/base"),
-                                        QStringLiteral("-o"), m_dir.path() + QStringLiteral("/out")});
-        QCOMPARE(exported.exitCode, 2);
-        QVERIFY2(exported.err.contains("local files only"), exported.err.constData());
+    }
+
+    void metaOutputOfARemoteFileWritesALocalCopy()
+    {
+        const QString served = m_server.repoFolder(QStringLiteral("acme/base"), QStringLiteral("main")) +
+                               QStringLiteral("/model.safetensors");
+        const QString out = m_dir.path() + QStringLiteral("/edited.safetensors");
+        const CliRun saved =
+            runCli({QStringLiteral("meta"), QStringLiteral("hf://acme/base"), QStringLiteral("--set"),
+                    QStringLiteral("license=mit"), QStringLiteral("--output"), out, QStringLiteral("--json")});
+        QVERIFY2(saved.exitCode == 0, saved.err.constData());
+        const QByteArray written = readAll(out);
+        // The header has the edit and keeps the old key; every tensor byte is the remote file's.
+        const CliRun meta = runCli({QStringLiteral("meta"), out, QStringLiteral("--json")});
+        QVERIFY2(meta.exitCode == 0, meta.err.constData());
+        const auto json = parseJson(meta.out);
+        QVERIFY2(meta.out.contains("\"license\"") && meta.out.contains("\"mit\"") && meta.out.contains("\"pt\""),
+                 meta.out.constData());
+        QVERIFY(json.is_object());
+        QCOMPARE(dataRegion(written), dataRegion(m_base));
+        QCOMPARE(runCli({QStringLiteral("validate"), out}).exitCode, 0);
+        // The values read back equal the local copy's.
+        const CliRun stats = runCli({QStringLiteral("stats"), out, QStringLiteral("w"), QStringLiteral("--json")});
+        const CliRun local =
+            runCli({QStringLiteral("stats"), m_localBase, QStringLiteral("w"), QStringLiteral("--json")});
+        QVERIFY2(parseJson(stats.out) == parseJson(local.out), stats.out.constData());
+        // The file nginx serves is untouched.
+        QCOMPARE(readAll(served), m_base);
+    }
+
+    void exportOfARemoteModelEqualsTheLocalExport_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::newRow("verbatim") << QStringList{};
+        QTest::newRow("bf16 and a rename") << QStringList{QStringLiteral("--dtype"), QStringLiteral("BF16"),
+                                                          QStringLiteral("--rename"), QStringLiteral("s/^w$/weight/")};
+        QTest::newRow("f16, one tensor") << QStringList{QStringLiteral("--dtype"), QStringLiteral("F16"),
+                                                        QStringLiteral("--include"), QStringLiteral("^w$")};
+    }
+
+    void exportOfARemoteModelEqualsTheLocalExport()
+    {
+        QFETCH(QStringList, options);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-'));
+        const QString remoteOut =
+            m_dir.path() + QStringLiteral("/export-remote-") + tag + QStringLiteral(".safetensors");
+        const QString localOut = m_dir.path() + QStringLiteral("/export-local-") + tag + QStringLiteral(".safetensors");
+        const CliRun remote = runCli(
+            QStringList{QStringLiteral("export"), QStringLiteral("hf://acme/base"), QStringLiteral("-o"), remoteOut} +
+            options);
+        QVERIFY2(remote.exitCode == 0, remote.err.constData());
+        const CliRun local =
+            runCli(QStringList{QStringLiteral("export"), m_localBase, QStringLiteral("-o"), localOut} + options);
+        QVERIFY2(local.exitCode == 0, local.err.constData());
+        const QByteArray bytes = readAll(remoteOut);
+        QVERIFY(!bytes.isEmpty());
+        QCOMPARE(bytes, readAll(localOut));
+        QCOMPARE(remote.err, local.err); // the same conversion impact
+    }
+
+    void hashOfARemoteFileEqualsTheLocalHash()
+    {
+        const CliRun local = runCli({QStringLiteral("hash"), m_localBase, QStringLiteral("--json")});
+        QVERIFY2(local.exitCode == 0, local.err.constData());
+        const auto want = parseJson(local.out)["files"][0];
+        // Every byte streamed through the hashers, and compared with the SHA-256 the Hub published.
+        const CliRun remote =
+            runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/base"), QStringLiteral("--json")});
+        QVERIFY2(remote.exitCode == 0, remote.err.constData());
+        const auto got = parseJson(remote.out)["files"][0];
+        for (const char* key : {"sha256", "data_sha256", "legacy_hash", "size"})
+            QVERIFY2(got[key] == want[key], key);
+        QCOMPARE(got["sha256_source"].get<std::string>(), std::string("computed"));
+        QCOMPARE(got["published"].get<std::string>(), std::string("match"));
+
+        // Only the SHA-256 asked: the published value, said to be so, and no byte of the file read.
+        m_server.clearLog();
+        const CliRun published = runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/base"),
+                                         QStringLiteral("--sha256-only"), QStringLiteral("--json")});
+        QVERIFY2(published.exitCode == 0, published.err.constData());
+        const auto quick = parseJson(published.out)["files"][0];
+        QVERIFY(quick["sha256"] == want["sha256"]);
+        QCOMPARE(quick["sha256_source"].get<std::string>(), std::string("published"));
+        for (const auto& request : m_server.clientRequests())
+            QVERIFY2(!request.uri.contains(QStringLiteral("/resolve/")) || request.range.startsWith("bytes=0-"),
+                     qPrintable(request.uri));
+        const CliRun text =
+            runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/base"), QStringLiteral("--sha256-only")});
+        QVERIFY2(text.out.contains("published by the Hub, not verified"), text.out.constData());
+
+        // A listing whose SHA-256 is not the served file's: taken as published, caught by --verify.
+        QCOMPARE(runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/stale"), QStringLiteral("--sha256-only")})
+                     .exitCode,
+                 0);
+        const CliRun verified = runCli({QStringLiteral("hash"), QStringLiteral("hf://acme/stale"),
+                                        QStringLiteral("--sha256-only"), QStringLiteral("--verify")});
+        QCOMPARE(verified.exitCode, 1);
+        QVERIFY2(verified.out.contains("MISMATCH"), verified.out.constData());
+    }
+
+    void checkOfARemoteModelEqualsTheLocalCheck()
+    {
+        const QStringList options{QStringLiteral("--json"), QStringLiteral("--fail-on"), QStringLiteral("none")};
+        const CliRun remote = runCli(QStringList{QStringLiteral("check"), QStringLiteral("hf://acme/sick")} + options);
+        QVERIFY2(remote.exitCode == 0, remote.err.constData());
+        const CliRun local = runCli(QStringList{QStringLiteral("check"), m_localSick} + options);
+        QVERIFY2(local.exitCode == 0, local.err.constData());
+        const auto got = parseJson(remote.out);
+        QVERIFY2(got == parseJson(local.out), remote.out.constData());
+        // The scan found what the fixture holds, so the comparison is not between two empty reports.
+        QVERIFY2(remote.out.contains("\"nan\"") && remote.out.contains("\"duplicate\"") &&
+                     remote.out.contains("\"all_zero\""),
+                 remote.out.constData());
+        QCOMPARE(runCli({QStringLiteral("check"), QStringLiteral("hf://acme/sick")}).exitCode, 1);
     }
 
 private:
@@ -170,6 +321,7 @@ private:
     QByteArray m_tuned;
     QString m_localBase;
     QString m_localTuned;
+    QString m_localSick;
     QString m_bad;
 };
 

@@ -15,6 +15,7 @@
 #include "core/values/tensorstats.h"
 #include "support/fixtures.h"
 #include "support/hubserver.h"
+#include "support/processstatus.h"
 
 #include <QDir>
 #include <QFile>
@@ -413,6 +414,36 @@ private slots:
         QVERIFY(again.ok());
         QCOMPARE(m_server.clientRequests().size(), size_t(0));
         QCOMPARE(std::memcmp((*again)->view().data, m_single.constData() + (*local)->absoluteOffset(1), 200), 0);
+    }
+
+    void largeFetchIsFileBackedNotAnonymous()
+    {
+        // A tensor well above FetchedTensor::kFileBackedBytes: fetched whole, its bytes must land in a nameless file
+        // in the cache folder (file cache the kernel can evict), not in anonymous memory.
+        if (procStatusKiB("RssAnon") == 0)
+            QSKIP("RssAnon is only reported by Linux");
+        constexpr uint64_t kElements = uint64_t{24} << 20; // 96 MiB of F32
+        QByteArray data(static_cast<qsizetype>(kElements * 4), Qt::Uninitialized);
+        for (qsizetype i = 0; i < data.size(); i += 4096)
+            data[i] = static_cast<char>(i / 4096);
+        const QByteArray file = rawFile("{" + tensorJson("big", "F32", {kElements}, 0, kElements * 4) + "}", data);
+        data = QByteArray();
+        const QString url = m_server.addPlainFile(QStringLiteral("big.safetensors"), file);
+        auto remote = openModelLocation(url);
+        QVERIFY(remote.ok());
+        const std::atomic_bool cancel{false};
+
+        const uint64_t before = procStatusKiB("RssAnon");
+        auto whole = FetchedTensor::fetchWhole(**remote, 0, &cancel);
+        QVERIFY(whole.ok());
+        // Every fetched byte is right (and every page touched, so all of it is resident or written back).
+        QCOMPARE(std::memcmp((*whole)->view().data, file.constData() + (*remote)->absoluteOffset(0), kElements * 4), 0);
+        const uint64_t grown = procStatusKiB("RssAnon") - std::min(before, procStatusKiB("RssAnon"));
+        qInfo("anonymous memory grew by %llu KiB fetching a 96 MiB tensor", static_cast<unsigned long long>(grown));
+        // Chunks in flight and the allocator's slack, far below the 96 MiB an anonymous buffer would add.
+        QVERIFY2(grown < 40 * 1024, qPrintable(QStringLiteral("anonymous memory grew by %1 KiB").arg(grown)));
+        // The backing file has no name: nothing is left in the cache folder's buffers.
+        QVERIFY(QDir(m_cacheDir.path() + QStringLiteral("/buffers")).entryList(QDir::Files).isEmpty());
     }
 
     void windowRangesCoverOnlyTheWindow()

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "core/format/model.h"
 #include "core/platform/process.h"
+#include "core/remote/fetchedtensor.h"
 #include "core/text/format.h"
 #include "core/values/healthscan.h"
 #include "crashhook.h"
@@ -112,7 +113,8 @@ int runCheck(const QStringList& arguments)
                        "Exit codes of check: 0 when no problem of a --fail-on kind was found, 1 when one was, 2 when "
                        "the scan could not be done (usage, unreadable or invalid input, file changed while read)."),
         {QStringLiteral("PATH")},
-        {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+        {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
+                        "(https://, hf://), read one tensor at a time.")});
     line.parser().addOption(
         {QStringLiteral("fail-on"),
          QStringLiteral("Comma-separated kinds that make the exit code 1 (default: nan,inf, the errors). Kinds: %1; "
@@ -126,14 +128,16 @@ int runCheck(const QStringList& arguments)
         return line.usageError(QStringLiteral("--fail-on takes kinds from: %1, all, none").arg(kindList()));
 
     auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
-    if (opened && isRemoteModel(**opened))
-        opened = remoteNotSupported(**opened, QStringLiteral("check"));
     Result<HealthReport> scanned = opened ? Result<HealthReport>(HealthReport{}) : Result<HealthReport>(opened.error());
     if (opened) {
         stopBeforeReadIfAsked();
         const std::atomic_bool cancel{false};
         TerminalProgress progress;
-        scanned = scanHealth(**opened, cancel, [&](uint64_t done, uint64_t total) { progress.report(done, total); });
+        const auto report = [&](uint64_t done, uint64_t total) { progress.report(done, total); };
+        // A remote model is scanned a tensor at a time, each fetched whole (several ranges in flight) then let go.
+        scanned = isRemoteModel(**opened)
+                      ? scanHealth(**opened, FetchedTensor::wholeTensorBytes(**opened), cancel, report)
+                      : scanHealth(**opened, cancel, report);
     }
     if (!scanned) {
         if (line.json())

@@ -95,13 +95,15 @@ std::optional<QString> readOptions(const CommandLine& line, ExportOptions& optio
 
 int runExport(const QStringList& arguments)
 {
-    CommandLine line(QStringLiteral("Export a subset of a checkpoint's tensors into a new file or shards.\n"
-                                    "Tensors are chosen by --include/--exclude regular expressions (matched anywhere "
-                                    "in the name), renamed by the rules in order (strip prefix, s/REGEX/REPL/, add "
-                                    "prefix), optionally converted, and written with the reference layout. Nothing "
-                                    "appears under the final names until every file is complete and validated."),
-                     {QStringLiteral("PATH")},
-                     {QStringLiteral("A .safetensors file, a *.safetensors.index.json, or a model folder.")});
+    CommandLine line(
+        QStringLiteral("Export a subset of a checkpoint's tensors into a new file or shards.\n"
+                       "Tensors are chosen by --include/--exclude regular expressions (matched anywhere "
+                       "in the name), renamed by the rules in order (strip prefix, s/REGEX/REPL/, add "
+                       "prefix), optionally converted, and written with the reference layout. Nothing "
+                       "appears under the final names until every file is complete and validated."),
+        {QStringLiteral("PATH")},
+        {QStringLiteral("A .safetensors file, a *.safetensors.index.json, a model folder, or a remote location "
+                        "(https:// URL, hf://OWNER/REPO[@REV][/PATH]); the output is always local.")});
     QCommandLineParser& parser = line.parser();
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
                       QStringLiteral("Output .safetensors file, or a folder for shards (model-00001-of-0000N)."),
@@ -136,14 +138,21 @@ int runExport(const QStringList& arguments)
     if (auto problem = readOptions(line, options))
         return line.usageError(*problem);
 
+    // A remote model is read through its ByteSource (bounded chunks through the block cache); the output is local.
     auto opened = openModelArgument(line.positional(0), OpenMode::Lenient);
-    if (opened && isRemoteModel(**opened))
-        opened = remoteNotSupported(**opened, QStringLiteral("export"));
     if (!opened)
         return fail(line, opened.error());
     const Model& model = **opened;
-    if (options.targetDtype) // quantized weights are written dequantized, their stored parts dropped
+    if (options.targetDtype) { // quantized weights are written dequantized, their stored parts dropped
         options.quantized = std::make_shared<const QuantCatalog>(quantViewOf(model).catalog);
+        // Dequantizers read mapped bytes; rather than convert a remote model's scales and keep its codes, refuse.
+        if (isRemoteModel(model) && !options.quantized->tensors.empty())
+            return fail(line, makeError(ErrorKind::InvalidArgument,
+                                        QStringLiteral("%1 holds quantized weights, which --dtype dequantizes from "
+                                                       "local files only; export without --dtype, or download it")
+                                            .arg(model.path()),
+                                        model.path()));
+    }
     auto plan = planExport(model, options);
     if (!plan)
         return fail(line, plan.error());

@@ -6,9 +6,11 @@
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
 #include "core/edit/recoveryrecord.h"
+#include "core/edit/remotesaveas.h"
 #include "core/edit/shardjournal.h"
 #include "core/edit/shardmetadataagreement.h"
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "core/format/shardindex.h"
 #include "core/format/utf8.h"
 #include "core/publish/metadatatemplate.h"
@@ -201,11 +203,49 @@ std::optional<Error> prepareTarget(const QString& target, const QString& recover
     return handleRecovery(recoverAction, modelFilesWithoutParsing(target));
 }
 
+// A remote model's edit goes to the local file --output names (runMeta refuses it without one): its header with the
+// edit, its data streamed from the server; the remote file is only read.
+TargetOutcome editRemoteTarget(const QString& target, const MetadataEdit& edit, const MetadataSaveOptions& options,
+                               bool dryRun)
+{
+    TargetOutcome outcome{target, {}, {}, std::nullopt};
+    auto opened = openModelArgument(target, OpenMode::Strict);
+    if (!opened) {
+        outcome.error = opened.error();
+        return outcome;
+    }
+    const Model& model = **opened;
+    if (model.shards().size() != 1 || dryRun) {
+        outcome.error = makeError(
+            ErrorKind::InvalidArgument,
+            model.shards().size() != 1
+                ? QStringLiteral("%1 is a sharded remote model: saving its metadata as local files is not supported "
+                                 "yet; give the URL of one shard, or export the model (safescope-cli export)")
+                      .arg(target)
+                : QStringLiteral("%1 is remote: --dry-run is not supported for it; a save writes --output only")
+                      .arg(target),
+            target);
+        return outcome;
+    }
+    if (lacksFormatKey(edit.apply(model.metadata())))
+        TerminalStream(stderr) << "safescope-cli: warning: " << model.path()
+                               << ": the metadata has no \"format\" key; transformers refuses a single-file "
+                                  "checkpoint without it\n";
+    auto saved = saveRemoteFileAs(*model.shards().front().file, edit, options.outputPath, options);
+    if (!saved)
+        outcome.error = saved.error();
+    else
+        outcome.saved.push_back(std::move(*saved));
+    return outcome;
+}
+
 // Opens one model and saves the edit to it, or with --dry-run only plans the save.
 TargetOutcome editTarget(const QString& target, const MetadataEdit& edit, MetadataSaveOptions options,
                          const QString& recoverAction, bool dryRun)
 {
     TargetOutcome outcome{target, {}, {}, std::nullopt};
+    if (isRemoteLocation(target))
+        return editRemoteTarget(target, edit, options, dryRun);
     if (auto failed = prepareTarget(target, recoverAction, dryRun)) {
         outcome.error = *failed;
         return outcome;
@@ -339,7 +379,8 @@ int runMeta(const QStringList& arguments)
                       QStringLiteral("BYTES")});
     parser.addOption({QStringLiteral("rewrite"), QStringLiteral("Rewrite the file even when the edit fits in place.")});
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
-                      QStringLiteral("Save as a new file instead of over PATH (single files only)."),
+                      QStringLiteral("Save as a new file instead of over PATH (single files only). Required for a "
+                                     "remote model (https://, hf://): its data is streamed from the server."),
                       QStringLiteral("OUT")});
     parser.addOption({QStringLiteral("recover"),
                       QStringLiteral("Resolve an interrupted earlier save: 'restore' the old header or 'discard' the "
@@ -367,16 +408,14 @@ int runMeta(const QStringList& arguments)
     }
     const bool editing = !edit.isEmpty() || !options.outputPath.isEmpty() || options.forceRewrite;
     for (const QString& target : parser.positionalArguments()) {
-        if (!editing || !isRemoteLocation(target))
+        if (!editing || !isRemoteLocation(target) || !options.outputPath.isEmpty())
             continue;
-        // A remote model is never saved where it lives: its edits go to a local file, when that is supported.
-        const QString why =
-            options.outputPath.isEmpty()
-                ? QStringLiteral("%1 is remote and cannot be saved in place; give --output FILE to write "
-                                 "a local copy")
-                : QStringLiteral("%1 is remote: saving a local copy of a remote model is not supported "
-                                 "yet; download it first (hf download) and edit the local files");
-        return fail(line, makeError(ErrorKind::InvalidArgument, why.arg(target), target));
+        // A remote model is never saved where it lives: its edits go to the local file --output names.
+        return fail(line, makeError(ErrorKind::InvalidArgument,
+                                    QStringLiteral("%1 is remote and cannot be saved in place; give --output FILE to "
+                                                   "write a local copy with the edit")
+                                        .arg(target),
+                                    target));
     }
     auto targets = metaTargets(parser.positionalArguments(), line.isSet(QStringLiteral("recursive")));
     if (!targets)

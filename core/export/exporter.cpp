@@ -1,8 +1,10 @@
 #include "core/export/exporter.h"
 
 #include "core/export/exportfilewriter.h"
+#include "core/format/errorcontext.h"
 #include "core/format/model.h"
 #include "core/format/shardindex.h"
+#include "core/io/bytesource.h"
 #include "core/io/systemfile.h"
 #include "core/quant/dequantizedproducer.h"
 #include "core/quant/quantcatalog.h"
@@ -85,6 +87,7 @@ Result<ConversionPreview> previewConversion(const Model& model, const ExportPlan
     for (const ExportTensor& tensor : plan.tensors)
         total += tensor.converted ? tensor.byteSize : 0;
     std::vector<unsigned char> scratch;
+    std::vector<unsigned char> input;
     uint64_t done = 0;
     for (size_t i = 0; i < plan.tensors.size(); ++i) {
         const ExportTensor& tensor = plan.tensors[i];
@@ -113,16 +116,28 @@ Result<ConversionPreview> previewConversion(const Model& model, const ExportPlan
             continue;
         }
         const TensorInfo& info = model.tensor(tensor.source);
-        const unsigned char* data = model.tensorData(tensor.source);
         const auto inBytes = static_cast<uint64_t>(dtypeBits(info.dtype) / 8);
         const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);
         scratch.resize(static_cast<size_t>(std::min(info.elementCount, kPreviewBlock) * outBytes));
+        // A remote tensor is fetched a block at a time (bounded memory); the blocks land in the block cache, so
+        // the export that follows the preview reads them from disk rather than the network.
+        const ByteSource* remote = model.shardOf(tensor.source).file->byteSource();
+        input.resize(remote ? static_cast<size_t>(std::min(info.elementCount, kPreviewBlock) * inBytes) : 0);
         for (uint64_t first = 0; first < info.elementCount; first += kPreviewBlock) {
             if (cancel.load(std::memory_order_relaxed))
                 return makeError(ErrorKind::Cancelled, QStringLiteral("the preview was cancelled"), model.path());
             const uint64_t count = std::min(kPreviewBlock, info.elementCount - first);
-            convertElements(info.dtype, data + first * inBytes, tensor.dtype, scratch.data(),
-                            static_cast<size_t>(count), &preview.perTensor[i]);
+            const unsigned char* in = nullptr;
+            if (remote) {
+                const uint64_t from = model.absoluteOffset(tensor.source) + first * inBytes;
+                if (Status read = remote->read(from, count * inBytes, input.data(), &cancel); !read)
+                    return inTensor(read.error(), model, tensor.source);
+                in = input.data();
+            } else {
+                in = model.tensorData(tensor.source) + first * inBytes;
+            }
+            convertElements(info.dtype, in, tensor.dtype, scratch.data(), static_cast<size_t>(count),
+                            &preview.perTensor[i]);
             done += count * outBytes;
             if (progress && total > 0)
                 progress(static_cast<double>(done) / static_cast<double>(total));
@@ -155,7 +170,7 @@ Result<ExportResult> runExport(const Model& model, const ExportPlan& plan, const
     if (cancel.load())
         return cancelled(plan.files.front());
 
-    ExportFileWriter fileWriter(model, plan, options, advance);
+    ExportFileWriter fileWriter(model, plan, options, advance, &cancel);
     std::vector<std::unique_ptr<AtomicFileWriter>> pending; // destroyed on failure: temp files removed
     for (uint32_t i = 0; i < plan.files.size(); ++i) {
         auto written = fileWriter.write(i);

@@ -6,6 +6,8 @@
 #include "core/format/headerparser.h"
 #include "core/format/model.h"
 #include "core/io/blockcopy.h"
+#include "core/io/bytesource.h"
+#include "core/io/bytesourcecopy.h"
 #include "core/io/pagephase.h"
 #include "core/io/sigbusguard.h"
 #include "core/platform/filesystem.h"
@@ -15,6 +17,7 @@
 #include <QtEndian>
 
 #include <unordered_map>
+#include <utility>
 
 namespace safescope {
 
@@ -32,8 +35,9 @@ unsigned newFileMode()
 } // namespace
 
 ExportFileWriter::ExportFileWriter(const Model& model, const ExportPlan& plan, const ExportOptions& options,
-                                   AdvanceFn advance)
-    : m_model(model), m_plan(plan), m_options(options), m_advance(std::move(advance)), m_sources(model.shards().size())
+                                   AdvanceFn advance, const std::atomic_bool* cancel)
+    : m_model(model), m_plan(plan), m_options(options), m_advance(std::move(advance)), m_cancel(cancel),
+      m_sources(model.shards().size())
 {}
 
 Result<const SystemFile*> ExportFileWriter::source(uint32_t shard)
@@ -63,33 +67,47 @@ Status ExportFileWriter::flush(CopyRun& run, SystemFile& target)
 {
     if (run.length == 0)
         return Ok{};
-    auto from = source(run.shard);
-    if (!from)
-        return from.error();
     uint64_t reported = 0;
-    Status copied = copyBlocks(**from, run.sourceOffset, target, run.targetOffset, run.length, [&](uint64_t done) {
+    const auto onBlock = [&](uint64_t done) {
         const uint64_t step = done - reported;
         reported = done;
         return blockDone(step);
-    });
-    run.length = 0;
-    return copied;
+    };
+    const uint64_t length = std::exchange(run.length, 0);
+    // A remote shard has no file here: its bytes are streamed through its ByteSource, a bounded chunk at a time.
+    if (const ByteSource* remote = m_model.shards()[run.shard].file->byteSource())
+        return copyFromByteSource(*remote, run.sourceOffset, target, run.targetOffset, length, m_cancel, onBlock);
+    auto from = source(run.shard);
+    if (!from)
+        return from.error();
+    return copyBlocks(**from, run.sourceOffset, target, run.targetOffset, length, onBlock);
 }
 
 Status ExportFileWriter::convert(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset)
 {
     const TensorInfo& info = m_model.tensor(tensor.source);
-    const unsigned char* data = m_model.tensorData(tensor.source);
     const auto inBytes = static_cast<uint64_t>(dtypeBits(info.dtype) / 8);
     const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);
-    std::vector<unsigned char> buffer(static_cast<size_t>(std::min(info.elementCount, kConvertBlock) * outBytes));
+    const size_t blockElements = static_cast<size_t>(std::min(info.elementCount, kConvertBlock));
+    std::vector<unsigned char> buffer(blockElements * outBytes);
+    // A remote tensor has no mapping: each block of its input is fetched into `input` first, so memory stays
+    // bounded by one block whatever the tensor's size.
+    const ByteSource* remote = m_model.shardOf(tensor.source).file->byteSource();
+    std::vector<unsigned char> input(remote ? blockElements * inBytes : 0);
     for (uint64_t first = 0; first < info.elementCount; first += kConvertBlock) {
         const uint64_t count = std::min(kConvertBlock, info.elementCount - first);
-        // The source is mapped: a file truncated under us raises SIGBUS here, which the guard turns into an error.
-        const bool read = SigbusGuard::runGuarded([&] {
-            convertElements(info.dtype, data + first * inBytes, tensor.dtype, buffer.data(), static_cast<size_t>(count),
-                            nullptr);
-        });
+        const unsigned char* in = nullptr;
+        if (remote) {
+            const uint64_t from = m_model.absoluteOffset(tensor.source) + first * inBytes;
+            if (Status read = remote->read(from, count * inBytes, input.data(), m_cancel); !read)
+                return inTensor(read.error(), m_model, tensor.source);
+            in = input.data();
+        } else {
+            in = m_model.tensorData(tensor.source) + first * inBytes;
+        }
+        // A mapped source truncated under us raises SIGBUS here, which the guard turns into an error.
+        const bool read = SigbusGuard::runGuarded(
+            [&] { convertElements(info.dtype, in, tensor.dtype, buffer.data(), static_cast<size_t>(count), nullptr); });
         if (!read)
             return inTensor(makeError(ErrorKind::FileChanged, QStringLiteral("the file changed on disk while it was "
                                                                              "being exported (it was truncated or "

@@ -22,7 +22,9 @@ public:
     /// `advance(bytes)` is called as tensor bytes are written; returning false cancels.
     using AdvanceFn = std::function<bool(uint64_t bytes)>;
 
-    ExportFileWriter(const Model& model, const ExportPlan& plan, const ExportOptions& options, AdvanceFn advance);
+    /// `cancel` also interrupts a read of a remote tensor that is under way (it is checked between blocks too).
+    ExportFileWriter(const Model& model, const ExportPlan& plan, const ExportOptions& options, AdvanceFn advance,
+                     const std::atomic_bool* cancel = nullptr);
 
     /// Builds file `fileIndex` of the plan; on success the returned writer holds the synced, validated temp file.
     Result<std::unique_ptr<AtomicFileWriter>> write(uint32_t fileIndex);
@@ -46,6 +48,7 @@ private:
     const ExportPlan& m_plan;
     const ExportOptions& m_options;
     AdvanceFn m_advance;
+    const std::atomic_bool* m_cancel;
     std::vector<std::unique_ptr<SystemFile>> m_sources; ///< opened on first use, per source shard
     bool m_firstBlock = true;
     bool m_stoppedByHook = false;

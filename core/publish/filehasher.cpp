@@ -1,14 +1,18 @@
 #include "core/publish/filehasher.h"
 
+#include "core/io/bytesource.h"
+#include "core/io/bytesourcecopy.h"
 #include "core/io/regularfile.h"
 #include "core/io/systemfile.h"
 #include "core/publish/sha256.h"
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <semaphore>
 #include <thread>
+#include <vector>
 
 namespace safescope {
 
@@ -79,36 +83,33 @@ Status readFully(const platform::NativeFile& file, const QString& path, char* bu
 
 } // namespace
 
-Result<FileHashes> hashFile(const QString& path, const HashOptions& options, const std::atomic_bool& cancel,
-                            const HashProgress& progress)
-{
-    Result<platform::NativeFile> opened = openRegularFile(path, platform::ReadOnly);
-    if (!opened)
-        return opened.error();
-    const platform::NativeFile& file = *opened;
-    platform::FileStatus before;
-    if (const int err = file.status(before))
-        return systemError(path, QStringLiteral("stat"), err);
-    file.advise(0, 0, platform::FileAdvice::Sequential);
+namespace {
 
+/// Fills `buffer` with `size` bytes at `offset`, or fails.
+using BlockReader = std::function<Status(char* buffer, size_t size, uint64_t offset)>;
+
+/// The hashes of the `size` bytes `read` gives, one block at a time: the one pass both a local file and a remote one
+/// go through, so their hashes cannot differ by construction.
+Result<FileHashes> hashBlocks(const QString& path, uint64_t size, size_t block, const BlockReader& read,
+                              const HashOptions& options, const std::atomic_bool& cancel, const HashProgress& progress)
+{
     FileHashes result;
     result.path = path;
-    result.size = before.size;
-    const uint64_t size = result.size;
+    result.size = size;
 
-    const std::unique_ptr<char[]> buffer(new char[kBlock]);
+    const std::unique_ptr<char[]> buffer(new char[block]);
     Sha256 whole;
     Sha256 data;
     Sha256 legacy;
     std::optional<DataHashThread> helper;
     uint64_t dataStart = UINT64_MAX; // no data hash until the length field says where the data begins
 
-    for (uint64_t offset = 0; offset < size; offset += kBlock) {
+    for (uint64_t offset = 0; offset < size; offset += block) {
         if (cancel.load(std::memory_order_relaxed))
             return makeError(ErrorKind::Cancelled, QStringLiteral("hashing '%1' was cancelled").arg(path), path);
-        const size_t length = size_t(std::min<uint64_t>(kBlock, size - offset));
-        if (Status read = readFully(file, path, buffer.get(), length, offset); !read)
-            return read.error();
+        const size_t length = size_t(std::min<uint64_t>(block, size - offset));
+        if (Status done = read(buffer.get(), length, offset); !done)
+            return done.error();
         if (offset == 0 && length >= 8) {
             uint64_t n = 0;
             for (int i = 7; i >= 0; --i)
@@ -149,17 +150,71 @@ Result<FileHashes> hashFile(const QString& path, const HashOptions& options, con
             progress(length);
     }
 
+    result.sha256 = whole.finishHex();
+    result.legacyHash = legacy.finishHex().left(8);
+    if (dataStart != UINT64_MAX)
+        result.dataSha256 = data.finishHex();
+    return result;
+}
+
+} // namespace
+
+Result<FileHashes> hashFile(const QString& path, const HashOptions& options, const std::atomic_bool& cancel,
+                            const HashProgress& progress)
+{
+    Result<platform::NativeFile> opened = openRegularFile(path, platform::ReadOnly);
+    if (!opened)
+        return opened.error();
+    const platform::NativeFile& file = *opened;
+    platform::FileStatus before;
+    if (const int err = file.status(before))
+        return systemError(path, QStringLiteral("stat"), err);
+    file.advise(0, 0, platform::FileAdvice::Sequential);
+
+    auto result = hashBlocks(
+        path, before.size, kBlock,
+        [&](char* buffer, size_t size, uint64_t offset) { return readFully(file, path, buffer, size, offset); },
+        options, cancel, progress);
+    if (!result)
+        return result;
+
     platform::FileStatus after;
     if (const int err = file.status(after))
         return systemError(path, QStringLiteral("stat"), err);
     if (after.size != before.size || after.modifiedNs != before.modifiedNs)
         return makeError(ErrorKind::FileChanged,
                          QStringLiteral("'%1' changed on disk while it was hashed; hash it again").arg(path), path);
+    return result;
+}
 
-    result.sha256 = whole.finishHex();
+Result<FileHashes> hashByteSource(const ByteSource& source, const HashOptions& options, const std::atomic_bool& cancel,
+                                  const HashProgress& progress)
+{
+    // Chunks of the export's size: each one several of the block cache's ranges in flight at once.
+    return hashBlocks(
+        source.location(), source.size(), size_t(kByteSourceChunk),
+        [&](char* buffer, size_t size, uint64_t offset) {
+            return source.read(offset, size, reinterpret_cast<unsigned char*>(buffer), &cancel);
+        },
+        options, cancel, progress);
+}
+
+Result<FileHashes> publishedHashes(const ByteSource& source, const std::atomic_bool& cancel)
+{
+    FileHashes result;
+    result.path = source.location();
+    result.size = source.size();
+    result.sha256 = QString::fromLatin1(source.sha256());
+    // The legacy hash reads 64 KiB at 1 MiB: one range, not the file.
+    Sha256 legacy;
+    if (result.size > kLegacyHashOffset) {
+        const uint64_t length = std::min(kLegacyHashLength, result.size - kLegacyHashOffset);
+        std::vector<unsigned char> bytes(static_cast<size_t>(length));
+        if (Status read = source.read(kLegacyHashOffset, length, bytes.data(), &cancel); !read)
+            return read.error();
+        legacy.update(bytes.data(), bytes.size());
+    }
     result.legacyHash = legacy.finishHex().left(8);
-    if (dataStart != UINT64_MAX)
-        result.dataSha256 = data.finishHex();
     return result;
 }
 

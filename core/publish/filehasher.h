@@ -11,6 +11,8 @@
 
 namespace safescope {
 
+class ByteSource;
+
 struct HashOptions
 {
     /// false: only the whole-file SHA-256 and the legacy hash, at half the CPU (the data hash costs a second pass
@@ -29,5 +31,14 @@ using HashProgress = std::function<void(uint64_t bytes)>;
 /// when `cancel` is set. Works on any regular file: a file that is not safetensors gets no data hash.
 Result<FileHashes> hashFile(const QString& path, const HashOptions& options, const std::atomic_bool& cancel,
                             const HashProgress& progress = {});
+
+/// The same hashes of a file that is not mapped here (a remote file), streamed through its ByteSource in bounded
+/// chunks (kByteSourceChunk). FileChanged when the server's copy changed under the read (the source says so).
+Result<FileHashes> hashByteSource(const ByteSource& source, const HashOptions& options, const std::atomic_bool& cancel,
+                                  const HashProgress& progress = {});
+
+/// Without reading the file: sha256 is the value the server published (source.sha256(), which must not be empty)
+/// and the legacy hash is computed from its one 64 KiB range; no data hash. Nothing here is verified.
+Result<FileHashes> publishedHashes(const ByteSource& source, const std::atomic_bool& cancel);
 
 } // namespace safescope

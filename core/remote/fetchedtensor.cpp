@@ -2,6 +2,8 @@
 
 #include "core/format/model.h"
 #include "core/io/bytesource.h"
+#include "core/io/bytesourcecopy.h"
+#include "core/remote/blockcache.h"
 #include "core/text/textutil.h"
 
 #include <algorithm>
@@ -42,6 +44,17 @@ FetchedTensor::fetchWhole(const Model& model, size_t index, const std::atomic_bo
     return fetch(model, index, {{0, model.tensor(index).byteSize()}}, cancel, progress);
 }
 
+TensorBytesFn FetchedTensor::wholeTensorBytes(const Model& model)
+{
+    return [&model](size_t index, const std::atomic_bool& cancel) -> Result<TensorBytes> {
+        auto fetched = fetchWhole(model, index, &cancel);
+        if (!fetched)
+            return fetched.error();
+        std::shared_ptr<const FetchedTensor> held(std::move(*fetched));
+        return TensorBytes{held->view().data, held};
+    };
+}
+
 Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetchWindow(const Model& model, size_t index,
                                                                   const SliceSpec& spec, uint64_t rowBegin,
                                                                   uint64_t rowCount, uint64_t colBegin,
@@ -68,7 +81,10 @@ Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetch(const Model& model, 
     if (!source)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("tensor '%1' is not remote").arg(name), shard.path,
                          name);
-    std::unique_ptr<FetchedTensor> fetched(new FetchedTensor(info.byteSize()));
+    const uint64_t size = info.byteSize();
+    std::unique_ptr<FetchedTensor> fetched(new FetchedTensor(
+        size >= kFileBackedBytes ? GuardedBuffer(size, BlockCache::shared().folder() + QStringLiteral("/buffers"))
+                                 : GuardedBuffer(size)));
     if (!fetched->m_buffer.valid())
         return makeError(
             ErrorKind::IoError,
@@ -96,19 +112,23 @@ Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetch(const Model& model, 
         if (!out)
             return makeError(ErrorKind::IoError, QStringLiteral("cannot map memory for tensor '%1'").arg(name),
                              shard.path, name);
-        // A copy of the range's length: clang before 16 cannot capture a structured binding.
-        const uint64_t length = end - begin;
-        const ProgressFn part =
-            progress ? ProgressFn([&](double f) { progress((double(done) + f * double(length)) / double(total)); })
-                     : ProgressFn();
-        if (Status status = source->read(base + begin, end - begin, out, cancel, part); !status) {
-            Error error = status.error();
-            if (!error.tensor)
-                error.tensor = name;
-            return error;
+        // Read a bounded chunk at a time: the network layer holds a read's blocks in memory until it completes,
+        // so one read of a whole large tensor would hold all of it in anonymous memory.
+        for (uint64_t at = begin; at < end;) {
+            const uint64_t length = std::min(kByteSourceChunk, end - at);
+            const ProgressFn part =
+                progress ? ProgressFn([&](double f) { progress((double(done) + f * double(length)) / double(total)); })
+                         : ProgressFn();
+            if (Status status = source->read(base + at, length, out + (at - begin), cancel, part); !status) {
+                Error error = status.error();
+                if (!error.tensor)
+                    error.tensor = name;
+                return error;
+            }
+            at += length;
+            done += length;
         }
         fetched->m_buffer.seal(begin, end);
-        done += end - begin;
     }
     fetched->m_bytesRead = total;
     fetched->m_view = TensorView{info.dtype,        {info.shape.begin(), info.shape.end()},

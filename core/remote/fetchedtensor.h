@@ -3,6 +3,7 @@
 #include "core/format/error.h"
 #include "core/io/parallelchunks.h"
 #include "core/remote/guardedbuffer.h"
+#include "core/values/tensorbytes.h"
 #include "core/values/tensorslice.h"
 #include "core/values/tensorview.h"
 
@@ -32,10 +33,18 @@ public:
                                                               uint64_t colCount,
                                                               const std::atomic_bool* cancel = nullptr);
 
+    /// For the passes over every tensor of a remote model (health scan): each tensor fetched whole when asked for,
+    /// held until the pass lets it go. `model` must outlive the function.
+    static TensorBytesFn wholeTensorBytes(const Model& model);
+
     /// The tensor's view over the fetched bytes (no file behind it: nothing can change under it).
     const TensorView& view() const { return m_view; }
     /// Bytes of the tensor that were fetched (or found in the cache): page-rounded sizes of the ranges asked.
     uint64_t bytesRead() const { return m_bytesRead; }
+
+    /// From this size up a fetch is backed by a temporary file in the cache folder rather than anonymous memory
+    /// (GuardedBuffer), so a tensor larger than RAM can be fetched whole: its pages are file cache the kernel evicts.
+    static constexpr uint64_t kFileBackedBytes = uint64_t{16} << 20;
 
     /// Byte ranges [begin, end) of a tensor that a window of a slice reads, merged and sorted.
     static std::vector<std::pair<uint64_t, uint64_t>> windowRanges(const TensorView& shape, const SliceAddressing& a,
@@ -43,7 +52,7 @@ public:
                                                                    uint64_t colBegin, uint64_t colCount);
 
 private:
-    explicit FetchedTensor(uint64_t size) : m_buffer(size) {}
+    explicit FetchedTensor(GuardedBuffer buffer) : m_buffer(std::move(buffer)) {}
     static Result<std::unique_ptr<FetchedTensor>> fetch(const Model& model, size_t index,
                                                         std::vector<std::pair<uint64_t, uint64_t>> ranges,
                                                         const std::atomic_bool* cancel, const ProgressFn& progress);

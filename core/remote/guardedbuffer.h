@@ -1,7 +1,10 @@
 #pragma once
 
+#include <QString>
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace safescope {
 
@@ -12,6 +15,11 @@ class GuardedBuffer final
 {
 public:
     explicit GuardedBuffer(uint64_t size);
+    /// The same with its pages backed by a temporary file created in `backingFolder` (the cache folder) and
+    /// deleted at once, instead of anonymous memory: filled pages are file cache that the kernel writes back and
+    /// evicts under pressure, so a tensor larger than RAM can be held. Falls back to anonymous memory when no file
+    /// can be made there.
+    GuardedBuffer(uint64_t size, const QString& backingFolder);
     ~GuardedBuffer();
     GuardedBuffer(GuardedBuffer&& other) noexcept;
     GuardedBuffer& operator=(GuardedBuffer&&) = delete;
@@ -21,6 +29,8 @@ public:
     bool valid() const { return m_data != nullptr || m_size == 0; }
     uint64_t size() const { return m_size; }
     const unsigned char* data() const { return m_data; }
+    /// Whether the pages are backed by a file rather than anonymous memory.
+    bool fileBacked() const { return m_fileBacked; }
 
     /// The page-aligned span [pageBegin, pageEnd) (clipped to size()) that covers [begin, end).
     static uint64_t pageFloor(uint64_t offset);
@@ -36,6 +46,8 @@ private:
     unsigned char* m_data = nullptr;
     uint64_t m_size = 0;
     uint64_t m_mapped = 0;
+    bool m_fileBacked = false;
+    std::string m_pendingRemoval; ///< a backing file the system would not delete while mapped (Windows)
 };
 
 } // namespace safescope

@@ -33,6 +33,14 @@ std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model
                                                                      const std::vector<std::optional<uint64_t>>& hashes,
                                                                      const std::atomic_bool& cancel)
 {
+    std::optional<Error> failure;
+    return findDuplicateTensors(model, hashes, TensorBytesFn(), cancel, failure);
+}
+
+std::optional<std::vector<std::vector<size_t>>>
+findDuplicateTensors(const Model& model, const std::vector<std::optional<uint64_t>>& hashes, const TensorBytesFn& bytes,
+                     const std::atomic_bool& cancel, std::optional<Error>& failure)
+{
     std::vector<size_t> order;
     for (size_t i = 0; i < hashes.size(); ++i) {
         if (hashes[i])
@@ -47,11 +55,24 @@ std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model
         const TensorInfo& y = model.tensor(b);
         return std::equal(x.shape.begin(), x.shape.end(), y.shape.begin(), y.shape.end());
     };
+    std::vector<std::vector<size_t>> groups;
+    bool stopped = false;
+    // Mapped tensors are compared in place; fetched ones are held only for the comparison.
+    const auto same = [&](size_t a, size_t b) {
+        if (!bytes)
+            return sameBytes(model.tensorData(a), model.tensorData(b), model.tensor(b).byteSize(), cancel, stopped);
+        auto first = bytes(a, cancel);
+        auto second = first ? bytes(b, cancel) : Result<TensorBytes>(first.error());
+        if (!second) {
+            failure = second.error();
+            stopped = true;
+            return false;
+        }
+        return sameBytes(first->data, second->data, model.tensor(b).byteSize(), cancel, stopped);
+    };
     // stable: each group keeps model order, so its first member is the one the others copy.
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
 
-    std::vector<std::vector<size_t>> groups;
-    bool stopped = false;
     const bool completed = SigbusGuard::runGuarded([&] {
         for (size_t run = 0; run < order.size() && !stopped;) {
             size_t end = run + 1;
@@ -63,9 +84,7 @@ std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model
                 const size_t candidate = order[k];
                 bool placed = false;
                 for (std::vector<size_t>& c : classes) {
-                    if (sameShape(c.front(), candidate) &&
-                        sameBytes(model.tensorData(c.front()), model.tensorData(candidate),
-                                  model.tensor(candidate).byteSize(), cancel, stopped)) {
+                    if (sameShape(c.front(), candidate) && same(c.front(), candidate)) {
                         c.push_back(candidate);
                         placed = true;
                         break;

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "core/format/error.h"
+#include "core/values/tensorbytes.h"
+
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -17,5 +20,11 @@ class Model;
 std::optional<std::vector<std::vector<size_t>>> findDuplicateTensors(const Model& model,
                                                                      const std::vector<std::optional<uint64_t>>& hashes,
                                                                      const std::atomic_bool& cancel);
+
+/// The same for a model whose tensors are not mapped (remote): each comparison fetches the two tensors through
+/// `bytes` (two tensors held at once, at most). `failure` gets the error when a fetch fails (nullopt returned).
+std::optional<std::vector<std::vector<size_t>>>
+findDuplicateTensors(const Model& model, const std::vector<std::optional<uint64_t>>& hashes, const TensorBytesFn& bytes,
+                     const std::atomic_bool& cancel, std::optional<Error>& failure);
 
 } // namespace safescope

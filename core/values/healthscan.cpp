@@ -161,10 +161,10 @@ void scanDecodedBlock(DType dtype, const unsigned char* data, uint64_t first, si
     }
 }
 
-void scanItem(const Model& model, const ItemWork& item, const TensorPlan& plan, ItemResult& r)
+void scanItem(const Model& model, const ItemWork& item, const TensorPlan& plan, const unsigned char* data,
+              ItemResult& r)
 {
     const TensorInfo& tensor = model.tensor(item.tensor);
-    const unsigned char* data = model.tensorData(item.tensor);
     const int bits = dtypeBits(tensor.dtype);
     for (uint64_t b = item.begin; b < item.end; b += kBlockBytes) {
         const uint64_t bytes = std::min(kBlockBytes, item.end - b);
@@ -189,6 +189,23 @@ void scanItem(const Model& model, const ItemWork& item, const TensorPlan& plan, 
             r.firstInf = base + firstWord(plan.width, data + b, count, plan.rule, WordClass::Inf);
         if (plan.overflowCheck && r.firstOverflow == kNone && r.counts.overflow > before.overflow)
             r.firstOverflow = base + firstWord(plan.width, data + b, count, plan.rule, WordClass::Overflow);
+    }
+}
+
+// Element 0 of a tensor: what "constant" compares against.
+void readFirstValue(TensorPlan& plan, const TensorInfo& t, const unsigned char* data)
+{
+    if (plan.path == Path::Skip || t.elementCount == 0 || t.byteSize() == 0)
+        return;
+    decodeToDouble(t.dtype, data, 0, 1, &plan.firstValue);
+    if (plan.path == Path::Words) {
+        std::memcpy(&plan.rule.first, data, static_cast<size_t>(plan.width)); // little-endian low bytes
+    } else if (t.dtype == DType::C64) {
+        decodeComplex(data, 0, 1, &plan.firstDecoded);
+    } else {
+        float value = 0.0f;
+        decodeToFloat(t.dtype, data, 0, 1, &value);
+        plan.firstDecoded = {value, 0.0f};
     }
 }
 
@@ -263,13 +280,21 @@ std::vector<HealthProblem> structuralHealthProblems(const Model& model)
 
 Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& cancel, const HealthProgressFn& progress)
 {
+    return scanHealth(model, TensorBytesFn(), cancel, progress);
+}
+
+Result<HealthReport> scanHealth(const Model& model, const TensorBytesFn& bytes, const std::atomic_bool& cancel,
+                                const HealthProgressFn& progress)
+{
     const size_t tensorCount = model.tensorCount();
     HealthReport report;
     std::vector<TensorPlan> plans(tensorCount);
     std::vector<ItemWork> items;
+    std::vector<size_t> firstItem(tensorCount + 1, 0); // a tensor's items are [firstItem[i], firstItem[i + 1])
     for (size_t i = 0; i < tensorCount; ++i) {
         const TensorInfo& t = model.tensor(i);
         plans[i] = planFor(t.dtype);
+        firstItem[i] = items.size();
         if (plans[i].path == Path::Skip)
             continue;
         ++report.tensorsScanned;
@@ -277,29 +302,7 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         for (uint64_t b = 0; b < t.byteSize(); b += kItemBytes)
             items.push_back({i, b, std::min(t.byteSize(), b + kItemBytes)});
     }
-
-    // Element 0 of every tensor: what "constant" compares against. Mapped bytes, so under the guard too.
-    const bool firstRead = SigbusGuard::runGuarded([&] {
-        for (size_t i = 0; i < tensorCount; ++i) {
-            TensorPlan& plan = plans[i];
-            const TensorInfo& t = model.tensor(i);
-            if (plan.path == Path::Skip || t.elementCount == 0 || t.byteSize() == 0)
-                continue;
-            const unsigned char* data = model.tensorData(i);
-            decodeToDouble(t.dtype, data, 0, 1, &plan.firstValue);
-            if (plan.path == Path::Words) {
-                std::memcpy(&plan.rule.first, data, static_cast<size_t>(plan.width)); // little-endian low bytes
-            } else if (t.dtype == DType::C64) {
-                decodeComplex(data, 0, 1, &plan.firstDecoded);
-            } else {
-                float value = 0.0f;
-                decodeToFloat(t.dtype, data, 0, 1, &value);
-                plan.firstDecoded = {value, 0.0f};
-            }
-        }
-    });
-    if (!firstRead)
-        return stopped(model, cancel);
+    firstItem[tensorCount] = items.size();
 
     std::vector<ItemResult> results(items.size());
     std::atomic<uint64_t> done{0};
@@ -308,13 +311,42 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         if (progress)
             progress(done.load(std::memory_order_relaxed), total);
     };
-    if (!parallelChunks(items.size(), 1, cancel, {&fraction, 0.0, 1.0}, [&](int, uint64_t begin, uint64_t end) {
-            for (uint64_t k = begin; k < end; ++k) {
-                scanItem(model, items[k], plans[items[k].tensor], results[k]);
+    // Items [begin, end) on all cores; dataOf(i) is where tensor i's bytes are.
+    const auto scanItems = [&](size_t begin, size_t end, const auto& dataOf) {
+        return parallelChunks(end - begin, 1, cancel, {&fraction, 0.0, 1.0}, [&](int, uint64_t from, uint64_t to) {
+            for (uint64_t k = begin + from; k < begin + to; ++k) {
+                scanItem(model, items[k], plans[items[k].tensor], dataOf(items[k].tensor), results[k]);
                 done.fetch_add(items[k].end - items[k].begin, std::memory_order_relaxed);
             }
-        }))
-        return stopped(model, cancel);
+        });
+    };
+
+    if (bytes) {
+        // Not mapped (remote): one tensor at a time, fetched, scanned on all cores, released before the next.
+        for (size_t i = 0; i < tensorCount; ++i) {
+            if (plans[i].path == Path::Skip || model.tensor(i).byteSize() == 0)
+                continue;
+            if (cancel.load())
+                return stopped(model, cancel);
+            auto held = bytes(i, cancel);
+            if (!held)
+                return held.error();
+            readFirstValue(plans[i], model.tensor(i), held->data);
+            const unsigned char* data = held->data;
+            if (!scanItems(firstItem[i], firstItem[i + 1], [data](size_t) { return data; }))
+                return stopped(model, cancel);
+        }
+    } else {
+        // Mapped bytes, so under the guard too.
+        const bool firstRead = SigbusGuard::runGuarded([&] {
+            for (size_t i = 0; i < tensorCount; ++i)
+                readFirstValue(plans[i], model.tensor(i), model.tensorData(i));
+        });
+        if (!firstRead)
+            return stopped(model, cancel);
+        if (!scanItems(0, items.size(), [&](size_t i) { return model.tensorData(i); }))
+            return stopped(model, cancel);
+    }
 
     // Per tensor: counts summed, first indices lowest, item hashes folded in order.
     std::vector<ItemResult> perTensor(tensorCount);
@@ -337,7 +369,10 @@ Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& canc
         if (hashes[i])
             hashes[i] = combine(*hashes[i], model.tensor(i).byteSize());
     }
-    auto duplicates = findDuplicateTensors(model, hashes, cancel);
+    std::optional<Error> fetchFailure;
+    auto duplicates = findDuplicateTensors(model, hashes, bytes, cancel, fetchFailure);
+    if (fetchFailure)
+        return *fetchFailure;
     if (!duplicates)
         return stopped(model, cancel);
     // Every byte read above must come from the files as they were opened.

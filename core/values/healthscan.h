@@ -2,6 +2,7 @@
 
 #include "core/format/error.h"
 #include "core/values/healthproblem.h"
+#include "core/values/tensorbytes.h"
 
 #include <atomic>
 #include <cstdint>
@@ -22,6 +23,12 @@ using HealthProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 /// (all-zero, constant, duplicate, misaligned). Cancelled (ErrorKind::Cancelled) when `cancel` becomes true; a file
 /// truncated or rewritten while it is read gives FileChanged naming the shard, never a wrong answer.
 Result<HealthReport> scanHealth(const Model& model, const std::atomic_bool& cancel,
+                                const HealthProgressFn& progress = {});
+
+/// The same scan over a model whose tensors are not mapped (a remote model): one tensor at a time, its bytes from
+/// `bytes` (fetched with several ranges in flight) and released before the next is asked for, so memory holds one
+/// tensor's bytes (two while a duplicate is confirmed). The report equals the mapped scan's for the same bytes.
+Result<HealthReport> scanHealth(const Model& model, const TensorBytesFn& bytes, const std::atomic_bool& cancel,
                                 const HealthProgressFn& progress = {});
 
 /// The findings that need no tensor bytes (misalignment, metadata): instant, for showing before a scan has run.

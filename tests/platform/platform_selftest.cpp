@@ -7,6 +7,7 @@
 #include "core/platform/filemapping.h"
 #include "core/platform/filestatus.h"
 #include "core/platform/filesystem.h"
+#include "core/platform/guardedfilepages.h"
 #include "core/platform/nativefile.h"
 #include "core/platform/pageguard.h"
 #include "core/platform/systemerror.h"
@@ -207,6 +208,32 @@ void testMapping(const std::string& folder)
         CHECK(guarded[6 * page + 17] == 1 && guarded[6 * page] == 0);
         releaseGuardedPages(guarded, 8 * page);
     }
+
+    // The same reservation backed by a temporary file that is deleted at once (a fetched tensor larger than RAM):
+    // opened pages are written, sealed and read back through the nameless file; the rest stays without access.
+    std::string backing = folder + "/guarded-XXXXXX";
+    NativeFile backingFile;
+    CHECK_EQ(NativeFile::createUnique(backing, 0, 0600, backingFile), 0);
+    CHECK_EQ(setFileSize(backingFile.handle(), 8 * page), 0);
+    FileStatus backingStatus;
+    CHECK_EQ(backingFile.status(backingStatus), 0);
+    CHECK_EQ(backingStatus.size, uint64_t(8 * page));
+    auto* backed = static_cast<unsigned char*>(reserveGuardedFilePages(backingFile.handle(), 8 * page));
+    CHECK(backed != nullptr);
+    CHECK_EQ(backingFile.close(), 0);
+    const int removed = removeFile(backing); // POSIX: gone now; Windows may keep it until the view is released
+    if (backed != nullptr) {
+        CHECK_EQ(setFilePageAccess(backed + page, 2 * page, PageAccess::ReadWrite), 0);
+        std::memset(backed + page, 0x3c, 2 * page);
+        CHECK_EQ(setFilePageAccess(backed + page, 2 * page, PageAccess::ReadOnly), 0);
+        CHECK(backed[page] == 0x3c && backed[3 * page - 1] == 0x3c);
+        CHECK_EQ(setFilePageAccess(backed + 5 * page, page, PageAccess::ReadWrite), 0);
+        backed[5 * page + 3] = 7;
+        CHECK(backed[5 * page + 3] == 7 && backed[5 * page] == 0);
+        releaseGuardedFilePages(backed, 8 * page);
+    }
+    if (removed != 0)
+        CHECK_EQ(removeFile(backing), 0);
 }
 
 void testGuard(const std::string& folder)

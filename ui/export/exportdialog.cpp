@@ -7,6 +7,7 @@
 #include "core/format/model.h"
 #include "core/text/format.h"
 #include "core/text/textutil.h"
+#include "ui/export/exportchoices.h"
 #include "ui/models/tensorcheckmodel.h"
 #include "ui/models/tensorfilter.h"
 #include "ui/models/tensortree.h"
@@ -323,54 +324,22 @@ void ExportDialog::setMaxShardSize(const QString& size)
 
 Result<ExportOptions> ExportDialog::options() const
 {
-    ExportOptions options;
-    if (!m_include->text().isEmpty())
-        options.selection.include.append(m_include->text());
-    if (!m_exclude->text().isEmpty())
-        options.selection.exclude.append(m_exclude->text());
-    if (m_byFilter->isChecked()) {
-        const TensorFilter filter = TensorFilter::parse(m_filter);
-        std::vector<std::string> names;
-        for (size_t i = 0; i < m_model->tensorCount(); ++i) {
-            if (filter.matches(m_model->tensor(i), m_model->qualifiedName(i)))
-                names.emplace_back(m_model->qualifiedName(i));
-        }
-        options.selection.names = std::move(names);
-    } else if (m_byTicks->isChecked()) {
-        std::vector<std::string> names;
-        for (const size_t i : m_checks->checkedTensors())
-            names.emplace_back(m_model->qualifiedName(i));
-        options.selection.names = std::move(names);
-    }
-    const QStringList lines = m_renames->toPlainText().split(u'\n', Qt::SkipEmptyParts);
-    for (const QString& raw : lines) {
-        const QString line = raw.trimmed();
-        if (line.startsWith(QLatin1StringView("strip:"))) {
-            options.renames.push_back(RenameRule::stripPrefix(line.mid(6)));
-        } else if (line.startsWith(QLatin1StringView("add:"))) {
-            options.renames.push_back(RenameRule::addPrefix(line.mid(4)));
-        } else if (!line.isEmpty()) {
-            auto rule = RenameRule::parseSubstitution(line);
-            if (!rule)
-                return rule.error();
-            options.renames.push_back(*rule);
-        }
-    }
-    const QString dtype = m_dtype->currentData().toString();
-    if (!dtype.isEmpty())
-        options.targetDtype = dtypeFromName(dtype.toStdString());
-    options.metadataPolicy = m_metadata->currentIndex() == 1 ? MetadataPolicy::Drop : MetadataPolicy::Keep;
-    if (m_sharded->isChecked()) {
-        const auto size = parseByteSize(m_shardSize->text());
-        if (!size || *size == 0)
-            return makeError(ErrorKind::InvalidArgument,
-                             tr("\u201c%1\u201d is not a shard size (e.g. 5GB, 500MB).").arg(m_shardSize->text()));
-        options.maxShardSize = *size;
-    }
-    options.outputPath = m_output->text().trimmed();
-    if (options.outputPath.isEmpty())
-        options.outputPath = QDir::temp().filePath(QStringLiteral("export-preview.safetensors")); // names only
-    return options;
+    ExportChoices choices;
+    choices.tensors = m_byFilter->isChecked()  ? ExportChoices::Tensors::MatchingFilter
+                      : m_byTicks->isChecked() ? ExportChoices::Tensors::Ticked
+                                               : ExportChoices::Tensors::All;
+    choices.filter = m_filter;
+    if (choices.tensors == ExportChoices::Tensors::Ticked)
+        choices.ticked = m_checks->checkedTensors();
+    choices.include = m_include->text();
+    choices.exclude = m_exclude->text();
+    choices.renameRules = m_renames->toPlainText();
+    choices.dtype = m_dtype->currentData().toString();
+    choices.dropMetadata = m_metadata->currentIndex() == 1;
+    choices.sharded = m_sharded->isChecked();
+    choices.shardSize = m_shardSize->text();
+    choices.output = m_output->text();
+    return choices.toOptions(*m_model);
 }
 
 QString ExportDialog::planMessage() const

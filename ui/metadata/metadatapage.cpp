@@ -1,6 +1,7 @@
 #include "ui/metadata/metadatapage.h"
 
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "core/text/prettyjson.h"
 #include "ui/metadata/metadatapublishactions.h"
 #include "ui/metadata/valueeditordialog.h"
@@ -115,6 +116,7 @@ MetadataPage::MetadataPage(Document* document, QWidget* parent)
     connect(m_document, &Document::modelChanged, this, &MetadataPage::onModelChanged);
     connect(m_document, &Document::scopeChanged, this, &MetadataPage::showScope);
     updateActions();
+    updateSaveAction(); // a page made for a document that is loaded already
 }
 
 void MetadataPage::createToolBar()
@@ -159,9 +161,16 @@ void MetadataPage::createToolBar()
     m_toolBar->addAction(undo);
     m_toolBar->addAction(redo);
     m_toolBar->addSeparator();
-    QAction* save = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save"), this,
-                                         &MetadataPage::saveRequested);
+    // A remote model is never saved where it lives: on a remote document Save asks for a local file (Save As).
+    QAction* save = m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save"), this, [this] {
+        if (isRemote())
+            emit saveAsRequested();
+        else
+            emit saveRequested();
+    });
+    save->setObjectName(QStringLiteral("metadataSave"));
     save->setEnabled(false);
+    m_saveAction = save;
     connect(m_model, &MetadataModel::modifiedChanged, save, &QAction::setEnabled);
     m_toolBar->addAction(QIcon::fromTheme(QStringLiteral("document-save-as")), tr("Save &As\u2026"), this,
                          &MetadataPage::saveAsRequested);
@@ -338,6 +347,22 @@ void MetadataPage::onModelChanged()
     m_scope->setEnabled(true);
     m_scopeLabelAction->setVisible(!singleFile);
     m_scopeAction->setVisible(!singleFile);
+    updateSaveAction();
+}
+
+void MetadataPage::updateSaveAction()
+{
+    const bool remote = isRemote();
+    m_saveAction->setText(remote ? tr("&Save As\u2026") : tr("&Save"));
+    m_saveAction->setToolTip(remote ? tr("The model is remote: the edits are saved to a local file, with every "
+                                         "tensor byte copied from the server")
+                                    : tr("Save"));
+}
+
+bool MetadataPage::isRemote() const
+{
+    const Model* source = m_document->model().get();
+    return source && !source->shards().empty() && source->shards().front().file->byteSource() != nullptr;
 }
 
 int MetadataPage::shardScope() const

@@ -70,6 +70,10 @@ private:
     void showScope();
     void startRename();
     QString renameRefusal(int row) const;
+    /// Whether the document's model is remote (its shards read through a ByteSource): saved only as a local file.
+    bool isRemote() const;
+    /// Save on a remote document is Save As (a local file); the action says so.
+    void updateSaveAction();
 
     Document* m_document;
     MetadataModel* m_model;
@@ -81,6 +85,7 @@ private:
     QLabel* m_image;
     QToolBar* m_toolBar;
     QLabel* m_message;
+    QAction* m_saveAction = nullptr;
     QAction* m_removeAction = nullptr;
     QAction* m_renameAction = nullptr;
     QAction* m_editAction = nullptr;

@@ -3,7 +3,9 @@
 #include "core/edit/metadataedit.h"
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
+#include "core/edit/remotesaveas.h"
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "core/text/format.h"
 
 #include <QDir>
@@ -107,6 +109,23 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     const QString modelPath = model.indexPath().isEmpty() ? model.path() : model.indexPath();
     if (request.shard >= static_cast<int>(model.shards().size()))
         return {false, tr("The model has no shard %1.").arg(request.shard + 1), {}};
+    if (model.shards().front().file->byteSource()) {
+        // A remote model: only ever a local copy of one file, its data streamed from the server (Save As).
+        if (request.outputPath.isEmpty() || model.shards().size() != 1)
+            return {false,
+                    tr("A remote model is saved as a local file only, and only a single-file model for now: use Save "
+                       "As, or File > Export for a sharded one."),
+                    {}};
+        MetadataEdit edit;
+        edit.clear = true;
+        edit.set = request.after;
+        auto result = saveRemoteFileAs(*model.shards().front().file, edit, request.outputPath, options);
+        if (!result)
+            return failed(result.error());
+        MetadataSaveOutcome outcome{true, describe(*result, timer.elapsed()), result->path};
+        outcome.newLocation = true; // the document now is the local copy
+        return outcome;
+    }
     if (!request.outputDirectory.isEmpty())
         return saveCopy(request, options, timer);
     if (model.shards().size() == 1 || request.shard >= 0) {

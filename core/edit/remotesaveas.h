@@ -1,0 +1,22 @@
+#pragma once
+
+#include "core/edit/metadataedit.h"
+#include "core/edit/metadatasaver.h"
+#include "core/format/error.h"
+
+#include <QString>
+
+namespace safescope {
+
+class SafetensorsFile;
+
+/// Save As for a file that does not live on this machine (a remote shard, read through its ByteSource): `edit`
+/// applied to its metadata, every tensor entry and offset kept, then the whole data region streamed from the
+/// source in bounded chunks into a temporary file beside `output`. The file is synced, re-read, strictly validated
+/// and checked against the source (same tensors and offsets, same data size, the edited metadata) before it is
+/// renamed to `output` (core/io/atomicfilewriter). The source is only ever read. options.outputPath is ignored;
+/// options.progress, cancel, reserveBytes and hooks apply as for a local rewrite.
+Result<MetadataSaveResult> saveRemoteFileAs(const SafetensorsFile& file, const MetadataEdit& edit,
+                                            const QString& output, const MetadataSaveOptions& options = {});
+
+} // namespace safescope
