@@ -56,6 +56,9 @@ public:
     HistogramPlot* histogram() const { return m_plot; }
     StatsTableModel* tableModel() const { return m_table; }
     StatsRunner* runner() const { return m_runner; }
+    /// "Fetching 3.00 MiB of 12.0 MiB" / "Fetched 12.0 MiB" for a remote tensor; empty for a local one.
+    QString fetchedText() const;
+    QPushButton* cancelButton() const { return m_cancel; }
     /// The line of special-value counts under the plot ("NaN 0 · +Inf 0 · −Inf 0").
     QString specialText() const;
 
@@ -90,6 +93,8 @@ private:
     QPushButton* m_export;
     QProgressBar* m_progress;
     QLabel* m_status;
+    QLabel* m_fetched;     ///< bytes of a remote tensor fetched for these statistics
+    QPushButton* m_cancel; ///< stops a remote fetch (a local pass is short enough to wait for)
     HistogramPlot* m_plot;
     QLabel* m_special;
     QTableView* m_tableView;
