@@ -132,8 +132,9 @@ void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 void DocumentView::onFailed(const Error& failure)
 {
     Error error = failure;
-    // A remote failure names what the user opened (the Hub API's errors name only the repository).
-    if (m_document->isRemote() && !isRemoteLocation(error.path))
+    // A remote failure is titled by what the user opened; the message still names the URL that failed (the Hub
+    // API's listing, a shard).
+    if (m_document->isRemote())
         error.path = path();
     // Watch the broken file too: fixing it (e.g. `git lfs pull`) then offers a reload. Not a URL (Document).
     m_document->watch({error.path.isEmpty() ? path() : error.path});
