@@ -6,11 +6,11 @@
 // bitsandbytes/functional.py, QuantState.as_dict(packed=True) / QuantState.from_dict, dequantize_4bit (absmax =
 // dequantize_blockwise(absmax, state2) + offset when nested) and csrc kDequantizeBlockwise (hi nibble, then lo).
 #include "core/format/model.h"
+#include "core/io/sigbusguard.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/io/sigbusguard.h"
 
 #include <nlohmann/json.hpp>
 
@@ -130,7 +130,8 @@ void recogniseBnb4(Recognition& r, std::string_view stem, std::string_view type)
     if (stateBytes <= kMaxStateBytes) {
         text.resize(static_cast<size_t>(stateBytes));
         const unsigned char* data = r.model().tensorData(stateTensor->index);
-        if (!data && stateBytes > 0) // a remote model's bytes are not mapped: its QuantState is not read at recognition time
+        if (!data &&
+            stateBytes > 0) // a remote model's bytes are not mapped: its QuantState is not read at recognition time
             return r.problem(name, QStringLiteral("the QuantState of '%1' is in a remote file and was not read")
                                        .arg(nameText(stateTensor->name)));
         if (!SigbusGuard::runGuarded([&] { std::memcpy(text.data(), data, text.size()); }))
