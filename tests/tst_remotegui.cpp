@@ -23,10 +23,12 @@
 #include "ui/window/mainwindow.h"
 #include "ui/window/modelview.h"
 #include "ui/window/recentfiles.h"
+#include "ui/window/startpage.h"
 #include "ui/window/tensorbrowser.h"
 
 #include <QAbstractItemModel>
 #include <QDir>
+#include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
@@ -200,6 +202,8 @@ private slots:
     {
         const auto sliceOf = [](DocumentView* document) -> SliceTableModel* {
             ModelView* view = document->modelView();
+            // The slice tab first: selecting a tensor while statistics are shown would fetch all of it for them.
+            view->showPage(QStringLiteral("slice"));
             if (!view->browser()->selectTensor(QStringLiteral("model.big")) || !view->showPage(QStringLiteral("slice")))
                 return nullptr;
             return view->tensorPage()->slicePanel()->sliceModel();

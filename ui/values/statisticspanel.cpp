@@ -1,5 +1,6 @@
 #include "ui/values/statisticspanel.h"
 
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/models/statstablemodel.h"
 #include "ui/plots/histogramplot.h"
@@ -158,6 +159,7 @@ void StatisticsPanel::clearTensor()
     m_status->clear();
     m_fetched->clear();
     m_cancel->setVisible(false);
+    m_deferred = false;
     m_table->setStats(nullptr);
     m_special->clear();
     m_plot->clear();
@@ -170,12 +172,48 @@ void StatisticsPanel::showTensor(size_t index)
     clearTensor();
     m_tensor = index;
     m_component->setVisible(m_model && index < m_model->tensorCount() && m_model->tensor(index).dtype == DType::C64);
+    m_plot->clear();
+    // Statistics of a remote tensor read all of it over the network: only once the user looks at this tab.
+    m_deferred = m_model && TensorBytes::isRemote(*m_model, index) && !m_runner->cached(index, currentSpec());
+    if (m_deferred && !isVisible()) {
+        m_status->setText(tr("Remote tensor: its values are fetched when this tab is shown."));
+        return;
+    }
+    requestShown();
+}
+
+void StatisticsPanel::requestShown()
+{
+    if (!m_tensor)
+        return;
+    m_deferred = false;
     m_status->setText(tr("Reading values\u2026"));
     m_progress->setValue(0);
     m_progress->setVisible(true);
-    m_plot->clear();
     // The preview is binned as the controls say, so a tensor opened with log bins on shows log bins at once.
-    m_runner->request(index, currentSpec());
+    m_runner->request(*m_tensor, currentSpec());
+}
+
+void StatisticsPanel::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    // Leaving the tab stops a remote download nobody looks at; showing it again starts over (the blocks fetched
+    // so far come from the block cache then).
+    if (m_tensor && m_model && m_runner->isBusy() && TensorBytes::isRemote(*m_model, *m_tensor)) {
+        m_runner->cancel();
+        m_progress->setVisible(false);
+        m_cancel->setVisible(false);
+        m_fetched->clear();
+        m_deferred = true;
+        m_status->setText(tr("Remote tensor: its values are fetched when this tab is shown."));
+    }
+}
+
+void StatisticsPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_deferred)
+        requestShown();
 }
 
 HistogramSpec StatisticsPanel::currentSpec() const

@@ -66,7 +66,14 @@ signals:
     /// Statistics of the shown tensor arrived (preview or exact): the heatmap takes its colour range from them.
     void statsChanged(size_t index, std::shared_ptr<const safescope::TensorStats> stats);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+    void hideEvent(QHideEvent* event) override;
+
 private:
+    /// Starts the statistics of the shown tensor (at once for a local one; for a remote one when the tab shows).
+    void requestShown();
+
     void onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec);
     void onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec, bool custom);
     void onFailed(size_t index, const QString& message);
@@ -95,6 +102,8 @@ private:
     QLabel* m_status;
     QLabel* m_fetched;     ///< bytes of a remote tensor fetched for these statistics
     QPushButton* m_cancel; ///< stops a remote fetch (a local pass is short enough to wait for)
+    /// A remote tensor waits for the tab to be shown: selecting it in the tree must not download it.
+    bool m_deferred = false;
     HistogramPlot* m_plot;
     QLabel* m_special;
     QTableView* m_tableView;
