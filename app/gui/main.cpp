@@ -16,7 +16,8 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("paths"),
-                                 QStringLiteral("Files (.safetensors, *.safetensors.index.json) or model folders."),
+                                 QStringLiteral("Files (.safetensors, *.safetensors.index.json), model folders, "
+                                                "http(s):// URLs or hf://OWNER/REPO[@REV][/PATH]."),
                                  QStringLiteral("[PATH...]"));
     const QCommandLineOption page(QStringLiteral("page"),
                                   QStringLiteral("Page to show first: tensor, overview, metadata, problems, or the "

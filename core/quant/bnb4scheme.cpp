@@ -130,6 +130,10 @@ void recogniseBnb4(Recognition& r, std::string_view stem, std::string_view type)
     if (stateBytes <= kMaxStateBytes) {
         text.resize(static_cast<size_t>(stateBytes));
         const unsigned char* data = r.model().tensorData(stateTensor->index);
+        if (!data &&
+            stateBytes > 0) // a remote model's bytes are not mapped: its QuantState is not read at recognition time
+            return r.problem(name, QStringLiteral("the QuantState of '%1' is in a remote file and was not read")
+                                       .arg(nameText(stateTensor->name)));
         if (!SigbusGuard::runGuarded([&] { std::memcpy(text.data(), data, text.size()); }))
             return r.problem(
                 name, QStringLiteral("the file changed while '%1' was being read").arg(nameText(stateTensor->name)));

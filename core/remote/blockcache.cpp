@@ -35,6 +35,52 @@ BlockCache& BlockCache::shared()
 
 BlockCache::BlockCache(QString folder, uint64_t limitBytes) : m_folder(std::move(folder)), m_limit(limitBytes) {}
 
+void BlockCache::setLimit(uint64_t limitBytes)
+{
+    m_limit.store(limitBytes, std::memory_order_relaxed);
+    if (limitBytes > 0)
+        evict();
+}
+
+bool BlockCache::limitFromEnvironment()
+{
+    bool ok = false;
+    qEnvironmentVariable("SAFESCOPE_REMOTE_CACHE_BYTES").toULongLong(&ok);
+    return ok;
+}
+
+uint64_t BlockCache::usedBytes() const
+{
+    uint64_t total = 0;
+    QDirIterator it(m_folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        if (!it.fileName().startsWith(QLatin1Char('.')))
+            total += static_cast<uint64_t>(it.fileInfo().size());
+    }
+    return total;
+}
+
+void BlockCache::clear()
+{
+    if (!QDir(m_folder).exists())
+        return;
+    Result<SystemFile> lock =
+        SystemFile::open(m_folder + QStringLiteral("/.lock"), platform::ReadWrite | platform::Create);
+    if (!lock)
+        return;
+    // Waits for nobody: an eviction running in another process is deleting blocks as well.
+    if (platform::tryLock(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive) != 0)
+        return;
+    QDirIterator it(m_folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        if (!it.fileName().startsWith(QLatin1Char('.')))
+            QFile::remove(it.filePath());
+    }
+    platform::unlock(lock->handle(), platform::LockSlot::Save);
+}
+
 QByteArray BlockCache::fileKey(const QString& url, uint64_t size, const QByteArray& version)
 {
     QCryptographicHash hash(QCryptographicHash::Sha256);
@@ -54,7 +100,7 @@ QString BlockCache::blockPath(const QByteArray& fileKey, uint64_t block) const
 
 std::optional<QByteArray> BlockCache::find(const QByteArray& fileKey, uint64_t block, uint64_t expectedLength) const
 {
-    if (m_limit == 0)
+    if (limit() == 0)
         return std::nullopt;
     const QString path = blockPath(fileKey, block);
     QFile file(path);
@@ -70,7 +116,7 @@ std::optional<QByteArray> BlockCache::find(const QByteArray& fileKey, uint64_t b
 
 void BlockCache::store(const QByteArray& fileKey, uint64_t block, const QByteArray& bytes)
 {
-    if (m_limit == 0 || static_cast<uint64_t>(bytes.size()) > m_limit)
+    if (limit() == 0 || static_cast<uint64_t>(bytes.size()) > limit())
         return;
     const QString path = blockPath(fileKey, block);
     QDir().mkpath(QFileInfo(path).absolutePath());
@@ -83,7 +129,7 @@ void BlockCache::store(const QByteArray& fileKey, uint64_t block, const QByteArr
 
 void BlockCache::evict()
 {
-    if (m_limit == 0 || !QDir(m_folder).exists())
+    if (limit() == 0 || !QDir(m_folder).exists())
         return;
     Result<SystemFile> lock =
         SystemFile::open(m_folder + QStringLiteral("/.lock"), platform::ReadWrite | platform::Create);
@@ -109,9 +155,9 @@ void BlockCache::evict()
         blocks.push_back({info.absoluteFilePath(), info.size(), info.lastModified()});
         total += static_cast<uint64_t>(info.size());
     }
-    if (total > m_limit) {
+    if (total > limit()) {
         std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.used < b.used; });
-        const uint64_t target = m_limit / 10 * 9;
+        const uint64_t target = limit() / 10 * 9;
         for (const Block& block : blocks) {
             if (total <= target)
                 break;

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 
@@ -26,7 +27,16 @@ public:
     BlockCache(QString folder, uint64_t limitBytes);
 
     const QString& folder() const { return m_folder; }
-    uint64_t limit() const { return m_limit; }
+    uint64_t limit() const { return m_limit.load(std::memory_order_relaxed); }
+    /// A new size limit (the viewer's setting), applied from the next store or eviction on; 0 disables the cache.
+    /// Evicts at once when the folder holds more than the new limit.
+    void setLimit(uint64_t limitBytes);
+    /// True when $SAFESCOPE_REMOTE_CACHE_BYTES set the limit: it wins over any setting (tests rely on it).
+    static bool limitFromEnvironment();
+    /// Bytes of blocks in the folder now (a walk of the folder: for a settings dialog, not a hot path).
+    uint64_t usedBytes() const;
+    /// Deletes every block (under the eviction lock); blocks being written by another process may survive.
+    void clear();
 
     /// The block `block` of the file version `fileKey` when cached whole (`expectedLength` bytes).
     std::optional<QByteArray> find(const QByteArray& fileKey, uint64_t block, uint64_t expectedLength) const;
@@ -42,7 +52,7 @@ private:
     QString blockPath(const QByteArray& fileKey, uint64_t block) const;
 
     QString m_folder;
-    uint64_t m_limit;
+    std::atomic<uint64_t> m_limit; ///< set from the GUI thread, read by fetching threads
 };
 
 } // namespace safescope

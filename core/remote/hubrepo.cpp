@@ -78,6 +78,8 @@ Result<HubModelFiles> resolveHubModel(const Location& location, const HubConfig&
         }
     }
 
+    found.listed = all;
+
     const QString& sub = location.subpath;
     if (!sub.isEmpty() && all.contains(sub)) { // PATH names a file
         if (isShardIndexName(nameOf(sub)))

@@ -22,6 +22,7 @@ struct HubModelFiles
     QStringList files;                    ///< repo paths of the .safetensors files (when there is no index)
     std::map<QString, QByteArray> sha256; ///< LFS sha256 (lowercase hex) by repo path, for every LFS file listed
     QString commit;                       ///< the commit the revision resolved to ("sha"), when given
+    QStringList listed;                   ///< every repo path the listing named (config files included)
 };
 
 /// Lists the repository at the location's revision (GET {endpoint}/api/models/{repo}/revision/{rev}?blobs=true,

@@ -1,5 +1,6 @@
 #include "core/remote/location.h"
 
+#include <QFileInfo>
 #include <QStringList>
 
 namespace safescope {
@@ -23,6 +24,16 @@ bool isRemoteLocation(const QString& text)
     return text.startsWith(QLatin1String("http://"), Qt::CaseInsensitive) ||
            text.startsWith(QLatin1String("https://"), Qt::CaseInsensitive) ||
            text.startsWith(QLatin1String("hf://"), Qt::CaseInsensitive);
+}
+
+QString locationName(const QString& text)
+{
+    return isRemoteLocation(text) ? text : QFileInfo(text).fileName();
+}
+
+QString absoluteLocation(const QString& text)
+{
+    return isRemoteLocation(text) || text.isEmpty() ? text : QFileInfo(text).absoluteFilePath();
 }
 
 Result<Location> parseLocation(const QString& text)

@@ -31,6 +31,13 @@ struct Location
 /// True when `text` starts like a remote location (http://, https://, hf://), so commands route it to the network.
 bool isRemoteLocation(const QString& text);
 
+/// How a location is named to the user: a remote one as given (its URL or hf:// name, which say where it is), a
+/// local one by its file name.
+QString locationName(const QString& text);
+
+/// A local path made absolute; a remote location as given (QFileInfo would make "hf://a/b" a relative file path).
+QString absoluteLocation(const QString& text);
+
 /// Parses `text`; anything not remote is a LocalPath. InvalidArgument, naming the text, for a malformed hf:// name
 /// or URL (no repo, empty revision, a '..' segment, a URL without a host).
 Result<Location> parseLocation(const QString& text);

@@ -10,6 +10,7 @@
 #include "core/remote/location.h"
 #include "core/remote/remotemodelsource.h"
 
+#include <algorithm>
 #include <map>
 
 namespace safescope {
@@ -24,8 +25,10 @@ QString urlFileName(const QUrl& url)
 } // namespace
 
 Result<std::shared_ptr<const Model>> openModelLocation(const QString& text, OpenMode mode,
-                                                       const std::atomic_bool* cancel)
+                                                       const std::atomic_bool* cancel, QStringList* besideWeights)
 {
+    if (besideWeights)
+        besideWeights->clear();
     auto location = parseLocation(text);
     if (!location)
         return location.error();
@@ -57,6 +60,14 @@ Result<std::shared_ptr<const Model>> openModelLocation(const QString& text, Open
             index = urlOf(hub->index);
         for (const QString& file : hub->files)
             files << urlOf(file);
+        if (besideWeights) {
+            const QString weights = hub->index.isEmpty() ? hub->files.value(0) : hub->index;
+            const QString folder = weights.left(std::max<qsizetype>(0, weights.lastIndexOf(u'/') + 1));
+            for (const QString& path : hub->listed)
+                if (path.startsWith(folder) && !path.mid(folder.size()).contains(u'/') &&
+                    !path.endsWith(QLatin1String(".safetensors")) && path != hub->index)
+                    *besideWeights << urlOf(path);
+        }
     }
 
     auto source = std::make_shared<RemoteModelSource>(config, std::move(sha256), client, BlockCache::shared(), cancel);

@@ -4,6 +4,7 @@
 #include "core/format/headerparser.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <memory>
@@ -17,8 +18,12 @@ class Model;
 /// hf://OWNER/REPO[@REVISION][/PATH], opens by headers alone over the network (HF_ENDPOINT, HF_TOKEN: see
 /// HubConfig). The model is the same structure a local open produces; its shards' files have a byteSource() instead
 /// of a mapping, and their values are read with FetchedTensor.
+/// `besideWeights`, when given, receives the URLs of the other files the Hub lists in the folder of the opened
+/// weights (config.json, quantize_config.json, ...), so a viewer reads them without guessing (404s); empty for a
+/// local path or a plain URL.
 Result<std::shared_ptr<const Model>> openModelLocation(const QString& location, OpenMode mode = OpenMode::Lenient,
-                                                       const std::atomic_bool* cancel = nullptr);
+                                                       const std::atomic_bool* cancel = nullptr,
+                                                       QStringList* besideWeights = nullptr);
 
 /// True when any shard of `model` is remote (read through a ByteSource, not mapped).
 bool isRemoteModel(const Model& model);

@@ -69,6 +69,10 @@ public:
 
     int port() const { return m_port; }
     int cdnPort() const { return m_cdnPort; }
+    /// A server that sends 600 KiB of a file at full speed, then one byte a second:
+    /// http://127.0.0.1:slowPort()/files/PATH stalls a client reading past that (addPlainFile() files), for Cancel
+    /// tests. Its requests are not logged.
+    int slowPort() const { return m_slowPort; }
 
 private:
     QString www() const { return m_dir.path() + QStringLiteral("/www"); }

@@ -1,5 +1,7 @@
 #include "ui/diff/diffjob.h"
 
+#include "core/remote/modellocation.h"
+#include "core/remote/remotediff.h"
 #include "ui/window/latesttask.h"
 
 #include <QElapsedTimer>
@@ -26,10 +28,10 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
                 emit failed(error);
             });
         };
-        auto a = Model::open(pathA);
+        auto a = openModelLocation(pathA, OpenMode::Lenient, &cancel);
         if (!a)
             return fail(a.error());
-        auto b = Model::open(pathB);
+        auto b = openModelLocation(pathB, OpenMode::Lenient, &cancel);
         if (!b)
             return fail(b.error());
         std::shared_ptr<const Model> modelA = *a;
@@ -54,14 +56,20 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
             lastProgress = fraction;
             post([this, fraction] { emit progressChanged(fraction); });
         };
-        auto result = diffModels(*modelA, *modelB, options, cancel, progress, [&](const TensorDiff& row) {
+        const TensorDiffFn onTensor = [&](const TensorDiff& row) {
             batch.push_back(row);
             if (sinceFlush.elapsed() >= 100)
                 flush();
-        });
+        };
+        const bool remote = isRemoteModel(*modelA) || isRemoteModel(*modelB);
+        RemoteDiffCost cost;
+        auto result = remote ? diffRemoteModels(*modelA, *modelB, options, cancel, onTensor, &cost)
+                             : diffModels(*modelA, *modelB, options, cancel, progress, onTensor);
         flush();
         if (!result)
             return fail(result.error());
+        if (remote)
+            post([this, cost] { emit remoteCost(cost.pairsBySha256, cost.bytesFetched); });
         auto diff = std::make_shared<const ModelDiff>(std::move(*result));
         post([this, diff] {
             m_running = false;

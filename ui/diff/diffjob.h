@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/diff/modeldiff.h"
 #include "core/format/error.h"
 #include "core/format/model.h"
-#include "core/diff/modeldiff.h"
 
 #include <QObject>
 
@@ -15,7 +15,9 @@ class LatestTask;
 
 /// Opens two models and diffs them off the GUI thread. Rows reach the GUI in batches as pairs finish; a new start()
 /// or cancel() supersedes the running job (its late results are dropped). Models are reopened per run, which costs
-/// only a header parse and an mmap, and keeps each run's data self-contained.
+/// only a header parse and an mmap, and keeps each run's data self-contained. Either side may be a remote location
+/// (http(s)://, hf://): its headers are fetched, and pairs whose files have the same published SHA-256 are identical
+/// without a byte of data transferred (diffRemoteModels()).
 class DiffJob final : public QObject
 {
     Q_OBJECT
@@ -34,6 +36,9 @@ signals:
                       const std::shared_ptr<const safescope::Model>& b);
     void rowsReady(const std::vector<safescope::TensorDiff>& rows);
     void progressChanged(double fraction);
+    /// When either model is remote, before finished(): pairs found identical by published SHA-256 alone, and the
+    /// tensor bytes fetched for the others.
+    void remoteCost(size_t pairsBySha256, uint64_t bytesFetched);
     void finished(const std::shared_ptr<const safescope::ModelDiff>& diff);
     void failed(const safescope::Error& error);
 

@@ -1,6 +1,7 @@
 #include "ui/diff/diffpairpanel.h"
 
 #include "core/diff/pairhistograms.h"
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/diff/diffslicepanel.h"
 #include "ui/plots/histogramplot.h"
@@ -85,13 +86,26 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
         m_delta->clear();
         return;
     }
-    // The models are shared with the worker, so their mappings outlive a superseded job.
-    const TensorView a = diff.indexA ? viewOf(*m_a, *diff.indexA) : TensorView{};
-    const TensorView b = diff.indexB ? viewOf(*m_b, *diff.indexB) : TensorView{};
+    // The models are shared with the worker, so their mappings outlive a superseded job. A remote side's tensor is
+    // fetched in the worker (TensorBytes), never read from an absent mapping.
+    const std::optional<size_t> indexA = diff.indexA;
+    const std::optional<size_t> indexB = diff.indexB;
     m_overlay->clear(tr("Computing\u2026"));
     m_delta->clear(tr("Computing\u2026"));
-    m_task->start([this, a, b, keepA = m_a, keepB = m_b](const std::atomic_bool& cancel, const LatestTask::Post& post) {
-        auto result = PairHistograms::compute(a, b, 128, kSampleCap, cancel);
+    m_task->start([this, indexA, indexB, keepA = m_a, keepB = m_b](const std::atomic_bool& cancel,
+                                                                   const LatestTask::Post& post) {
+        const auto bytesOf = [&cancel](const Model& model, std::optional<size_t> index) -> Result<TensorBytes> {
+            if (!index)
+                return TensorBytes();
+            return TensorBytes::whole(model, *index, &cancel);
+        };
+        Result<TensorBytes> a = bytesOf(*keepA, indexA);
+        Result<TensorBytes> b = a ? bytesOf(*keepB, indexB) : Result<TensorBytes>(a.error());
+        auto result = !a   ? Result<PairHistograms>(a.error())
+                      : !b ? Result<PairHistograms>(b.error())
+                           : PairHistograms::compute(a->view(), b->view(), 128, kSampleCap, cancel);
+        if (!result && result.error().kind == ErrorKind::Cancelled)
+            return;
         post([this, result = std::move(result)] {
             if (!result) {
                 m_overlay->clear(result.error().message);

@@ -167,6 +167,8 @@ void DiffSlicePanel::clear()
     m_titles[2]->setText(tr("<b>\u0394 = A \u2212 B</b>"));
     m_plot->clear(tr("Select a tensor pair to see its differences."));
     m_status->clear();
+    m_bytesA = {}; // after everything that pointed into them
+    m_bytesB = {};
 }
 
 bool DiffSlicePanel::isComputing() const
@@ -184,9 +186,40 @@ void DiffSlicePanel::showPair(const TensorDiff& diff)
     clear();
     if (!m_a || !m_b)
         return;
-    // The views point into the models' mappings, which the shared pointers keep alive for the workers too.
-    m_viewA = diff.indexA ? viewOf(*m_a, *diff.indexA) : TensorView{};
-    m_viewB = diff.indexB ? viewOf(*m_b, *diff.indexB) : TensorView{};
+    const bool remote = (diff.indexA && TensorBytes::isRemote(*m_a, *diff.indexA)) ||
+                        (diff.indexB && TensorBytes::isRemote(*m_b, *diff.indexB));
+    if (remote) {
+        // Element-wise differences need every value of both tensors: a remote side is fetched first (off the GUI
+        // thread, through the block cache), then the pair is shown as a local one.
+        m_plot->clear(tr("Fetching the pair's values\u2026"));
+        m_status->setText(tr("Fetching the pair's values\u2026"));
+        m_overviewTask->start(
+            [this, keepA = m_a, keepB = m_b, diff](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+                const auto bytesOf = [&cancel](const Model& model, std::optional<size_t> index) -> Result<TensorBytes> {
+                    return index ? TensorBytes::whole(model, *index, &cancel) : Result<TensorBytes>(TensorBytes());
+                };
+                Result<TensorBytes> a = bytesOf(*keepA, diff.indexA);
+                Result<TensorBytes> b = a ? bytesOf(*keepB, diff.indexB) : Result<TensorBytes>(a.error());
+                if (!b) {
+                    if (b.error().kind != ErrorKind::Cancelled)
+                        post([this, error = b.error()] { m_status->setText(error.message); });
+                    return;
+                }
+                post([this, diff, a = *a, b = *b] { showFetchedPair(diff, a, b); });
+            });
+        return;
+    }
+    showFetchedPair(diff, {}, {});
+}
+
+void DiffSlicePanel::showFetchedPair(const TensorDiff& diff, const TensorBytes& a, const TensorBytes& b)
+{
+    m_bytesA = a;
+    m_bytesB = b;
+    // The views point into the models' mappings (or the fetched bytes), which the shared pointers keep alive for
+    // the workers too.
+    m_viewA = !diff.indexA ? TensorView{} : a.isFetched() ? a.view() : viewOf(*m_a, *diff.indexA);
+    m_viewB = !diff.indexB ? TensorView{} : b.isFetched() ? b.view() : viewOf(*m_b, *diff.indexB);
     m_incompatibility = deltaslice::incompatibility(m_viewA, m_viewB);
     m_hasPair = true;
     m_titles[0]->setText(diff.indexA ? tr("<b>A</b> \u00b7 %1").arg(dtypeText(m_viewA.dtype)) : tr("<b>A</b>"));
@@ -246,7 +279,8 @@ void DiffSlicePanel::requestOverview()
     const auto reduction = m_reduction->currentIndex() == 0 ? Reduction::MaxAbs : Reduction::Mean;
     m_status->setText(tr("Computing \u0394 of %1 \u00d7 %2 values\u2026")
                           .arg(format::count(addressing->rows), format::count(addressing->cols)));
-    m_overviewTask->start([this, keepA = m_a, keepB = m_b, a = m_viewA, b = m_viewB, spec = m_spec, window, pixels,
+    m_overviewTask->start([this, keepA = m_a, keepB = m_b, ownA = m_bytesA, ownB = m_bytesB, a = m_viewA, b = m_viewB,
+                           spec = m_spec, window, pixels,
                            reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result =
             deltaslice::downsample(a, b, spec, window.rows, window.cols, uint64_t(pixels.height()),
@@ -289,7 +323,8 @@ void DiffSlicePanel::requestDetail()
         return;
     }
     const auto reduction = m_reduction->currentIndex() == 0 ? Reduction::MaxAbs : Reduction::Mean;
-    m_detailTask->start([this, keepA = m_a, keepB = m_b, a = m_viewA, b = m_viewB, spec = m_spec, window, pixels,
+    m_detailTask->start([this, keepA = m_a, keepB = m_b, ownA = m_bytesA, ownB = m_bytesB, a = m_viewA, b = m_viewB,
+                         spec = m_spec, window, pixels,
                          reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result =
             deltaslice::downsample(a, b, spec, window.rows, window.cols, uint64_t(pixels.height()),

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "core/format/model.h"
 #include "core/diff/tensordiff.h"
+#include "core/format/model.h"
+#include "core/remote/tensorbytes.h"
 #include "core/values/tensorslice.h"
 #include "ui/models/diffslicetablemodel.h"
 
@@ -61,6 +62,8 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    /// Shows a pair whose values are at hand: mapped, or fetched for a remote side (`a`, `b` empty when local).
+    void showFetchedPair(const TensorDiff& diff, const TensorBytes& a, const TensorBytes& b);
     QWidget* createTables();
     void loadSlice();
     void requestOverview();
@@ -73,6 +76,9 @@ private:
 
     std::shared_ptr<const Model> m_a;
     std::shared_ptr<const Model> m_b;
+    /// A remote side's fetched bytes (empty for a local side): the views below point into them.
+    TensorBytes m_bytesA;
+    TensorBytes m_bytesB;
     TensorView m_viewA;
     TensorView m_viewB;
     SliceSpec m_spec;

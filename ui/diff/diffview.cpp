@@ -1,6 +1,7 @@
 #include "ui/diff/diffview.h"
 
 #include "core/diff/diffreport.h"
+#include "core/remote/location.h"
 #include "core/text/format.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffjob.h"
@@ -26,6 +27,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace safescope {
@@ -69,6 +71,9 @@ DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
     connect(m_job, &DiffJob::rowsReady, this, &DiffView::onRows);
     connect(m_job, &DiffJob::progressChanged, this,
             [this](double fraction) { m_progress->setValue(static_cast<int>(fraction * 1000)); });
+    connect(m_job, &DiffJob::remoteCost, this, [this](size_t bySha256, uint64_t bytes) {
+        m_remoteCost = std::pair{bySha256, bytes};
+    });
     connect(m_job, &DiffJob::finished, this, &DiffView::onFinished);
     connect(m_job, &DiffJob::failed, this, &DiffView::onFailed);
     connect(m_heatmap, &DiffHeatmap::pairClicked, this, [this](qint64 pair) { selectPair(static_cast<size_t>(pair)); });
@@ -79,7 +84,7 @@ DiffView::~DiffView() = default;
 
 QString DiffView::title() const
 {
-    return QStringLiteral("%1 \u21c4 %2").arg(QFileInfo(m_pathA).fileName(), QFileInfo(m_pathB).fileName());
+    return QStringLiteral("%1 \u21c4 %2").arg(locationName(m_pathA), locationName(m_pathB));
 }
 
 QWidget* DiffView::createOptionsRow()
@@ -215,6 +220,7 @@ void DiffView::rerun()
     options.mapper = std::move(*mapper);
     m_tolerance = options.tolerance;
     m_diff.reset();
+    m_remoteCost.reset();
     m_error.clear();
     m_summaryData = {};
     m_model->clear();
@@ -332,6 +338,10 @@ void DiffView::updateSummary()
                                  .arg(md.removed.size())
                                  .arg(md.changed.size());
         text += m_diff->equal() ? tr(" \u2014 <b>equal within tolerance</b>") : tr(" \u2014 <b>different</b>");
+        if (m_remoteCost)
+            text +=
+                tr("<br>Remote: %1 identical by published SHA-256 (no data fetched), %2 of tensor data fetched")
+                    .arg(format::counted(m_remoteCost->first, u"pair", u"pairs"), format::bytes(m_remoteCost->second));
     } else if (m_error.isEmpty()) {
         text += tr(" \u2014 comparing\u2026");
     }
@@ -436,8 +446,11 @@ Status DiffView::exportReport(const QString& path) const
 
 void DiffView::exportDialog()
 {
-    const QString suggested = QFileInfo(m_pathA).completeBaseName() + QStringLiteral("-vs-") +
-                              QFileInfo(m_pathB).completeBaseName() + QStringLiteral(".json");
+    // A remote side is named by its URL's last part, never through QFileInfo.
+    const auto baseName = [](const QString& path) {
+        return isRemoteLocation(path) ? QUrl(path).fileName().section(u'.', 0, 0) : QFileInfo(path).completeBaseName();
+    };
+    const QString suggested = baseName(m_pathA) + QStringLiteral("-vs-") + baseName(m_pathB) + QStringLiteral(".json");
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Diff Report"), suggested,
                                                       tr("JSON report (*.json);;CSV table (*.csv);;Markdown (*.md)"));
     if (path.isEmpty())

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/diff/modeldiff.h"
 #include "core/format/error.h"
 #include "core/format/model.h"
-#include "core/diff/modeldiff.h"
 
 #include <QWidget>
 
@@ -98,6 +98,8 @@ private:
     DiffTableModel* m_model;
     DiffFilterProxyModel* m_proxy;
     DiffSummary m_summaryData;
+    /// A diff with a remote side: pairs identical by published SHA-256 and tensor bytes fetched; nullopt otherwise.
+    std::optional<std::pair<size_t, uint64_t>> m_remoteCost;
     DiffTolerance m_tolerance;
     std::shared_ptr<const ModelDiff> m_diff;
     QLabel* m_summary;

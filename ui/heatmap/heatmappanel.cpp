@@ -1,5 +1,7 @@
 #include "ui/heatmap/heatmappanel.h"
 
+#include "core/remote/modellocation.h"
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/models/valuesource.h"
 #include "ui/plots/colorgradients.h"
@@ -144,6 +146,7 @@ void HeatmapPanel::clearTensor()
     m_dequantizer.reset();
     m_stats.reset();
     m_dataExtent.reset();
+    m_fetchedBytes = 0;
     m_controls->setShape({}, {});
     m_plot->clear();
     m_status->clear();
@@ -159,6 +162,11 @@ void HeatmapPanel::showTensor(size_t index)
     m_spec = defaultSliceSpec(shape);
     m_controls->setShape(shape, m_spec);
     if (const LogicalTensor* logical = logicalTensorOf(*m_document, m_quant.get(), index)) {
+        if (isRemoteModel(*m_document)) {
+            m_status->setText(tr("Dequantized values of remote models are not supported yet: select one of this "
+                                 "tensor's stored parts to draw its values."));
+            return;
+        }
         auto dequantizer = Dequantizer::create(*m_document, *logical);
         if (!dequantizer) {
             m_status->setText(dequantizer.error().message);
@@ -252,10 +260,20 @@ void HeatmapPanel::requestOverview()
     m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction,
                            check = m_fileCheck, tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](
                               const std::atomic_bool& cancel, const LatestTask::Post& post) {
-        Result<Downsampled> result = read ? downsampleRows(window.rows, window.cols, uint64_t(pixels.height()),
-                                                           uint64_t(pixels.width()), reduction, cancel, {}, read)
-                                          : downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
-                                                       uint64_t(pixels.width()), reduction, cancel);
+        // A remote tensor: the bytes of the whole slice are fetched first (every value is drawn or reduced).
+        TensorBytes bytes;
+        Result<Downsampled> result = makeError(ErrorKind::Cancelled, QString());
+        if (read) {
+            result = downsampleRows(window.rows, window.cols, uint64_t(pixels.height()), uint64_t(pixels.width()),
+                                    reduction, cancel, {}, read);
+        } else if (auto fetched = TensorBytes::window(*model, tensor, spec, window.rows.begin, window.rows.count,
+                                                      window.cols.begin, window.cols.count, &cancel)) {
+            bytes = std::move(*fetched);
+            result = downsample(bytes.isFetched() ? bytes.view() : view, spec, window.rows, window.cols,
+                                uint64_t(pixels.height()), uint64_t(pixels.width()), reduction, cancel);
+        } else {
+            result = fetched.error();
+        }
         if (result) {
             if (auto changed = check.changed(*model, tensor))
                 result = std::move(*changed);
@@ -269,7 +287,11 @@ void HeatmapPanel::requestOverview()
             });
             return;
         }
-        post([this, data = std::move(*result), window] {
+        post([this, data = std::move(*result), window, bytes] {
+            if (bytes.isFetched()) { // hovering reads the fetched values, never the (absent) mapping
+                m_plot->setValues(bytes.owner(), bytes.view());
+                m_fetchedBytes = bytes.bytesFetched();
+            }
             double lo = std::numeric_limits<double>::infinity();
             double hi = -lo;
             for (double v : data.values) {
@@ -315,10 +337,17 @@ void HeatmapPanel::requestDetail()
     m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction, check = m_fileCheck,
                          tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](const std::atomic_bool& cancel,
                                                                                        const LatestTask::Post& post) {
-        Result<Downsampled> result = read ? downsampleRows(window.rows, window.cols, uint64_t(pixels.height()),
-                                                           uint64_t(pixels.width()), reduction, cancel, {}, read)
-                                          : downsample(view, spec, window.rows, window.cols, uint64_t(pixels.height()),
-                                                       uint64_t(pixels.width()), reduction, cancel);
+        Result<Downsampled> result = makeError(ErrorKind::Cancelled, QString());
+        if (read) {
+            result = downsampleRows(window.rows, window.cols, uint64_t(pixels.height()), uint64_t(pixels.width()),
+                                    reduction, cancel, {}, read);
+        } else if (auto fetched = TensorBytes::window(*model, tensor, spec, window.rows.begin, window.rows.count,
+                                                      window.cols.begin, window.cols.count, &cancel)) {
+            result = downsample(fetched->isFetched() ? fetched->view() : view, spec, window.rows, window.cols,
+                                uint64_t(pixels.height()), uint64_t(pixels.width()), reduction, cancel);
+        } else {
+            return; // the overview already fetched these bytes; a failure here leaves it on screen
+        }
         if (result && check.changed(*model, tensor))
             return; // the overview's next request says why; a refined corner of another file must not be drawn
         if (result)
@@ -332,14 +361,16 @@ void HeatmapPanel::requestDetail()
 void HeatmapPanel::showDrawn(const Downsampled& cells, const HeatmapPlot::Window& window)
 {
     const bool exact = cells.rows == window.rows.count && cells.cols == window.cols.count;
-    m_status->setText(exact ? tr("Every value in view drawn (%1 \u00d7 %2). Click a cell to see it in the slice "
-                                 "table.")
-                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
-                            : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. "
-                                 "Click a cell to see it in the slice table.")
-                                  .arg(format::count(window.rows.count), format::count(window.cols.count))
-                                  .arg(cells.rows)
-                                  .arg(cells.cols));
+    const QString fetched = m_fetchedBytes > 0 ? tr("Fetched %1. ").arg(format::bytes(m_fetchedBytes)) : QString();
+    m_status->setText(fetched +
+                      (exact ? tr("Every value in view drawn (%1 \u00d7 %2). Click a cell to see it in the slice "
+                                  "table.")
+                                   .arg(format::count(window.rows.count), format::count(window.cols.count))
+                             : tr("%1 \u00d7 %2 values drawn as %3 \u00d7 %4 cells; zoom in (wheel) to refine. "
+                                  "Click a cell to see it in the slice table.")
+                                   .arg(format::count(window.rows.count), format::count(window.cols.count))
+                                   .arg(cells.rows)
+                                   .arg(cells.cols)));
 }
 
 QString HeatmapPanel::statusText() const

@@ -87,7 +87,9 @@ private:
     SliceSpec m_spec;
     std::shared_ptr<const TensorStats> m_stats;
     std::optional<std::pair<double, double>> m_dataExtent; ///< of the overview, when there are no statistics
-    bool m_stale = true; ///< the overview must be recomputed when the tab is next shown
+    bool m_stale = true;
+    uint64_t m_fetchedBytes = 0; ///< bytes of a remote tensor fetched for the overview ///< the overview must be
+                                 ///< recomputed when the tab is next shown
 
     SliceControls* m_controls;
     QComboBox* m_palette;

@@ -27,6 +27,12 @@ void HeatmapPlot::setSlice(std::shared_ptr<const void> owner, const TensorView& 
     startSlice(addressing);
 }
 
+void HeatmapPlot::setValues(std::shared_ptr<const void> owner, const TensorView& view)
+{
+    m_owner = std::move(owner);
+    m_view = view;
+}
+
 void HeatmapPlot::clear()
 {
     m_owner.reset();
@@ -57,6 +63,8 @@ QString HeatmapPlot::cellText(uint64_t row, uint64_t col) const
             .arg(col)
             .arg(cellformat::exact(DType::F32, element, std::bit_cast<uint32_t>(element)));
     }
+    if (m_view.data == nullptr) // a remote tensor whose values have not arrived yet
+        return {};
     if (!extractWindow(m_view, m_spec, row, 1, col, 1, &value) || !rawBitsWindow(m_view, m_spec, row, 1, col, 1, &bits))
         return {};
     return tr("row %1, col %2: %3").arg(row).arg(col).arg(cellformat::exact(m_view.dtype, value, bits));

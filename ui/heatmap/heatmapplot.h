@@ -20,6 +20,8 @@ public:
     ~HeatmapPlot() override;
 
     /// The slice shown (for exact hover values); `owner` keeps the view's bytes alive. Resets the zoom.
+    /// The values behind the slice once they are at hand (a remote tensor's fetched bytes), for hover texts.
+    void setValues(std::shared_ptr<const void> owner, const TensorView& view);
     void setSlice(std::shared_ptr<const void> owner, const TensorView& view, const SliceSpec& spec,
                   const SliceAddressing& addressing, std::shared_ptr<const Dequantizer> dequantizer = {});
     void clear();

@@ -1,8 +1,9 @@
 #include "ui/models/document.h"
 
 #include "core/edit/headertext.h"
-#include "core/format/model.h"
 #include "core/edit/saveplan.h"
+#include "core/format/model.h"
+#include "core/remote/location.h"
 #include "core/text/textutil.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/models/metadatasavejob.h"
@@ -10,6 +11,7 @@
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QUndoStack>
+#include <QUrl>
 
 #include <algorithm>
 #include <utility>
@@ -41,8 +43,8 @@ void revertKeys(std::vector<MetadataEntry>& after, const std::vector<MetadataEnt
 } // namespace
 
 Document::Document(const QString& path, QObject* parent)
-    : QObject(parent), m_path(QFileInfo(path).absoluteFilePath()), m_metadata(new MetadataModel(this)),
-      m_watcher(new QFileSystemWatcher(this)), m_saveJob(new MetadataSaveJob(this))
+    : QObject(parent), m_path(absoluteLocation(path)), m_remote(isRemoteLocation(path)),
+      m_metadata(new MetadataModel(this)), m_watcher(new QFileSystemWatcher(this)), m_saveJob(new MetadataSaveJob(this))
 {
     connect(m_metadata, &MetadataModel::modifiedChanged, this, &Document::modifiedChanged);
     connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &Document::onFileChanged);
@@ -113,15 +115,20 @@ bool Document::setShardScope(int shard)
 
 QString Document::editedFileName() const
 {
+    const auto nameOf = [this](const QString& path) {
+        return m_remote ? QUrl(path).fileName() : QFileInfo(path).fileName();
+    };
     if (m_scope >= 0 && m_model)
-        return QFileInfo(m_model->shards()[static_cast<size_t>(m_scope)].path).fileName();
-    return QFileInfo(m_path).fileName();
+        return nameOf(m_model->shards()[static_cast<size_t>(m_scope)].path);
+    return nameOf(m_path);
 }
 
 void Document::watch(const QStringList& paths)
 {
     if (!m_watcher->files().isEmpty())
         m_watcher->removePaths(m_watcher->files());
+    if (m_remote)
+        return; // URLs are not files: nothing to watch
     QStringList existing;
     for (const QString& path : paths) {
         if (QFileInfo(path).isFile())
@@ -155,7 +162,7 @@ std::vector<MetadataEntry> Document::mineFor(const std::vector<MetadataEntry>& b
 std::vector<SaveTarget> Document::saveTargets() const
 {
     std::vector<SaveTarget> targets;
-    if (!m_model)
+    if (!m_model || m_remote) // a remote model is never saved over: only Save As writes, to a local file
         return targets;
     for (size_t i = 0; i < m_model->shards().size(); ++i) {
         if (m_scope >= 0 && static_cast<size_t>(m_scope) != i)
@@ -199,6 +206,8 @@ QString Document::describeSave(uint64_t reserveBytes, bool toNewFile) const
 
 std::optional<SaveConflict> Document::checkDisk() const
 {
+    if (m_remote)
+        return std::nullopt;
     DiskState state;
     auto conflict = findSaveConflict(saveTargets(), state);
     if (conflict)
@@ -288,8 +297,10 @@ void Document::onSaved(const MetadataSaveOutcome& outcome)
     if (outcome.ok) {
         m_ignoreChanges = QDeadlineTimer(2000);
         // A sharded save in place keeps the folder the user opened; any Save As moves the document to the copy.
-        if (!outcome.path.isEmpty() && (outcome.newLocation || QFileInfo(m_path).isFile()))
+        if (!outcome.path.isEmpty() && (outcome.newLocation || m_remote || QFileInfo(m_path).isFile())) {
             m_path = QFileInfo(outcome.path).absoluteFilePath();
+            m_remote = false; // the tab now shows the local copy
+        }
     }
     emit saveFinished(outcome);
     if (outcome.changedOnDisk) {
@@ -302,7 +313,7 @@ void Document::onSaved(const MetadataSaveOutcome& outcome)
 
 RecoveryInfo Document::recovery() const
 {
-    if (!QFileInfo(m_path).isFile() || !m_path.endsWith(QLatin1StringView(".safetensors")))
+    if (m_remote || !QFileInfo(m_path).isFile() || !m_path.endsWith(QLatin1StringView(".safetensors")))
         return {};
     return inspectRecovery(m_path);
 }

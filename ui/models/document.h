@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/format/error.h"
 #include "core/edit/recoveryrecord.h"
+#include "core/format/error.h"
 #include "ui/models/saveconflict.h"
 #include "ui/models/shardmetadataunion.h"
 
@@ -46,8 +46,10 @@ public:
     explicit Document(const QString& path, QObject* parent = nullptr);
     ~Document() override;
 
-    /// What the user opened (a file, an index or a folder); moves with Save As.
+    /// What the user opened (a file, an index, a folder, or a remote location); moves with Save As.
     const QString& path() const { return m_path; }
+    /// An http(s):// or hf:// location: never written, watched or checked on disk (Save As writes a local copy).
+    bool isRemote() const { return m_remote; }
     /// A freshly loaded (or reloaded) model: resets the edits and watches the files. A save expects each shard to
     /// be as its header was read (SafetensorsFile::identity()), so a change made since is never overwritten.
     void setModel(std::shared_ptr<const Model> model);
@@ -113,6 +115,7 @@ private:
     std::vector<MetadataEntry> mineFor(const std::vector<MetadataEntry>& base) const;
 
     QString m_path;
+    bool m_remote = false;
     std::shared_ptr<const Model> m_model;
     MetadataModel* m_metadata;
     QFileSystemWatcher* m_watcher;

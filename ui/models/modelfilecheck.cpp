@@ -1,6 +1,7 @@
 #include "ui/models/modelfilecheck.h"
 
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 #include "core/io/localpath.h"
 #include "core/io/pathstatus.h"
 
@@ -11,8 +12,13 @@ namespace safescope {
 
 ModelFileCheck::ModelFileCheck(const Model& model)
 {
-    for (const Model::Shard& shard : model.shards())
-        m_identities.push_back(statIdentity(shard.path));
+    for (const Model::Shard& shard : model.shards()) {
+        // A remote shard is no local file (nothing to stat): its reads pin the version they fetch (ETag / SHA-256
+        // in the block cache's key), so there is nothing to compare afterwards.
+        const bool remote = shard.file->byteSource() != nullptr;
+        m_remote.push_back(remote);
+        m_identities.push_back(remote ? FileIdentity{} : statIdentity(shard.path));
+    }
 }
 
 FileIdentity ModelFileCheck::statIdentity(const QString& path)
@@ -39,7 +45,7 @@ std::optional<Error> ModelFileCheck::changed(const Model& model, size_t index) c
 
 std::optional<Error> ModelFileCheck::changedShard(const Model& model, size_t shard) const
 {
-    if (shard >= m_identities.size() || shard >= model.shards().size())
+    if (shard >= m_identities.size() || shard >= model.shards().size() || m_remote[shard])
         return std::nullopt;
     const QString& path = model.shards()[shard].path;
     if (statIdentity(path).sameAs(m_identities[shard]))

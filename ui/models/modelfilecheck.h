@@ -31,6 +31,7 @@ private:
     std::optional<Error> changedShard(const Model& model, size_t shard) const;
 
     std::vector<FileIdentity> m_identities; ///< one per shard
+    std::vector<bool> m_remote;             ///< one per shard: read over the network, never stat()ed
 };
 
 } // namespace safescope

@@ -1,6 +1,11 @@
 #include "ui/models/slicetablemodel.h"
 
+#include "core/remote/modellocation.h"
+#include "core/remote/tensorbytes.h"
 #include "ui/models/valuesource.h"
+
+#include <QFuture>
+#include <QtConcurrent>
 
 namespace safescope {
 
@@ -37,11 +42,23 @@ void SliceTableModel::rebuild()
 {
     m_specError.clear();
     resetOrigin();
+    if (m_fetchCancel)
+        *m_fetchCancel = true;
+    m_fetchCancel = std::make_shared<std::atomic_bool>(false);
+    m_bytesFetched = 0;
     if (!m_model) {
         m_cache = {};
         return;
     }
-    if (const LogicalTensor* logical = logicalTensorOf(*m_model, m_quant.get(), m_tensor)) {
+    const LogicalTensor* logical = logicalTensorOf(*m_model, m_quant.get(), m_tensor);
+    if (logical && isRemoteModel(*m_model)) {
+        // The dequantizer reads mapped bytes; remote parts are fetched per stored tensor only (the CLI refuses too).
+        m_specError = tr("Dequantized values of remote models are not supported yet: select one of this tensor's "
+                         "stored parts to see its values.");
+        m_cache = {};
+        return;
+    }
+    if (logical) {
         // A quantized weight: the dequantized values, read block by block as the table asks for them.
         Result<SliceAddressing> addressing = sliceAddressing(m_spec, logical->shape);
         auto dequantizer = addressing ? Dequantizer::create(*m_model, *logical)
@@ -67,7 +84,40 @@ void SliceTableModel::rebuild()
         m_cache = {};
         return;
     }
+    if (TensorBytes::isRemote(*m_model, m_tensor)) {
+        m_cache =
+            SliceBlockCache(m_model, view, m_spec, *addressing,
+                            [this](uint64_t blockRow, uint64_t blockCol, uint64_t row0, uint64_t rows, uint64_t col0,
+                                   uint64_t cols) { fetchBlock(blockRow, blockCol, row0, rows, col0, cols); });
+        return;
+    }
     m_cache = SliceBlockCache(m_model, view, m_spec, *addressing);
+}
+
+void SliceTableModel::fetchBlock(uint64_t blockRow, uint64_t blockCol, uint64_t row0, uint64_t rows, uint64_t col0,
+                                 uint64_t cols)
+{
+    // Only the bytes this block of cells reads cross the network (FetchedTensor::windowRanges); the GUI thread
+    // never waits. A result for a tensor or slice no longer shown is dropped (its cancel flag was raised).
+    QFuture<Result<TensorBytes>> future = QtConcurrent::run(
+        [model = m_model, index = m_tensor, spec = m_spec, row0, rows, col0, cols, cancel = m_fetchCancel] {
+            return TensorBytes::window(*model, index, spec, row0, rows, col0, cols, cancel.get());
+        });
+    future.then(this, [this, blockRow, blockCol, cancel = m_fetchCancel](Result<TensorBytes> bytes) {
+        if (*cancel)
+            return;
+        if (bytes) {
+            m_bytesFetched += bytes->bytesFetched();
+            m_cache.fill(blockRow, blockCol, bytes->view());
+        } else {
+            m_cache.failBlock(blockRow, blockCol, bytes.error().message);
+        }
+        if (rowCount() > 0 && columnCount() > 0)
+            emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+        emit fetchStateChanged();
+    });
+    // Called from data(): the page hears of the fetch once the view has finished asking.
+    QMetaObject::invokeMethod(this, &SliceTableModel::fetchStateChanged, Qt::QueuedConnection);
 }
 
 SliceWindowTableModel::Extent SliceTableModel::extent() const
@@ -85,6 +135,8 @@ QString SliceTableModel::error() const
 QString SliceTableModel::cellText(uint64_t row, uint64_t col) const
 {
     const SliceBlockCache::Cell cell = m_cache.cell(row, col);
+    if (cell.pending)
+        return QStringLiteral("\u2026");
     return cellformat::text(m_cache.view().dtype, cell.value, cell.bits, numberFormat());
 }
 

@@ -6,6 +6,7 @@
 #include "ui/models/sliceblockcache.h"
 #include "ui/models/slicewindowtablemodel.h"
 
+#include <atomic>
 #include <memory>
 
 namespace safescope {
@@ -36,12 +37,24 @@ public:
     /// Why the table is empty or partial (unknown dtype, truncated file); empty when all is well.
     QString error() const;
 
+    /// A remote tensor: blocks of cells are fetched off the GUI thread as the view asks for them; their cells read
+    /// "…" until then. True while a fetch runs.
+    bool isFetching() const { return m_cache.pendingBlocks() > 0; }
+    bool isRemote() const { return m_cache.isRemote(); }
+    /// Bytes fetched for the shown tensor's blocks so far (cache hits included).
+    uint64_t bytesFetched() const { return m_bytesFetched; }
+
     QString cellText(uint64_t row, uint64_t col) const override;
     double cellValue(uint64_t row, uint64_t col) const override;
+
+signals:
+    /// A remote block arrived (or failed), or a fetch started: the page updates its "Fetching..." line.
+    void fetchStateChanged();
 
 private:
     Extent extent() const override;
     void rebuild();
+    void fetchBlock(uint64_t blockRow, uint64_t blockCol, uint64_t row0, uint64_t rows, uint64_t col0, uint64_t cols);
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const QuantCatalog> m_quant;
@@ -49,6 +62,9 @@ private:
     SliceSpec m_spec;
     SliceBlockCache m_cache;
     QString m_specError;
+    /// Raised when the tensor or slice changes: fetches for the old one stop and their results are dropped.
+    std::shared_ptr<std::atomic_bool> m_fetchCancel;
+    uint64_t m_bytesFetched = 0;
 };
 
 } // namespace safescope

@@ -3,6 +3,7 @@
 #include "core/format/model.h"
 #include "core/publish/hashbatch.h"
 #include "core/publish/hashcache.h"
+#include "core/remote/modellocation.h"
 #include "core/text/format.h"
 #include "ui/models/metadatamodel.h"
 #include "ui/window/latesttask.h"
@@ -131,6 +132,13 @@ void HashesPanel::setModel(std::shared_ptr<const Model> model)
     m_update->hide();
     if (!m_model)
         return;
+    m_compute->setEnabled(true);
+    if (isRemoteModel(*m_model)) {
+        // Hashing reads every byte; the cache is keyed by local files. Remote files are not hashed from here.
+        m_compute->setEnabled(false);
+        m_status->setText(tr("Hashes are computed for local files; download this remote model to hash it."));
+        return;
+    }
     // Already known (the cache answers from a stat per file): shown at once, whatever the size. The cache is read on
     // the pool, not on the GUI thread: it holds up to 5,000 entries, and a model of 163 shards costs 163 stats.
     QStringList paths;

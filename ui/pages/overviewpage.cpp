@@ -2,6 +2,7 @@
 
 #include "core/modelinfo/modelcard.h"
 #include "core/modelinfo/modelfacts.h"
+#include "core/remote/modellocation.h"
 #include "core/text/format.h"
 #include "ui/models/summaryrowsmodel.h"
 #include "ui/pages/hashespanel.h"
@@ -137,7 +138,7 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     const ModelSummary& summary = loaded->summary;
     m_title->setText(model.displayName());
 
-    addFact(tr("Path"), QDir::toNativeSeparators(model.path()));
+    addFact(tr("Path"), isRemoteModel(model) ? model.path() : QDir::toNativeSeparators(model.path()));
     addFact(tr("Kind"), sourceName(model.source()));
     const QuantCatalog* quant = loaded->quant && !loaded->quant->tensors.empty() ? loaded->quant.get() : nullptr;
     // Users compare a quantized model's size with its float original: the count is logical (companions excluded,
@@ -251,8 +252,16 @@ void OverviewPage::fillFiles(const Model& model)
     if (!several)
         return;
     // Shard names are relative to the folder holding them: an index file's folder, not the index file itself.
-    const QFileInfo source(model.path());
-    const QDir folder(source.isDir() ? source.absoluteFilePath() : source.absolutePath());
+    // A remote model's shards are URLs: named relative to the index's URL, never through QFileInfo.
+    const bool remote = isRemoteModel(model);
+    const QString urlFolder = remote ? model.path().left(model.path().lastIndexOf(u'/') + 1) : QString();
+    const QFileInfo source(remote ? QString() : model.path());
+    const QDir folder(remote ? QString() : source.isDir() ? source.absoluteFilePath() : source.absolutePath());
+    const auto shardName = [&](const QString& path) {
+        if (!remote)
+            return QDir::toNativeSeparators(folder.relativeFilePath(path));
+        return !urlFolder.isEmpty() && path.startsWith(urlFolder) ? path.mid(urlFolder.size()) : path;
+    };
     std::vector<size_t> tensorsPerShard(model.shards().size());
     for (size_t i = 0; i < model.tensorCount(); ++i)
         ++tensorsPerShard[model.shardIndexOf(i)];
@@ -260,8 +269,8 @@ void OverviewPage::fillFiles(const Model& model)
         const Model::Shard& shard = model.shards()[i];
         const Header& header = shard.file->header();
         auto* item = new QTreeWidgetItem(m_files);
-        item->setText(0, QDir::toNativeSeparators(folder.relativeFilePath(shard.path)));
-        item->setToolTip(0, QDir::toNativeSeparators(shard.path));
+        item->setText(0, shardName(shard.path));
+        item->setToolTip(0, remote ? shard.path : QDir::toNativeSeparators(shard.path));
         item->setText(1, format::bytes(header.fileSize));
         item->setText(2, format::count(header.headerLength));
         item->setText(3, format::count(header.padding));

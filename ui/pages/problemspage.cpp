@@ -1,5 +1,6 @@
 #include "ui/pages/problemspage.h"
 
+#include "core/remote/modellocation.h"
 #include "core/text/format.h"
 #include "core/values/healthscan.h"
 #include "ui/models/problemsmodel.h"
@@ -86,6 +87,13 @@ void ProblemsPage::setModel(const Model& model, std::vector<Warning> extra)
 
 void ProblemsPage::setModel(std::shared_ptr<const Model> model, std::vector<Warning> extra)
 {
+    if (model && isRemoteModel(*model)) {
+        // The value scan reads every byte of every tensor from mapped files: a remote model gets the structural
+        // checks only, and says so, rather than downloading the whole model behind the user's back.
+        setModel(*model, std::move(extra));
+        m_status->setText(tr("Values of remote models are not scanned here: download the model to scan them."));
+        return;
+    }
     cancelScan();
     m_scanned = std::move(model);
     if (m_scanned)

@@ -89,6 +89,7 @@ SlicePanel::SlicePanel(QWidget* parent)
     connect(m_windowBar, &SliceWindowBar::firstIndexRequested, this, &SlicePanel::showFrom);
     // Every change of the window (another tensor or slice, the bar, a jump to a cell) resets the model.
     connect(m_model, &QAbstractItemModel::modelReset, this, &SlicePanel::updateWindowBar);
+    connect(m_model, &SliceTableModel::fetchStateChanged, this, &SlicePanel::updateStatus);
     connect(m_format, &QComboBox::currentIndexChanged, this,
             [this](int format) { m_model->setNumberFormat(static_cast<NumberFormat>(format)); });
     connect(m_export, &QPushButton::clicked, this, &SlicePanel::exportWithDialog);
@@ -145,9 +146,16 @@ void SlicePanel::onSpecPicked(const SliceSpec& spec)
 
 void SlicePanel::updateStatus()
 {
-    // Every row and column can be reached through the window bar, so only errors need saying here.
-    m_status->setText(m_model->error());
-    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting());
+    // Every row and column can be reached through the window bar, so only errors (and a remote tensor's fetches)
+    // need saying here.
+    QString status = m_model->error();
+    if (status.isEmpty() && m_model->isRemote())
+        status =
+            m_model->isFetching()
+                ? tr("Fetching the values in view\u2026")
+                : tr("Remote tensor: fetched %1 for the values in view").arg(format::bytes(m_model->bytesFetched()));
+    m_status->setText(status);
+    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting() && !m_model->isRemote());
 }
 
 void SlicePanel::updateWindowBar()
@@ -239,6 +247,8 @@ QString SlicePanel::exportCsv(const QString& path)
         return tr("An export is already running.");
     if (!m_tensor || !m_document || m_model->rowCount() == 0)
         return tr("There is no slice to export.");
+    if (m_model->isRemote())
+        return tr("CSV export reads the whole slice from a mapped file; download the remote model to export it.");
     // Everything the worker needs is copied: the table may show another tensor or document before it ends, and
     // the Model keeps the mapped bytes of `view` (and the dequantizer's parts) alive. A quantized weight shown
     // dequantized is exported as the values it means, as the table shows them.

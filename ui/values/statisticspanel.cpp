@@ -1,5 +1,6 @@
 #include "ui/values/statisticspanel.h"
 
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/models/statstablemodel.h"
 #include "ui/plots/histogramplot.h"
@@ -28,7 +29,8 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     : QWidget(parent), m_runner(new StatsRunner(this)), m_table(new StatsTableModel(this)), m_bins(new QSpinBox),
       m_logBins(new QCheckBox(tr("Log bins"))), m_logY(new QCheckBox(tr("Log count"))), m_component(new QComboBox),
       m_fullRange(new QPushButton(tr("Full range"))), m_export(new QPushButton(tr("Export\u2026"))),
-      m_progress(new QProgressBar), m_status(new QLabel), m_plot(new HistogramPlot), m_special(new QLabel),
+      m_progress(new QProgressBar), m_status(new QLabel), m_fetched(new QLabel),
+      m_cancel(new QPushButton(tr("Cancel"))), m_plot(new HistogramPlot), m_special(new QLabel),
       m_tableView(new QTableView)
 {
     m_bins->setRange(1, 65536);
@@ -77,7 +79,13 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     // Progress and status sit under the plot, so the controls row stays narrow enough for an 800-pixel window.
     auto* statusRow = new QHBoxLayout;
     statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(m_fetched);
     statusRow->addWidget(m_progress);
+    statusRow->addWidget(m_cancel);
+    m_fetched->setObjectName(QStringLiteral("fetchedBytes"));
+    m_fetched->setForegroundRole(QPalette::PlaceholderText);
+    m_cancel->setObjectName(QStringLiteral("cancelFetch"));
+    m_cancel->setVisible(false);
 
     auto* plotColumn = new QWidget;
     auto* plotLayout = new QVBoxLayout(plotColumn);
@@ -103,6 +111,20 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     connect(m_runner, &StatsRunner::progressChanged, this, [this](size_t index, double fraction) {
         if (m_tensor == index)
             m_progress->setValue(static_cast<int>(fraction * 1000));
+    });
+    connect(m_runner, &StatsRunner::fetched, this, [this](size_t index, uint64_t bytes, uint64_t total, bool done) {
+        if (m_tensor != index)
+            return;
+        m_cancel->setVisible(!done);
+        m_fetched->setText(done ? tr("Fetched %1").arg(format::bytes(bytes))
+                                : tr("Fetching %1 of %2…").arg(format::bytes(bytes), format::bytes(total)));
+    });
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        m_runner->cancel();
+        m_cancel->setVisible(false);
+        m_progress->setVisible(false);
+        m_fetched->setText(tr("Fetch cancelled"));
+        m_status->setText(tr("Cancelled"));
     });
     connect(m_bins, &QSpinBox::valueChanged, this, &StatisticsPanel::updateHistogram);
     connect(m_logBins, &QCheckBox::toggled, this, [this] {
@@ -135,6 +157,9 @@ void StatisticsPanel::clearTensor()
     m_range.reset();
     m_progress->setVisible(false);
     m_status->clear();
+    m_fetched->clear();
+    m_cancel->setVisible(false);
+    m_deferred = false;
     m_table->setStats(nullptr);
     m_special->clear();
     m_plot->clear();
@@ -147,12 +172,48 @@ void StatisticsPanel::showTensor(size_t index)
     clearTensor();
     m_tensor = index;
     m_component->setVisible(m_model && index < m_model->tensorCount() && m_model->tensor(index).dtype == DType::C64);
+    m_plot->clear();
+    // Statistics of a remote tensor read all of it over the network: only once the user looks at this tab.
+    m_deferred = m_model && TensorBytes::isRemote(*m_model, index) && !m_runner->cached(index, currentSpec());
+    if (m_deferred && !isVisible()) {
+        m_status->setText(tr("Remote tensor: its values are fetched when this tab is shown."));
+        return;
+    }
+    requestShown();
+}
+
+void StatisticsPanel::requestShown()
+{
+    if (!m_tensor)
+        return;
+    m_deferred = false;
     m_status->setText(tr("Reading values\u2026"));
     m_progress->setValue(0);
     m_progress->setVisible(true);
-    m_plot->clear();
     // The preview is binned as the controls say, so a tensor opened with log bins on shows log bins at once.
-    m_runner->request(index, currentSpec());
+    m_runner->request(*m_tensor, currentSpec());
+}
+
+void StatisticsPanel::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    // Leaving the tab stops a remote download nobody looks at; showing it again starts over (the blocks fetched
+    // so far come from the block cache then).
+    if (m_tensor && m_model && m_runner->isBusy() && TensorBytes::isRemote(*m_model, *m_tensor)) {
+        m_runner->cancel();
+        m_progress->setVisible(false);
+        m_cancel->setVisible(false);
+        m_fetched->clear();
+        m_deferred = true;
+        m_status->setText(tr("Remote tensor: its values are fetched when this tab is shown."));
+    }
+}
+
+void StatisticsPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_deferred)
+        requestShown();
 }
 
 HistogramSpec StatisticsPanel::currentSpec() const
@@ -193,6 +254,7 @@ void StatisticsPanel::onFailed(size_t index, const QString& message)
     if (m_tensor != index)
         return;
     m_progress->setVisible(false);
+    m_cancel->setVisible(false);
     m_status->setText(tr("Failed"));
     // A preview shown before the failure may be of a file that has since changed: show no numbers at all.
     showStats(nullptr);
@@ -214,6 +276,11 @@ void StatisticsPanel::showStats(const std::shared_ptr<const TensorStats>& stats)
                               ? tr("Exact")
                               : tr("Exact moments; percentiles \u00b1%1").arg(stats->percentileError, 0, 'g', 2));
     updateHistogram();
+}
+
+QString StatisticsPanel::fetchedText() const
+{
+    return m_fetched->text();
 }
 
 const ValueStats& StatisticsPanel::component(const TensorStats& stats) const

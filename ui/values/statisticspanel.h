@@ -56,6 +56,9 @@ public:
     HistogramPlot* histogram() const { return m_plot; }
     StatsTableModel* tableModel() const { return m_table; }
     StatsRunner* runner() const { return m_runner; }
+    /// "Fetching 3.00 MiB of 12.0 MiB" / "Fetched 12.0 MiB" for a remote tensor; empty for a local one.
+    QString fetchedText() const;
+    QPushButton* cancelButton() const { return m_cancel; }
     /// The line of special-value counts under the plot ("NaN 0 · +Inf 0 · −Inf 0").
     QString specialText() const;
 
@@ -63,7 +66,14 @@ signals:
     /// Statistics of the shown tensor arrived (preview or exact): the heatmap takes its colour range from them.
     void statsChanged(size_t index, std::shared_ptr<const safescope::TensorStats> stats);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+    void hideEvent(QHideEvent* event) override;
+
 private:
+    /// Starts the statistics of the shown tensor (at once for a local one; for a remote one when the tab shows).
+    void requestShown();
+
     void onPreview(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec);
     void onStats(size_t index, const std::shared_ptr<const TensorStats>& stats, const HistogramSpec& spec, bool custom);
     void onFailed(size_t index, const QString& message);
@@ -90,6 +100,10 @@ private:
     QPushButton* m_export;
     QProgressBar* m_progress;
     QLabel* m_status;
+    QLabel* m_fetched;     ///< bytes of a remote tensor fetched for these statistics
+    QPushButton* m_cancel; ///< stops a remote fetch (a local pass is short enough to wait for)
+    /// A remote tensor waits for the tab to be shown: selecting it in the tree must not download it.
+    bool m_deferred = false;
     HistogramPlot* m_plot;
     QLabel* m_special;
     QTableView* m_tableView;

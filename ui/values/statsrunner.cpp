@@ -2,6 +2,8 @@
 
 #include "core/quant/dequantizedstats.h"
 #include "core/quant/dequantizer.h"
+#include "core/remote/modellocation.h"
+#include "core/remote/tensorbytes.h"
 #include "ui/window/latesttask.h"
 
 #include <algorithm>
@@ -132,6 +134,14 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 post([this, index, fraction] { emit progressChanged(index, fraction); });
             }
         };
+        if (logical && isRemoteModel(*model)) {
+            Result<TensorStats> refused = makeError(
+                ErrorKind::InvalidArgument,
+                tr("Dequantized values of remote models are not supported yet: the values of its stored parts are "
+                   "shown under this tensor's parts."));
+            deliver(refused, false);
+            return;
+        }
         if (logical) {
             // No sampled preview: a strided sample of codes is not a sample of values without its scales.
             auto dequantizer = Dequantizer::create(*model, *logical);
@@ -140,16 +150,39 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
             deliver(exact, false);
             return;
         }
-        const TensorView view = viewOf(*model, index);
+        // A remote tensor is fetched whole first (several ranges in flight, through the block cache): a strided
+        // preview would touch every page of it anyway. The fetch takes the first half of the progress bar.
+        const bool remote = TensorBytes::isRemote(*model, index);
+        const uint64_t total = model->tensor(index).byteSize();
+        double fetchReported = -1.0;
+        const ProgressFn fetchProgress = [&](double fraction) {
+            progress(fraction / 2);
+            if (fraction - fetchReported < 0.01 && fraction < 1.0)
+                return;
+            fetchReported = fraction;
+            post([this, index, fraction, total] {
+                emit fetched(index, static_cast<uint64_t>(fraction * static_cast<double>(total)), total, false);
+            });
+        };
+        Result<TensorBytes> bytes = TensorBytes::whole(*model, index, &cancel, remote ? fetchProgress : ProgressFn());
+        if (!bytes) {
+            Result<TensorStats> failure = bytes.error();
+            deliver(failure, false);
+            return;
+        }
+        if (remote)
+            post([this, index, done = bytes->bytesFetched(), total] { emit fetched(index, done, total, true); });
+        const TensorView& view = bytes->view();
+        const ProgressFn computeProgress = [&](double fraction) { progress(remote ? 0.5 + fraction / 2 : fraction); };
         // Custom histograms are a second look at a tensor already shown: skip the preview.
-        if (!custom) {
+        if (!custom && !remote) {
             Result<TensorStats> preview = computeStatsPreview(view, options, cancel);
             const bool complete = preview && !preview->sampled;
             deliver(preview, !complete);
             if (complete || !preview)
                 return;
         }
-        Result<TensorStats> exact = computeStats(view, options, cancel, progress);
+        Result<TensorStats> exact = computeStats(view, options, cancel, computeProgress);
         deliver(exact, false);
     });
 }

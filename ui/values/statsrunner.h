@@ -58,6 +58,9 @@ signals:
     void statsReady(size_t index, std::shared_ptr<const safescope::TensorStats> stats,
                     const safescope::HistogramSpec& spec, bool custom);
     void failed(size_t index, const QString& message);
+    /// Bytes of a remote tensor fetched (or found in the block cache) for its statistics: while fetching and once
+    /// done. Never emitted for a local tensor.
+    void fetched(size_t index, uint64_t bytes, uint64_t total, bool done);
 
 private:
     // (tensor, bins, has range, lo, hi, binning): the identity of a histogram.

@@ -21,7 +21,10 @@ bool Application::event(QEvent* event)
 {
     if (event->type() == QEvent::FileOpen) {
         auto* open = static_cast<QFileOpenEvent*>(event);
-        const QString path = open->file().isEmpty() ? open->url().toLocalFile() : open->file();
+        // A web link handed over by the system is opened as a remote location.
+        const QUrl url = open->url();
+        const bool web = url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https");
+        const QString path = !open->file().isEmpty() ? open->file() : web ? url.toString() : url.toLocalFile();
         if (!path.isEmpty())
             emit fileOpenRequested(path);
         return true;

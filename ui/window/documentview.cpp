@@ -1,5 +1,6 @@
 #include "ui/window/documentview.h"
 
+#include "core/remote/location.h"
 #include "core/text/format.h"
 #include "ui/metadata/metadatapage.h"
 #include "ui/metadata/saveconflictdialog.h"
@@ -22,6 +23,7 @@
 #include <QStackedWidget>
 #include <QTimer>
 #include <QUndoStack>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <utility>
@@ -49,6 +51,7 @@ DocumentView::DocumentView(const QString& path, QWidget* parent)
     connect(m_banner, &ChangedBanner::reloadRequested, this, &DocumentView::reload);
     connect(m_errorPage, &ErrorPage::reloadRequested, this, &DocumentView::reload);
     connect(m_errorPage, &ErrorPage::openRequested, this, &DocumentView::openRequested);
+    connect(m_loadingPage, &LoadingPage::cancelRequested, m_loader, &ModelLoader::cancel);
     connect(m_modelView, &ModelView::selectionChanged, this, &DocumentView::selectionChanged);
     connect(m_recoveryBanner, &RecoveryBanner::restoreRequested, this, [this] { resolveRecovery(true); });
     connect(m_recoveryBanner, &RecoveryBanner::discardRequested, this, [this] { resolveRecovery(false); });
@@ -71,6 +74,9 @@ const QString& DocumentView::path() const
 
 QString DocumentView::displayName() const
 {
+    // A remote model is named by its location (URL or hf:// name): its file name alone says too little.
+    if (m_document->isRemote())
+        return path();
     return m_state == State::Ready && m_modelView->loaded() ? m_modelView->loaded()->model->displayName()
                                                             : QFileInfo(path()).fileName();
 }
@@ -102,7 +108,7 @@ void DocumentView::reload()
 {
     m_banner->hide();
     checkRecovery();
-    m_loadingPage->setPath(path());
+    m_loadingPage->setPath(path(), m_document->isRemote());
     // A reload keeps the old contents on screen until the new ones are ready; only a first open shows the busy page.
     if (m_state != State::Ready)
         m_stack->setCurrentWidget(m_loadingPage);
@@ -123,9 +129,14 @@ void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
     setState(State::Ready);
 }
 
-void DocumentView::onFailed(const Error& error)
+void DocumentView::onFailed(const Error& failure)
 {
-    // Watch the broken file too: fixing it (e.g. `git lfs pull`) then offers a reload.
+    Error error = failure;
+    // A remote failure is titled by what the user opened; the message still names the URL that failed (the Hub
+    // API's listing, a shard).
+    if (m_document->isRemote())
+        error.path = path();
+    // Watch the broken file too: fixing it (e.g. `git lfs pull`) then offers a reload. Not a URL (Document).
     m_document->watch({error.path.isEmpty() ? path() : error.path});
     m_errorPage->setError(error);
     m_stack->setCurrentWidget(m_errorPage);
@@ -248,6 +259,10 @@ void DocumentView::save()
 {
     if (m_state != State::Ready || !m_modelView->loaded() || isSaving() || !isModified())
         return;
+    if (m_document->isRemote()) { // a URL is never written: the edits go to a local copy
+        saveAs();
+        return;
+    }
     m_reserveBytes = 0;
     // Checked before the summary: a summary of the window's edits alone would hide what another program changed.
     if (const auto conflict = m_document->checkDisk()) {
@@ -278,7 +293,9 @@ void DocumentView::saveAs()
         saveShardsAs(model);
         return;
     }
-    const QString target = QFileDialog::getSaveFileName(this, tr("Save Checkpoint As"), QFileInfo(path()).path(),
+    const QString start =
+        m_document->isRemote() ? QDir::homePath() + u'/' + m_document->editedFileName() : QFileInfo(path()).path();
+    const QString target = QFileDialog::getSaveFileName(this, tr("Save Checkpoint As"), start,
                                                         tr("Safetensors checkpoints (*.safetensors)"));
     if (target.isEmpty())
         return;
@@ -296,16 +313,20 @@ void DocumentView::saveAs()
 
 void DocumentView::saveShardsAs(const Model& model)
 {
-    const QString directory = QFileDialog::getExistingDirectory(this, tr("Save Sharded Checkpoint Into Folder"),
-                                                                QFileInfo(QFileInfo(path()).absolutePath()).path());
+    const QString directory = QFileDialog::getExistingDirectory(
+        this, tr("Save Sharded Checkpoint Into Folder"),
+        m_document->isRemote() ? QDir::homePath() : QFileInfo(QFileInfo(path()).absolutePath()).path());
     if (directory.isEmpty())
         return;
     // Every shard file and the index land in the folder: say which existing files that would replace.
     QStringList names;
+    const auto nameOf = [](const QString& path) {
+        return isRemoteLocation(path) ? QUrl(path).fileName() : QFileInfo(path).fileName();
+    };
     for (const Model::Shard& shard : model.shards())
-        names.append(QFileInfo(shard.path).fileName());
+        names.append(nameOf(shard.path));
     if (!model.indexPath().isEmpty())
-        names.append(QFileInfo(model.indexPath()).fileName());
+        names.append(nameOf(model.indexPath()));
     QStringList existing;
     for (const QString& name : std::as_const(names)) {
         if (QFileInfo::exists(QDir(directory).filePath(name)))

@@ -81,7 +81,7 @@ signals:
 
 private:
     void onLoaded(const std::shared_ptr<const LoadedModel>& loaded);
-    void onFailed(const Error& error);
+    void onFailed(const Error& failure);
     void setState(State state);
     void onSaved(const MetadataSaveOutcome& outcome);
     void onConflict(const SaveConflict& conflict);

@@ -1,5 +1,6 @@
 #include "ui/window/errorpage.h"
 
+#include "core/remote/location.h"
 #include "core/text/format.h"
 
 #include <QApplication>
@@ -80,7 +81,7 @@ ErrorPage::~ErrorPage() = default;
 
 void ErrorPage::setError(const Error& error)
 {
-    const QString file = error.path.isEmpty() ? tr("the model") : QFileInfo(error.path).fileName();
+    const QString file = error.path.isEmpty() ? tr("the model") : locationName(error.path);
     m_title->setText(tr("Can't open \u201c%1\u201d").arg(file));
 
     // The sniffer's message already explains a foreign format best ("This is a Git LFS pointer..."); otherwise
@@ -96,7 +97,8 @@ void ErrorPage::setError(const Error& error)
                     .arg(label.toHtmlEscaped(), value.toHtmlEscaped());
     };
     if (!error.path.isEmpty())
-        row(tr("File"), QDir::toNativeSeparators(error.path));
+        row(isRemoteLocation(error.path) ? tr("Location") : tr("File"),
+            isRemoteLocation(error.path) ? error.path : QDir::toNativeSeparators(error.path));
     row(tr("Problem"),
         QLatin1StringView(errorKindName(error.kind)) + QStringLiteral(" \u2014 ") + explainKind(error.kind));
     if (!error.detectedFormat.isEmpty())

@@ -1,10 +1,13 @@
 #include "ui/window/mainwindow.h"
 
+#include "core/remote/location.h"
 #include "ui/diff/diffview.h"
-#include "ui/window/documentview.h"
 #include "ui/export/exportdialog.h"
+#include "ui/window/documentview.h"
 #include "ui/window/modelview.h"
+#include "ui/window/openurldialog.h"
 #include "ui/window/recentfiles.h"
+#include "ui/window/remotecachedialog.h"
 #include "ui/window/startpage.h"
 #include "ui/window/tensorbrowser.h"
 
@@ -36,6 +39,14 @@ static void initResources()
 
 namespace safescope {
 
+namespace {
+/// A local path with the platform's separators; a URL or hf:// name as it is.
+QString nativeLocation(const QString& path)
+{
+    return isRemoteLocation(path) ? path : QDir::toNativeSeparators(path);
+}
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_recent(new RecentFiles(this)), m_central(new QStackedWidget(this)),
       m_startPage((initResources(), new StartPage)), m_tabs(new QTabWidget), m_fileLabel(new QLabel(this)),
@@ -65,10 +76,12 @@ MainWindow::MainWindow(QWidget* parent)
             [this] { m_undoGroup->setActiveStack(currentDocument() ? currentDocument()->undoStack() : nullptr); });
     connect(m_startPage, &StartPage::openRequested, this, &MainWindow::openDialog);
     connect(m_startPage, &StartPage::openFolderRequested, this, &MainWindow::openFolderDialog);
+    connect(m_startPage, &StartPage::openUrlRequested, this, &MainWindow::openUrlDialog);
     connect(m_startPage, &StartPage::pathRequested, this, &MainWindow::openPath);
     connect(m_recent, &RecentFiles::changed, this, &MainWindow::updateRecentMenu);
     updateRecentMenu();
     updateCentral();
+    RemoteCacheDialog::applySavedLimit();
 
     const QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
@@ -86,10 +99,15 @@ void MainWindow::createActions()
     open->setShortcut(QKeySequence::Open);
     QAction* folder = file->addAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("Open &Folder\u2026"), this,
                                       &MainWindow::openFolderDialog);
-    folder->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    folder->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
+    QAction* url = file->addAction(QIcon::fromTheme(QStringLiteral("network-server")), tr("Open &URL\u2026"), this,
+                                   &MainWindow::openUrlDialog);
+    url->setObjectName(QStringLiteral("openUrlAction"));
+    url->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Compare &Two\u2026"), this, &MainWindow::compareDialog);
     file->addAction(tr("Compare &With\u2026"), this, &MainWindow::compareWithDialog);
+    file->addAction(tr("Compare With U&RL\u2026"), this, &MainWindow::compareWithUrlDialog);
     m_demoAction = file->addAction(tr("Open &Demo Model"), this, [this] { openPath(m_demoPath); });
     m_demoAction->setEnabled(false);
     file->addSeparator();
@@ -128,6 +146,11 @@ void MainWindow::createActions()
     redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
     edit->addAction(undo);
     edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("Remote &Cache\u2026"), this, [this] {
+        RemoteCacheDialog dialog(this);
+        dialog.exec();
+    });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* find = view->addAction(tr("&Filter Tensors"), this, [this] {
@@ -170,7 +193,7 @@ DocumentView* MainWindow::openPath(const QString& path)
 {
     if (path.isEmpty())
         return nullptr;
-    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString absolute = absoluteLocation(path);
     for (int i = 0; i < m_tabs->count(); ++i) {
         auto* existing = qobject_cast<DocumentView*>(m_tabs->widget(i));
         if (existing && existing->path() == absolute) {
@@ -180,7 +203,7 @@ DocumentView* MainWindow::openPath(const QString& path)
     }
     auto* document = new DocumentView(absolute);
     const int index = m_tabs->addTab(document, document->title());
-    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
+    m_tabs->setTabToolTip(index, nativeLocation(absolute));
     connect(document, &DocumentView::stateChanged, this, [this, document] { onDocumentState(document); });
     // The menu's check follows the browser's Flat button (and the mode restored from the last session).
     connect(document->modelView()->browser(), &TensorBrowser::flatChanged, this, &MainWindow::updateFlatAction);
@@ -242,14 +265,6 @@ DocumentView* MainWindow::currentDocument() const
     return qobject_cast<DocumentView*>(m_tabs->currentWidget());
 }
 
-void MainWindow::openDialog()
-{
-    const QStringList paths = QFileDialog::getOpenFileNames(
-        this, tr("Open Checkpoint"), QString(),
-        tr("Safetensors checkpoints (*.safetensors *.index.json *.safetensors.index*.json);;All files (*)"));
-    openPaths(paths);
-}
-
 /// A checkpoint is a file or a folder: a file dialog first, and a folder dialog when it is cancelled.
 static QString pickModel(QWidget* parent, const QString& title)
 {
@@ -259,6 +274,33 @@ static QString pickModel(QWidget* parent, const QString& title)
     if (path.isEmpty())
         path = QFileDialog::getExistingDirectory(parent, QObject::tr("%1 (folder)").arg(title));
     return path;
+}
+
+void MainWindow::openUrlDialog()
+{
+    OpenUrlDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted)
+        openPath(dialog.location());
+}
+
+void MainWindow::compareWithUrlDialog()
+{
+    DocumentView* document = currentDocument();
+    const QString a = document ? document->path() : pickModel(this, tr("Compare: Model A"));
+    if (a.isEmpty())
+        return;
+    OpenUrlDialog dialog(this);
+    dialog.setWindowTitle(tr("Compare %1 With URL").arg(locationName(a)));
+    if (dialog.exec() == QDialog::Accepted)
+        comparePaths(a, dialog.location());
+}
+
+void MainWindow::openDialog()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Open Checkpoint"), QString(),
+        tr("Safetensors checkpoints (*.safetensors *.index.json *.safetensors.index*.json);;All files (*)"));
+    openPaths(paths);
 }
 
 void MainWindow::compareDialog()
@@ -285,10 +327,9 @@ void MainWindow::compareWithDialog()
 
 DiffView* MainWindow::comparePaths(const QString& pathA, const QString& pathB)
 {
-    auto* view = new DiffView(QFileInfo(pathA).absoluteFilePath(), QFileInfo(pathB).absoluteFilePath());
+    auto* view = new DiffView(absoluteLocation(pathA), absoluteLocation(pathB));
     const int index = m_tabs->addTab(view, view->title());
-    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(view->pathA()) + QLatin1Char('\n') +
-                                     QDir::toNativeSeparators(view->pathB()));
+    m_tabs->setTabToolTip(index, nativeLocation(view->pathA()) + QLatin1Char('\n') + nativeLocation(view->pathB()));
     connect(view, &DiffView::statusChanged, this, [this, view] {
         if (m_tabs->currentWidget() == view)
             updateStatus();
@@ -326,9 +367,10 @@ void MainWindow::updateRecentMenu()
     m_recentMenu->clear();
     const QStringList paths = m_recent->paths();
     for (const QString& path : paths) {
-        QAction* action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); });
-        action->setToolTip(QDir::toNativeSeparators(path));
-        action->setStatusTip(QDir::toNativeSeparators(path));
+        // A URL or hf:// name is shown whole: its last part alone ("model.safetensors") says nothing.
+        QAction* action = m_recentMenu->addAction(locationName(path), this, [this, path] { openPath(path); });
+        action->setToolTip(nativeLocation(path));
+        action->setStatusTip(nativeLocation(path));
     }
     if (!paths.isEmpty())
         m_recentMenu->addSeparator();
@@ -368,7 +410,7 @@ void MainWindow::updateStatus()
         return;
     }
     setWindowTitle(tr("%1 \u2014 SafeScope").arg(document->title()));
-    m_fileLabel->setText(QDir::toNativeSeparators(document->path()));
+    m_fileLabel->setText(nativeLocation(document->path()));
     m_countLabel->setText(document->summary());
     m_selectionLabel->setText(document->modelView()->selectionText());
 }
@@ -411,20 +453,38 @@ void MainWindow::closeEvent(QCloseEvent* event)
     event->accept();
 }
 
+/// What a drop holds that can be opened: local files, http(s):// URLs (text/uri-list), or text naming remote
+/// locations (a browser's link text, a hf:// name copied from a terminal), one per line.
+static QStringList droppedLocations(const QMimeData* mime)
+{
+    QStringList paths;
+    const QList<QUrl> urls = mime->urls();
+    for (const QUrl& url : urls) {
+        if (url.isLocalFile())
+            paths.append(url.toLocalFile());
+        else if (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https"))
+            paths.append(url.toString());
+    }
+    if (paths.isEmpty() && mime->hasText()) {
+        const QStringList lines = mime->text().split(u'\n', Qt::SkipEmptyParts);
+        for (const QString& line : lines) {
+            const QString text = line.trimmed();
+            if (isRemoteLocation(text) && parseLocation(text))
+                paths.append(text);
+        }
+    }
+    return paths;
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    if (event->mimeData()->hasUrls())
+    if (!droppedLocations(event->mimeData()).isEmpty())
         event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-    QStringList paths;
-    const QList<QUrl> urls = event->mimeData()->urls();
-    for (const QUrl& url : urls) {
-        if (url.isLocalFile())
-            paths.append(url.toLocalFile());
-    }
+    const QStringList paths = droppedLocations(event->mimeData());
     if (paths.isEmpty())
         return;
     event->acceptProposedAction();

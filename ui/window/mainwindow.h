@@ -25,7 +25,8 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Opens each path in its own tab (or switches to the tab that already shows it).
+    /// Opens each path in its own tab (or switches to the tab that already shows it). A path may be a remote
+    /// location too: an http(s):// URL or a hf:// name.
     void openPaths(const QStringList& paths);
     DocumentView* openPath(const QString& path);
     /// Opens a diff tab comparing two models (files, index files or folders).
@@ -47,6 +48,8 @@ private:
     void createActions();
     void openDialog();
     void openFolderDialog();
+    void openUrlDialog();
+    void compareWithUrlDialog();
     void compareDialog();
     void compareWithDialog();
     void closeTab(int index);

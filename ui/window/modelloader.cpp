@@ -2,6 +2,9 @@
 
 #include "core/edit/shardjournal.h"
 #include "core/modelinfo/architecturesummary.h"
+#include "core/remote/location.h"
+#include "core/remote/modellocation.h"
+#include "core/remote/remotetextfile.h"
 
 #include <QFutureWatcher>
 #include <QtConcurrent>
@@ -33,8 +36,16 @@ ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
 // Running opens are not waited for: they own their data, and their watchers die with this object.
 ModelLoader::~ModelLoader() = default;
 
+void ModelLoader::cancel()
+{
+    if (m_cancel)
+        *m_cancel = true;
+}
+
 void ModelLoader::load(const QString& path)
 {
+    cancel(); // a replaced open need not finish its downloads
+    m_cancel = std::make_shared<std::atomic_bool>(false);
     const quint64 generation = ++m_generation;
     ++m_pending;
     auto* watcher = new QFutureWatcher<Outcome>(this);
@@ -49,31 +60,72 @@ void ModelLoader::load(const QString& path)
         else
             emit loaded(outcome.loaded);
     });
-    watcher->setFuture(QtConcurrent::run(&ModelLoader::run, path));
+    watcher->setFuture(QtConcurrent::run([path, flag = m_cancel] { return run(path, *flag); }));
 }
 
-ModelLoader::Outcome ModelLoader::run(const QString& path)
+void ModelLoader::readRemoteConfigs(LoadedModel& result, const QStringList& besideWeights,
+                                    const std::atomic_bool& cancel)
+{
+    // The Hub's listing says which config files exist, so none is asked for in vain (no 404s). Weakest first, as
+    // readQuantConfig() merges them: each file overrides what the ones before it said.
+    static const char* const kQuantFiles[] = {"quant_config.json", "quantize_config.json", "hf_quant_config.json",
+                                              "config.json"};
+    for (const char* name : kQuantFiles) {
+        for (const QString& url : besideWeights) {
+            if (!url.endsWith(u'/' + QLatin1String(name)))
+                continue;
+            Result<QByteArray> text = fetchRemoteTextFile(url, &cancel);
+            if (!text) {
+                result.quantConfig.problems.push_back({QStringLiteral("QuantConfigUnreadable"),
+                                                       text.error().message + QStringLiteral("; ignored"),
+                                                       {},
+                                                       url,
+                                                       std::nullopt});
+                continue;
+            }
+            mergeQuantConfigText(result.quantConfig, QLatin1String(name), *text, url);
+            if (QLatin1String(name) == QLatin1String("config.json"))
+                result.card = parseModelCard(*text, url);
+        }
+    }
+    result.quantConfig.sources.removeDuplicates();
+}
+
+ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_bool& cancel)
 {
     try {
+        const bool remote = isRemoteLocation(path);
         // A sharded edit killed half way is finished before the shards are read, so the window never shows shards
-        // that disagree only because a transaction is pending (the CLI's meta does the same).
+        // that disagree only because a transaction is pending (the CLI's meta does the same). Remote files are
+        // never written, so they have none.
         QStringList notes;
-        if (auto completed = completeInterruptedTransactions(path)) {
-            for (const TransactionOutcome& outcome : *completed)
-                notes << outcome.describe();
-        } else {
-            notes << completed.error().describe();
+        if (!remote) {
+            if (auto completed = completeInterruptedTransactions(path)) {
+                for (const TransactionOutcome& outcome : *completed)
+                    notes << outcome.describe();
+            } else {
+                notes << completed.error().describe();
+            }
         }
-        Result<std::shared_ptr<const Model>> opened = Model::open(path, OpenMode::Lenient);
+        QStringList besideWeights;
+        Result<std::shared_ptr<const Model>> opened =
+            openModelLocation(path, OpenMode::Lenient, &cancel, remote ? &besideWeights : nullptr);
         if (!opened)
             return {nullptr, opened.error()};
         auto result = std::make_shared<LoadedModel>();
         result->model = opened.value();
         result->recoveryNotes = std::move(notes);
         // Recognised before the tree: the tree folds each quantized weight's parts under one logical row.
-        result->quantConfig = readQuantConfig(path);
+        if (remote) {
+            readRemoteConfigs(*result, besideWeights, cancel);
+        } else {
+            result->quantConfig = readQuantConfig(path);
+            result->card = readModelCard(path);
+        }
+        if (cancel)
+            return {nullptr,
+                    makeError(ErrorKind::Cancelled, QStringLiteral("Opening %1 was cancelled").arg(path), path)};
         result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
-        result->card = readModelCard(path);
         result->architecture = architectureOf(*result->model, *result->quant);
         result->tree = TensorTree::build(result->model, result->quant);
         result->summary = ModelSummary::compute(*result->tree);

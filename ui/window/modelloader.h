@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,8 +46,11 @@ public:
     explicit ModelLoader(QObject* parent = nullptr);
     ~ModelLoader() override;
 
+    /// Opens a local path, an http(s):// URL or a hf:// location (core/remote/modellocation.h).
     void load(const QString& path);
     bool isBusy() const { return m_pending > 0; }
+    /// Stops the running open (a remote one aborts its requests); it reports failed() with ErrorKind::Cancelled.
+    void cancel();
 
 signals:
     void loaded(const std::shared_ptr<const safescope::LoadedModel>& result);
@@ -58,9 +62,12 @@ private:
         std::shared_ptr<const LoadedModel> loaded;
         std::optional<Error> error;
     };
-    static Outcome run(const QString& path);
+    static Outcome run(const QString& path, const std::atomic_bool& cancel);
+    static void readRemoteConfigs(LoadedModel& result, const QStringList& besideWeights,
+                                  const std::atomic_bool& cancel);
 
     quint64 m_generation = 0;
+    std::shared_ptr<std::atomic_bool> m_cancel;
     int m_pending = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "ui/window/recentfiles.h"
 
-#include <QFileInfo>
+#include "core/remote/location.h"
+
 #include <QSettings>
 
 namespace safescope {
@@ -15,7 +16,7 @@ RecentFiles::~RecentFiles() = default;
 
 void RecentFiles::add(const QString& path)
 {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString absolute = absoluteLocation(path); // a URL or hf:// name is kept as given
     m_paths.removeAll(absolute);
     m_paths.prepend(absolute);
     while (m_paths.size() > kMaxCount)

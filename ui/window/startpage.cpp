@@ -1,5 +1,7 @@
 #include "ui/window/startpage.h"
 
+#include "core/remote/location.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -26,7 +28,7 @@ StartPage::StartPage(QWidget* parent)
     title->setAlignment(Qt::AlignCenter);
 
     auto* subtitle = new QLabel(tr("Inspect .safetensors checkpoints: tensors, metadata and problems, without "
-                                   "loading a single weight. Drop a file or folder here to open it."),
+                                   "loading a single weight. Drop a file, folder or URL here to open it."),
                                 this);
     subtitle->setWordWrap(true);
     subtitle->setAlignment(Qt::AlignCenter);
@@ -35,6 +37,11 @@ StartPage::StartPage(QWidget* parent)
     auto* open = new QPushButton(tr("&Open\u2026"), this);
     open->setDefault(true);
     auto* openFolder = new QPushButton(tr("Open &Folder\u2026"), this);
+    auto* openUrl = new QPushButton(tr("Open &URL\u2026"), this);
+    openUrl->setObjectName(QStringLiteral("openUrlButton"));
+    openUrl->setToolTip(tr("A checkpoint on the web or the Hugging Face Hub (hf://OWNER/REPO): only its headers are "
+                           "downloaded"));
+    connect(openUrl, &QPushButton::clicked, this, &StartPage::openUrlRequested);
     connect(open, &QPushButton::clicked, this, &StartPage::openRequested);
     connect(openFolder, &QPushButton::clicked, this, &StartPage::openFolderRequested);
     connect(m_demo, &QPushButton::clicked, this, [this] { emit pathRequested(m_demoPath); });
@@ -45,6 +52,7 @@ StartPage::StartPage(QWidget* parent)
     buttons->addStretch();
     buttons->addWidget(open);
     buttons->addWidget(openFolder);
+    buttons->addWidget(openUrl);
     buttons->addWidget(m_demo);
     buttons->addStretch();
 
@@ -83,12 +91,15 @@ void StartPage::setRecentFiles(const QStringList& paths)
 {
     m_recent->clear();
     for (const QString& path : paths) {
-        const QFileInfo info(path);
-        auto* item = new QListWidgetItem(info.fileName() + QStringLiteral("  \u2014  ") +
-                                             QDir::toNativeSeparators(info.absolutePath()),
+        // A remote location is shown as the user typed it (URL or hf:// name): it is not a file here.
+        const bool remote = isRemoteLocation(path);
+        const QFileInfo info(remote ? QString() : path);
+        auto* item = new QListWidgetItem(remote ? path
+                                                : info.fileName() + QStringLiteral("  \u2014  ") +
+                                                      QDir::toNativeSeparators(info.absolutePath()),
                                          m_recent);
         item->setData(Qt::UserRole, path);
-        item->setToolTip(QDir::toNativeSeparators(path));
+        item->setToolTip(remote ? path : QDir::toNativeSeparators(path));
     }
     if (paths.isEmpty()) {
         auto* item = new QListWidgetItem(tr("No recent files yet."), m_recent);

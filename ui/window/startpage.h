@@ -24,6 +24,7 @@ public:
 signals:
     void openRequested();
     void openFolderRequested();
+    void openUrlRequested();
     void pathRequested(const QString& path);
 
 private:
