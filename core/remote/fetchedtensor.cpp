@@ -46,12 +46,12 @@ FetchedTensor::fetchWhole(const Model& model, size_t index, const std::atomic_bo
 
 TensorBytesFn FetchedTensor::wholeTensorBytes(const Model& model)
 {
-    return [&model](size_t index, const std::atomic_bool& cancel) -> Result<TensorBytes> {
+    return [&model](size_t index, const std::atomic_bool& cancel) -> Result<HeldTensorBytes> {
         auto fetched = fetchWhole(model, index, &cancel);
         if (!fetched)
             return fetched.error();
         std::shared_ptr<const FetchedTensor> held(std::move(*fetched));
-        return TensorBytes{held->view().data, held};
+        return HeldTensorBytes{held->view().data, held};
     };
 }
 

@@ -3,7 +3,7 @@
 #include "core/format/error.h"
 #include "core/io/parallelchunks.h"
 #include "core/remote/guardedbuffer.h"
-#include "core/values/tensorbytes.h"
+#include "core/values/heldtensorbytes.h"
 #include "core/values/tensorslice.h"
 #include "core/values/tensorview.h"
 

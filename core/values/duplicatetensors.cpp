@@ -62,7 +62,7 @@ findDuplicateTensors(const Model& model, const std::vector<std::optional<uint64_
         if (!bytes)
             return sameBytes(model.tensorData(a), model.tensorData(b), model.tensor(b).byteSize(), cancel, stopped);
         auto first = bytes(a, cancel);
-        auto second = first ? bytes(b, cancel) : Result<TensorBytes>(first.error());
+        auto second = first ? bytes(b, cancel) : Result<HeldTensorBytes>(first.error());
         if (!second) {
             failure = second.error();
             stopped = true;

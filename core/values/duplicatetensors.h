@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/format/error.h"
-#include "core/values/tensorbytes.h"
+#include "core/values/heldtensorbytes.h"
 
 #include <atomic>
 #include <cstdint>

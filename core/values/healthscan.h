@@ -2,7 +2,7 @@
 
 #include "core/format/error.h"
 #include "core/values/healthproblem.h"
-#include "core/values/tensorbytes.h"
+#include "core/values/heldtensorbytes.h"
 
 #include <atomic>
 #include <cstdint>
