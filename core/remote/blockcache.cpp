@@ -38,8 +38,6 @@ BlockCache::BlockCache(QString folder, uint64_t limitBytes) : m_folder(std::move
 void BlockCache::setLimit(uint64_t limitBytes)
 {
     m_limit.store(limitBytes, std::memory_order_relaxed);
-    if (limitBytes > 0)
-        evict();
 }
 
 bool BlockCache::limitFromEnvironment()
@@ -61,16 +59,23 @@ uint64_t BlockCache::usedBytes() const
     return total;
 }
 
-void BlockCache::clear()
+std::optional<SystemFile> BlockCache::lockFolder() const
 {
     if (!QDir(m_folder).exists())
-        return;
+        return std::nullopt;
     Result<SystemFile> lock =
         SystemFile::open(m_folder + QStringLiteral("/.lock"), platform::ReadWrite | platform::Create);
-    if (!lock)
-        return;
+    // The save lock slot is the one whole-file lock of the seam; held until the returned file closes.
+    if (!lock || platform::tryLock(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive) != 0)
+        return std::nullopt;
+    return std::move(lock.value());
+}
+
+void BlockCache::clear()
+{
     // Waits for nobody: an eviction running in another process is deleting blocks as well.
-    if (platform::tryLock(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive) != 0)
+    const std::optional<SystemFile> lock = lockFolder();
+    if (!lock)
         return;
     QDirIterator it(m_folder, QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext()) {
@@ -129,14 +134,11 @@ void BlockCache::store(const QByteArray& fileKey, uint64_t block, const QByteArr
 
 void BlockCache::evict()
 {
-    if (limit() == 0 || !QDir(m_folder).exists())
+    if (limit() == 0)
         return;
-    Result<SystemFile> lock =
-        SystemFile::open(m_folder + QStringLiteral("/.lock"), platform::ReadWrite | platform::Create);
+    // Another process evicting will do it for both.
+    const std::optional<SystemFile> lock = lockFolder();
     if (!lock)
-        return;
-    // Another process evicting will do it for both; the save lock slot is the one whole-file lock of the seam.
-    if (platform::tryLock(lock->handle(), platform::LockSlot::Save, platform::LockMode::Exclusive) != 0)
         return;
     struct Block
     {

@@ -9,6 +9,8 @@
 
 namespace safescope {
 
+class SystemFile;
+
 /// Blocks of remote files kept on disk between runs, so looking at a tensor again costs no network. One file per
 /// block, written to a temporary name and renamed into place: a reader sees a whole block or none, and two processes
 /// (two windows, the CLI beside the viewer) can share the folder without a lock for reads and writes. Eviction
@@ -29,7 +31,7 @@ public:
     const QString& folder() const { return m_folder; }
     uint64_t limit() const { return m_limit.load(std::memory_order_relaxed); }
     /// A new size limit (the viewer's setting), applied from the next store or eviction on; 0 disables the cache.
-    /// Evicts at once when the folder holds more than the new limit.
+    /// Evicts nothing itself: the viewer sets the saved limit at start-up, where walking the folder has no place.
     void setLimit(uint64_t limitBytes);
     /// True when $SAFESCOPE_REMOTE_CACHE_BYTES set the limit: it wins over any setting (tests rely on it).
     static bool limitFromEnvironment();
@@ -49,6 +51,9 @@ public:
     static QByteArray fileKey(const QString& url, uint64_t size, const QByteArray& version);
 
 private:
+    /// The folder's lock file, locked exclusively (released when the file closes); none when the folder does not
+    /// exist or another process holds the lock.
+    std::optional<SystemFile> lockFolder() const;
     QString blockPath(const QByteArray& fileKey, uint64_t block) const;
 
     QString m_folder;

@@ -47,6 +47,24 @@ RowPieceReader dequantizedRows(std::shared_ptr<const Dequantizer> dequantizer, c
     };
 }
 
+// The values of `window` reduced to `pixels`: dequantized rows when `read` is set, else the tensor's bytes (fetched
+// first for a remote tensor, and left in `bytes` so hovering can read them).
+Result<Downsampled> downsampleWindow(const Model& model, size_t tensor, const SliceSpec& spec,
+                                     const HeatmapPlot::Window& window, QSize pixels, Reduction reduction,
+                                     const RowPieceReader& read, const std::atomic_bool& cancel, TensorBytes& bytes)
+{
+    const auto outRows = uint64_t(pixels.height());
+    const auto outCols = uint64_t(pixels.width());
+    if (read)
+        return downsampleRows(window.rows, window.cols, outRows, outCols, reduction, cancel, {}, read);
+    Result<TensorBytes> fetched = TensorBytes::window(model, tensor, spec, window.rows.begin, window.rows.count,
+                                                      window.cols.begin, window.cols.count, &cancel);
+    if (!fetched)
+        return fetched.error();
+    bytes = std::move(*fetched);
+    return downsample(bytes.view(), spec, window.rows, window.cols, outRows, outCols, reduction, cancel);
+}
+
 QDoubleSpinBox* rangeBox(const QString& prefix)
 {
     auto* box = new QDoubleSpinBox;
@@ -257,58 +275,48 @@ void HeatmapPanel::requestOverview()
     const QSize pixels = m_plot->pixelSize();
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
     m_status->setText(tr("Drawing %1 \u00d7 %2 values\u2026").arg(format::count(a.rows), format::count(a.cols)));
-    m_overviewTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction,
-                           check = m_fileCheck, tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](
-                              const std::atomic_bool& cancel, const LatestTask::Post& post) {
-        // A remote tensor: the bytes of the whole slice are fetched first (every value is drawn or reduced).
-        TensorBytes bytes;
-        Result<Downsampled> result = makeError(ErrorKind::Cancelled, QString());
-        if (read) {
-            result = downsampleRows(window.rows, window.cols, uint64_t(pixels.height()), uint64_t(pixels.width()),
-                                    reduction, cancel, {}, read);
-        } else if (auto fetched = TensorBytes::window(*model, tensor, spec, window.rows.begin, window.rows.count,
-                                                      window.cols.begin, window.cols.count, &cancel)) {
-            bytes = std::move(*fetched);
-            result = downsample(bytes.isFetched() ? bytes.view() : view, spec, window.rows, window.cols,
-                                uint64_t(pixels.height()), uint64_t(pixels.width()), reduction, cancel);
-        } else {
-            result = fetched.error();
-        }
-        if (result) {
-            if (auto changed = check.changed(*model, tensor))
-                result = std::move(*changed);
-        }
-        if (!result) {
-            post([this, error = result.error()] {
-                // Values drawn before the file changed are of another file now: show none.
-                if (error.kind == ErrorKind::FileChanged)
-                    m_plot->clear();
-                m_status->setText(error.message);
-            });
-            return;
-        }
-        post([this, data = std::move(*result), window, bytes] {
-            if (bytes.isFetched()) { // hovering reads the fetched values, never the (absent) mapping
-                m_plot->setValues(bytes.owner(), bytes.view());
-                m_fetchedBytes = bytes.bytesFetched();
+    m_overviewTask->start(
+        [this, model = m_document, spec = m_spec, window, pixels, reduction, check = m_fileCheck, tensor = *m_tensor,
+         read = dequantizedRows(m_dequantizer, a)](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+            // A remote tensor: the bytes of the whole slice are fetched first (every value is drawn or reduced).
+            TensorBytes bytes;
+            Result<Downsampled> result =
+                downsampleWindow(*model, tensor, spec, window, pixels, reduction, read, cancel, bytes);
+            if (result) {
+                if (auto changed = check.changed(*model, tensor))
+                    result = std::move(*changed);
             }
-            double lo = std::numeric_limits<double>::infinity();
-            double hi = -lo;
-            for (double v : data.values) {
-                if (std::isfinite(v)) {
-                    lo = std::min(lo, v);
-                    hi = std::max(hi, v);
+            if (!result) {
+                post([this, error = result.error()] {
+                    // Values drawn before the file changed are of another file now: show none.
+                    if (error.kind == ErrorKind::FileChanged)
+                        m_plot->clear();
+                    m_status->setText(error.message);
+                });
+                return;
+            }
+            post([this, data = std::move(*result), window, bytes] {
+                if (bytes.isFetched()) { // hovering reads the fetched values, never the (absent) mapping
+                    m_plot->setValues(bytes.owner(), bytes.view());
+                    m_fetchedBytes = bytes.bytesFetched();
                 }
-            }
-            if (lo <= hi)
-                m_dataExtent = std::pair{lo, hi};
-            m_plot->setOverview(data, window);
-            applyColors();
-            showDrawn(data, window);
-            m_overviewStatus = m_status->text();
-            requestDetail();
+                double lo = std::numeric_limits<double>::infinity();
+                double hi = -lo;
+                for (double v : data.values) {
+                    if (std::isfinite(v)) {
+                        lo = std::min(lo, v);
+                        hi = std::max(hi, v);
+                    }
+                }
+                if (lo <= hi)
+                    m_dataExtent = std::pair{lo, hi};
+                m_plot->setOverview(data, window);
+                applyColors();
+                showDrawn(data, window);
+                m_overviewStatus = m_status->text();
+                requestDetail();
+            });
         });
-    });
 }
 
 void HeatmapPanel::requestDetail()
@@ -334,28 +342,21 @@ void HeatmapPanel::requestDetail()
         return;
     }
     const auto reduction = static_cast<Reduction>(m_reduction->currentIndex());
-    m_detailTask->start([this, model = m_document, view, spec = m_spec, window, pixels, reduction, check = m_fileCheck,
-                         tensor = *m_tensor, read = dequantizedRows(m_dequantizer, a)](const std::atomic_bool& cancel,
-                                                                                       const LatestTask::Post& post) {
-        Result<Downsampled> result = makeError(ErrorKind::Cancelled, QString());
-        if (read) {
-            result = downsampleRows(window.rows, window.cols, uint64_t(pixels.height()), uint64_t(pixels.width()),
-                                    reduction, cancel, {}, read);
-        } else if (auto fetched = TensorBytes::window(*model, tensor, spec, window.rows.begin, window.rows.count,
-                                                      window.cols.begin, window.cols.count, &cancel)) {
-            result = downsample(fetched->isFetched() ? fetched->view() : view, spec, window.rows, window.cols,
-                                uint64_t(pixels.height()), uint64_t(pixels.width()), reduction, cancel);
-        } else {
-            return; // the overview already fetched these bytes; a failure here leaves it on screen
-        }
-        if (result && check.changed(*model, tensor))
-            return; // the overview's next request says why; a refined corner of another file must not be drawn
-        if (result)
+    m_detailTask->start(
+        [this, model = m_document, spec = m_spec, window, pixels, reduction, check = m_fileCheck, tensor = *m_tensor,
+         read = dequantizedRows(m_dequantizer, a)](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+            TensorBytes bytes;
+            Result<Downsampled> result =
+                downsampleWindow(*model, tensor, spec, window, pixels, reduction, read, cancel, bytes);
+            // A failure leaves the overview on screen: its next request says why (a fetch failed, the file changed);
+            // a refined corner of another file must not be drawn.
+            if (!result || check.changed(*model, tensor))
+                return;
             post([this, data = std::move(*result), window] {
                 m_plot->setDetail(data, window);
                 showDrawn(data, window); // the footer follows the refinement
             });
-    });
+        });
 }
 
 void HeatmapPanel::showDrawn(const Downsampled& cells, const HeatmapPlot::Window& window)

@@ -4,6 +4,7 @@
 #include "ui/diff/diffview.h"
 #include "ui/export/exportdialog.h"
 #include "ui/window/documentview.h"
+#include "ui/window/droppedlocations.h"
 #include "ui/window/modelview.h"
 #include "ui/window/openurldialog.h"
 #include "ui/window/recentfiles.h"
@@ -23,7 +24,6 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -451,29 +451,6 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("mainWindow/state"), saveState());
     event->accept();
-}
-
-/// What a drop holds that can be opened: local files, http(s):// URLs (text/uri-list), or text naming remote
-/// locations (a browser's link text, a hf:// name copied from a terminal), one per line.
-static QStringList droppedLocations(const QMimeData* mime)
-{
-    QStringList paths;
-    const QList<QUrl> urls = mime->urls();
-    for (const QUrl& url : urls) {
-        if (url.isLocalFile())
-            paths.append(url.toLocalFile());
-        else if (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https"))
-            paths.append(url.toString());
-    }
-    if (paths.isEmpty() && mime->hasText()) {
-        const QStringList lines = mime->text().split(u'\n', Qt::SkipEmptyParts);
-        for (const QString& line : lines) {
-            const QString text = line.trimmed();
-            if (isRemoteLocation(text) && parseLocation(text))
-                paths.append(text);
-        }
-    }
-    return paths;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

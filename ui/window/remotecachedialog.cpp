@@ -9,6 +9,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QThreadPool>
 #include <QVBoxLayout>
 
 namespace safescope {
@@ -30,6 +31,9 @@ void RemoteCacheDialog::saveLimit(uint64_t bytes)
 {
     QSettings().setValue(kKey, QVariant::fromValue<qulonglong>(bytes));
     applySavedLimit();
+    // A lower limit shrinks the folder now, off the GUI thread (eviction walks every block file).
+    if (bytes > 0)
+        QThreadPool::globalInstance()->start([] { BlockCache::shared().evict(); });
 }
 
 RemoteCacheDialog::RemoteCacheDialog(QWidget* parent)
