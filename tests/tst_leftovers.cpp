@@ -3,12 +3,12 @@
 // them by validate and meta, and the recovery says exactly what it did. Shards whose metadata disagree are reported
 // by validate and meta (defect 3).
 #include "core/edit/leftovers.h"
-#include "core/io/localpath.h"
 #include "core/edit/metadatasaver.h"
-#include "core/format/model.h"
 #include "core/edit/recoveryrecord.h"
 #include "core/edit/shardjournal.h"
 #include "core/edit/shardmetadataagreement.h"
+#include "core/format/model.h"
+#include "core/io/localpath.h"
 #include "support/clirun.h"
 #include "support/editfixtures.h"
 #include "support/fixtures.h"
@@ -65,6 +65,7 @@ class TestLeftovers final : public QObject
 private slots:
     void initTestCase() { QVERIFY(!qEnvironmentVariable("SAFESCOPE_CLI").isEmpty()); }
     void tempFileIsReportedWithItsSize();
+    void leftoverBesideTheBlobOfALinkIsFound();
     void recoverSaysWhatItDid_data();
     void recoverSaysWhatItDid();
     void namesThatAreNotUtf8();
@@ -115,6 +116,38 @@ void TestLeftovers::tempFileIsReportedWithItsSize()
     QVERIFY(!run.err.contains("restored"));
     QCOMPARE(readBytes(path), original);
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::System), QStringList{qs("m.safetensors")});
+}
+
+// A Hugging Face cache folder: the snapshot's file is a symlink into blobs/, and a save writes (and leaves its temp
+// file) beside the blob. Found through the link, for the file and for the model that holds it, and nothing is
+// reported for a shard whose folder has only other files' leftovers.
+void TestLeftovers::leftoverBesideTheBlobOfALinkIsFound()
+{
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(qs("blobs")) && QDir(dir.path()).mkpath(qs("snapshots/abc")));
+    const QString blob = makeCheckpoint(dir, qs("blobs/0f1e2d"), R"({"format":"pt"})", 0);
+    const QString other = makeCheckpoint(dir, qs("blobs/9a8b7c"), R"({"format":"pt"})", 0);
+    const QString link = dir.filePath(qs("snapshots/abc/model.safetensors"));
+    const QString otherLink = dir.filePath(qs("snapshots/abc/other.safetensors"));
+    QVERIFY(QFile::link(qs("../../blobs/0f1e2d"), link));
+    QVERIFY(QFile::link(qs("../../blobs/9a8b7c"), otherLink));
+    interruptedSave(link, SaveStep::TempSynced, true);
+    QStringList temps =
+        QDir(dir.filePath(qs("blobs"))).entryList({qs(".0f1e2d.safescope-*.tmp")}, QDir::Hidden | QDir::Files);
+    QCOMPARE(temps.size(), qsizetype{1});
+
+    std::vector<Leftover> found = findLeftovers(link);
+    QCOMPARE(found.size(), size_t{1});
+    QCOMPARE(found[0].kind, Leftover::Kind::TempFile);
+    QCOMPARE(QFileInfo(found[0].path).fileName(), temps[0]);
+    QVERIFY(findLeftovers(otherLink).empty());
+
+    auto model = Model::open(dir.filePath(qs("snapshots/abc")));
+    QVERIFY2(model, model ? "" : qPrintable(model.error().message));
+    found = findLeftovers(**model);
+    QCOMPARE(found.size(), size_t{1});
+    QCOMPARE(QFileInfo(found[0].path).fileName(), temps[0]);
+    QCOMPARE(readBytes(other).size(), readBytes(blob).size());
 }
 
 void TestLeftovers::recoverSaysWhatItDid_data()

@@ -48,6 +48,7 @@ int runValidate(const QStringList& arguments)
     std::vector<Warning> warnings;
     std::vector<ShardMetadataDifference> differences;
     std::optional<size_t> tensorCount;
+    std::optional<std::vector<Leftover>> leftovers; // from the opened model when there is one: no second index read
     static const QRegularExpression indexName(QStringLiteral("\\.safetensors\\.index.*\\.json$"));
     // Asked by the bytes of the name: QFileInfo would miss a file whose name is not UTF-8.
     const auto status = pathStatus(path);
@@ -63,11 +64,13 @@ int runValidate(const QStringList& arguments)
         // strict open only drops what a lenient one warns about (unknown dtypes, repeated names), so nothing is lost.
         tensorCount = (*strictModel)->tensorCount();
         differences = shardMetadataDifferences(**strictModel);
+        leftovers = findLeftovers(**strictModel);
     } else if (auto model = openModelArgument(path, OpenMode::Lenient)) {
         // The lenient open finds the shards and the sharding problems; each shard is then held to the strict rules.
         tensorCount = (*model)->tensorCount();
         warnings = (*model)->warnings();
         differences = shardMetadataDifferences(**model);
+        leftovers = findLeftovers(**model);
         // On every core (163 shards of DeepSeek-V3 are 8 MB of headers); the first failing shard in order is reported.
         const std::vector<Model::Shard>& shards = (*model)->shards();
         std::vector<std::optional<Error>> failures(shards.size());
@@ -95,7 +98,8 @@ int runValidate(const QStringList& arguments)
     const bool valid = !error && warnings.empty();
     // Reported as warnings, not as invalid: every file still loads. Shards whose metadata disagree and files left by
     // interrupted saves are problems to see and fix (issue 15), not a broken checkpoint; exit code unchanged.
-    const std::vector<Leftover> leftovers = findLeftovers(path);
+    if (!leftovers)
+        leftovers = findLeftovers(path);
 
     if (line.json()) {
         nlohmann::json report{{"valid", valid}, {"path", toStd(path)}, {"error", nullptr}};
@@ -108,7 +112,7 @@ int runValidate(const QStringList& arguments)
         if (tensorCount)
             report["tensors"] = *tensorCount;
         report["metadata_disagreements"] = disagreementsJson(differences);
-        report["leftovers"] = leftoversJson(leftovers);
+        report["leftovers"] = leftoversJson(*leftovers);
         printJson(report);
     } else {
         TerminalStream out(stdout);
@@ -122,7 +126,7 @@ int runValidate(const QStringList& arguments)
             for (const Warning& warning : warnings)
                 out << "  " << warning.code << ": " << warning.message << '\n';
         }
-        printNotices(out, differences, leftovers);
+        printNotices(out, differences, *leftovers);
     }
     if (error && exitCodeFor(*error) == ExitUsage)
         return ExitUsage;

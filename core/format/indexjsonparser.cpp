@@ -79,6 +79,9 @@ bool IndexJsonParser::parseWeightMap()
     if (m_pos >= m_end || *m_pos != '{')
         return skipValue(2);
     ++m_pos;
+    // Room for the entries at once (an index spends some 80 bytes of text on one; tiny names only grow the vector
+    // later): growing by doubling copied it a dozen times, and reserved but untouched pages cost nothing.
+    m_entries.reserve(static_cast<size_t>(m_end - m_pos) / 32);
     skipSpace();
     if (m_pos < m_end && *m_pos == '}') {
         ++m_pos;
@@ -88,7 +91,8 @@ bool IndexJsonParser::parseWeightMap()
         std::string_view key;
         if (!parseString(key))
             return false;
-        std::string tensor(key); // the view may point into the cursor's scratch, which the value reuses
+        // Copied at once: the view may point into the cursor's scratch, which the value reuses.
+        const std::string_view tensor = m_names->store(key);
         if (!expect(':', "after a key"))
             return false;
         skipSpace();
@@ -96,14 +100,14 @@ bool IndexJsonParser::parseWeightMap()
             std::string_view shard;
             if (!parseString(shard))
                 return false;
-            m_entries.push_back(WeightMapEntry{std::move(tensor), shardOrdinal(shard)});
+            m_entries.push_back(WeightMapEntry{tensor, shardOrdinal(shard)});
         } else {
             const char* start = m_pos;
             if (!skipValue(3))
                 return false;
             if (!m_hasBadEntry) {
                 m_hasBadEntry = true;
-                m_badKey = std::move(tensor);
+                m_badKey = std::string(tensor);
                 m_badValue = std::string_view(start, static_cast<size_t>(m_pos - start));
             }
         }
@@ -125,7 +129,7 @@ void IndexJsonParser::removeDuplicates()
         increasing = m_entries[i - 1].tensor < m_entries[i].tensor;
     if (increasing)
         return;
-    NameTable names([this](uint32_t entry) { return std::string_view(m_entries[entry].tensor); });
+    NameTable names([this](uint32_t entry) { return m_entries[entry].tensor; });
     names.reserve(m_entries.size());
     std::vector<bool> repeated;
     for (size_t i = 0; i < m_entries.size(); ++i) {
@@ -141,7 +145,7 @@ void IndexJsonParser::removeDuplicates()
     size_t kept = 0;
     for (size_t i = 0; i < m_entries.size(); ++i)
         if (!repeated[i] && kept++ != i)
-            m_entries[kept - 1] = std::move(m_entries[i]);
+            m_entries[kept - 1] = m_entries[i];
     m_entries.resize(kept);
     // Renumber shards by first use among the kept entries, as if the repeated keys had never been there.
     std::vector<uint32_t> renumbered(m_shards.size(), UINT32_MAX);

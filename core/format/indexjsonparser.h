@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +41,8 @@ public:
     /// The weight_map's string entries in file order. A tensor listed twice keeps its first place and its last
     /// value, as an ordered JSON map does.
     std::vector<WeightMapEntry>& entries() { return m_entries; }
+    /// The arena the entries' names live in.
+    std::shared_ptr<HeaderArena> names() const { return m_names; }
     /// The shard names the entries refer to, in first-seen order.
     std::vector<std::string>& shards() { return m_shards; }
     /// The first entry whose value is not a string: its key and raw value text (parse() still succeeds).
@@ -57,6 +60,7 @@ private:
     const char* m_weightMapType = nullptr;
     std::string_view m_topLevelType;
     std::vector<WeightMapEntry> m_entries;
+    std::shared_ptr<HeaderArena> m_names = std::make_shared<HeaderArena>();
     std::vector<std::string> m_shards;
     std::unordered_map<std::string, uint32_t> m_shardOrdinals;
     uint32_t m_lastShard = UINT32_MAX;

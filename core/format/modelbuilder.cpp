@@ -263,7 +263,7 @@ void ModelBuilder::checkIndex(const ShardIndex& index, const std::vector<uint32_
     listedShard.assign(count, UINT32_MAX);
     std::string qualified;
     for (const WeightMapEntry& entry : index.weightMap) {
-        const std::string& tensor = entry.tensor;
+        const std::string_view tensor = entry.tensor;
         const uint32_t ordinal = entry.shard;
         const uint32_t shard = opened[ordinal];
         if (shard == UINT32_MAX)

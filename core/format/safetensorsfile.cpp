@@ -42,6 +42,10 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::fromSource(std::shared_p
     return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(source), std::move(header)));
 }
 
+namespace {
+constexpr uint64_t kReleasedHeaderBytes = uint64_t{1} << 20;
+} // namespace
+
 Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QString& path, OpenMode mode)
 {
     auto map = MappedFile::open(path);
@@ -72,7 +76,10 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     const FileIdentity identity = FileIdentity::of(status, mapped.data(), static_cast<size_t>(header->dataStart));
     lock->release();
     // Everything the header says now lives in `header`; its text is only read again by explicit reads (saving).
-    mapped.releasePages(0, header->dataStart);
+    // Large headers give their pages back. A small one keeps them: each release is a TLB shootdown on every core
+    // (0.1 ms; 18 ms of opening a 163-shard index) to drop some clean, reclaimable page cache.
+    if (header->dataStart >= kReleasedHeaderBytes)
+        mapped.releasePages(0, header->dataStart);
     return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header), identity));
 }
 

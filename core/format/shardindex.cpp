@@ -181,6 +181,7 @@ Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
                               .arg(fromStd(quoteForMessage(parser.badEntryKey())), fromStd(quoteForMessage(value))));
     }
     index.weightMap = std::move(parser.entries());
+    index.names = parser.names();
     index.shards = std::move(parser.shards());
     if (index.weightMap.empty())
         return indexError(path, QStringLiteral("\"weight_map\" lists no tensors"));

@@ -2,22 +2,26 @@
 
 #include "core/format/error.h"
 #include "core/format/header.h"
+#include "core/format/headerarena.h"
 
 #include <QByteArray>
 #include <QString>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace safescope {
 
-/// One weight_map entry: a tensor and the position of its shard in ShardIndex::shards.
+/// One weight_map entry: a tensor and the position of its shard in ShardIndex::shards. The name views the index's
+/// arena (ShardIndex::names): 92,000 names as std::string were 92,000 heap blocks and their page faults.
 struct WeightMapEntry
 {
-    std::string tensor;
+    std::string_view tensor;
     uint32_t shard = 0;
 };
 
@@ -31,7 +35,8 @@ struct ShardIndex
     std::string unusableTotalSize;       ///< metadata.total_size as JSON text when present but not a byte count
     /// File order. Shards are positions, not names: a name repeated per tensor was 92,000 strings for DeepSeek-V3.
     std::vector<WeightMapEntry> weightMap;
-    std::vector<std::string> shards; ///< distinct shard names, first-seen order
+    std::shared_ptr<const HeaderArena> names; ///< the bytes behind weightMap's names
+    std::vector<std::string> shards;          ///< distinct shard names, first-seen order
 };
 
 /// True for names such as model.safetensors.index.json or model.safetensors.index.fp16.json.
