@@ -49,6 +49,7 @@ private slots:
     void rules_data();
     void rules();
     void parsesFacts();
+    void stringScanAtEveryOffset();
     void metadataRules();
     void lenientMode();
     void errorsNameTensorAndOffset();
@@ -253,6 +254,39 @@ void TestHeaderParser::parsesFacts()
     QCOMPARE(header->tensors[1].end, 16u);
     QCOMPARE(header->tensors[0].elementCount, 1u);
     QCOMPARE(header->layout, WriterLayout::ReferenceDtypeOrder);
+}
+
+// The string scanner reads 16 bytes at a time: a closing quote, an escape or a raw control character is found
+// wherever it falls in a block (and in a tensor name, a metadata key or a value alike), and a string may end at the
+// last byte of the header.
+void TestHeaderParser::stringScanAtEveryOffset()
+{
+    for (int at = 0; at <= 40; ++at) {
+        const QByteArray before(at, 'a');
+        const QByteArray after(40 - at, 'b');
+        const std::string plain = before.toStdString();
+        const std::string quoted = QByteArray(before + '"' + after).toStdString();
+
+        auto header = parse(rawFile("{\"__metadata__\":{\"" + before + "\":\"" + before + "\\\"" + after + "\"}}"));
+        QVERIFY2(header.ok(), qPrintable(QString::number(at)));
+        QCOMPARE(header->metadata.at(0).key, plain);
+        QCOMPARE(header->metadata.at(0).value, quoted);
+
+        header = parse(rawFile('{' + tensorJson(before + "\\n" + after, "F32", {1}, 0, 4) + '}', QByteArray(4, 0)));
+        QVERIFY2(header.ok(), qPrintable(QString::number(at)));
+        QCOMPARE(std::string(header->tensors.at(0).name), QByteArray(before + '\n' + after).toStdString());
+
+        // The header's last byte closes the name's object: no padding after it, nothing to read past.
+        header = parse(rawFile("{\"__metadata__\":{\"k\":\"" + before + "\"}}"));
+        QVERIFY2(header.ok(), qPrintable(QString::number(at)));
+        QCOMPARE(header->metadata.at(0).value, plain);
+
+        for (const char control : {'\x01', '\t', '\x1f'}) {
+            const QByteArray bad = "{\"__metadata__\":{\"k\":\"" + before + control + after + "\"}}";
+            QCOMPARE(kindOf(rawFile(bad)), "InvalidHeaderDeserialization");
+        }
+        QCOMPARE(kindOf(rawFile("{\"__metadata__\":{\"k\":\"" + before)), "InvalidHeaderDeserialization");
+    }
 }
 
 void TestHeaderParser::metadataRules()
