@@ -4,7 +4,9 @@
 
 namespace safescope {
 
-IndexJsonParser::IndexJsonParser(const char* json, size_t size) : JsonCursor(json, size) {}
+IndexJsonParser::IndexJsonParser(const char* json, size_t size, ShardNameFn onShard)
+    : JsonCursor(json, size), m_onShard(std::move(onShard))
+{}
 
 std::string_view IndexJsonParser::metadataText() const
 {
@@ -166,8 +168,11 @@ uint32_t IndexJsonParser::shardOrdinal(std::string_view name)
     if (m_lastShard != UINT32_MAX && m_shards[m_lastShard] == name)
         return m_lastShard;
     const auto [at, inserted] = m_shardOrdinals.try_emplace(std::string(name), static_cast<uint32_t>(m_shards.size()));
-    if (inserted)
+    if (inserted) {
         m_shards.emplace_back(name);
+        if (m_onShard)
+            m_onShard(name);
+    }
     m_lastShard = at->second;
     return m_lastShard;
 }

@@ -22,7 +22,8 @@ namespace safescope {
 class IndexJsonParser final : private JsonCursor
 {
 public:
-    IndexJsonParser(const char* json, size_t size);
+    /// `onShard`, when set, hears each shard name the first time an entry names it, as the parse goes.
+    IndexJsonParser(const char* json, size_t size, ShardNameFn onShard = {});
 
     /// Checks the grammar of the whole text; false with failureMessage() when it is not valid JSON.
     bool parse();
@@ -59,6 +60,7 @@ private:
     const char* m_metadataEnd = nullptr;
     const char* m_weightMapType = nullptr;
     std::string_view m_topLevelType;
+    ShardNameFn m_onShard;
     std::vector<WeightMapEntry> m_entries;
     std::shared_ptr<HeaderArena> m_names = std::make_shared<HeaderArena>();
     std::vector<std::string> m_shards;

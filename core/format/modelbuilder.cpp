@@ -2,6 +2,7 @@
 
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
+#include "core/format/shardprefetch.h"
 #include "core/io/localpath.h"
 #include "core/text/textutil.h"
 
@@ -35,16 +36,17 @@ QString bytes(uint64_t value)
 }
 
 /// Calls work(i) for i in [0, count) on every core, the caller's thread included; `count / minPerThread` threads at
-/// most, so a few items are not worth a thread start.
-void forEachParallel(size_t count, size_t minPerThread, const std::function<void(size_t)>& work)
+/// most, so a few items are not worth a thread start, and `busyCores` cores left to threads already at work.
+void forEachParallel(size_t count, size_t minPerThread, const std::function<void(size_t)>& work, size_t busyCores = 0)
 {
     std::atomic_size_t next = 0;
     const auto run = [&] {
         for (size_t i = next++; i < count; i = next++)
             work(i);
     };
-    const size_t helpers = std::min<size_t>(count / std::max<size_t>(1, minPerThread),
-                                            std::max(1u, std::thread::hardware_concurrency()) - 1);
+    const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const size_t helpers =
+        std::min<size_t>(count / std::max<size_t>(1, minPerThread), cores - 1 - std::min(busyCores, cores - 1));
     std::vector<std::thread> threads;
     for (size_t i = 0; i < helpers; ++i)
         threads.emplace_back(run);
@@ -180,11 +182,13 @@ Result<std::shared_ptr<const Model>> ModelBuilder::openFolder(const QString& pat
 Status ModelBuilder::addIndex(const QString& indexPath, const QString& component)
 {
     Result<ShardIndex> parsed = makeError(ErrorKind::IoError, {});
+    std::unique_ptr<ShardPrefetch> prefetch; // local shards are opened while the index is still being parsed
     if (m_files) {
         auto text = m_files->readIndex(indexPath);
         parsed = text ? parseShardIndex(*text, indexPath) : Result<ShardIndex>(text.error());
     } else {
-        parsed = readShardIndex(indexPath);
+        prefetch = std::make_unique<ShardPrefetch>(QFileInfo(indexPath).absoluteDir(), m_mode);
+        parsed = readShardIndex(indexPath, [&prefetch](std::string_view shard) { prefetch->offer(shard); });
     }
     if (!parsed)
         return parsed.error();
@@ -198,19 +202,17 @@ Status ModelBuilder::addIndex(const QString& indexPath, const QString& component
     for (const WeightMapEntry& entry : index.weightMap)
         ++listed[entry.shard];
 
-    const QDir dir = QFileInfo(indexPath).absoluteDir();
     QStringList paths;
     QStringList consequences;
     for (size_t i = 0; i < index.shards.size(); ++i) {
         const size_t count = listed[i];
-        paths << (m_files ? m_files->sibling(indexPath, fromStd(index.shards[i]))
-                          : dir.filePath(fromStd(index.shards[i])));
+        paths << (m_files ? m_files->sibling(indexPath, fromStd(index.shards[i])) : prefetch->pathOf(index.shards[i]));
         consequences << (count == 1 ? QStringLiteral("its tensor listed in %2 is absent")
                                     : QStringLiteral("its %1 tensors listed in %2 are absent").arg(count))
                             .arg(inQuotes(QFileInfo(indexPath).fileName()));
     }
     // parallel to index.shards; UINT32_MAX when the shard could not be opened
-    const std::vector<uint32_t> opened = addShards(paths, component, consequences);
+    const std::vector<uint32_t> opened = addShards(paths, component, consequences, prefetch.get());
     const bool allOpened = std::ranges::none_of(opened, [](uint32_t shard) { return shard == UINT32_MAX; });
     const size_t firstEntry = m_model->m_entries.size();
     std::vector<std::shared_ptr<const SafetensorsFile>> files;
@@ -354,7 +356,7 @@ void ModelBuilder::addFiles(const QStringList& files, const QString& component)
 }
 
 std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QString& component,
-                                              const QStringList& consequences)
+                                              const QStringList& consequences, ShardPrefetch* prefetch)
 {
     // Each open maps a file and parses its header: independent work, so a 163-shard checkpoint reads its headers on
     // every core. Results are then taken in order, so shard numbers and warnings do not depend on timing.
@@ -364,9 +366,14 @@ std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QS
         for (size_t i = 0; i < files.size(); ++i)
             files[i].emplace(std::move(opened[i]));
     } else {
-        forEachParallel(files.size(), 8, [&](size_t i) {
-            files[i].emplace(SafetensorsFile::open(paths[static_cast<qsizetype>(i)], m_mode));
-        });
+        // With a prefetch, its worker keeps opening shards on a core of its own.
+        forEachParallel(
+            files.size(), 8,
+            [&](size_t i) {
+                const QString& path = paths[static_cast<qsizetype>(i)];
+                files[i].emplace(prefetch ? prefetch->take(path) : SafetensorsFile::open(path, m_mode));
+            },
+            prefetch ? 1 : 0);
     }
 
     std::vector<uint32_t> shards;

@@ -17,6 +17,8 @@
 
 namespace safescope {
 
+class ShardPrefetch;
+
 struct ShardIndex;
 
 /// Assembles a Model from files, an index or a folder and records every inconsistency as a warning.
@@ -53,8 +55,8 @@ private:
     void addFiles(const QStringList& files, const QString& component);
     /// Opens every path at once (headers are read in parallel); failures become warnings ending with the path's
     /// consequence. Returns each path's shard number, or UINT32_MAX.
-    std::vector<uint32_t> addShards(const QStringList& paths, const QString& component,
-                                    const QStringList& consequences);
+    std::vector<uint32_t> addShards(const QStringList& paths, const QString& component, const QStringList& consequences,
+                                    ShardPrefetch* prefetch = nullptr);
     void addShard(std::shared_ptr<const SafetensorsFile> file, const QString& component);
     /// Appends the shard's tensors. With `trackNames`, names repeated from an earlier shard become m_repeats; without
     /// it (an index already found to match its shards exactly) the model-wide name table is skipped.

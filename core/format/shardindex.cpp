@@ -86,26 +86,25 @@ std::optional<uint64_t> byteCount(const Json& value)
     return std::nullopt;
 }
 
-// Why a shard name is refused, or empty: the index must not reach outside its own folder (SPEC.md section 5).
-QString unsafeShardReason(const std::string& shard)
+} // namespace
+
+QString unsafeShardReason(std::string_view shard)
 {
     if (shard.empty())
         return QStringLiteral("it is empty");
-    if (shard.find("..") != std::string::npos)
+    if (shard.find("..") != std::string_view::npos)
         return QStringLiteral("it contains '..'");
     // "://" before '/', which it contains, so a URL is called a URL.
-    if (shard.find("://") != std::string::npos)
+    if (shard.find("://") != std::string_view::npos)
         return QStringLiteral("it contains '://'");
-    if (shard.find('/') != std::string::npos)
+    if (shard.find('/') != std::string_view::npos)
         return QStringLiteral("it contains '/'");
-    if (shard.find('\\') != std::string::npos)
+    if (shard.find('\\') != std::string_view::npos)
         return QStringLiteral("it contains '\\'");
-    if (shard.find('\0') != std::string::npos)
+    if (shard.find('\0') != std::string_view::npos)
         return QStringLiteral("it contains a NUL character");
     return {};
 }
-
-} // namespace
 
 bool isShardIndexName(const QString& fileName)
 {
@@ -113,7 +112,7 @@ bool isShardIndexName(const QString& fileName)
     return pattern.match(fileName).hasMatch();
 }
 
-Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
+Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path, const ShardNameFn& onShard)
 {
     // The cursor needs valid UTF-8 without NUL bytes; either is invalid JSON anyway (NUL only escaped, as \u0000).
     const auto* bytes = reinterpret_cast<const unsigned char*>(json.constData());
@@ -124,7 +123,7 @@ Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
         return indexError(path, QStringLiteral("it is not valid JSON (a NUL byte at byte %1)")
                                     .arg(static_cast<const unsigned char*>(nul) - bytes));
 
-    IndexJsonParser parser(json.constData(), size);
+    IndexJsonParser parser(json.constData(), size, onShard);
     if (!parser.parse()) {
         const std::string& reason = parser.failureMessage();
         if (reason.find("nested more than") != std::string::npos)
@@ -200,7 +199,7 @@ Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path)
     return index;
 }
 
-Result<ShardIndex> readShardIndex(const QString& path)
+Result<ShardIndex> readShardIndex(const QString& path, const ShardNameFn& onShard)
 {
     // Opened by the bytes of the name (QFile(path) would miss a folder whose name is not UTF-8), never blocking on a
     // FIFO named like an index.
@@ -240,7 +239,7 @@ Result<ShardIndex> readShardIndex(const QString& path)
         read += static_cast<size_t>(got);
     }
     // The index holds what was read (a file shrinking meanwhile just ends early); parseShardIndex copies what it keeps.
-    return parseShardIndex(QByteArray::fromRawData(buffer, static_cast<qsizetype>(read)), path);
+    return parseShardIndex(QByteArray::fromRawData(buffer, static_cast<qsizetype>(read)), path, onShard);
 }
 
 } // namespace safescope

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,13 +40,19 @@ struct ShardIndex
     std::vector<std::string> shards;          ///< distinct shard names, first-seen order
 };
 
+/// Called with each shard name the first time the weight_map names it, while the index is still being parsed.
+using ShardNameFn = std::function<void(std::string_view shard)>;
+
+/// Why a shard name is refused, or empty when it is a plain file name next to the index (SPEC.md section 5).
+QString unsafeShardReason(std::string_view shard);
+
 /// True for names such as model.safetensors.index.json or model.safetensors.index.fp16.json.
 bool isShardIndexName(const QString& fileName);
 
 /// Parses index JSON text; every problem is an InvalidIndex error whose message names `path`.
-Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path);
+Result<ShardIndex> parseShardIndex(const QByteArray& json, const QString& path, const ShardNameFn& onShard = {});
 
 /// Reads and parses an index file (IoError when it cannot be read).
-Result<ShardIndex> readShardIndex(const QString& path);
+Result<ShardIndex> readShardIndex(const QString& path, const ShardNameFn& onShard = {});
 
 } // namespace safescope
