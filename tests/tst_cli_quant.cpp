@@ -3,6 +3,7 @@
 // the format definitions), so every expected value is computed in the test, not by the product.
 #include "support/clirun.h"
 #include "support/quantfixtures.h"
+#include "support/quantmodels.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -16,34 +17,6 @@ using namespace safescope;
 using namespace safescope::test;
 
 namespace {
-
-// An FP8 block-scaled model (DeepSeek-V3 layout) of a 5 x 7 weight with 2 x 3 blocks (edge blocks included) and
-// one F32 norm; `expected` gets the weight's values.
-QString writeFp8Model(const QTemporaryDir& dir, std::vector<float>& expected)
-{
-    const uint64_t rows = 5, cols = 7, b0 = 2, b1 = 3, sr = 3, sc = 3;
-    QByteArray codes;
-    std::vector<float> scales;
-    for (uint64_t br = 0; br < sr; ++br)
-        for (uint64_t bc = 0; bc < sc; ++bc)
-            scales.push_back(std::ldexp(1.0f + 0.25f * static_cast<float>((br + 2 * bc) % 4),
-                                        static_cast<int>(br) - static_cast<int>(2 * bc)));
-    expected.clear();
-    for (uint64_t r = 0; r < rows; ++r)
-        for (uint64_t c = 0; c < cols; ++c) {
-            const E4M3 q = e4m3(((r * 7 + c * 3) % 5) == 0, static_cast<int>((r * 5 + c) % 9) - 4,
-                                static_cast<int>((r + 3 * c) % 8));
-            codes.append(static_cast<char>(q.code));
-            expected.push_back(q.value * scales[(r / b0) * sc + c / b1]);
-        }
-    TensorFileBuilder file;
-    file.add("layers.0.mlp.weight", "F8_E4M3", {rows, cols}, codes)
-        .add("layers.0.mlp.weight_scale_inv", "F32", {sr, sc}, bytesOf(scales))
-        .add("layers.0.norm.weight", "F32", {4}, bytesOf(std::vector<float>{1, 2, 3, 4}));
-    writeFile(dir, QStringLiteral("config.json"),
-              R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[2,3]}})");
-    return writeFile(dir, QStringLiteral("model.safetensors"), file.build());
-}
 
 // A gpt-oss MXFP4 expert weight [2 experts, 3 rows, 64 columns]: E2M1 codes, low nibble first, E8M0 scales.
 QString writeMxfp4Model(const QTemporaryDir& dir, std::vector<float>& expected)

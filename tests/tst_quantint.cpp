@@ -3,6 +3,7 @@
 // packers (AutoGPTQ QuantLinear.pack, AutoAWQ's GEMM pack, MLX quantize, bitsandbytes' high-nibble-first
 // layout), then dequantized by the product and compared element by element.
 #include "support/quantfixtures.h"
+#include "support/quantmodels.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -20,121 +21,6 @@ void compareValues(const std::vector<float>& actual, const std::vector<float>& e
     for (size_t i = 0; i < expected.size(); ++i)
         if (actual[i] != expected[i])
             QFAIL(qPrintable(QStringLiteral("element %1: got %2, expected %3").arg(i).arg(actual[i]).arg(expected[i])));
-}
-
-// AutoGPTQ QuantLinear.pack's loop over one packed column (qweight) or row (qzeros): 2/4/8 bits fill words whole;
-// 3 bits run 10 codes a word with the 11th and 22nd split across words, 32 codes in 3 words.
-std::vector<uint32_t> gptqPack(const std::vector<uint32_t>& v, int bits)
-{
-    std::vector<uint32_t> q(v.size() * static_cast<size_t>(bits) / 32, 0);
-    size_t i = 0, row = 0;
-    while (row < q.size()) {
-        if (bits == 2 || bits == 4 || bits == 8) {
-            for (size_t j = i; j < i + 32 / static_cast<size_t>(bits); ++j)
-                q[row] |= v[j] << (static_cast<size_t>(bits) * (j - i));
-            i += 32 / static_cast<size_t>(bits);
-            row += 1;
-        } else { // bits == 3
-            for (size_t j = i; j < i + 10; ++j)
-                q[row] |= v[j] << (3 * (j - i));
-            i += 10;
-            q[row] |= v[i] << 30;
-            row += 1;
-            q[row] |= (v[i] >> 2) & 1;
-            i += 1;
-            for (size_t j = i; j < i + 10; ++j)
-                q[row] |= v[j] << (3 * (j - i) + 1);
-            i += 10;
-            q[row] |= v[i] << 31;
-            row += 1;
-            q[row] |= (v[i] >> 1) & 3;
-            i += 1;
-            for (size_t j = i; j < i + 10; ++j)
-                q[row] |= v[j] << (3 * (j - i) + 2);
-            i += 10;
-            row += 1;
-        }
-    }
-    return q;
-}
-
-// Scales differing strongly by group and output, exact in F16.
-float groupScale(uint64_t g, uint64_t o)
-{
-    return std::ldexp(1.0f + 0.25f * static_cast<float>((g + o) % 4),
-                      static_cast<int>(g * 3) - static_cast<int>(o % 5));
-}
-
-struct GptqCase
-{
-    int bits = 4;
-    bool actOrder = false;
-    bool v2 = false;
-};
-
-// Builds X.qweight/qzeros/scales[/g_idx] for a [out=32, in=64] layer with groups of 16; returns expected [out, in].
-std::vector<float> buildGptq(TensorFileBuilder& file, const GptqCase& c)
-{
-    const uint64_t in = 64, out = 32, group = 16, groups = in / group;
-    const uint32_t maxq = (1u << c.bits) - 1;
-    std::vector<uint32_t> gIdx(in);
-    for (uint64_t k = 0; k < in; ++k) {
-        // Act-order: the inputs were quantized in a permuted order, so groups are scattered over the inputs.
-        const uint64_t input = c.actOrder ? (k * 5 + 3) % in : k;
-        gIdx[input] = static_cast<uint32_t>(k / group);
-    }
-    std::vector<std::vector<uint32_t>> q(in, std::vector<uint32_t>(out)), z(groups, std::vector<uint32_t>(out));
-    for (uint64_t i = 0; i < in; ++i)
-        for (uint64_t o = 0; o < out; ++o)
-            q[i][o] = static_cast<uint32_t>((i * 7 + o * 3 + i * o) % (maxq + 1));
-    for (uint64_t g = 0; g < groups; ++g)
-        for (uint64_t o = 0; o < out; ++o)
-            z[g][o] = 1 + static_cast<uint32_t>((g * 5 + o) % maxq); // >= 1: v1 stores z - 1
-    std::vector<float> expected;
-    for (uint64_t o = 0; o < out; ++o)
-        for (uint64_t i = 0; i < in; ++i) {
-            const uint32_t g = gIdx[i];
-            expected.push_back(static_cast<float>(static_cast<int>(q[i][o]) - static_cast<int>(z[g][o])) *
-                               groupScale(g, o));
-        }
-    // qweight [in * bits / 32, out]: each output's column packs its inputs.
-    const size_t qrows = in * static_cast<size_t>(c.bits) / 32;
-    std::vector<uint32_t> qweight(qrows * out);
-    for (uint64_t o = 0; o < out; ++o) {
-        std::vector<uint32_t> column(in);
-        for (uint64_t i = 0; i < in; ++i)
-            column[i] = q[i][o];
-        const std::vector<uint32_t> packed = gptqPack(column, c.bits);
-        for (size_t r = 0; r < qrows; ++r)
-            qweight[r * out + o] = packed[r];
-    }
-    std::vector<uint32_t> qzeros;
-    std::vector<float> scales;
-    for (uint64_t g = 0; g < groups; ++g) {
-        std::vector<uint32_t> row(out);
-        for (uint64_t o = 0; o < out; ++o) {
-            row[o] = c.v2 ? z[g][o] : z[g][o] - 1;
-            scales.push_back(groupScale(g, o));
-        }
-        const std::vector<uint32_t> packed = gptqPack(row, c.bits);
-        qzeros.insert(qzeros.end(), packed.begin(), packed.end());
-    }
-    file.add("model.layers.0.self_attn.q_proj.qweight", "I32", {qrows, out}, bytesOf(qweight))
-        .add("model.layers.0.self_attn.q_proj.qzeros", "I32", {groups, out * static_cast<uint64_t>(c.bits) / 32},
-             bytesOf(qzeros))
-        .add("model.layers.0.self_attn.q_proj.scales", "F16", {groups, out}, f16Bytes(scales))
-        .add("model.layers.0.self_attn.q_proj.g_idx", "I32", {in}, bytesOf(gIdx))
-        .add("model.layers.0.self_attn.q_proj.bias", "F16", {out}, f16Bytes(std::vector<float>(out, 1.0f)));
-    return expected;
-}
-
-QByteArray gptqConfig(const GptqCase& c)
-{
-    return QStringLiteral(R"({"quantization_config":{"quant_method":"gptq","bits":%1,"group_size":16,"desc_act":%2,)"
-                          R"("sym":false,"checkpoint_format":"%3"}})")
-        .arg(c.bits)
-        .arg(QLatin1String(c.actOrder ? "true" : "false"), QLatin1String(c.v2 ? "gptq_v2" : "gptq"))
-        .toUtf8();
 }
 
 const float kNf4[16] = {-1.0f,

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "core/export/exporter.h"
 #include "core/format/model.h"
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -145,13 +146,9 @@ int runExport(const QStringList& arguments)
     const Model& model = **opened;
     if (options.targetDtype) { // quantized weights are written dequantized, their stored parts dropped
         options.quantized = std::make_shared<const QuantCatalog>(quantViewOf(model).catalog);
-        // Dequantizers read mapped bytes; rather than convert a remote model's scales and keep its codes, refuse.
-        if (isRemoteModel(model) && !options.quantized->tensors.empty())
-            return fail(line, makeError(ErrorKind::InvalidArgument,
-                                        QStringLiteral("%1 holds quantized weights, which --dtype dequantizes from "
-                                                       "local files only; export without --dtype, or download it")
-                                            .arg(model.path()),
-                                        model.path()));
+        // A remote model's stored parts are fetched whole one logical tensor at a time (file-backed when large);
+        // a local one's are its mappings (TensorBytes decides).
+        options.partBytes = TensorBytes::parts(model);
     }
     auto plan = planExport(model, options);
     if (!plan)

@@ -298,9 +298,10 @@ int runInfo(const QStringList& arguments)
         totals.bytes += tensor.byteSize();
         ++totals.tensors;
     }
-    const std::optional<ModelCard> card = readModelCard(model.path());
-    const std::vector<std::string> architecture = architectureSummary(model);
     const QuantView quant = quantViewOf(model);
+    // A remote model's config.json came with its quantization configs (read from beside its weights).
+    const std::optional<ModelCard> card = isRemoteModel(model) ? quant.remoteCard : readModelCard(model.path());
+    const std::vector<std::string> architecture = architectureSummary(model);
     if (!line.json()) {
         printText(model, byDtype, card, architecture, quant);
         return ExitOk;

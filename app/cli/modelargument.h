@@ -7,6 +7,7 @@
 #include "core/values/tensorview.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -20,8 +21,9 @@ namespace safescope::cli {
 /// remote location (https:// URL, hf://OWNER/REPO[@REV][/PATH]) opened by its headers (core/remote/modellocation.h).
 Result<std::shared_ptr<const Model>> openModelArgument(const QString& location, OpenMode mode);
 
-/// An error for commands that cannot work on a remote model yet (`what`: "check", "hash", ...), naming it.
-Error remoteNotSupported(const Model& model, const QString& what);
+/// The URLs of the files the Hub lists beside a remote model's weights (config.json, ...) as openModelArgument()
+/// found them; empty for a local model or a plain URL.
+QStringList besideWeightsOf(const Model& model);
 
 /// The values of one stored tensor for a pass over all of them: the mapping of a local file, or the bytes of a
 /// remote one fetched first (several ranges in flight, through the block cache).

@@ -2,14 +2,25 @@
 
 #include "core/format/model.h"
 #include "core/remote/modellocation.h"
+#include "core/remote/remoteconfigs.h"
+#include "core/remote/tensorbytes.h"
 #include "core/text/textutil.h"
+#include "modelargument.h"
 
 namespace safescope::cli {
 
 QuantView quantViewOf(const Model& model)
 {
     QuantView view;
-    view.config = readQuantConfig(model.path());
+    // A remote model's config files are fetched from beside its weights, so its quantized weights are recognised
+    // as the local copy's are.
+    if (isRemoteModel(model)) {
+        RemoteConfigs configs = readRemoteConfigs(besideWeightsOf(model));
+        view.config = std::move(configs.quantConfig);
+        view.remoteCard = std::move(configs.card);
+    } else {
+        view.config = readQuantConfig(model.path());
+    }
     view.catalog = recogniseQuantized(model, view.config);
     return view;
 }
@@ -19,15 +30,9 @@ Result<ResolvedTensor> resolveTensor(const Model& model, const QuantCatalog& cat
     ResolvedTensor resolved;
     if (const std::optional<size_t> at = catalog.find(name)) {
         const LogicalTensor& logical = catalog.tensors[*at];
-        if (!raw && isRemoteModel(model))
-            return makeError(
-                ErrorKind::InvalidArgument,
-                QStringLiteral("'%1' is a quantized weight of a remote model, whose dequantized values are "
-                               "not read over the network yet; --raw gives its stored codes")
-                    .arg(toQString(name)),
-                model.path(), toQString(name));
         if (!raw) {
-            auto dequantizer = Dequantizer::create(model, logical);
+            // A remote model's stored parts are fetched whole first (TensorBytes decides), a local one's mapped.
+            auto dequantizer = TensorBytes::dequantizer(model, logical);
             if (!dequantizer)
                 return inLogicalTensor(dequantizer.error(), logical);
             resolved.dequantizer = std::move(*dequantizer);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/format/error.h"
+#include "core/modelinfo/modelcard.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/quantcatalog.h"
 #include "core/quant/quantconfig.h"
@@ -20,6 +21,7 @@ struct QuantView
 {
     QuantConfig config;
     QuantCatalog catalog;
+    std::optional<ModelCard> remoteCard; ///< a remote model's config.json, read with its quantization configs
 };
 
 /// Reads the config files beside `model` (a file's folder, the index's folder or the folder) and recognises its

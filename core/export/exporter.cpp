@@ -94,7 +94,8 @@ Result<ConversionPreview> previewConversion(const Model& model, const ExportPlan
         if (!tensor.converted)
             continue;
         if (tensor.logical) { // dequantized, then rounded: the impact of the rounding, chunk by chunk
-            auto producer = DequantizedProducer::create(model, plan.quantized->tensors[*tensor.logical]);
+            auto producer =
+                DequantizedProducer::create(model, plan.quantized->tensors[*tensor.logical], plan.partBytes, &cancel);
             if (!producer)
                 return producer.error();
             const auto outBytes = static_cast<uint64_t>(dtypeBits(tensor.dtype) / 8);

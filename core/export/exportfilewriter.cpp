@@ -125,7 +125,8 @@ Status ExportFileWriter::convert(const ExportTensor& tensor, SystemFile& target,
 // whatever the tensor's size, and progress and cancellation work as for a conversion.
 Status ExportFileWriter::produce(const ExportTensor& tensor, SystemFile& target, uint64_t targetOffset)
 {
-    auto producer = DequantizedProducer::create(m_model, m_plan.quantized->tensors[*tensor.logical]);
+    auto producer =
+        DequantizedProducer::create(m_model, m_plan.quantized->tensors[*tensor.logical], m_options.partBytes, m_cancel);
     if (!producer)
         return producer.error();
     const uint64_t elements = (*producer)->elementCount();

@@ -138,8 +138,10 @@ Result<ExportPlan> planExport(const Model& model, const ExportOptions& options)
             if (const LogicalTensor& logical = options.quantized->tensors[t]; !logical.parts.empty())
                 if (const auto main = model.find(logical.parts.front().second))
                     mainPartOf.emplace(*main, t);
-    if (dequantize)
+    if (dequantize) {
         plan.quantized = options.quantized;
+        plan.partBytes = options.partBytes;
+    }
     std::unordered_map<std::string, size_t> byName;
     for (const size_t index : *selected) {
         const TensorInfo& info = model.tensor(index);

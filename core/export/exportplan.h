@@ -1,11 +1,12 @@
 #pragma once
 
+#include "core/edit/savehooks.h"
+#include "core/export/renamerule.h"
+#include "core/export/tensorselection.h"
 #include "core/format/dtype.h"
 #include "core/format/error.h"
 #include "core/format/header.h"
-#include "core/export/renamerule.h"
-#include "core/edit/savehooks.h"
-#include "core/export/tensorselection.h"
+#include "core/values/heldtensorbytes.h"
 
 #include <QString>
 
@@ -48,6 +49,10 @@ struct ExportOptions
     /// stored part is selected is written dequantized under its logical name and shape, and its stored parts
     /// (codes, scales, zero points) are dropped. Without a targetDtype, or when null, everything is copied as stored.
     std::shared_ptr<const QuantCatalog> quantized;
+    /// Where a dequantized weight's stored parts are read from: the mappings when empty; for a remote model, each
+    /// part fetched whole (TensorBytes::parts()) while its one logical tensor is written, then let go, so memory
+    /// holds the parts of one tensor at a time (file-backed when large).
+    TensorBytesFn partBytes;
 };
 
 /// One tensor of the output.
@@ -75,6 +80,7 @@ struct ExportPlan
     std::vector<std::string> notConverted;         ///< selected tensors kept in their dtype (not F32/F16/BF16)
     std::vector<std::string> dropped;              ///< stored parts of dequantized tensors, not written
     std::shared_ptr<const QuantCatalog> quantized; ///< ExportOptions::quantized, for ExportTensor::logical
+    TensorBytesFn partBytes;                       ///< ExportOptions::partBytes
     std::optional<std::vector<MetadataEntry>> metadata;
 };
 

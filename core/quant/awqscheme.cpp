@@ -181,11 +181,11 @@ void recogniseAwq(Recognition& r, std::string_view stem)
     r.add(std::move(t), {{"qweight", &*qweight}, {"qzeros", &*qzeros}, {"scales", &*scales}});
 }
 
-DequantizerResult makeAwqDequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeAwqDequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> qweight = StoredPart::find(model, tensor.part("qweight"));
-    Result<StoredPart> qzeros = StoredPart::find(model, tensor.part("qzeros"));
-    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
+    Result<StoredPart> qweight = parts.find(tensor.part("qweight"));
+    Result<StoredPart> qzeros = parts.find(tensor.part("qzeros"));
+    Result<StoredPart> scales = parts.find(tensor.part("scales"));
     for (const Result<StoredPart>* p : {&qweight, &qzeros, &scales})
         if (!*p)
             return p->error();

@@ -192,18 +192,18 @@ void recogniseBnb4(Recognition& r, std::string_view stem, std::string_view type)
                          {"quant_state", &*stateTensor}});
 }
 
-DequantizerResult makeBnb4Dequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeBnb4Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> weight = StoredPart::find(model, tensor.part("weight"));
-    Result<StoredPart> absmax = StoredPart::find(model, tensor.part("absmax"));
-    Result<StoredPart> quantMap = StoredPart::find(model, tensor.part("quant_map"));
+    Result<StoredPart> weight = parts.find(tensor.part("weight"));
+    Result<StoredPart> absmax = parts.find(tensor.part("absmax"));
+    Result<StoredPart> quantMap = parts.find(tensor.part("quant_map"));
     for (const Result<StoredPart>* p : {&weight, &absmax, &quantMap})
         if (!*p)
             return p->error();
     std::optional<StoredPart> nestedAbsmax, nestedMap;
     if (!tensor.block.empty()) {
-        Result<StoredPart> a = StoredPart::find(model, tensor.part("nested_absmax"));
-        Result<StoredPart> m = StoredPart::find(model, tensor.part("nested_quant_map"));
+        Result<StoredPart> a = parts.find(tensor.part("nested_absmax"));
+        Result<StoredPart> m = parts.find(tensor.part("nested_quant_map"));
         if (!a)
             return a.error();
         if (!m)

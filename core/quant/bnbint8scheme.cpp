@@ -61,10 +61,10 @@ void recogniseBnbInt8(Recognition& r, std::string_view stem)
     r.add(std::move(t), {{"weight", &*weight}, {"SCB", &*scb}, {"weight_format", format ? &*format : nullptr}});
 }
 
-DequantizerResult makeBnbInt8Dequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeBnbInt8Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> weight = StoredPart::find(model, tensor.part("weight"));
-    Result<StoredPart> scb = StoredPart::find(model, tensor.part("SCB"));
+    Result<StoredPart> weight = parts.find(tensor.part("weight"));
+    Result<StoredPart> scb = parts.find(tensor.part("SCB"));
     if (!weight)
         return weight.error();
     if (!scb)

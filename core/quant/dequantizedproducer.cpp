@@ -5,9 +5,11 @@
 namespace safescope {
 
 Result<std::unique_ptr<DequantizedProducer>> DequantizedProducer::create(const Model& model,
-                                                                         const LogicalTensor& tensor)
+                                                                         const LogicalTensor& tensor,
+                                                                         const TensorBytesFn& parts,
+                                                                         const std::atomic_bool* cancel)
 {
-    auto dequantizer = Dequantizer::create(model, tensor);
+    auto dequantizer = Dequantizer::create(model, tensor, parts, cancel);
     if (!dequantizer)
         return dequantizer.error();
     return std::unique_ptr<DequantizedProducer>(new DequantizedProducer(std::move(*dequantizer)));

@@ -2,32 +2,36 @@
 
 #include "core/io/sigbusguard.h"
 #include "core/quant/schemes.h"
+#include "core/quant/storedpart.h"
 
 #include <algorithm>
 #include <vector>
 
 namespace safescope {
 
-Result<std::unique_ptr<const Dequantizer>> Dequantizer::create(const Model& model, const LogicalTensor& tensor)
+Result<std::unique_ptr<const Dequantizer>> Dequantizer::create(const Model& model, const LogicalTensor& tensor,
+                                                               const TensorBytesFn& parts,
+                                                               const std::atomic_bool* cancel)
 {
+    const PartSource source{model, parts, cancel};
     switch (tensor.scheme) {
     case QuantScheme::Fp8:
-        return makeFp8Dequantizer(model, tensor);
+        return makeFp8Dequantizer(source, tensor);
     case QuantScheme::Gptq:
-        return makeGptqDequantizer(model, tensor);
+        return makeGptqDequantizer(source, tensor);
     case QuantScheme::Awq:
-        return makeAwqDequantizer(model, tensor);
+        return makeAwqDequantizer(source, tensor);
     case QuantScheme::BnbNf4:
     case QuantScheme::BnbFp4:
-        return makeBnb4Dequantizer(model, tensor);
+        return makeBnb4Dequantizer(source, tensor);
     case QuantScheme::BnbInt8:
-        return makeBnbInt8Dequantizer(model, tensor);
+        return makeBnbInt8Dequantizer(source, tensor);
     case QuantScheme::Mxfp4:
-        return makeMxfp4Dequantizer(model, tensor);
+        return makeMxfp4Dequantizer(source, tensor);
     case QuantScheme::Nvfp4:
-        return makeNvfp4Dequantizer(model, tensor);
+        return makeNvfp4Dequantizer(source, tensor);
     case QuantScheme::Mlx:
-        return makeMlxDequantizer(model, tensor);
+        return makeMlxDequantizer(source, tensor);
     }
     return makeError(ErrorKind::InvalidArgument, QStringLiteral("unknown quantization scheme"));
 }

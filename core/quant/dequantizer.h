@@ -2,7 +2,9 @@
 
 #include "core/format/error.h"
 #include "core/quant/logicaltensor.h"
+#include "core/values/heldtensorbytes.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -29,14 +31,19 @@ struct CodeLayout
 
 /// Reads a logical tensor's values, dequantized on demand from its stored parts: only the stored bytes a range of
 /// elements needs are touched, and nothing larger than the caller's buffer is ever materialised. Pages ask this
-/// for values and never learn which scheme is behind it. Holds pointers into the model's mappings: keep the Model
-/// alive while a Dequantizer is used. Thread-safe (const, no mutable state).
+/// for values and never learn which scheme is behind it. Holds pointers into the model's mappings, or holds the
+/// fetched parts of a remote model: keep the Model alive while a Dequantizer is used. Thread-safe (const, no
+/// mutable state).
 class Dequantizer
 {
 public:
     /// The reader for `tensor` (from recogniseQuantized() on the same model). Fails with InvalidArgument when a
-    /// part is missing or its contents cannot be used (a GPTQ g_idx pointing outside the groups).
-    static Result<std::unique_ptr<const Dequantizer>> create(const Model& model, const LogicalTensor& tensor);
+    /// part is missing or its contents cannot be used (a GPTQ g_idx pointing outside the groups). The parts are read
+    /// from the mappings, or through `parts` when given (a remote model: TensorBytes::parts() fetches each whole,
+    /// and the Dequantizer holds the buffers); `cancel` stops such fetches (Cancelled).
+    static Result<std::unique_ptr<const Dequantizer>> create(const Model& model, const LogicalTensor& tensor,
+                                                             const TensorBytesFn& parts = {},
+                                                             const std::atomic_bool* cancel = nullptr);
 
     virtual ~Dequantizer() = default;
     Dequantizer(const Dequantizer&) = delete;

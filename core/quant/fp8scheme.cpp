@@ -193,13 +193,13 @@ void recogniseFp8Scaled(Recognition& r, std::string_view stem)
     r.add(std::move(t), {{"weight", &*weight}, {"weight_scale", &*scale}, {"input_scale", input ? &*input : nullptr}});
 }
 
-DequantizerResult makeFp8Dequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeFp8Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> weight = StoredPart::find(model, tensor.part("weight"));
+    Result<StoredPart> weight = parts.find(tensor.part("weight"));
     const std::string& scaleName = tensor.variant == "block" && !tensor.part("scale_inv").empty()
                                        ? tensor.part("scale_inv")
                                        : tensor.part("weight_scale");
-    Result<StoredPart> scale = StoredPart::find(model, scaleName);
+    Result<StoredPart> scale = parts.find(scaleName);
     if (!weight)
         return weight.error();
     if (!scale)

@@ -375,11 +375,11 @@ void recogniseGptq(Recognition& r, std::string_view stem)
           {{"qweight", &*qweight}, {"qzeros", &*qzeros}, {"scales", &*scales}, {"g_idx", gIdx ? &*gIdx : nullptr}});
 }
 
-DequantizerResult makeGptqDequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeGptqDequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> qweight = StoredPart::find(model, tensor.part("qweight"));
-    Result<StoredPart> qzeros = StoredPart::find(model, tensor.part("qzeros"));
-    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
+    Result<StoredPart> qweight = parts.find(tensor.part("qweight"));
+    Result<StoredPart> qzeros = parts.find(tensor.part("qzeros"));
+    Result<StoredPart> scales = parts.find(tensor.part("scales"));
     for (const Result<StoredPart>* p : {&qweight, &qzeros, &scales})
         if (!*p)
             return p->error();
@@ -389,7 +389,7 @@ DequantizerResult makeGptqDequantizer(const Model& model, const LogicalTensor& t
     // Act-order checkpoints (desc_act) map inputs to groups out of order: g_idx says which. Without it the groups
     // are consecutive runs of group_size inputs.
     if (const std::string& gName = tensor.part("g_idx"); !gName.empty()) {
-        Result<StoredPart> gIdx = StoredPart::find(model, gName);
+        Result<StoredPart> gIdx = parts.find(gName);
         if (!gIdx)
             return gIdx.error();
         bool inRange = true;

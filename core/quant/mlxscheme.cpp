@@ -95,11 +95,11 @@ void recogniseMlx(Recognition& r, std::string_view stem)
     r.add(std::move(t), {{"weight", &*weight}, {"scales", &*scales}, {"biases", &*biases}});
 }
 
-DequantizerResult makeMlxDequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeMlxDequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> weight = StoredPart::find(model, tensor.part("weight"));
-    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
-    Result<StoredPart> biases = StoredPart::find(model, tensor.part("biases"));
+    Result<StoredPart> weight = parts.find(tensor.part("weight"));
+    Result<StoredPart> scales = parts.find(tensor.part("scales"));
+    Result<StoredPart> biases = parts.find(tensor.part("biases"));
     for (const Result<StoredPart>* p : {&weight, &scales, &biases})
         if (!*p)
             return p->error();

@@ -74,10 +74,10 @@ void recogniseMxfp4(Recognition& r, std::string_view stem)
     r.add(std::move(t), {{"blocks", &*blocks}, {"scales", &*scales}});
 }
 
-DequantizerResult makeMxfp4Dequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeMxfp4Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> blocks = StoredPart::find(model, tensor.part("blocks"));
-    Result<StoredPart> scales = StoredPart::find(model, tensor.part("scales"));
+    Result<StoredPart> blocks = parts.find(tensor.part("blocks"));
+    Result<StoredPart> scales = parts.find(tensor.part("scales"));
     if (!blocks)
         return blocks.error();
     if (!scales)

@@ -92,11 +92,11 @@ void recogniseNvfp4(Recognition& r, std::string_view stem)
                          {"input_scale", input ? &*input : nullptr}});
 }
 
-DequantizerResult makeNvfp4Dequantizer(const Model& model, const LogicalTensor& tensor)
+DequantizerResult makeNvfp4Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
-    Result<StoredPart> weight = StoredPart::find(model, tensor.part("weight"));
-    Result<StoredPart> scale = StoredPart::find(model, tensor.part("weight_scale"));
-    Result<StoredPart> scale2 = StoredPart::find(model, tensor.part("weight_scale_2"));
+    Result<StoredPart> weight = parts.find(tensor.part("weight"));
+    Result<StoredPart> scale = parts.find(tensor.part("weight_scale"));
+    Result<StoredPart> scale2 = parts.find(tensor.part("weight_scale_2"));
     for (const Result<StoredPart>* p : {&weight, &scale, &scale2})
         if (!*p)
             return p->error();

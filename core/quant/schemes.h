@@ -9,6 +9,7 @@ namespace safescope {
 
 class Dequantizer;
 class Model;
+struct PartSource;
 class Recognition;
 struct LogicalTensor;
 
@@ -27,13 +28,13 @@ void recogniseBnbInt8(Recognition& r, std::string_view stem);                   
 void recogniseMlx(Recognition& r, std::string_view stem);                         ///< anchor X.biases
 
 using DequantizerResult = Result<std::unique_ptr<const Dequantizer>>;
-DequantizerResult makeFp8Dequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeGptqDequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeAwqDequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeMxfp4Dequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeNvfp4Dequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeBnb4Dequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeBnbInt8Dequantizer(const Model& model, const LogicalTensor& tensor);
-DequantizerResult makeMlxDequantizer(const Model& model, const LogicalTensor& tensor);
+DequantizerResult makeFp8Dequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeGptqDequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeAwqDequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeMxfp4Dequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeNvfp4Dequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeBnb4Dequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeBnbInt8Dequantizer(const PartSource& parts, const LogicalTensor& tensor);
+DequantizerResult makeMlxDequantizer(const PartSource& parts, const LogicalTensor& tensor);
 
 } // namespace safescope

@@ -4,7 +4,7 @@
 
 namespace safescope {
 
-Result<StoredPart> StoredPart::find(const Model& model, const std::string& name)
+Result<StoredPart> PartSource::find(const std::string& name) const
 {
     const std::optional<size_t> index = model.find(name);
     if (!index)
@@ -12,11 +12,21 @@ Result<StoredPart> StoredPart::find(const Model& model, const std::string& name)
                          QStringLiteral("quantized part '%1' is not in the model").arg(QString::fromStdString(name)),
                          model.path(), QString::fromStdString(name));
     const TensorInfo& info = model.tensor(*index);
-    return StoredPart{model.tensorData(*index),
-                      info.dtype,
-                      {info.shape.begin(), info.shape.end()},
-                      info.elementCount,
-                      model.shardOf(*index).path};
+    StoredPart part;
+    part.data = model.tensorData(*index); // null for a remote shard: `bytes` supplies it
+    part.dtype = info.dtype;
+    part.shape.assign(info.shape.begin(), info.shape.end());
+    part.elementCount = info.elementCount;
+    part.path = model.shardOf(*index).path;
+    if (bytes) {
+        static const std::atomic_bool never{false};
+        Result<HeldTensorBytes> held = bytes(*index, cancel ? *cancel : never);
+        if (!held)
+            return held.error();
+        part.data = held->data;
+        part.keep = std::move(held->keep);
+    }
+    return part;
 }
 
 } // namespace safescope

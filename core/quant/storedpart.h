@@ -3,11 +3,14 @@
 #include "core/format/dtype.h"
 #include "core/format/error.h"
 #include "core/values/dtypecodec.h"
+#include "core/values/heldtensorbytes.h"
 
 #include <QString>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,18 +18,16 @@ namespace safescope {
 
 class Model;
 
-/// A stored part as a dequantizer reads it: where its bytes are mapped, its dtype and shape. A few inline readers
-/// for the codes and scales the schemes share; bytes are read with memcpy (tensors may be misaligned).
+/// A stored part as a dequantizer reads it: where its bytes are (mapped or fetched), its dtype and shape. A few
+/// inline readers for the codes and scales the schemes share; bytes are read with memcpy (tensors may be misaligned).
 struct StoredPart
 {
     const unsigned char* data = nullptr;
     DType dtype = DType::Unknown;
     std::vector<uint64_t> shape;
     uint64_t elementCount = 0;
-    QString path; ///< the shard file
-
-    /// Looks `name` up in `model`; InvalidArgument naming the tensor when it is not there.
-    static Result<StoredPart> find(const Model& model, const std::string& name);
+    QString path;                     ///< the shard file
+    std::shared_ptr<const void> keep; ///< the fetched bytes behind `data` (null for a mapping: the Model keeps it)
 
     uint32_t word(uint64_t index) const
     {
@@ -56,6 +57,19 @@ struct StoredPart
         decodeToFloat(dtype, data, index, 1, &f);
         return f;
     }
+};
+
+/// Where a dequantizer's stored parts come from: the model's mappings when `bytes` is empty, else `bytes` (a
+/// remote model's parts fetched whole, TensorBytes::parts()), each held by its StoredPart and so by the
+/// Dequantizer that keeps it.
+struct PartSource
+{
+    const Model& model;
+    const TensorBytesFn& bytes;
+    const std::atomic_bool* cancel = nullptr;
+
+    /// Looks `name` up in the model and gets its bytes; InvalidArgument naming the tensor when it is not there.
+    Result<StoredPart> find(const std::string& name) const;
 };
 
 /// `bits` bits (<= 25) of a little-endian bit stream starting at bit `position` of `bytes`, lowest bit first: the

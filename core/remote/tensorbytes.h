@@ -2,6 +2,7 @@
 
 #include "core/format/error.h"
 #include "core/io/parallelchunks.h"
+#include "core/values/heldtensorbytes.h"
 #include "core/values/tensorslice.h"
 #include "core/values/tensorview.h"
 
@@ -11,8 +12,10 @@
 
 namespace safescope {
 
+class Dequantizer;
 class FetchedTensor;
 class Model;
+struct LogicalTensor;
 
 /// The bytes behind the values of one stored tensor, wherever its file is: the mapping of a local file (no copy, no
 /// wait), or the bytes of a remote one fetched first through FetchedTensor. The one place that decides "local view
@@ -32,6 +35,20 @@ public:
     static Result<TensorBytes> window(const Model& model, size_t index, const SliceSpec& spec, uint64_t rowBegin,
                                       uint64_t rowCount, uint64_t colBegin, uint64_t colCount,
                                       const std::atomic_bool* cancel = nullptr);
+
+    /// The bytes of each stored part a Dequantizer reads (Dequantizer::create()): a local part's mapping, a remote
+    /// one fetched whole (file-backed from FetchedTensor::kFileBackedBytes, so memory stays bounded) and held for
+    /// as long as the caller keeps what it returned. `progress` is the fraction of `totalBytes` fetched over all
+    /// the parts asked for; `fetched`, when set, adds up the bytes fetched. `model` must outlive the function.
+    static TensorBytesFn parts(const Model& model, uint64_t totalBytes = 0, ProgressFn progress = {},
+                               std::shared_ptr<std::atomic<uint64_t>> fetched = {});
+    /// The reader of a quantized weight's values over parts(): its stored parts fetched first when the model is
+    /// remote (`progress`: the fraction of the parts' bytes fetched), the mappings otherwise. `bytesFetched`, when
+    /// set, receives the bytes fetched.
+    static Result<std::unique_ptr<const Dequantizer>> dequantizer(const Model& model, const LogicalTensor& tensor,
+                                                                  const std::atomic_bool* cancel = nullptr,
+                                                                  const ProgressFn& progress = {},
+                                                                  uint64_t* bytesFetched = nullptr);
 
     TensorBytes() = default;
 

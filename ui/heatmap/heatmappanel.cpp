@@ -1,6 +1,5 @@
 #include "ui/heatmap/heatmappanel.h"
 
-#include "core/remote/modellocation.h"
 #include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/models/valuesource.h"
@@ -180,9 +179,9 @@ void HeatmapPanel::showTensor(size_t index)
     m_spec = defaultSliceSpec(shape);
     m_controls->setShape(shape, m_spec);
     if (const LogicalTensor* logical = logicalTensorOf(*m_document, m_quant.get(), index)) {
-        if (isRemoteModel(*m_document)) {
-            m_status->setText(tr("Dequantized values of remote models are not supported yet: select one of this "
-                                 "tensor's stored parts to draw its values."));
+        const std::optional<size_t> main = m_document->find(logical->parts.front().second);
+        if (main && TensorBytes::isRemote(*m_document, *main)) {
+            fetchParts(*logical, index);
             return;
         }
         auto dequantizer = Dequantizer::create(*m_document, *logical);
@@ -193,6 +192,45 @@ void HeatmapPanel::showTensor(size_t index)
         m_dequantizer = std::move(*dequantizer);
     }
     loadSlice();
+}
+
+void HeatmapPanel::fetchParts(const LogicalTensor& logical, size_t index)
+{
+    // A remote weight: its stored parts are fetched whole off the GUI thread (a new tensor cancels the fetch), then
+    // it is drawn through its dequantizer as a local one is.
+    uint64_t total = 0;
+    for (const auto& [role, name] : logical.parts)
+        if (const std::optional<size_t> part = m_document->find(name))
+            total += m_document->tensor(*part).byteSize();
+    m_status->setText(tr("Fetching %1 of stored parts\u2026").arg(format::bytes(total)));
+    m_overviewTask->start([this, model = m_document, logical, index, total](const std::atomic_bool& cancel,
+                                                                            const LatestTask::Post& post) {
+        double reported = -1.0;
+        const ProgressFn progress = [&](double fraction) {
+            if (fraction - reported < 0.01 && fraction < 1.0)
+                return;
+            reported = fraction;
+            const auto done = static_cast<uint64_t>(fraction * static_cast<double>(total));
+            post([this, done, total] {
+                m_status->setText(
+                    tr("Fetching stored parts: %1 of %2\u2026").arg(format::bytes(done), format::bytes(total)));
+            });
+        };
+        uint64_t bytes = 0;
+        auto made = TensorBytes::dequantizer(*model, logical, &cancel, progress, &bytes);
+        if (!made) {
+            if (made.error().kind != ErrorKind::Cancelled)
+                post([this, message = made.error().message] { m_status->setText(message); });
+            return;
+        }
+        post([this, index, bytes, dequantizer = std::shared_ptr<const Dequantizer>(std::move(*made))] {
+            if (m_tensor != index)
+                return;
+            m_dequantizer = dequantizer;
+            loadSlice();
+            m_fetchedBytes = bytes;
+        });
+    });
 }
 
 void HeatmapPanel::setSpec(const SliceSpec& spec)

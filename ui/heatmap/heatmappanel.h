@@ -71,6 +71,8 @@ protected:
 
 private:
     void loadSlice();
+    /// A remote quantized weight: fetches its stored parts whole off the GUI thread, then draws it.
+    void fetchParts(const LogicalTensor& logical, size_t index);
     void requestOverview();
     void requestDetail();
     void applyColors();

@@ -1,6 +1,5 @@
 #include "ui/models/slicetablemodel.h"
 
-#include "core/remote/modellocation.h"
 #include "core/remote/tensorbytes.h"
 #include "ui/models/valuesource.h"
 
@@ -46,23 +45,33 @@ void SliceTableModel::rebuild()
         *m_fetchCancel = true;
     m_fetchCancel = std::make_shared<std::atomic_bool>(false);
     m_bytesFetched = 0;
+    m_partsRequested = false;
     if (!m_model) {
         m_cache = {};
         return;
     }
     const LogicalTensor* logical = logicalTensorOf(*m_model, m_quant.get(), m_tensor);
-    if (logical && isRemoteModel(*m_model)) {
-        // The dequantizer reads mapped bytes; remote parts are fetched per stored tensor only (the CLI refuses too).
-        m_specError = tr("Dequantized values of remote models are not supported yet: select one of this tensor's "
-                         "stored parts to see its values.");
-        m_cache = {};
-        return;
-    }
     if (logical) {
         // A quantized weight: the dequantized values, read block by block as the table asks for them.
         Result<SliceAddressing> addressing = sliceAddressing(m_spec, logical->shape);
-        auto dequantizer = addressing ? Dequantizer::create(*m_model, *logical)
-                                      : Result<std::unique_ptr<const Dequantizer>>(addressing.error());
+        if (!addressing) {
+            m_specError = addressing.error().message;
+            m_cache = {};
+            return;
+        }
+        const std::optional<size_t> main = m_model->find(logical->parts.front().second);
+        if (main && TensorBytes::isRemote(*m_model, *main)) {
+            // A remote weight: its cells read "…" until its stored parts, fetched whole off the GUI thread when the
+            // view first asks for cells, are in; then the table reads them through the dequantizer as for a local one.
+            const TensorView shape{
+                DType::F32, logical->shape, logical->elementCount, nullptr, logical->elementCount * 4, nullptr};
+            m_cache = SliceBlockCache(
+                m_model, shape, m_spec, *addressing,
+                [this, tensor = *logical, at = *addressing](uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                                            uint64_t) { fetchParts(tensor, at); });
+            return;
+        }
+        auto dequantizer = Dequantizer::create(*m_model, *logical);
         if (!dequantizer) {
             m_specError = dequantizer.error().message;
             m_cache = {};
@@ -117,6 +126,37 @@ void SliceTableModel::fetchBlock(uint64_t blockRow, uint64_t blockCol, uint64_t 
         emit fetchStateChanged();
     });
     // Called from data(): the page hears of the fetch once the view has finished asking.
+    QMetaObject::invokeMethod(this, &SliceTableModel::fetchStateChanged, Qt::QueuedConnection);
+}
+
+void SliceTableModel::fetchParts(const LogicalTensor& tensor, const SliceAddressing& addressing)
+{
+    if (m_partsRequested)
+        return;
+    m_partsRequested = true;
+    using Fetched = std::pair<Result<std::unique_ptr<const Dequantizer>>, uint64_t>;
+    QFuture<Fetched> future = QtConcurrent::run([model = m_model, tensor, cancel = m_fetchCancel] {
+        uint64_t bytes = 0;
+        auto dequantizer = TensorBytes::dequantizer(*model, tensor, cancel.get(), {}, &bytes);
+        return Fetched{std::move(dequantizer), bytes};
+    });
+    future.then(this, [this, addressing, cancel = m_fetchCancel](Fetched fetched) {
+        if (*cancel)
+            return;
+        m_bytesFetched += fetched.second;
+        if (!fetched.first) {
+            beginResetModel();
+            m_specError = fetched.first.error().message;
+            m_cache = {};
+            endResetModel();
+        } else {
+            m_cache = SliceBlockCache(m_model, std::shared_ptr<const Dequantizer>(std::move(*fetched.first)), m_spec,
+                                      addressing);
+            if (rowCount() > 0 && columnCount() > 0)
+                emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+        }
+        emit fetchStateChanged();
+    });
     QMetaObject::invokeMethod(this, &SliceTableModel::fetchStateChanged, Qt::QueuedConnection);
 }
 

@@ -55,6 +55,8 @@ private:
     Extent extent() const override;
     void rebuild();
     void fetchBlock(uint64_t blockRow, uint64_t blockCol, uint64_t row0, uint64_t rows, uint64_t col0, uint64_t cols);
+    /// A remote quantized weight: fetches its stored parts whole once, then shows it through its dequantizer.
+    void fetchParts(const LogicalTensor& tensor, const SliceAddressing& addressing);
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const QuantCatalog> m_quant;
@@ -65,6 +67,7 @@ private:
     /// Raised when the tensor or slice changes: fetches for the old one stop and their results are dropped.
     std::shared_ptr<std::atomic_bool> m_fetchCancel;
     uint64_t m_bytesFetched = 0;
+    bool m_partsRequested = false; ///< fetchParts() ran for the shown slice
 };
 
 } // namespace safescope

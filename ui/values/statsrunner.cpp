@@ -2,7 +2,6 @@
 
 #include "core/quant/dequantizedstats.h"
 #include "core/quant/dequantizer.h"
-#include "core/remote/modellocation.h"
 #include "core/remote/tensorbytes.h"
 #include "ui/window/latesttask.h"
 
@@ -134,26 +133,18 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 post([this, index, fraction] { emit progressChanged(index, fraction); });
             }
         };
-        if (logical && isRemoteModel(*model)) {
-            Result<TensorStats> refused = makeError(
-                ErrorKind::InvalidArgument,
-                tr("Dequantized values of remote models are not supported yet: the values of its stored parts are "
-                   "shown under this tensor's parts."));
-            deliver(refused, false);
-            return;
-        }
-        if (logical) {
-            // No sampled preview: a strided sample of codes is not a sample of values without its scales.
-            auto dequantizer = Dequantizer::create(*model, *logical);
-            Result<TensorStats> exact = dequantizer ? computeDequantizedStats(**dequantizer, options, cancel, progress)
-                                                    : Result<TensorStats>(dequantizer.error());
-            deliver(exact, false);
-            return;
-        }
         // A remote tensor is fetched whole first (several ranges in flight, through the block cache): a strided
         // preview would touch every page of it anyway. The fetch takes the first half of the progress bar.
-        const bool remote = TensorBytes::isRemote(*model, index);
-        const uint64_t total = model->tensor(index).byteSize();
+        // A logical tensor's bytes are those of its stored parts.
+        const bool remote = TensorBytes::isRemote(*model, stored);
+        uint64_t total = 0;
+        if (logical) {
+            for (const auto& [role, name] : logical->parts)
+                if (const std::optional<size_t> part = model->find(name))
+                    total += model->tensor(*part).byteSize();
+        } else {
+            total = model->tensor(index).byteSize();
+        }
         double fetchReported = -1.0;
         const ProgressFn fetchProgress = [&](double fraction) {
             progress(fraction / 2);
@@ -164,6 +155,21 @@ void StatsRunner::start(size_t index, const HistogramSpec& spec, bool custom)
                 emit fetched(index, static_cast<uint64_t>(fraction * static_cast<double>(total)), total, false);
             });
         };
+        if (logical) {
+            // No sampled preview: a strided sample of codes is not a sample of values without its scales. A remote
+            // weight's stored parts are fetched whole first (TensorBytes decides), taking the first half of the bar.
+            uint64_t bytesFetched = 0;
+            auto dequantizer = TensorBytes::dequantizer(*model, *logical, &cancel,
+                                                        remote ? fetchProgress : ProgressFn(), &bytesFetched);
+            if (remote && dequantizer)
+                post([this, index, bytesFetched, total] { emit fetched(index, bytesFetched, total, true); });
+            const ProgressFn computeProgress = [&](double f) { progress(remote ? 0.5 + f / 2 : f); };
+            Result<TensorStats> exact = dequantizer
+                                            ? computeDequantizedStats(**dequantizer, options, cancel, computeProgress)
+                                            : Result<TensorStats>(dequantizer.error());
+            deliver(exact, false);
+            return;
+        }
         Result<TensorBytes> bytes = TensorBytes::whole(*model, index, &cancel, remote ? fetchProgress : ProgressFn());
         if (!bytes) {
             Result<TensorStats> failure = bytes.error();

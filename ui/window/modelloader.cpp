@@ -4,7 +4,7 @@
 #include "core/modelinfo/architecturesummary.h"
 #include "core/remote/location.h"
 #include "core/remote/modellocation.h"
-#include "core/remote/remotetextfile.h"
+#include "core/remote/remoteconfigs.h"
 
 #include <QFutureWatcher>
 #include <QtConcurrent>
@@ -63,34 +63,6 @@ void ModelLoader::load(const QString& path)
     watcher->setFuture(QtConcurrent::run([path, flag = m_cancel] { return run(path, *flag); }));
 }
 
-void ModelLoader::readRemoteConfigs(LoadedModel& result, const QStringList& besideWeights,
-                                    const std::atomic_bool& cancel)
-{
-    // The Hub's listing says which config files exist, so none is asked for in vain (no 404s). Weakest first, as
-    // readQuantConfig() merges them: each file overrides what the ones before it said.
-    static const char* const kQuantFiles[] = {"quant_config.json", "quantize_config.json", "hf_quant_config.json",
-                                              "config.json"};
-    for (const char* name : kQuantFiles) {
-        for (const QString& url : besideWeights) {
-            if (!url.endsWith(u'/' + QLatin1String(name)))
-                continue;
-            Result<QByteArray> text = fetchRemoteTextFile(url, &cancel);
-            if (!text) {
-                result.quantConfig.problems.push_back({QStringLiteral("QuantConfigUnreadable"),
-                                                       text.error().message + QStringLiteral("; ignored"),
-                                                       {},
-                                                       url,
-                                                       std::nullopt});
-                continue;
-            }
-            mergeQuantConfigText(result.quantConfig, QLatin1String(name), *text, url);
-            if (QLatin1String(name) == QLatin1String("config.json"))
-                result.card = parseModelCard(*text, url);
-        }
-    }
-    result.quantConfig.sources.removeDuplicates();
-}
-
 ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_bool& cancel)
 {
     try {
@@ -117,7 +89,9 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
         result->recoveryNotes = std::move(notes);
         // Recognised before the tree: the tree folds each quantized weight's parts under one logical row.
         if (remote) {
-            readRemoteConfigs(*result, besideWeights, cancel);
+            RemoteConfigs configs = readRemoteConfigs(besideWeights, &cancel);
+            result->quantConfig = std::move(configs.quantConfig);
+            result->card = std::move(configs.card);
         } else {
             result->quantConfig = readQuantConfig(path);
             result->card = readModelCard(path);

@@ -63,8 +63,6 @@ private:
         std::optional<Error> error;
     };
     static Outcome run(const QString& path, const std::atomic_bool& cancel);
-    static void readRemoteConfigs(LoadedModel& result, const QStringList& besideWeights,
-                                  const std::atomic_bool& cancel);
 
     quint64 m_generation = 0;
     std::shared_ptr<std::atomic_bool> m_cancel;
