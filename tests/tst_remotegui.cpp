@@ -414,7 +414,7 @@ private slots:
         // The same comparison locally and against the Hub: both end at 100 %; the remote one says what it fetched
         // while it runs, and its last word is the cost the summary reports.
         std::vector<double> ends;
-        for (const QString& other : {m_baseIndex, QStringLiteral("hf://") + kRepo}) {
+        for (const QString& other : QStringList{m_baseIndex, QStringLiteral("hf://") + kRepo}) {
             DiffJob job;
             QSignalSpy progress(&job, &DiffJob::progressChanged);
             QSignalSpy fetched(&job, &DiffJob::bytesFetchedChanged);
