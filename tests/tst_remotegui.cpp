@@ -367,6 +367,44 @@ private slots:
         QVERIFY2(remotePage.scanStatus().contains(QStringLiteral("fetched")), qPrintable(remotePage.scanStatus()));
     }
 
+    void valueScanAndHashVerifyOfAStalledRemoteModelCancel()
+    {
+        // 2 MiB of tensor data on the server that stalls after 600 KiB: both passes are stuck in a fetch when the
+        // user cancels, and both stop.
+        const QByteArray bytes =
+            rawFile("{" + tensorJson("x", "F32", {512, 1024}, 0, 2 << 20) + "}", patternBytes(std::size_t(2) << 20, 8));
+        m_server.addPlainFile(QStringLiteral("stalled-values.safetensors"), bytes);
+        auto remote = openModelLocation(
+            QStringLiteral("http://127.0.0.1:%1/files/stalled-values.safetensors").arg(m_server.slowPort()));
+        QVERIFY2(remote.ok(), remote.ok() ? "" : qPrintable(remote.error().message));
+
+        ProblemsPage page;
+        page.setModel(std::shared_ptr<const Model>(*remote));
+        page.show();
+        page.scanButton()->click();
+        QCOMPARE(page.scanState(), ProblemsPage::ScanState::Scanning);
+        QVERIFY(page.cancelButton()->isVisible());
+        QVERIFY2(page.scanStatus().contains(QStringLiteral("fetched")), qPrintable(page.scanStatus()));
+        QTest::qWait(300);
+        QCOMPARE(page.scanState(), ProblemsPage::ScanState::Scanning);
+        page.cancelButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(page.scanState(), ProblemsPage::ScanState::Cancelled, 10000);
+
+        HashesPanel panel;
+        QSignalSpy computed(&panel, &HashesPanel::computed);
+        panel.setModel(*remote);
+        QVERIFY2(dump(panel.table()->model()).join(u'\n').contains(QStringLiteral("not published")),
+                 qPrintable(dump(panel.table()->model()).join(u'\n')));
+        panel.computeButton()->click();
+        QTest::qWait(300);
+        QCOMPARE(computed.count(), 0);
+        panel.cancel();
+        QCOMPARE(panel.statusLabel()->text(), QStringLiteral("Hashing cancelled."));
+        QTest::qWait(300);
+        QCOMPARE(computed.count(), 0);
+        QVERIFY(panel.results().empty());
+    }
+
     void hashesOfARemoteModelArePublishedThenVerified()
     {
         auto local = Model::open(m_baseIndex);
