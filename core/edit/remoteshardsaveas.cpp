@@ -15,13 +15,16 @@ namespace safescope {
 namespace {
 
 // A shard's name as the index names it: its URL path relative to the index's folder (a plain file name for the
-// usual flat repo). Anything that would climb out of the folder is reduced to the file name.
-QString relativeShardName(const Model& model, const QString& shardUrl)
+// usual flat repo); without an index, a diffusers component's files go into the component's folder, as a local
+// Save As puts them. Anything that would climb out of the folder is reduced to the file name.
+QString relativeShardName(const Model& model, const Model::Shard& shard)
 {
-    const QString shardPath = QUrl(shardUrl).path();
+    const QString shardPath = QUrl(shard.path).path();
     const QString fileName = shardPath.mid(shardPath.lastIndexOf(QLatin1Char('/')) + 1);
     if (model.indexPath().isEmpty())
-        return fileName;
+        return shard.component.isEmpty() || shard.component.contains(QLatin1String(".."))
+                   ? fileName
+                   : shard.component + QLatin1Char('/') + fileName;
     const QString indexPath = QUrl(model.indexPath()).path();
     const QString folder = indexPath.left(indexPath.lastIndexOf(QLatin1Char('/')) + 1);
     if (folder.isEmpty() || !shardPath.startsWith(folder))
@@ -68,8 +71,18 @@ Result<std::vector<MetadataSaveResult>> saveRemoteShardsAs(const Model& model, c
                          model.path());
     const QDir target(directory);
     uint64_t totalBytes = 0;
-    for (const Model::Shard& shard : model.shards())
+    QStringList targets;
+    for (const Model::Shard& shard : model.shards()) {
         totalBytes += shard.file->header().dataStart + shard.file->header().dataSize();
+        const QString path = target.absoluteFilePath(relativeShardName(model, shard));
+        // Two shards under one name would leave only the last: refused before anything is written.
+        if (targets.contains(path))
+            return makeError(
+                ErrorKind::InvalidArgument,
+                QStringLiteral("two shards of the model would be saved as '%1'").arg(QDir::toNativeSeparators(path)),
+                path);
+        targets << path;
+    }
 
     // Phase one: every shard complete, synced and checked under a temporary name. A failure returns here, and the
     // drafts' destructors remove every temporary file written so far.
@@ -77,7 +90,7 @@ Result<std::vector<MetadataSaveResult>> saveRemoteShardsAs(const Model& model, c
     uint64_t doneBytes = 0;
     for (size_t i = 0; i < model.shards().size(); ++i) {
         const Model::Shard& shard = model.shards()[i];
-        const QString path = target.absoluteFilePath(relativeShardName(model, shard.path));
+        const QString& path = targets[static_cast<qsizetype>(i)];
         if (!QDir().mkpath(QFileInfo(path).absolutePath()))
             return makeError(ErrorKind::IoError, QStringLiteral("cannot create the folder"),
                              QFileInfo(path).absolutePath());
