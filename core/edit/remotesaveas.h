@@ -34,7 +34,8 @@ struct RemoteSaveDraft
 Result<MetadataSaveResult> saveRemoteFileAs(const SafetensorsFile& file, const MetadataEdit& edit,
                                             const QString& output, const MetadataSaveOptions& options = {});
 
-/// The first half of saveRemoteFileAs(): everything up to the rename.
+/// The first half of saveRemoteFileAs(): everything up to the rename. The draft keeps a pointer to options.hooks:
+/// they must outlive it.
 Result<RemoteSaveDraft> draftRemoteFileAs(const SafetensorsFile& file, const MetadataEdit& edit, const QString& output,
                                           const MetadataSaveOptions& options = {});
 

@@ -86,6 +86,9 @@ Result<std::vector<MetadataSaveResult>> saveRemoteShardsAs(const Model& model, c
 
     // Phase one: every shard complete, synced and checked under a temporary name. A failure returns here, and the
     // drafts' destructors remove every temporary file written so far.
+    // Each draft's writer keeps a pointer to its options' hooks until it is renamed or dropped: the options live
+    // here, declared before the drafts so they are destroyed after them.
+    std::vector<MetadataSaveOptions> shardOptions(model.shards().size(), options);
     std::vector<RemoteSaveDraft> drafts;
     uint64_t doneBytes = 0;
     for (size_t i = 0; i < model.shards().size(); ++i) {
@@ -94,17 +97,16 @@ Result<std::vector<MetadataSaveResult>> saveRemoteShardsAs(const Model& model, c
         if (!QDir().mkpath(QFileInfo(path).absolutePath()))
             return makeError(ErrorKind::IoError, QStringLiteral("cannot create the folder"),
                              QFileInfo(path).absolutePath());
-        MetadataSaveOptions shardOptions = options;
         const uint64_t shardBytes = shard.file->header().dataStart + shard.file->header().dataSize();
         if (options.progress && totalBytes > 0) {
-            shardOptions.progress = [&options, doneBytes, shardBytes, totalBytes](double fraction) {
+            shardOptions[i].progress = [&options, doneBytes, shardBytes, totalBytes](double fraction) {
                 options.progress((static_cast<double>(doneBytes) + fraction * static_cast<double>(shardBytes)) /
                                  static_cast<double>(totalBytes));
             };
         }
         // As saveShardsAs: the shards the edit is not for keep their own metadata (an empty edit keeps it).
         const bool edited = !onlyShard || *onlyShard == i;
-        auto draft = draftRemoteFileAs(*shard.file, edited ? edit : MetadataEdit{}, path, shardOptions);
+        auto draft = draftRemoteFileAs(*shard.file, edited ? edit : MetadataEdit{}, path, shardOptions[i]);
         if (!draft) {
             Error error = draft.error();
             error.message += QStringLiteral(" (nothing was written to %1)").arg(QDir::toNativeSeparators(directory));
