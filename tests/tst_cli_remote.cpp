@@ -228,6 +228,45 @@ private slots:
         QCOMPARE(readAll(served), m_base);
     }
 
+    void metaOutputOfARemoteShardedModelWritesAFolder()
+    {
+        // Two shards whose metadata differ, the second one's data far past the speculative header range.
+        const QByteArray a = patternBytes(64 * 48 * 4, 5);
+        const QByteArray b = patternBytes(256 * 256 * 4, 6);
+        const QByteArray first = rawFile("{\"__metadata__\":{\"format\":\"pt\",\"part\":\"one\"}," +
+                                             tensorJson("a", "F32", {64, 48}, 0, 12288) + "}",
+                                         a);
+        const QByteArray second =
+            rawFile("{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("b", "F32", {256, 256}, 0, 262144) + "}", b);
+        const QByteArray index = "{\"metadata\":{\"total_size\":274432},\"weight_map\":{\"a\":\"s-1.safetensors\","
+                                 "\"b\":\"s-2.safetensors\"}}";
+        const QString repo = QStringLiteral("acme/shards");
+        m_server.addFile(repo, QStringLiteral("main"), QStringLiteral("s-1.safetensors"), first);
+        m_server.addFile(repo, QStringLiteral("main"), QStringLiteral("s-2.safetensors"), second);
+        m_server.addFile(repo, QStringLiteral("main"), QStringLiteral("model.safetensors.index.json"), index);
+        m_server.publish(repo, QStringLiteral("main"));
+
+        const QString out = m_dir.path() + QStringLiteral("/sharded-out");
+        const CliRun saved =
+            runCli({QStringLiteral("meta"), QStringLiteral("hf://acme/shards"), QStringLiteral("--set"),
+                    QStringLiteral("license=mit"), QStringLiteral("--output"), out});
+        QVERIFY2(saved.exitCode == 0, saved.err.constData());
+        const QString savedIndex = out + QStringLiteral("/model.safetensors.index.json");
+        QCOMPARE(readAll(savedIndex), index);
+        QCOMPARE(dataRegion(readAll(out + QStringLiteral("/s-1.safetensors"))), dataRegion(first));
+        QCOMPARE(dataRegion(readAll(out + QStringLiteral("/s-2.safetensors"))), dataRegion(second));
+        QCOMPARE(runCli({QStringLiteral("validate"), savedIndex}).exitCode, 0);
+        // Each shard has the edit and keeps its own keys.
+        for (const auto& [name, part] :
+             {std::pair{QStringLiteral("s-1"), true}, std::pair{QStringLiteral("s-2"), false}}) {
+            const CliRun meta = runCli(
+                {QStringLiteral("meta"), out + u'/' + name + QStringLiteral(".safetensors"), QStringLiteral("--json")});
+            QVERIFY2(meta.exitCode == 0, meta.err.constData());
+            QVERIFY2(meta.out.contains("\"license\"") && meta.out.contains("\"mit\""), meta.out.constData());
+            QCOMPARE(meta.out.contains("\"part\""), part);
+        }
+    }
+
     void exportOfARemoteModelEqualsTheLocalExport_data()
     {
         QTest::addColumn<QStringList>("options");

@@ -3,18 +3,24 @@
 // remote tensor equal the local ones (statistics, a slice window, the heatmap), a diff local vs hf:// finds the
 // changed tensor and the pairs identical by SHA-256, a 401 lands on the error page naming the location, Cancel ends
 // a stalled open, and recent files keep the URL. nginx's access log proves that only what a view needs is fetched.
+#include "core/format/model.h"
+#include "core/remote/blockcache.h"
 #include "core/remote/location.h"
+#include "core/remote/modellocation.h"
 #include "core/text/format.h"
 #include "support/fixtures.h"
 #include "support/hubserver.h"
 #include "support/isolatedsettings.h"
 #include "support/openedwindow.h"
+#include "ui/diff/diffjob.h"
 #include "ui/diff/diffview.h"
 #include "ui/heatmap/heatmappanel.h"
 #include "ui/heatmap/heatmapplot.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/models/statstablemodel.h"
+#include "ui/pages/hashespanel.h"
 #include "ui/pages/overviewpage.h"
+#include "ui/pages/problemspage.h"
 #include "ui/slice/slicepanel.h"
 #include "ui/values/statisticspanel.h"
 #include "ui/values/tensorpage.h"
@@ -23,19 +29,27 @@
 #include "ui/window/mainwindow.h"
 #include "ui/window/modelview.h"
 #include "ui/window/recentfiles.h"
+#include "ui/window/remotecachedialog.h"
 #include "ui/window/startpage.h"
 #include "ui/window/tensorbrowser.h"
 
 #include <QAbstractItemModel>
+#include <QDialogButtonBox>
 #include <QDir>
+#include <QDirIterator>
+#include <QFile>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 #include <QTreeView>
+#include <QTreeWidget>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -259,6 +273,34 @@ private slots:
                  qPrintable(remote->fetchedText()));
     }
 
+    void sliceCsvOfARemoteTensorEqualsTheLocalOne()
+    {
+        QStringList written;
+        for (DocumentView* document : {m_local, m_remote}) {
+            m_window->tabs()->setCurrentWidget(document);
+            ModelView* view = document->modelView();
+            view->showPage(QStringLiteral("slice"));
+            QVERIFY(view->browser()->selectTensor(QStringLiteral("model.head")));
+            QVERIFY(view->showPage(QStringLiteral("slice")));
+            SlicePanel* slice = view->tensorPage()->slicePanel();
+            QTRY_VERIFY_WITH_TIMEOUT(slice->sliceModel()->rowCount() == 32, kTimeoutMs);
+            const QString path = m_dir.filePath(QStringLiteral("head-%1.csv").arg(written.size()));
+            QSignalSpy finished(slice, &SlicePanel::exportFinished);
+            const QString refused = slice->exportCsv(path);
+            QVERIFY2(refused.isEmpty(), qPrintable(refused));
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+            QVERIFY2(finished.first().at(1).toString().isEmpty(), qPrintable(finished.first().at(1).toString()));
+            QVERIFY(!finished.first().at(2).toBool());
+            written << path;
+        }
+        QFile local(written[0]);
+        QFile remote(written[1]);
+        QVERIFY(local.open(QIODevice::ReadOnly) && remote.open(QIODevice::ReadOnly));
+        const QByteArray expected = local.readAll();
+        QCOMPARE(expected.count('\n'), 32);
+        QCOMPARE(remote.readAll(), expected);
+    }
+
     void heatmapOfARemoteTensorRenders()
     {
         m_window->tabs()->setCurrentWidget(m_remote);
@@ -289,6 +331,150 @@ private slots:
         QCOMPARE(diff->title(), QStringLiteral("model.safetensors.index.json \u21c4 hf://") + kRepo);
     }
 
+    void valueScanOfARemoteModelEqualsTheLocalScan()
+    {
+        // A NaN, two identical tensors and an all-zero one: findings the scan only makes by reading the values.
+        QByteArray a = patternBytes(16, 3);
+        a.replace(4, 4, QByteArray::fromHex("0000c07f"));
+        const QByteArray b = patternBytes(256, 5);
+        const QByteArray sick =
+            rawFile("{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("a", "F32", {4}, 0, 16) + "," +
+                        tensorJson("b", "F32", {64}, 16, 272) + "," + tensorJson("c", "F32", {64}, 272, 528) + "," +
+                        tensorJson("z", "F32", {8}, 528, 560) + "}",
+                    a + b + b + QByteArray(32, 0));
+        auto local = Model::open(writeFile(m_dir, QStringLiteral("sick.safetensors"), sick));
+        auto remote = openModelLocation(m_server.addPlainFile(QStringLiteral("sick.safetensors"), sick));
+        QVERIFY(local.ok() && remote.ok());
+        ProblemsPage localPage;
+        ProblemsPage remotePage;
+        localPage.setModel(std::shared_ptr<const Model>(*local));
+        remotePage.setModel(std::shared_ptr<const Model>(*remote));
+        // Shown, the remote page waits for the button: a scan downloads the whole model.
+        remotePage.show();
+        QTest::qWait(50);
+        QCOMPARE(remotePage.scanState(), ProblemsPage::ScanState::NotScanned);
+        QVERIFY(remotePage.scanButton()->isVisible());
+        QVERIFY2(remotePage.scanStatus().contains(QStringLiteral("downloads")), qPrintable(remotePage.scanStatus()));
+        for (ProblemsPage* page : {&localPage, &remotePage}) {
+            QSignalSpy finished(page, &ProblemsPage::scanFinished);
+            page->startScan();
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+            QCOMPARE(page->scanState(), ProblemsPage::ScanState::Scanned);
+        }
+        const QStringList rows = dump(localPage.table()->model());
+        QVERIFY2(rows.join(u'\n').contains(QStringLiteral("NaN")), qPrintable(rows.join(u'\n')));
+        QCOMPARE(dump(remotePage.table()->model()), rows);
+        QVERIFY2(remotePage.scanStatus().contains(QStringLiteral("fetched")), qPrintable(remotePage.scanStatus()));
+    }
+
+    void valueScanAndHashVerifyOfAStalledRemoteModelCancel()
+    {
+        // 2 MiB of tensor data on the server that stalls after 600 KiB: both passes are stuck in a fetch when the
+        // user cancels, and both stop.
+        const QByteArray bytes =
+            rawFile("{" + tensorJson("x", "F32", {512, 1024}, 0, 2 << 20) + "}", patternBytes(std::size_t(2) << 20, 8));
+        m_server.addPlainFile(QStringLiteral("stalled-values.safetensors"), bytes);
+        auto remote = openModelLocation(
+            QStringLiteral("http://127.0.0.1:%1/files/stalled-values.safetensors").arg(m_server.slowPort()));
+        QVERIFY2(remote.ok(), remote.ok() ? "" : qPrintable(remote.error().message));
+
+        ProblemsPage page;
+        page.setModel(std::shared_ptr<const Model>(*remote));
+        page.show();
+        page.scanButton()->click();
+        QCOMPARE(page.scanState(), ProblemsPage::ScanState::Scanning);
+        QVERIFY(page.cancelButton()->isVisible());
+        QVERIFY2(page.scanStatus().contains(QStringLiteral("fetched")), qPrintable(page.scanStatus()));
+        QTest::qWait(300);
+        QCOMPARE(page.scanState(), ProblemsPage::ScanState::Scanning);
+        page.cancelButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(page.scanState(), ProblemsPage::ScanState::Cancelled, 10000);
+
+        HashesPanel panel;
+        QSignalSpy computed(&panel, &HashesPanel::computed);
+        panel.setModel(*remote);
+        QVERIFY2(dump(panel.table()->model()).join(u'\n').contains(QStringLiteral("not published")),
+                 qPrintable(dump(panel.table()->model()).join(u'\n')));
+        panel.computeButton()->click();
+        QTest::qWait(300);
+        QCOMPARE(computed.count(), 0);
+        panel.cancel();
+        QCOMPARE(panel.statusLabel()->text(), QStringLiteral("Hashing cancelled."));
+        QTest::qWait(300);
+        QCOMPARE(computed.count(), 0);
+        QVERIFY(panel.results().empty());
+    }
+
+    void hashesOfARemoteModelArePublishedThenVerified()
+    {
+        auto local = Model::open(m_baseIndex);
+        auto remote = openModelLocation(QStringLiteral("hf://") + kRepo);
+        QVERIFY(local.ok() && remote.ok());
+        HashesPanel localPanel;
+        localPanel.setCacheFile(m_dir.filePath(QStringLiteral("hashes.json")));
+        QSignalSpy localComputed(&localPanel, &HashesPanel::computed);
+        localPanel.setModel(*local); // small: computed without a click
+        QTRY_COMPARE_WITH_TIMEOUT(localComputed.count(), 1, kTimeoutMs);
+        const std::vector<FileHashes> expected = localPanel.results();
+        QCOMPARE(expected.size(), size_t(2));
+
+        // At once, without reading a byte: the Hub's values, said to be unverified.
+        HashesPanel panel;
+        panel.setCacheFile(m_dir.filePath(QStringLiteral("hashes.json")));
+        QSignalSpy computed(&panel, &HashesPanel::computed);
+        panel.setModel(*remote);
+        QStringList shown = dump(panel.table()->model());
+        for (const FileHashes& hashes : expected)
+            QVERIFY2(shown.join(u'\n').contains(hashes.sha256 + QStringLiteral("||published by the Hub, not verified")),
+                     qPrintable(shown.join(u'\n')));
+        QVERIFY(panel.results().empty());
+        QVERIFY2(panel.computeButton()->text().contains(QStringLiteral("Verify")),
+                 qPrintable(panel.computeButton()->text()));
+
+        // Verify: every byte streamed through the hashers, the same hashes as the local files', checked against the
+        // published ones.
+        panel.computeButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(computed.count(), 1, kTimeoutMs);
+        QCOMPARE(panel.results().size(), expected.size());
+        for (size_t i = 0; i < expected.size(); ++i) {
+            QCOMPARE(panel.results()[i].sha256, expected[i].sha256);
+            QCOMPARE(panel.results()[i].dataSha256, expected[i].dataSha256);
+            QCOMPARE(panel.results()[i].legacyHash, expected[i].legacyHash);
+        }
+        shown = dump(panel.table()->model());
+        QCOMPARE(shown.filter(QStringLiteral("equals the Hub's published value")).size(), 2);
+        QVERIFY2(panel.statusLabel()->text().contains(QStringLiteral("Verified")),
+                 qPrintable(panel.statusLabel()->text()));
+    }
+
+    void remoteDiffReportsProgressAndBytesFetched()
+    {
+        // The same comparison locally and against the Hub: both end at 100 %; the remote one says what it fetched
+        // while it runs, and its last word is the cost the summary reports.
+        std::vector<double> ends;
+        for (const QString& other : QStringList{m_baseIndex, QStringLiteral("hf://") + kRepo}) {
+            DiffJob job;
+            QSignalSpy progress(&job, &DiffJob::progressChanged);
+            QSignalSpy fetched(&job, &DiffJob::bytesFetchedChanged);
+            QSignalSpy cost(&job, &DiffJob::remoteCost);
+            QSignalSpy finished(&job, &DiffJob::finished);
+            job.start(m_tunedIndex, other, DiffOptions{});
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+            QVERIFY(progress.count() >= 1);
+            ends.push_back(progress.last().first().toDouble());
+            if (other == m_baseIndex) {
+                QCOMPARE(fetched.count(), 0);
+                continue;
+            }
+            QCOMPARE(cost.count(), 1);
+            const auto spent = cost.first().at(1).value<uint64_t>();
+            QVERIFY(spent > 0);
+            QVERIFY(fetched.count() >= 1);
+            QCOMPARE(fetched.last().first().value<quint64>(), quint64(spent));
+        }
+        QCOMPARE(ends, (std::vector<double>{1.0, 1.0}));
+    }
+
     void privateRepoWithoutTokenShowsTheErrorPage()
     {
         const QString location = QStringLiteral("hf://private/model");
@@ -315,6 +501,51 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Failed, 10000);
         QVERIFY2(document->errorPage()->text().contains(QStringLiteral("cancel"), Qt::CaseInsensitive),
                  qPrintable(document->errorPage()->text()));
+    }
+
+    void remoteCacheDialogSavesTheLimitAndClearsTheFolder()
+    {
+        constexpr uint64_t kMiB = uint64_t(1) << 20;
+        QVERIFY(!BlockCache::limitFromEnvironment());
+        BlockCache& cache = BlockCache::shared();
+        const auto blockFiles = [&] {
+            QStringList files;
+            QDirIterator it(cache.folder(), QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext())
+                if (!it.nextFileInfo().fileName().startsWith(u'.'))
+                    files << it.filePath();
+            return files;
+        };
+        QVERIFY2(!blockFiles().isEmpty(), "the tests before fetched blocks");
+        {
+            RemoteCacheDialog dialog;
+            QCOMPARE(uint64_t(dialog.limitBox()->value()) * kMiB, cache.limit());
+            QVERIFY(dialog.usageLabel()->text().contains(format::bytes(cache.usedBytes())));
+            dialog.limitBox()->setValue(123);
+            auto* buttons = dialog.findChild<QDialogButtonBox*>();
+            QVERIFY(buttons);
+            buttons->button(QDialogButtonBox::Ok)->click();
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        QThreadPool::globalInstance()->waitForDone(); // the eviction OK starts
+        QCOMPARE(QSettings().value(QStringLiteral("remote/cacheLimitBytes")).toULongLong(), 123 * kMiB);
+        QCOMPARE(cache.limit(), 123 * kMiB);
+        // Cancel keeps the saved limit; at start-up the saved limit is applied again.
+        {
+            RemoteCacheDialog dialog;
+            dialog.limitBox()->setValue(7);
+            dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Cancel)->click();
+        }
+        QCOMPARE(QSettings().value(QStringLiteral("remote/cacheLimitBytes")).toULongLong(), 123 * kMiB);
+        cache.setLimit(5 * kMiB);
+        RemoteCacheDialog::applySavedLimit();
+        QCOMPARE(cache.limit(), 123 * kMiB);
+        // Clear empties the folder of blocks, and the dialog says so.
+        RemoteCacheDialog dialog;
+        dialog.clearButton()->click();
+        QVERIFY2(blockFiles().isEmpty(), qPrintable(blockFiles().join(u'\n')));
+        QCOMPARE(cache.usedBytes(), uint64_t(0));
+        QVERIFY2(dialog.usageLabel()->text().startsWith(format::bytes(0)), qPrintable(dialog.usageLabel()->text()));
     }
 
     void recentFilesKeepTheLocation()

@@ -11,6 +11,7 @@
 #include "ui/models/metadatasavejob.h"
 
 #include <QAction>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QSignalSpy>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -34,6 +36,36 @@ QByteArray modelBytes()
     const QByteArray header = "{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("w", "F32", {32, 16}, 0, 2048) +
                               "," + tensorJson("v", "BF16", {8}, 2048, 2064) + "}";
     return rawFile(header, w + v);
+}
+
+const QString kShard1 = QStringLiteral("model-00001-of-00002.safetensors");
+const QString kShard2 = QStringLiteral("model-00002-of-00002.safetensors");
+const QString kIndex = QStringLiteral("model.safetensors.index.json");
+
+/// A two-shard model whose shards' metadata differ (the edit must keep each shard's own keys). The second shard's
+/// data runs far past the speculative header range, so a save has to fetch it.
+std::map<QString, QByteArray> shardedFiles(uint32_t seed)
+{
+    const QByteArray a = patternBytes(64 * 48 * 4, seed);
+    const QByteArray b = patternBytes(256 * 256 * 4, seed + 1);
+    const QByteArray first = rawFile("{\"__metadata__\":{\"format\":\"pt\",\"part\":\"one\"}," +
+                                         tensorJson("a", "F32", {64, 48}, 0, 12288) + "}",
+                                     a);
+    const QByteArray second =
+        rawFile("{\"__metadata__\":{\"format\":\"pt\"}," + tensorJson("b", "F32", {256, 256}, 0, 262144) + "}", b);
+    const QByteArray index = "{\"metadata\":{\"total_size\":274432},\"weight_map\":{\"a\":\"" + kShard1.toLatin1() +
+                             "\",\"b\":\"" + kShard2.toLatin1() + "\"}}";
+    return {{kShard1, first}, {kShard2, second}, {kIndex, index}};
+}
+
+/// Every file under `folder`, hidden ones (temporary files) included.
+QStringList filesUnder(const QString& folder)
+{
+    QStringList files;
+    QDirIterator it(folder, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files << it.next();
+    return files;
 }
 
 QByteArray readAll(const QString& path)
@@ -71,6 +103,72 @@ private slots:
                          m_bytes);
         m_server.publish(QStringLiteral("acme/base"), QStringLiteral("main"));
         m_local = writeFile(m_dir, QStringLiteral("base.safetensors"), m_bytes);
+        for (const auto& [name, bytes] : shardedFiles(7))
+            m_server.addFile(QStringLiteral("acme/sharded"), QStringLiteral("main"), name, bytes);
+        m_server.publish(QStringLiteral("acme/sharded"), QStringLiteral("main"));
+        for (const auto& [name, bytes] : shardedFiles(40))
+            m_server.addFile(QStringLiteral("acme/vanishing"), QStringLiteral("main"), name, bytes);
+        m_server.publish(QStringLiteral("acme/vanishing"), QStringLiteral("main"));
+    }
+
+    void saveAsOfARemoteShardedModelWritesEveryShardAndTheIndex()
+    {
+        const QString url = QStringLiteral("hf://acme/sharded");
+        auto remote = openModelLocation(url);
+        QVERIFY2(remote.ok(), remote.ok() ? "" : qPrintable(remote.error().message));
+        QCOMPARE((*remote)->shards().size(), size_t(2));
+        Document document(url);
+        document.setModel(*remote);
+        QVERIFY(document.metadataModel()->addKey(QStringLiteral("license"), QStringLiteral("mit")).isEmpty());
+        const QString out = m_dir.path() + QStringLiteral("/sharded-copy");
+        QSignalSpy finished(&document, &Document::saveFinished);
+        QVERIFY(document.saveShardsAs(out));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        const auto outcome = finished.first().first().value<MetadataSaveOutcome>();
+        QVERIFY2(outcome.ok, qPrintable(outcome.message));
+        QCOMPARE(outcome.path, QDir(out).absoluteFilePath(kIndex));
+
+        // The folder opens as the model; every tensor's bytes are the server's; each shard has the edit and keeps
+        // its own keys; the index is the server's byte for byte.
+        auto saved = Model::open(QDir(out).filePath(kIndex), OpenMode::Strict);
+        QVERIFY2(saved.ok(), saved.ok() ? "" : qPrintable(saved.error().message));
+        QCOMPARE((*saved)->shards().size(), size_t(2));
+        QVERIFY((*saved)->warnings().empty());
+        const auto source = shardedFiles(7);
+        QCOMPARE(readAll(QDir(out).filePath(kIndex)), source.at(kIndex));
+        for (const QString& name : {kShard1, kShard2})
+            QCOMPARE(dataRegion(readAll(QDir(out).filePath(name))), dataRegion(source.at(name)));
+        for (const Model::Shard& shard : (*saved)->shards()) {
+            const auto& metadata = shard.file->header().metadata;
+            QVERIFY(std::ranges::any_of(metadata,
+                                        [](const MetadataEntry& e) { return e.key == "license" && e.value == "mit"; }));
+            const bool first = QFileInfo(shard.path).fileName() == kShard1;
+            QCOMPARE(std::ranges::any_of(metadata, [](const MetadataEntry& e) { return e.key == "part"; }), first);
+        }
+        QCOMPARE(filesUnder(out).size(), 3);
+    }
+
+    void aShardFailingMidSaveLeavesNoFileInTheFolder()
+    {
+        const QString url = QStringLiteral("hf://acme/vanishing");
+        auto remote = openModelLocation(url);
+        QVERIFY2(remote.ok(), remote.ok() ? "" : qPrintable(remote.error().message));
+        // The second shard disappears from the server after the open: its data answers 404 once the first shard is
+        // written in full under its temporary name.
+        QVERIFY(QFile::remove(m_server.repoFolder(QStringLiteral("acme/vanishing"), QStringLiteral("main")) + u'/' +
+                              kShard2));
+        Document document(url);
+        document.setModel(*remote);
+        QVERIFY(document.metadataModel()->addKey(QStringLiteral("license"), QStringLiteral("mit")).isEmpty());
+        const QString out = m_dir.path() + QStringLiteral("/vanishing-copy");
+        QSignalSpy finished(&document, &Document::saveFinished);
+        QVERIFY(document.saveShardsAs(out));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        const auto outcome = finished.first().first().value<MetadataSaveOutcome>();
+        QVERIFY(!outcome.ok);
+        QVERIFY2(outcome.message.contains(kShard2), qPrintable(outcome.message));
+        QVERIFY2(filesUnder(out).isEmpty(), qPrintable(filesUnder(out).join(u'\n')));
+        QCOMPARE(document.path(), url);
     }
 
     void exportDialogWritesALocalFileFromARemoteModel()

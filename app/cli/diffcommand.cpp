@@ -178,7 +178,7 @@ int runDiff(const QStringList& arguments)
             printRow(out, d);
     };
     RemoteDiffCost cost;
-    auto diff = remote ? diffRemoteModels(**a, **b, options, cancel, row, &cost)
+    auto diff = remote ? diffRemoteModels(**a, **b, options, cancel, {}, row, &cost)
                        : diffModels(**a, **b, options, cancel, {}, row);
     if (!diff)
         return fail(json, diff.error());

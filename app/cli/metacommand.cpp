@@ -7,6 +7,7 @@
 #include "core/edit/metadatasaver.h"
 #include "core/edit/recoveryrecord.h"
 #include "core/edit/remotesaveas.h"
+#include "core/edit/remoteshardsaveas.h"
 #include "core/edit/shardjournal.h"
 #include "core/edit/shardmetadataagreement.h"
 #include "core/format/model.h"
@@ -16,6 +17,7 @@
 #include "core/publish/metadatatemplate.h"
 #include "core/publish/trainingdata.h"
 #include "core/remote/location.h"
+#include "core/remote/remotetextfile.h"
 #include "core/text/format.h"
 #include "crashhook.h"
 #include "jsonoutput.h"
@@ -215,16 +217,29 @@ TargetOutcome editRemoteTarget(const QString& target, const MetadataEdit& edit, 
         return outcome;
     }
     const Model& model = **opened;
-    if (model.shards().size() != 1 || dryRun) {
+    if (dryRun) {
         outcome.error = makeError(
             ErrorKind::InvalidArgument,
-            model.shards().size() != 1
-                ? QStringLiteral("%1 is a sharded remote model: saving its metadata as local files is not supported "
-                                 "yet; give the URL of one shard, or export the model (safescope-cli export)")
-                      .arg(target)
-                : QStringLiteral("%1 is remote: --dry-run is not supported for it; a save writes --output only")
-                      .arg(target),
+            QStringLiteral("%1 is remote: --dry-run is not supported for it; a save writes --output only").arg(target),
             target);
+        return outcome;
+    }
+    if (model.shards().size() != 1) {
+        // A sharded model: --output is a folder that receives every shard and the index, all or none of them.
+        QByteArray index;
+        if (!model.indexPath().isEmpty()) {
+            auto fetched = fetchRemoteTextFile(model.indexPath(), options.cancel);
+            if (!fetched) {
+                outcome.error = fetched.error();
+                return outcome;
+            }
+            index = std::move(*fetched);
+        }
+        auto saved = saveRemoteShardsAs(model, edit, options.outputPath, index, std::nullopt, options);
+        if (!saved)
+            outcome.error = saved.error();
+        else
+            outcome.saved = std::move(*saved);
         return outcome;
     }
     if (lacksFormatKey(edit.apply(model.metadata())))
@@ -380,7 +395,8 @@ int runMeta(const QStringList& arguments)
     parser.addOption({QStringLiteral("rewrite"), QStringLiteral("Rewrite the file even when the edit fits in place.")});
     parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
                       QStringLiteral("Save as a new file instead of over PATH (single files only). Required for a "
-                                     "remote model (https://, hf://): its data is streamed from the server."),
+                                     "remote model (https://, hf://): its data is streamed from the server; for a "
+                                     "sharded remote model OUT is a folder that receives every shard and the index."),
                       QStringLiteral("OUT")});
     parser.addOption({QStringLiteral("recover"),
                       QStringLiteral("Resolve an interrupted earlier save: 'restore' the old header or 'discard' the "

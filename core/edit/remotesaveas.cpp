@@ -50,8 +50,37 @@ Status checkSaved(const Header& source, const Header& saved, const std::optional
 
 } // namespace
 
+RemoteSaveDraft::RemoteSaveDraft() = default;
+RemoteSaveDraft::RemoteSaveDraft(RemoteSaveDraft&&) noexcept = default;
+RemoteSaveDraft& RemoteSaveDraft::operator=(RemoteSaveDraft&&) noexcept = default;
+RemoteSaveDraft::~RemoteSaveDraft() = default;
+
 Result<MetadataSaveResult> saveRemoteFileAs(const SafetensorsFile& file, const MetadataEdit& edit,
                                             const QString& output, const MetadataSaveOptions& options)
+{
+    auto draft = draftRemoteFileAs(file, edit, output, options);
+    if (!draft)
+        return draft.error();
+    auto committed = commitRemoteSave(*draft);
+    if (committed && options.progress)
+        options.progress(1.0);
+    return committed;
+}
+
+Result<MetadataSaveResult> commitRemoteSave(RemoteSaveDraft& draft)
+{
+    if (Status committed = draft.writer->commit(); !committed)
+        return committed.error();
+    auto reopened = HeaderSnapshot::reopen(draft.result.path);
+    if (!reopened)
+        return reopened.error();
+    MetadataSaveResult result = draft.result;
+    result.file = std::make_shared<const HeaderSnapshot>(std::move(*reopened));
+    return result;
+}
+
+Result<RemoteSaveDraft> draftRemoteFileAs(const SafetensorsFile& file, const MetadataEdit& edit, const QString& output,
+                                          const MetadataSaveOptions& options)
 {
     const ByteSource* source = file.byteSource();
     if (!source)
@@ -112,19 +141,10 @@ Result<MetadataSaveResult> saveRemoteFileAs(const SafetensorsFile& file, const M
     }
     if (Status same = checkSaved(header, saved->header(), metadata, *target); !same)
         return same.error();
-    if (Status committed = out.commit(); !committed)
-        return committed.error();
-    auto reopened = HeaderSnapshot::reopen(*target);
-    if (!reopened)
-        return reopened.error();
-    if (options.progress)
-        options.progress(1.0);
-    return MetadataSaveResult{SaveMethod::Rewrite,
-                              *target,
-                              header.headerLength,
-                              n,
-                              total,
-                              std::make_shared<const HeaderSnapshot>(std::move(*reopened))};
+    RemoteSaveDraft draft;
+    draft.result = MetadataSaveResult{SaveMethod::Rewrite, *target, header.headerLength, n, total, nullptr};
+    draft.writer = std::move(*writer);
+    return draft;
 }
 
 } // namespace safescope

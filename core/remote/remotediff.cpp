@@ -9,6 +9,7 @@
 #include "core/publish/hashcache.h"
 #include "core/remote/fetchedtensor.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,12 +52,12 @@ private:
 };
 
 /// The bytes of tensor `index`: the mapping of a local file, or fetched.
-Result<std::pair<TensorView, std::unique_ptr<FetchedTensor>>> valuesOf(const Model& model, size_t index,
-                                                                       const std::atomic_bool& cancel)
+Result<std::pair<TensorView, std::unique_ptr<FetchedTensor>>>
+valuesOf(const Model& model, size_t index, const std::atomic_bool& cancel, const ProgressFn& progress)
 {
     if (!model.shardOf(index).file->byteSource())
         return std::pair{viewOf(model, index), std::unique_ptr<FetchedTensor>()};
-    auto fetched = FetchedTensor::fetchWhole(model, index, &cancel);
+    auto fetched = FetchedTensor::fetchWhole(model, index, &cancel, progress);
     if (!fetched)
         return fetched.error();
     TensorView view = (*fetched)->view();
@@ -66,11 +67,29 @@ Result<std::pair<TensorView, std::unique_ptr<FetchedTensor>>> valuesOf(const Mod
 } // namespace
 
 Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOptions& options,
-                                   const std::atomic_bool& cancel, const TensorDiffFn& onTensor, RemoteDiffCost* cost)
+                                   const std::atomic_bool& cancel, const RemoteDiffProgressFn& progress,
+                                   const TensorDiffFn& onTensor, RemoteDiffCost* cost)
 {
     auto pairs = pairTensors(a, b, options.mapper);
     if (!pairs)
         return pairs.error();
+    // Progress counts each pair's tensor bytes on both sides: a pair found identical by SHA-256 counts at once, a
+    // fetched one as its bytes arrive.
+    const auto bytesOf = [](const Model& model, const std::optional<size_t>& index) {
+        return index ? model.tensor(*index).byteSize() : uint64_t{0};
+    };
+    uint64_t totalBytes = 0;
+    for (const TensorPair& pair : *pairs)
+        totalBytes += bytesOf(a, pair.a) + bytesOf(b, pair.b);
+    uint64_t doneBytes = 0;
+    double reported = 0.0;
+    const auto report = [&](uint64_t done, uint64_t fetched) {
+        if (!progress)
+            return;
+        reported =
+            std::max(reported, totalBytes > 0 ? static_cast<double>(done) / static_cast<double>(totalBytes) : 1.0);
+        progress(std::min(reported, 1.0), fetched);
+    };
     ModelDiff result;
     result.metadata = diffMetadata(a.metadata(), b.metadata());
     result.tensors.resize(pairs->size());
@@ -136,7 +155,15 @@ Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOpt
                     reader.emplace(shapeOnly);
                     continue;
                 }
-                auto values = valuesOf(model, *index, cancel);
+                // Within a fetch: the part of this side's bytes that arrived.
+                const uint64_t before = doneBytes + (sideA ? 0 : bytesOf(a, pair.a));
+                const uint64_t size = info.byteSize();
+                const uint64_t fetchedBefore = spent.bytesFetched;
+                const ProgressFn fetching = [&](double fraction) {
+                    const auto arrived = static_cast<uint64_t>(fraction * static_cast<double>(size));
+                    report(before + arrived, fetchedBefore + arrived);
+                };
+                auto values = valuesOf(model, *index, cancel, fetching);
                 if (!values)
                     return values.error();
                 if (values->second)
@@ -152,6 +179,8 @@ Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOpt
         result.summary.add(diff);
         if (onTensor)
             onTensor(diff);
+        doneBytes += bytesOf(a, pair.a) + bytesOf(b, pair.b);
+        report(doneBytes, spent.bytesFetched);
     }
     if (Status same = a.verifyUnchanged(); !same)
         return same.error();

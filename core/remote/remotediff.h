@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 
 namespace safescope {
 
@@ -14,6 +15,10 @@ struct RemoteDiffCost
     uint64_t bytesFetched = 0; ///< tensor bytes read from remote files (cache hits included)
 };
 
+/// Progress of a remote diff, on the diff's thread: the fraction of the pairs' tensor bytes dealt with (fetched and
+/// compared, or found identical by SHA-256), and the tensor bytes fetched so far. `fraction` never decreases.
+using RemoteDiffProgressFn = std::function<void(double fraction, uint64_t bytesFetched)>;
+
 /// diffModels() for models of which one or both are remote, with the same pairing, classes and metrics. A pair
 /// whose two tensors lie at the same offset of files with the same SHA-256 (the Hub's LFS oid; for a local file
 /// the hash cache, else one hash of the file) is identical without reading a byte of it: "what did my fine-tune
@@ -21,7 +26,7 @@ struct RemoteDiffCost
 /// (memory: one pair) and compared by diffPair(). Quantized weights are compared as stored (options' catalogs are
 /// ignored).
 Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOptions& options,
-                                   const std::atomic_bool& cancel, const TensorDiffFn& onTensor = {},
-                                   RemoteDiffCost* cost = nullptr);
+                                   const std::atomic_bool& cancel, const RemoteDiffProgressFn& progress = {},
+                                   const TensorDiffFn& onTensor = {}, RemoteDiffCost* cost = nullptr);
 
 } // namespace safescope

@@ -63,7 +63,16 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
         };
         const bool remote = isRemoteModel(*modelA) || isRemoteModel(*modelB);
         RemoteDiffCost cost;
-        auto result = remote ? diffRemoteModels(*modelA, *modelB, options, cancel, onTensor, &cost)
+        uint64_t lastFetched = 0;
+        const RemoteDiffProgressFn remoteProgress = [&](double fraction, uint64_t fetched) {
+            // Bytes fetched are worth saying even when the fraction barely moves (a large tensor arriving).
+            if (fetched - lastFetched >= (uint64_t(1) << 20) || fraction >= 1.0) {
+                lastFetched = fetched;
+                post([this, fetched] { emit bytesFetchedChanged(fetched); });
+            }
+            progress(fraction);
+        };
+        auto result = remote ? diffRemoteModels(*modelA, *modelB, options, cancel, remoteProgress, onTensor, &cost)
                              : diffModels(*modelA, *modelB, options, cancel, progress, onTensor);
         flush();
         if (!result)

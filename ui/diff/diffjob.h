@@ -36,6 +36,8 @@ signals:
                       const std::shared_ptr<const safescope::Model>& b);
     void rowsReady(const std::vector<safescope::TensorDiff>& rows);
     void progressChanged(double fraction);
+    /// When either model is remote: the tensor bytes fetched so far (cache hits included).
+    void bytesFetchedChanged(quint64 bytes);
     /// When either model is remote, before finished(): pairs found identical by published SHA-256 alone, and the
     /// tensor bytes fetched for the others.
     void remoteCost(size_t pairsBySha256, uint64_t bytesFetched);

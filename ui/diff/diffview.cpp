@@ -71,6 +71,11 @@ DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
     connect(m_job, &DiffJob::rowsReady, this, &DiffView::onRows);
     connect(m_job, &DiffJob::progressChanged, this,
             [this](double fraction) { m_progress->setValue(static_cast<int>(fraction * 1000)); });
+    connect(m_job, &DiffJob::bytesFetchedChanged, this, [this](quint64 bytes) {
+        // A remote diff says what crossed the network while it runs, not only in the final summary.
+        m_progress->setFormat(tr("%1 fetched").arg(format::bytes(bytes)));
+        m_progress->setTextVisible(true);
+    });
     connect(m_job, &DiffJob::remoteCost, this, [this](size_t bySha256, uint64_t bytes) {
         m_remoteCost = std::pair{bySha256, bytes};
     });
@@ -227,6 +232,7 @@ void DiffView::rerun()
     m_metadata->setDiff({});
     m_pairPanel->clear();
     m_progress->setValue(0);
+    m_progress->setTextVisible(false);
     m_progress->setVisible(true);
     m_cancel->setEnabled(true);
     m_export->setEnabled(false);

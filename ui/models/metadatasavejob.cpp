@@ -4,8 +4,10 @@
 #include "core/edit/metadatarules.h"
 #include "core/edit/metadatasaver.h"
 #include "core/edit/remotesaveas.h"
+#include "core/edit/remoteshardsaveas.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
+#include "core/remote/remotetextfile.h"
 #include "core/text/format.h"
 
 #include <QDir>
@@ -13,6 +15,7 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QPointer>
+#include <QUrl>
 #include <QtConcurrent>
 
 #include <algorithm>
@@ -109,12 +112,14 @@ MetadataSaveOutcome MetadataSaveJob::run(const MetadataSaveRequest& request, con
     const QString modelPath = model.indexPath().isEmpty() ? model.path() : model.indexPath();
     if (request.shard >= static_cast<int>(model.shards().size()))
         return {false, tr("The model has no shard %1.").arg(request.shard + 1), {}};
-    if (model.shards().front().file->byteSource()) {
-        // A remote model: only ever a local copy of one file, its data streamed from the server (Save As).
+    const bool remote = model.shards().front().file->byteSource() != nullptr;
+    if (remote && model.shards().size() != 1 && !request.outputDirectory.isEmpty())
+        return saveCopy(request, options, timer);
+    if (remote) {
+        // A remote model: only ever a local copy, its data streamed from the server (Save As; a folder when sharded).
         if (request.outputPath.isEmpty() || model.shards().size() != 1)
             return {false,
-                    tr("A remote model is saved as a local file only, and only a single-file model for now: use Save "
-                       "As, or File > Export for a sharded one."),
+                    tr("A remote model is saved as local files only: use Save As (a folder for a sharded model)."),
                     {}};
         MetadataEdit edit;
         edit.clear = true;
@@ -170,8 +175,21 @@ MetadataSaveOutcome MetadataSaveJob::saveCopy(const MetadataSaveRequest& request
     std::optional<size_t> only;
     if (request.shard >= 0)
         only = static_cast<size_t>(request.shard);
-    auto results =
-        saveShardsAs(model, editBetween(request.before, request.after), request.outputDirectory, only, options);
+    const MetadataEdit edit = editBetween(request.before, request.after);
+    Result<std::vector<MetadataSaveResult>> results = std::vector<MetadataSaveResult>{};
+    if (model.shards().front().file->byteSource()) {
+        // Remote: the index as the server has it, then every shard drafted before any is renamed (all or none).
+        QByteArray index;
+        if (!model.indexPath().isEmpty()) {
+            auto fetched = fetchRemoteTextFile(model.indexPath(), options.cancel);
+            if (!fetched)
+                return failed(fetched.error());
+            index = std::move(*fetched);
+        }
+        results = saveRemoteShardsAs(model, edit, request.outputDirectory, index, only, options);
+    } else {
+        results = saveShardsAs(model, edit, request.outputDirectory, only, options);
+    }
     if (!results)
         return {false, results.error().describe(), {}};
     uint64_t written = 0;
@@ -180,7 +198,9 @@ MetadataSaveOutcome MetadataSaveJob::saveCopy(const MetadataSaveRequest& request
     const QDir directory(request.outputDirectory);
     const QString path = model.indexPath().isEmpty()
                              ? directory.absolutePath()
-                             : directory.absoluteFilePath(QFileInfo(model.indexPath()).fileName());
+                             : directory.absoluteFilePath(model.shards().front().file->byteSource()
+                                                              ? QUrl(model.indexPath()).fileName()
+                                                              : QFileInfo(model.indexPath()).fileName());
     MetadataSaveOutcome outcome{true,
                                 tr("Wrote %1 shards (%2) to %3 in %4 ms")
                                     .arg(results->size())

@@ -1,6 +1,8 @@
 #include "ui/pages/hashespanel.h"
 
 #include "core/format/model.h"
+#include "core/io/bytesource.h"
+#include "core/publish/filehasher.h"
 #include "core/publish/hashbatch.h"
 #include "core/publish/hashcache.h"
 #include "core/remote/modellocation.h"
@@ -20,6 +22,7 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QUndoStack>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace safescope {
@@ -62,6 +65,35 @@ QColor verdictColor(HashVerdict verdict)
         break;
     }
     return QColor(0x8d, 0x6e, 0x00);
+}
+
+/// A computed SHA-256 against what the server published for the file.
+QString publishedVerdict(const ByteSource& source, const QString& computed)
+{
+    const QString published = QString::fromLatin1(source.sha256());
+    if (published.isEmpty())
+        return QObject::tr("computed; the server published none");
+    return published == computed ? QObject::tr("\u2714 equals the Hub's published value")
+                                 : QObject::tr("\u2718 differs from the Hub's published %1").arg(published);
+}
+
+/// Every shard of a remote model streamed through the hashers (hashByteSource, as `hash --verify` does), one after
+/// the other; progress in bytes over all of them.
+std::vector<Result<FileHashes>> hashRemoteShards(const Model& model, const std::atomic_bool& cancel,
+                                                 const std::function<void(uint64_t, uint64_t)>& progress)
+{
+    const uint64_t total = model.totalFileBytes();
+    std::atomic<uint64_t> done{0};
+    std::vector<Result<FileHashes>> results;
+    for (const Model::Shard& shard : model.shards()) {
+        auto hashed = hashByteSource(*shard.file->byteSource(), HashOptions{}, cancel,
+                                     [&](uint64_t bytes) { progress(done.fetch_add(bytes) + bytes, total); });
+        const bool failed = !hashed;
+        results.push_back(std::move(hashed));
+        if (failed)
+            break;
+    }
+    return results;
 }
 
 } // namespace
@@ -123,6 +155,7 @@ void HashesPanel::setMetadataModel(MetadataModel* metadata)
 void HashesPanel::setModel(std::shared_ptr<const Model> model)
 {
     m_task->cancel();
+    m_remote = false;
     setRunning(false);
     m_model = std::move(model);
     m_results.clear();
@@ -133,10 +166,12 @@ void HashesPanel::setModel(std::shared_ptr<const Model> model)
     if (!m_model)
         return;
     m_compute->setEnabled(true);
-    if (isRemoteModel(*m_model)) {
-        // Hashing reads every byte; the cache is keyed by local files. Remote files are not hashed from here.
-        m_compute->setEnabled(false);
-        m_status->setText(tr("Hashes are computed for local files; download this remote model to hash it."));
+    m_remote = isRemoteModel(*m_model);
+    if (m_remote) {
+        // What the Hub published is shown at once, said to be unverified; Verify streams every byte (never by itself:
+        // it downloads the whole model), and the cache, keyed by local files, is not used.
+        showPublished();
+        setRunning(false);
         return;
     }
     // Already known (the cache answers from a stat per file): shown at once, whatever the size. The cache is read on
@@ -188,15 +223,18 @@ void HashesPanel::compute()
     options.cacheFile = m_cacheFile;
     setRunning(true);
     m_progress->setValue(0);
-    m_status->setText(tr("Reading %1\u2026").arg(format::bytes(m_model->totalFileBytes())));
-    m_task->start([this, paths, options](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+    m_status->setText((m_remote ? tr("Downloading and hashing %1\u2026") : tr("Reading %1\u2026"))
+                          .arg(format::bytes(m_model->totalFileBytes())));
+    std::shared_ptr<const Model> model = m_remote ? m_model : nullptr;
+    m_task->start([this, paths, options, model](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         std::atomic_int shown = -1;
-        auto results = hashFiles(paths, options, cancel, [&](uint64_t done, uint64_t total) {
+        const auto report = [&](uint64_t done, uint64_t total) {
             // One update per permille: blocks arrive hundreds of times a second.
             const int permille = total > 0 ? int(done * 1000 / total) : 1000;
             if (shown.exchange(permille) != permille)
                 post([this, permille] { m_progress->setValue(permille); });
-        });
+        };
+        auto results = model ? hashRemoteShards(*model, cancel, report) : hashFiles(paths, options, cancel, report);
         std::vector<FileHashes> hashes;
         for (auto& result : results) {
             if (!result) {
@@ -220,7 +258,12 @@ void HashesPanel::cancel()
 void HashesPanel::setRunning(bool running)
 {
     m_compute->setVisible(!running);
-    m_compute->setText(m_results.empty() ? tr("&Compute hashes") : tr("Re&compute"));
+    if (m_remote)
+        m_compute->setText(m_results.empty()
+                               ? tr("&Verify (downloads %1)").arg(format::bytes(m_model->totalFileBytes()))
+                               : tr("&Verify again"));
+    else
+        m_compute->setText(m_results.empty() ? tr("&Compute hashes") : tr("Re&compute"));
     m_progress->setVisible(running);
     m_cancel->setVisible(running);
 }
@@ -267,7 +310,10 @@ void HashesPanel::showResults(std::vector<FileHashes> results)
             parent = new QTreeWidgetItem(m_table, {QFileInfo(hashes.path).fileName()});
             parent->setFirstColumnSpanned(true);
         }
-        addRow(parent, tr("SHA-256 of the file"), hashes.sha256);
+        const auto& shards = m_model->shards();
+        const SafetensorsFile* file = i < shards.size() ? shards[i].file.get() : nullptr;
+        addRow(parent, tr("SHA-256 of the file"), hashes.sha256,
+               m_remote && file ? publishedVerdict(*file->byteSource(), hashes.sha256) : QString());
         addRow(parent, tr("  Civitai AutoV2"), hashes.autoV2());
         addRow(parent, tr("SHA-256 of the tensor data"),
                hashes.dataSha256.isEmpty() ? tr("(no data region)") : hashes.dataSha256, {},
@@ -276,10 +322,8 @@ void HashesPanel::showResults(std::vector<FileHashes> results)
             addRow(parent, tr("  Civitai AutoV3"), hashes.autoV3());
         addRow(parent, tr("Legacy hash"), hashes.legacyHash);
         // Claims are checked against the metadata on disk: the hashes are those of the file on disk.
-        const auto& shards = m_model->shards();
-        std::vector<ClaimedHash> claims = i < shards.size() && shards[i].file
-                                              ? verifyClaimedHashes(shards[i].file->header().metadata, hashes)
-                                              : std::vector<ClaimedHash>{};
+        std::vector<ClaimedHash> claims =
+            file ? verifyClaimedHashes(file->header().metadata, hashes) : std::vector<ClaimedHash>{};
         for (const ClaimedHash& claim : claims) {
             addRow(parent, QString::fromStdString(claim.key), QString::fromStdString(claim.claimed), verdictText(claim),
                    false);
@@ -293,16 +337,14 @@ void HashesPanel::showResults(std::vector<FileHashes> results)
         m_claims.push_back(std::move(claims));
     }
     m_table->expandAll();
-    // The table shows every row: the Overview scrolls as a whole.
-    int height = m_table->header()->sizeHint().height() + 2 * m_table->frameWidth();
-    for (QTreeWidgetItemIterator it(m_table); *it; ++it)
-        height += m_table->visualItemRect(*it).height();
-    m_table->setFixedHeight(height + 4);
-    m_table->show();
+    fitTable();
 
-    QString status = cachedCount == int(m_results.size()) && cachedCount > 0
-                         ? tr("From the cache (the files have not changed since they were hashed).")
-                         : tr("Computed from one read of each file.");
+    QString status =
+        cachedCount == int(m_results.size()) && cachedCount > 0
+            ? tr("From the cache (the files have not changed since they were hashed).")
+        : m_remote
+            ? tr("Verified: computed from every byte downloaded (%1).").arg(format::bytes(m_model->totalFileBytes()))
+            : tr("Computed from one read of each file.");
     if (wrong > 0)
         status += QLatin1Char(' ') + tr("Wrong for this file: %n hash key(s) in the metadata.", nullptr, wrong);
     status += QLatin1Char(' ') + tr("A metadata edit changes the file's SHA-256 and keeps the tensor data's.");
@@ -310,6 +352,46 @@ void HashesPanel::showResults(std::vector<FileHashes> results)
     m_update->setVisible(m_metadata && m_results.size() == 1);
     m_update->setEnabled(!corrections().empty());
     emit computed();
+}
+
+void HashesPanel::showPublished()
+{
+    m_table->clear();
+    const auto& shards = m_model->shards();
+    const bool several = shards.size() > 1;
+    m_table->setRootIsDecorated(several);
+    int published = 0;
+    for (const Model::Shard& shard : shards) {
+        QTreeWidgetItem* parent = nullptr;
+        if (several) {
+            parent = new QTreeWidgetItem(m_table, {QUrl(shard.path).fileName()});
+            parent->setFirstColumnSpanned(true);
+        }
+        const QString sha256 = QString::fromLatin1(shard.file->byteSource()->sha256());
+        published += sha256.isEmpty() ? 0 : 1;
+        addRow(parent, tr("SHA-256 of the file"), sha256.isEmpty() ? tr("(not published by the server)") : sha256,
+               sha256.isEmpty() ? QString() : tr("published by the Hub, not verified"), !sha256.isEmpty());
+        if (!sha256.isEmpty())
+            addRow(parent, tr("  Civitai AutoV2"), sha256.left(10).toUpper());
+    }
+    m_table->expandAll();
+    fitTable();
+    m_status->setText((published == int(shards.size()) ? tr("The SHA-256 values the Hub published, not verified.")
+                                                       : tr("The server published no SHA-256 for %n file(s).", nullptr,
+                                                            int(shards.size()) - published)) +
+                      QLatin1Char(' ') +
+                      tr("Verify downloads every byte (%1) to compute every hash and compare.")
+                          .arg(format::bytes(m_model->totalFileBytes())));
+}
+
+void HashesPanel::fitTable()
+{
+    // The table shows every row: the Overview scrolls as a whole.
+    int height = m_table->header()->sizeHint().height() + 2 * m_table->frameWidth();
+    for (QTreeWidgetItemIterator it(m_table); *it; ++it)
+        height += m_table->visualItemRect(*it).height();
+    m_table->setFixedHeight(height + 4);
+    m_table->show();
 }
 
 std::vector<MetadataEntry> HashesPanel::corrections() const

@@ -24,7 +24,8 @@ class Model;
 /// (sshs_model_hash, modelspec.hash_sha256, Civitai AutoV3) and the legacy hash, each with a copy button; the
 /// hashes the metadata claims, marked right or wrong; and an action staging corrected values as a normal, undoable
 /// metadata edit. Hashing reads every byte, so it starts by itself only for small models or when the cache already
-/// knows the files; otherwise the Compute button starts it, with progress and Cancel.
+/// knows the files; otherwise the Compute button starts it, with progress and Cancel. A remote model shows the SHA-256
+/// the Hub published at once, marked unverified; its Verify button streams every byte through the same hashers.
 class HashesPanel final : public QWidget
 {
     Q_OBJECT
@@ -61,6 +62,8 @@ signals:
 
 private:
     void showResults(std::vector<FileHashes> results);
+    void showPublished(); ///< a remote model's published SHA-256 values, unverified
+    void fitTable();
     void showError(const QString& message);
     void addRow(QTreeWidgetItem* parent, const QString& name, const QString& value, const QString& check = {},
                 bool copy = true);
@@ -68,6 +71,7 @@ private:
     std::vector<MetadataEntry> corrections() const;
 
     std::shared_ptr<const Model> m_model;
+    bool m_remote = false; ///< m_model is read over the network: published hashes first, Verify streams the bytes
     MetadataModel* m_metadata = nullptr;
     QString m_cacheFile;
     LatestTask* m_task;

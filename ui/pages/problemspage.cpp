@@ -1,5 +1,6 @@
 #include "ui/pages/problemspage.h"
 
+#include "core/remote/fetchedtensor.h"
 #include "core/remote/modellocation.h"
 #include "core/text/format.h"
 #include "core/values/healthscan.h"
@@ -87,15 +88,9 @@ void ProblemsPage::setModel(const Model& model, std::vector<Warning> extra)
 
 void ProblemsPage::setModel(std::shared_ptr<const Model> model, std::vector<Warning> extra)
 {
-    if (model && isRemoteModel(*model)) {
-        // The value scan reads every byte of every tensor from mapped files: a remote model gets the structural
-        // checks only, and says so, rather than downloading the whole model behind the user's back.
-        setModel(*model, std::move(extra));
-        m_status->setText(tr("Values of remote models are not scanned here: download the model to scan them."));
-        return;
-    }
     cancelScan();
     m_scanned = std::move(model);
+    m_remote = m_scanned && isRemoteModel(*m_scanned);
     if (m_scanned)
         showStructure(*m_scanned, std::move(extra));
 }
@@ -131,7 +126,8 @@ void ProblemsPage::showEvent(QShowEvent* event)
     if (m_autoScanTried || !m_scanned)
         return;
     m_autoScanTried = true;
-    if (m_state == ScanState::NotScanned && m_scanned->totalTensorBytes() <= kAutoScanBytes)
+    // A remote model is scanned only when asked: the scan downloads every byte of it.
+    if (m_state == ScanState::NotScanned && !m_remote && m_scanned->totalTensorBytes() <= kAutoScanBytes)
         startScan();
 }
 
@@ -146,11 +142,15 @@ void ProblemsPage::startScan()
     m_state = ScanState::Scanning;
     m_failure.clear();
     std::shared_ptr<const Model> model = m_scanned;
-    m_watcher.setFuture(QtConcurrent::run([job, model] {
-        job->result = scanHealth(*model, job->cancel, [&](uint64_t done, uint64_t total) {
+    const bool remote = m_remote;
+    m_watcher.setFuture(QtConcurrent::run([job, model, remote] {
+        const auto progress = [&](uint64_t done, uint64_t total) {
             job->done.store(done, std::memory_order_relaxed);
             (void)total;
-        });
+        };
+        // A remote model's tensors are fetched one at a time (several ranges in flight) and let go after their scan.
+        job->result = remote ? scanHealth(*model, FetchedTensor::wholeTensorBytes(*model), job->cancel, progress)
+                             : scanHealth(*model, job->cancel, progress);
     }));
     m_poll->start();
     updateStatus();
@@ -204,14 +204,23 @@ QString ProblemsPage::scanStatus() const
     case ScanState::NotScanned:
         if (!m_scanned)
             return tr("Values are not scanned.");
+        if (m_remote)
+            return tr("Values not scanned yet: finding NaN, Inf, zero, constant and duplicate tensors downloads all "
+                      "%1 of the remote model once.")
+                .arg(format::bytes(total));
         return tr("Values not scanned yet: finding NaN, Inf, zero, constant and duplicate tensors reads all %1 once.")
             .arg(format::bytes(total));
     case ScanState::Scanning: {
         const uint64_t done = m_job ? m_job->done.load(std::memory_order_relaxed) : 0;
+        if (m_remote)
+            return tr("Scanning values: %1 of %2 fetched\u2026").arg(format::bytes(done), format::bytes(total));
         return tr("Scanning values: %1 of %2\u2026").arg(format::bytes(done), format::bytes(total));
     }
     case ScanState::Scanned:
-        return tr("Values scanned: %n tensor(s), %1 read.", nullptr, static_cast<int>(m_scanned->tensorCount()))
+        return (m_remote
+                    ? tr("Values scanned: %n tensor(s), %1 fetched.", nullptr,
+                         static_cast<int>(m_scanned->tensorCount()))
+                    : tr("Values scanned: %n tensor(s), %1 read.", nullptr, static_cast<int>(m_scanned->tensorCount())))
             .arg(format::bytes(total));
     case ScanState::Cancelled:
         return tr("Value scan cancelled: the values are not checked.");

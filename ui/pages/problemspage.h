@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/values/healthproblem.h"
 #include "core/format/model.h"
 #include "core/format/warning.h"
+#include "core/values/healthproblem.h"
 
 #include <QFutureWatcher>
 #include <QWidget>
@@ -27,7 +27,8 @@ class ProblemsModel;
 /// duplicates, misalignment). Reading the values of a model takes one pass over all its bytes, so the scan starts by
 /// itself when the page is first shown only for models up to kAutoScanBytes; bigger ones wait for "Scan values".
 /// The scan runs in the background with progress and Cancel, and until it has completed the page never claims that
-/// every check passed. Double-clicking a row shows its tensor, and a value finding its first offending element.
+/// every check passed. A remote model is scanned only on "Scan values" (it downloads every byte), tensor by tensor.
+/// Double-clicking a row shows its tensor, and a value finding its first offending element.
 class ProblemsPage final : public QWidget
 {
     Q_OBJECT
@@ -92,6 +93,7 @@ private:
     void updateEmpty();
 
     std::shared_ptr<const Model> m_scanned; ///< the model the value scan reads (null: no scan possible)
+    bool m_remote = false;                  ///< m_scanned is read over the network (FetchedTensor), not mapped
     std::shared_ptr<ScanJob> m_job;
     QFutureWatcher<void> m_watcher;
     ScanState m_state = ScanState::NotScanned;

@@ -1,5 +1,6 @@
 #include "ui/slice/slicepanel.h"
 
+#include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "core/text/textutil.h"
 #include "ui/models/slicecsv.h"
@@ -155,7 +156,7 @@ void SlicePanel::updateStatus()
                 ? tr("Fetching the values in view\u2026")
                 : tr("Remote tensor: fetched %1 for the values in view").arg(format::bytes(m_model->bytesFetched()));
     m_status->setText(status);
-    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting() && !m_model->isRemote());
+    m_export->setEnabled(m_tensor.has_value() && m_model->rowCount() > 0 && !isExporting());
 }
 
 void SlicePanel::updateWindowBar()
@@ -247,23 +248,39 @@ QString SlicePanel::exportCsv(const QString& path)
         return tr("An export is already running.");
     if (!m_tensor || !m_document || m_model->rowCount() == 0)
         return tr("There is no slice to export.");
-    if (m_model->isRemote())
-        return tr("CSV export reads the whole slice from a mapped file; download the remote model to export it.");
     // Everything the worker needs is copied: the table may show another tensor or document before it ends, and
     // the Model keeps the mapped bytes of `view` (and the dequantizer's parts) alive. A quantized weight shown
     // dequantized is exported as the values it means, as the table shows them.
     std::shared_ptr<const Model> owner = m_document;
     std::shared_ptr<const Dequantizer> dequantizer = m_model->dequantizer();
+    const bool remote = m_model->isRemote();
     const TensorView view = m_model->view();
-    if (view.data == nullptr && !dequantizer)
+    if (view.data == nullptr && !dequantizer && !remote)
         return tr("There is no slice to export.");
     const SliceSpec spec = m_model->spec();
+    const size_t tensor = *m_tensor;
+    const uint64_t rows = m_model->addressing().rows;
+    const uint64_t cols = m_model->addressing().cols;
     auto cancel = std::make_shared<std::atomic_bool>(false);
     m_exportCancel = cancel;
     m_exportPath = path;
-    m_exportJob.setFuture(QtConcurrent::run([owner, dequantizer, view, spec, path,
-                                             cancel](QPromise<std::optional<QString>>& promise) {
+    m_exportJob.setFuture(QtConcurrent::run([owner, dequantizer, view, spec, path, cancel, remote, tensor, rows,
+                                             cols](QPromise<std::optional<QString>>& promise) {
         promise.setProgressRange(0, 1000);
+        // A remote tensor: the bytes the whole slice reads are fetched first (several ranges in flight), then
+        // written from the fetched view exactly as a local slice is.
+        TensorBytes fetched;
+        if (remote) {
+            auto bytes = TensorBytes::window(*owner, tensor, spec, 0, rows, 0, cols, cancel.get());
+            if (!bytes) {
+                if (bytes.error().kind == ErrorKind::Cancelled)
+                    promise.addResult(std::nullopt);
+                else
+                    promise.addResult(bytes.error().message);
+                return;
+            }
+            fetched = std::move(*bytes);
+        }
         QSaveFile file(path);
         if (!file.open(QIODevice::WriteOnly)) {
             promise.addResult(file.errorString());
@@ -271,7 +288,7 @@ QString SlicePanel::exportCsv(const QString& path)
         }
         const ProgressFn report = [&](double fraction) { promise.setProgressValue(static_cast<int>(fraction * 1000)); };
         Status ok = dequantizer ? writeSliceCsv(file, *dequantizer, spec, *cancel, report)
-                                : writeSliceCsv(file, view, spec, *cancel, report);
+                                : writeSliceCsv(file, remote ? fetched.view() : view, spec, *cancel, report);
         if (ok && cancel->load())
             ok = makeError(ErrorKind::Cancelled, QStringLiteral("export cancelled")); // after the last band
         if (!ok) {
@@ -284,7 +301,8 @@ QString SlicePanel::exportCsv(const QString& path)
         }
         promise.addResult(file.commit() ? QString() : file.errorString());
     }));
-    m_exportStatus->setText(tr("Writing %1\u2026").arg(QFileInfo(path).fileName()));
+    m_exportStatus->setText((remote ? tr("Fetching the slice and writing %1\u2026") : tr("Writing %1\u2026"))
+                                .arg(QFileInfo(path).fileName()));
     m_exportProgress->setValue(0);
     m_exportProgress->setVisible(true);
     m_cancelExport->setVisible(true);
