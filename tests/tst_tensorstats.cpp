@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 using namespace safescope;
@@ -663,6 +664,35 @@ private slots:
         QCOMPARE(stats->count, uint64_t(1000));
         QCOMPARE(std::count(stats->histogram.counts.begin(), stats->histogram.counts.end(), uint64_t(1)), 1000);
         QCOMPARE(std::count(stats->histogram.counts.begin(), stats->histogram.counts.end(), uint64_t(0)), 1);
+    }
+
+    // Chunks go to whichever thread is free; the moments must not depend on it. Two computations at once on 2+
+    // cores make the split differ between runs; the sums of values of wide magnitude then showed it in the last
+    // digits of the mean and the standard deviation, until chunks were merged in their own order.
+    void momentsDoNotDependOnScheduling()
+    {
+        constexpr uint64_t n = uint64_t{16} << 20;
+        std::vector<float> values(n);
+        std::mt19937 random(11);
+        std::lognormal_distribution<float> magnitude(0.0f, 4.0f);
+        for (float& v : values)
+            v = (random() & 1 ? 1.0f : -1.0f) * magnitude(random);
+        const QByteArray bytes(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(n * 4));
+        const TensorView view = viewOver(DType::F32, bytes, n);
+        auto first = computeStats(view, {}, kNoCancel);
+        QVERIFY(first.ok());
+        for (int round = 0; round < 4; ++round) {
+            Result<TensorStats> other = makeError(ErrorKind::IoError, {});
+            std::thread concurrent([&] { other = computeStats(view, {}, kNoCancel); });
+            auto again = computeStats(view, {}, kNoCancel);
+            concurrent.join();
+            for (const Result<TensorStats>* stats : {&again, &other}) {
+                QVERIFY(stats->ok());
+                QCOMPARE(std::memcmp(&(*stats)->mean, &first->mean, sizeof(double)), 0);
+                QCOMPARE(std::memcmp(&(*stats)->std, &first->std, sizeof(double)), 0);
+                QCOMPARE((*stats)->histogram.counts, first->histogram.counts);
+            }
+        }
     }
 
     void emptyAndScalar()

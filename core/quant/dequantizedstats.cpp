@@ -35,15 +35,15 @@ Result<TensorStats> decodedStats(const Dequantizer& dequantizer, const StatsOpti
     const bool logScale = options.histogram.scale == BinScale::Log;
     const int workers = chunkWorkerCount(count, kChunkElements);
 
-    std::vector<ValueTotals> first(static_cast<size_t>(workers));
-    if (!parallelChunks(count, kChunkElements, cancel, {&progress, 0.0, 0.5},
-                        [&](int worker, uint64_t begin, uint64_t end) {
-                            ValueTotals& f = first[static_cast<size_t>(worker)];
-                            forBlocks(dequantizer, begin, end, [&](const unsigned char* data, size_t n) {
-                                accumulateBlock(ElementType::Float, data, n, minNormal, f.moments, f.classes,
-                                                logScale ? &f.minAbsNonZero : nullptr);
-                            });
-                        }))
+    // One accumulator per chunk, merged in chunk order: the sums do not depend on which thread took which chunk.
+    std::vector<ValueTotals> first(static_cast<size_t>((count + kChunkElements - 1) / kChunkElements));
+    if (!parallelChunks(count, kChunkElements, cancel, {&progress, 0.0, 0.5}, [&](int, uint64_t begin, uint64_t end) {
+            ValueTotals& f = first[static_cast<size_t>(begin / kChunkElements)];
+            forBlocks(dequantizer, begin, end, [&](const unsigned char* data, size_t n) {
+                accumulateBlock(ElementType::Float, data, n, minNormal, f.moments, f.classes,
+                                logScale ? &f.minAbsNonZero : nullptr);
+            });
+        }))
         return chunksStoppedError(cancelledMessage);
     ValueTotals total;
     for (const ValueTotals& f : first)

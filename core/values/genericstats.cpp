@@ -89,21 +89,25 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
         }
     };
 
-    // Pass 1: moments, extremes and class counts, one accumulator per worker and stream.
-    std::vector<ValueTotals> first(static_cast<size_t>(workers * streams));
+    // Pass 1: moments, extremes and class counts, one accumulator per chunk and stream, merged in chunk order: per
+    // worker, the sums depended on which chunks each thread happened to take, and the last digits of the mean
+    // changed from run to run.
+    const size_t chunks = static_cast<size_t>((view.elementCount + kChunkElements - 1) / kChunkElements);
+    std::vector<ValueTotals> first(chunks * static_cast<size_t>(streams));
     if (!parallelChunks(view.elementCount, kChunkElements, cancel, {&progress, 0.0, 0.5},
-                        [&](int worker, uint64_t begin, uint64_t end) {
+                        [&](int, uint64_t begin, uint64_t end) {
+                            const size_t chunk = static_cast<size_t>(begin / kChunkElements);
                             blocks(begin, end, [&](int k, const Stream& s, size_t n) {
-                                ValueTotals& f = first[static_cast<size_t>(worker * streams + k)];
+                                ValueTotals& f = first[chunk * static_cast<size_t>(streams) + static_cast<size_t>(k)];
                                 accumulateBlock(s.type, s.data, n, minNormal, f.moments, f.classes,
                                                 logScale ? &f.minAbsNonZero : nullptr);
                             });
                         }))
         return cancelled();
     std::vector<ValueTotals> total(static_cast<size_t>(streams));
-    for (int w = 0; w < workers; ++w)
+    for (size_t c = 0; c < chunks; ++c)
         for (int k = 0; k < streams; ++k)
-            total[static_cast<size_t>(k)].merge(first[static_cast<size_t>(w * streams + k)]);
+            total[static_cast<size_t>(k)].merge(first[c * static_cast<size_t>(streams) + static_cast<size_t>(k)]);
 
     // Pass 2: a fine histogram over [min, max] for percentiles, plus the requested one unless derived from it.
     std::vector<HistogramPlan> plans;
