@@ -51,6 +51,32 @@ private slots:
                 m_server.addFile(repo, QStringLiteral("main"), name, readAll(dir + u'/' + name));
             m_server.publish(repo, QStringLiteral("main"));
         }
+        // The same weights with no config file beside them.
+        m_server.addFile(QStringLiteral("acme/bare"), QStringLiteral("main"), QStringLiteral("model.safetensors"),
+                         readAll(m_fp8));
+        m_server.publish(QStringLiteral("acme/bare"), QStringLiteral("main"));
+    }
+
+    // A plain URL has no listing: the config files beside it are asked for by name, so its quantized weights are
+    // recognised as the local copy's are, and a folder without them reports nothing missing.
+    void plainUrlReadsTheConfigBesideIt()
+    {
+        const QString url = m_server.endpoint() + QStringLiteral("/acme/fp8/resolve/main/model.safetensors");
+        const CliRun remote = runCli({QStringLiteral("info"), url, QStringLiteral("--json")});
+        QVERIFY2(remote.exitCode == 0, remote.err.constData());
+        const CliRun local = runCli({QStringLiteral("info"), m_fp8, QStringLiteral("--json")});
+        const nlohmann::json remoteInfo = parseJson(remote.out);
+        const nlohmann::json localInfo = parseJson(local.out);
+        QVERIFY2(!localInfo.at("quantized").empty(), local.out.constData());
+        QVERIFY2(remoteInfo.at("quantized") == localInfo.at("quantized"), remote.out.constData());
+        QVERIFY2(remoteInfo.at("parameters") == localInfo.at("parameters"), remote.out.constData());
+
+        const QString bare = m_server.endpoint() + QStringLiteral("/acme/bare/resolve/main/model.safetensors");
+        const CliRun bareInfo = runCli({QStringLiteral("info"), bare, QStringLiteral("--json")});
+        QVERIFY2(bareInfo.exitCode == 0, bareInfo.err.constData());
+        QVERIFY2(!bareInfo.out.contains("QuantConfigUnreadable") && !bareInfo.err.contains("QuantConfigUnreadable"),
+                 bareInfo.out.constData());
+        QVERIFY2(!bareInfo.out.contains("404") && !bareInfo.err.contains("404"), bareInfo.err.constData());
     }
 
     void statsAndSliceMatchLocal_data()

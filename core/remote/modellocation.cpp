@@ -46,6 +46,14 @@ Result<std::shared_ptr<const Model>> openModelLocation(const QString& text, Open
             index = url;
         else
             files << url;
+        // No listing to say what lies beside a plain URL: the config files a model folder may hold are asked for by
+        // name (readRemoteConfigs() takes a 404 as absent), as a local file's folder is searched for them. Not beside
+        // a signed URL (a query string): its neighbours would need signatures of their own.
+        if (besideWeights && !location->url.hasQuery()) {
+            for (const char* name :
+                 {"config.json", "quantize_config.json", "quant_config.json", "hf_quant_config.json"})
+                *besideWeights << location->url.resolved(QUrl(QLatin1String(name))).toString();
+        }
     } else {
         auto hub = resolveHubModel(*location, config, client, cancel);
         if (!hub)

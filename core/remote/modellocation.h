@@ -19,8 +19,9 @@ class Model;
 /// HubConfig). The model is the same structure a local open produces; its shards' files have a byteSource() instead
 /// of a mapping, and their values are read with FetchedTensor.
 /// `besideWeights`, when given, receives the URLs of the other files the Hub lists in the folder of the opened
-/// weights (config.json, quantize_config.json, ...), so a viewer reads them without guessing (404s); empty for a
-/// local path or a plain URL.
+/// weights (config.json, quantize_config.json, ...), so a viewer reads them without guessing; for a plain URL, the
+/// config files its folder may hold, by name (readRemoteConfigs() takes those not found as absent); empty for a local
+/// path.
 Result<std::shared_ptr<const Model>> openModelLocation(const QString& location, OpenMode mode = OpenMode::Lenient,
                                                        const std::atomic_bool* cancel = nullptr,
                                                        QStringList* besideWeights = nullptr);

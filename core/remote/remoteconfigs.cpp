@@ -14,7 +14,11 @@ RemoteConfigs readRemoteConfigs(const QStringList& besideWeights, const std::ato
         for (const QString& url : besideWeights) {
             if (!url.endsWith(u'/' + QLatin1String(name)))
                 continue;
-            Result<QByteArray> text = fetchRemoteTextFile(url, cancel);
+            // Not there (HTTP 404) is absent, as a missing local file is: the Hub's listed files are fetched at the
+            // revision they were listed from, so only the guessed neighbours of a plain URL go missing.
+            Result<std::optional<QByteArray>> text = fetchRemoteTextFileIfPresent(url, cancel);
+            if (text && !*text)
+                continue;
             if (!text) {
                 result.quantConfig.problems.push_back({QStringLiteral("QuantConfigUnreadable"),
                                                        text.error().message + QStringLiteral("; ignored"),
@@ -23,9 +27,9 @@ RemoteConfigs readRemoteConfigs(const QStringList& besideWeights, const std::ato
                                                        std::nullopt});
                 continue;
             }
-            mergeQuantConfigText(result.quantConfig, QLatin1String(name), *text, url);
+            mergeQuantConfigText(result.quantConfig, QLatin1String(name), **text, url);
             if (QLatin1String(name) == QLatin1String("config.json"))
-                result.card = parseModelCard(*text, url);
+                result.card = parseModelCard(**text, url);
         }
     }
     result.quantConfig.sources.removeDuplicates();

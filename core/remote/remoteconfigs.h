@@ -18,8 +18,9 @@ struct RemoteConfigs
     std::optional<ModelCard> card;
 };
 
-/// Reads the files `besideWeights` lists (openModelLocation()'s list from the Hub, so none is asked for in vain);
-/// a file that cannot be fetched becomes a QuantConfigUnreadable problem, never a failure. Shared by the viewer's
+/// Reads the config files among `besideWeights` (openModelLocation()'s list: from the Hub's listing, or the names
+/// a plain URL's folder may hold); a file that is not there is absent, one that cannot be fetched otherwise becomes a
+/// QuantConfigUnreadable problem, never a failure. Shared by the viewer's
 /// loader and the CLI so both recognise a remote model's quantized weights as they would the local copy's.
 RemoteConfigs readRemoteConfigs(const QStringList& besideWeights, const std::atomic_bool* cancel = nullptr);
 

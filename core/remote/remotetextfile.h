@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 namespace safescope {
 
@@ -16,5 +17,10 @@ namespace safescope {
 /// plain-words error of httpStatusError(), naming the URL.
 Result<QByteArray> fetchRemoteTextFile(const QString& url, const std::atomic_bool* cancel = nullptr,
                                        uint64_t maxBytes = uint64_t(16) << 20);
+
+/// The same, for a file that may not be there: HTTP 404 is nullopt, not an error.
+Result<std::optional<QByteArray>> fetchRemoteTextFileIfPresent(const QString& url,
+                                                               const std::atomic_bool* cancel = nullptr,
+                                                               uint64_t maxBytes = uint64_t(16) << 20);
 
 } // namespace safescope
