@@ -154,6 +154,18 @@ private slots:
         HeatmapPanel* heatmap = view->tensorPage()->heatmapPanel();
         QTRY_VERIFY_WITH_TIMEOUT(heatmap->plot()->hasOverview(), kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(heatmap->statusText().startsWith(QStringLiteral("Fetched ")), kTimeoutMs);
+
+        // Another slice asked for while the parts are on their way (transposed, before the fetch can report): the
+        // fetch goes on and draws that slice.
+        const size_t logical = heatmap->shownTensor().value();
+        heatmap->showTensor(0);
+        heatmap->showTensor(logical);
+        SliceSpec transposed = heatmap->spec();
+        std::swap(transposed.rowDim, transposed.colDim);
+        heatmap->setSpec(transposed);
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->plot()->hasOverview(), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->statusText().startsWith(QStringLiteral("Fetched ")), kTimeoutMs);
+        QVERIFY(heatmap->spec() == transposed);
     }
 
 private:

@@ -164,6 +164,7 @@ void HeatmapPanel::clearTensor()
     m_stats.reset();
     m_dataExtent.reset();
     m_fetchedBytes = 0;
+    m_fetchingParts = false;
     m_controls->setShape({}, {});
     m_plot->clear();
     m_status->clear();
@@ -203,6 +204,7 @@ void HeatmapPanel::fetchParts(const LogicalTensor& logical, size_t index)
         if (const std::optional<size_t> part = m_document->find(name))
             total += m_document->tensor(*part).byteSize();
     m_status->setText(tr("Fetching %1 of stored parts\u2026").arg(format::bytes(total)));
+    m_fetchingParts = true;
     m_overviewTask->start([this, model = m_document, logical, index, total](const std::atomic_bool& cancel,
                                                                             const LatestTask::Post& post) {
         double reported = -1.0;
@@ -220,12 +222,16 @@ void HeatmapPanel::fetchParts(const LogicalTensor& logical, size_t index)
         auto made = TensorBytes::dequantizer(*model, logical, &cancel, progress, &bytes);
         if (!made) {
             if (made.error().kind != ErrorKind::Cancelled)
-                post([this, message = made.error().message] { m_status->setText(message); });
+                post([this, message = made.error().message] {
+                    m_fetchingParts = false;
+                    m_status->setText(message);
+                });
             return;
         }
         post([this, index, bytes, dequantizer = std::shared_ptr<const Dequantizer>(std::move(*made))] {
             if (m_tensor != index)
                 return;
+            m_fetchingParts = false;
             m_dequantizer = dequantizer;
             loadSlice();
             m_fetchedBytes = bytes;
@@ -276,6 +282,10 @@ void HeatmapPanel::setPalette(Palette palette)
 
 void HeatmapPanel::loadSlice()
 {
+    // A slice asked for while a remote weight's parts are fetched is drawn when they arrive (the fetch reads
+    // m_spec then); cancelling the fetch here left "Nothing to draw" until the tensor was selected again.
+    if (m_fetchingParts)
+        return;
     m_overviewTask->cancel();
     m_detailTask->cancel();
     m_dataExtent.reset();

@@ -50,6 +50,9 @@ public:
     void clearTensor();
     /// The slice picked on the slice tab; no specChanged.
     void setSpec(const SliceSpec& spec);
+    /// The slice drawn and the tensor it is of (a logical tensor's id for a quantized weight), for tests.
+    const SliceSpec& spec() const { return m_spec; }
+    std::optional<size_t> shownTensor() const { return m_tensor; }
     /// Statistics of the shown tensor, for the automatic colour range.
     void setStats(size_t index, std::shared_ptr<const TensorStats> stats);
     /// A manual colour range; lo >= hi goes back to automatic.
@@ -89,9 +92,9 @@ private:
     SliceSpec m_spec;
     std::shared_ptr<const TensorStats> m_stats;
     std::optional<std::pair<double, double>> m_dataExtent; ///< of the overview, when there are no statistics
-    bool m_stale = true;
-    uint64_t m_fetchedBytes = 0; ///< bytes of a remote tensor fetched for the overview ///< the overview must be
-                                 ///< recomputed when the tab is next shown
+    bool m_stale = true;          ///< the overview must be recomputed when the tab is next shown
+    uint64_t m_fetchedBytes = 0;  ///< bytes of a remote tensor fetched for the overview
+    bool m_fetchingParts = false; ///< a remote weight's parts are on their way: the fetch draws when they arrive
 
     SliceControls* m_controls;
     QComboBox* m_palette;
