@@ -385,9 +385,14 @@ private slots:
         const std::atomic_bool cancel{false};
 
         m_server.clearLog();
+        std::vector<double> fractions;
         auto window = FetchedTensor::fetchWindow(**remote, 0, defaultSliceSpec(std::vector<uint64_t>{64, 48}), 10, 2, 5,
-                                                 3, &cancel);
+                                                 3, &cancel, [&](double f) { fractions.push_back(f); });
         QVERIFY(window.ok());
+        // Progress of a window fetch (the slice CSV export shows it): rising, ending at every byte fetched.
+        QVERIFY(!fractions.empty());
+        QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+        QCOMPARE(fractions.back(), 1.0);
         std::vector<double> got(6), want(6);
         QVERIFY(
             extractWindow((*window)->view(), defaultSliceSpec(std::vector<uint64_t>{64, 48}), 10, 2, 5, 3, got.data())

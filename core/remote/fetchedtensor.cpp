@@ -58,7 +58,8 @@ TensorBytesFn FetchedTensor::wholeTensorBytes(const Model& model)
 Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetchWindow(const Model& model, size_t index,
                                                                   const SliceSpec& spec, uint64_t rowBegin,
                                                                   uint64_t rowCount, uint64_t colBegin,
-                                                                  uint64_t colCount, const std::atomic_bool* cancel)
+                                                                  uint64_t colCount, const std::atomic_bool* cancel,
+                                                                  const ProgressFn& progress)
 {
     const TensorInfo& info = model.tensor(index);
     TensorView shape{info.dtype, {info.shape.begin(), info.shape.end()}, info.elementCount, nullptr, info.byteSize()};
@@ -67,7 +68,8 @@ Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetchWindow(const Model& m
         return addressing.error();
     if (rowBegin + rowCount > addressing->rows || colBegin + colCount > addressing->cols)
         return makeError(ErrorKind::InvalidArgument, QStringLiteral("the window lies outside the slice"));
-    return fetch(model, index, windowRanges(shape, *addressing, rowBegin, rowCount, colBegin, colCount), cancel, {});
+    return fetch(model, index, windowRanges(shape, *addressing, rowBegin, rowCount, colBegin, colCount), cancel,
+                 progress);
 }
 
 Result<std::unique_ptr<FetchedTensor>> FetchedTensor::fetch(const Model& model, size_t index,

@@ -27,11 +27,13 @@ public:
     static Result<std::unique_ptr<FetchedTensor>> fetchWhole(const Model& model, size_t index,
                                                              const std::atomic_bool* cancel = nullptr,
                                                              const ProgressFn& progress = {});
-    /// The bytes the window [rowBegin, +rowCount) x [colBegin, +colCount) of slice `spec` reads (extractWindow()).
+    /// The bytes the window [rowBegin, +rowCount) x [colBegin, +colCount) of slice `spec` reads (extractWindow());
+    /// `progress` is the fraction of those bytes fetched.
     static Result<std::unique_ptr<FetchedTensor>> fetchWindow(const Model& model, size_t index, const SliceSpec& spec,
                                                               uint64_t rowBegin, uint64_t rowCount, uint64_t colBegin,
                                                               uint64_t colCount,
-                                                              const std::atomic_bool* cancel = nullptr);
+                                                              const std::atomic_bool* cancel = nullptr,
+                                                              const ProgressFn& progress = {});
 
     /// For the passes over every tensor of a remote model (health scan): each tensor fetched whole when asked for,
     /// held until the pass lets it go. `model` must outlive the function.

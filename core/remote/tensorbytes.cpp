@@ -36,14 +36,15 @@ Result<TensorBytes> TensorBytes::whole(const Model& model, size_t index, const s
 
 Result<TensorBytes> TensorBytes::window(const Model& model, size_t index, const SliceSpec& spec, uint64_t rowBegin,
                                         uint64_t rowCount, uint64_t colBegin, uint64_t colCount,
-                                        const std::atomic_bool* cancel)
+                                        const std::atomic_bool* cancel, const ProgressFn& progress)
 {
     TensorBytes bytes;
     if (!isRemote(model, index)) {
         bytes.m_view = viewOf(model, index);
         return bytes;
     }
-    auto fetched = FetchedTensor::fetchWindow(model, index, spec, rowBegin, rowCount, colBegin, colCount, cancel);
+    auto fetched =
+        FetchedTensor::fetchWindow(model, index, spec, rowBegin, rowCount, colBegin, colCount, cancel, progress);
     if (!fetched)
         return fetched.error();
     bytes.m_fetched = std::move(*fetched);

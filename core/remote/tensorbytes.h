@@ -31,10 +31,10 @@ public:
     static Result<TensorBytes> whole(const Model& model, size_t index, const std::atomic_bool* cancel = nullptr,
                                      const ProgressFn& progress = {});
     /// The bytes the window [rowBegin, +rowCount) x [colBegin, +colCount) of slice `spec` reads; a local tensor's
-    /// whole mapping (nothing to fetch).
+    /// whole mapping (nothing to fetch). `progress` is the fraction fetched.
     static Result<TensorBytes> window(const Model& model, size_t index, const SliceSpec& spec, uint64_t rowBegin,
                                       uint64_t rowCount, uint64_t colBegin, uint64_t colCount,
-                                      const std::atomic_bool* cancel = nullptr);
+                                      const std::atomic_bool* cancel = nullptr, const ProgressFn& progress = {});
 
     /// The bytes of each stored part a Dequantizer reads (Dequantizer::create()): a local part's mapping, a remote
     /// one fetched whole (file-backed from FetchedTensor::kFileBackedBytes, so memory stays bounded) and held for

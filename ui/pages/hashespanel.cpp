@@ -248,6 +248,11 @@ void HashesPanel::compute()
     });
 }
 
+bool HashesPanel::isHashing() const
+{
+    return m_task->isRunning();
+}
+
 void HashesPanel::cancel()
 {
     m_task->cancel();

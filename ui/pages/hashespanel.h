@@ -46,6 +46,8 @@ public:
 
     void compute();
     void cancel();
+    /// A hashing pass is still at work (after cancel(), until it has noticed and let go of its reads).
+    bool isHashing() const;
     /// Stages the corrected claimed hashes as one undoable edit; false when there is nothing to correct.
     bool updateClaimedHashes();
 

@@ -267,11 +267,18 @@ QString SlicePanel::exportCsv(const QString& path)
     m_exportJob.setFuture(QtConcurrent::run([owner, dequantizer, view, spec, path, cancel, remote, tensor, rows,
                                              cols](QPromise<std::optional<QString>>& promise) {
         promise.setProgressRange(0, 1000);
-        // A remote tensor: the bytes the whole slice reads are fetched first (several ranges in flight), then
-        // written from the fetched view exactly as a local slice is.
+        // A remote tensor: the bytes the whole slice reads are fetched first (several ranges in flight), the first
+        // half of the bar, then written from the fetched view exactly as a local slice is, the second half.
+        const double writeStart = remote ? 0.5 : 0.0;
+        const auto reportSpan = [&promise](double start, double span) {
+            return [&promise, start, span](double fraction) {
+                promise.setProgressValue(static_cast<int>((start + fraction * span) * 1000));
+            };
+        };
         TensorBytes fetched;
         if (remote) {
-            auto bytes = TensorBytes::window(*owner, tensor, spec, 0, rows, 0, cols, cancel.get());
+            auto bytes =
+                TensorBytes::window(*owner, tensor, spec, 0, rows, 0, cols, cancel.get(), reportSpan(0.0, writeStart));
             if (!bytes) {
                 if (bytes.error().kind == ErrorKind::Cancelled)
                     promise.addResult(std::nullopt);
@@ -286,7 +293,7 @@ QString SlicePanel::exportCsv(const QString& path)
             promise.addResult(file.errorString());
             return;
         }
-        const ProgressFn report = [&](double fraction) { promise.setProgressValue(static_cast<int>(fraction * 1000)); };
+        const ProgressFn report = reportSpan(writeStart, 1.0 - writeStart);
         Status ok = dequantizer ? writeSliceCsv(file, *dequantizer, spec, *cancel, report)
                                 : writeSliceCsv(file, remote ? fetched.view() : view, spec, *cancel, report);
         if (ok && cancel->load())
