@@ -14,6 +14,7 @@
 #include <cstring>
 #include <iterator>
 #include <random>
+#include <thread>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -328,6 +329,37 @@ private slots:
         auto d = Dequantizer::create(*f.model, *t);
         QVERIFY(d);
         QVERIFY(!usableCodeLayout((*d)->codeLayout()));
+    }
+
+    // Sixteen chunks of 64 blocks of 128 x 128 codes, counted by two computations at once (so the chunks each
+    // worker takes differ between runs): the moments are the same to the last bit every time.
+    void countedMomentsDoNotDependOnScheduling()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const uint64_t side = 4096, blocks = side / 128;
+        file.add("w.weight", "F8_E4M3", {side, side}, randomBytes(side * side, 21))
+            .add("w.weight_scale_inv", "F32", {blocks, blocks}, bytesOf(randomScales(blocks * blocks, 22)));
+        const QuantFixture f = openQuantFixture(
+            dir, file, "{\"quantization_config\":{\"quant_method\":\"fp8\",\"weight_block_size\":[128,128]}}");
+        auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
+        QVERIFY(d);
+        QVERIFY(usableCodeLayout((*d)->codeLayout()));
+        std::atomic_bool cancel = false;
+        const Result<TensorStats> first = computeCodeCountStats(**d, StatsOptions{}, cancel);
+        QVERIFY(first);
+        for (int round = 0; round < 4; ++round) {
+            Result<TensorStats> other = makeError(ErrorKind::IoError, {});
+            std::thread concurrent([&] { other = computeCodeCountStats(**d, StatsOptions{}, cancel); });
+            Result<TensorStats> again = computeCodeCountStats(**d, StatsOptions{}, cancel);
+            concurrent.join();
+            for (const Result<TensorStats>* stats : {&again, &other}) {
+                QVERIFY(stats->ok());
+                QCOMPARE(std::memcmp(&(*stats)->mean, &first->mean, sizeof(double)), 0);
+                QCOMPARE(std::memcmp(&(*stats)->std, &first->std, sizeof(double)), 0);
+                QCOMPARE((*stats)->histogram.counts, first->histogram.counts);
+            }
+        }
     }
 
     void cancelled()

@@ -214,14 +214,17 @@ Result<TensorStats> computeCodeCountStats(const Dequantizer& dequantizer, const 
         return counts;
     };
 
-    std::vector<ValueTotals> first(static_cast<size_t>(workers));
+    // Moments per chunk, merged in chunk order: per worker, the sums followed which chunks each thread happened to
+    // take, and the last digits of the mean and std changed from run to run (as they did on the decode path).
+    std::vector<ValueTotals> first(static_cast<size_t>((layout.segments + perChunk - 1) / perChunk));
     if (!parallelChunks(layout.segments, perChunk, cancel, {&progress, 0.0, keep ? 0.9 : 0.5},
                         [&](int worker, uint64_t begin, uint64_t end) {
                             const uint16_t* counts = countsOf(worker, begin, end);
+                            ValueTotals& chunk = first[static_cast<size_t>(begin / perChunk)];
                             float values[256];
                             for (uint64_t s = begin; s < end; ++s, counts += codes) {
                                 dequantizer.segmentValues(s, values);
-                                accumulateSegment(values, counts, layout.codes, first[static_cast<size_t>(worker)]);
+                                accumulateSegment(values, counts, layout.codes, chunk);
                             }
                         }))
         return chunksStoppedError(cancelledMessage);
