@@ -4,6 +4,7 @@
 #include "core/edit/savelock.h"
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
+#include "core/io/changedigest.h"
 #include "core/io/fileidentity.h"
 #include "core/io/localpath.h"
 #include "support/editfixtures.h"
@@ -12,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -55,6 +57,7 @@ class TestFileIdentity final : public QObject
 private slots:
     void readDescribesTheFile();
     void anyEditChangesTheIdentity();
+    void digestSeesEveryChange();
     void staleIdentityRefusesTheSave_data();
     void staleIdentityRefusesTheSave();
     void freshIdentitySaves();
@@ -96,6 +99,36 @@ void TestFileIdentity::anyEditChangesTheIdentity()
     QVERIFY(before->headerHash != after->headerHash);
     QCOMPARE(before->inode, after->inode);
     QCOMPARE(before->differenceTo(*after), QStringLiteral("its header was rewritten"));
+}
+
+// The header digest (changeDigest) against the edits a header meets: every single bit flipped at every offset of
+// every length up to 3 x 32 bytes (the four lanes, the tail words), two words swapped, a byte appended (a zero byte
+// too: the tail is zero-padded), a byte cut; and the same value on every machine (little-endian words).
+void TestFileIdentity::digestSeesEveryChange()
+{
+    QByteArray bytes(96, '\0');
+    for (int i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<char>(i * 37 + 11);
+    QSet<uint64_t> seen;
+    for (int length = 0; length <= bytes.size(); ++length) {
+        const uint64_t digest = changeDigest(bytes.constData(), static_cast<size_t>(length));
+        QVERIFY2(!seen.contains(digest), qPrintable(QStringLiteral("length %1 repeats a digest").arg(length)));
+        seen.insert(digest);
+        for (int at = 0; at < length; ++at)
+            for (int bit = 0; bit < 8; ++bit) {
+                QByteArray flipped = bytes.left(length);
+                flipped[at] = static_cast<char>(flipped[at] ^ (1 << bit));
+                QVERIFY2(changeDigest(flipped.constData(), static_cast<size_t>(length)) != digest,
+                         qPrintable(QStringLiteral("length %1, byte %2, bit %3").arg(length).arg(at).arg(bit)));
+            }
+    }
+    QByteArray swapped = bytes;
+    std::swap_ranges(swapped.begin(), swapped.begin() + 8, swapped.begin() + 8);
+    QVERIFY(changeDigest(swapped.constData(), 96) != changeDigest(bytes.constData(), 96));
+    const QByteArray withZero = bytes.left(45) + QByteArray(1, '\0');
+    QVERIFY(changeDigest(withZero.constData(), 46) != changeDigest(bytes.constData(), 45));
+    QCOMPARE(changeDigest("safetensors", 11), changeDigest(QByteArray("safetensors").constData(), 11));
+    QCOMPARE(changeDigest("safetensors", 11), Q_UINT64_C(0xA87C62392F182A8C));
 }
 
 void TestFileIdentity::staleIdentityRefusesTheSave_data()

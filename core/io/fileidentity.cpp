@@ -1,7 +1,7 @@
 #include "core/io/fileidentity.h"
 
-#include "core/edit/crc64.h"
 #include "core/format/headerparser.h"
+#include "core/io/changedigest.h"
 #include "core/io/headerlock.h"
 #include "core/io/systemfile.h"
 #include "core/text/textutil.h"
@@ -25,7 +25,7 @@ FileIdentity FileIdentity::of(const platform::FileStatus& status, const void* he
     identity.size = status.size;
     identity.mtimeNs = status.modifiedNs;
     identity.headerBytes = static_cast<uint64_t>(length);
-    identity.headerHash = crc64(headerBytes, length);
+    identity.headerHash = changeDigest(headerBytes, length);
     return identity;
 }
 

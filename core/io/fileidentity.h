@@ -23,7 +23,7 @@ struct FileIdentity
     uint64_t size = 0;
     int64_t mtimeNs = 0;      ///< modification time, nanoseconds since the epoch
     uint64_t headerBytes = 0; ///< how many bytes the hash covers (8 + N, cut at the end of the file)
-    uint64_t headerHash = 0;  ///< CRC-64 of those bytes (no adversary here: a crash or another program, not a forger)
+    uint64_t headerHash = 0; ///< changeDigest() of those bytes (no adversary: a crash or another program, not a forger)
 
     /// stat of `path` (following links) and a hash of its first 8 + N bytes, N from the length field (an invalid or
     /// over-long length hashes what there is, up to the reader's limit). Refuses what is not a regular file.
