@@ -7,6 +7,7 @@
 #include "core/quant/dequantizedstats.h"
 #include "core/quant/nibblecolumns.h"
 #include "support/quantfixtures.h"
+#include "support/sameeveryrun.h"
 
 #include <QTest>
 
@@ -14,7 +15,6 @@
 #include <cstring>
 #include <iterator>
 #include <random>
-#include <thread>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -345,21 +345,8 @@ private slots:
         auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
         QVERIFY(d);
         QVERIFY(usableCodeLayout((*d)->codeLayout()));
-        std::atomic_bool cancel = false;
-        const Result<TensorStats> first = computeCodeCountStats(**d, StatsOptions{}, cancel);
-        QVERIFY(first);
-        for (int round = 0; round < 4; ++round) {
-            Result<TensorStats> other = makeError(ErrorKind::IoError, {});
-            std::thread concurrent([&] { other = computeCodeCountStats(**d, StatsOptions{}, cancel); });
-            Result<TensorStats> again = computeCodeCountStats(**d, StatsOptions{}, cancel);
-            concurrent.join();
-            for (const Result<TensorStats>* stats : {&again, &other}) {
-                QVERIFY(stats->ok());
-                QCOMPARE(std::memcmp(&(*stats)->mean, &first->mean, sizeof(double)), 0);
-                QCOMPARE(std::memcmp(&(*stats)->std, &first->std, sizeof(double)), 0);
-                QCOMPARE((*stats)->histogram.counts, first->histogram.counts);
-            }
-        }
+        const std::atomic_bool cancel = false;
+        verifySameOnEveryRun([&] { return computeCodeCountStats(**d, StatsOptions{}, cancel); });
     }
 
     void cancelled()

@@ -1,6 +1,7 @@
 // Statistics checked against values computed here, independently: known codes of every dtype, double-precision
 // Kahan sums, numpy's percentile rule and the documented binning rule, written out again in this file.
 #include "core/values/tensorstats.h"
+#include "support/sameeveryrun.h"
 
 #include <QTest>
 
@@ -9,10 +10,10 @@
 #include <cstring>
 #include <limits>
 #include <random>
-#include <thread>
 #include <vector>
 
 using namespace safescope;
+using namespace safescope::test;
 
 Q_DECLARE_METATYPE(safescope::DType)
 
@@ -679,20 +680,7 @@ private slots:
             v = (random() & 1 ? 1.0f : -1.0f) * magnitude(random);
         const QByteArray bytes(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(n * 4));
         const TensorView view = viewOver(DType::F32, bytes, n);
-        auto first = computeStats(view, {}, kNoCancel);
-        QVERIFY(first.ok());
-        for (int round = 0; round < 4; ++round) {
-            Result<TensorStats> other = makeError(ErrorKind::IoError, {});
-            std::thread concurrent([&] { other = computeStats(view, {}, kNoCancel); });
-            auto again = computeStats(view, {}, kNoCancel);
-            concurrent.join();
-            for (const Result<TensorStats>* stats : {&again, &other}) {
-                QVERIFY(stats->ok());
-                QCOMPARE(std::memcmp(&(*stats)->mean, &first->mean, sizeof(double)), 0);
-                QCOMPARE(std::memcmp(&(*stats)->std, &first->std, sizeof(double)), 0);
-                QCOMPARE((*stats)->histogram.counts, first->histogram.counts);
-            }
-        }
+        verifySameOnEveryRun([&] { return computeStats(view, {}, kNoCancel); });
     }
 
     void emptyAndScalar()

@@ -1,5 +1,6 @@
 #include "core/format/modelbuilder.h"
 
+#include "core/format/foreachparallel.h"
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
 #include "core/format/shardprefetch.h"
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <unordered_map>
 
 namespace safescope {
@@ -33,26 +33,6 @@ QString inQuotes(const QString& text)
 QString bytes(uint64_t value)
 {
     return fromStd(groupDigits(value));
-}
-
-/// Calls work(i) for i in [0, count) on every core, the caller's thread included; `count / minPerThread` threads at
-/// most, so a few items are not worth a thread start, and `busyCores` cores left to threads already at work.
-void forEachParallel(size_t count, size_t minPerThread, const std::function<void(size_t)>& work, size_t busyCores = 0)
-{
-    std::atomic_size_t next = 0;
-    const auto run = [&] {
-        for (size_t i = next++; i < count; i = next++)
-            work(i);
-    };
-    const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-    const size_t helpers =
-        std::min<size_t>(count / std::max<size_t>(1, minPerThread), cores - 1 - std::min(busyCores, cores - 1));
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < helpers; ++i)
-        threads.emplace_back(run);
-    run();
-    for (std::thread& thread : threads)
-        thread.join();
 }
 
 /// Whether every weight_map entry is in the shard it names and the shards hold nothing else, answered with one
