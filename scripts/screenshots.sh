@@ -55,3 +55,9 @@ window() {
 
 window 1600x1000 --page slice --select model.layers.0.self_attn.q_proj.weight "$demo"
 window 800x600 --page values --select model.layers.0.mlp.down_proj.weight "$demo"
+
+# A float original against its FP8 quantization: the SQNR map and the selected pair's dequantized histograms.
+/usr/bin/python3 scripts/make-quant-demo.py "$demo" "$work/fp8"
+shot quantized-diff --compare "$demo" --page heatmap "$work/fp8"
+# The quantization's own overview: logical parameters beside the stored elements per dtype, a weight folded.
+shot quantized-overview --page overview --select model.layers.1.mlp.down_proj.weight "$work/fp8"

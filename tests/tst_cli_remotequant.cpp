@@ -39,8 +39,7 @@ private slots:
         QVERIFY2(m_server.start(), qPrintable(m_server.errorText()));
         qputenv("HF_ENDPOINT", m_server.endpoint().toUtf8());
 
-        std::vector<float> expected;
-        m_fp8 = writeFp8Model(m_fp8Dir, expected);
+        m_fp8 = writeFp8Model(m_fp8Dir, m_fp8Values);
         TensorFileBuilder gptq;
         buildGptq(gptq, {4, true, false}); // int4, act-order, the v1 zero-point convention
         m_gptq = writeFile(m_gptqDir, QStringLiteral("model.safetensors"), gptq.build());
@@ -150,6 +149,49 @@ private slots:
         QCOMPARE(remote.err, localRun.err); // the same conversion impact and the same parts dropped
     }
 
+    // The float original against its FP8 quantization on the Hub: the weight is paired by its logical name and
+    // dequantized from its fetched parts, so the report is the local one (quantization error, SQNR), not a
+    // comparison of stored codes against floats.
+    void diffOfRemoteQuantizationMatchesLocal()
+    {
+        std::vector<float> original;
+        for (size_t i = 0; i < m_fp8Values.size(); ++i)
+            original.push_back(m_fp8Values[i] * (1.0f + 0.01f * static_cast<float>(static_cast<int>(i % 7) - 3)));
+        TensorFileBuilder file;
+        file.add("layers.0.mlp.weight", "F32", {5, 7}, bytesOf(original))
+            .add("layers.0.norm.weight", "F32", {4}, bytesOf(std::vector<float>{1, 2, 3, 4}));
+        QTemporaryDir originalDir;
+        const QString originalPath = writeFile(originalDir, QStringLiteral("model.safetensors"), file.build());
+
+        const CliRun remote =
+            runCli({QStringLiteral("diff"), originalPath, QStringLiteral("hf://acme/fp8"), QStringLiteral("--json")});
+        QVERIFY2(remote.exitCode == 0, remote.err.constData());
+        const CliRun local = runCli({QStringLiteral("diff"), originalPath, m_fp8, QStringLiteral("--json")});
+        QVERIFY2(local.exitCode == 0, local.err.constData());
+        const nlohmann::json remoteReport = parseJson(remote.out);
+        const nlohmann::json localReport = parseJson(local.out);
+        const nlohmann::json& tensors = remoteReport.at("tensors");
+        QCOMPARE(tensors.size(), size_t(2)); // the scale is folded under its weight, no pair of its own
+        bool weightSeen = false;
+        for (const nlohmann::json& t : tensors) {
+            if (t.at("name") != "layers.0.mlp.weight")
+                continue;
+            weightSeen = true;
+            QCOMPARE(t.at("scheme_b").get<std::string>(), std::string("fp8"));
+            QVERIFY2(t.contains("sqnr_db") && t.at("sqnr_db").get<double>() > 20.0, t.dump().c_str());
+        }
+        QVERIFY(weightSeen);
+        QVERIFY2(tensors == localReport.at("tensors"), remote.out.constData());
+        QVERIFY2(remoteReport.at("summary") == localReport.at("summary"), remote.out.constData());
+
+        // The text form says what crossed the network: the weight's two parts, fetched.
+        const CliRun text = runCli({QStringLiteral("diff"), originalPath, QStringLiteral("hf://acme/fp8")});
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        QVERIFY2(text.out.contains("(dequantized: - vs fp8)"), text.out.constData());
+        QVERIFY2(text.err.contains(" tensor bytes fetched") && !text.err.contains(" 0 tensor bytes fetched"),
+                 text.err.constData());
+    }
+
 private:
     QTemporaryDir m_dir;
     QTemporaryDir m_fp8Dir;
@@ -157,6 +199,7 @@ private:
     HubServer m_server;
     QString m_fp8;
     QString m_gptq;
+    std::vector<float> m_fp8Values; ///< the FP8 model's weight, dequantized by the fixture's own formula
 };
 
 QTEST_GUILESS_MAIN(TestCliRemoteQuant)

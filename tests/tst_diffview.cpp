@@ -3,6 +3,7 @@
 // report is exported in the three formats.
 #include "core/text/format.h"
 #include "support/clirun.h"
+#include "support/quantmodels.h"
 #include "support/tensorfilebuilder.h"
 #include "ui/diff/diffheatmap.h"
 #include "ui/diff/diffpairpanel.h"
@@ -18,6 +19,7 @@
 #include "ui/window/mainwindow.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDropEvent>
 #include <QFile>
 #include <QJsonArray>
@@ -507,6 +509,100 @@ private slots:
             qPrintable(QStringLiteral("every %1 rows of %2 px").arg(heatmap->labelStep(Qt::Vertical)).arg(rowPixels)));
         QVERIFY(heatmap->labelStep(Qt::Horizontal) * colPixels >= line);
         QCOMPARE(plot->xAxis->tickLabelRotation(), 90.0);
+    }
+
+    void quantizationErrorInWindow()
+    {
+        // A float original against its FP8 block quantization (a folder with config.json): the weight pairs with
+        // its float counterpart by logical name, dequantized; the table says what it is and its SQNR, and the map
+        // turns to SQNR by itself, drawn linearly with the identical norm at the closest end.
+        QTemporaryDir quantDir, originalDir;
+        std::vector<float> dequantized;
+        writeFp8Model(quantDir, dequantized);
+        std::vector<float> original;
+        for (size_t i = 0; i < dequantized.size(); ++i)
+            original.push_back(dequantized[i] * (1.0f + 0.02f * static_cast<float>(static_cast<int>(i % 5) - 2)));
+        double signal = 0, noise = 0;
+        for (size_t i = 0; i < original.size(); ++i) {
+            const double d = static_cast<double>(original[i]) - static_cast<double>(dequantized[i]);
+            signal += static_cast<double>(original[i]) * original[i];
+            noise += d * d;
+        }
+        const double expectedSqnr = 10.0 * std::log10(signal / noise);
+        TensorFileBuilder file;
+        file.add("layers.0.mlp.weight", "F32", {5, 7}, bytesOf(original))
+            .add("layers.0.norm.weight", "F32", {4}, bytesOf(std::vector<float>{1, 2, 3, 4}));
+        const QString originalPath = writeFile(originalDir, QStringLiteral("model.safetensors"), file.build());
+
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        DiffView* view = window.comparePaths(originalPath, quantDir.path());
+        QVERIFY(view);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        const DiffTableModel* model = view->tableModel();
+        QCOMPARE(model->rowCount(), 2); // the scale is folded under its weight
+        const int weight = rowNamed(model, QStringLiteral("layers.0.mlp.weight"));
+        QVERIFY(weight >= 0);
+        QCOMPARE(model->index(weight, DiffTableModel::DTypeColumn).data().toString(),
+                 QStringLiteral("F32 \u2192 fp8 (F8_E4M3)"));
+        const double sqnr = model->index(weight, DiffTableModel::SqnrColumn).data(SortRole).toDouble();
+        QVERIFY2(std::fabs(sqnr - expectedSqnr) < 1e-6, qPrintable(QString::number(sqnr)));
+        QCOMPARE(model->index(weight, DiffTableModel::SqnrColumn).data().toString(),
+                 QString::number(expectedSqnr, 'f', 1));
+
+        auto* metric = view->findChild<QComboBox*>(QStringLiteral("diffHeatMetric"));
+        QVERIFY(metric);
+        QCOMPARE(metric->currentData().toInt(), static_cast<int>(DiffHeatMetric::Sqnr));
+        QVERIFY(!view->logScaleBox()->isEnabled());
+        view->showPage(QStringLiteral("heatmap"));
+        const DiffHeatmap* heatmap = view->heatmap();
+        QVERIFY(heatmap->grid().higherIsCloser);
+        QCOMPARE(heatmap->grid().rowCount(), 1);
+        const auto [row, column] = heatmap->grid().cellOf(static_cast<int64_t>(model->rows()[weight].pair));
+        QVERIFY(row == 0 && column >= 0);
+        QVERIFY(std::fabs(heatmap->grid().value(row, column) - expectedSqnr) < 1e-6);
+        const int norm = 1 - column; // two modules: mlp.weight and norm.weight
+        QVERIFY(std::isinf(heatmap->grid().value(0, norm)));
+        QVERIFY(std::isnan(heatmap->cellCoordinate(0, norm))); // blank: no error to colour
+        QVERIFY(heatmap->cellText(row, column).contains(QString::number(expectedSqnr, 'g', 4)));
+
+        // The selected pair reads B as its dequantized values, never as stored codes (which reach +-448): Δ's
+        // histogram spans the quantization error only, and the Δ slice's tables hold the fixture's own values.
+        QSignalSpy shown(view->pairPanel(), &DiffPairPanel::histogramsShown);
+        DiffSlicePanel* slice = view->pairPanel()->slicePanel();
+        QSignalSpy deltaShown(slice, &DiffSlicePanel::deltaShown);
+        QVERIFY(view->selectPair(model->rows()[static_cast<size_t>(norm == 0 ? 1 : 0)].pair));
+        QVERIFY(view->selectPair(model->rows()[weight].pair));
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, kTimeoutMs);
+        double maxDelta = 0;
+        for (size_t i = 0; i < original.size(); ++i)
+            maxDelta = std::max(maxDelta, std::fabs(double(original[i]) - double(dequantized[i])));
+        const Histogram& delta = view->pairPanel()->deltaPlot()->histogram();
+        QCOMPARE(view->pairPanel()->deltaPlot()->total(), uint64_t(original.size()));
+        QVERIFY2(delta.edges.front() >= -maxDelta * 1.01 && delta.edges.back() <= maxDelta * 1.01,
+                 qPrintable(QStringLiteral("%1 .. %2").arg(delta.edges.front()).arg(delta.edges.back())));
+        view->showPage(QStringLiteral("slice"));
+        QTRY_VERIFY_WITH_TIMEOUT(deltaShown.count() >= 1, kTimeoutMs);
+        using Side = DiffSliceTableModel::Side;
+        for (const auto& [r, c] : {std::pair{0, 0}, std::pair{3, 5}, std::pair{4, 6}}) {
+            const size_t i = static_cast<size_t>(r * 7 + c);
+            QCOMPARE(slice->model(Side::A)->index(r, c).data(SortRole).toDouble(), double(original[i]));
+            QCOMPARE(slice->model(Side::B)->index(r, c).data(SortRole).toDouble(), double(dequantized[i]));
+            QCOMPARE(slice->model(Side::Delta)->index(r, c).data(SortRole).toDouble(),
+                     double(original[i]) - double(dequantized[i]));
+        }
+
+        view->showPage(QStringLiteral("heatmap"));
+
+        // Once the user picks a metric, a re-run keeps it; the log box comes back for a ratio.
+        metric->setCurrentIndex(metric->findData(static_cast<int>(DiffHeatMetric::RelativeL2)));
+        emit metric->activated(metric->currentIndex());
+        QVERIFY(view->logScaleBox()->isEnabled());
+        QVERIFY(!heatmap->grid().higherIsCloser);
+        view->rerun();
+        QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
+        QCOMPARE(metric->currentData().toInt(), static_cast<int>(DiffHeatMetric::RelativeL2));
     }
 
     void summaryCountsFitTogether()

@@ -1,5 +1,6 @@
 #include "core/format/model.h"
 #include "core/format/modelfolder.h"
+#include "core/format/nameindex.h"
 #include "core/text/textutil.h"
 #include "support/fixtures.h"
 
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -150,6 +152,34 @@ class TestModel : public QObject
     Q_OBJECT
 
 private slots:
+    void nameIndexFindsEveryNameAndNothingElse()
+    {
+        // Names as checkpoints have them (long shared prefixes, digits varying), repeats keeping their first
+        // position, and near misses: one character off, a prefix, one longer. Each probe compares a hash tag
+        // before the name, so a wrong tag or slot would lose names or find wrong ones here.
+        std::vector<std::string> names;
+        for (int layer = 0; layer < 61; ++layer)
+            for (int expert = 0; expert < 64; ++expert)
+                names.push_back("model.layers." + std::to_string(layer) + ".mlp.experts." + std::to_string(expert) +
+                                ".down_proj.weight");
+        names.push_back(names[17]); // a repeat: the first position wins
+        names.push_back("");
+        const auto nameOf = [&](uint32_t i) { return std::string_view(names[i]); };
+        const NameIndex index(static_cast<uint32_t>(names.size()), nameOf);
+        for (uint32_t i = 0; i + 2 < names.size(); ++i) {
+            const std::optional<uint32_t> found = index.find(names[i], nameOf);
+            QVERIFY2(found && *found == i, names[i].c_str());
+            std::string near = names[i];
+            near.back() = 'x';
+            QVERIFY(!index.find(near, nameOf));
+            QVERIFY(!index.find(std::string_view(names[i]).substr(0, names[i].size() - 1), nameOf));
+            QVERIFY(!index.find(names[i] + "s", nameOf));
+        }
+        QCOMPARE(index.find(names[17], nameOf), std::optional<uint32_t>(17));
+        QCOMPARE(index.find("", nameOf), std::optional<uint32_t>(static_cast<uint32_t>(names.size() - 1)));
+        QVERIFY(!NameIndex().find("a", nameOf));
+    }
+
     void singleFile();
     void singleFileWarningsNameTheFile();
     void fromFile();

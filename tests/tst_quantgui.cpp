@@ -231,6 +231,9 @@ private slots:
         QVERIFY2(overview->fact(QStringLiteral("Parameters")).startsWith(QStringLiteral("28; ")),
                  qPrintable(overview->fact(QStringLiteral("Parameters"))));
         QVERIFY(overview->fact(QStringLiteral("Parameters")).contains(QStringLiteral("32 stored elements")));
+        // Per dtype the counts are stored elements (the scales among them) and are labelled so: they add up to 32.
+        QVERIFY(overview->fact(QStringLiteral("Parameters per dtype")).isEmpty());
+        QCOMPARE(overview->fact(QStringLiteral("Stored elements per dtype")), QStringLiteral("F32: 8\nF8_E4M3: 24"));
         QVERIFY2(overview->fact(QStringLiteral("Dimensions")).startsWith(QStringLiteral("hidden 6,")) &&
                      overview->fact(QStringLiteral("Dimensions")).contains(QStringLiteral("2 heads, 1 KV heads")),
                  qPrintable(overview->fact(QStringLiteral("Dimensions"))));

@@ -88,6 +88,13 @@ private slots:
         QTest::newRow("empty matches all") << "" << false << "x" << bf16 << matrix << true;
         QTest::newRow("substring") << "q_proj" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix << true;
         QTest::newRow("substring case") << "Q_PROJ" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix << true;
+        QTest::newRow("name in upper case") << "lm_head" << false << "LM_HEAD.Weight" << bf16 << matrix << true;
+        QTest::newRow("substring at the end") << "weight" << false << "a.b.WEIGHT" << bf16 << matrix << true;
+        QTest::newRow("after a partial match") << "aab" << false << "x.aaab" << bf16 << matrix << true;
+        QTest::newRow("longer than the name") << "weights" << false << "weight" << bf16 << matrix << false;
+        QTest::newRow("one char short at the end") << "weightx" << false << "a.weight" << bf16 << matrix << false;
+        QTest::newRow("non-ASCII name") << QString::fromUtf8("époque") << false << QString::fromUtf8("l.époque.w")
+                                        << bf16 << matrix << true;
         QTest::newRow("substring miss") << "k_proj" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix
                                         << false;
         QTest::newRow("AND of words") << "attn weight" << false << "attn.bias" << bf16 << matrix << false;

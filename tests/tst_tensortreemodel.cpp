@@ -1,4 +1,6 @@
 #include "core/format/model.h"
+#include "core/quant/quantcatalog.h"
+#include "core/quant/quantconfig.h"
 #include "core/text/textutil.h"
 #include "support/fixtures.h"
 #include "ui/models/naturalcompare.h"
@@ -11,7 +13,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <functional>
+#include <tuple>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -67,6 +71,33 @@ QModelIndex child(const QAbstractItemModel& model, const QModelIndex& parent, co
             return index;
     }
     return {};
+}
+
+/// Every node of the tree below `id`, one line each: its path, whether it is a quantized weight, its tensor's name
+/// and its totals. Node ids (which depend on the stored order) are left out.
+void dumpTree(const TensorTree& tree, uint32_t id, int depth, QStringList& lines)
+{
+    const TensorTree::Node node = tree.node(id);
+    const QString tensor =
+        node.tensor == TensorTree::kNone ? QString() : QString::fromUtf8(tree.model().qualifiedName(node.tensor));
+    lines << QStringLiteral("%1%2 logical=%3 tensor=%4 count=%5 params=%6 bytes=%7")
+                 .arg(QString(depth * 2, QLatin1Char(' ')), QString::fromUtf8(node.path))
+                 .arg(node.isLogical() ? QStringLiteral("yes") : QStringLiteral("no"))
+                 .arg(tensor)
+                 .arg(node.tensorCount)
+                 .arg(node.parameters)
+                 .arg(node.bytes);
+    for (const uint32_t child : node.children)
+        dumpTree(tree, child, depth + 1, lines);
+}
+
+QStringList treeLines(const TensorTree& tree)
+{
+    QStringList lines;
+    dumpTree(tree, TensorTree::rootId(), 0, lines);
+    for (const uint32_t row : tree.flatOrder())
+        lines << QStringLiteral("flat ") + QString::fromUtf8(tree.pathOf(row));
+    return lines;
 }
 
 } // namespace
@@ -300,47 +331,10 @@ private slots:
 
     void quantizedWeightsFoldTheirParts()
     {
-        // A hand-made catalog (the tree reads names and shapes only): an AWQ-like weight whose parts have other
-        // names than the logical one, an FP8-like one whose main part shares it, one whose part lies outside its
-        // groups (left unfolded), and a float neighbour.
-        const std::vector<Spec> specs{
-            {"m.layers.0.up.qweight", "I32", {8, 2}, 4},
-            {"m.layers.0.up.qzeros", "I32", {1, 2}, 4},
-            {"m.layers.0.up.scales", "F16", {1, 16}, 2},
-            {"m.layers.0.down.weight", "F8_E4M3", {4, 6}, 1},
-            {"m.layers.0.down.weight_scale_inv", "F32", {2, 2}, 4},
-            {"m.layers.0.norm", "F32", {6}, 4},
-            {"m.odd.weight", "F8_E4M3", {2, 2}, 1},
-            {"elsewhere.scale", "F32", {1}, 4},
-        };
-        const QString path = writeFile(m_dir, QStringLiteral("quant.safetensors"), fileOf(specs));
-        auto opened = Model::open(path, OpenMode::Lenient);
-        QVERIFY(opened.ok());
-        auto quant = std::make_shared<QuantCatalog>();
-        LogicalTensor up;
-        up.name = "m.layers.0.up.weight";
-        up.scheme = QuantScheme::Awq;
-        up.bits = 4;
-        up.groupSize = 64;
-        up.shape = {16, 64};
-        up.elementCount = 1024;
-        up.parts = {{"qweight", "m.layers.0.up.qweight"},
-                    {"qzeros", "m.layers.0.up.qzeros"},
-                    {"scales", "m.layers.0.up.scales"}};
-        LogicalTensor down;
-        down.name = "m.layers.0.down.weight";
-        down.shape = {4, 6};
-        down.elementCount = 24;
-        down.block = {2, 3};
-        down.parts = {{"weight", "m.layers.0.down.weight"}, {"scale_inv", "m.layers.0.down.weight_scale_inv"}};
-        LogicalTensor odd;
-        odd.name = "m.odd.weight";
-        odd.shape = {2, 2};
-        odd.elementCount = 4;
-        odd.parts = {{"weight", "m.odd.weight"}, {"scale", "elsewhere.scale"}};
-        quant->tensors = {up, down, odd};
-        quant->byName = {{up.name, 0}, {down.name, 1}, {odd.name, 2}};
-        const auto tree = TensorTree::build(opened.value(), quant);
+        const FoldingFixture fixture = foldingFixture();
+        QVERIFY(fixture.model);
+        const std::vector<Spec>& specs = foldingSpecs();
+        const auto tree = TensorTree::build(fixture.model, fixture.quant);
         TensorTreeModel model;
         model.setTree(tree);
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -394,7 +388,150 @@ private slots:
         }
     }
 
+    void filteredTotalsOfQuantizedWeightsAreLogical()
+    {
+        // Without a filter a group counts a quantized weight's logical parameters; with one it must still do so,
+        // through the weight's main stored part only: summing the matched parts counted packed int4 words once
+        // (16 + 2 + 16 "parameters" for 1,024 weights) and scales as weights.
+        const FoldingFixture fixture = foldingFixture();
+        QVERIFY(fixture.model);
+        TensorTreeModel model;
+        TensorFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        model.setTree(TensorTree::build(fixture.model, fixture.quant));
+        const auto layerTotals = [&](const QString& filter) {
+            proxy.setTensorFilter(TensorFilter::parse(filter));
+            const QModelIndex layer =
+                child(proxy, child(proxy, child(proxy, {}, QStringLiteral("m")), QStringLiteral("layers")),
+                      QStringLiteral("0"));
+            return std::tuple(layer.siblingAtColumn(TensorTreeModel::ParametersColumn).data(SortRole).toULongLong(),
+                              layer.siblingAtColumn(TensorTreeModel::SizeColumn).data(SortRole).toULongLong(),
+                              layer.siblingAtColumn(TensorTreeModel::DTypeColumn).data().toString());
+        };
+        // Every part of the AWQ weight matches: its 1,024 logical parameters, all its stored bytes and dtypes.
+        QCOMPARE(layerTotals(QStringLiteral("up")),
+                 std::tuple(qulonglong{1024}, qulonglong{8 * 2 * 4 + 1 * 2 * 4 + 16 * 2},
+                            QStringLiteral("I32 \u00d72, F16 \u00d71")));
+        // Only companions and a float tensor are F32: the scale adds its bytes, the norm its 6 parameters.
+        QCOMPARE(layerTotals(QStringLiteral("dtype:F32")),
+                 std::tuple(qulonglong{6}, qulonglong{2 * 2 * 4 + 6 * 4}, QStringLiteral("F32 \u00d72")));
+        // The FP8 weight's codes match: its logical 24, its codes' bytes.
+        QCOMPARE(layerTotals(QStringLiteral("dtype:F8_E4M3")),
+                 std::tuple(qulonglong{24}, qulonglong{4 * 6}, QStringLiteral("F8_E4M3 \u00d71")));
+        // Without a filter the layer's totals are the tree's own: 1,024 + 24 + 6.
+        proxy.setTensorFilter(TensorFilter::parse(QString()));
+        const QModelIndex layer = child(
+            proxy, child(proxy, child(proxy, {}, QStringLiteral("m")), QStringLiteral("layers")), QStringLiteral("0"));
+        QCOMPARE(layer.siblingAtColumn(TensorTreeModel::ParametersColumn).data(SortRole).toULongLong(), 1054ull);
+    }
+
+    void quantizedTreeDoesNotDependOnStoredOrder()
+    {
+        // FP8 block weights recognised by the core (so the catalog knows where each part is), stored in three
+        // orders: scales before or after their weights, a weight's parts apart with other layers between them,
+        // and a float tensor between the groups. Each quantized weight is placed where its first part is met, so
+        // every order must give the same tree, and the same as looking the parts up by name.
+        std::vector<Spec> specs;
+        for (const char* layer : {"0", "1", "10", "2"}) {
+            for (const char* module : {"q_proj", "o_proj"}) {
+                const QByteArray stem = QByteArray("model.layers.") + layer + ".self_attn." + module;
+                specs.push_back({stem + ".weight", "F8_E4M3", {4, 6}, 1});
+                specs.push_back({stem + ".weight_scale_inv", "F32", {2, 2}, 4});
+            }
+            specs.push_back({QByteArray("model.layers.") + layer + ".norm.weight", "BF16", {6}, 2});
+        }
+        specs.push_back({"model.scale", "F32", {1}, 4});
+        specs.push_back({"lm_head.weight", "BF16", {8, 6}, 2});
+        QuantConfig config;
+        config.method = QStringLiteral("fp8");
+        config.weightBlockSize = {2, 3};
+
+        const auto treeOf = [&](const std::vector<Spec>& order, const QString& file, bool byName) {
+            auto opened = Model::open(writeFile(m_dir, file, fileOf(order)), OpenMode::Lenient);
+            if (!opened.ok())
+                return QStringList{QStringLiteral("open failed")};
+            auto catalog = std::make_shared<QuantCatalog>(recogniseQuantized(*opened.value(), config));
+            if (catalog->tensors.size() != 8)
+                return QStringList{QStringLiteral("recognised %1").arg(catalog->tensors.size())};
+            if (byName) { // as a catalog made by hand: the tree looks every part up
+                catalog->partIndices.clear();
+                catalog->partStart.clear();
+            }
+            return treeLines(*TensorTree::build(opened.value(), catalog));
+        };
+        const QStringList expected = treeOf(specs, QStringLiteral("order0.safetensors"), false);
+        // Nodes: the root, lm_head and its weight, model, the layers group, model.scale, 12 a layer
+        // (its group, self_attn, two modules each with a logical row and two parts, norm and its weight); then 14
+        // rows of the flat list (8 quantized weights, 4 norms, 2 other tensors).
+        QCOMPARE(expected.size(), 54 + 14);
+        QVERIFY2(expected.contains(QStringLiteral("            model.layers.10.self_attn.o_proj.weight logical=yes "
+                                                  "tensor= count=2 params=24 bytes=40")),
+                 qPrintable(expected.join(QLatin1Char('\n'))));
+        QCOMPARE(treeOf(specs, QStringLiteral("order0byname.safetensors"), true), expected);
+        std::vector<Spec> reversed(specs.rbegin(), specs.rend());
+        QCOMPARE(treeOf(reversed, QStringLiteral("order1.safetensors"), false), expected);
+        // Scales first, then every weight: each weight's two parts far apart.
+        std::vector<Spec> apart = specs;
+        std::stable_partition(apart.begin(), apart.end(), [](const Spec& s) { return s.name.endsWith("_inv"); });
+        QCOMPARE(treeOf(apart, QStringLiteral("order2.safetensors"), false), expected);
+    }
+
 private:
+    /// A hand-made catalog over a small file (the tree reads names and shapes only): an AWQ-like weight whose parts
+    /// have other names than the logical one, an FP8-like one whose main part shares it, one whose part lies outside
+    /// its groups (left unfolded), and a float neighbour.
+    struct FoldingFixture
+    {
+        std::shared_ptr<const Model> model;
+        std::shared_ptr<const QuantCatalog> quant;
+    };
+    static const std::vector<Spec>& foldingSpecs()
+    {
+        static const std::vector<Spec> specs{
+            {"m.layers.0.up.qweight", "I32", {8, 2}, 4},
+            {"m.layers.0.up.qzeros", "I32", {1, 2}, 4},
+            {"m.layers.0.up.scales", "F16", {1, 16}, 2},
+            {"m.layers.0.down.weight", "F8_E4M3", {4, 6}, 1},
+            {"m.layers.0.down.weight_scale_inv", "F32", {2, 2}, 4},
+            {"m.layers.0.norm", "F32", {6}, 4},
+            {"m.odd.weight", "F8_E4M3", {2, 2}, 1},
+            {"elsewhere.scale", "F32", {1}, 4},
+        };
+        return specs;
+    }
+    FoldingFixture foldingFixture()
+    {
+        const QString path = writeFile(m_dir, QStringLiteral("quant.safetensors"), fileOf(foldingSpecs()));
+        auto opened = Model::open(path, OpenMode::Lenient);
+        if (!opened.ok())
+            return {};
+        auto quant = std::make_shared<QuantCatalog>();
+        LogicalTensor up;
+        up.name = "m.layers.0.up.weight";
+        up.scheme = QuantScheme::Awq;
+        up.bits = 4;
+        up.groupSize = 64;
+        up.shape = {16, 64};
+        up.elementCount = 1024;
+        up.parts = {{"qweight", "m.layers.0.up.qweight"},
+                    {"qzeros", "m.layers.0.up.qzeros"},
+                    {"scales", "m.layers.0.up.scales"}};
+        LogicalTensor down;
+        down.name = "m.layers.0.down.weight";
+        down.shape = {4, 6};
+        down.elementCount = 24;
+        down.block = {2, 3};
+        down.parts = {{"weight", "m.layers.0.down.weight"}, {"scale_inv", "m.layers.0.down.weight_scale_inv"}};
+        LogicalTensor odd;
+        odd.name = "m.odd.weight";
+        odd.shape = {2, 2};
+        odd.elementCount = 4;
+        odd.parts = {{"weight", "m.odd.weight"}, {"scale", "elsewhere.scale"}};
+        quant->tensors = {up, down, odd};
+        quant->indexNames();
+        return {opened.value(), quant};
+    }
+
     QTemporaryDir m_dir;
     std::shared_ptr<const Model> m_model;
 };

@@ -2,17 +2,20 @@
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
 #include "support/openedwindow.h"
+#include "ui/models/roles.h"
+#include "ui/models/tensortreemodel.h"
+#include "ui/pages/overviewpage.h"
+#include "ui/values/tensorpage.h"
 #include "ui/window/documentview.h"
 #include "ui/window/mainwindow.h"
-#include "ui/models/roles.h"
 #include "ui/window/modelview.h"
-#include "ui/pages/overviewpage.h"
 #include "ui/window/tensorbrowser.h"
-#include "ui/values/tensorpage.h"
 
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QTabWidget>
@@ -27,6 +30,55 @@ using namespace safescope::test;
 namespace {
 
 constexpr int kTimeoutMs = 20000;
+
+/// More tensors than the browser expands on a filter (3,000), in one collapsed group under a wrapper: the group's
+/// size reads "376 KiB" unfiltered and "1.17 KiB", wider, when a filter keeps only `model.g.special`.
+QByteArray wideWhenFilteredFile()
+{
+    QByteArray header = "{";
+    uint64_t offset = 0;
+    for (int i = 0; i < 3000; ++i) {
+        header += tensorJson("model.g.t" + QByteArray::number(i), "F32", {32}, offset, offset + 128) + ',';
+        offset += 128;
+    }
+    header += tensorJson("model.g.special", "F32", {300}, offset, offset + 1200);
+    offset += 1200;
+    header += '}';
+    return rawFile(header, patternBytes(offset));
+}
+
+/// A DeepSeek-like layer layout in miniature: the architecture summary's first line runs to some 130 characters.
+QByteArray longLayoutFile()
+{
+    std::vector<QByteArray> names;
+    for (int layer = 0; layer < 3; ++layer) {
+        const QByteArray prefix = "model.layers." + QByteArray::number(layer) + '.';
+        for (const char* module : {"self_attn.q_a_proj", "self_attn.q_b_proj", "self_attn.kv_a_proj_with_mqa",
+                                   "self_attn.kv_b_proj", "self_attn.o_proj", "input_layernorm"})
+            names.push_back(prefix + module + ".weight");
+        if (layer == 0) {
+            for (const char* projection : {"gate_proj", "up_proj", "down_proj"})
+                names.push_back(prefix + "mlp." + projection + ".weight");
+            continue;
+        }
+        for (int expert = 0; expert < 4; ++expert)
+            for (const char* projection : {"gate_proj", "up_proj", "down_proj"})
+                names.push_back(prefix + "mlp.experts." + QByteArray::number(expert) + '.' + projection + ".weight");
+        for (const char* projection : {"gate_proj", "up_proj", "down_proj"})
+            names.push_back(prefix + "mlp.shared_experts." + projection + ".weight");
+        names.push_back(prefix + "mlp.gate.weight");
+    }
+    for (const char* outside : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"})
+        names.emplace_back(outside); // a second line: "outside the layers: ..."
+    QByteArray header = "{";
+    uint64_t offset = 0;
+    for (const QByteArray& name : names) {
+        header += (offset > 0 ? "," : "") + tensorJson(name, "F32", {2, 2}, offset, offset + 16);
+        offset += 16;
+    }
+    header += '}';
+    return rawFile(header, patternBytes(offset));
+}
 
 /// Deep names as PEFT writes them: the part that tells rows apart sits in the middle and at the end.
 QByteArray deepNamesFile()
@@ -157,6 +209,33 @@ private slots:
         QVERIFY(view->findChild<QSplitter*>()->handleWidth() >= 8);
     }
 
+    void filteredRowsGetTheRoomTheyNeed()
+    {
+        // A filter changes what groups count: the columns must grow to the new texts, or a filtered group's size
+        // reads "1....iB" (seen on a DeepSeek-sized index: "3....iB" where the unfiltered "625 GiB" had been fitted).
+        const QString path = writeFile(m_dir, QStringLiteral("filtered.safetensors"), wideWhenFilteredFile());
+        MainWindow window;
+        window.resize(1600, 1000);
+        DocumentView* document = openAndWait(window, path, kTimeoutMs);
+        QVERIFY(document);
+        TensorBrowser* browser = document->modelView()->browser();
+        QTreeView* tree = browser->view();
+        const int sizeColumn = TensorTreeModel::SizeColumn;
+        const QModelIndex group = tree->model()->index(0, sizeColumn, tree->model()->index(0, 0));
+        QCOMPARE(group.data().toString(), QStringLiteral("376 KiB"));
+        const int before = tree->header()->sectionSize(sizeColumn);
+        browser->setFilterText(QStringLiteral("special"));
+        const QModelIndex filtered = tree->model()->index(0, sizeColumn, tree->model()->index(0, 0));
+        QCOMPARE(filtered.data().toString(), QStringLiteral("1.17 KiB"));
+        // What the rows on screen need (QTreeView keeps its override protected; the base's is public).
+        const QAbstractItemView* asView = tree;
+        QTRY_VERIFY2(tree->header()->sectionSize(sizeColumn) >= asView->sizeHintForColumn(sizeColumn),
+                     qPrintable(QStringLiteral("%1 < %2")
+                                    .arg(tree->header()->sectionSize(sizeColumn))
+                                    .arg(asView->sizeHintForColumn(sizeColumn))));
+        QVERIFY(tree->header()->sectionSize(sizeColumn) > before);
+    }
+
     void treeWidthTheUserChoseIsKept()
     {
         // A width dragged to in an earlier session (QSettings) wins over the columns' own, at any window size.
@@ -234,15 +313,46 @@ private slots:
         QCOMPARE(browser->view()->model()->rowCount(), 0);
     }
 
+    void overviewLayoutFitsThePage()
+    {
+        // A MoE model's architecture summary kept on one line made the whole page wider than the window: every other
+        // fact was cut off at the right edge behind a sideways scroll bar. Each run of layers is a line of its own.
+        const QString path = writeFile(m_dir, QStringLiteral("layout.safetensors"), longLayoutFile());
+        MainWindow window;
+        window.resize(1000, 700);
+        window.show();
+        DocumentView* document = openAndWait(window, path, kTimeoutMs);
+        QVERIFY(document);
+        document->modelView()->pages()->setCurrentIndex(ModelView::OverviewPageIndex);
+        OverviewPage* overview = document->modelView()->overviewPage();
+        QCOMPARE(
+            overview->fact(QStringLiteral("Layout")),
+            QStringLiteral("3 x DecoderLayer: attention {q_a, q_b, kv_a, kv_b, o}\nlayers 0: MLP {gate, up, down}\n"
+                           "layers 1-2: MoE {4 experts x 3 + shared, router}\n"
+                           "outside the layers: embed_tokens, norm, lm_head"));
+        auto* scroll = overview->findChild<QScrollArea*>();
+        QVERIFY(scroll);
+        QTRY_VERIFY(scroll->viewport()->width() > 0);
+        QVERIFY2(scroll->widget()->minimumSizeHint().width() <= scroll->viewport()->width(),
+                 qPrintable(QStringLiteral("%1 > %2")
+                                .arg(scroll->widget()->minimumSizeHint().width())
+                                .arg(scroll->viewport()->width())));
+        QCOMPARE(scroll->horizontalScrollBar()->maximum(), 0);
+    }
+
     void shardsAreNamedInTheirFolder()
     {
         QTemporaryDir dir;
+        // Written sorted by tensor name, as transformers writes it, the weight map names shard 3 first (DeepSeek's
+        // names its lm_head's shard 163 first): the Files table still lists the shards by file name.
+        const QString file[] = {QStringLiteral("model-00001-of-00003.safetensors"),
+                                QStringLiteral("model-00002-of-00003.safetensors"),
+                                QStringLiteral("model-00003-of-00003.safetensors")};
+        const std::pair<QByteArray, int> sortedMap[] = {{"w1", 2}, {"w2", 0}, {"w3", 1}};
         QByteArray weightMap;
-        for (int shard = 1; shard <= 2; ++shard) {
-            const QString file = QStringLiteral("model-%1-of-00002.safetensors").arg(shard, 5, 10, QLatin1Char('0'));
-            const QByteArray name = "w" + QByteArray::number(shard);
-            writeFile(dir, file, rawFile("{" + tensorJson(name, "F32", {2}, 0, 8) + "}", patternBytes(8)));
-            weightMap += (shard > 1 ? "," : "") + ('"' + name + "\":\"" + file.toUtf8() + '"');
+        for (const auto& [name, shard] : sortedMap) {
+            writeFile(dir, file[shard], rawFile("{" + tensorJson(name, "F32", {2}, 0, 8) + "}", patternBytes(8)));
+            weightMap += (weightMap.isEmpty() ? "" : ",") + ('"' + name + "\":\"" + file[shard].toUtf8() + '"');
         }
         const QString index = writeFile(dir, QStringLiteral("model.safetensors.index.json"),
                                         "{\"metadata\":{},\"weight_map\":{" + weightMap + "}}");
@@ -251,11 +361,13 @@ private slots:
         QVERIFY(document);
         auto* files = document->modelView()->overviewPage()->findChild<QTreeWidget*>();
         QVERIFY(files);
-        QCOMPARE(files->topLevelItemCount(), 2);
-        QCOMPARE(files->topLevelItem(0)->text(0), QStringLiteral("model-00001-of-00002.safetensors"));
+        QCOMPARE(files->topLevelItemCount(), 3);
+        for (int row = 0; row < 3; ++row)
+            QCOMPARE(files->topLevelItem(row)->text(0),
+                     QStringLiteral("model-%1-of-00003.safetensors").arg(row + 1, 5, 10, QLatin1Char('0')));
         // Counts read naturally: one tensor per shard.
         QCOMPARE(files->topLevelItem(0)->text(4), QStringLiteral("1"));
-        QVERIFY2(document->summary().startsWith(QStringLiteral("2 tensors")), qPrintable(document->summary()));
+        QVERIFY2(document->summary().startsWith(QStringLiteral("3 tensors")), qPrintable(document->summary()));
     }
 
     void pluralsOfOne()

@@ -163,11 +163,10 @@ int runDiff(const QStringList& arguments)
         return fail(json, b.error());
     const bool remote = isRemoteModel(**a) || isRemoteModel(**b);
 
-    // Quantized weights are compared by logical name as their dequantized values (original vs its quantization).
-    if (!remote) { // a remote model's quantized weights are compared as stored
-        options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
-        options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
-    }
+    // Quantized weights are compared by logical name as their dequantized values (original vs its quantization);
+    // a remote model's are dequantized from their fetched parts.
+    options.quantizedA = std::make_shared<const QuantCatalog>(quantViewOf(**a).catalog);
+    options.quantizedB = std::make_shared<const QuantCatalog>(quantViewOf(**b).catalog);
     TerminalStream out(stdout);
     if (!format)
         out << "A: " << (*a)->path() << "\nB: " << (*b)->path() << "\n\n";

@@ -1,12 +1,12 @@
 #include "core/diff/modeldiff.h"
 
-#include "core/format/model.h"
 #include "core/diff/pairdiff.h"
-#include "core/quant/dequantizer.h"
-#include "core/quant/quantcatalog.h"
 #include "core/diff/quantpairdiff.h"
 #include "core/diff/tensorpairing.h"
+#include "core/format/model.h"
 #include "core/io/viewreader.h"
+#include "core/quant/dequantizer.h"
+#include "core/quant/quantcatalog.h"
 
 #include <algorithm>
 
@@ -27,81 +27,6 @@ struct PairViews
     uint64_t bytes = 0;       ///< work estimate: both sides' bytes, plus one so empty tensors count
     bool dequantized = false; ///< a side is a quantized weight: compared as floats by diffDequantizedPair()
 };
-
-// One side of a pair with a quantized weight: its float source, dtype, shape and scheme.
-struct Side
-{
-    std::unique_ptr<FloatSource> source;
-    DType dtype = DType::Unknown;
-    std::vector<uint64_t> shape;
-    std::string scheme;
-    std::string problem; ///< why its values cannot be read
-};
-
-Side sideOf(const Model& model, size_t index, const QuantCatalog* catalog, std::optional<size_t> logical,
-            bool read = true)
-{
-    Side side;
-    const TensorInfo& info = model.tensor(index);
-    side.dtype = info.dtype;
-    if (!logical) {
-        side.shape.assign(info.shape.begin(), info.shape.end());
-        std::string why;
-        if (canCompareValues(info.dtype, DType::F32, &why) && info.dtype != DType::C64)
-            side.source = FloatSource::stored(model, index);
-        else
-            side.problem = why.empty() ? std::string("complex values are not compared with real ones") : why;
-        return side;
-    }
-    const LogicalTensor& tensor = catalog->tensors[*logical];
-    side.shape = tensor.shape;
-    side.scheme = quantSchemeName(tensor.scheme);
-    if (!read)
-        return side;
-    auto dequantizer = Dequantizer::create(model, tensor);
-    if (dequantizer)
-        side.source = FloatSource::dequantized(std::move(*dequantizer));
-    else
-        side.problem = dequantizer.error().message.toStdString();
-    return side;
-}
-
-// A pair with at least one quantized side: read both as floats chunk by chunk and measure the quantization error.
-Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, const TensorPair& pair,
-                           const DiffOptions& options, const std::atomic_bool& cancel)
-{
-    if (!pair.a || !pair.b) { // a quantized weight on one side only: listed under its logical name and shape
-        const Side side = pair.a ? sideOf(a, *pair.a, options.quantizedA.get(), pair.logicalA, false)
-                                 : sideOf(b, *pair.b, options.quantizedB.get(), pair.logicalB, false);
-        diff.status = pair.a ? DiffStatus::OnlyInA : DiffStatus::OnlyInB;
-        (pair.a ? diff.dtypeA : diff.dtypeB) = side.dtype;
-        (pair.a ? diff.shapeA : diff.shapeB) = side.shape;
-        (pair.a ? diff.schemeA : diff.schemeB) = side.scheme;
-        return Ok{};
-    }
-    const Side sa = sideOf(a, *pair.a, options.quantizedA.get(), pair.logicalA);
-    const Side sb = sideOf(b, *pair.b, options.quantizedB.get(), pair.logicalB);
-    diff.dtypeA = sa.dtype;
-    diff.dtypeB = sb.dtype;
-    diff.shapeA = sa.shape;
-    diff.shapeB = sb.shape;
-    diff.schemeA = sa.scheme;
-    diff.schemeB = sb.scheme;
-    if (sa.shape != sb.shape) {
-        diff.status = DiffStatus::ShapeChanged;
-        return Ok{};
-    }
-    diff.status = sa.dtype != sb.dtype ? DiffStatus::DTypeChanged : DiffStatus::ValuesDiffer;
-    if (!sa.source || !sb.source) {
-        diff.note = sa.source ? sb.problem : sa.problem;
-        return Ok{};
-    }
-    Result<DiffMetrics> metrics = compareFloatSources(*sa.source, *sb.source, sa.shape, options.tolerance, cancel);
-    if (!metrics)
-        return metrics.error();
-    diff.metrics = std::move(*metrics);
-    return Ok{};
-}
 
 } // namespace
 
@@ -157,7 +82,9 @@ Result<ModelDiff> diffModels(const Model& a, const Model& b, const DiffOptions& 
     auto run = [&](size_t i, const ProgressPhase& phase, bool parallel) {
         const PairViews& v = views[i];
         if (v.dequantized)
-            return diffDequantizedPair(result.tensors[i], a, b, pairs[i], options, cancel);
+            return diffDequantizedPair(result.tensors[i], a, b, pairs[i],
+                                       {options.quantizedA.get(), options.quantizedB.get(), {}, {}}, options.tolerance,
+                                       cancel);
         return diffPair(result.tensors[i], v.a ? &*v.a : nullptr, v.b ? &*v.b : nullptr, options.tolerance, cancel,
                         phase, parallel);
     };

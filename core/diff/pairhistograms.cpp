@@ -17,20 +17,18 @@ bool decodable(const TensorView& v)
     return v.data && v.elementCount > 0 && v.dtype != DType::Unknown && v.dtype != DType::C64;
 }
 
-/// Every `stride`-th element as double, decoded in blocks to bound the scratch memory.
-void sample(const TensorView& v, uint64_t stride, uint64_t count, std::vector<double>& out,
-            const std::atomic_bool& cancel)
+/// Every `stride`-th element as double, read in blocks to bound the scratch memory.
+Status sample(const PairHistograms::Side& side, uint64_t stride, std::vector<double>& out,
+              const std::atomic_bool& cancel)
 {
+    const uint64_t count = (side.elements + stride - 1) / stride;
     out.resize(count);
-    if (stride == 1) {
-        constexpr uint64_t block = 1 << 16;
-        for (uint64_t first = 0; first < count && !cancel.load(std::memory_order_relaxed); first += block)
-            decodeToDouble(v.dtype, v.data, first, static_cast<size_t>(std::min(block, count - first)),
-                           out.data() + first);
-        return;
+    constexpr uint64_t block = 1 << 16;
+    for (uint64_t first = 0; first < count && !cancel.load(std::memory_order_relaxed); first += block) {
+        if (Status read = side.read(first * stride, stride, std::min(block, count - first), out.data() + first); !read)
+            return read;
     }
-    for (uint64_t i = 0; i < count; ++i)
-        decodeToDouble(v.dtype, v.data, i * stride, 1, &out[i]);
+    return Ok{};
 }
 
 struct Extent
@@ -73,23 +71,50 @@ Binning binningOf(int bins, const Extent& e)
 
 } // namespace
 
+PairHistograms::Side PairHistograms::Side::ofView(const TensorView& view, std::shared_ptr<const void> keep,
+                                                  const QString& path)
+{
+    Side side;
+    if (!decodable(view))
+        return side;
+    side.elements = view.elementCount;
+    side.read = [view, keep = std::move(keep), path](uint64_t first, uint64_t stride, uint64_t count,
+                                                     double* out) -> Status {
+        // One guard for the whole run: a shrunk file stops it at the first missing page.
+        const bool completed = SigbusGuard::runGuarded([&] {
+            walk(first, stride, count, [&](uint64_t at, uint64_t n, uint64_t into) {
+                decodeToDouble(view.dtype, view.data, at, static_cast<size_t>(n), out + into);
+            });
+        });
+        if (completed)
+            return Ok{};
+        return makeError(ErrorKind::FileChanged, QStringLiteral("The file changed while its values were being read."),
+                         path);
+    };
+    return side;
+}
+
 Result<PairHistograms> PairHistograms::compute(const TensorView& a, const TensorView& b, int bins, uint64_t cap,
                                                const std::atomic_bool& cancel)
 {
-    const bool hasA = decodable(a);
-    const bool hasB = decodable(b);
-    const uint64_t n = std::max(hasA ? a.elementCount : 0, hasB ? b.elementCount : 0);
+    return compute(Side::ofView(a), Side::ofView(b), a.shape == b.shape, bins, cap, cancel);
+}
+
+Result<PairHistograms> PairHistograms::compute(const Side& a, const Side& b, bool sameShape, int bins, uint64_t cap,
+                                               const std::atomic_bool& cancel)
+{
+    const bool hasA = a.elements > 0 && a.read;
+    const bool hasB = b.elements > 0 && b.read;
+    const uint64_t n = std::max(hasA ? a.elements : 0, hasB ? b.elements : 0);
     const uint64_t stride = n > cap && cap > 0 ? (n + cap - 1) / cap : 1;
     std::vector<double> va;
     std::vector<double> vb;
-    const bool completed = SigbusGuard::runGuarded([&] {
-        if (hasA)
-            sample(a, stride, (a.elementCount + stride - 1) / stride, va, cancel);
-        if (hasB)
-            sample(b, stride, (b.elementCount + stride - 1) / stride, vb, cancel);
-    });
-    if (!completed)
-        return makeError(ErrorKind::FileChanged, QStringLiteral("The file changed while its values were being read."));
+    if (hasA)
+        if (Status read = sample(a, stride, va, cancel); !read)
+            return read.error();
+    if (hasB)
+        if (Status read = sample(b, stride, vb, cancel); !read)
+            return read.error();
     if (cancel.load())
         return makeError(ErrorKind::Cancelled, QStringLiteral("Cancelled."));
 
@@ -104,7 +129,7 @@ Result<PairHistograms> PairHistograms::compute(const TensorView& a, const Tensor
         out.a = bin(shared, va);
     if (hasB)
         out.b = bin(shared, vb);
-    if (hasA && hasB && a.shape == b.shape) {
+    if (hasA && hasB && sameShape) {
         std::vector<double> delta(va.size());
         for (size_t i = 0; i < va.size(); ++i)
             delta[i] = va[i] - vb[i];

@@ -1,13 +1,17 @@
 #include "core/diff/quantpairdiff.h"
 
-#include "core/values/dtypecodec.h"
+#include "core/diff/tensorpairing.h"
 #include "core/format/model.h"
-#include "core/quant/dequantizer.h"
 #include "core/io/sigbusguard.h"
+#include "core/quant/dequantizer.h"
+#include "core/quant/quantcatalog.h"
+#include "core/values/dtypecodec.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace safescope {
@@ -20,12 +24,14 @@ constexpr uint64_t kChunk = uint64_t(1) << 20;
 class StoredSource final : public FloatSource
 {
 public:
-    StoredSource(const Model& model, size_t index) : m_model(model), m_index(index) {}
+    StoredSource(const Model& model, size_t index, HeldTensorBytes held)
+        : m_model(model), m_index(index), m_held(std::move(held))
+    {}
     uint64_t elementCount() const override { return m_model.tensor(m_index).elementCount; }
     Status read(uint64_t first, uint64_t count, float* out) const override
     {
         const TensorInfo& info = m_model.tensor(m_index);
-        const unsigned char* data = m_model.tensorData(m_index);
+        const unsigned char* data = m_held.data ? m_held.data : m_model.tensorData(m_index);
         if (SigbusGuard::runGuarded([&] { decodeToFloat(info.dtype, data, first, static_cast<size_t>(count), out); }))
             return Ok{};
         return makeError(ErrorKind::FileChanged,
@@ -37,6 +43,7 @@ public:
 private:
     const Model& m_model;
     size_t m_index;
+    HeldTensorBytes m_held;
 };
 
 class DequantizedSource final : public FloatSource
@@ -54,11 +61,70 @@ private:
     std::unique_ptr<const Dequantizer> m_dequantizer;
 };
 
+// One side of a pair with a quantized weight: what it is (from the headers), then its float source.
+struct Side
+{
+    DType dtype = DType::Unknown;
+    std::vector<uint64_t> shape;
+    std::string scheme;
+    const LogicalTensor* logical = nullptr; ///< the quantized weight, or null for a stored tensor
+    std::string problem;                    ///< why its values cannot be read
+    std::unique_ptr<FloatSource> source;    ///< set by readValues()
+};
+
+Side describe(const Model& model, size_t index, const QuantCatalog* catalog, std::optional<size_t> logical)
+{
+    Side side;
+    const TensorInfo& info = model.tensor(index);
+    side.dtype = info.dtype;
+    if (logical) {
+        side.logical = &catalog->tensors[*logical];
+        side.shape = side.logical->shape;
+        side.scheme = quantSchemeName(side.logical->scheme);
+        return side;
+    }
+    side.shape.assign(info.shape.begin(), info.shape.end());
+    std::string why;
+    if (!canCompareValues(info.dtype, DType::F32, &why) || info.dtype == DType::C64)
+        side.problem = why.empty() ? std::string("complex values are not compared with real ones") : why;
+    return side;
+}
+
+// `bytes` empty: the mappings. A weight that cannot be dequantized gets a problem; a failed or cancelled fetch or
+// read is an error.
+Status readValues(Side& side, const Model& model, size_t index, const TensorBytesFn& bytes,
+                  const std::atomic_bool& cancel)
+{
+    if (!side.problem.empty())
+        return Ok{};
+    if (!side.logical) {
+        HeldTensorBytes held;
+        if (bytes) {
+            Result<HeldTensorBytes> fetched = bytes(index, cancel);
+            if (!fetched)
+                return fetched.error();
+            held = std::move(*fetched);
+        }
+        side.source = FloatSource::stored(model, index, std::move(held));
+        return Ok{};
+    }
+    auto dequantizer = Dequantizer::create(model, *side.logical, bytes, &cancel);
+    if (dequantizer) {
+        side.source = FloatSource::dequantized(std::move(*dequantizer));
+        return Ok{};
+    }
+    if (const ErrorKind kind = dequantizer.error().kind;
+        kind == ErrorKind::Cancelled || kind == ErrorKind::IoError || kind == ErrorKind::FileChanged)
+        return dequantizer.error(); // a fetch or read failed: the weight is not unreadable, the diff is
+    side.problem = dequantizer.error().message.toStdString();
+    return Ok{};
+}
+
 } // namespace
 
-std::unique_ptr<FloatSource> FloatSource::stored(const Model& model, size_t index)
+std::unique_ptr<FloatSource> FloatSource::stored(const Model& model, size_t index, HeldTensorBytes held)
 {
-    return std::make_unique<StoredSource>(model, index);
+    return std::make_unique<StoredSource>(model, index, std::move(held));
 }
 
 std::unique_ptr<FloatSource> FloatSource::dequantized(std::unique_ptr<const Dequantizer> dequantizer)
@@ -135,6 +201,47 @@ Result<DiffMetrics> compareFloatSources(const FloatSource& a, const FloatSource&
     }
     m.maxAbsPosition = unravelIndex(m.maxAbsIndex, shape);
     return m;
+}
+
+Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, const TensorPair& pair,
+                           const PairSources& sources, const DiffTolerance& tolerance, const std::atomic_bool& cancel)
+{
+    if (!pair.a || !pair.b) { // a quantized weight on one side only: listed under its logical name and shape
+        const Side side = pair.a ? describe(a, *pair.a, sources.quantA, pair.logicalA)
+                                 : describe(b, *pair.b, sources.quantB, pair.logicalB);
+        diff.status = pair.a ? DiffStatus::OnlyInA : DiffStatus::OnlyInB;
+        (pair.a ? diff.dtypeA : diff.dtypeB) = side.dtype;
+        (pair.a ? diff.shapeA : diff.shapeB) = side.shape;
+        (pair.a ? diff.schemeA : diff.schemeB) = side.scheme;
+        return Ok{};
+    }
+    Side sa = describe(a, *pair.a, sources.quantA, pair.logicalA);
+    Side sb = describe(b, *pair.b, sources.quantB, pair.logicalB);
+    diff.dtypeA = sa.dtype;
+    diff.dtypeB = sb.dtype;
+    diff.shapeA = sa.shape;
+    diff.shapeB = sb.shape;
+    diff.schemeA = sa.scheme;
+    diff.schemeB = sb.scheme;
+    if (sa.shape != sb.shape) { // reported from the headers: nothing fetched
+        diff.status = DiffStatus::ShapeChanged;
+        return Ok{};
+    }
+    diff.status = sa.dtype != sb.dtype ? DiffStatus::DTypeChanged : DiffStatus::ValuesDiffer;
+    if (Status read = readValues(sa, a, *pair.a, sources.bytesA, cancel); !read)
+        return read;
+    if (sa.source) // B is not fetched when A cannot be compared anyway
+        if (Status read = readValues(sb, b, *pair.b, sources.bytesB, cancel); !read)
+            return read;
+    if (!sa.source || !sb.source) {
+        diff.note = sa.source ? sb.problem : sa.problem;
+        return Ok{};
+    }
+    Result<DiffMetrics> metrics = compareFloatSources(*sa.source, *sb.source, sa.shape, tolerance, cancel);
+    if (!metrics)
+        return metrics.error();
+    diff.metrics = std::move(*metrics);
+    return Ok{};
 }
 
 } // namespace safescope

@@ -1,8 +1,9 @@
 #pragma once
 
-#include "core/format/error.h"
 #include "core/diff/tensordiff.h"
 #include "core/diff/valuediff.h"
+#include "core/format/error.h"
+#include "core/values/heldtensorbytes.h"
 
 #include <atomic>
 #include <cstdint>
@@ -14,14 +15,17 @@ namespace safescope {
 
 class Dequantizer;
 class Model;
+struct QuantCatalog;
+struct TensorPair;
 
 /// One side of a pair read as floats a chunk at a time: a stored tensor decoded, or a quantized weight
 /// dequantized. What quantization-error diffs read (the float original against its quantization).
 class FloatSource
 {
 public:
-    /// The stored tensor `index` of `model`, decoded.
-    static std::unique_ptr<FloatSource> stored(const Model& model, size_t index);
+    /// The stored tensor `index` of `model`, decoded: from its mapping, or from `held` (a remote tensor's fetched
+    /// bytes, kept alive by the source).
+    static std::unique_ptr<FloatSource> stored(const Model& model, size_t index, HeldTensorBytes held = {});
     /// A quantized weight's values.
     static std::unique_ptr<FloatSource> dequantized(std::unique_ptr<const Dequantizer> dequantizer);
 
@@ -40,5 +44,23 @@ Result<DiffMetrics> compareFloatSources(const FloatSource& a, const FloatSource&
 
 /// Signal to quantization-noise ratio in dB from a relative L2 error: +inf for an exact match.
 double sqnrDb(double relL2);
+
+/// Where the two sides of a pair read their values: each model's quantized weights (recogniseQuantized()), and
+/// each model's stored bytes: the mappings when `bytes` is empty, else fetched (TensorBytes::parts() of a remote
+/// model, so a remote quantized weight is dequantized from its fetched parts).
+struct PairSources
+{
+    const QuantCatalog* quantA = nullptr;
+    const QuantCatalog* quantB = nullptr;
+    TensorBytesFn bytesA;
+    TensorBytesFn bytesB;
+};
+
+/// A pair with at least one quantized side (foldQuantized()): both sides read as floats chunk by chunk and the
+/// quantization error measured (compareFloatSources()); a side only in one model is listed under its logical name
+/// and shape. A side that cannot be read (a missing part) gives the pair a note, not an error; errors are
+/// FileChanged, a failed fetch, or Cancelled.
+Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, const TensorPair& pair,
+                           const PairSources& sources, const DiffTolerance& tolerance, const std::atomic_bool& cancel);
 
 } // namespace safescope

@@ -65,7 +65,7 @@ std::optional<size_t> Model::find(std::string_view name) const
         // The first of two equal names wins.
         m_byName = NameIndex(static_cast<uint32_t>(m_tensorCount), [this](uint32_t i) { return qualifiedName(i); });
     });
-    if (const auto found = m_byName.find(name))
+    if (const auto found = m_byName.find(name, [this](uint32_t i) { return qualifiedName(i); }))
         return size_t{*found};
     return std::nullopt;
 }

@@ -266,7 +266,7 @@ std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tenso
     if (runs.size() == 1 && !runs.front().first.empty()) {
         line += separator + runs.front().first;
     } else if (runs.size() > 1) {
-        separator = "; ";
+        separator = kLayerRunSeparator;
         for (const auto& [text, range] : runs) {
             if (text.empty())
                 continue;

@@ -24,6 +24,10 @@ struct NamedShape
 /// found. One pass over the names: linear in their number.
 std::vector<std::string> summarizeArchitecture(std::span<const NamedShape> tensors);
 
+/// What precedes each run of layers after the first clause of a summary's first line ("; layers 3-60: ..."): a
+/// viewer may break the line there, and nothing else in a summary contains it.
+inline constexpr std::string_view kLayerRunSeparator = "; ";
+
 class Model;
 /// summarizeArchitecture() over every tensor of `model`, by qualified name.
 std::vector<std::string> architectureSummary(const Model& model);

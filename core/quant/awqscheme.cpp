@@ -140,9 +140,9 @@ private:
 void recogniseAwq(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
-    const std::optional<Recognition::Part> qweight = r.find(std::string(stem) + ".qweight");
-    const std::optional<Recognition::Part> qzeros = r.find(std::string(stem) + ".qzeros");
-    const std::optional<Recognition::Part> scales = r.find(std::string(stem) + ".scales");
+    const std::optional<Recognition::Part> qweight = r.find(stem, ".qweight");
+    const std::optional<Recognition::Part> qzeros = r.find(stem, ".qzeros");
+    const std::optional<Recognition::Part> scales = r.find(stem, ".scales");
     if (!qweight)
         return;
     for (const auto& [part, suffix] : {std::pair{&qzeros, ".qzeros"}, std::pair{&scales, ".scales"}})

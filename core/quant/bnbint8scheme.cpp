@@ -41,7 +41,7 @@ private:
 void recogniseBnbInt8(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
-    const std::optional<Recognition::Part> scb = r.find(std::string(stem) + ".SCB");
+    const std::optional<Recognition::Part> scb = r.find(stem, ".SCB");
     const std::optional<Recognition::Part> weight = r.find(name);
     const std::optional<Recognition::Part> format = r.find(name + "_format");
     if (!scb)

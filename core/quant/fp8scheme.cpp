@@ -125,7 +125,7 @@ void recogniseFp8Block(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
     const std::optional<Recognition::Part> weight = r.find(name);
-    const std::optional<Recognition::Part> scale = r.find(std::string(stem) + ".weight_scale_inv");
+    const std::optional<Recognition::Part> scale = r.find(stem, ".weight_scale_inv");
     if (!weight)
         return r.missing(name, name, "FP8");
     if (!scale)
@@ -153,7 +153,7 @@ void recogniseFp8Scaled(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
     const std::optional<Recognition::Part> weight = r.find(name);
-    const std::optional<Recognition::Part> scale = r.find(std::string(stem) + ".weight_scale");
+    const std::optional<Recognition::Part> scale = r.find(stem, ".weight_scale");
     if (!scale)
         return;
     // compressed-tensors' integer and NVFP4 layouts ("pack-quantized") keep the codes in `X.weight_packed`.
@@ -168,7 +168,7 @@ void recogniseFp8Scaled(Recognition& r, std::string_view stem)
     uint64_t rows = 0, cols = 0;
     rowsCols(*weight->info, rows, cols);
     const TensorInfo& s = *scale->info;
-    const std::optional<Recognition::Part> input = r.find(std::string(stem) + ".input_scale");
+    const std::optional<Recognition::Part> input = r.find(stem, ".input_scale");
     LogicalTensor t = fp8Tensor(*weight, "tensor");
     if (!isScaleDType(s.dtype))
         return r.misshapen(name, *scale, QStringLiteral("F32, F16 or BF16"));

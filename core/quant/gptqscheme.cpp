@@ -332,10 +332,10 @@ uint64_t ceilDiv(uint64_t a, uint64_t b)
 void recogniseGptq(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
-    const std::optional<Recognition::Part> qweight = r.find(std::string(stem) + ".qweight");
-    const std::optional<Recognition::Part> qzeros = r.find(std::string(stem) + ".qzeros");
-    const std::optional<Recognition::Part> scales = r.find(std::string(stem) + ".scales");
-    const std::optional<Recognition::Part> gIdx = r.find(std::string(stem) + ".g_idx");
+    const std::optional<Recognition::Part> qweight = r.find(stem, ".qweight");
+    const std::optional<Recognition::Part> qzeros = r.find(stem, ".qzeros");
+    const std::optional<Recognition::Part> scales = r.find(stem, ".scales");
+    const std::optional<Recognition::Part> gIdx = r.find(stem, ".g_idx");
     if (!qweight)
         return;
     for (const auto& [part, suffix] : {std::pair{&qzeros, ".qzeros"}, std::pair{&scales, ".scales"}})

@@ -58,8 +58,8 @@ void recogniseMlx(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
     const std::optional<Recognition::Part> weight = r.find(name);
-    const std::optional<Recognition::Part> scales = r.find(std::string(stem) + ".scales");
-    const std::optional<Recognition::Part> biases = r.find(std::string(stem) + ".biases");
+    const std::optional<Recognition::Part> scales = r.find(stem, ".scales");
+    const std::optional<Recognition::Part> biases = r.find(stem, ".biases");
     // `biases` alone is an ordinary name; only a U32 weight beside it makes it MLX's.
     if (!biases || !weight || weight->info->dtype != DType::U32)
         return;

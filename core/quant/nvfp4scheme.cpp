@@ -60,9 +60,9 @@ void recogniseNvfp4(Recognition& r, std::string_view stem)
 {
     const std::string name = std::string(stem) + ".weight";
     const std::optional<Recognition::Part> weight = r.find(name);
-    const std::optional<Recognition::Part> scale = r.find(std::string(stem) + ".weight_scale");
-    const std::optional<Recognition::Part> scale2 = r.find(std::string(stem) + ".weight_scale_2");
-    const std::optional<Recognition::Part> input = r.find(std::string(stem) + ".input_scale");
+    const std::optional<Recognition::Part> scale = r.find(stem, ".weight_scale");
+    const std::optional<Recognition::Part> scale2 = r.find(stem, ".weight_scale_2");
+    const std::optional<Recognition::Part> input = r.find(stem, ".input_scale");
     if (!weight || !scale)
         return;
     if (!scale2)

@@ -4,13 +4,22 @@
 
 #include <QStringList>
 
+#include <algorithm>
+
 namespace safescope {
 
 Recognition::Recognition(const Model& model, const QuantConfig& config, QuantCatalog& catalog)
     : m_model(model), m_config(config), m_catalog(catalog)
 {}
 
-std::optional<Recognition::Part> Recognition::find(const std::string& name) const
+std::optional<Recognition::Part> Recognition::find(std::string_view stem, std::string_view suffix) const
+{
+    m_scratch.assign(stem);
+    m_scratch.append(suffix);
+    return find(m_scratch);
+}
+
+std::optional<Recognition::Part> Recognition::find(std::string_view name) const
 {
     const std::optional<size_t> index = m_model.find(name);
     if (!index || m_catalog.isStoredPart(*index))
@@ -23,13 +32,17 @@ void Recognition::add(LogicalTensor tensor, std::initializer_list<std::pair<cons
     tensor.elementCount = 1;
     for (uint64_t d : tensor.shape)
         tensor.elementCount *= d;
+    tensor.parts.reserve(static_cast<size_t>(
+        std::count_if(parts.begin(), parts.end(), [](const auto& rolePart) { return rolePart.second != nullptr; })));
     for (const auto& [role, part] : parts) {
         if (!part)
             continue;
         tensor.parts.emplace_back(role, std::string(part->name));
         m_catalog.storedPart[part->index] = true;
+        m_catalog.partIndices.push_back(static_cast<uint32_t>(part->index));
     }
     m_catalog.tensors.push_back(std::move(tensor));
+    m_catalog.partStart.push_back(static_cast<uint32_t>(m_catalog.partIndices.size()));
 }
 
 void Recognition::problem(const std::string& tensor, const QString& message)

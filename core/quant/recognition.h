@@ -30,7 +30,9 @@ public:
     const QuantConfig& config() const { return m_config; }
 
     /// The stored tensor `name`, unless it is missing or already a part of another logical tensor.
-    std::optional<Part> find(const std::string& name) const;
+    std::optional<Part> find(std::string_view name) const;
+    /// find() of `stem` + `suffix`, joined in a buffer kept for the pass (no allocation per lookup).
+    std::optional<Part> find(std::string_view stem, std::string_view suffix) const;
 
     /// Adds `tensor` and marks `parts` as its stored parts (the roles are taken in the order given).
     void add(LogicalTensor tensor, std::initializer_list<std::pair<const char*, const Part*>> parts);
@@ -46,6 +48,7 @@ private:
     const Model& m_model;
     const QuantConfig& m_config;
     QuantCatalog& m_catalog;
+    mutable std::string m_scratch;
 };
 
 /// A name as QString, for messages.

@@ -53,12 +53,18 @@ std::vector<Result<HttpResponse>> HttpClient::run(const std::vector<HttpRequest>
                 QMetaObject::invokeMethod(
                     worker, [worker, batch] { worker->cancel(batch); }, Qt::QueuedConnection);
             }
-            if (progress && batch->finished != reported) {
+            if (progress && batch->finished != reported && batch->finished < requests.size()) {
                 reported = batch->finished;
                 lock.unlock();
                 progress(double(reported) / double(requests.size()));
                 lock.lock();
             }
+        }
+        // Said once here rather than in the loop: a batch that finished before the loop first looked, or between
+        // its last look and its condition, would otherwise never report its end.
+        if (progress) {
+            lock.unlock();
+            progress(1.0);
         }
     }
     std::vector<Result<HttpResponse>> results;

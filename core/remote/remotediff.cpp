@@ -1,6 +1,7 @@
 #include "core/remote/remotediff.h"
 
 #include "core/diff/pairdiff.h"
+#include "core/diff/quantpairdiff.h"
 #include "core/diff/tensorpairing.h"
 #include "core/diff/valuediff.h"
 #include "core/format/model.h"
@@ -8,6 +9,7 @@
 #include "core/publish/filehasher.h"
 #include "core/publish/hashcache.h"
 #include "core/remote/fetchedtensor.h"
+#include "core/remote/tensorbytes.h"
 
 #include <algorithm>
 #include <map>
@@ -70,16 +72,23 @@ Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOpt
                                    const std::atomic_bool& cancel, const RemoteDiffProgressFn& progress,
                                    const TensorDiffFn& onTensor, RemoteDiffCost* cost)
 {
-    auto pairs = pairTensors(a, b, options.mapper);
-    if (!pairs)
-        return pairs.error();
+    auto paired = pairTensors(a, b, options.mapper);
+    if (!paired)
+        return paired.error();
+    // Quantized weights by logical name, read dequantized from their fetched parts (as diffModels() does locally).
+    const std::vector<TensorPair> pairs =
+        foldQuantized(std::move(*paired), a, b, options.quantizedA.get(), options.quantizedB.get(), options.mapper);
+    auto fetchedA = std::make_shared<std::atomic<uint64_t>>(0);
+    auto fetchedB = std::make_shared<std::atomic<uint64_t>>(0);
+    const PairSources sources{options.quantizedA.get(), options.quantizedB.get(),
+                              TensorBytes::parts(a, 0, {}, fetchedA), TensorBytes::parts(b, 0, {}, fetchedB)};
     // Progress counts each pair's tensor bytes on both sides: a pair found identical by SHA-256 counts at once, a
     // fetched one as its bytes arrive.
     const auto bytesOf = [](const Model& model, const std::optional<size_t>& index) {
         return index ? model.tensor(*index).byteSize() : uint64_t{0};
     };
     uint64_t totalBytes = 0;
-    for (const TensorPair& pair : *pairs)
+    for (const TensorPair& pair : pairs)
         totalBytes += bytesOf(a, pair.a) + bytesOf(b, pair.b);
     uint64_t doneBytes = 0;
     double reported = 0.0;
@@ -92,22 +101,12 @@ Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOpt
     };
     ModelDiff result;
     result.metadata = diffMetadata(a.metadata(), b.metadata());
-    result.tensors.resize(pairs->size());
+    result.tensors.resize(pairs.size());
     ShardHashes hashesA(a);
     ShardHashes hashesB(b);
     RemoteDiffCost spent;
-    for (size_t i = 0; i < pairs->size(); ++i) {
-        if (cancel)
-            return makeError(ErrorKind::Cancelled, QStringLiteral("diff cancelled"));
-        const TensorPair& pair = (*pairs)[i];
-        TensorDiff& diff = result.tensors[i];
-        diff.pair = i;
-        diff.indexA = pair.a;
-        diff.indexB = pair.b;
-        diff.name = pair.a ? pair.nameA : pair.nameB;
-        if (pair.a && pair.b && pair.nameB != pair.nameA)
-            diff.nameB = pair.nameB;
-
+    // A pair of stored tensors: identical by published SHA-256 when it can be, else both fetched and compared.
+    const auto compareStored = [&](const TensorPair& pair, TensorDiff& diff) -> Status {
         bool identicalBySha = false;
         if (pair.a && pair.b) {
             const TensorInfo& ta = a.tensor(*pair.a);
@@ -176,6 +175,27 @@ Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOpt
                 !done)
                 return done.error();
         }
+        return Ok{};
+    };
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        if (cancel)
+            return makeError(ErrorKind::Cancelled, QStringLiteral("diff cancelled"));
+        const TensorPair& pair = pairs[i];
+        TensorDiff& diff = result.tensors[i];
+        diff.pair = i;
+        diff.indexA = pair.a;
+        diff.indexB = pair.b;
+        diff.name = pair.a ? pair.nameA : pair.nameB;
+        if (pair.a && pair.b && pair.nameB != pair.nameA)
+            diff.nameB = pair.nameB;
+
+        const uint64_t quantFetchedBefore = *fetchedA + *fetchedB;
+        const Status done = pair.logicalA || pair.logicalB
+                                ? diffDequantizedPair(diff, a, b, pair, sources, options.tolerance, cancel)
+                                : compareStored(pair, diff);
+        if (!done)
+            return done.error();
+        spent.bytesFetched += *fetchedA + *fetchedB - quantFetchedBefore;
         result.summary.add(diff);
         if (onTensor)
             onTensor(diff);

@@ -23,8 +23,9 @@ using RemoteDiffProgressFn = std::function<void(double fraction, uint64_t bytesF
 /// whose two tensors lie at the same offset of files with the same SHA-256 (the Hub's LFS oid; for a local file
 /// the hash cache, else one hash of the file) is identical without reading a byte of it: "what did my fine-tune
 /// change from the base?" transfers nothing for the files it did not touch. Other pairs are fetched one at a time
-/// (memory: one pair) and compared by diffPair(). Quantized weights are compared as stored (options' catalogs are
-/// ignored).
+/// (memory: one pair) and compared by diffPair(). Quantized weights (options' catalogs) are compared by logical
+/// name as their dequantized values, read from their stored parts fetched whole one weight at a time
+/// (diffDequantizedPair()), so a remote quantization against its float original reports the quantization error.
 Result<ModelDiff> diffRemoteModels(const Model& a, const Model& b, const DiffOptions& options,
                                    const std::atomic_bool& cancel, const RemoteDiffProgressFn& progress = {},
                                    const TensorDiffFn& onTensor = {}, RemoteDiffCost* cost = nullptr);

@@ -47,8 +47,11 @@ Status RemoteFile::read(uint64_t offset, uint64_t length, unsigned char* out, co
         else
             missing.push_back(b);
     }
-    if (missing.empty())
+    if (missing.empty()) {
+        if (progress)
+            progress(1.0);
         return Ok{};
+    }
 
     std::vector<HttpRequest> requests;
     requests.reserve(missing.size());

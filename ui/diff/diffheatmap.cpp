@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace safescope {
 
@@ -49,8 +50,10 @@ DiffHeatmap::~DiffHeatmap() = default;
 void DiffHeatmap::applyPalette()
 {
     plotpalette::apply(m_plot, palette());
-    // Blank cells (missing pairs) take the plot background, so they read as "nothing here".
-    m_map->setGradient(colorgradients::sequential(palette().color(QPalette::Base)));
+    // Blank cells (missing pairs) take the plot background, so they read as "nothing here". The bright end is
+    // always "changed most": reversed for a metric that grows as pairs get closer (SQNR).
+    const QCPColorGradient gradient = colorgradients::sequential(palette().color(QPalette::Base));
+    m_map->setGradient(m_grid.higherIsCloser ? gradient.inverted() : gradient);
 }
 
 void DiffHeatmap::setGrid(DiffLayerGrid grid, const QString& metricName)
@@ -67,6 +70,7 @@ void DiffHeatmap::setGrid(DiffLayerGrid grid, const QString& metricName)
         m_plot->replot();
         return;
     }
+    applyPalette(); // the gradient's direction follows the metric
     m_map->data()->setSize(cols, rows);
     m_map->data()->setRange(QCPRange(0, std::max(cols - 1, 1)), QCPRange(0, std::max(rows - 1, 1)));
     // A one-cell range would be drawn stretched over [0, 1]: a 1 x n grid is laid out over a range of 1 as well.
@@ -138,6 +142,10 @@ void DiffHeatmap::applyScale()
 {
     const int rows = m_grid.rowCount();
     const int cols = m_grid.columnCount();
+    if (m_grid.higherIsCloser) {
+        applyCloserScale();
+        return;
+    }
     m_logScale = LogColorScale::fit(m_grid.values);
     double hi = 0.0;
     for (int r = 0; r < rows; ++r) {
@@ -161,6 +169,33 @@ void DiffHeatmap::applyScale()
         m_colorBar->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
         m_colorBar->axis()->setLabel(m_metricName);
     }
+}
+
+// A metric in decibels (SQNR) is logarithmic already: a linear bar over the finite values. Identical pairs (+inf:
+// no error at all, the unquantized tensors of a quantization) are left blank, so the closest quantized weight is
+// not mistaken for an untouched one.
+void DiffHeatmap::applyCloserScale()
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const double v : m_grid.values) {
+        if (std::isfinite(v)) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    }
+    if (!std::isfinite(lo)) // nothing but identical pairs
+        lo = 0.0, hi = 1.0;
+    if (hi - lo < 1e-9)
+        lo -= 1.0;
+    for (int r = 0; r < m_grid.rowCount(); ++r) {
+        for (int c = 0; c < m_grid.columnCount(); ++c) {
+            const double v = m_grid.value(r, c);
+            m_map->data()->setCell(c, r, std::isinf(v) ? std::numeric_limits<double>::quiet_NaN() : v);
+        }
+    }
+    m_map->setDataRange(QCPRange(lo, hi));
+    m_colorBar->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    m_colorBar->axis()->setLabel(m_metricName);
 }
 
 std::optional<std::pair<int, int>> DiffHeatmap::cellAt(const QPoint& position) const

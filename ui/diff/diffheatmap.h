@@ -30,7 +30,8 @@ public:
     void setGrid(DiffLayerGrid grid, const QString& metricName);
     const DiffLayerGrid& grid() const { return m_grid; }
     /// Colours by log10 of the metric (values span decades), zeros at a floor a decade under the smallest change;
-    /// the colour bar keeps the metric's own units.
+    /// the colour bar keeps the metric's own units. A metric in decibels (DiffLayerGrid::higherIsCloser) is
+    /// always drawn linearly.
     void setLogScale(bool log);
     /// Every how many columns (Qt::Horizontal) or rows an axis label is drawn, so that labels never overlap.
     int labelStep(Qt::Orientation orientation) const;
@@ -58,6 +59,7 @@ private:
     void updateTickers();
     void applyPalette();
     void applyScale();
+    void applyCloserScale();
 
     QCustomPlot* m_plot;
     QCPColorMap* m_map;

@@ -1,12 +1,28 @@
 #include "ui/diff/diffjob.h"
 
+#include "core/quant/quantcatalog.h"
+#include "core/quant/quantconfig.h"
 #include "core/remote/modellocation.h"
+#include "core/remote/remoteconfigs.h"
 #include "core/remote/remotediff.h"
 #include "ui/window/latesttask.h"
 
 #include <QElapsedTimer>
 
 namespace safescope {
+
+namespace {
+
+// The configs of a local model are beside it; a remote model's were listed beside its weights when it was opened.
+std::shared_ptr<const QuantCatalog> quantizedWeightsOf(const Model& model, const QString& path,
+                                                       const QStringList& besideWeights, const std::atomic_bool& cancel)
+{
+    const QuantConfig config =
+        isRemoteModel(model) ? readRemoteConfigs(besideWeights, &cancel).quantConfig : readQuantConfig(path);
+    return std::make_shared<const QuantCatalog>(recogniseQuantized(model, config));
+}
+
+} // namespace
 
 DiffJob::DiffJob(QObject* parent) : QObject(parent), m_task(new LatestTask(this)) {}
 
@@ -28,15 +44,24 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
                 emit failed(error);
             });
         };
-        auto a = openModelLocation(pathA, OpenMode::Lenient, &cancel);
+        QStringList besideA, besideB; // a remote model's files beside its weights: where its configs are
+        auto a = openModelLocation(pathA, OpenMode::Lenient, &cancel, &besideA);
         if (!a)
             return fail(a.error());
-        auto b = openModelLocation(pathB, OpenMode::Lenient, &cancel);
+        auto b = openModelLocation(pathB, OpenMode::Lenient, &cancel, &besideB);
         if (!b)
             return fail(b.error());
         std::shared_ptr<const Model> modelA = *a;
         std::shared_ptr<const Model> modelB = *b;
-        post([this, modelA, modelB] { emit modelsOpened(modelA, modelB); });
+        // Quantized weights compare by logical name as their values (a float original against its quantization).
+        DiffOptions withQuant = options;
+        if (!withQuant.quantizedA)
+            withQuant.quantizedA = quantizedWeightsOf(*modelA, pathA, besideA, cancel);
+        if (!withQuant.quantizedB)
+            withQuant.quantizedB = quantizedWeightsOf(*modelB, pathB, besideB, cancel);
+        post([this, modelA, modelB, quantA = withQuant.quantizedA, quantB = withQuant.quantizedB] {
+            emit modelsOpened(modelA, modelB, quantA, quantB);
+        });
 
         // One queued event per pair would flood the GUI for models with tens of thousands of tensors: batch them,
         // flushing at most every 100 ms.
@@ -72,8 +97,8 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
             }
             progress(fraction);
         };
-        auto result = remote ? diffRemoteModels(*modelA, *modelB, options, cancel, remoteProgress, onTensor, &cost)
-                             : diffModels(*modelA, *modelB, options, cancel, progress, onTensor);
+        auto result = remote ? diffRemoteModels(*modelA, *modelB, withQuant, cancel, remoteProgress, onTensor, &cost)
+                             : diffModels(*modelA, *modelB, withQuant, cancel, progress, onTensor);
         flush();
         if (!result)
             return fail(result.error());

@@ -11,6 +11,8 @@
 
 namespace safescope {
 
+struct QuantCatalog;
+
 class LatestTask;
 
 /// Opens two models and diffs them off the GUI thread. Rows reach the GUI in batches as pairs finish; a new start()
@@ -32,8 +34,11 @@ public:
     bool isRunning() const { return m_running; }
 
 signals:
+    /// Both models are open and their quantized weights recognised (the pair views dequantize through them).
     void modelsOpened(const std::shared_ptr<const safescope::Model>& a,
-                      const std::shared_ptr<const safescope::Model>& b);
+                      const std::shared_ptr<const safescope::Model>& b,
+                      const std::shared_ptr<const safescope::QuantCatalog>& quantA,
+                      const std::shared_ptr<const safescope::QuantCatalog>& quantB);
     void rowsReady(const std::vector<safescope::TensorDiff>& rows);
     void progressChanged(double fraction);
     /// When either model is remote: the tensor bytes fetched so far (cache hits included).

@@ -1,6 +1,7 @@
 #include "ui/diff/diffpairpanel.h"
 
 #include "core/diff/pairhistograms.h"
+#include "core/remote/diffsidevalues.h"
 #include "core/remote/tensorbytes.h"
 #include "core/text/format.h"
 #include "ui/diff/diffslicepanel.h"
@@ -41,12 +42,16 @@ DiffPairPanel::DiffPairPanel(QWidget* parent)
 
 DiffPairPanel::~DiffPairPanel() = default;
 
-void DiffPairPanel::setModels(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b)
+void DiffPairPanel::setModels(const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b,
+                              const std::shared_ptr<const QuantCatalog>& quantA,
+                              const std::shared_ptr<const QuantCatalog>& quantB)
 {
     m_task->cancel();
-    m_a = std::move(a);
-    m_b = std::move(b);
-    m_slice->setModels(m_a, m_b);
+    m_a = a;
+    m_b = b;
+    m_quantA = quantA;
+    m_quantB = quantB;
+    m_slice->setModels(a, b, quantA, quantB);
 }
 
 void DiffPairPanel::showSlice(bool slice)
@@ -87,23 +92,19 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
         return;
     }
     // The models are shared with the worker, so their mappings outlive a superseded job. A remote side's tensor is
-    // fetched in the worker (TensorBytes), never read from an absent mapping.
-    const std::optional<size_t> indexA = diff.indexA;
-    const std::optional<size_t> indexB = diff.indexB;
+    // fetched in the worker (TensorBytes), never read from an absent mapping; a quantized weight is dequantized as
+    // it is sampled, never binned as its stored codes.
     m_overlay->clear(tr("Computing\u2026"));
     m_delta->clear(tr("Computing\u2026"));
-    m_task->start([this, indexA, indexB, keepA = m_a, keepB = m_b](const std::atomic_bool& cancel,
-                                                                   const LatestTask::Post& post) {
-        const auto bytesOf = [&cancel](const Model& model, std::optional<size_t> index) -> Result<TensorBytes> {
-            if (!index)
-                return TensorBytes();
-            return TensorBytes::whole(model, *index, &cancel);
-        };
-        Result<TensorBytes> a = bytesOf(*keepA, indexA);
-        Result<TensorBytes> b = a ? bytesOf(*keepB, indexB) : Result<TensorBytes>(a.error());
+    m_task->start([this, diff, keepA = m_a, keepB = m_b, quantA = m_quantA,
+                   quantB = m_quantB](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+        Result<PairHistograms::Side> a = diffside::histogramSide(keepA, quantA.get(), diff, true, cancel);
+        Result<PairHistograms::Side> b = a ? diffside::histogramSide(keepB, quantB.get(), diff, false, cancel)
+                                           : Result<PairHistograms::Side>(a.error());
+        const bool sameShape = diff.indexA && diff.indexB && diff.shapeA == diff.shapeB;
         auto result = !a   ? Result<PairHistograms>(a.error())
                       : !b ? Result<PairHistograms>(b.error())
-                           : PairHistograms::compute(a->view(), b->view(), 128, kSampleCap, cancel);
+                           : PairHistograms::compute(*a, *b, sameShape, 128, kSampleCap, cancel);
         if (!result && result.error().kind == ErrorKind::Cancelled)
             return;
         post([this, result = std::move(result)] {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/format/model.h"
 #include "core/diff/tensordiff.h"
+#include "core/format/model.h"
 
 #include <QWidget>
 
@@ -11,6 +11,8 @@ class QLabel;
 class QTabWidget;
 
 namespace safescope {
+
+struct QuantCatalog;
 
 class DiffSlicePanel;
 class HistogramPlot;
@@ -31,7 +33,10 @@ public:
     explicit DiffPairPanel(QWidget* parent = nullptr);
     ~DiffPairPanel() override;
 
-    void setModels(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b);
+    /// The models compared, and their quantized weights (null: none), which the views read dequantized.
+    void setModels(const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b,
+                   const std::shared_ptr<const QuantCatalog>& quantA = nullptr,
+                   const std::shared_ptr<const QuantCatalog>& quantB = nullptr);
     void showPair(const TensorDiff& diff);
     void clear();
     bool isComputing() const;
@@ -50,6 +55,8 @@ signals:
 private:
     std::shared_ptr<const Model> m_a;
     std::shared_ptr<const Model> m_b;
+    std::shared_ptr<const QuantCatalog> m_quantA;
+    std::shared_ptr<const QuantCatalog> m_quantB;
     QLabel* m_title;
     OverlayHistogramPlot* m_overlay;
     HistogramPlot* m_delta;

@@ -1,6 +1,7 @@
 #include "ui/diff/diffslicepanel.h"
 
 #include "core/diff/deltaslice.h"
+#include "core/remote/diffsidevalues.h"
 #include "core/text/format.h"
 #include "ui/diff/diffsliceplot.h"
 #include "ui/slice/slicecontrols.h"
@@ -144,11 +145,15 @@ QWidget* DiffSlicePanel::createTables()
     return box;
 }
 
-void DiffSlicePanel::setModels(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b)
+void DiffSlicePanel::setModels(const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b,
+                               const std::shared_ptr<const QuantCatalog>& quantA,
+                               const std::shared_ptr<const QuantCatalog>& quantB)
 {
     clear();
-    m_a = std::move(a);
-    m_b = std::move(b);
+    m_a = a;
+    m_b = b;
+    m_quantA = quantA;
+    m_quantB = quantB;
 }
 
 void DiffSlicePanel::clear()
@@ -167,8 +172,8 @@ void DiffSlicePanel::clear()
     m_titles[2]->setText(tr("<b>\u0394 = A \u2212 B</b>"));
     m_plot->clear(tr("Select a tensor pair to see its differences."));
     m_status->clear();
-    m_bytesA = {}; // after everything that pointed into them
-    m_bytesB = {};
+    m_valuesA = {}; // after everything that pointed into them
+    m_valuesB = {};
 }
 
 bool DiffSlicePanel::isComputing() const
@@ -188,42 +193,93 @@ void DiffSlicePanel::showPair(const TensorDiff& diff)
         return;
     const bool remote = (diff.indexA && TensorBytes::isRemote(*m_a, *diff.indexA)) ||
                         (diff.indexB && TensorBytes::isRemote(*m_b, *diff.indexB));
-    if (remote) {
-        // Element-wise differences need every value of both tensors: a remote side is fetched first (off the GUI
-        // thread, through the block cache), then the pair is shown as a local one.
-        m_plot->clear(tr("Fetching the pair's values\u2026"));
-        m_status->setText(tr("Fetching the pair's values\u2026"));
-        m_overviewTask->start(
-            [this, keepA = m_a, keepB = m_b, diff](const std::atomic_bool& cancel, const LatestTask::Post& post) {
-                const auto bytesOf = [&cancel](const Model& model, std::optional<size_t> index) -> Result<TensorBytes> {
-                    return index ? TensorBytes::whole(model, *index, &cancel) : Result<TensorBytes>(TensorBytes());
-                };
-                Result<TensorBytes> a = bytesOf(*keepA, diff.indexA);
-                Result<TensorBytes> b = a ? bytesOf(*keepB, diff.indexB) : Result<TensorBytes>(a.error());
-                if (!b) {
-                    if (b.error().kind != ErrorKind::Cancelled)
-                        post([this, error = b.error()] { m_status->setText(error.message); });
-                    return;
+    const LogicalTensor* quantizedA = diffside::quantizedWeightOf(m_quantA.get(), diff, true);
+    const LogicalTensor* quantizedB = diffside::quantizedWeightOf(m_quantB.get(), diff, false);
+    if (remote || quantizedA || quantizedB) {
+        // Element-wise differences need every value of both tensors: a remote side is fetched first and a quantized
+        // one dequantized (off the GUI thread, through the block cache), then the pair is shown as a local one.
+        const QString waiting = remote ? tr("Fetching the pair's values\u2026") : tr("Dequantizing\u2026");
+        m_plot->clear(waiting);
+        m_status->setText(waiting);
+        // The catalogs ride along: quantizedA/B point into them.
+        m_overviewTask->start([this, keepA = m_a, keepB = m_b, quantA = m_quantA, quantB = m_quantB, quantizedA,
+                               quantizedB, diff](const std::atomic_bool& cancel, const LatestTask::Post& post) {
+            const auto valuesOf = [&cancel](const Model& model, std::optional<size_t> index,
+                                            const LogicalTensor* quantized) -> Result<SideValues> {
+                SideValues values;
+                if (!index)
+                    return values;
+                if (quantized) {
+                    auto dequantized = diffside::dequantizeWhole(model, *quantized, cancel);
+                    if (!dequantized)
+                        return dequantized.error();
+                    values.dequantized = std::move(*dequantized);
+                    return values;
                 }
-                post([this, diff, a = *a, b = *b] { showFetchedPair(diff, a, b); });
-            });
+                auto bytes = TensorBytes::whole(model, *index, &cancel);
+                if (!bytes)
+                    return bytes.error();
+                values.bytes = std::move(*bytes);
+                return values;
+            };
+            Result<SideValues> a = valuesOf(*keepA, diff.indexA, quantizedA);
+            Result<SideValues> b = a ? valuesOf(*keepB, diff.indexB, quantizedB) : Result<SideValues>(a.error());
+            if (!b) {
+                if (b.error().kind != ErrorKind::Cancelled)
+                    post([this, error = b.error()] {
+                        m_plot->clear(error.message);
+                        m_status->setText(error.message);
+                    });
+                return;
+            }
+            post([this, diff, a = *a, b = *b] { showFetchedPair(diff, a, b); });
+        });
         return;
     }
     showFetchedPair(diff, {}, {});
 }
 
-void DiffSlicePanel::showFetchedPair(const TensorDiff& diff, const TensorBytes& a, const TensorBytes& b)
+namespace {
+
+// A side's view: a quantized weight's dequantized values (F32), its fetched bytes, or its mapping.
+TensorView sideView(const Model& model, std::optional<size_t> index, const std::vector<uint64_t>& shape,
+                    const std::shared_ptr<const std::vector<float>>& dequantized, const TensorBytes& bytes)
 {
-    m_bytesA = a;
-    m_bytesB = b;
-    // The views point into the models' mappings (or the fetched bytes), which the shared pointers keep alive for
-    // the workers too.
-    m_viewA = !diff.indexA ? TensorView{} : a.isFetched() ? a.view() : viewOf(*m_a, *diff.indexA);
-    m_viewB = !diff.indexB ? TensorView{} : b.isFetched() ? b.view() : viewOf(*m_b, *diff.indexB);
+    if (!index)
+        return {};
+    if (dequantized)
+        return TensorView{DType::F32,
+                          shape,
+                          dequantized->size(),
+                          reinterpret_cast<const unsigned char*>(dequantized->data()),
+                          dequantized->size() * sizeof(float),
+                          nullptr};
+    return bytes.isFetched() ? bytes.view() : viewOf(model, *index);
+}
+
+} // namespace
+
+void DiffSlicePanel::showFetchedPair(const TensorDiff& diff, const SideValues& a, const SideValues& b)
+{
+    m_valuesA = a;
+    m_valuesB = b;
+    // The views point into the models' mappings, the fetched bytes or the dequantized values, which the shared
+    // pointers keep alive for the workers too.
+    m_viewA = sideView(*m_a, diff.indexA, diff.shapeA, a.dequantized, a.bytes);
+    m_viewB = sideView(*m_b, diff.indexB, diff.shapeB, b.dequantized, b.bytes);
     m_incompatibility = deltaslice::incompatibility(m_viewA, m_viewB);
     m_hasPair = true;
-    m_titles[0]->setText(diff.indexA ? tr("<b>A</b> \u00b7 %1").arg(dtypeText(m_viewA.dtype)) : tr("<b>A</b>"));
-    m_titles[1]->setText(diff.indexB ? tr("<b>B</b> \u00b7 %1").arg(dtypeText(m_viewB.dtype)) : tr("<b>B</b>"));
+    const auto title = [this](const char* side, const std::optional<size_t>& index, const TensorView& view,
+                              const std::string& scheme) {
+        if (!index)
+            return QStringLiteral("<b>%1</b>").arg(QLatin1String(side));
+        const QString type =
+            scheme.empty() ? dtypeText(view.dtype)
+                           : tr("%1, dequantized to %2").arg(QString::fromStdString(scheme), dtypeText(view.dtype));
+        return QStringLiteral("<b>%1</b> \u00b7 %2").arg(QLatin1String(side), type);
+    };
+    m_titles[0]->setText(title("A", diff.indexA, m_viewA, a.dequantized ? diff.schemeA : std::string()));
+    m_titles[1]->setText(title("B", diff.indexB, m_viewB, b.dequantized ? diff.schemeB : std::string()));
     const std::vector<uint64_t>& shape = m_viewA.data ? m_viewA.shape : m_viewB.shape;
     m_spec = defaultSliceSpec(shape);
     m_controls->setShape(shape, m_spec);
@@ -279,7 +335,7 @@ void DiffSlicePanel::requestOverview()
     const auto reduction = m_reduction->currentIndex() == 0 ? Reduction::MaxAbs : Reduction::Mean;
     m_status->setText(tr("Computing \u0394 of %1 \u00d7 %2 values\u2026")
                           .arg(format::count(addressing->rows), format::count(addressing->cols)));
-    m_overviewTask->start([this, keepA = m_a, keepB = m_b, ownA = m_bytesA, ownB = m_bytesB, a = m_viewA, b = m_viewB,
+    m_overviewTask->start([this, keepA = m_a, keepB = m_b, ownA = m_valuesA, ownB = m_valuesB, a = m_viewA, b = m_viewB,
                            spec = m_spec, window, pixels,
                            reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result =
@@ -323,7 +379,7 @@ void DiffSlicePanel::requestDetail()
         return;
     }
     const auto reduction = m_reduction->currentIndex() == 0 ? Reduction::MaxAbs : Reduction::Mean;
-    m_detailTask->start([this, keepA = m_a, keepB = m_b, ownA = m_bytesA, ownB = m_bytesB, a = m_viewA, b = m_viewB,
+    m_detailTask->start([this, keepA = m_a, keepB = m_b, ownA = m_valuesA, ownB = m_valuesB, a = m_viewA, b = m_viewB,
                          spec = m_spec, window, pixels,
                          reduction](const std::atomic_bool& cancel, const LatestTask::Post& post) {
         Result<Downsampled> result =

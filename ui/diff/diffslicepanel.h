@@ -10,6 +10,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -17,6 +18,8 @@ class QTableView;
 class QTimer;
 
 namespace safescope {
+
+struct QuantCatalog;
 
 class DiffSlicePlot;
 class LatestTask;
@@ -37,7 +40,9 @@ public:
     explicit DiffSlicePanel(QWidget* parent = nullptr);
     ~DiffSlicePanel() override;
 
-    void setModels(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b);
+    void setModels(const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b,
+                   const std::shared_ptr<const QuantCatalog>& quantA = nullptr,
+                   const std::shared_ptr<const QuantCatalog>& quantB = nullptr);
     void showPair(const TensorDiff& diff);
     void clear();
     /// Another slice of the shown pair (as the pickers would set it).
@@ -62,8 +67,14 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
-    /// Shows a pair whose values are at hand: mapped, or fetched for a remote side (`a`, `b` empty when local).
-    void showFetchedPair(const TensorDiff& diff, const TensorBytes& a, const TensorBytes& b);
+    /// A side's values at hand: its mapping (nothing here), its fetched bytes, or a quantized weight dequantized.
+    struct SideValues
+    {
+        TensorBytes bytes;
+        std::shared_ptr<const std::vector<float>> dequantized;
+    };
+    /// Shows a pair whose values are at hand (both SideValues empty when local and unquantized).
+    void showFetchedPair(const TensorDiff& diff, const SideValues& a, const SideValues& b);
     QWidget* createTables();
     void loadSlice();
     void requestOverview();
@@ -76,9 +87,12 @@ private:
 
     std::shared_ptr<const Model> m_a;
     std::shared_ptr<const Model> m_b;
-    /// A remote side's fetched bytes (empty for a local side): the views below point into them.
-    TensorBytes m_bytesA;
-    TensorBytes m_bytesB;
+    std::shared_ptr<const QuantCatalog> m_quantA;
+    std::shared_ptr<const QuantCatalog> m_quantB;
+    /// A remote side's fetched bytes or a quantized side's values (empty for a local side): the views below point
+    /// into them.
+    SideValues m_valuesA;
+    SideValues m_valuesB;
     TensorView m_viewA;
     TensorView m_viewB;
     SliceSpec m_spec;

@@ -30,6 +30,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace safescope {
 
 DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
@@ -64,10 +66,7 @@ DiffView::DiffView(const QString& pathA, const QString& pathB, QWidget* parent)
     m_splitter->setStretchFactor(1, 2);
     layout->addWidget(m_splitter, 1);
 
-    connect(m_job, &DiffJob::modelsOpened, this,
-            [this](const std::shared_ptr<const Model>& a, const std::shared_ptr<const Model>& b) {
-                m_pairPanel->setModels(a, b);
-            });
+    connect(m_job, &DiffJob::modelsOpened, m_pairPanel, &DiffPairPanel::setModels);
     connect(m_job, &DiffJob::rowsReady, this, &DiffView::onRows);
     connect(m_job, &DiffJob::progressChanged, this,
             [this](double fraction) { m_progress->setValue(static_cast<int>(fraction * 1000)); });
@@ -184,6 +183,7 @@ QWidget* DiffView::createHeatmapPage()
     m_metric->setObjectName(QStringLiteral("diffHeatMetric"));
     m_metric->addItem(tr("Relative L2 \u2016\u0394\u2016/\u2016A\u2016"), static_cast<int>(DiffHeatMetric::RelativeL2));
     m_metric->addItem(tr("1 \u2212 cosine"), static_cast<int>(DiffHeatMetric::OneMinusCosine));
+    m_metric->addItem(tr("SQNR (dB): quantization error"), static_cast<int>(DiffHeatMetric::Sqnr));
     top->addWidget(new QLabel(tr("Colour:"), page));
     top->addWidget(m_metric);
     m_logScale = new QCheckBox(tr("&Log scale"), page);
@@ -192,11 +192,13 @@ QWidget* DiffView::createHeatmapPage()
                               "Unchanged pairs take the lowest colour."));
     top->addWidget(m_logScale);
     top->addStretch(1);
-    top->addWidget(new QLabel(tr("Blank: missing or not compared. Click a cell to select its pair."), page));
+    m_heatNote = new QLabel(page);
+    top->addWidget(m_heatNote);
     layout->addLayout(top);
     m_heatmap = new DiffHeatmap(page);
     layout->addWidget(m_heatmap, 1);
     connect(m_metric, &QComboBox::currentIndexChanged, this, &DiffView::updateHeatmap);
+    connect(m_metric, &QComboBox::activated, this, [this] { m_metricChosen = true; });
     connect(m_logScale, &QCheckBox::toggled, m_heatmap, &DiffHeatmap::setLogScale);
     return page;
 }
@@ -280,6 +282,11 @@ void DiffView::onFinished(const std::shared_ptr<const ModelDiff>& diff)
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setSectionResizeMode(DiffTableModel::NameColumn, QHeaderView::Stretch);
     updateSummary();
+    // A float original against its quantization: the map shows the quantization error, unless the user chose.
+    const bool quantized = std::any_of(diff->tensors.begin(), diff->tensors.end(),
+                                       [](const TensorDiff& t) { return !t.schemeA.empty() || !t.schemeB.empty(); });
+    if (quantized && !m_metricChosen)
+        m_metric->setCurrentIndex(m_metric->findData(static_cast<int>(DiffHeatMetric::Sqnr)));
     updateHeatmap();
     // Show something useful at once: the pair that moved most (relative L2), unless the user already chose one.
     if (!m_table->currentIndex().isValid()) {
@@ -387,6 +394,11 @@ QString DiffView::statusText() const
 void DiffView::updateHeatmap()
 {
     const auto metric = static_cast<DiffHeatMetric>(m_metric->currentData().toInt());
+    m_logScale->setEnabled(metric != DiffHeatMetric::Sqnr); // decibels are a log scale already
+    m_heatNote->setText(
+        metric == DiffHeatMetric::Sqnr
+            ? tr("Blank: missing, not compared or identical (no error). Click a cell to select its pair.")
+            : tr("Blank: missing or not compared. Click a cell to select its pair."));
     m_heatmap->setGrid(DiffLayerGrid::build(m_model->rows(), metric), m_metric->currentText());
 }
 

@@ -116,6 +116,8 @@ private:
     QTableView* m_table = nullptr;
     QComboBox* m_metric = nullptr;
     QCheckBox* m_logScale = nullptr;
+    QLabel* m_heatNote = nullptr;
+    bool m_metricChosen = false; ///< the user picked the map's metric: a finished diff keeps it
     DiffHeatmap* m_heatmap = nullptr;
     DiffMetadataTable* m_metadata;
     DiffPairPanel* m_pairPanel;

@@ -1,5 +1,6 @@
 #include "ui/models/difflayergrid.h"
 
+#include "core/diff/quantpairdiff.h"
 #include "ui/models/layermodule.h"
 
 #include <QHash>
@@ -14,9 +15,16 @@ double diffHeatValue(const TensorDiff& diff, DiffHeatMetric metric)
 {
     if (!diff.metrics)
         return std::numeric_limits<double>::quiet_NaN();
-    if (diff.status == DiffStatus::Identical)
-        return 0.0;
-    return metric == DiffHeatMetric::RelativeL2 ? diff.metrics->relL2 : 1.0 - diff.metrics->cosine;
+    switch (metric) {
+    case DiffHeatMetric::RelativeL2:
+        return diff.status == DiffStatus::Identical ? 0.0 : diff.metrics->relL2;
+    case DiffHeatMetric::OneMinusCosine:
+        return diff.status == DiffStatus::Identical ? 0.0 : 1.0 - diff.metrics->cosine;
+    case DiffHeatMetric::Sqnr:
+        return diff.status == DiffStatus::Identical ? std::numeric_limits<double>::infinity()
+                                                    : sqnrDb(diff.metrics->relL2);
+    }
+    return std::numeric_limits<double>::quiet_NaN();
 }
 
 DiffLayerGrid DiffLayerGrid::build(const std::vector<TensorDiff>& rows, DiffHeatMetric metric)
@@ -28,6 +36,7 @@ DiffLayerGrid DiffLayerGrid::build(const std::vector<TensorDiff>& rows, DiffHeat
         size_t row;
     };
     DiffLayerGrid grid;
+    grid.higherIsCloser = metric == DiffHeatMetric::Sqnr;
     QHash<QString, int> moduleIndex;
     std::vector<Placed> placed;
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -14,6 +14,7 @@ enum class DiffHeatMetric : uint8_t
 {
     RelativeL2,     ///< ‖Δ‖ / ‖A‖
     OneMinusCosine, ///< 1 - cos(A, B): direction change, blind to scaling
+    Sqnr,           ///< signal to noise of B against A in dB, -20 log10(relative L2): a quantization's error map
 };
 
 /// A pair's heat value; NaN when the pair has no metrics (missing, reshaped, not comparable).
@@ -26,6 +27,8 @@ struct DiffLayerGrid
     QStringList modules;        ///< module suffixes in order of first appearance, one per grid column
     std::vector<double> values; ///< layers x modules, row-major; NaN = blank (missing or no metrics)
     std::vector<int64_t> pairs; ///< TensorDiff::pair of each cell, -1 when no pair lands there
+    /// The metric grows as the pair gets closer (SQNR; identical pairs are +inf): drawn with the colours reversed.
+    bool higherIsCloser = false;
 
     static DiffLayerGrid build(const std::vector<TensorDiff>& rows, DiffHeatMetric metric);
 

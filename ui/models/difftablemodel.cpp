@@ -1,5 +1,6 @@
 #include "ui/models/difftablemodel.h"
 
+#include "core/diff/quantpairdiff.h"
 #include "core/text/format.h"
 
 #include <QGuiApplication>
@@ -27,10 +28,17 @@ QString dtypeString(DType dtype)
     return QString::fromLatin1(name.data(), static_cast<qsizetype>(name.size()));
 }
 
+// A quantized side reads as its scheme and the dtype of its main stored part: "fp8 (F8_E4M3)", "gptq (I32)".
+QString sideText(DType dtype, const std::string& scheme)
+{
+    return scheme.empty() ? dtypeString(dtype)
+                          : QStringLiteral("%1 (%2)").arg(QString::fromStdString(scheme), dtypeString(dtype));
+}
+
 QString dtypeText(const TensorDiff& diff)
 {
-    const QString a = diff.indexA ? dtypeString(diff.dtypeA) : QString();
-    const QString b = diff.indexB ? dtypeString(diff.dtypeB) : QString();
+    const QString a = diff.indexA ? sideText(diff.dtypeA, diff.schemeA) : QString();
+    const QString b = diff.indexB ? sideText(diff.dtypeB, diff.schemeB) : QString();
     if (a.isEmpty() || b.isEmpty() || a == b)
         return a.isEmpty() ? b : a;
     return a + QStringLiteral(" \u2192 ") + b;
@@ -177,6 +185,8 @@ QVariant DiffTableModel::display(const TensorDiff& diff, int column) const
         return m ? number(m->relL2) : QString();
     case CosineColumn:
         return m ? QString::number(m->cosine, 'f', 6) : QString();
+    case SqnrColumn:
+        return m ? QString::number(sqnrDb(m->relL2), 'f', 1) : QString();
     case BeyondColumn:
         return m ? format::count(m->beyondTolerance) : QString();
     default:
@@ -211,6 +221,8 @@ QVariant DiffTableModel::sortValue(const TensorDiff& diff, int column) const
         return m ? m->relL2 : none;
     case CosineColumn:
         return m ? m->cosine : none;
+    case SqnrColumn:
+        return m ? sqnrDb(m->relL2) : none;
     case BeyondColumn:
         return m ? static_cast<qulonglong>(m->beyondTolerance) : qulonglong(0);
     default:
@@ -241,6 +253,8 @@ QVariant DiffTableModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Rel. L2");
     case CosineColumn:
         return tr("Cosine");
+    case SqnrColumn:
+        return tr("SQNR dB");
     case BeyondColumn:
         return tr("Beyond tol.");
     default:

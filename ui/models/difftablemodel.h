@@ -32,6 +32,7 @@ public:
         RmsColumn,
         RelL2Column,
         CosineColumn,
+        SqnrColumn, ///< -20 log10(relative L2) in dB: the quantization error of a float original against B
         BeyondColumn,
         ColumnCount
     };

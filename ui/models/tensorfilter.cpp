@@ -3,17 +3,38 @@
 #include <QStringList>
 
 #include <algorithm>
-#include <cctype>
 
 namespace safescope {
 
 namespace {
 
+char asciiLower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case folding, as std::tolower does byte by byte in any locale a name's UTF-8 bytes can meet, but inline:
+// std::tolower is a call per byte, and was a third of a filter keystroke over 90,000 names.
 bool containsCaseInsensitive(std::string_view haystack, std::string_view lowerNeedle)
 {
-    const auto it = std::search(haystack.begin(), haystack.end(), lowerNeedle.begin(), lowerNeedle.end(),
-                                [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-    return it != haystack.end();
+    if (lowerNeedle.empty())
+        return true;
+    if (haystack.size() < lowerNeedle.size())
+        return false;
+    const char first = lowerNeedle.front();
+    const char firstUpper = first >= 'a' && first <= 'z' ? static_cast<char>(first - 'a' + 'A') : first;
+    const std::string_view rest = lowerNeedle.substr(1);
+    const size_t lastStart = haystack.size() - lowerNeedle.size();
+    for (size_t i = 0; i <= lastStart; ++i) {
+        if (haystack[i] != first && haystack[i] != firstUpper)
+            continue;
+        size_t k = 0;
+        while (k < rest.size() && asciiLower(haystack[i + 1 + k]) == rest[k])
+            ++k;
+        if (k == rest.size())
+            return true;
+    }
+    return false;
 }
 
 std::optional<DType> dtypeFromUserText(const QString& text)

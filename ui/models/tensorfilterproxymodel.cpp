@@ -48,9 +48,16 @@ const std::vector<TensorFilterProxyModel::GroupTotals>& TensorFilterProxyModel::
             continue;
         const TensorTree::Node node = tree->node(leaf);
         const DType dtype = tree->model().tensor(i).dtype;
-        for (uint32_t id = tree->parentOf(leaf); id != TensorTree::kNone; id = tree->parentOf(id)) {
+        // Parameters are logical, as without a filter: a quantized weight counts its logical elements once, through
+        // its main stored part (the codes); its companions (scales, zeros) add their bytes and dtypes, never
+        // parameters. Summing the stored parts instead counted packed int4 words once and scales as weights.
+        uint64_t parameters = node.parameters;
+        if (const LogicalTensor* logical = tree->logicalOf(node.parent))
+            parameters =
+                logical->parts.empty() || node.path != logical->parts.front().second ? 0 : logical->elementCount;
+        for (uint32_t id = node.parent; id != TensorTree::kNone; id = tree->parentOf(id)) {
             GroupTotals& group = m_totals[id];
-            group.parameters += node.parameters;
+            group.parameters += parameters;
             group.bytes += node.bytes;
             const auto it = std::find_if(group.dtypes.begin(), group.dtypes.end(),
                                          [dtype](const auto& entry) { return entry.first == dtype; });

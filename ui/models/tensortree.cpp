@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <functional>
 #include <utility>
 
@@ -16,65 +17,75 @@ bool isSeparator(char c)
     return c == '.' || c == '/';
 }
 
-/// Finds a group node by (parent, segment) while the tree is built. Open addressing over node ids: the keys are
-/// already stored in the nodes, so the table is 4 bytes a slot and is freed as soon as the build ends.
-/// `Key(id)` gives a group's (parent, segment).
+/// Finds a group node by (parent, segment) while the tree is built. Open addressing over node ids, each slot holding
+/// 32 bits of its key's hash beside the id: a probe that meets another group compares those bits and reads no key
+/// (reading one was a cache miss into the nodes, a fifth of placing a name), and growing rehashes from them alone.
+/// The table is freed as soon as the build ends. `Key(id)` gives a group's (parent, segment).
 template <typename Key> class GroupTable
 {
 public:
-    explicit GroupTable(Key key) : m_key(std::move(key)), m_slots(1024, kEmpty) {}
+    /// Sized so that `expectedGroups` fit without growing.
+    GroupTable(Key key, size_t expectedGroups)
+        : m_key(std::move(key)), m_slots(std::max<size_t>(1024, std::bit_ceil(2 * expectedGroups + 2)), kEmptySlot)
+    {}
 
-    /// The group's node id, or kEmpty.
-    uint32_t find(uint32_t parent, std::string_view segment) const
+    static uint32_t hash(uint32_t parent, std::string_view segment)
     {
-        for (size_t slot = hash(parent, segment) & mask();; slot = (slot + 1) & mask()) {
-            const uint32_t id = m_slots[slot];
-            if (id == kEmpty)
+        const uint64_t h = std::hash<std::string_view>{}(segment) ^ (uint64_t{parent} * 0x9E3779B97F4A7C15ULL);
+        return static_cast<uint32_t>(h ^ (h >> 32));
+    }
+
+    /// The group's node id, or kEmpty; `hash` is hash(parent, segment).
+    uint32_t find(uint32_t parent, std::string_view segment, uint32_t hash) const
+    {
+        for (size_t slot = hash & mask();; slot = (slot + 1) & mask()) {
+            const uint64_t entry = m_slots[slot];
+            if (entry == kEmptySlot)
                 return kEmpty;
+            if (static_cast<uint32_t>(entry >> 32) != hash)
+                continue;
+            const auto id = static_cast<uint32_t>(entry);
             if (const auto [idParent, idSegment] = m_key(id); idParent == parent && idSegment == segment)
                 return id;
         }
     }
 
-    void insert(uint32_t id)
+    void insert(uint32_t id, uint32_t hash)
     {
         if (2 * (m_size + 1) > m_slots.size())
             grow();
-        place(id);
+        place(uint64_t{hash} << 32 | id);
         ++m_size;
     }
 
     static constexpr uint32_t kEmpty = TensorTree::kNone;
 
 private:
+    // No entry equals it: an id is never kNone.
+    static constexpr uint64_t kEmptySlot = std::numeric_limits<uint64_t>::max();
+
     size_t mask() const { return m_slots.size() - 1; }
 
-    static size_t hash(uint32_t parent, std::string_view segment)
+    void place(uint64_t entry)
     {
-        return std::hash<std::string_view>{}(segment) ^ (size_t{parent} * 0x9E3779B97F4A7C15ULL);
-    }
-
-    void place(uint32_t id)
-    {
-        const auto [parent, segment] = m_key(id);
-        size_t slot = hash(parent, segment) & mask();
-        while (m_slots[slot] != kEmpty)
+        size_t slot = static_cast<size_t>(entry >> 32) & mask();
+        while (m_slots[slot] != kEmptySlot)
             slot = (slot + 1) & mask();
-        m_slots[slot] = id;
+        m_slots[slot] = entry;
     }
 
     void grow()
     {
-        std::vector<uint32_t> old(m_slots.size() * 2, kEmpty);
+        std::vector<uint64_t> old(m_slots.size() * 2, kEmptySlot);
         old.swap(m_slots);
-        for (const uint32_t id : old) {
-            if (id != kEmpty)
-                place(id);
+        for (const uint64_t entry : old) {
+            if (entry != kEmptySlot)
+                place(entry);
         }
     }
 
     Key m_key;
-    std::vector<uint32_t> m_slots;
+    std::vector<uint64_t> m_slots;
     size_t m_size = 0;
 };
 
@@ -182,36 +193,34 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
 {
     const Model& m = *m_model;
     const size_t count = m.tensorCount();
-    // Every segment of every name makes at most one node. Reserving that bound up front means the vector never
-    // reallocates: a reallocation copies every node and leaves the old block behind as resident garbage, while the
-    // unused tail of the reservation costs address space only (its pages are never touched).
-    size_t segmentCount = 1;
-    for (size_t i = 0; i < count; ++i) {
-        const std::string_view name = m.qualifiedName(i);
-        segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
-    }
-    // Folded parts still count above (an upper bound); each logical name adds its own groups and node.
-    std::vector<std::vector<uint32_t>> partsOf;
-    const std::vector<char> folded = foldedParts(partsOf);
-    for (size_t k = 0; k < partsOf.size(); ++k) {
-        const std::string& name = m_quant->tensors[k].name;
-        segmentCount += 1 + static_cast<size_t>(std::count_if(name.begin(), name.end(), isSeparator));
-    }
-    m_nodes.reserve(segmentCount);
-    segments.reserve(segmentCount);
+    const Folding folding = foldParts();
+    const size_t logicalCount = folding.partsStart.empty() ? 0 : folding.partsStart.size() - 1;
+    // Reserved from an estimate, not a bound: bounding it exactly (every name's separators counted first) read
+    // every name one more time, and those reads were cache misses, half of this function on a 90,000-name index.
+    // A name usually opens at most one group (its neighbours share the rest): the DeepSeek-sized index makes 1.45
+    // nodes a name. Four a name is generous on purpose: the untouched tail costs address space only, and a block
+    // this large gets a mapping of its own that is returned whole when freed, where a tighter one (two a name) came
+    // from the heap and stayed resident after the build (+2.8 MiB). A deeper layout reallocates; shrink_to_fit()
+    // trims either way.
+    const size_t estimate = 4 * (count + logicalCount) + 1;
+    m_nodes.reserve(estimate);
+    segments.reserve(estimate);
     segments.emplace_back();
     StoredNode& root = m_nodes.emplace_back();
     root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
     m_leafOfTensor.assign(count, kNone);
-    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); });
+    m_logicalNodes.assign(logicalCount, kNone);
+    // Most layouts make fewer groups than a quarter of their names (the DeepSeek-sized index: 63,000 for 135,000
+    // names and quantized weights); more only grow the table.
+    GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); },
+                      (count + logicalCount) / 4);
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
     // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
     std::string_view previous;
     std::vector<std::pair<uint32_t, size_t>> trail; // (group id, end of its segment in `previous`)
-    for (size_t i = 0; i < count; ++i) {
-        if (!folded.empty() && folded[i] != 0)
-            continue; // placed under its logical node below
-        const std::string_view name = m.qualifiedName(i);
+    // Finds or creates the groups of `name` (a tensor's, or a logical tensor's whose groups `pathTensor` shares),
+    // returning the parent of its last segment and where that segment starts.
+    const auto placeGroups = [&](std::string_view name, uint32_t pathTensor) {
         const size_t common = static_cast<size_t>(
             std::mismatch(name.begin(),
                           name.begin() + static_cast<std::ptrdiff_t>(std::min(name.size(), previous.size())),
@@ -229,115 +238,113 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
             size_t end = start;
             while (end < name.size() && !isSeparator(name[end]))
                 ++end;
-            const auto id = static_cast<uint32_t>(m_nodes.size());
-            if (end == name.size()) {
-                StoredNode& leaf = m_nodes.emplace_back();
-                leaf.nameTensor = static_cast<uint32_t>(i);
-                leaf.pathLength = static_cast<uint32_t>(name.size());
-                leaf.parent = parent;
-                segments.push_back(name.substr(start));
-                m_leafOfTensor[i] = id;
+            if (end == name.size())
                 break;
-            }
-            uint32_t group = groups.find(parent, name.substr(start, end - start));
+            const std::string_view segment = name.substr(start, end - start);
+            const uint32_t hash = decltype(groups)::hash(parent, segment);
+            uint32_t group = groups.find(parent, segment, hash);
             if (group == kNone) {
+                group = static_cast<uint32_t>(m_nodes.size());
                 StoredNode& node = m_nodes.emplace_back();
-                node.nameTensor = static_cast<uint32_t>(i);
+                node.nameTensor = pathTensor;
                 node.pathLength = static_cast<uint32_t>(end);
                 node.parent = parent;
                 segments.push_back(name.substr(start, end - start));
-                groups.insert(id);
-                group = id;
+                groups.insert(group, hash);
             }
             trail.emplace_back(group, end);
             parent = group;
             start = end + 1;
         }
         previous = name;
-    }
-    // Each quantized weight: its logical name's groups (found or created like a tensor's), the logical node, then
-    // its parts as leaves beneath it. Groups created here take their path from the first part, which shares them.
-    m_logicalNodes.assign(partsOf.size(), kNone);
-    for (size_t k = 0; k < partsOf.size(); ++k) {
-        const std::vector<uint32_t>& parts = partsOf[k];
-        if (parts.empty())
-            continue;
+        return std::pair(parent, start);
+    };
+    // Each quantized weight takes the place of its first stored part, so its groups come from the trail like a
+    // tensor's: the logical node, then its parts as leaves beneath it.
+    const auto placeLogical = [&](uint32_t k) {
         const std::string_view name = m_quant->tensors[k].name;
-        uint32_t parent = rootId();
-        size_t start = 0;
-        for (;;) {
-            size_t end = start;
-            while (end < name.size() && !isSeparator(name[end]))
-                ++end;
-            const auto id = static_cast<uint32_t>(m_nodes.size());
-            if (end == name.size()) {
-                m_logicalNodes[k] = id;
-                StoredNode& logical = m_nodes.emplace_back();
-                logical.nameTensor = static_cast<uint32_t>(k);
-                logical.pathLength = kLogicalBit | static_cast<uint32_t>(name.size());
-                logical.parent = parent;
-                segments.push_back(name.substr(start));
-                for (const uint32_t part : parts) {
-                    const std::string_view partName = m.qualifiedName(part);
-                    m_leafOfTensor[part] = static_cast<uint32_t>(m_nodes.size());
-                    StoredNode& leaf = m_nodes.emplace_back();
-                    leaf.nameTensor = part;
-                    leaf.pathLength = static_cast<uint32_t>(partName.size());
-                    leaf.parent = id;
-                    segments.push_back(partName.substr(start));
-                }
-                break;
-            }
-            uint32_t group = groups.find(parent, name.substr(start, end - start));
-            if (group == kNone) {
-                StoredNode& node = m_nodes.emplace_back();
-                node.nameTensor = parts.front();
-                node.pathLength = static_cast<uint32_t>(end);
-                node.parent = parent;
-                segments.push_back(name.substr(start, end - start));
-                groups.insert(id);
-                group = id;
-            }
-            parent = group;
-            start = end + 1;
+        const std::span<const uint32_t> parts(folding.parts.data() + folding.partsStart[k],
+                                              folding.partsStart[k + 1] - folding.partsStart[k]);
+        const auto [parent, start] = placeGroups(name, parts.front());
+        const auto id = static_cast<uint32_t>(m_nodes.size());
+        m_logicalNodes[k] = id;
+        StoredNode& logical = m_nodes.emplace_back();
+        logical.nameTensor = k;
+        logical.pathLength = kLogicalBit | static_cast<uint32_t>(name.size());
+        logical.parent = parent;
+        segments.push_back(name.substr(start));
+        for (const uint32_t part : parts) {
+            const std::string_view partName = m.qualifiedName(part);
+            m_leafOfTensor[part] = static_cast<uint32_t>(m_nodes.size());
+            StoredNode& leaf = m_nodes.emplace_back();
+            leaf.nameTensor = part;
+            leaf.pathLength = static_cast<uint32_t>(partName.size());
+            leaf.parent = id;
+            segments.push_back(partName.substr(start));
         }
+    };
+    for (size_t i = 0; i < count; ++i) {
+        if (!folding.folded.empty() && folding.folded[i] != 0) {
+            if (folding.logicalAt[i] != kNone)
+                placeLogical(folding.logicalAt[i]);
+            continue;
+        }
+        const std::string_view name = m.qualifiedName(i);
+        const auto [parent, start] = placeGroups(name, static_cast<uint32_t>(i));
+        m_leafOfTensor[i] = static_cast<uint32_t>(m_nodes.size());
+        StoredNode& leaf = m_nodes.emplace_back();
+        leaf.nameTensor = static_cast<uint32_t>(i);
+        leaf.pathLength = static_cast<uint32_t>(name.size());
+        leaf.parent = parent;
+        segments.push_back(name.substr(start));
     }
     m_nodes.shrink_to_fit(); // one exact copy instead of a reservation whose touched tail may be a whole huge page
 }
 
-// All child lists in one array: a counting sort by parent, then each range sorted naturally. Every array touched here
-// is fresh memory, which costs a page fault per 4 KiB: one cursor array serves both as the range starts and, after
-// the placement moved each cursor to the end of its range, as the next range's start.
-std::vector<char> TensorTree::foldedParts(std::vector<std::vector<uint32_t>>& partsOf) const
+TensorTree::Folding TensorTree::foldParts() const
 {
     if (!m_quant)
         return {};
     const Model& m = *m_model;
-    std::vector<char> folded(m.tensorCount(), 0);
-    partsOf.assign(m_quant->tensors.size(), {});
+    Folding folding;
+    folding.folded.assign(m.tensorCount(), 0);
+    folding.logicalAt.assign(m.tensorCount(), kNone);
+    folding.partsStart.reserve(m_quant->tensors.size() + 1);
+    folding.partsStart.push_back(0);
     for (size_t k = 0; k < m_quant->tensors.size(); ++k) {
         const LogicalTensor& logical = m_quant->tensors[k];
         const size_t separator = logical.name.find_last_of("./");
         const std::string_view prefix =
             std::string_view(logical.name).substr(0, separator == std::string::npos ? 0 : separator + 1);
-        std::vector<uint32_t> parts;
-        for (const auto& [role, name] : logical.parts) {
-            const std::optional<size_t> index = m.find(name);
+        // The catalog knows where its parts are; a catalog made by hand is looked up by name.
+        const std::span<const uint32_t> known = m_quant->partIndicesOf(k);
+        const size_t begin = folding.parts.size();
+        for (size_t p = 0; p < logical.parts.size(); ++p) {
+            const std::string& name = logical.parts[p].second;
+            const std::optional<size_t> index = known.size() == logical.parts.size() ? known[p] : m.find(name);
+            const auto placed = folding.parts.begin() + static_cast<std::ptrdiff_t>(begin);
             // A part outside the logical name's groups (or not found) would break the paths: leave it unfolded.
-            if (!index || folded[*index] != 0 || !name.starts_with(prefix) ||
-                std::find(parts.begin(), parts.end(), *index) != parts.end()) {
-                parts.clear();
+            if (!index || folding.folded[*index] != 0 || !name.starts_with(prefix) ||
+                std::find(placed, folding.parts.end(), static_cast<uint32_t>(*index)) != folding.parts.end()) {
+                folding.parts.resize(begin);
                 break;
             }
-            parts.push_back(static_cast<uint32_t>(*index));
+            folding.parts.push_back(static_cast<uint32_t>(*index));
         }
-        for (const uint32_t part : parts)
-            folded[part] = 1;
-        partsOf[k] = std::move(parts);
+        if (folding.parts.size() > begin) {
+            const auto placed = folding.parts.begin() + static_cast<std::ptrdiff_t>(begin);
+            for (auto part = placed; part != folding.parts.end(); ++part)
+                folding.folded[*part] = 1;
+            folding.logicalAt[*std::min_element(placed, folding.parts.end())] = static_cast<uint32_t>(k);
+        }
+        folding.partsStart.push_back(static_cast<uint32_t>(folding.parts.size()));
     }
-    return folded;
+    return folding;
 }
 
+// All child lists in one array: a counting sort by parent, then each range sorted naturally. Every array touched here
+// is fresh memory, which costs a page fault per 4 KiB: one cursor array serves both as the range starts and, after
+// the placement moved each cursor to the end of its range, as the next range's start.
 void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 {
     std::vector<uint32_t> cursor(m_nodes.size(), 0);
@@ -353,9 +360,13 @@ void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
     for (size_t id = 0; id < m_nodes.size(); ++id) {
         const uint32_t begin = id == 0 ? 0 : cursor[id - 1];
         const uint32_t end = cursor[id];
-        if (end - begin > 1)
-            std::stable_sort(m_childIds.begin() + begin, m_childIds.begin() + end,
-                             [&](uint32_t a, uint32_t b) { return naturalLess(segments[a], segments[b]); });
+        const auto first = m_childIds.begin() + begin;
+        const auto last = m_childIds.begin() + end;
+        const auto less = [&](uint32_t a, uint32_t b) { return naturalLess(segments[a], segments[b]); };
+        // Most lists are short and already in order (a weight and its scale, three projections): checking first
+        // spares each of them stable_sort's buffer allocation.
+        if (end - begin > 1 && !std::is_sorted(first, last, less))
+            std::stable_sort(first, last, less);
         m_nodes[id].firstChild = begin;
         for (uint32_t row = 0; row < end - begin; ++row)
             m_nodes[m_childIds[begin + row]].row = row;
@@ -380,8 +391,17 @@ void TensorTree::aggregate()
         if (!logicalBelow.empty() && (logicalBelow[id] != 0 || isLogical(static_cast<uint32_t>(id))))
             logicalBelow[id] = logicalBelow[m_nodes[id].parent] = 1;
     }
+    const auto keepsTotals = [&](size_t id) {
+        return !isLeaf(static_cast<uint32_t>(id)) &&
+               (slot[id] != 1 || (!logicalBelow.empty() && logicalBelow[id] != 0));
+    };
+    size_t groups = 0;
+    for (size_t id = 0; id < m_nodes.size(); ++id)
+        groups += keepsTotals(id) ? 1 : 0;
+    m_totals.reserve(groups);
+    m_totalsOwners.reserve(groups);
     for (size_t id = 0; id < m_nodes.size(); ++id) {
-        if (isLeaf(static_cast<uint32_t>(id)) || (slot[id] == 1 && (logicalBelow.empty() || logicalBelow[id] == 0))) {
+        if (!keepsTotals(id)) {
             slot[id] = kNone;
             continue;
         }

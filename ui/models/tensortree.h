@@ -131,8 +131,17 @@ private:
     /// Every group has children (it exists because a name continues below it); the root of an empty model is no leaf.
     bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty(); }
     bool isLogical(uint32_t id) const { return (m_nodes[id].pathLength & kLogicalBit) != 0; }
-    /// Per model entry: true when it is a part folded under a logical node (empty when nothing is folded).
-    std::vector<char> foldedParts(std::vector<std::vector<uint32_t>>& partsOf) const;
+    /// Which stored tensors fold under which logical node; see foldParts().
+    struct Folding
+    {
+        std::vector<char> folded;         ///< per model entry: a part folded under a logical node
+        std::vector<uint32_t> logicalAt;  ///< per model entry: the logical tensor placed at its first part, or kNone
+        std::vector<uint32_t> parts;      ///< each folded logical tensor's parts, in its `parts` order
+        std::vector<uint32_t> partsStart; ///< per logical tensor, where its parts start in `parts` (plus the end)
+    };
+    /// Empty when there is no catalog. A logical tensor whose parts are not all found, or lie outside its name's
+    /// groups, is left unfolded.
+    Folding foldParts() const;
     /// The totals of a group over several tensors; nullptr for leaves and groups over a single tensor.
     const GroupTotals* totalsOf(uint32_t id) const;
 

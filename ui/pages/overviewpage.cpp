@@ -1,9 +1,11 @@
 #include "ui/pages/overviewpage.h"
 
+#include "core/modelinfo/architecturesummary.h"
 #include "core/modelinfo/modelcard.h"
 #include "core/modelinfo/modelfacts.h"
 #include "core/remote/modellocation.h"
 #include "core/text/format.h"
+#include "ui/models/naturalcompare.h"
 #include "ui/models/summaryrowsmodel.h"
 #include "ui/pages/hashespanel.h"
 #include "ui/plots/dtypechart.h"
@@ -81,6 +83,10 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_title->setFont(titleFont);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_facts->setLabelAlignment(Qt::AlignRight);
+    // A shard's file name matters most: shown whole, the writer layout taking what is left; on a narrow page the
+    // table scrolls sideways rather than eliding every name to "model-00...".
+    m_files->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_files->header()->setSectionResizeMode(5, QHeaderView::Stretch);
 
     auto* content = new QWidget;
     auto* layout = new QVBoxLayout(content);
@@ -163,7 +169,9 @@ void OverviewPage::setModel(const std::shared_ptr<const LoadedModel>& loaded)
     QStringList perDType;
     for (const auto& row : summary.dtypes)
         perDType.append(row.name + QStringLiteral(": ") + format::count(row.parameters));
-    addFact(tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
+    // A quantized model's count above is logical (companions excluded, packed values expanded); per dtype it is of
+    // what is stored, scales included, as `info` prints it under "Stored": said so, or the rows would not add up.
+    addFact(quant ? tr("Stored elements per dtype") : tr("Parameters per dtype"), perDType.join(QStringLiteral("\n")));
     addFact(tr("Tensor bytes"), facts.tensorBytes);
     if (!facts.bitsPerWeight.isEmpty())
         addFact(tr("Bits per weight"), facts.bitsPerWeight);
@@ -233,8 +241,11 @@ void OverviewPage::addCardFacts(const LoadedModel& loaded, const ModelFacts& fac
     }
     if (!loaded.architecture.empty()) {
         QStringList lines;
+        // Each run of layers on a line of its own: a MoE model's runs on one line made it wider than the page, and
+        // a value of several lines does not wrap here (see addFact()).
+        const QString runSeparator = QString::fromLatin1(kLayerRunSeparator);
         for (const std::string& line : loaded.architecture)
-            lines << QString::fromStdString(line);
+            lines << QString::fromStdString(line).split(runSeparator);
         addFact(tr("Layout"), lines.join(u'\n'));
     }
     QString formula;
@@ -265,17 +276,28 @@ void OverviewPage::fillFiles(const Model& model)
     std::vector<size_t> tensorsPerShard(model.shards().size());
     for (size_t i = 0; i < model.tensorCount(); ++i)
         ++tensorsPerShard[model.shardIndexOf(i)];
-    for (size_t i = 0; i < model.shards().size(); ++i) {
+    // Listed by file name, naturally: the model keeps its shards in the order the index first names them, which
+    // for a name-sorted weight map reads 00163, 00001, 00020, ... (lm_head before model.*, layers.10 before 2).
+    std::vector<std::pair<QByteArray, size_t>> byName;
+    byName.reserve(model.shards().size());
+    for (size_t i = 0; i < model.shards().size(); ++i)
+        byName.emplace_back(shardName(model.shards()[i].path).toUtf8(), i);
+    std::stable_sort(byName.begin(), byName.end(), [](const auto& a, const auto& b) {
+        return naturalLess(std::string_view(a.first.constData(), static_cast<size_t>(a.first.size())),
+                           std::string_view(b.first.constData(), static_cast<size_t>(b.first.size())));
+    });
+    for (const auto& [name, i] : byName) {
         const Model::Shard& shard = model.shards()[i];
         const Header& header = shard.file->header();
         auto* item = new QTreeWidgetItem(m_files);
-        item->setText(0, shardName(shard.path));
+        item->setText(0, QString::fromUtf8(name));
         item->setToolTip(0, remote ? shard.path : QDir::toNativeSeparators(shard.path));
         item->setText(1, format::bytes(header.fileSize));
         item->setText(2, format::count(header.headerLength));
         item->setText(3, format::count(header.padding));
         item->setText(4, format::count(tensorsPerShard[i]));
         item->setText(5, QString::fromUtf8(writerLayoutName(header.layout)));
+        item->setToolTip(5, item->text(5)); // the last column gives way first: elided, its text on hover
         for (int column = 1; column < 5; ++column)
             item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
     }

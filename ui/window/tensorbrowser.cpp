@@ -24,6 +24,10 @@ namespace {
 // beyond that it would stall the GUI thread, so large results stay collapsed.
 constexpr int kAutoExpandLimit = 3000;
 constexpr int kDebounceMs = 150;
+// Columns fit the first screen of rows. Qt's default measures 1,000 rows per column (8,000 data() calls), and
+// "the visible rows" (0) means all of them while the view is not laid out yet, as it is when a model arrives:
+// 20 ms of each open of a model whose first screen lists 1,563 blocks. 64 rows fill a tall screen.
+constexpr int kFitRows = 64;
 } // namespace
 
 TensorBrowser::TensorBrowser(QWidget* parent)
@@ -62,8 +66,6 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     m_view->header()->setStretchLastSection(false);
     // Names differ at both ends ("layers.1 ... q_proj.weight"): cut the middle, the tooltip has the whole name.
     m_view->setTextElideMode(Qt::ElideMiddle);
-    // Columns fit their contents when a model opens (fitColumns): the header's default precision measures at most
-    // 1,000 rows, a bounded cost even for 100,000 tensors.
 
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(kDebounceMs);
@@ -89,7 +91,10 @@ TensorBrowser::TensorBrowser(QWidget* parent)
         emit flatChanged(flat);
     });
     // Deferred: the view lays the opened rows out first.
-    connect(m_view, &QTreeView::expanded, this, [this] { QTimer::singleShot(0, this, &TensorBrowser::growColumns); });
+    connect(m_view, &QTreeView::expanded, this, [this] {
+        if (!m_openingWrappers) // a model's own first expansion is measured by fitColumns() right after
+            QTimer::singleShot(0, this, &TensorBrowser::growColumns);
+    });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
     });
@@ -124,8 +129,10 @@ void TensorBrowser::expandWrappers()
     // Checkpoints usually have a few wrapper modules ("model.", "lm_head."): open them one level deep so the
     // first screen shows structure rather than two collapsed rows.
     if (!m_model->isFlat() && m_proxy->rowCount() <= 3) {
+        m_openingWrappers = true;
         for (int row = 0; row < m_proxy->rowCount(); ++row)
             m_view->expand(m_proxy->index(row, 0));
+        m_openingWrappers = false;
     }
 }
 
@@ -134,6 +141,7 @@ void TensorBrowser::growColumns()
     // Rows opened later (a group expanded, a tensor selected by name) may need more room than the first screen did;
     // columns grow to them but never shrink under the user.
     QHeaderView* header = m_view->header();
+    header->setResizeContentsPrecision(kFitRows);
     const int maxName = fontMetrics().averageCharWidth() * 60;
     const int length = header->length();
     for (int column = 0; column < TensorTreeModel::ColumnCount; ++column) {
@@ -152,6 +160,8 @@ void TensorBrowser::fitColumns()
 {
     // Every column as wide as the rows on screen need; a name beyond ~60 characters elides in the middle.
     QHeaderView* header = m_view->header();
+    // Set at each fit: set once in the constructor, it no longer held when a model arrived (still 8,000 calls).
+    header->setResizeContentsPrecision(kFitRows);
     for (int column = 0; column < TensorTreeModel::ColumnCount; ++column)
         m_view->resizeColumnToContents(column);
     const int maxName = fontMetrics().averageCharWidth() * 60;
@@ -239,6 +249,10 @@ void TensorBrowser::applyFilter()
         const TensorTree* tree = m_model->tree();
         if (!filter.isEmpty() && !m_model->isFlat() && tree && tree->model().tensorCount() <= kAutoExpandLimit)
             m_view->expandAll();
+        // Filtered rows say other things (groups count what matched; expandAll() opens rows without a signal per
+        // row): the columns grow to them once the view has laid them out, as after an expansion.
+        if (!filter.isEmpty() && tree)
+            QTimer::singleShot(0, this, &TensorBrowser::growColumns);
     }
     updateCount();
 }

@@ -66,6 +66,7 @@ private:
     QTimer* m_debounce;
     TensorTreeModel* m_model;
     TensorFilterProxyModel* m_proxy;
+    bool m_openingWrappers = false; ///< expandWrappers() at work: fitColumns() follows, no growColumns() needed
 };
 
 } // namespace safescope
