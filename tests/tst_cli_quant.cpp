@@ -18,10 +18,18 @@ using namespace safescope::test;
 
 namespace {
 
-// A gpt-oss MXFP4 expert weight [2 experts, 3 rows, 64 columns]: E2M1 codes, low nibble first, E8M0 scales.
-QString writeMxfp4Model(const QTemporaryDir& dir, std::vector<float>& expected)
+std::vector<float> countingFrom1(uint64_t n)
 {
-    const uint64_t experts = 2, rows = 3, groups = 2;
+    std::vector<float> v(static_cast<size_t>(n));
+    std::iota(v.begin(), v.end(), 1.0f);
+    return v;
+}
+
+// A gpt-oss MXFP4 expert weight [experts, rows, groups * 32] (by default [2, 3, 64]): E2M1 codes, low nibble first,
+// E8M0 scales.
+QString writeMxfp4Model(const QTemporaryDir& dir, std::vector<float>& expected, uint64_t experts = 2, uint64_t rows = 3,
+                        uint64_t groups = 2)
+{
     QByteArray blocks, scales;
     expected.clear();
     for (uint64_t e = 0; e < experts; ++e)
@@ -41,7 +49,7 @@ QString writeMxfp4Model(const QTemporaryDir& dir, std::vector<float>& expected)
     file.add("model.layers.0.mlp.experts.gate_up_proj_blocks", "U8", {experts, rows, groups, 16}, blocks)
         .add("model.layers.0.mlp.experts.gate_up_proj_scales", "U8", {experts, rows, groups}, scales)
         .add("model.layers.0.mlp.experts.gate_up_proj_bias", "F32", {experts, rows},
-             bytesOf(std::vector<float>{1, 2, 3, 4, 5, 6}));
+             bytesOf(countingFrom1(experts * rows)));
     writeFile(dir, QStringLiteral("config.json"), R"({"quantization_config":{"quant_method":"mxfp4"}})");
     return writeFile(dir, QStringLiteral("model.safetensors"), file.build());
 }
@@ -100,6 +108,17 @@ std::vector<float> originalOf(const std::vector<float>& dequantized)
         original.push_back(dequantized[i] * (1.0f + 0.01f * static_cast<float>(static_cast<int>(i % 7) - 3)) +
                            (i % 5 == 0 ? 0.001f : 0.0f));
     return original;
+}
+
+// [E, rows, cols] -> [E, cols, rows]: transformers' layout of a gpt-oss expert weight.
+std::vector<float> transposeLastTwo(const std::vector<float>& v, uint64_t experts, uint64_t rows, uint64_t cols)
+{
+    std::vector<float> t(v.size());
+    for (uint64_t e = 0; e < experts; ++e)
+        for (uint64_t r = 0; r < rows; ++r)
+            for (uint64_t c = 0; c < cols; ++c)
+                t[(e * cols + c) * rows + r] = v[(e * rows + r) * cols + c];
+    return t;
 }
 
 struct ExpectedError
@@ -437,6 +456,78 @@ private slots:
         QCOMPARE(added.at("shape_b").dump(), std::string("[2,3,64]"));
         QCOMPARE(added.at("scheme_b").get<std::string>(), std::string("mxfp4"));
         QCOMPARE(one.at("summary").at("parameters_b").get<uint64_t>(), uint64_t(384 + 6));
+    }
+
+    // transformers holds gpt-oss's experts as [E, in, out] under the logical name; the reference dequantizes the
+    // MXFP4 weight to [E, out, in]. The float tensor is compared with the transpose, square or not (a square one
+    // compared by position would pair W with its transpose and report a meaningless SQNR), and the position of the
+    // largest error is the float side's.
+    void diffComparesMxfp4WithTransformersLayoutTransposed_data()
+    {
+        QTest::addColumn<uint64_t>("experts");
+        QTest::addColumn<uint64_t>("rows");
+        QTest::addColumn<uint64_t>("groups");
+        QTest::newRow("[2, 3, 64]") << uint64_t(2) << uint64_t(3) << uint64_t(2);
+        QTest::newRow("square [1, 32, 32]") << uint64_t(1) << uint64_t(32) << uint64_t(1);
+    }
+
+    void diffComparesMxfp4WithTransformersLayoutTransposed()
+    {
+        QFETCH(uint64_t, experts);
+        QFETCH(uint64_t, rows);
+        QFETCH(uint64_t, groups);
+        const uint64_t cols = groups * 32;
+        QTemporaryDir dir;
+        std::vector<float> dequantized;
+        const QString quantized = writeMxfp4Model(dir, dequantized, experts, rows, groups);
+        const std::vector<float> original = originalOf(dequantized);
+        const std::vector<float> floatLayout = transposeLastTwo(original, experts, rows, cols);
+        TensorFileBuilder file;
+        file.add("model.layers.0.mlp.experts.gate_up_proj", "F32", {experts, cols, rows}, bytesOf(floatLayout));
+        QTemporaryDir origDir;
+        const QString originalPath = writeFile(origDir, QStringLiteral("model.safetensors"), file.build());
+        const CliRun run = runCli({QStringLiteral("diff"), originalPath, quantized, QStringLiteral("--json")});
+        const nlohmann::json report = parseJson(run.out);
+        const nlohmann::json& t = report.at("tensors")[0];
+        QCOMPARE(t.at("name").get<std::string>(), std::string("model.layers.0.mlp.experts.gate_up_proj"));
+        QCOMPARE(t.at("status").get<std::string>(), std::string("dtype_changed"));
+        QVERIFY2(t.value("transposed", false), t.dump().c_str());
+        QCOMPARE(t.at("shape_a").dump(), nlohmann::json(std::vector<uint64_t>{experts, cols, rows}).dump());
+        QCOMPARE(t.at("shape_b").dump(), nlohmann::json(std::vector<uint64_t>{experts, rows, cols}).dump());
+        const ExpectedError e = errorOf(original, dequantized);
+        QVERIFY2(std::abs(t.at("sqnr_db").get<double>() - e.sqnrDb) < 1e-9, t.dump().c_str());
+        QVERIFY2(close(t.at("max_abs").get<double>(), e.maxAbs), t.dump().c_str());
+        // The first largest |delta| in the float side's order, as [e, in, out].
+        const std::vector<float> dequantizedT = transposeLastTwo(dequantized, experts, rows, cols);
+        size_t worst = 0;
+        for (size_t k = 0; k < floatLayout.size(); ++k)
+            if (std::abs(double(floatLayout[k]) - dequantizedT[k]) >
+                std::abs(double(floatLayout[worst]) - dequantizedT[worst]))
+                worst = k;
+        const std::vector<uint64_t> at{worst / (cols * rows), (worst / rows) % cols, worst % rows};
+        QCOMPARE(t.at("max_abs_position").dump(), nlohmann::json(at).dump());
+    }
+
+    // A quantized weight whose scale is NaN loses every value: its SQNR is -inf, never the +inf of a perfect match
+    // (the sums cover finite pairs only, and there are none).
+    void diffOfALostWeightHasTheWorstSqnr()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder quant;
+        quant.add("layers.0.mlp.weight", "F8_E4M3", {2, 3}, QByteArray("\x38\x38\x38\x38\x38\x38", 6))
+            .add("layers.0.mlp.weight_scale_inv", "F32", {1, 1}, bytesOf(std::vector<float>{NAN}));
+        writeFile(dir, QStringLiteral("config.json"),
+                  R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[2,3]}})");
+        const QString quantized = writeFile(dir, QStringLiteral("model.safetensors"), quant.build());
+        TensorFileBuilder original;
+        original.add("layers.0.mlp.weight", "F32", {2, 3}, bytesOf(std::vector<float>{1, 1, 1, 1, 1, 1}));
+        QTemporaryDir origDir;
+        const QString originalPath = writeFile(origDir, QStringLiteral("model.safetensors"), original.build());
+        const nlohmann::json report =
+            parseJson(runCli({QStringLiteral("diff"), originalPath, quantized, QStringLiteral("--json")}).out);
+        const nlohmann::json& t = report.at("tensors")[0];
+        QCOMPARE(t.at("nan_mismatch").get<int>(), 6);
+        QCOMPARE(t.at("sqnr_db").get<std::string>(), std::string("-inf"));
     }
 };
 

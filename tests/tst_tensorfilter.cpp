@@ -95,6 +95,12 @@ private slots:
         QTest::newRow("one char short at the end") << "weightx" << false << "a.weight" << bf16 << matrix << false;
         QTest::newRow("non-ASCII name") << QString::fromUtf8("époque") << false << QString::fromUtf8("l.époque.w")
                                         << bf16 << matrix << true;
+        QTest::newRow("non-ASCII capital in the name")
+            << QString::fromUtf8("über") << false << QString::fromUtf8("Über.weight") << bf16 << matrix << true;
+        QTest::newRow("non-ASCII capital in the words")
+            << QString::fromUtf8("ÜBER.w") << false << QString::fromUtf8("l.über.weight") << bf16 << matrix << true;
+        QTest::newRow("non-ASCII words are not patterns")
+            << QString::fromUtf8("é.*x") << false << QString::fromUtf8("é.abx") << bf16 << matrix << false;
         QTest::newRow("substring miss") << "k_proj" << false << "layers.0.attn.q_proj.weight" << bf16 << matrix
                                         << false;
         QTest::newRow("AND of words") << "attn weight" << false << "attn.bias" << bf16 << matrix << false;

@@ -52,7 +52,7 @@ void printRow(TerminalStream& out, const TensorDiff& d)
             out << "  nan_mismatch " << format::count(m->nanMismatch) << "  inf_mismatch "
                 << format::count(m->infMismatch);
         if (!d.schemeA.empty() || !d.schemeB.empty())
-            out << "  sqnr_db " << num(sqnrDb(m->relL2));
+            out << "  sqnr_db " << num(sqnrDb(*m));
     }
     if (!d.schemeA.empty() || !d.schemeB.empty())
         out << "  (dequantized: " << (d.schemeA.empty() ? "-" : d.schemeA.c_str()) << " vs "

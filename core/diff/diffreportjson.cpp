@@ -46,11 +46,13 @@ nlohmann::json tensorDiffJson(const TensorDiff& d)
         t["scheme_a"] = d.schemeA.empty() ? nlohmann::json() : nlohmann::json(d.schemeA);
         t["scheme_b"] = d.schemeB.empty() ? nlohmann::json() : nlohmann::json(d.schemeB);
         t["dequantized"] = true;
-        t["sqnr_db"] = d.metrics ? number(sqnrDb(d.metrics->relL2)) : nlohmann::json();
+        t["sqnr_db"] = d.metrics ? number(sqnrDb(*d.metrics)) : nlohmann::json();
     }
     t["within_tolerance"] = d.withinTolerance();
     if (!d.note.empty())
         t["note"] = d.note;
+    if (d.transposed)
+        t["transposed"] = true;
     return t;
 }
 

@@ -129,7 +129,9 @@ Result<PairHistograms> PairHistograms::compute(const Side& a, const Side& b, boo
         out.a = bin(shared, va);
     if (hasB)
         out.b = bin(shared, vb);
-    if (hasA && hasB && sameShape) {
+    // Element-wise only when both samples hold the same elements: the shapes say so, the sizes make sure (a side
+    // read as stored codes while the other is dequantized would have a different count).
+    if (hasA && hasB && sameShape && va.size() == vb.size()) {
         std::vector<double> delta(va.size());
         for (size_t i = 0; i < va.size(); ++i)
             delta[i] = va[i] - vb[i];

@@ -61,6 +61,40 @@ private:
     std::unique_ptr<const Dequantizer> m_dequantizer;
 };
 
+// A source read with its last two dimensions swapped: element (e, i, j) of the [..., cols, rows] result is element
+// (e, j, i) of the inner [..., rows, cols] source. One matrix of the inner source is held at a time (a gpt-oss
+// expert: 5760 x 2880 floats, 66 MB), read whole when the first of its elements is asked for.
+class TransposedSource final : public FloatSource
+{
+public:
+    TransposedSource(std::unique_ptr<FloatSource> inner, uint64_t rows, uint64_t cols)
+        : m_inner(std::move(inner)), m_rows(rows), m_cols(cols)
+    {}
+    uint64_t elementCount() const override { return m_inner->elementCount(); }
+    Status read(uint64_t first, uint64_t count, float* out) const override
+    {
+        const uint64_t plane = m_rows * m_cols;
+        for (uint64_t k = first; k < first + count; ++k) {
+            const uint64_t matrix = k / plane;
+            if (matrix != m_held) {
+                m_plane.resize(static_cast<size_t>(plane));
+                if (Status read = m_inner->read(matrix * plane, plane, m_plane.data()); !read)
+                    return read;
+                m_held = matrix;
+            }
+            const uint64_t within = k % plane; // (i, j) of the swapped [cols, rows] matrix
+            *out++ = m_plane[static_cast<size_t>((within % m_rows) * m_cols + within / m_rows)];
+        }
+        return Ok{};
+    }
+
+private:
+    std::unique_ptr<FloatSource> m_inner;
+    uint64_t m_rows, m_cols;
+    mutable std::vector<float> m_plane;
+    mutable uint64_t m_held = std::numeric_limits<uint64_t>::max();
+};
+
 // One side of a pair with a quantized weight: what it is (from the headers), then its float source.
 struct Side
 {
@@ -88,6 +122,22 @@ Side describe(const Model& model, size_t index, const QuantCatalog* catalog, std
     if (!canCompareValues(info.dtype, DType::F32, &why) || info.dtype == DType::C64)
         side.problem = why.empty() ? std::string("complex values are not compared with real ones") : why;
     return side;
+}
+
+// gpt-oss keeps its MoE experts as MXFP4 under transformers' parameter names ("...experts.down_proj"), and the
+// reference dequantizes them to [E, out, in] while transformers' float parameter of that name is [E, in, out]
+// (QUANTIZATION.md). So a float tensor under that name is compared with the transpose; for a square weight the
+// shapes cannot tell, and the name decides. A float tensor already in the reference's order is compared as is.
+bool readsTransposed(const Side& quantized, const Side& other)
+{
+    if (!quantized.logical || quantized.logical->scheme != QuantScheme::Mxfp4 || other.logical)
+        return false;
+    const std::vector<uint64_t>& q = quantized.shape;
+    const std::vector<uint64_t>& f = other.shape;
+    if (q.size() < 2 || f.size() != q.size() || !std::equal(q.begin(), q.end() - 2, f.begin()))
+        return false;
+    // A square weight is both swapped and equal: the name decides, as said above.
+    return q[q.size() - 2] == f[f.size() - 1] && q[q.size() - 1] == f[f.size() - 2];
 }
 
 // `bytes` empty: the mappings. A weight that cannot be dequantized gets a problem; a failed or cancelled fetch or
@@ -132,11 +182,17 @@ std::unique_ptr<FloatSource> FloatSource::dequantized(std::unique_ptr<const Dequ
     return std::make_unique<DequantizedSource>(std::move(dequantizer));
 }
 
-double sqnrDb(double relL2)
+double sqnrDb(const DiffMetrics& metrics)
 {
-    if (relL2 == 0.0)
+    // A value lost to NaN or infinity on one side is an unbounded error: the sums over the finite pairs would
+    // otherwise report a weight with a broken scale as a close or even perfect quantization.
+    if (metrics.nanMismatch > 0 || metrics.infMismatch > 0)
+        return -std::numeric_limits<double>::infinity();
+    if (metrics.finitePairs == 0 && metrics.count > 0) // every pair NaN or infinity, alike on both sides
+        return std::numeric_limits<double>::quiet_NaN();
+    if (metrics.relL2 == 0.0)
         return std::numeric_limits<double>::infinity();
-    return -20.0 * std::log10(relL2);
+    return -20.0 * std::log10(metrics.relL2);
 }
 
 Result<DiffMetrics> compareFloatSources(const FloatSource& a, const FloatSource& b, const std::vector<uint64_t>& shape,
@@ -223,7 +279,8 @@ Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, con
     diff.shapeB = sb.shape;
     diff.schemeA = sa.scheme;
     diff.schemeB = sb.scheme;
-    if (sa.shape != sb.shape) { // reported from the headers: nothing fetched
+    const bool transposeA = readsTransposed(sa, sb), transposeB = readsTransposed(sb, sa);
+    if (sa.shape != sb.shape && !transposeA && !transposeB) { // reported from the headers: nothing fetched
         diff.status = DiffStatus::ShapeChanged;
         return Ok{};
     }
@@ -237,7 +294,17 @@ Status diffDequantizedPair(TensorDiff& diff, const Model& a, const Model& b, con
         diff.note = sa.source ? sb.problem : sa.problem;
         return Ok{};
     }
-    Result<DiffMetrics> metrics = compareFloatSources(*sa.source, *sb.source, sa.shape, tolerance, cancel);
+    if (transposeA || transposeB) {
+        Side& quantized = transposeA ? sa : sb;
+        const size_t rank = quantized.shape.size();
+        quantized.source = std::make_unique<TransposedSource>(std::move(quantized.source), quantized.shape[rank - 2],
+                                                              quantized.shape[rank - 1]);
+        diff.transposed = true;
+        diff.note = "MXFP4 experts [..., out, in] compared transposed, as transformers loads them [..., in, out]";
+    }
+    // Positions (max |delta|) are the float side's: the transposed side is read in its order.
+    Result<DiffMetrics> metrics =
+        compareFloatSources(*sa.source, *sb.source, transposeA ? sb.shape : sa.shape, tolerance, cancel);
     if (!metrics)
         return metrics.error();
     diff.metrics = std::move(*metrics);

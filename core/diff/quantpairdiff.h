@@ -42,8 +42,9 @@ Result<DiffMetrics> compareFloatSources(const FloatSource& a, const FloatSource&
                                         const DiffTolerance& tolerance, const std::atomic_bool& cancel,
                                         const std::function<void(double)>& progress = {});
 
-/// Signal to quantization-noise ratio in dB from a relative L2 error: +inf for an exact match.
-double sqnrDb(double relL2);
+/// Signal to quantization-noise ratio in dB, 10 log10(||A||^2 / ||A - B||^2): +inf for an exact match, -inf when
+/// a value is NaN or infinite on one side only (a lost value is an unbounded error), NaN when no pair is finite.
+double sqnrDb(const DiffMetrics& metrics);
 
 /// Where the two sides of a pair read their values: each model's quantized weights (recogniseQuantized()), and
 /// each model's stored bytes: the mappings when `bytes` is empty, else fetched (TensorBytes::parts() of a remote

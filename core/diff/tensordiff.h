@@ -69,8 +69,14 @@ struct TensorDiff
     /// its main stored part's dtype and shapeA/B the logical shape.
     std::string schemeA;
     std::string schemeB;
-    /// Why a pair with values has no metrics (unknown dtype, complex against real), for reports.
+    /// Why a pair with values has no metrics (unknown dtype, complex against real), or how it was compared, for
+    /// reports.
     std::string note;
+    /// The metrics read one side with its last two dimensions swapped: a gpt-oss MXFP4 expert weight, which the
+    /// reference dequantizes to [E, out, in], against the float tensor of the same (transformers) name, which is
+    /// [E, in, out]. shapeA/B stay as each side has it; element-wise views (delta slice, delta histogram) must not
+    /// pair elements by position.
+    bool transposed = false;
 
     /// True when the pair counts as equal: identical bytes, or every element within tolerance.
     bool withinTolerance() const

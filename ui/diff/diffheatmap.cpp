@@ -190,7 +190,12 @@ void DiffHeatmap::applyCloserScale()
     for (int r = 0; r < m_grid.rowCount(); ++r) {
         for (int c = 0; c < m_grid.columnCount(); ++c) {
             const double v = m_grid.value(r, c);
-            m_map->data()->setCell(c, r, std::isinf(v) ? std::numeric_limits<double>::quiet_NaN() : v);
+            // +inf is no error at all (an SQNR of identical values): blank. -inf is the worst error there is (a
+            // value lost to NaN or infinity): the far end of the scale, never blank.
+            const double cell = v == std::numeric_limits<double>::infinity() ? std::numeric_limits<double>::quiet_NaN()
+                                : v == -std::numeric_limits<double>::infinity() ? lo
+                                                                                : v;
+            m_map->data()->setCell(c, r, cell);
         }
     }
     m_map->setDataRange(QCPRange(lo, hi));

@@ -101,7 +101,8 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
         Result<PairHistograms::Side> a = diffside::histogramSide(keepA, quantA.get(), diff, true, cancel);
         Result<PairHistograms::Side> b = a ? diffside::histogramSide(keepB, quantB.get(), diff, false, cancel)
                                            : Result<PairHistograms::Side>(a.error());
-        const bool sameShape = diff.indexA && diff.indexB && diff.shapeA == diff.shapeB;
+        // A pair compared transposed (gpt-oss MXFP4 experts) has no element-wise delta by position.
+        const bool sameShape = diff.indexA && diff.indexB && diff.shapeA == diff.shapeB && !diff.transposed;
         auto result = !a   ? Result<PairHistograms>(a.error())
                       : !b ? Result<PairHistograms>(b.error())
                            : PairHistograms::compute(*a, *b, sameShape, 128, kSampleCap, cancel);

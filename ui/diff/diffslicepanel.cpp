@@ -267,7 +267,9 @@ void DiffSlicePanel::showFetchedPair(const TensorDiff& diff, const SideValues& a
     // pointers keep alive for the workers too.
     m_viewA = sideView(*m_a, diff.indexA, diff.shapeA, a.dequantized, a.bytes);
     m_viewB = sideView(*m_b, diff.indexB, diff.shapeB, b.dequantized, b.bytes);
-    m_incompatibility = deltaslice::incompatibility(m_viewA, m_viewB);
+    m_incompatibility = diff.transposed ? tr("the MXFP4 side is [..., out, in] and the float side [..., in, out], so "
+                                             "elements at the same position do not correspond")
+                                        : deltaslice::incompatibility(m_viewA, m_viewB);
     m_hasPair = true;
     const auto title = [this](const char* side, const std::optional<size_t>& index, const TensorView& view,
                               const std::string& scheme) {

@@ -21,8 +21,7 @@ double diffHeatValue(const TensorDiff& diff, DiffHeatMetric metric)
     case DiffHeatMetric::OneMinusCosine:
         return diff.status == DiffStatus::Identical ? 0.0 : 1.0 - diff.metrics->cosine;
     case DiffHeatMetric::Sqnr:
-        return diff.status == DiffStatus::Identical ? std::numeric_limits<double>::infinity()
-                                                    : sqnrDb(diff.metrics->relL2);
+        return diff.status == DiffStatus::Identical ? std::numeric_limits<double>::infinity() : sqnrDb(*diff.metrics);
     }
     return std::numeric_limits<double>::quiet_NaN();
 }

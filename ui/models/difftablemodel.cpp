@@ -186,7 +186,7 @@ QVariant DiffTableModel::display(const TensorDiff& diff, int column) const
     case CosineColumn:
         return m ? QString::number(m->cosine, 'f', 6) : QString();
     case SqnrColumn:
-        return m ? QString::number(sqnrDb(m->relL2), 'f', 1) : QString();
+        return m ? QString::number(sqnrDb(*m), 'f', 1) : QString();
     case BeyondColumn:
         return m ? format::count(m->beyondTolerance) : QString();
     default:
@@ -222,7 +222,7 @@ QVariant DiffTableModel::sortValue(const TensorDiff& diff, int column) const
     case CosineColumn:
         return m ? m->cosine : none;
     case SqnrColumn:
-        return m ? sqnrDb(m->relL2) : none;
+        return m && !std::isnan(sqnrDb(*m)) ? sqnrDb(*m) : none;
     case BeyondColumn:
         return m ? static_cast<qulonglong>(m->beyondTolerance) : qulonglong(0);
     default:

@@ -120,9 +120,16 @@ bool TensorFilter::parseWord(const QString& word, bool regex)
             m_error = tr("Invalid regular expression '%1': %2.").arg(word, term.regex.errorString());
             return false;
         }
-    } else {
+    } else if (std::all_of(word.begin(), word.end(), [](QChar c) { return c.unicode() < 0x80; })) {
         term.kind = Kind::Text;
         term.text = word.toLower().toStdString();
+    } else {
+        // Beyond ASCII, case has to be folded as Unicode does ("Über" finds "über"): the name is matched as text,
+        // which costs a conversion a name, paid only for such words.
+        term.kind = Kind::Regex;
+        term.regex =
+            QRegularExpression(QRegularExpression::escape(word), QRegularExpression::CaseInsensitiveOption |
+                                                                     QRegularExpression::UseUnicodePropertiesOption);
     }
     m_terms.push_back(std::move(term));
     return true;
