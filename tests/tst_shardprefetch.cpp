@@ -43,6 +43,7 @@ class TestShardPrefetch final : public QObject
 private slots:
     void offeredShardsAreOpenedByTheWorker();
     void takeOpensWhatWasNotOffered();
+    void openingBesideTheWorkerLosesNothing();
     void unsafeNamesAreNeverOpened();
     void droppedWhileOpeningDoesNotHang();
     void brokenIndexAfterShardsIsStillRefused();
@@ -81,6 +82,33 @@ void TestShardPrefetch::takeOpensWhatWasNotOffered()
     const auto missing = prefetch.take(prefetch.pathOf("absent.safetensors"));
     QVERIFY(!missing);
     QCOMPARE(prefetch.openedByWorker(), size_t{0});
+}
+
+// The builder's threads open shards beside the worker, skipping the one it is opening and taking those last: every
+// shard arrives exactly once, with its own contents, however the two interleave (several rounds for several
+// interleavings; the worker is racing the loop from the first offer).
+void TestShardPrefetch::openingBesideTheWorkerLosesNothing()
+{
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    for (int i = 1; i <= 40; ++i)
+        writeShard(dir, shardName(i));
+    for (int round = 0; round < 10; ++round) {
+        ShardPrefetch prefetch(dir, OpenMode::Strict);
+        for (int i = 1; i <= 40; ++i)
+            prefetch.offer(shardName(i).toStdString());
+        std::vector<int> skipped;
+        for (int i = 1; i <= 40; ++i) {
+            const QString path = prefetch.pathOf(shardName(i).toStdString());
+            if (auto file = prefetch.takeUnlessOpening(path))
+                QCOMPARE(onlyTensor(*file), "t." + shardName(i).toStdString());
+            else
+                skipped.push_back(i);
+        }
+        for (const int i : skipped)
+            QCOMPARE(onlyTensor(prefetch.take(prefetch.pathOf(shardName(i).toStdString()))),
+                     "t." + shardName(i).toStdString());
+    }
 }
 
 void TestShardPrefetch::unsafeNamesAreNeverOpened()

@@ -346,14 +346,26 @@ std::vector<uint32_t> ModelBuilder::addShards(const QStringList& paths, const QS
         for (size_t i = 0; i < files.size(); ++i)
             files[i].emplace(std::move(opened[i]));
     } else {
-        // With a prefetch, its worker keeps opening shards on a core of its own.
+        // With a prefetch, its worker keeps opening shards on a core of its own, and the threads here skip the shard
+        // it is opening rather than wait for it: waiting, they were idle behind it (it always took the next shard
+        // first), and a 163-shard index was read on one core. The skipped ones are collected at the end.
+        std::vector<char> skipped(files.size(), 0);
         forEachParallel(
             files.size(), 8,
             [&](size_t i) {
                 const QString& path = paths[static_cast<qsizetype>(i)];
-                files[i].emplace(prefetch ? prefetch->take(path) : SafetensorsFile::open(path, m_mode));
+                if (!prefetch) {
+                    files[i].emplace(SafetensorsFile::open(path, m_mode));
+                } else if (auto taken = prefetch->takeUnlessOpening(path)) {
+                    files[i].emplace(std::move(*taken));
+                } else {
+                    skipped[i] = 1;
+                }
             },
             prefetch ? 1 : 0);
+        for (size_t i = 0; i < files.size(); ++i)
+            if (skipped[i] != 0)
+                files[i].emplace(prefetch->take(paths[static_cast<qsizetype>(i)]));
     }
 
     std::vector<uint32_t> shards;

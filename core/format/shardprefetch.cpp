@@ -80,6 +80,19 @@ Result<std::shared_ptr<const SafetensorsFile>> ShardPrefetch::take(const QString
     return std::move(*slot.result);
 }
 
+std::optional<Result<std::shared_ptr<const SafetensorsFile>>> ShardPrefetch::takeUnlessOpening(const QString& path)
+{
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto found = m_byPath.constFind(path);
+        if (found != m_byPath.cend() && m_slots[*found].state == State::Opening)
+            return std::nullopt;
+    }
+    // Waiting, Done, Taken or never offered: take() does not wait for any of them (the worker cannot start this one
+    // in between: it only starts Waiting slots, and take() claims those under the same lock).
+    return take(path);
+}
+
 size_t ShardPrefetch::openedByWorker()
 {
     const std::lock_guard lock(m_mutex);

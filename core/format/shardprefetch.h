@@ -39,6 +39,9 @@ public:
     /// The file at `path`: the worker's result, waited for when it is being opened, or opened on the calling thread
     /// when the worker has not started it (or it was never offered). Any thread; each path taken once.
     Result<std::shared_ptr<const SafetensorsFile>> take(const QString& path);
+    /// take(), except that a file the worker is opening right now is left to it: nullopt, take() it later. A thread
+    /// opening shards beside the worker uses it, so it is never idle behind the worker.
+    std::optional<Result<std::shared_ptr<const SafetensorsFile>>> takeUnlessOpening(const QString& path);
 
     /// How many files the worker has opened so far (tests and benchmarks).
     size_t openedByWorker();
