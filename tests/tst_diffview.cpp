@@ -38,6 +38,7 @@
 #include <qcustomplot.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -603,6 +604,27 @@ private slots:
         view->rerun();
         QTRY_VERIFY_WITH_TIMEOUT(view->diff() != nullptr, kTimeoutMs);
         QCOMPARE(metric->currentData().toInt(), static_cast<int>(DiffHeatMetric::RelativeL2));
+    }
+
+    // On the SQNR map, +inf (identical: no error) is blank, and -inf (a value lost to NaN or infinity) is the
+    // worst colour there is, never blank as if identical; its hover text says -inf.
+    void lostWeightIsTheWorstCellNotABlankOne()
+    {
+        DiffLayerGrid grid;
+        grid.layers = {0, 1};
+        grid.modules = {QStringLiteral("mlp.down_proj.weight"), QStringLiteral("norm.weight")};
+        const double inf = std::numeric_limits<double>::infinity();
+        grid.values = {-inf, inf, 20.0, 35.0};
+        grid.pairs = {0, 1, 2, 3};
+        grid.higherIsCloser = true;
+        DiffHeatmap heatmap;
+        heatmap.resize(600, 400);
+        heatmap.setGrid(grid, QStringLiteral("SQNR (dB)"));
+        QCOMPARE(heatmap.cellCoordinate(0, 0), 20.0); // the worst finite SQNR: the far end of the scale
+        QVERIFY(std::isnan(heatmap.cellCoordinate(0, 1)));
+        QCOMPARE(heatmap.cellCoordinate(1, 0), 20.0);
+        QCOMPARE(heatmap.cellCoordinate(1, 1), 35.0);
+        QVERIFY2(heatmap.cellText(0, 0).contains(QStringLiteral("-inf")), qPrintable(heatmap.cellText(0, 0)));
     }
 
     void summaryCountsFitTogether()
