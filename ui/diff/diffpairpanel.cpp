@@ -108,7 +108,7 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
                            : PairHistograms::compute(*a, *b, sameShape, 128, kSampleCap, cancel);
         if (!result && result.error().kind == ErrorKind::Cancelled)
             return;
-        post([this, result = std::move(result)] {
+        post([this, result = std::move(result), transposed = diff.transposed] {
             if (!result) {
                 m_overlay->clear(result.error().message);
                 m_delta->clear(result.error().message);
@@ -119,7 +119,10 @@ void DiffPairPanel::showPair(const TensorDiff& diff)
             m_overlay->setHistograms(result->a, result->b,
                                      tr("Values of A and B") +
                                          (note.isEmpty() ? QString() : QStringLiteral(" (") + note + QLatin1Char(')')));
-            if (result->delta.edges.empty())
+            if (result->delta.edges.empty() && transposed)
+                m_delta->clear(tr("No \u0394 by position: the MXFP4 side is [\u2026, out, in], the float side "
+                                  "[\u2026, in, out] (the metrics compare them transposed)"));
+            else if (result->delta.edges.empty())
                 m_delta->clear(tr("No \u0394: the shapes differ or a side is missing"));
             else
                 m_delta->setHistogram(result->delta, note.isEmpty() ? tr("\u0394 = A \u2212 B") : note);
