@@ -469,6 +469,7 @@ private slots:
         QTest::addColumn<uint64_t>("groups");
         QTest::newRow("[2, 3, 64]") << uint64_t(2) << uint64_t(3) << uint64_t(2);
         QTest::newRow("square [1, 32, 32]") << uint64_t(1) << uint64_t(32) << uint64_t(1);
+        QTest::newRow("two bands of rows [2, 70, 96]") << uint64_t(2) << uint64_t(70) << uint64_t(3);
     }
 
     void diffComparesMxfp4WithTransformersLayoutTransposed()

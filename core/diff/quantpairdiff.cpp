@@ -62,8 +62,9 @@ private:
 };
 
 // A source read with its last two dimensions swapped: element (e, i, j) of the [..., cols, rows] result is element
-// (e, j, i) of the inner [..., rows, cols] source. One matrix of the inner source is held at a time (a gpt-oss
-// expert: 5760 x 2880 floats, 66 MB), read whole when the first of its elements is asked for.
+// (e, j, i) of the inner [..., rows, cols] source. One matrix is held at a time, already transposed, so reads are
+// copies (a gpt-oss expert: 5760 x 2880 floats, 66 MB); it is filled a band of rows at a time, each band written
+// tile by tile so that both sides of the transpose stay in cache.
 class TransposedSource final : public FloatSource
 {
 public:
@@ -74,24 +75,46 @@ public:
     Status read(uint64_t first, uint64_t count, float* out) const override
     {
         const uint64_t plane = m_rows * m_cols;
-        for (uint64_t k = first; k < first + count; ++k) {
-            const uint64_t matrix = k / plane;
-            if (matrix != m_held) {
-                m_plane.resize(static_cast<size_t>(plane));
-                if (Status read = m_inner->read(matrix * plane, plane, m_plane.data()); !read)
-                    return read;
-                m_held = matrix;
-            }
-            const uint64_t within = k % plane; // (i, j) of the swapped [cols, rows] matrix
-            *out++ = m_plane[static_cast<size_t>((within % m_rows) * m_cols + within / m_rows)];
+        while (count > 0) {
+            const uint64_t matrix = first / plane;
+            if (matrix != m_held)
+                if (Status loaded = load(matrix); !loaded)
+                    return loaded;
+            const uint64_t within = first % plane;
+            const uint64_t run = std::min(count, plane - within);
+            std::copy_n(m_plane.begin() + static_cast<std::ptrdiff_t>(within), run, out);
+            out += run;
+            first += run;
+            count -= run;
         }
         return Ok{};
     }
 
 private:
+    static constexpr uint64_t kBand = 64; // rows read at once
+    static constexpr uint64_t kTile = 64; // columns transposed at once
+
+    Status load(uint64_t matrix) const
+    {
+        m_held = std::numeric_limits<uint64_t>::max(); // nothing valid while it is being filled
+        m_plane.resize(static_cast<size_t>(m_rows * m_cols));
+        std::vector<float> band(static_cast<size_t>(std::min(kBand, m_rows) * m_cols));
+        for (uint64_t r0 = 0; r0 < m_rows; r0 += kBand) {
+            const uint64_t n = std::min(kBand, m_rows - r0);
+            if (Status read = m_inner->read((matrix * m_rows + r0) * m_cols, n * m_cols, band.data()); !read)
+                return read;
+            for (uint64_t c0 = 0; c0 < m_cols; c0 += kTile)
+                for (uint64_t c = c0; c < std::min(c0 + kTile, m_cols); ++c)
+                    for (uint64_t r = 0; r < n; ++r)
+                        m_plane[static_cast<size_t>(c * m_rows + r0 + r)] = band[static_cast<size_t>(r * m_cols + c)];
+        }
+        m_held = matrix;
+        return Ok{};
+    }
+
     std::unique_ptr<FloatSource> m_inner;
     uint64_t m_rows, m_cols;
-    mutable std::vector<float> m_plane;
+    mutable std::vector<float> m_plane; ///< the held matrix, [cols, rows]
     mutable uint64_t m_held = std::numeric_limits<uint64_t>::max();
 };
 
