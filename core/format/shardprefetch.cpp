@@ -88,8 +88,9 @@ std::optional<Result<std::shared_ptr<const SafetensorsFile>>> ShardPrefetch::tak
         if (found != m_byPath.cend() && m_slots[*found].state == State::Opening)
             return std::nullopt;
     }
-    // Waiting, Done, Taken or never offered: take() does not wait for any of them (the worker cannot start this one
-    // in between: it only starts Waiting slots, and take() claims those under the same lock).
+    // Waiting, Done, Taken or never offered: take() returns without waiting, unless the worker starts this very shard
+    // between the two locks, in which case take() waits for it (correct either way; rare, and no slower than
+    // waiting was before).
     return take(path);
 }
 
