@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 using namespace safescope;
 using namespace safescope::test;
@@ -38,6 +39,86 @@ void compareValues(const std::vector<float>& actual, const std::vector<float>& e
             QFAIL(qPrintable(QStringLiteral("element %1: got %2, expected %3").arg(i).arg(actual[i]).arg(expected[i])));
 }
 
+// A sharded FP8 checkpoint large enough to be recognised in two halves at once (8,400 tensors in two shards of
+// 2,100 weight + block-scale pairs), with `lastOfFirst` appended to the first shard and `firstOfSecond` put at the
+// head of the second (name, dtype, shape; every tensor's data is zeros). Opened and recognised as the viewer does.
+struct ShardedFp8
+{
+    std::shared_ptr<const Model> model;
+    QuantCatalog catalog;
+};
+
+using ExtraTensor = std::tuple<QByteArray, QByteArray, std::vector<uint64_t>>;
+
+ShardedFp8 openShardedFp8(const QTemporaryDir& dir, const std::vector<ExtraTensor>& lastOfFirst,
+                          const std::vector<ExtraTensor>& firstOfSecond)
+{
+    constexpr int kPairsPerShard = 2100;
+    QByteArray weightMap;
+    const auto add = [&weightMap](TensorFileBuilder& file, const QByteArray& shard, const QByteArray& name,
+                                  const QByteArray& dtype, const std::vector<uint64_t>& shape) {
+        uint64_t bytes = dtype == "F32" ? 4 : 1;
+        for (const uint64_t d : shape)
+            bytes *= d;
+        file.add(name, dtype, shape, QByteArray(static_cast<qsizetype>(bytes), '\0'));
+        weightMap += (weightMap.isEmpty() ? "\"" : ",\"") + name + "\":\"" + shard + "\"";
+    };
+    for (int shard = 0; shard < 2; ++shard) {
+        const QByteArray shardName =
+            shard == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+        TensorFileBuilder file;
+        if (shard == 1)
+            for (const auto& [name, dtype, shape] : firstOfSecond)
+                add(file, shardName, name, dtype, shape);
+        for (int pair = 0; pair < kPairsPerShard; ++pair) {
+            const QByteArray stem = "layers." + QByteArray::number(shard) + ".experts." + QByteArray::number(pair);
+            add(file, shardName, stem + ".weight", "F8_E4M3", {4, 4});
+            add(file, shardName, stem + ".weight_scale_inv", "F32", {1, 1});
+        }
+        if (shard == 0)
+            for (const auto& [name, dtype, shape] : lastOfFirst)
+                add(file, shardName, name, dtype, shape);
+        QFile out(dir.filePath(QString::fromLatin1(shardName)));
+        if (!out.open(QIODevice::WriteOnly) || out.write(file.build()) < 0)
+            return {};
+    }
+    QFile index(dir.filePath(QStringLiteral("model.safetensors.index.json")));
+    QFile config(dir.filePath(QStringLiteral("config.json")));
+    if (!index.open(QIODevice::WriteOnly) || index.write("{\"weight_map\":{" + weightMap + "}}") < 0 ||
+        !config.open(QIODevice::WriteOnly) ||
+        config.write(R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[128,128]}})") < 0)
+        return {};
+    index.close();
+    config.close();
+    auto opened = Model::open(index.fileName());
+    if (!opened)
+        return {};
+    ShardedFp8 result{*opened, {}};
+    result.catalog = recogniseQuantized(*result.model, readQuantConfig(dir.path()));
+    return result;
+}
+
+// Every logical tensor is listed in the order of its anchor (its first-met part) in the model, as one pass in name
+// order lists them; none is listed twice and no stored tensor is a part of two.
+void verifyOnePassOrder(const ShardedFp8& f)
+{
+    std::vector<int> claims(f.model->tensorCount(), 0);
+    size_t previous = 0;
+    for (size_t k = 0; k < f.catalog.tensors.size(); ++k) {
+        size_t anchor = f.model->tensorCount();
+        for (const uint32_t part : f.catalog.partIndicesOf(k)) {
+            anchor = std::min<size_t>(anchor, part);
+            QCOMPARE(++claims[part], 1);
+        }
+        if (k > 0 && anchor <= previous)
+            QFAIL(qPrintable(QStringLiteral("logical tensor %1 (%2) is out of order")
+                                 .arg(k)
+                                 .arg(QString::fromStdString(f.catalog.tensors[k].name))));
+        previous = anchor;
+    }
+    QCOMPARE(f.catalog.find(f.catalog.tensors.front().name), std::optional<size_t>(0));
+}
+
 } // namespace
 
 class TestQuantFloat : public QObject
@@ -45,6 +126,47 @@ class TestQuantFloat : public QObject
     Q_OBJECT
 
 private slots:
+    // A sharded model is recognised in two halves at once (recogniseQuantized); the result must be what one pass in
+    // name order makes. A weight whose scale is the last tensor of the first shard and which is the first of the
+    // second: the first half claims across the split, the second half never looks at it.
+    void twoHalvesMatchOnePassWhenAPairStraddlesTheShards()
+    {
+        QTemporaryDir dir;
+        const ShardedFp8 f =
+            openShardedFp8(dir, {{"cross.weight_scale_inv", "F32", {1, 1}}}, {{"cross.weight", "F8_E4M3", {4, 4}}});
+        QVERIFY(f.model);
+        QCOMPARE(f.model->tensorCount(), size_t(8402));
+        QCOMPARE(f.catalog.tensors.size(), size_t(4201));
+        QVERIFY(f.catalog.problems.empty());
+        QVERIFY(f.catalog.isStoredPart(*f.model->find("cross.weight")));
+        QVERIFY(f.catalog.isStoredPart(*f.model->find("cross.weight_scale_inv")));
+        QCOMPARE(f.catalog.logicalParameters, uint64_t(4201 * 16));
+        QCOMPARE(f.catalog.storedParameters, uint64_t(4201 * 17));
+        verifyOnePassOrder(f);
+        QCOMPARE(f.catalog.tensors[2100].name, std::string("cross.weight")); // after the first shard's 2,100
+    }
+
+    // The second half's anchor looks up a weight the first half has claimed (its compressed-tensors weight_scale
+    // came first): one pass reports the later anchor's weight as missing and keeps one logical tensor; the second
+    // half, made alone, would have claimed the weight a second time.
+    void twoHalvesMatchOnePassWhenTheSecondDependsOnTheFirst()
+    {
+        QTemporaryDir dir;
+        const ShardedFp8 f =
+            openShardedFp8(dir, {{"shared.weight", "F8_E4M3", {4, 4}}, {"shared.weight_scale", "F32", {1}}},
+                           {{"shared.weight_scale_inv", "F32", {1, 1}}});
+        QVERIFY(f.model);
+        QCOMPARE(f.catalog.tensors.size(), size_t(4201));
+        const std::optional<size_t> shared = f.catalog.find("shared.weight");
+        QVERIFY(shared);
+        QCOMPARE(f.catalog.tensors[*shared].part("weight_scale"), std::string("shared.weight_scale"));
+        QCOMPARE(f.catalog.problems.size(), size_t(1));
+        QCOMPARE(f.catalog.problems.front().tensor, QStringLiteral("shared.weight"));
+        QVERIFY(f.catalog.problems.front().message.contains(QStringLiteral("lacks its part")));
+        QVERIFY(!f.catalog.isStoredPart(*f.model->find("shared.weight_scale_inv")));
+        verifyOnePassOrder(f);
+    }
+
     // DeepSeek-V3: weight_dequant multiplies each 128x128 tile by s[i // 128, j // 128]; here 2x3 blocks over a
     // 5x7 matrix, so the last block row and column are partial (edge blocks).
     void fp8BlockWithEdgeBlocks()

@@ -1,12 +1,21 @@
 #include "core/quant/quantcatalog.h"
 
 #include "core/format/model.h"
+#include "core/platform/heapprefault.h"
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
+
+#include <algorithm>
+#include <future>
+#include <iterator>
 
 namespace safescope {
 
 namespace {
+
+// The heap one recognised name fills on average, over a quantized model's names (its logical tensor: name, shape,
+// parts); the second half's thread starts with that much resident (platform::prefaultHeap).
+constexpr size_t kRecognitionHeapPerName = 300;
 
 bool method(const QuantConfig& config, const char* name)
 {
@@ -51,42 +60,52 @@ Anchor anchorOf(std::string_view name, size_t& stem)
     return Anchor::None;
 }
 
-// Sends one stored name to the recogniser of the scheme whose anchor it is.
-void dispatch(Recognition& r, std::string_view name)
+// Sends one stored name to the recogniser of the scheme whose anchor it is; false when it is no anchor.
+bool dispatch(Recognition& r, std::string_view name)
 {
     size_t length = 0;
     const Anchor anchor = anchorOf(name, length);
     const std::string_view stem = name.substr(0, length);
     switch (anchor) {
     case Anchor::None:
-        return;
+        return false;
     case Anchor::BnbState:
-        return recogniseBnb4(r, stem, name.substr(length + kBnbState.size()));
+        recogniseBnb4(r, stem, name.substr(length + kBnbState.size()));
+        return true;
     case Anchor::ScaleInv:
-        return recogniseFp8Block(r, stem);
+        recogniseFp8Block(r, stem);
+        return true;
     case Anchor::Scale: {
         const std::optional<size_t> weight = r.model().find(std::string(stem) + ".weight");
         // NVFP4 keeps E2M1 pairs in a U8 weight; FP8 schemes an F8 weight.
         if (weight && r.model().tensor(*weight).dtype == DType::U8)
-            return recogniseNvfp4(r, stem);
-        return recogniseFp8Scaled(r, stem);
+            recogniseNvfp4(r, stem);
+        else
+            recogniseFp8Scaled(r, stem);
+        return true;
     }
     case Anchor::QWeight:
         if (method(r.config(), "awq"))
-            return recogniseAwq(r, stem);
-        if (method(r.config(), "gptq"))
-            return recogniseGptq(r, stem);
-        return r.problem(std::string(stem) + ".weight",
-                         QStringLiteral("'%1' holds packed integer weights, but no GPTQ or AWQ quantization config "
-                                        "was found (config.json, quantize_config.json); they are shown as stored")
-                             .arg(nameText(name)));
+            recogniseAwq(r, stem);
+        else if (method(r.config(), "gptq"))
+            recogniseGptq(r, stem);
+        else
+            r.problem(std::string(stem) + ".weight",
+                      QStringLiteral("'%1' holds packed integer weights, but no GPTQ or AWQ quantization config "
+                                     "was found (config.json, quantize_config.json); they are shown as stored")
+                          .arg(nameText(name)));
+        return true;
     case Anchor::Blocks:
-        return recogniseMxfp4(r, stem);
+        recogniseMxfp4(r, stem);
+        return true;
     case Anchor::Scb:
-        return recogniseBnbInt8(r, stem);
+        recogniseBnbInt8(r, stem);
+        return true;
     case Anchor::Biases:
-        return recogniseMlx(r, stem);
+        recogniseMlx(r, stem);
+        return true;
     }
+    return false;
 }
 
 } // namespace
@@ -104,24 +123,105 @@ void QuantCatalog::indexNames()
                          [this](uint32_t k) { return std::string_view(tensors[k].name); });
 }
 
-QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config)
+namespace {
+
+/// The names [begin, end) dispatched into `catalog`, whose claims so far (storedPart) stand as an earlier pass left
+/// them. `touched`, when given, collects the model indices the result depends on: the anchors dispatched and the
+/// stored tensors looked up.
+void recogniseRange(const Model& model, const QuantConfig& config, size_t begin, size_t end, QuantCatalog& catalog,
+                    std::vector<uint32_t>* touched = nullptr)
+{
+    Recognition recognition(model, config, catalog);
+    recognition.recordFinds(touched);
+    for (size_t i = begin; i < end; ++i) {
+        if (catalog.storedPart[i])
+            continue;
+        if (dispatch(recognition, model.qualifiedName(i)) && touched != nullptr)
+            touched->push_back(static_cast<uint32_t>(i));
+    }
+}
+
+/// An empty catalog over `model`'s names, with room for the logical tensors of `names` of them.
+QuantCatalog emptyCatalog(const Model& model, size_t names)
 {
     QuantCatalog catalog;
-    const size_t count = model.tensorCount();
-    catalog.storedPart.assign(count, false);
+    catalog.storedPart.assign(model.tensorCount(), false);
     // Every logical tensor claims at least two stored ones (its anchor and its codes), so half the names bound the
     // catalog in any layout the recognisers accept: reserved once, it is never moved while it grows, and the unused
     // tail is address space only. (Counting the anchors first read every name once more: cache misses over a
     // DeepSeek-sized index's 90,000 names.)
-    catalog.tensors.reserve(count / 2 + 1);
-    catalog.partStart.reserve(count / 2 + 2);
+    catalog.tensors.reserve(names / 2 + 1);
+    catalog.partStart.reserve(names / 2 + 2);
     catalog.partStart.push_back(0);
-    Recognition recognition(model, config, catalog);
-    for (size_t i = 0; i < count; ++i)
-        if (!catalog.storedPart[i])
-            dispatch(recognition, model.qualifiedName(i));
+    return catalog;
+}
 
-    for (size_t i = 0; i < count; ++i) {
+/// Where a second thread can start: the first shard boundary at or after the middle of the names; 0 when the model
+/// is too small to share or a single file (whose weights and scales are often far apart, sorted by dtype).
+size_t secondHalfStart(const Model& model)
+{
+    constexpr size_t kWorthASecondThread = 8192;
+    const size_t count = model.tensorCount();
+    if (count < kWorthASecondThread || model.shards().size() < 2)
+        return 0;
+    for (size_t i = count / 2; i < count; ++i)
+        if (model.shardIndexOf(i) != model.shardIndexOf(i - 1))
+            return i;
+    return 0;
+}
+
+/// `second` appended to `first`: the logical tensors, parts and problems in order, and the claims of both.
+void append(QuantCatalog& first, QuantCatalog&& second)
+{
+    const auto offset = static_cast<uint32_t>(first.partIndices.size());
+    std::move(second.tensors.begin(), second.tensors.end(), std::back_inserter(first.tensors));
+    first.partIndices.insert(first.partIndices.end(), second.partIndices.begin(), second.partIndices.end());
+    for (size_t k = 1; k < second.partStart.size(); ++k)
+        first.partStart.push_back(second.partStart[k] + offset);
+    for (size_t i = 0; i < first.storedPart.size(); ++i)
+        if (second.storedPart[i])
+            first.storedPart[i] = true;
+    std::move(second.problems.begin(), second.problems.end(), std::back_inserter(first.problems));
+}
+
+/// One pass over the names, in order: each anchor sees the claims of every anchor before it.
+QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
+{
+    QuantCatalog catalog = emptyCatalog(model, model.tensorCount());
+    const size_t count = model.tensorCount();
+    const size_t split = secondHalfStart(model);
+    if (split == 0) {
+        recogniseRange(model, config, 0, count, catalog);
+        return catalog;
+    }
+    // A sharded model is recognised in two halves at once, split between shards. The first half is exactly what
+    // one pass makes of it: its anchors come first. The second half, made without the first's claims, is the
+    // same unless it dispatched or looked up a tensor the first half claimed (a weight and its scale on both sides
+    // of the split); it is then made again after the first, with its claims, as one pass would.
+    std::vector<uint32_t> touched;
+    std::future<QuantCatalog> second = std::async(std::launch::async, [&] {
+        platform::prefaultHeap((count - split) * kRecognitionHeapPerName);
+        QuantCatalog half = emptyCatalog(model, count - split);
+        recogniseRange(model, config, split, count, half, &touched);
+        return half;
+    });
+    recogniseRange(model, config, 0, split, catalog);
+    QuantCatalog half = second.get();
+    const bool independent =
+        std::none_of(touched.begin(), touched.end(), [&catalog](uint32_t i) { return catalog.storedPart[i]; });
+    if (independent)
+        append(catalog, std::move(half));
+    else
+        recogniseRange(model, config, split, count, catalog);
+    return catalog;
+}
+
+} // namespace
+
+QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config)
+{
+    QuantCatalog catalog = recogniseInOrder(model, config);
+    for (size_t i = 0; i < model.tensorCount(); ++i) {
         const uint64_t elements = model.tensor(i).elementCount;
         catalog.storedParameters += elements;
         if (!catalog.storedPart[i])

@@ -53,8 +53,10 @@ private:
 };
 
 /// Recognises the quantized weights of `model`, guided by `config` (see QUANTIZATION.md). Linear in the number of
-/// tensors: one pass over the names, companions looked up through the model's name index. Reads only the small
-/// bitsandbytes quant_state blobs of the data (under SigbusGuard); everything else comes from the headers.
+/// tensors: one pass over the names, companions looked up through the model's name index; a sharded model of
+/// thousands of tensors is passed over in two halves on two threads, with the result of one pass in name order.
+/// Reads only the small bitsandbytes quant_state blobs of the data (under SigbusGuard); everything else comes
+/// from the headers.
 QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config);
 
 } // namespace safescope

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace safescope {
 
@@ -44,11 +45,16 @@ public:
     /// The standard problem for a part whose dtype or shape does not fit; `expected` says what would.
     void misshapen(const std::string& tensor, const Part& part, const QString& expected);
 
+    /// From now on every stored tensor find() meets is appended to `found` (model indices): what this pass's result
+    /// depends on, when a model is recognised in two halves at once (recogniseQuantized).
+    void recordFinds(std::vector<uint32_t>* found) { m_found = found; }
+
 private:
     const Model& m_model;
     const QuantConfig& m_config;
     QuantCatalog& m_catalog;
     mutable std::string m_scratch;
+    std::vector<uint32_t>* m_found = nullptr;
 };
 
 /// A name as QString, for messages.
