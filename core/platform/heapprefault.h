@@ -13,6 +13,11 @@ namespace safescope::platform {
 /// resident: 0 where the system cannot (not glibc on Linux 5.14 or later), which costs nothing but the faults.
 std::size_t prefaultHeap(std::size_t bytes);
 
+/// Gives the heap's free pages back to the system, so what prefaultHeap() made resident and the work after it
+/// did not keep stops counting against the process (malloc_trim on glibc; nothing elsewhere). Call it when the work
+/// a prefault was for is done.
+void releaseFreeHeap();
+
 /// The most one call makes resident: enough for a 100,000-tensor model on one thread.
 inline constexpr std::size_t kMaxPrefaultBytes = std::size_t{48} << 20;
 

@@ -13,8 +13,9 @@ namespace safescope {
 
 namespace {
 
-// The heap one recognised name fills on average, over a quantized model's names (its logical tensor: name, shape,
-// parts); the second half's thread starts with that much resident (platform::prefaultHeap).
+// The heap one name fills on average, over a quantized model's names (its logical tensor: name, shape, parts):
+// made resident ahead when the config declares a quantization (platform::prefaultHeap); a model without one
+// usually has nothing to recognise.
 constexpr size_t kRecognitionHeapPerName = 300;
 
 bool method(const QuantConfig& config, const char* name)
@@ -187,10 +188,12 @@ void append(QuantCatalog& first, QuantCatalog&& second)
 /// One pass over the names, in order: each anchor sees the claims of every anchor before it.
 QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
 {
-    QuantCatalog catalog = emptyCatalog(model, model.tensorCount());
     const size_t count = model.tensorCount();
+    const size_t heapPerName = config.declared() ? kRecognitionHeapPerName : 0;
+    QuantCatalog catalog = emptyCatalog(model, count);
     const size_t split = secondHalfStart(model);
     if (split == 0) {
+        platform::prefaultHeap(count * heapPerName);
         recogniseRange(model, config, 0, count, catalog);
         return catalog;
     }
@@ -200,11 +203,12 @@ QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
     // of the split); it is then made again after the first, with its claims, as one pass would.
     std::vector<uint32_t> touched;
     std::future<QuantCatalog> second = std::async(std::launch::async, [&] {
-        platform::prefaultHeap((count - split) * kRecognitionHeapPerName);
+        platform::prefaultHeap((count - split) * heapPerName);
         QuantCatalog half = emptyCatalog(model, count - split);
         recogniseRange(model, config, split, count, half, &touched);
         return half;
     });
+    platform::prefaultHeap(split * heapPerName);
     recogniseRange(model, config, 0, split, catalog);
     QuantCatalog half = second.get();
     const bool independent =
@@ -229,6 +233,12 @@ QuantCatalog recogniseQuantized(const Model& model, const QuantConfig& config)
     }
     for (const LogicalTensor& tensor : catalog.tensors)
         catalog.logicalParameters += tensor.elementCount;
+    // The reservation for half the names may lie in heap made resident ahead (platform::prefaultHeap): a catalog
+    // that filled little of it (a model with few or no quantized weights) gives it back.
+    if (catalog.tensors.capacity() > 2 * catalog.tensors.size() + 64) {
+        catalog.tensors.shrink_to_fit();
+        catalog.partStart.shrink_to_fit();
+    }
     catalog.indexNames();
     return catalog;
 }

@@ -21,9 +21,9 @@ Q_LOGGING_CATEGORY(lcOpen, "safescope.open", QtWarningMsg)
 
 namespace {
 
-// Recognition and the tree fill about 500 bytes of heap per tensor of a quantized model (the catalog's logical
-// tensors, the tree's nodes and group totals); populated at once they cost no page fault each (prefaultHeap).
-constexpr size_t kRecognitionAndTreeHeapPerTensor = 500;
+// The tree fills about 150 bytes of heap per stored tensor (nodes, child lists, group totals, the flat order) and
+// as much again per quantized weight (its node and totals): made resident at once (platform::prefaultHeap).
+constexpr size_t kTreeHeapPerNode = 160;
 
 // Summarised from the logical tensors: a quantized weight counts once under its float name, not as its parts.
 std::vector<std::string> architectureOf(const Model& model, const QuantCatalog& quant)
@@ -114,12 +114,12 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
             result->quantConfig = readQuantConfig(path);
             result->card = readModelCard(path);
         }
-        platform::prefaultHeap(result->model->tensorCount() * kRecognitionAndTreeHeapPerTensor);
-        stepDone("configs and heap");
+        stepDone("configs");
         if (cancel)
             return {nullptr,
                     makeError(ErrorKind::Cancelled, QStringLiteral("Opening %1 was cancelled").arg(path), path)};
         result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
+        platform::prefaultHeap((result->model->tensorCount() + result->quant->tensors.size()) * kTreeHeapPerNode);
         stepDone("recognition");
         // The architecture summary reads the same names as the tree: on a second thread it costs the open
         // nothing (17 ms of a DeepSeek-sized index). Its own thread, not the pool's: the pool may be busy.
@@ -129,7 +129,10 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
         stepDone("tree");
         result->architecture = architecture.get();
         result->summary = ModelSummary::compute(*result->tree);
-        stepDone("architecture and summary");
+        // What the prefaults made resident and the open's temporaries left free goes back to the system: the window
+        // keeps only what the model, the catalog and the tree hold.
+        platform::releaseFreeHeap();
+        stepDone("architecture, summary, heap released");
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.

@@ -87,12 +87,28 @@ std::size_t prefaultHeap(std::size_t bytes)
     return populated;
 }
 
+void releaseFreeHeap()
+{
+    // malloc_trim returns the free chunks of every arena and the free top of the main one, but another thread's
+    // arena keeps its free top until a large free there finds it above the trim threshold: with the threshold
+    // lowered for one such free, the calling thread's arena gives its top back too.
+    keepFreedBlocksInTheirArena();
+    constexpr std::size_t kLargeFree = std::size_t{256} << 10; // merges into the top and looks at it when freed
+    mallopt(M_TRIM_THRESHOLD, static_cast<int>(kLargeFree));
+    void* volatile block = std::malloc(kLargeFree); // volatile: a malloc and free in a row may be left out
+    std::free(block);
+    mallopt(M_TRIM_THRESHOLD, static_cast<int>(4 * kBlockBytes));
+    malloc_trim(0);
+}
+
 #else
 
 std::size_t prefaultHeap(std::size_t)
 {
     return 0;
 }
+
+void releaseFreeHeap() {}
 
 #endif
 

@@ -8,4 +8,6 @@ std::size_t prefaultHeap(std::size_t)
     return 0;
 }
 
+void releaseFreeHeap() {}
+
 } // namespace safescope::platform
