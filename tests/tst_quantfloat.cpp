@@ -98,8 +98,8 @@ ShardedFp8 openShardedFp8(const QTemporaryDir& dir, const std::vector<ExtraTenso
     return result;
 }
 
-// Every logical tensor is listed in the order of its anchor (its first-met part) in the model, as one pass in name
-// order lists them; none is listed twice and no stored tensor is a part of two.
+// One pass in name order lists logical tensors in the order of their anchors; in these fixtures each weight's parts
+// sit together, so that is the order of their lowest part. None is listed twice and no stored tensor is a part of two.
 void verifyOnePassOrder(const ShardedFp8& f)
 {
     std::vector<int> claims(f.model->tensorCount(), 0);

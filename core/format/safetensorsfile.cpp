@@ -8,7 +8,6 @@
 
 #include <QtEndian>
 
-#include <algorithm>
 #include <cerrno>
 
 namespace safescope {
@@ -50,14 +49,15 @@ namespace {
 constexpr uint64_t kReleasedHeaderBytes = uint64_t{1} << 20;
 
 // A parsed header takes about twice its JSON's size in heap (tensor entries, shapes, names): made resident at once
-// instead of a page fault at a time (platform::prefaultHeap). The length is the file's claim, bounded by its size;
-// whether it holds is for the parser to say.
+// instead of a page fault at a time (platform::prefaultHeap). Only for a length the file can hold: a file whose
+// first bytes are no safetensors length is refused by the parser without it.
 void prefaultForHeader(const uint8_t* data, uint64_t size)
 {
     if (size < 8)
         return;
     const uint64_t length = qFromLittleEndian<quint64>(data);
-    platform::prefaultHeap(static_cast<size_t>(std::min(length, size) * 2));
+    if (length <= size - 8)
+        platform::prefaultHeap(static_cast<size_t>(length * 2));
 }
 } // namespace
 
@@ -67,6 +67,7 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     if (!map)
         return map.error();
     const MappedFile& mapped = **map;
+    prefaultForHeader(mapped.data(), mapped.size()); // before the lock: a writer waiting on it is not kept longer
     // The header is parsed and hashed under the header lock, so it is one version of it even while another program
     // saves in place, and the identity describes exactly the bytes parsed.
     auto lock = HeaderLock::forReading(mapped.handle(), path);
@@ -75,7 +76,6 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     platform::FileStatus status;
     if (const int err = platform::statusOf(mapped.handle(), status))
         return systemError(path, QStringLiteral("inspect"), err);
-    prefaultForHeader(mapped.data(), mapped.size());
     auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
     if (!header) {
         Error error = header.error();

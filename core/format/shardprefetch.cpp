@@ -1,13 +1,19 @@
 #include "core/format/shardprefetch.h"
 
 #include "core/format/shardindex.h"
+#include "core/platform/heapprefault.h"
 #include "core/text/textutil.h"
 
 namespace safescope {
 
 ShardPrefetch::ShardPrefetch(const QDir& folder, OpenMode mode) : m_folder(folder), m_mode(mode)
 {
-    m_worker = std::thread([this] { work(); });
+    m_worker = std::thread([this] {
+        work();
+        // The headers this thread parsed were made resident ahead (platform::prefaultHeap): what is left free in
+        // its arena goes back before the thread ends.
+        platform::releaseThreadHeap();
+    });
 }
 
 ShardPrefetch::~ShardPrefetch()

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <future>
 #include <iterator>
+#include <system_error>
 
 namespace safescope {
 
@@ -147,10 +148,12 @@ QuantCatalog emptyCatalog(const Model& model, size_t names)
 {
     QuantCatalog catalog;
     catalog.storedPart.assign(model.tensorCount(), false);
-    // Every logical tensor claims at least two stored ones (its anchor and its codes), so half the names bound the
-    // catalog in any layout the recognisers accept: reserved once, it is never moved while it grows, and the unused
-    // tail is address space only. (Counting the anchors first read every name once more: cache misses over a
-    // DeepSeek-sized index's 90,000 names.)
+    // Every logical tensor claims at least two stored ones (its anchor and its codes), so half the names bound a
+    // whole pass's catalog in any layout the recognisers accept: reserved once, it is never moved while it grows.
+    // (Counting the anchors first read every name once more: cache misses over a DeepSeek-sized index's 90,000
+    // names.) A second half's catalog may claim parts in the first half and outgrow its room: it then just grows.
+    // The unused tail is address space only unless it lies in prefaulted heap: recogniseQuantized() shrinks a
+    // catalog that filled little of it.
     catalog.tensors.reserve(names / 2 + 1);
     catalog.partStart.reserve(names / 2 + 2);
     catalog.partStart.push_back(0);
@@ -202,12 +205,21 @@ QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
     // same unless it dispatched or looked up a tensor the first half claimed (a weight and its scale on both sides
     // of the split); it is then made again after the first, with its claims, as one pass would.
     std::vector<uint32_t> touched;
-    std::future<QuantCatalog> second = std::async(std::launch::async, [&] {
-        platform::prefaultHeap((count - split) * heapPerName);
-        QuantCatalog half = emptyCatalog(model, count - split);
-        recogniseRange(model, config, split, count, half, &touched);
-        return half;
-    });
+    std::future<QuantCatalog> second;
+    try {
+        second = std::async(std::launch::async, [&] {
+            platform::prefaultHeap((count - split) * heapPerName);
+            QuantCatalog half = emptyCatalog(model, count - split);
+            recogniseRange(model, config, split, count, half, &touched);
+            platform::releaseThreadHeap(); // the thread ends: its arena keeps nothing it does not hold
+            return half;
+        });
+    } catch (const std::system_error&) {
+        // No thread to be had (a process or thread limit): one pass on this one.
+        platform::prefaultHeap(count * heapPerName);
+        recogniseRange(model, config, 0, count, catalog);
+        return catalog;
+    }
     platform::prefaultHeap(split * heapPerName);
     recogniseRange(model, config, 0, split, catalog);
     QuantCatalog half = second.get();

@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QtConcurrent>
 
 #include <exception>
@@ -82,6 +83,9 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
         qCDebug(lcOpen, "%s: %.1f ms", name, static_cast<double>(step.nsecsElapsed()) / 1e6);
         step.restart();
     };
+    // Whatever ends the load (done, failed, cancelled), what the prefaults made resident on this thread and the
+    // open's temporaries left free go back to the system: the window keeps what the model, catalog and tree hold.
+    const auto release = qScopeGuard([] { platform::releaseFreeHeap(); });
     try {
         const bool remote = isRemoteLocation(path);
         // A sharded edit killed half way is finished before the shards are read, so the window never shows shards
@@ -129,10 +133,7 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
         stepDone("tree");
         result->architecture = architecture.get();
         result->summary = ModelSummary::compute(*result->tree);
-        // What the prefaults made resident and the open's temporaries left free goes back to the system: the window
-        // keeps only what the model, the catalog and the tree hold.
-        platform::releaseFreeHeap();
-        stepDone("architecture, summary, heap released");
+        stepDone("architecture and summary");
         return {std::move(result), std::nullopt};
     } catch (const std::exception& exception) {
         // Out of memory on a gigantic header must not take the whole window down.

@@ -12,12 +12,13 @@
 #include <unistd.h>
 #endif
 
-// AddressSanitizer's allocator keeps freed blocks in quarantine instead of handing them out again, so memory
-// populated here would only add to the resident size.
-#if defined(__SANITIZE_ADDRESS__)
+// A sanitizer's allocator (AddressSanitizer's quarantine, ThreadSanitizer's and MemorySanitizer's own heaps) ignores
+// glibc's thresholds and does not hand freed blocks out again at once: memory populated here would only add to the
+// resident size.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SAFESCOPE_HEAP_IS_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
 #define SAFESCOPE_HEAP_IS_SANITIZED 1
 #endif
 #endif
@@ -29,20 +30,32 @@ namespace safescope::platform {
 namespace {
 
 // Blocks below the mmap threshold, so that they come from (and go back to) the thread's arena. An arena other than
-// glibc's main one is a 64 MiB reservation: a 16 MiB block always fits beside what it holds.
-constexpr std::size_t kBlockBytes = std::size_t{16} << 20;
+// glibc's main one is made of 64 MiB heaps: a block that does not fit beside what the current heap holds gets a new
+// heap, which glibc unmaps as soon as the block is freed (that prefault is lost). Small blocks make it rare.
+constexpr std::size_t kBlockBytes = std::size_t{8} << 20;
+// glibc's own dynamic thresholds rise to these as the program frees large blocks.
+constexpr int kMmapThreshold = 32 << 20;
+constexpr int kTrimThreshold = 64 << 20;
+
+// Guards the process-wide thresholds while releaseFreeHeap() lowers one of them for a moment.
+std::mutex& thresholdLock()
+{
+    static std::mutex lock;
+    return lock;
+}
 
 // glibc gives a block above its mmap threshold a mapping of its own, unmapped when freed, and returns the free top of
 // an arena to the system once it exceeds the trim threshold. Both start at 128 KiB and rise by themselves as the
 // program frees large blocks, up to 32 MiB and 64 MiB: set to those ceilings from the start, a prefaulted block goes
-// back to its arena when freed and stays there for the allocations that follow.
-void keepFreedBlocksInTheirArena()
+// back to its arena when freed and stays there for the allocations that follow. False where glibc refuses them
+// (a 32-bit build caps the mmap threshold lower): prefaulting is then off.
+bool keepFreedBlocksInTheirArena()
 {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        mallopt(M_MMAP_THRESHOLD, static_cast<int>(2 * kBlockBytes));
-        mallopt(M_TRIM_THRESHOLD, static_cast<int>(4 * kBlockBytes));
-    });
+    static const bool kept = [] {
+        const std::lock_guard lock(thresholdLock());
+        return mallopt(M_MMAP_THRESHOLD, kMmapThreshold) != 0 && mallopt(M_TRIM_THRESHOLD, kTrimThreshold) != 0;
+    }();
+    return kept;
 }
 
 bool switchedOff()
@@ -60,9 +73,8 @@ bool switchedOff()
 std::size_t prefaultHeap(std::size_t bytes)
 {
     bytes = std::min(bytes, kMaxPrefaultBytes);
-    if (bytes == 0 || switchedOff())
+    if (bytes == 0 || switchedOff() || !keepFreedBlocksInTheirArena())
         return 0;
-    keepFreedBlocksInTheirArena();
     const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
     void* blocks[kMaxPrefaultBytes / kBlockBytes + 1] = {};
     std::size_t count = 0;
@@ -87,17 +99,27 @@ std::size_t prefaultHeap(std::size_t bytes)
     return populated;
 }
 
-void releaseFreeHeap()
+void releaseThreadHeap()
 {
-    // malloc_trim returns the free chunks of every arena and the free top of the main one, but another thread's
-    // arena keeps its free top until a large free there finds it above the trim threshold: with the threshold
-    // lowered for one such free, the calling thread's arena gives its top back too.
-    keepFreedBlocksInTheirArena();
+    if (switchedOff() || !keepFreedBlocksInTheirArena())
+        return;
+    // A thread's arena keeps its free top until a large free there finds it above the trim threshold: with the
+    // threshold lowered for one such free, it gives the top back. (While it is lowered, a large free on another
+    // thread trims that thread's arena as well: memory given back early, nothing worse.)
     constexpr std::size_t kLargeFree = std::size_t{256} << 10; // merges into the top and looks at it when freed
+    const std::lock_guard lock(thresholdLock());
     mallopt(M_TRIM_THRESHOLD, static_cast<int>(kLargeFree));
     void* volatile block = std::malloc(kLargeFree); // volatile: a malloc and free in a row may be left out
     std::free(block);
-    mallopt(M_TRIM_THRESHOLD, static_cast<int>(4 * kBlockBytes));
+    mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+}
+
+void releaseFreeHeap()
+{
+    if (switchedOff() || !keepFreedBlocksInTheirArena())
+        return;
+    releaseThreadHeap();
+    // The free chunks of every arena and the free top of the main one.
     malloc_trim(0);
 }
 
@@ -107,6 +129,8 @@ std::size_t prefaultHeap(std::size_t)
 {
     return 0;
 }
+
+void releaseThreadHeap() {}
 
 void releaseFreeHeap() {}
 

@@ -8,6 +8,8 @@ std::size_t prefaultHeap(std::size_t)
     return 0;
 }
 
+void releaseThreadHeap() {}
+
 void releaseFreeHeap() {}
 
 } // namespace safescope::platform
