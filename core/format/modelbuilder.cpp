@@ -1,6 +1,7 @@
 #include "core/format/modelbuilder.h"
 
 #include "core/format/foreachparallel.h"
+#include "core/format/indexshardmatch.h"
 #include "core/format/modelfolder.h"
 #include "core/format/shardindex.h"
 #include "core/format/shardprefetch.h"
@@ -12,7 +13,6 @@
 #include <QFileInfo>
 
 #include <algorithm>
-#include <atomic>
 #include <unordered_map>
 
 namespace safescope {
@@ -34,42 +34,6 @@ QString inQuotes(const QString& text)
 QString bytes(uint64_t value)
 {
     return fromStd(groupDigits(value));
-}
-
-/// Whether every weight_map entry is in the shard it names and the shards hold nothing else, answered with one
-/// small name table per shard (built in parallel, each small enough to stay in cache). It is the common case, and
-/// it rules out every sharding warning, so the model-wide name table is then not needed at all. Shards that could
-/// not be opened are left out: their tensors are reported once as absent.
-bool indexMatchesShards(const ShardIndex& index, const std::vector<std::shared_ptr<const SafetensorsFile>>& files)
-{
-    std::vector<std::optional<NameTable>> tables(files.size());
-    std::atomic_bool repeated = false;
-    forEachParallel(files.size(), 8, [&](size_t i) {
-        if (!files[i])
-            return;
-        const std::vector<TensorInfo>& tensors = files[i]->header().tensors;
-        NameTable& table = tables[i].emplace([&tensors](uint32_t t) { return tensors[t].name; });
-        table.reserve(tensors.size());
-        for (uint32_t t = 0; t < tensors.size(); ++t)
-            if (table.insert(t, tensors[t].name) != t)
-                repeated = true; // a name twice in one header: let the full check sort it out
-    });
-    if (repeated)
-        return false;
-    size_t listed = 0;
-    for (const WeightMapEntry& entry : index.weightMap) {
-        const std::optional<NameTable>& table = tables[entry.shard];
-        if (!table)
-            continue;
-        if (!table->find(entry.tensor))
-            return false;
-        ++listed;
-    }
-    // Names in weight_map are distinct and each was found in its shard: with equal counts, nothing else is there.
-    size_t held = 0;
-    for (const auto& file : files)
-        held += file ? file->header().tensors.size() : 0;
-    return held == listed;
 }
 
 } // namespace
