@@ -1,5 +1,7 @@
 // Viewer responsiveness against the core, measured in the same run (issue: viewer, performance):
-//  - open to populated, painted tree: within 1.5x the core open time plus the fixed start-up cost of an empty window;
+//  - open to populated, painted tree: within 1.5x the core open time plus the fixed start-up cost of an empty window.
+//    A large model's first screen is its tree's preview (the top two levels, every total exact) while the whole tree
+//    is built; the open is measured to that paint, and also to the paint of the whole tree;
 //  - a filter keystroke to repaint: well under 100 ms;
 //  - resident memory for the open window: under 2.5x the header size plus the Qt baseline.
 // Every measure runs in a fresh process (this program re-running itself with --phase), because the viewer opens a
@@ -15,6 +17,7 @@
 #include "ui/models/tensortree.h"
 #include "ui/window/documentview.h"
 #include "ui/window/mainwindow.h"
+#include "ui/window/modelloader.h"
 #include "ui/window/modelview.h"
 #include "ui/window/tensorbrowser.h"
 
@@ -93,6 +96,10 @@ int corePhase(const QString& path)
     auto quant = std::make_shared<const QuantCatalog>(recogniseQuantized(**model, config));
     report("quant_ms", msSince(timer));
     timer.restart();
+    auto preview = TensorTree::buildPreview(*model, quant, ModelLoader::kPreviewDepth);
+    report("preview_ms", msSince(timer));
+    preview.reset();
+    timer.restart();
     auto tree = TensorTree::build(*model, quant);
     report("tree_ms", msSince(timer));
     report("tree_mib", mibOf(procStatusKiB("VmRSS") - afterModel));
@@ -110,6 +117,20 @@ bool waitUntilSettled(DocumentView& document)
         loop.exec();
     }
     return document.state() == DocumentView::State::Ready;
+}
+
+/// Runs the event loop until the document shows its first screen: a large model's preview, else the model (or the
+/// failure); false on a timeout.
+bool waitUntilShown(DocumentView& document)
+{
+    if (document.state() == DocumentView::State::Loading) {
+        QEventLoop loop;
+        QObject::connect(&document, &DocumentView::previewShown, &loop, &QEventLoop::quit);
+        QObject::connect(&document, &DocumentView::stateChanged, &loop, &QEventLoop::quit);
+        QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return document.state() != DocumentView::State::Failed;
 }
 
 /// Paints the tree now, as the next frame would: the measure ends when pixels exist, not when a model is set.
@@ -135,11 +156,15 @@ int windowPhase(const QString& path)
 
     timer.restart();
     DocumentView* document = window.openPath(path);
-    if (!document || !waitUntilSettled(*document))
+    if (!document || !waitUntilShown(*document))
         return 1;
     QTreeView* tree = document->modelView()->browser()->view();
     paintTree(tree);
     report("open_ms", msSince(timer));
+    if (!waitUntilSettled(*document))
+        return 1;
+    paintTree(tree);
+    report("complete_ms", msSince(timer));
     report("open_mib", mibOf(procStatusKiB("VmRSS") - baseline));
 
     double worst = 0;
@@ -243,6 +268,10 @@ int main(int argc, char* argv[])
                 "(budget 1.5x)\n",
                 gui["open_ms"], gui["open_ms"] / core["core_ms"],
                 (gui["open_ms"] - fixed["open_ms"]) / core["core_ms"]);
+    if (gui["complete_ms"] > gui["open_ms"] + 0.5) // the first screen was the tree's preview
+        std::printf("  (the first screen is the tree's preview; the whole tree painted at %.1f ms: beyond the fixed "
+                    "cost %.2fx)\n",
+                    gui["complete_ms"], (gui["complete_ms"] - fixed["open_ms"]) / core["core_ms"]);
     if (core["quant_ms"] >= 1.0) // a quantized model: the core's open includes recognising its quantized weights
         std::printf("  against core open + recognition (%.1f ms): beyond the fixed cost %.2fx (budget 1.5x)\n",
                     core["core_ms"] + core["quant_ms"],

@@ -1,22 +1,25 @@
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
+#include "ui/metadata/metadatapage.h"
+#include "ui/models/tensortreemodel.h"
+#include "ui/pages/overviewpage.h"
+#include "ui/pages/problemspage.h"
+#include "ui/values/tensorpage.h"
 #include "ui/window/changedbanner.h"
 #include "ui/window/documentview.h"
 #include "ui/window/englishplurals.h"
 #include "ui/window/errorpage.h"
 #include "ui/window/mainwindow.h"
-#include "ui/metadata/metadatapage.h"
+#include "ui/window/modelloader.h"
 #include "ui/window/modelview.h"
-#include "ui/pages/overviewpage.h"
-#include "ui/pages/problemspage.h"
 #include "ui/window/startpage.h"
 #include "ui/window/tensorbrowser.h"
-#include "ui/values/tensorpage.h"
 
 #include <QBuffer>
 #include <QImage>
 #include <QLineEdit>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -67,6 +70,23 @@ QByteArray decoderFile()
     return rawFile(header, patternBytes(offset));
 }
 
+/// A model large enough for a preview (ModelLoader::kPreviewFromTensors): "model.layers.N.mlp.experts.M.weight",
+/// one F32 element each, and a norm.
+QByteArray manyExpertsFile(int layers, int experts)
+{
+    QByteArray header = "{";
+    uint64_t offset = 0;
+    for (int layer = 0; layer < layers; ++layer) {
+        for (int expert = 0; expert < experts; ++expert) {
+            const QByteArray name =
+                "model.layers." + QByteArray::number(layer) + ".mlp.experts." + QByteArray::number(expert) + ".weight";
+            header += (offset == 0 ? "" : ",") + tensorJson(name, "F32", {1}, offset, offset + 4);
+            offset += 4;
+        }
+    }
+    header += "," + tensorJson("model.norm.weight", "F32", {1}, offset, offset + 4) + "}";
+    return rawFile(header, patternBytes(offset + 4));
+}
 } // namespace
 
 class TestMainWindow final : public QObject
@@ -167,6 +187,55 @@ private slots:
         window.tabs()->tabCloseRequested(0);
         QCOMPARE(window.tabs()->count(), 0);
         QVERIFY(window.startPage()->isVisible());
+    }
+
+    void largeModelShowsItsTreePreviewFirst()
+    {
+        // A large model's first screen is its tree's preview, painted while the whole tree is built; a row opened
+        // in it is open again in the whole tree, and nothing of the preview reaches the pages.
+        constexpr int kLayers = 40, kExperts = 420; // 16,801 tensors
+        static_assert(kLayers * kExperts + 1 >= static_cast<int>(ModelLoader::kPreviewFromTensors));
+        const QString path =
+            writeFile(m_dir, QStringLiteral("experts.safetensors"), manyExpertsFile(kLayers, kExperts));
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QVERIFY(document);
+        TensorBrowser* browser = document->modelView()->browser();
+        QTreeView* view = browser->view();
+        QSignalSpy selections(browser, &TensorBrowser::currentNodeChanged);
+        QStringList seen; // what the preview showed, checked below (a failed QCOMPARE cannot leave a slot)
+        connect(document, &DocumentView::previewShown, this, [&] {
+            const QAbstractItemModel* rows = view->model();
+            seen << QStringLiteral("state %1").arg(document->state() == DocumentView::State::Loading)
+                 << QStringLiteral("preview %1 filter %2")
+                        .arg(browser->showsPreview())
+                        .arg(browser->filterEdit()->isEnabled());
+            const QModelIndex model = rows->index(0, 0);
+            const QModelIndex layers = rows->index(0, 0, model); // "model" is opened: layers, norm
+            seen << rows->data(layers).toString() + QStringLiteral(" %1 children, %2 rows")
+                                                        .arg(rows->hasChildren(layers))
+                                                        .arg(rows->rowCount(layers));
+            seen << rows->data(layers.siblingAtColumn(TensorTreeModel::ParametersColumn)).toString();
+            view->expand(layers);          // the user opens it before the whole tree is there
+            view->setCurrentIndex(layers); // and selects it: the pages must not hear of a preview's node
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QCOMPARE(seen, (QStringList{QStringLiteral("state 1"), QStringLiteral("preview 1 filter 0"),
+                                    QStringLiteral("layers 1 children, 0 rows"), QStringLiteral("16,800")}));
+        QVERIFY(selections.isEmpty());
+        QVERIFY(!browser->showsPreview());
+        QVERIFY(browser->filterEdit()->isEnabled());
+        const QAbstractItemModel* rows = view->model();
+        const QModelIndex layers = rows->index(0, 0, rows->index(0, 0));
+        QCOMPARE(rows->data(layers).toString(), QStringLiteral("layers"));
+        QCOMPARE(rows->rowCount(layers), kLayers);
+        QVERIFY(view->isExpanded(layers));
+        // A small model opens whole at once.
+        DocumentView* small = window.openPath(m_decoder);
+        QSignalSpy previews(small, &DocumentView::previewShown);
+        QTRY_COMPARE_WITH_TIMEOUT(small->state(), DocumentView::State::Ready, kTimeoutMs);
+        QCOMPARE(previews.count(), 0);
     }
 
     void gitLfsPointerShowsErrorPage()

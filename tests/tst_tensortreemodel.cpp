@@ -100,6 +100,46 @@ QStringList treeLines(const TensorTree& tree)
     return lines;
 }
 
+/// Compares a preview with the whole tree node by node, walking both by rows: everything a node shows must be the
+/// same, and a node may hide its children only at the preview's depth. Returns the first difference, or "".
+QString previewDifference(const TensorTree& preview, const TensorTree& whole, uint32_t depthLimit)
+{
+    const std::function<QString(uint32_t, uint32_t, uint32_t)> compare = [&](uint32_t p, uint32_t w,
+                                                                             uint32_t depth) -> QString {
+        const TensorTree::Node a = preview.node(p);
+        const TensorTree::Node b = whole.node(w);
+        const QString where = QString::fromUtf8(b.path) + QStringLiteral(" at depth %1: ").arg(depth);
+        if (a.path != b.path || a.segment() != b.segment() || a.row != b.row)
+            return where + QStringLiteral("path or row differs (%1)").arg(QString::fromUtf8(a.path));
+        if (a.tensor != b.tensor || a.tensorCount != b.tensorCount || a.parameters != b.parameters ||
+            a.bytes != b.bytes || a.firstOffset != b.firstOffset || a.logical != b.logical ||
+            a.isGroup() != b.isGroup())
+            return where + QStringLiteral("totals differ: count %1/%2 params %3/%4 bytes %5/%6")
+                               .arg(a.tensorCount)
+                               .arg(b.tensorCount)
+                               .arg(a.parameters)
+                               .arg(b.parameters)
+                               .arg(a.bytes)
+                               .arg(b.bytes);
+        if (!std::equal(a.dtypes.begin(), a.dtypes.end(), b.dtypes.begin(), b.dtypes.end()))
+            return where + QStringLiteral("dtype mixes differ");
+        if (a.hiddenChildren) {
+            if (depth != depthLimit || !a.children.empty() || b.children.empty())
+                return where + QStringLiteral("hides children where it should not");
+            return {};
+        }
+        if (a.children.size() != b.children.size())
+            return where + QStringLiteral("%1 children, not %2").arg(a.children.size()).arg(b.children.size());
+        for (size_t row = 0; row < a.children.size(); ++row) {
+            if (QString difference = compare(a.children[row], b.children[row], depth + 1); !difference.isEmpty())
+                return difference;
+        }
+        return {};
+    };
+    if (preview.isComplete() || preview.flatOrder().size() != 0)
+        return QStringLiteral("a preview must say it is incomplete and have no flat list");
+    return compare(TensorTree::rootId(), TensorTree::rootId(), 0);
+}
 } // namespace
 
 class TestTensorTreeModel final : public QObject
@@ -474,6 +514,65 @@ private slots:
         std::vector<Spec> apart = specs;
         std::stable_partition(apart.begin(), apart.end(), [](const Spec& s) { return s.name.endsWith("_inv"); });
         QCOMPARE(treeOf(apart, QStringLiteral("order2.safetensors"), false), expected);
+    }
+
+    void previewMatchesTheWholeTreeToItsDepth()
+    {
+        // The viewer paints a preview first: its nodes must show exactly what the whole tree's do, totals of what
+        // they hide included. Plain names with both separators and a tensor beside a group of its name, duplicates
+        // (a lenient file keeps both), quantized weights whose parts and logical rows fall on both sides of the
+        // depth limit, and one left unfolded.
+        std::vector<Spec> plain = kSpecs;
+        plain.push_back({"model.layers.2", "F32", {3}, 4});  // a tensor named like a group
+        plain.push_back({"model.embed", "BF16", {2, 8}, 2}); // a duplicate name
+        plain.push_back({"a.b.c.d.e.f", "I8", {5}, 1});      // a deep single chain
+        auto plainModel =
+            Model::open(writeFile(m_dir, QStringLiteral("preview.safetensors"), fileOf(plain)), OpenMode::Lenient);
+        QVERIFY(plainModel.ok());
+        const FoldingFixture folding = foldingFixture();
+        QVERIFY(folding.model);
+        std::vector<Spec> fp8;
+        for (const char* layer : {"0", "1"}) {
+            const QByteArray stem = QByteArray("model.layers.") + layer + ".mlp.down_proj";
+            fp8.push_back({stem + ".weight", "F8_E4M3", {4, 6}, 1});
+            fp8.push_back({stem + ".weight_scale_inv", "F32", {2, 2}, 4});
+        }
+        fp8.push_back({"lm_head.weight", "F8_E4M3", {4, 6}, 1}); // a logical row at depth 2, parts at 3
+        fp8.push_back({"lm_head.weight_scale_inv", "F32", {2, 2}, 4});
+        fp8.push_back({"weight", "F8_E4M3", {4, 6}, 1}); // at the root: not recognised (no module), plain rows
+        fp8.push_back({"weight_scale_inv", "F32", {2, 2}, 4});
+        auto fp8Model =
+            Model::open(writeFile(m_dir, QStringLiteral("previewfp8.safetensors"), fileOf(fp8)), OpenMode::Lenient);
+        QVERIFY(fp8Model.ok());
+        QuantConfig config;
+        config.method = QStringLiteral("fp8");
+        config.weightBlockSize = {2, 3};
+        auto fp8Quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*fp8Model.value(), config));
+        QCOMPARE(fp8Quant->tensors.size(), size_t{3});
+
+        const std::vector<std::pair<std::shared_ptr<const Model>, std::shared_ptr<const QuantCatalog>>> cases{
+            {plainModel.value(), nullptr}, {folding.model, folding.quant}, {fp8Model.value(), fp8Quant}};
+        int hiding = 0;
+        for (const auto& [model, quant] : cases) {
+            const auto whole = TensorTree::build(model, quant);
+            QVERIFY(whole->isComplete());
+            for (uint32_t depth = 1; depth <= 7; ++depth) {
+                const auto preview = TensorTree::buildPreview(model, quant, depth);
+                const QString difference = previewDifference(*preview, *whole, depth);
+                QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("depth %1: %2").arg(depth).arg(difference)));
+                for (uint32_t id = 0; id < preview->nodeCount(); ++id)
+                    hiding += preview->hasHiddenChildren(id) ? 1 : 0;
+                // What the item model shows of it: rows below the limit are there once the whole tree is.
+                TensorTreeModel items;
+                items.setTree(preview);
+                QAbstractItemModelTester tester(&items, QAbstractItemModelTester::FailureReportingMode::QtTest);
+            }
+        }
+        QVERIFY(hiding > 20); // the limit did cut: the comparison above checked hidden totals
+        // A preview keeps no leaf for what it hides; the whole tree has one for every tensor.
+        const auto shallow = TensorTree::buildPreview(fp8Model.value(), fp8Quant, 2);
+        QCOMPARE(shallow->leafOf(0), TensorTree::kNone);
+        QCOMPARE(shallow->logicalNodeOf(0), TensorTree::kNone);
     }
 
 private:

@@ -94,15 +94,32 @@ private:
 std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model,
                                                     std::shared_ptr<const QuantCatalog> quant)
 {
+    return build(std::move(model), std::move(quant), 0);
+}
+
+std::shared_ptr<const TensorTree> TensorTree::buildPreview(std::shared_ptr<const Model> model,
+                                                           std::shared_ptr<const QuantCatalog> quant, uint32_t depth)
+{
+    return build(std::move(model), std::move(quant), std::max<uint32_t>(depth, 1));
+}
+
+std::shared_ptr<const TensorTree> TensorTree::build(std::shared_ptr<const Model> model,
+                                                    std::shared_ptr<const QuantCatalog> quant, uint32_t maxDepth)
+{
     std::shared_ptr<TensorTree> tree(new TensorTree);
     tree->m_model = std::move(model);
     if (quant && !quant->tensors.empty())
         tree->m_quant = std::move(quant);
     std::vector<std::string_view> segments;
-    tree->createNodes(segments);
+    std::vector<Hidden> hidden;
+    tree->createNodes(segments, maxDepth, hidden);
     tree->linkChildren(segments);
-    tree->aggregate();
-    tree->collectFlatOrder();
+    tree->aggregate(hidden);
+    tree->m_complete = maxDepth == 0;
+    if (tree->m_complete)
+        tree->collectFlatOrder();
+    else
+        tree->m_flatRow.assign(tree->m_nodes.size(), kNone);
     return tree;
 }
 
@@ -112,7 +129,7 @@ std::string_view TensorTree::pathOf(uint32_t id) const
     if ((node.pathLength & kLogicalBit) != 0)
         return m_quant->tensors[node.nameTensor].name;
     return node.nameTensor == kNone ? std::string_view()
-                                    : m_model->qualifiedName(node.nameTensor).substr(0, node.pathLength);
+                                    : m_model->qualifiedName(node.nameTensor).substr(0, node.pathLength & kPathMask);
 }
 
 std::string_view TensorTree::segmentOf(uint32_t id) const
@@ -159,6 +176,7 @@ TensorTree::Node TensorTree::node(uint32_t id) const
     node.parent = stored.parent;
     node.row = stored.row;
     node.children = childrenOf(id);
+    node.hiddenChildren = hasHiddenChildren(id);
     const GroupTotals* totals = totalsOf(id);
     if (isLogical(id))
         node.logical = &m_quant->tensors[stored.nameTensor]; // always has totals: see aggregate()
@@ -189,7 +207,7 @@ TensorTree::Node TensorTree::node(uint32_t id) const
 // Nodes are created parent first, so every child's id is larger than its parent's: aggregate() relies on it.
 // Groups are found by (parent, segment); leaves are never looked up, so a tensor named like a group prefix
 // ("a" next to "a.b") and duplicate names in lenient files each keep their own row.
-void TensorTree::createNodes(std::vector<std::string_view>& segments)
+void TensorTree::createNodes(std::vector<std::string_view>& segments, uint32_t maxDepth, std::vector<Hidden>& hidden)
 {
     const Model& m = *m_model;
     const size_t count = m.tensorCount();
@@ -202,9 +220,12 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
     // this large gets a mapping of its own that is returned whole when freed, where a tighter one (two a name) came
     // from the heap and stayed resident after the build (+2.8 MiB). A deeper layout reallocates; shrink_to_fit()
     // trims either way.
-    const size_t estimate = 4 * (count + logicalCount) + 1;
+    // A preview holds a few nodes a group at its depth limit; what it hides is listed instead, at most once a name.
+    const size_t estimate = maxDepth == 0 ? 4 * (count + logicalCount) + 1 : 1024;
     m_nodes.reserve(estimate);
     segments.reserve(estimate);
+    if (maxDepth != 0)
+        hidden.reserve(count + logicalCount);
     segments.emplace_back();
     StoredNode& root = m_nodes.emplace_back();
     root.nameTensor = count == 0 ? kNone : 0; // the root's path is empty: any tensor's name starts with it
@@ -213,19 +234,25 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
     // Most layouts make fewer groups than a quarter of their names (the DeepSeek-sized index: 63,000 for 135,000
     // names and quantized weights); more only grow the table.
     GroupTable groups([&](uint32_t id) { return std::pair(m_nodes[id].parent, segments[id]); },
-                      (count + logicalCount) / 4);
+                      maxDepth == 0 ? (count + logicalCount) / 4 : 256);
     // Headers list related tensors together, so a name usually shares its leading groups with the previous one:
     // those are taken from `trail` (the previous name's groups and where their segments end) without hashing.
     std::string_view previous;
     std::vector<std::pair<uint32_t, size_t>> trail; // (group id, end of its segment in `previous`)
     // Finds or creates the groups of `name` (a tensor's, or a logical tensor's whose groups `pathTensor` shares),
-    // returning the parent of its last segment and where that segment starts.
-    const auto placeGroups = [&](std::string_view name, uint32_t pathTensor) {
+    // returning the parent of its last segment and where that segment starts; or, when the name goes below
+    // `maxDepth`, the group at that depth (marked as hiding children) and `hiddenBelow` set.
+    struct Placement
+    {
+        uint32_t parent;
+        size_t start;
+        bool hiddenBelow;
+    };
+    const auto placeGroups = [&](std::string_view name, uint32_t pathTensor) -> Placement {
+        // Compared no further than the trail reaches (a preview's trail stops at its depth limit).
+        const size_t compared = trail.empty() ? 0 : std::min({name.size(), previous.size(), trail.back().second + 1});
         const size_t common = static_cast<size_t>(
-            std::mismatch(name.begin(),
-                          name.begin() + static_cast<std::ptrdiff_t>(std::min(name.size(), previous.size())),
-                          previous.begin())
-                .first -
+            std::mismatch(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(compared), previous.begin()).first -
             name.begin());
         size_t depth = 0;
         // A group is shared when its segment and the separator after it lie inside the common prefix.
@@ -235,6 +262,11 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
         uint32_t parent = depth == 0 ? rootId() : trail.back().first;
         size_t start = depth == 0 ? 0 : trail.back().second + 1;
         for (;;) {
+            if (maxDepth != 0 && trail.size() == maxDepth) {
+                previous = name;
+                m_nodes[parent].pathLength |= kHiddenBit;
+                return {parent, start, true};
+            }
             size_t end = start;
             while (end < name.size() && !isSeparator(name[end]))
                 ++end;
@@ -257,7 +289,7 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
             start = end + 1;
         }
         previous = name;
-        return std::pair(parent, start);
+        return {parent, start, false};
     };
     // Each quantized weight takes the place of its first stored part, so its groups come from the trail like a
     // tensor's: the logical node, then its parts as leaves beneath it.
@@ -265,7 +297,13 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
         const std::string_view name = m_quant->tensors[k].name;
         const std::span<const uint32_t> parts(folding.parts.data() + folding.partsStart[k],
                                               folding.partsStart[k + 1] - folding.partsStart[k]);
-        const auto [parent, start] = placeGroups(name, parts.front());
+        const auto [parent, start, hiddenBelow] = placeGroups(name, parts.front());
+        if (hiddenBelow) {
+            hidden.push_back({parent, k, true, true});
+            for (const uint32_t part : parts)
+                hidden.push_back({parent, part, false, false});
+            return;
+        }
         const auto id = static_cast<uint32_t>(m_nodes.size());
         m_logicalNodes[k] = id;
         StoredNode& logical = m_nodes.emplace_back();
@@ -273,6 +311,13 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
         logical.pathLength = kLogicalBit | static_cast<uint32_t>(name.size());
         logical.parent = parent;
         segments.push_back(name.substr(start));
+        // The parts are one level below the logical node: past a preview's depth they are only counted.
+        if (maxDepth != 0 && trail.size() + 1 == maxDepth) {
+            logical.pathLength |= kHiddenBit;
+            for (const uint32_t part : parts)
+                hidden.push_back({id, part, false, false});
+            return;
+        }
         for (const uint32_t part : parts) {
             const std::string_view partName = m.qualifiedName(part);
             m_leafOfTensor[part] = static_cast<uint32_t>(m_nodes.size());
@@ -290,7 +335,11 @@ void TensorTree::createNodes(std::vector<std::string_view>& segments)
             continue;
         }
         const std::string_view name = m.qualifiedName(i);
-        const auto [parent, start] = placeGroups(name, static_cast<uint32_t>(i));
+        const auto [parent, start, hiddenBelow] = placeGroups(name, static_cast<uint32_t>(i));
+        if (hiddenBelow) {
+            hidden.push_back({parent, static_cast<uint32_t>(i), false, true});
+            continue;
+        }
         m_leafOfTensor[i] = static_cast<uint32_t>(m_nodes.size());
         StoredNode& leaf = m_nodes.emplace_back();
         leaf.nameTensor = static_cast<uint32_t>(i);
@@ -376,14 +425,21 @@ void TensorTree::linkChildren(const std::vector<std::string_view>& segments)
 // Bottom-up passes (children have larger ids than parents) over one temporary array: first the tensor count below
 // every node, then, for the groups over several tensors (the only ones keeping totals), their index into m_totals
 // while their parameters, bytes, offsets and dtype mixes (one column per dtype present, usually one to three) are
-// summed. A leaf or a single-tensor group contributes its tensor.
-void TensorTree::aggregate()
+// summed. A leaf or a single-tensor group contributes its tensor, and a preview's node at its depth limit what it
+// hides.
+void TensorTree::aggregate(const std::vector<Hidden>& hidden)
 {
     const Model& m = *m_model;
     std::vector<uint32_t> slot(m_nodes.size(), 0);
     // Logical nodes and the groups above them keep totals even over a single tensor: their parameters are
     // logical, which their one stored tensor cannot tell.
     std::vector<char> logicalBelow(m_quant ? m_nodes.size() : 0, 0);
+    for (const Hidden& h : hidden) {
+        if (h.logical)
+            logicalBelow[h.node] = 1;
+        else
+            ++slot[h.node];
+    }
     for (size_t id = m_nodes.size(); id-- > 1;) {
         if (isLeaf(static_cast<uint32_t>(id)))
             slot[id] = 1;
@@ -393,7 +449,8 @@ void TensorTree::aggregate()
     }
     const auto keepsTotals = [&](size_t id) {
         return !isLeaf(static_cast<uint32_t>(id)) &&
-               (slot[id] != 1 || (!logicalBelow.empty() && logicalBelow[id] != 0));
+               (slot[id] != 1 || (!logicalBelow.empty() && logicalBelow[id] != 0) ||
+                hasHiddenChildren(static_cast<uint32_t>(id)));
     };
     size_t groups = 0;
     for (size_t id = 0; id < m_nodes.size(); ++id)
@@ -420,6 +477,20 @@ void TensorTree::aggregate()
             c = static_cast<int>(columns++);
     }
     std::vector<uint32_t> counts(m_totals.size() * columns, 0);
+    // What a preview hides, into the node that hides it (which keeps totals) before that node is summed upwards.
+    for (const Hidden& h : hidden) {
+        GroupTotals& sum = m_totals[slot[h.node]];
+        if (h.logical) {
+            sum.parameters += m_quant->tensors[h.index].elementCount;
+            continue;
+        }
+        const TensorInfo& info = m.tensor(h.index);
+        if (h.countsParameters)
+            sum.parameters += info.elementCount;
+        sum.bytes += info.byteSize();
+        sum.firstOffset = std::min(sum.firstOffset, m.absoluteOffset(h.index));
+        ++counts[slot[h.node] * columns + static_cast<size_t>(column[static_cast<size_t>(info.dtype)])];
+    }
     for (size_t id = m_nodes.size(); id-- > 1;) {
         const uint32_t into = slot[m_nodes[id].parent];
         if (into == kNone)

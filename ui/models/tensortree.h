@@ -23,6 +23,10 @@ namespace safescope {
 /// single-tensor groups read their totals from their tensor, and only groups holding several tensors keep totals.
 /// node() assembles the full description of a node on demand.
 ///
+/// A preview (buildPreview) holds only the nodes down to a given depth, with every total exact: a group at that
+/// depth whose names continue keeps them hidden (hasHiddenChildren()), counted in its totals. It paints the first
+/// screen of a model while the whole tree is built.
+///
 /// Given a QuantCatalog, each quantized weight is one "logical" node under its float name (the logical shape and
 /// parameter count) with its stored parts as leaves beneath it; group totals then count logical parameters. A
 /// logical node is a group whose path comes from the catalog: its nameTensor is the catalog index and pathLength
@@ -47,6 +51,7 @@ public:
         std::span<const uint32_t> children;                          ///< in natural order; points into the tree
         std::span<const std::pair<DType, uint32_t>> dtypes;          ///< groups only: tensors per dtype
         const LogicalTensor* logical = nullptr;                      ///< a quantized weight: its parts are the children
+        bool hiddenChildren = false; ///< a preview's node at its depth limit: `children` is empty, the totals are not
 
         bool isGroup() const { return tensor == kNone; }
         bool isLogical() const { return logical != nullptr; }
@@ -55,6 +60,14 @@ public:
 
     static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model,
                                                    std::shared_ptr<const QuantCatalog> quant = nullptr);
+    /// The nodes down to `depth` (1: the root's children) of the tree build() makes, each with the same row, path
+    /// and totals; the nodes below are left out. Costs a pass over the names without building their groups.
+    static std::shared_ptr<const TensorTree> buildPreview(std::shared_ptr<const Model> model,
+                                                          std::shared_ptr<const QuantCatalog> quant, uint32_t depth);
+    /// False for a preview: some nodes have hidden children, and flatOrder() is empty.
+    bool isComplete() const { return m_complete; }
+    /// A preview's node at its depth limit whose names continue below it.
+    bool hasHiddenChildren(uint32_t id) const { return (m_nodes[id].pathLength & kHiddenBit) != 0; }
 
     const Model& model() const { return *m_model; }
     const std::shared_ptr<const Model>& modelPointer() const { return m_model; }
@@ -87,9 +100,9 @@ public:
     const std::vector<uint32_t>& flatOrder() const { return m_flat; }
     /// The row of node `id` in the flat list, kNone when it is not a row there (groups, folded parts).
     uint32_t flatRowOf(uint32_t id) const { return m_flatRow[id]; }
-    /// The leaf node of a model entry.
+    /// The leaf node of a model entry; kNone when a preview leaves it out.
     uint32_t leafOf(size_t tensorIndex) const { return m_leafOfTensor[tensorIndex]; }
-    /// The node of logical tensor `logical` of quant(), kNone when it was left unfolded.
+    /// The node of logical tensor `logical` of quant(), kNone when it was left unfolded or out of a preview.
     uint32_t logicalNodeOf(size_t logical) const
     {
         return logical < m_logicalNodes.size() ? m_logicalNodes[logical] : kNone;
@@ -97,6 +110,8 @@ public:
 
 private:
     static constexpr uint32_t kLogicalBit = 0x80000000u;
+    static constexpr uint32_t kHiddenBit = 0x40000000u; ///< see hasHiddenChildren()
+    static constexpr uint32_t kPathMask = ~(kLogicalBit | kHiddenBit);
 
     /// 20 bytes a node; see the class comment.
     struct StoredNode
@@ -119,17 +134,29 @@ private:
         uint32_t dtypeCount = 0;
     };
 
+    /// What a preview leaves out, counted into the node at its depth limit: a stored tensor (with its parameters
+    /// unless it is a quantized weight's part), or a quantized weight's logical parameters.
+    struct Hidden
+    {
+        uint32_t node = 0;
+        uint32_t index = 0; ///< a model entry, or with `logical` a quant() tensor
+        bool logical = false;
+        bool countsParameters = true;
+    };
+
     TensorTree() = default;
+    static std::shared_ptr<const TensorTree> build(std::shared_ptr<const Model> model,
+                                                   std::shared_ptr<const QuantCatalog> quant, uint32_t maxDepth);
     // `segments` holds every node's last segment while the tree is built: reading them back through the model's names
-    // cost more than the rest of the build.
-    void createNodes(std::vector<std::string_view>& segments);
+    // cost more than the rest of the build. `maxDepth` 0 builds every node; otherwise see buildPreview().
+    void createNodes(std::vector<std::string_view>& segments, uint32_t maxDepth, std::vector<Hidden>& hidden);
     void linkChildren(const std::vector<std::string_view>& segments);
-    void aggregate();
+    void aggregate(const std::vector<Hidden>& hidden);
     void collectFlatOrder();
     /// The last segment of the node's path: what follows the last separator.
     std::string_view segmentOf(uint32_t id) const;
     /// Every group has children (it exists because a name continues below it); the root of an empty model is no leaf.
-    bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty(); }
+    bool isLeaf(uint32_t id) const { return id != rootId() && childrenOf(id).empty() && !hasHiddenChildren(id); }
     bool isLogical(uint32_t id) const { return (m_nodes[id].pathLength & kLogicalBit) != 0; }
     /// Which stored tensors fold under which logical node; see foldParts().
     struct Folding
@@ -156,6 +183,7 @@ private:
     std::vector<uint32_t> m_flatRow; ///< per node, its row in m_flat or kNone
     std::vector<uint32_t> m_leafOfTensor;
     std::vector<uint32_t> m_logicalNodes; ///< per logical tensor of m_quant, its node (empty without a catalog)
+    bool m_complete = true;
 };
 
 } // namespace safescope

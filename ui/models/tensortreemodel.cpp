@@ -130,6 +130,23 @@ int TensorTreeModel::rowCount(const QModelIndex& parent) const
     return static_cast<int>(m_tree->childrenOf(id).size());
 }
 
+bool TensorTreeModel::hasChildren(const QModelIndex& parent) const
+{
+    return canFetchMore(parent) || rowCount(parent) > 0;
+}
+
+bool TensorTreeModel::canFetchMore(const QModelIndex& parent) const
+{
+    const uint32_t id = nodeId(parent);
+    return !m_flat && id != TensorTree::kNone && parent.column() == 0 && m_tree->hasHiddenChildren(id);
+}
+
+// The hidden rows arrive with the whole tree, which replaces the preview (TensorBrowser re-opens what was opened).
+void TensorTreeModel::fetchMore(const QModelIndex& parent)
+{
+    Q_UNUSED(parent)
+}
+
 int TensorTreeModel::columnCount(const QModelIndex& parent) const
 {
     Q_UNUSED(parent)

@@ -9,7 +9,8 @@
 namespace safescope {
 
 /// The tensor tree (or, with setFlat(true), the flat natural-order list) of one model. Reads an immutable
-/// TensorTree snapshot and formats cells only when a view asks for them.
+/// TensorTree snapshot and formats cells only when a view asks for them. A preview snapshot (TensorTree::buildPreview)
+/// is shown as a tree only.
 class TensorTreeModel final : public QAbstractItemModel
 {
     Q_OBJECT
@@ -47,6 +48,11 @@ public:
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
     int rowCount(const QModelIndex& parent = {}) const override;
+    /// True also for a preview's rows whose children come with the whole tree (TensorTree::hasHiddenChildren), so
+    /// that they show as groups; they have no rows to fetch meanwhile.
+    bool hasChildren(const QModelIndex& parent = {}) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;

@@ -13,11 +13,13 @@
 #include "ui/window/loadingpage.h"
 #include "ui/window/modelview.h"
 #include "ui/window/recoverybanner.h"
+#include "ui/window/tensorbrowser.h"
 
 #include <QDir>
 #include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QStackedWidget>
@@ -46,6 +48,7 @@ DocumentView::DocumentView(const QString& path, QWidget* parent)
     layout->addWidget(m_banner);
     layout->addWidget(m_stack, 1);
 
+    connect(m_loader, &ModelLoader::previewReady, this, &DocumentView::onPreview);
     connect(m_loader, &ModelLoader::loaded, this, &DocumentView::onLoaded);
     connect(m_loader, &ModelLoader::failed, this, &DocumentView::onFailed);
     connect(m_banner, &ChangedBanner::reloadRequested, this, &DocumentView::reload);
@@ -114,6 +117,20 @@ void DocumentView::reload()
         m_stack->setCurrentWidget(m_loadingPage);
     setState(State::Loading);
     m_loader->load(path());
+}
+
+void DocumentView::onPreview(const std::shared_ptr<const LoadedModel>& preview)
+{
+    // Only in place of the busy page of a first open: a reload keeps the old model on screen until the new one is
+    // whole, and pages still showing an earlier model (a reload that failed) must not sit beside another's tree.
+    // The preview has no flat list and cannot be filtered, so a browser set to either waits for the whole tree.
+    TensorBrowser* browser = m_modelView->browser();
+    if (m_state != State::Loading || m_stack->currentWidget() != m_loadingPage || m_modelView->loaded() ||
+        browser->isFlat() || !browser->filterEdit()->text().isEmpty())
+        return;
+    m_modelView->showPreview(preview->tree);
+    m_stack->setCurrentWidget(m_modelView);
+    emit previewShown();
 }
 
 void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)

@@ -74,12 +74,15 @@ public:
 
 signals:
     void stateChanged(safescope::DocumentView::State state);
+    /// A large model's first screen is on show (ModelView::showPreview) while it is still Loading.
+    void previewShown();
     void selectionChanged(const QString& text);
     void openRequested();
     void modifiedChanged();
     void saveFinished(bool ok, const QString& message);
 
 private:
+    void onPreview(const std::shared_ptr<const LoadedModel>& preview);
     void onLoaded(const std::shared_ptr<const LoadedModel>& loaded);
     void onFailed(const Error& failure);
     void setState(State state);

@@ -60,21 +60,38 @@ void ModelLoader::load(const QString& path)
     const quint64 generation = ++m_generation;
     ++m_pending;
     auto* watcher = new QFutureWatcher<Outcome>(this);
+    // Results arrive in order: a preview (only for a large model), then the outcome, last.
+    connect(watcher, &QFutureWatcher<Outcome>::resultReadyAt, this, [this, watcher, generation](int index) {
+        const Outcome outcome = watcher->resultAt(index);
+        if (generation == m_generation && outcome.preview && !watcher->isFinished())
+            emit previewReady(outcome.loaded);
+    });
     connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation] {
         watcher->deleteLater();
         --m_pending;
         if (generation != m_generation)
             return; // a newer request superseded this one
-        const Outcome outcome = watcher->result();
+        const QList<Outcome> results = watcher->future().results();
+        if (results.isEmpty() || results.last().preview) // cannot happen: run() always adds an outcome
+            return emit failed(makeError(ErrorKind::IoError, QStringLiteral("Opening failed: no outcome")));
+        const Outcome& outcome = results.last();
         if (outcome.error)
             emit failed(*outcome.error);
         else
             emit loaded(outcome.loaded);
     });
-    watcher->setFuture(QtConcurrent::run([path, flag = m_cancel] { return run(path, *flag); }));
+    watcher->setFuture(
+        QtConcurrent::run([](QPromise<Outcome>& promise, const QString& location,
+                             const std::shared_ptr<std::atomic_bool>& flag) { run(promise, location, *flag); },
+                          path, m_cancel));
 }
 
-ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_bool& cancel)
+void ModelLoader::run(QPromise<Outcome>& promise, const QString& path, const std::atomic_bool& cancel)
+{
+    promise.addResult(open(promise, path, cancel));
+}
+
+ModelLoader::Outcome ModelLoader::open(QPromise<Outcome>& promise, const QString& path, const std::atomic_bool& cancel)
 {
     // QT_LOGGING_RULES="safescope.open.debug=true" prints where an open's time goes.
     QElapsedTimer step;
@@ -125,6 +142,13 @@ ModelLoader::Outcome ModelLoader::run(const QString& path, const std::atomic_boo
         result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
         platform::prefaultHeap((result->model->tensorCount() + result->quant->tensors.size()) * kTreeHeapPerNode);
         stepDone("recognition");
+        // A large model's first screen: the top of its tree, painted while the whole tree is built.
+        if (result->model->tensorCount() >= kPreviewFromTensors) {
+            auto preview = std::make_shared<LoadedModel>(*result);
+            preview->tree = TensorTree::buildPreview(result->model, result->quant, kPreviewDepth);
+            promise.addResult(Outcome{std::move(preview), std::nullopt, true});
+            stepDone("preview");
+        }
         // The architecture summary reads the same names as the tree: on a second thread it costs the open
         // nothing (17 ms of a DeepSeek-sized index). Its own thread, not the pool's: the pool may be busy.
         std::future<std::vector<std::string>> architecture =

@@ -9,6 +9,7 @@
 #include "ui/models/tensortree.h"
 
 #include <QObject>
+#include <QPromise>
 #include <QStringList>
 
 #include <atomic>
@@ -36,7 +37,8 @@ struct LoadedModel
 };
 
 /// Opens models with QtConcurrent; only the newest request reports back ("latest request wins"), so a slow
-/// open that the user already replaced by a reload can never overwrite the newer result.
+/// open that the user already replaced by a reload can never overwrite the newer result. A large model is first
+/// reported as a preview (its tree to kPreviewDepth, TensorTree::buildPreview) while the whole tree is built.
 class ModelLoader final : public QObject
 {
     Q_OBJECT
@@ -52,7 +54,15 @@ public:
     /// Stops the running open (a remote one aborts its requests); it reports failed() with ErrorKind::Cancelled.
     void cancel();
 
+    /// Models of fewer tensors build their whole tree at once: a preview would only add a second reset of the views.
+    static constexpr size_t kPreviewFromTensors = 16384;
+    /// The rows a preview holds: the top level and the level below it, which a model of up to three top-level rows
+    /// shows opened (TensorBrowser).
+    static constexpr uint32_t kPreviewDepth = 2;
+
 signals:
+    /// Before loaded(), for a large model: `preview->tree` is a preview, and `summary` and `architecture` are empty.
+    void previewReady(const std::shared_ptr<const safescope::LoadedModel>& preview);
     void loaded(const std::shared_ptr<const safescope::LoadedModel>& result);
     void failed(const safescope::Error& error);
 
@@ -61,8 +71,11 @@ private:
     {
         std::shared_ptr<const LoadedModel> loaded;
         std::optional<Error> error;
+        bool preview = false; ///< `loaded` is a preview, and an outcome follows
     };
-    static Outcome run(const QString& path, const std::atomic_bool& cancel);
+    /// Adds the preview (when there is one), then the outcome, to `promise`.
+    static void run(QPromise<Outcome>& promise, const QString& path, const std::atomic_bool& cancel);
+    static Outcome open(QPromise<Outcome>& promise, const QString& path, const std::atomic_bool& cancel);
 
     quint64 m_generation = 0;
     std::shared_ptr<std::atomic_bool> m_cancel;

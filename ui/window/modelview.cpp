@@ -131,6 +131,12 @@ void ModelView::setModel(std::shared_ptr<const LoadedModel> loaded)
     onCurrentNode(TensorTree::kNone);
 }
 
+void ModelView::showPreview(std::shared_ptr<const TensorTree> preview)
+{
+    m_browser->setTree(std::move(preview));
+    fitTree();
+}
+
 void ModelView::updateProblemsTabText()
 {
     const int problems = m_problemsPage->count();

@@ -38,6 +38,9 @@ public:
     ~ModelView() override;
 
     void setModel(std::shared_ptr<const LoadedModel> loaded);
+    /// The first screen of a model still loading: the tree's preview (TensorTree::buildPreview) in the browser, the
+    /// pages left as they are until setModel().
+    void showPreview(std::shared_ptr<const TensorTree> preview);
     const std::shared_ptr<const LoadedModel>& loaded() const { return m_loaded; }
     /// Shows a page by name: tensor, overview, metadata, problems, or a values tab of the tensor page (values,
     /// slice, heatmap). False for an unknown name.

@@ -16,6 +16,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <initializer_list>
+#include <utility>
 
 namespace safescope {
 
@@ -91,12 +93,19 @@ TensorBrowser::TensorBrowser(QWidget* parent)
         emit flatChanged(flat);
     });
     // Deferred: the view lays the opened rows out first.
-    connect(m_view, &QTreeView::expanded, this, [this] {
+    connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
+        if (showsPreview() && !m_openingWrappers) {
+            const uint32_t node = m_model->nodeId(m_proxy->mapToSource(index));
+            if (node != TensorTree::kNone)
+                m_openedInPreview.emplace_back(m_model->tree()->pathOf(node));
+        }
         if (!m_openingWrappers) // a model's own first expansion is measured by fitColumns() right after
             QTimer::singleShot(0, this, &TensorBrowser::growColumns);
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
-        emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
+        // A preview's node ids are its own: the pages only ever see nodes of the whole tree.
+        if (!showsPreview())
+            emit currentNodeChanged(m_model->nodeId(m_proxy->mapToSource(current)));
     });
 
     auto* filterRow = new QHBoxLayout;
@@ -118,10 +127,48 @@ TensorBrowser::~TensorBrowser() = default;
 
 void TensorBrowser::setTree(std::shared_ptr<const TensorTree> tree)
 {
+    const bool preview = tree && !tree->isComplete();
+    for (QWidget* control : std::initializer_list<QWidget*>{m_filter, m_regex, m_flat})
+        control->setEnabled(!preview);
     m_model->setTree(std::move(tree));
     applyFilter();
     expandWrappers();
+    if (!preview)
+        reopen(std::exchange(m_openedInPreview, {}));
     fitColumns();
+}
+
+bool TensorBrowser::showsPreview() const
+{
+    return m_model->tree() != nullptr && !m_model->tree()->isComplete();
+}
+
+void TensorBrowser::reopen(const std::vector<std::string>& paths)
+{
+    const TensorTree* tree = m_model->tree();
+    if (!tree)
+        return;
+    const auto isSeparator = [](char c) { return c == '.' || c == '/'; };
+    for (const std::string& path : paths) {
+        // Down from the root through the row whose path leads to `path`, preferring the row that is `path` itself.
+        uint32_t node = TensorTree::rootId();
+        while (node != TensorTree::kNone && tree->pathOf(node) != path) {
+            uint32_t next = TensorTree::kNone;
+            for (const uint32_t child : tree->childrenOf(node)) {
+                const std::string_view childPath = tree->pathOf(child);
+                if (childPath == path && !tree->childrenOf(child).empty()) {
+                    next = child;
+                    break;
+                }
+                if (next == TensorTree::kNone && path.size() > childPath.size() && path.starts_with(childPath) &&
+                    isSeparator(path[childPath.size()]))
+                    next = child;
+            }
+            node = next;
+        }
+        if (node != TensorTree::kNone && node != TensorTree::rootId())
+            m_view->expand(m_proxy->mapFromSource(m_model->indexOfNode(node)));
+    }
 }
 
 void TensorBrowser::expandWrappers()

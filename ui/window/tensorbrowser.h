@@ -5,6 +5,8 @@
 #include <QWidget>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 class QLabel;
 class QLineEdit;
@@ -27,7 +29,11 @@ public:
     explicit TensorBrowser(QWidget* parent = nullptr);
     ~TensorBrowser() override;
 
+    /// Shows a tree snapshot. A preview (TensorTree::buildPreview) is shown while the whole tree is built: it can be
+    /// browsed to its depth but not filtered, listed flat or selected from, and the rows opened in it open again
+    /// when the whole tree replaces it.
     void setTree(std::shared_ptr<const TensorTree> tree);
+    bool showsPreview() const;
     void setFlat(bool flat);
     bool isFlat() const;
     void focusFilter();
@@ -56,6 +62,8 @@ private:
     void expandWrappers();
     void fitColumns();
     void growColumns();
+    /// Opens the rows of these paths (groups, quantized weights) in the current tree, in order.
+    void reopen(const std::vector<std::string>& paths);
 
     QLineEdit* m_filter;
     QToolButton* m_regex;
@@ -66,6 +74,7 @@ private:
     QTimer* m_debounce;
     TensorTreeModel* m_model;
     TensorFilterProxyModel* m_proxy;
+    std::vector<std::string> m_openedInPreview; ///< paths of the rows the user opened while a preview was shown
     bool m_openingWrappers = false; ///< expandWrappers() at work: fitColumns() follows, no growColumns() needed
 };
 
