@@ -1,10 +1,12 @@
 #include "core/format/model.h"
 #include "core/format/modelfolder.h"
 #include "core/format/nameindex.h"
+#include "core/format/shardindex.h"
 #include "core/text/textutil.h"
 #include "support/fixtures.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
@@ -201,6 +203,7 @@ private slots:
     void diffusersBrokenComponent();
     void emptyFolder_data();
     void emptyFolder();
+    void indexShortenedWhileReadIsFileChanged();
     void naturalOrder_data();
     void naturalOrder();
 };
@@ -626,6 +629,32 @@ void TestModel::invalidIndex()
     const auto folder = Model::open(dir.path());
     QVERIFY(!folder);
     QCOMPARE(folder.error().kind, ErrorKind::InvalidIndex);
+}
+
+void TestModel::indexShortenedWhileReadIsFileChanged()
+{
+    // The index is parsed where the page cache holds it (a mapping): another program shortening it meanwhile makes
+    // the pages past its new end vanish, which must end the read with FileChanged instead of a crash.
+    QTemporaryDir dir;
+    WeightMap weightMap;
+    for (int i = 0; i < 4000; ++i)
+        weightMap.emplace_back("model.layers." + QByteArray::number(i) + ".weight",
+                               "model-" + QByteArray::number(i / 10) + ".safetensors");
+    const QString indexPath = put(dir, kIndex, indexJson(weightMap));
+    QVERIFY(QFileInfo(indexPath).size() > 64 * 1024); // many pages, most read after the shortening
+    int shards = 0;
+    const auto index = readShardIndex(indexPath, [&](std::string_view) {
+        if (++shards == 300) // some 180 KB in: the pages left to read now lie wholly past the end
+            QFile::resize(indexPath, 100);
+    });
+    QVERIFY(shards >= 300);
+    QVERIFY(!index);
+    QVERIFY2(index.error().kind == ErrorKind::FileChanged, qPrintable(index.error().describe()));
+    QCOMPARE(index.error().path, indexPath);
+    // Read again as it is now: a clear error about what is there, no crash.
+    const auto again = readShardIndex(indexPath);
+    QVERIFY(!again);
+    QCOMPARE(again.error().kind, ErrorKind::InvalidIndex);
 }
 
 void TestModel::folderWithIndex_data()

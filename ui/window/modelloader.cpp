@@ -63,7 +63,7 @@ void ModelLoader::load(const QString& path)
     // Results arrive in order: a preview (only for a large model), then the outcome, last.
     connect(watcher, &QFutureWatcher<Outcome>::resultReadyAt, this, [this, watcher, generation](int index) {
         const Outcome outcome = watcher->resultAt(index);
-        if (generation == m_generation && outcome.preview && !watcher->isFinished())
+        if (generation == m_generation && outcome.preview)
             emit previewReady(outcome.loaded);
     });
     connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation] {
