@@ -15,6 +15,7 @@
 #include "ui/window/startpage.h"
 #include "ui/window/tensorbrowser.h"
 
+#include <QAction>
 #include <QBuffer>
 #include <QImage>
 #include <QLineEdit>
@@ -72,10 +73,14 @@ QByteArray decoderFile()
 
 /// A model large enough for a preview (ModelLoader::kPreviewFromTensors): "model.layers.N.mlp.experts.M.weight",
 /// one F32 element each, and a norm.
-QByteArray manyExpertsFile(int layers, int experts)
+QByteArray manyExpertsFile(int layers, int experts, const QByteArray& leading = {})
 {
     QByteArray header = "{";
     uint64_t offset = 0;
+    if (!leading.isEmpty()) { // a tensor first, e.g. one named like the group "model"
+        header += tensorJson(leading, "F32", {1}, offset, offset + 4);
+        offset += 4;
+    }
     for (int layer = 0; layer < layers; ++layer) {
         for (int expert = 0; expert < experts; ++expert) {
             const QByteArray name =
@@ -217,12 +222,20 @@ private slots:
                                                         .arg(rows->hasChildren(layers))
                                                         .arg(rows->rowCount(layers));
             seen << rows->data(layers.siblingAtColumn(TensorTreeModel::ParametersColumn)).toString();
+            // No flat list meanwhile: the menu's action is off and asking for one changes nothing.
+            auto* flatAction = window.findChild<QAction*>(QStringLiteral("flatListAction"));
+            browser->setFlat(true);
+            seen << QStringLiteral("flat action %1, flat %2, rows %3")
+                        .arg(flatAction && flatAction->isEnabled())
+                        .arg(browser->isFlat())
+                        .arg(rows->rowCount());
             view->expand(layers);          // the user opens it before the whole tree is there
             view->setCurrentIndex(layers); // and selects it: the pages must not hear of a preview's node
         });
         QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
         QCOMPARE(seen, (QStringList{QStringLiteral("state 1"), QStringLiteral("preview 1 filter 0"),
-                                    QStringLiteral("layers 1 children, 0 rows"), QStringLiteral("16,800")}));
+                                    QStringLiteral("layers 1 children, 0 rows"), QStringLiteral("16,800"),
+                                    QStringLiteral("flat action 0, flat 0, rows 1")}));
         QVERIFY(selections.isEmpty());
         QVERIFY(!browser->showsPreview());
         QVERIFY(browser->filterEdit()->isEnabled());
@@ -236,6 +249,47 @@ private slots:
         QSignalSpy previews(small, &DocumentView::previewShown);
         QTRY_COMPARE_WITH_TIMEOUT(small->state(), DocumentView::State::Ready, kTimeoutMs);
         QCOMPARE(previews.count(), 0);
+    }
+
+    void previewRowsOpenAgainByTheirRows()
+    {
+        // A tensor named "model" before the group "model" (a lenient file may have both): the row the user opened in
+        // the preview ("model.layers", under the group) is open in the whole tree, and a row opened and closed again
+        // ("model.norm") is closed.
+        constexpr int kLayers = 40, kExperts = 420;
+        const QString path = writeFile(m_dir, QStringLiteral("experts-beside-model.safetensors"),
+                                       manyExpertsFile(kLayers, kExperts, "model"));
+        MainWindow window;
+        window.show();
+        DocumentView* document = window.openPath(path);
+        QVERIFY(document);
+        QTreeView* view = document->modelView()->browser()->view();
+        QStringList seen;
+        connect(document, &DocumentView::previewShown, this, [&] {
+            const QAbstractItemModel* rows = view->model();
+            const QModelIndex group = rows->index(1, 0); // row 0 is the tensor "model"
+            const QModelIndex layers = rows->index(0, 0, group);
+            const QModelIndex norm = rows->index(1, 0, group);
+            seen << rows->data(rows->index(0, 0)).toString() +
+                        QStringLiteral(" %1").arg(rows->hasChildren(rows->index(0, 0)))
+                 << rows->data(group).toString() + QStringLiteral(" %1").arg(rows->hasChildren(group))
+                 << rows->data(layers).toString() << rows->data(norm).toString();
+            view->expand(layers);
+            view->expand(norm);
+            view->collapse(norm);
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(document->state(), DocumentView::State::Ready, kTimeoutMs);
+        QCOMPARE(seen, (QStringList{QStringLiteral("model 0"), QStringLiteral("model 1"), QStringLiteral("layers"),
+                                    QStringLiteral("norm")}));
+        const QAbstractItemModel* rows = view->model();
+        const QModelIndex group = rows->index(1, 0);
+        const QModelIndex layers = rows->index(0, 0, group);
+        const QModelIndex norm = rows->index(1, 0, group);
+        QCOMPARE(rows->data(layers).toString(), QStringLiteral("layers"));
+        QCOMPARE(rows->rowCount(layers), kLayers);
+        QVERIFY(view->isExpanded(layers));
+        QCOMPARE(rows->data(norm).toString(), QStringLiteral("norm"));
+        QVERIFY(!view->isExpanded(norm));
     }
 
     void gitLfsPointerShowsErrorPage()

@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <random>
 #include <tuple>
 
 using namespace safescope;
@@ -139,6 +141,94 @@ QString previewDifference(const TensorTree& preview, const TensorTree& whole, ui
     if (preview.isComplete() || preview.flatOrder().size() != 0)
         return QStringLiteral("a preview must say it is incomplete and have no flat list");
     return compare(TensorTree::rootId(), TensorTree::rootId(), 0);
+}
+
+/// A stricter comparison than previewDifference() for the randomized test: walks both trees by rows and also
+/// compares each node's parent link, segment, tensor, logical flag and the per-node accessors the item models use,
+/// requires a node to hide its children exactly when it is at the limit and has children in the whole tree, and
+/// checks that leafOf() / logicalNodeOf() of the preview point at the node the whole tree has at the same rows.
+QString strictPreviewDifference(const TensorTree& preview, const TensorTree& whole, uint32_t depthLimit)
+{
+    std::map<uint32_t, uint32_t> toWhole; // preview node -> whole-tree node at the same rows
+    const std::function<QString(uint32_t, uint32_t, uint32_t)> compare = [&](uint32_t p, uint32_t w,
+                                                                             uint32_t depth) -> QString {
+        toWhole[p] = w;
+        const TensorTree::Node a = preview.node(p);
+        const TensorTree::Node b = whole.node(w);
+        const QString where = QStringLiteral("'%1' at depth %2: ").arg(QString::fromUtf8(b.path)).arg(depth);
+        if (a.path != b.path || a.segmentStart != b.segmentStart || a.row != b.row)
+            return where + QStringLiteral("path, segment or row differs ('%1')").arg(QString::fromUtf8(a.path));
+        if ((a.parent == TensorTree::kNone) != (b.parent == TensorTree::kNone) ||
+            (a.parent != TensorTree::kNone && toWhole[a.parent] != b.parent))
+            return where + QStringLiteral("parent differs");
+        if (a.tensor != b.tensor || a.tensorCount != b.tensorCount || a.parameters != b.parameters ||
+            a.bytes != b.bytes || a.firstOffset != b.firstOffset || a.logical != b.logical ||
+            a.isGroup() != b.isGroup())
+            return where +
+                   QStringLiteral("totals differ: tensor %1/%2 count %3/%4 params %5/%6 bytes %7/%8 offset %9/%10")
+                       .arg(a.tensor)
+                       .arg(b.tensor)
+                       .arg(a.tensorCount)
+                       .arg(b.tensorCount)
+                       .arg(a.parameters)
+                       .arg(b.parameters)
+                       .arg(a.bytes)
+                       .arg(b.bytes)
+                       .arg(a.firstOffset)
+                       .arg(b.firstOffset);
+        if (!std::equal(a.dtypes.begin(), a.dtypes.end(), b.dtypes.begin(), b.dtypes.end()))
+            return where + QStringLiteral("dtype mixes differ");
+        if (preview.tensorOf(p) != whole.tensorOf(w) || preview.tensorCountOf(p) != whole.tensorCountOf(w) ||
+            preview.logicalOf(p) != whole.logicalOf(w) || preview.parentOf(p) != a.parent ||
+            preview.rowOf(p) != a.row || preview.pathOf(p) != a.path)
+            return where + QStringLiteral("an accessor disagrees with node()");
+        const bool shouldHide = depth == depthLimit && !b.children.empty();
+        if (a.hiddenChildren != shouldHide || preview.hasHiddenChildren(p) != shouldHide)
+            return where + QStringLiteral("hides children: %1, should: %2").arg(a.hiddenChildren).arg(shouldHide);
+        if (a.hiddenChildren)
+            return a.children.empty() ? QString() : where + QStringLiteral("hides children but lists some");
+        if (a.children.size() != b.children.size())
+            return where + QStringLiteral("%1 children, not %2").arg(a.children.size()).arg(b.children.size());
+        for (size_t row = 0; row < a.children.size(); ++row) {
+            if (QString difference = compare(a.children[row], b.children[row], depth + 1); !difference.isEmpty())
+                return difference;
+        }
+        return {};
+    };
+    if (preview.isComplete() || !preview.flatOrder().empty())
+        return QStringLiteral("a preview must say it is incomplete and have no flat list");
+    if (QString difference = compare(TensorTree::rootId(), TensorTree::rootId(), 0); !difference.isEmpty())
+        return difference;
+    if (toWhole.size() != preview.nodeCount())
+        return QStringLiteral("%1 nodes unreachable from the root").arg(preview.nodeCount() - toWhole.size());
+    for (size_t i = 0; i < preview.model().tensorCount(); ++i) {
+        const uint32_t leaf = preview.leafOf(i);
+        if (leaf != TensorTree::kNone && toWhole[leaf] != whole.leafOf(i))
+            return QStringLiteral("leafOf(%1) is another node").arg(i);
+        if (leaf == TensorTree::kNone && whole.leafOf(i) != TensorTree::kNone && preview.node(0).tensorCount != 0) {
+            // Left out: then the whole tree's leaf must lie below the limit.
+            uint32_t depth = 0;
+            for (uint32_t id = whole.leafOf(i); id != TensorTree::rootId(); id = whole.parentOf(id))
+                ++depth;
+            if (depth <= depthLimit)
+                return QStringLiteral("leafOf(%1) is missing at depth %2").arg(i).arg(depth);
+        }
+    }
+    if (const auto& quant = preview.quant()) {
+        for (size_t k = 0; k < quant->tensors.size(); ++k) {
+            const uint32_t node = preview.logicalNodeOf(k);
+            if (node != TensorTree::kNone && toWhole[node] != whole.logicalNodeOf(k))
+                return QStringLiteral("logicalNodeOf(%1) is another node").arg(k);
+            if (node == TensorTree::kNone && whole.logicalNodeOf(k) != TensorTree::kNone) {
+                uint32_t depth = 0;
+                for (uint32_t id = whole.logicalNodeOf(k); id != TensorTree::rootId(); id = whole.parentOf(id))
+                    ++depth;
+                if (depth <= depthLimit)
+                    return QStringLiteral("logicalNodeOf(%1) is missing at depth %2").arg(k).arg(depth);
+            }
+        }
+    }
+    return {};
 }
 } // namespace
 
@@ -573,6 +663,142 @@ private slots:
         const auto shallow = TensorTree::buildPreview(fp8Model.value(), fp8Quant, 2);
         QCOMPARE(shallow->leafOf(0), TensorTree::kNone);
         QCOMPARE(shallow->logicalNodeOf(0), TensorTree::kNone);
+    }
+
+    void previewMatchesTheWholeTreeOnRandomNames()
+    {
+        // Differential: random names from a few segments (empty ones included: "a..b", ".a", "a.", "") joined by
+        // both separators, duplicates, tensors named like groups, random data offsets and dtypes, and hand-made
+        // catalogs whose logical rows and parts land anywhere (some left unfolded: a part elsewhere, missing, or
+        // shared); every preview depth 1..8 against the whole tree.
+        std::mt19937 random(20261203u);
+        const auto below = [&random](uint32_t n) { return static_cast<uint32_t>(random() % n); };
+        const std::vector<QByteArray> segments{"a", "b", "a1", "a10", "a2", "w", "weight", "", "w_s"};
+        const std::vector<std::pair<QByteArray, uint64_t>> dtypes{{"F32", 4}, {"BF16", 2},    {"F16", 2},
+                                                                  {"I8", 1},  {"F8_E4M3", 1}, {"I32", 4}};
+        const auto randomName = [&]() {
+            QByteArray name;
+            const uint32_t count = below(6);
+            for (uint32_t i = 0; i < count; ++i) {
+                if (i > 0)
+                    name += below(3) == 0 ? '/' : '.';
+                name += segments[below(static_cast<uint32_t>(segments.size()))];
+            }
+            if (below(12) == 0)
+                name += below(2) == 0 ? '.' : '/';
+            return name;
+        };
+        int previews = 0, hidingLogical = 0, folded = 0;
+        for (int round = 0; round < 1000; ++round) {
+            const uint32_t tensors = 1 + below(round < 20 ? 4 : 40);
+            struct Entry
+            {
+                QByteArray name;
+                QByteArray dtype;
+                std::vector<uint64_t> shape;
+                uint64_t size;
+            };
+            std::vector<Entry> entries;
+            for (uint32_t i = 0; i < tensors; ++i) {
+                QByteArray name = randomName();
+                if (!entries.empty() && below(8) == 0)
+                    name = entries[below(static_cast<uint32_t>(entries.size()))].name; // a duplicate
+                if (name == "__metadata__")
+                    name = "m";
+                const auto& [dtype, width] = dtypes[below(static_cast<uint32_t>(dtypes.size()))];
+                std::vector<uint64_t> shape;
+                for (uint32_t d = below(3); d > 0; --d)
+                    shape.push_back(1 + below(5));
+                uint64_t count = 1;
+                for (const uint64_t dim : shape)
+                    count *= dim;
+                entries.push_back({name, dtype, shape, count * width});
+            }
+            // The data in another order than the header: first offsets are not the first names'.
+            std::vector<uint32_t> order(tensors);
+            for (uint32_t i = 0; i < tensors; ++i)
+                order[i] = i;
+            std::shuffle(order.begin(), order.end(), random);
+            std::vector<uint64_t> begin(tensors);
+            uint64_t offset = 0;
+            for (const uint32_t i : order) {
+                begin[i] = offset;
+                offset += entries[i].size;
+            }
+            QByteArray header = "{";
+            for (uint32_t i = 0; i < tensors; ++i)
+                header += (i ? "," : "") + tensorJson(entries[i].name, entries[i].dtype, entries[i].shape, begin[i],
+                                                      begin[i] + entries[i].size);
+            header += '}';
+            const QString path = writeFile(m_dir, QStringLiteral("random%1.safetensors").arg(round),
+                                           rawFile(header, patternBytes(offset)));
+            auto opened = Model::open(path, OpenMode::Lenient);
+            QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().describe()));
+            const std::shared_ptr<const Model> model = opened.value();
+
+            // A hand-made catalog: logical names beside or on stored names, parts mostly under the logical name's
+            // groups (so that they fold), sometimes elsewhere, missing, repeated or another logical's.
+            std::shared_ptr<QuantCatalog> quant;
+            if (round % 4 != 0 && model->tensorCount() > 0) {
+                quant = std::make_shared<QuantCatalog>();
+                for (uint32_t k = below(5); k > 0; --k) {
+                    const std::string stored(model->qualifiedName(below(static_cast<uint32_t>(model->tensorCount()))));
+                    LogicalTensor logical;
+                    logical.name = below(2) == 0 ? stored : randomName().toStdString();
+                    logical.elementCount = 1000 + below(100000);
+                    logical.shape = {logical.elementCount};
+                    const size_t separator = logical.name.find_last_of("./");
+                    const std::string prefix =
+                        logical.name.substr(0, separator == std::string::npos ? 0 : separator + 1);
+                    std::vector<std::string> candidates;
+                    for (size_t i = 0; i < model->tensorCount(); ++i) {
+                        const std::string_view name = model->qualifiedName(i);
+                        if (name.starts_with(prefix))
+                            candidates.emplace_back(name);
+                    }
+                    for (uint32_t p = 1 + below(3); p > 0; --p) {
+                        std::string part;
+                        const uint32_t pick = below(10);
+                        if (pick == 0)
+                            part = "missing.part";
+                        else if (pick == 1 || candidates.empty())
+                            part = model->qualifiedName(below(static_cast<uint32_t>(model->tensorCount())));
+                        else
+                            part = candidates[below(static_cast<uint32_t>(candidates.size()))];
+                        logical.parts.emplace_back("p" + std::to_string(p), part);
+                    }
+                    quant->tensors.push_back(std::move(logical));
+                }
+                quant->indexNames();
+            }
+
+            const auto whole = TensorTree::build(model, quant);
+            for (uint32_t id = 0; id < whole->nodeCount(); ++id)
+                folded += whole->logicalOf(id) != nullptr ? 1 : 0;
+            for (uint32_t depth = 1; depth <= 8; ++depth) {
+                const auto preview = TensorTree::buildPreview(model, quant, depth);
+                ++previews;
+                const QString difference = strictPreviewDifference(*preview, *whole, depth);
+                QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("round %1, depth %2: %3\n%4")
+                                                              .arg(round)
+                                                              .arg(depth)
+                                                              .arg(difference, QString::fromUtf8(header))));
+                for (uint32_t id = 0; id < preview->nodeCount(); ++id)
+                    hidingLogical += preview->hasHiddenChildren(id) && preview->logicalOf(id) != nullptr ? 1 : 0;
+                if (round % 25 == 0) {
+                    TensorTreeModel items;
+                    items.setTree(preview);
+                    QAbstractItemModelTester tester(&items, QAbstractItemModelTester::FailureReportingMode::QtTest);
+                    TensorFilterProxyModel proxy;
+                    proxy.setSourceModel(&items);
+                    QAbstractItemModelTester proxyTester(&proxy,
+                                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+                }
+            }
+        }
+        QCOMPARE(previews, 1000 * 8);
+        QVERIFY(folded > 200);        // the catalogs did fold quantized weights
+        QVERIFY(hidingLogical > 100); // and some logical rows sat at the limit with their parts hidden
     }
 
 private:

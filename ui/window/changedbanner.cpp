@@ -41,8 +41,8 @@ ChangedBanner::~ChangedBanner() = default;
 
 void ChangedBanner::showFor(const QString& path)
 {
-    m_label->setText(tr("\u201c%1\u201d changed on disk. Reload to see the new contents.")
-                         .arg(QFileInfo(path).fileName()));
+    m_label->setText(
+        tr("\u201c%1\u201d changed on disk. Reload to see the new contents.").arg(QFileInfo(path).fileName()));
     show();
 }
 

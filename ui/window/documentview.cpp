@@ -148,6 +148,9 @@ void DocumentView::onLoaded(const std::shared_ptr<const LoadedModel>& loaded)
 
 void DocumentView::onFailed(const Error& failure)
 {
+    // A preview shown before the failure goes: it holds the model's files open and the browser's controls off.
+    if (!m_modelView->loaded() && m_modelView->browser()->showsPreview())
+        m_modelView->browser()->setTree(nullptr);
     Error error = failure;
     // A remote failure is titled by what the user opened; the message still names the URL that failed (the Hub
     // API's listing, a shard).

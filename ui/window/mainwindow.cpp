@@ -205,6 +205,7 @@ DocumentView* MainWindow::openPath(const QString& path)
     const int index = m_tabs->addTab(document, document->title());
     m_tabs->setTabToolTip(index, nativeLocation(absolute));
     connect(document, &DocumentView::stateChanged, this, [this, document] { onDocumentState(document); });
+    connect(document, &DocumentView::previewShown, this, &MainWindow::updateFlatAction);
     // The menu's check follows the browser's Flat button (and the mode restored from the last session).
     connect(document->modelView()->browser(), &TensorBrowser::flatChanged, this, &MainWindow::updateFlatAction);
     connect(document, &DocumentView::selectionChanged, this, &MainWindow::updateStatus);
@@ -387,7 +388,8 @@ void MainWindow::updateCentral()
 void MainWindow::updateFlatAction()
 {
     const DocumentView* document = currentDocument();
-    m_flatAction->setEnabled(document != nullptr);
+    // A tree's preview (shown while a large model's whole tree is built) has no flat list.
+    m_flatAction->setEnabled(document != nullptr && !document->modelView()->browser()->showsPreview());
     m_flatAction->setChecked(document && document->modelView()->browser()->isFlat());
 }
 

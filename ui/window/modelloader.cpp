@@ -143,7 +143,7 @@ ModelLoader::Outcome ModelLoader::open(QPromise<Outcome>& promise, const QString
         platform::prefaultHeap((result->model->tensorCount() + result->quant->tensors.size()) * kTreeHeapPerNode);
         stepDone("recognition");
         // A large model's first screen: the top of its tree, painted while the whole tree is built.
-        if (result->model->tensorCount() >= kPreviewFromTensors) {
+        if (result->model->tensorCount() >= kPreviewFromTensors && !cancel) {
             auto preview = std::make_shared<LoadedModel>(*result);
             preview->tree = TensorTree::buildPreview(result->model, result->quant, kPreviewDepth);
             promise.addResult(Outcome{std::move(preview), std::nullopt, true});

@@ -95,12 +95,16 @@ TensorBrowser::TensorBrowser(QWidget* parent)
     // Deferred: the view lays the opened rows out first.
     connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex& index) {
         if (showsPreview() && !m_openingWrappers) {
-            const uint32_t node = m_model->nodeId(m_proxy->mapToSource(index));
-            if (node != TensorTree::kNone)
-                m_openedInPreview.emplace_back(m_model->tree()->pathOf(node));
+            if (std::vector<uint32_t> rows = rowsOf(index); !rows.empty())
+                m_openedInPreview.push_back(std::move(rows));
         }
         if (!m_openingWrappers) // a model's own first expansion is measured by fitColumns() right after
             QTimer::singleShot(0, this, &TensorBrowser::growColumns);
+    });
+    // A row opened and closed again in a preview stays closed in the whole tree.
+    connect(m_view, &QTreeView::collapsed, this, [this](const QModelIndex& index) {
+        if (showsPreview())
+            std::erase(m_openedInPreview, rowsOf(index));
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         // A preview's node ids are its own: the pages only ever see nodes of the whole tree.
@@ -143,28 +147,36 @@ bool TensorBrowser::showsPreview() const
     return m_model->tree() != nullptr && !m_model->tree()->isComplete();
 }
 
-void TensorBrowser::reopen(const std::vector<std::string>& paths)
+std::vector<uint32_t> TensorBrowser::rowsOf(const QModelIndex& index) const
+{
+    std::vector<uint32_t> rows;
+    const TensorTree* tree = m_model->tree();
+    uint32_t node = m_model->nodeId(m_proxy->mapToSource(index));
+    if (!tree || node == TensorTree::kNone)
+        return rows;
+    for (; node != TensorTree::rootId(); node = tree->parentOf(node))
+        rows.push_back(tree->rowOf(node));
+    std::reverse(rows.begin(), rows.end());
+    return rows;
+}
+
+void TensorBrowser::reopen(const std::vector<std::vector<uint32_t>>& rowPaths)
 {
     const TensorTree* tree = m_model->tree();
     if (!tree)
         return;
-    const auto isSeparator = [](char c) { return c == '.' || c == '/'; };
-    for (const std::string& path : paths) {
-        // Down from the root through the row whose path leads to `path`, preferring the row that is `path` itself.
+    // A preview's nodes have the rows the whole tree's have (TensorTree::buildPreview): following the rows finds the
+    // very row that was opened, where following names could stop at a tensor named like its group, or open a
+    // quantized weight named like a group.
+    for (const std::vector<uint32_t>& rows : rowPaths) {
         uint32_t node = TensorTree::rootId();
-        while (node != TensorTree::kNone && tree->pathOf(node) != path) {
-            uint32_t next = TensorTree::kNone;
-            for (const uint32_t child : tree->childrenOf(node)) {
-                const std::string_view childPath = tree->pathOf(child);
-                if (childPath == path && !tree->childrenOf(child).empty()) {
-                    next = child;
-                    break;
-                }
-                if (next == TensorTree::kNone && path.size() > childPath.size() && path.starts_with(childPath) &&
-                    isSeparator(path[childPath.size()]))
-                    next = child;
+        for (const uint32_t row : rows) {
+            const std::span<const uint32_t> children = tree->childrenOf(node);
+            if (row >= children.size()) {
+                node = TensorTree::kNone;
+                break;
             }
-            node = next;
+            node = children[row];
         }
         if (node != TensorTree::kNone && node != TensorTree::rootId())
             m_view->expand(m_proxy->mapFromSource(m_model->indexOfNode(node)));
@@ -224,6 +236,8 @@ int TensorBrowser::preferredWidth() const
 
 void TensorBrowser::setFlat(bool flat)
 {
+    if (showsPreview())
+        return; // a preview has no flat list: the mode can change once the whole tree is there
     m_flat->setChecked(flat);
 }
 

@@ -4,12 +4,13 @@
 
 #include <QWidget>
 
+#include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 class QLabel;
 class QLineEdit;
+class QModelIndex;
 class QTimer;
 class QToolButton;
 class QTreeView;
@@ -62,8 +63,10 @@ private:
     void expandWrappers();
     void fitColumns();
     void growColumns();
-    /// Opens the rows of these paths (groups, quantized weights) in the current tree, in order.
-    void reopen(const std::vector<std::string>& paths);
+    /// The rows from the top level down to `index` (a view index), in the current tree; empty for none.
+    std::vector<uint32_t> rowsOf(const QModelIndex& index) const;
+    /// Opens the rows these row paths lead to (groups, quantized weights) in the current tree, in order.
+    void reopen(const std::vector<std::vector<uint32_t>>& rowPaths);
 
     QLineEdit* m_filter;
     QToolButton* m_regex;
@@ -74,7 +77,7 @@ private:
     QTimer* m_debounce;
     TensorTreeModel* m_model;
     TensorFilterProxyModel* m_proxy;
-    std::vector<std::string> m_openedInPreview; ///< paths of the rows the user opened while a preview was shown
+    std::vector<std::vector<uint32_t>> m_openedInPreview; ///< rows the user opened while a preview was shown
     bool m_openingWrappers = false; ///< expandWrappers() at work: fitColumns() follows, no growColumns() needed
 };
 
