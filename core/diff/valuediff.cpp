@@ -2,6 +2,7 @@
 
 #include "core/diff/diffkernels.h"
 #include "core/values/dtypecodec.h"
+#include "core/values/threadscratch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -76,8 +77,10 @@ uint64_t pieceElements(uint64_t bits)
 DiffSums compareRange(const Side& a, const Side& b, ElementType type, uint64_t begin, uint64_t end,
                       const DiffTolerance& tolerance)
 {
-    alignas(64) thread_local double bufferA[kDiffBlock];
-    alignas(64) thread_local double bufferB[kDiffBlock];
+    struct SideA;
+    struct SideB;
+    double* bufferA = threadScratch<double, kDiffBlock, SideA>();
+    double* bufferB = threadScratch<double, kDiffBlock, SideB>();
     DiffSums sums;
     const bool bf16 = a.dtype == DType::BF16 && b.dtype == DType::BF16;
     const bool copyA = a.copies(begin, end);

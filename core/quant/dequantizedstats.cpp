@@ -3,6 +3,7 @@
 #include "core/quant/codecountstats.h"
 #include "core/quant/dequantizer.h"
 #include "core/values/statskernels.h"
+#include "core/values/threadscratch.h"
 #include "core/values/valuetotals.h"
 
 #include <cmath>
@@ -17,7 +18,8 @@ constexpr uint64_t kChunkElements = uint64_t(1) << 20;
 // the dequantizer writing them and the kernel reading them.
 template <typename Fn> void forBlocks(const Dequantizer& d, uint64_t begin, uint64_t end, Fn&& perBlock)
 {
-    alignas(64) thread_local float buffer[kStatsBlock];
+    struct DecodedBlock;
+    float* buffer = threadScratch<float, kStatsBlock, DecodedBlock>();
     for (uint64_t b = begin; b < end; b += kStatsBlock) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(kStatsBlock, end - b));
         d.decodeStoredOrder(b, n, buffer);

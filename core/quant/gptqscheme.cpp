@@ -11,6 +11,7 @@
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
+#include "core/values/threadscratch.h"
 
 #include <array>
 #include <cstring>
@@ -188,7 +189,8 @@ public:
         const size_t width = nibbleColumns();
         uint32_t keys[kMaxNibbleColumns], offsets[kMaxNibbleColumns];
         uint32_t columns[16 * kMaxNibbleColumns];
-        alignas(64) thread_local unsigned char tile[kTileRows * 4 * kTileOutputs];
+        struct RowTile;
+        unsigned char* tile = threadScratch<unsigned char, kTileRows * 4 * kTileOutputs, RowTile>();
         for (uint64_t s = first; s < last;) {
             const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
             const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];

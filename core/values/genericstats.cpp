@@ -3,6 +3,7 @@
 #include "core/values/dtypecodec.h"
 #include "core/values/moments.h"
 #include "core/values/statskernels.h"
+#include "core/values/threadscratch.h"
 #include "core/values/valuetotals.h"
 
 #include <cmath>
@@ -32,8 +33,7 @@ public:
 
     void fetch(uint64_t begin, size_t n, Stream* out) const
     {
-        alignas(64) thread_local double buffers[3][kStatsBlock];
-        alignas(64) thread_local std::complex<float> complexBuffer[kStatsBlock];
+        struct DecodedStreams;
         switch (m_view.dtype) {
         case DType::F32:
             out[0] = {ElementType::Float, m_view.data + 4 * begin};
@@ -41,7 +41,10 @@ public:
         case DType::F64:
             out[0] = {ElementType::Double, m_view.data + 8 * begin};
             return;
-        case DType::C64:
+        case DType::C64: {
+            std::complex<float>* complexBuffer = threadScratch<std::complex<float>, kStatsBlock, DecodedStreams>();
+            double* streams = threadScratch<double, 3 * kStatsBlock, DecodedStreams>();
+            double* buffers[3] = {streams, streams + kStatsBlock, streams + 2 * kStatsBlock};
             decodeComplex(m_view.data, begin, n, complexBuffer);
             for (size_t i = 0; i < n; ++i) {
                 const double re = complexBuffer[i].real();
@@ -53,10 +56,14 @@ public:
             for (int s = 0; s < 3; ++s)
                 out[s] = {ElementType::Double, reinterpret_cast<const unsigned char*>(buffers[s])};
             return;
-        default:
-            decodeToDouble(m_view.dtype, m_view.data, begin, n, buffers[0]);
-            out[0] = {ElementType::Double, reinterpret_cast<const unsigned char*>(buffers[0])};
+        }
+        default: {
+            // The storage of a C64 tensor's three streams: a tensor's blocks all take the same case.
+            double* buffer = threadScratch<double, 3 * kStatsBlock, DecodedStreams>();
+            decodeToDouble(m_view.dtype, m_view.data, begin, n, buffer);
+            out[0] = {ElementType::Double, reinterpret_cast<const unsigned char*>(buffer)};
             return;
+        }
         }
     }
 

@@ -9,6 +9,7 @@
 #include "core/values/dtypecodec.h"
 #include "core/values/duplicatetensors.h"
 #include "core/values/healthkernels.h"
+#include "core/values/threadscratch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -137,13 +138,17 @@ void lower(uint64_t& first, uint64_t candidate)
 void scanDecodedBlock(DType dtype, const unsigned char* data, uint64_t first, size_t count, const TensorPlan& plan,
                       ItemResult& r)
 {
-    alignas(64) thread_local float values[kBlockBytes * 2];                      // F4: two elements a byte
-    alignas(64) thread_local std::complex<float> complexValues[kBlockBytes / 8]; // C64: 8 bytes an element
+    struct DecodedValues;
     const bool complex = dtype == DType::C64;
-    if (complex)
+    std::complex<float>* complexValues = nullptr; // C64: 8 bytes an element
+    float* values = nullptr;                      // F4: two elements a byte
+    if (complex) {
+        complexValues = threadScratch<std::complex<float>, kBlockBytes / 8, DecodedValues>();
         decodeComplex(data, first, count, complexValues);
-    else
+    } else {
+        values = threadScratch<float, kBlockBytes * 2, DecodedValues>();
         decodeToFloat(dtype, data, first, count, values);
+    }
     const uint32_t firstRe = floatBits(plan.firstDecoded.real());
     const uint32_t firstIm = floatBits(plan.firstDecoded.imag());
     for (size_t i = 0; i < count; ++i) {

@@ -1,5 +1,6 @@
 #include "core/values/statskernels.h"
 
+#include "core/values/threadscratch.h"
 #include "core/values/vectorkernels.h"
 
 #include <algorithm>
@@ -317,8 +318,9 @@ void accumulateBlock(ElementType type, const unsigned char* data, size_t count, 
     const unsigned char* finite = data;
     size_t finiteCount = count;
     // Rare: a block holding NaN/Inf is compacted so the vector loops above stay branch-free.
-    alignas(64) thread_local unsigned char scratch[kStatsBlock * 8];
     if (s.finite != count) {
+        struct FiniteCompaction;
+        unsigned char* scratch = threadScratch<unsigned char, kStatsBlock * 8, FiniteCompaction>();
         finiteCount = 0;
         for (size_t i = 0; i < count; ++i) {
             const double x = isFloat ? loadAt<float>(data, i) : loadAt<double>(data, i);
