@@ -1,12 +1,13 @@
 // Hashes (issue 18): the three hashes against Python's hashlib, the cache, claimed-key verdicts and what a
 // metadata edit does to each hash.
+#include "core/format/safetensorsfile.h"
+#include "core/io/localpath.h"
 #include "core/publish/claimedhashes.h"
 #include "core/publish/filehasher.h"
 #include "core/publish/hashbatch.h"
 #include "core/publish/hashcache.h"
 #include "core/publish/hasheffects.h"
-#include "core/io/localpath.h"
-#include "core/format/safetensorsfile.h"
+#include "core/publish/sha256.h"
 #include "support/fixtures.h"
 #include "support/pythonhashes.h"
 
@@ -56,6 +57,58 @@ class TestHashes : public QObject
     Q_OBJECT
 
 private slots:
+    // libcrypto is loaded at the first hash, not linked. Where it is installed (every Linux the build supports) it
+    // must load: otherwise hashing silently falls back to Qt's code, 4x slower.
+    void libCryptoLoadsWhereInstalled()
+    {
+#ifdef Q_OS_LINUX
+        QVERIFY(Sha256::libCryptoLoaded());
+        QCOMPARE(Sha256().backend(), Sha256::Backend::LibCrypto);
+#else
+        QSKIP("the libcrypto check runs on Linux");
+#endif
+        QCOMPARE(Sha256(Sha256::Backend::Qt).backend(), Sha256::Backend::Qt);
+    }
+
+    // Both backends give FIPS 180-2's digests, and the same digest however a buffer is cut into updates.
+    void backendsAgree_data()
+    {
+        QTest::addColumn<int>("backend");
+        QTest::newRow("libcrypto") << int(Sha256::Backend::LibCrypto);
+        QTest::newRow("qt") << int(Sha256::Backend::Qt);
+    }
+
+    void backendsAgree()
+    {
+        QFETCH(int, backend);
+        const auto chosen = static_cast<Sha256::Backend>(backend);
+        if (chosen == Sha256::Backend::LibCrypto && !Sha256::libCryptoLoaded())
+            QSKIP("libcrypto is not installed here");
+        auto digest = [&](const QByteArray& bytes, const std::vector<int>& cuts) {
+            Sha256 hash(chosen);
+            int at = 0;
+            for (int cut : cuts) {
+                hash.update(bytes.constData() + at, size_t(cut));
+                at += cut;
+            }
+            hash.update(bytes.constData() + at, size_t(bytes.size() - at));
+            return hash.finishHex();
+        };
+        QCOMPARE(digest({}, {}), QStringLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(digest("abc", {1, 0}),
+                 QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", {55}),
+                 QStringLiteral("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QByteArray large(3 * kMiB + 17, Qt::Uninitialized);
+        uint32_t state = 12345;
+        for (char& c : large) {
+            state = state * 1664525u + 1013904223u;
+            c = char(state >> 24);
+        }
+        QCOMPARE(digest(large, {1, 63, 64, 65, 4103, kMiB}), sha256Of(large));
+        QCOMPARE(Sha256::hexOf(large.constData(), size_t(large.size())), sha256Of(large));
+    }
+
     void matchesHashlib_data()
     {
         QTest::addColumn<QByteArray>("bytes");

@@ -1,34 +1,108 @@
 #include "core/publish/sha256.h"
 
+#include <QCryptographicHash>
+#include <QLibrary>
+
 #include <cstdlib>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 namespace safescope {
 
-Sha256::Sha256() : m_context(EVP_MD_CTX_new())
+namespace {
+
+// The six EVP entry points a hash needs, resolved from libcrypto at run time.
+struct LibCrypto
 {
+    decltype(&EVP_MD_CTX_new) newContext = nullptr;
+    decltype(&EVP_MD_CTX_free) freeContext = nullptr;
+    decltype(&EVP_sha256) sha256 = nullptr;
+    decltype(&EVP_DigestInit_ex) init = nullptr;
+    decltype(&EVP_DigestUpdate) update = nullptr;
+    decltype(&EVP_DigestFinal_ex) finish = nullptr;
+
+    bool complete() const { return newContext && freeContext && sha256 && init && update && finish; }
+};
+
+template <typename Fn> void resolve(QLibrary& library, const char* symbol, Fn& fn)
+{
+    fn = reinterpret_cast<Fn>(library.resolve(symbol));
+}
+
+// The library the headers we compiled against belong to: its major version is its ABI (libcrypto.so.3,
+// libcrypto.3.dylib, libcrypto-3-x64.dll).
+LibCrypto loadLibCrypto()
+{
+#ifdef Q_OS_WIN
+    QLibrary library(QStringLiteral("libcrypto-%1-x64").arg(OPENSSL_VERSION_MAJOR));
+#else
+    QLibrary library(QStringLiteral("crypto"), OPENSSL_VERSION_MAJOR);
+#endif
+    LibCrypto api;
+    if (!library.load())
+        return api;
+    resolve(library, "EVP_MD_CTX_new", api.newContext);
+    resolve(library, "EVP_MD_CTX_free", api.freeContext);
+    resolve(library, "EVP_sha256", api.sha256);
+    resolve(library, "EVP_DigestInit_ex", api.init);
+    resolve(library, "EVP_DigestUpdate", api.update);
+    resolve(library, "EVP_DigestFinal_ex", api.finish);
+    // The library stays loaded when `library` goes (QLibrary unloads only when asked).
+    return api.complete() ? api : LibCrypto{};
+}
+
+const LibCrypto& libCrypto()
+{
+    static const LibCrypto api = loadLibCrypto();
+    return api;
+}
+
+} // namespace
+
+Sha256::Sha256(Backend backend)
+{
+    const LibCrypto& api = libCrypto();
+    if (backend == Backend::LibCrypto && !api.complete())
+        std::abort();
+    if (backend == Backend::Qt || !api.complete()) {
+        m_qtHash = std::make_unique<QCryptographicHash>(QCryptographicHash::Sha256);
+        return;
+    }
+    m_context = api.newContext();
     // Failure here means libcrypto cannot allocate a few hundred bytes or lost SHA-256: nothing sensible remains.
-    if (!m_context || EVP_DigestInit_ex(m_context, EVP_sha256(), nullptr) != 1)
+    if (!m_context || api.init(m_context, api.sha256(), nullptr) != 1)
         std::abort();
 }
 
 Sha256::~Sha256()
 {
-    EVP_MD_CTX_free(m_context);
+    if (m_context)
+        libCrypto().freeContext(m_context);
 }
 
 void Sha256::update(const void* data, size_t size)
 {
-    if (size > 0)
-        EVP_DigestUpdate(m_context, data, size);
+    if (size == 0)
+        return;
+    if (m_context)
+        libCrypto().update(m_context, data, size);
+    else
+        m_qtHash->addData(QByteArrayView(static_cast<const char*>(data), static_cast<qsizetype>(size)));
 }
 
 QString Sha256::finishHex()
 {
+    if (!m_context)
+        return QString::fromLatin1(m_qtHash->result().toHex());
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    EVP_DigestFinal_ex(m_context, digest, &length);
+    libCrypto().finish(m_context, digest, &length);
     return QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(digest), int(length)).toHex());
+}
+
+bool Sha256::libCryptoLoaded()
+{
+    return libCrypto().complete();
 }
 
 QString Sha256::hexOf(const void* data, size_t size)
