@@ -55,6 +55,7 @@ private slots:
     void errorsNameTensorAndOffset();
     void sniffsOtherFormats_data();
     void sniffsOtherFormats();
+    void openReadsHeadersOfEverySize();
     void writerLayout_data();
     void writerLayout();
 };
@@ -388,6 +389,52 @@ void TestHeaderParser::sniffsOtherFormats()
     QCOMPARE(file.error().detectedFormat, format);
     QVERIFY2(file.error().message.contains(phrase), qPrintable(file.error().message));
     QVERIFY(file.error().describe().contains(path));
+}
+
+// SafetensorsFile::open reads a header of up to 1 MiB into a buffer its thread reuses (64 KiB first, then the rest)
+// and parses a larger one in the mapping. Every size around those edges gives what parsing the whole file gives, and
+// what a header says outlives the next open's use of the buffer.
+void TestHeaderParser::openReadsHeadersOfEverySize()
+{
+    QTemporaryDir dir;
+    const uint64_t kib64 = 64 * 1024, mib = 1024 * 1024;
+    const std::vector<uint64_t> totals = {200, kib64 - 1, kib64, kib64 + 1, kib64 + 8, mib, mib + 8, mib + 9, 2 * mib};
+    std::vector<std::shared_ptr<const SafetensorsFile>> opened;
+    std::vector<QByteArray> images;
+    for (size_t i = 0; i < totals.size(); ++i) {
+        const uint64_t headerLength = totals[i] - 8;
+        QByteArray json = "{\"__metadata__\":{\"k\":\"v" + QByteArray::number(qulonglong(i)) + "\"}," +
+                          tensorJson("layer." + QByteArray::number(qulonglong(i)) + ".weight", "F32", {2}, 0, 8) + '}';
+        QVERIFY(uint64_t(json.size()) <= headerLength);
+        json += QByteArray(qsizetype(headerLength) - json.size(), ' ');
+        images.push_back(rawFile(json, patternBytes(8, uint32_t(i))));
+        const QString path = writeFile(dir, QStringLiteral("m%1.safetensors").arg(i), images.back());
+        auto file = SafetensorsFile::open(path);
+        QVERIFY2(file.ok(), qPrintable(file.ok() ? QString() : file.error().describe()));
+        opened.push_back(*file);
+    }
+    for (size_t i = 0; i < totals.size(); ++i) {
+        const auto whole = parse(images[i]);
+        QVERIFY(whole.ok());
+        const Header& header = opened[i]->header();
+        QCOMPARE(header.headerLength, whole->headerLength);
+        QCOMPARE(header.dataStart, totals[i]);
+        QCOMPARE(header.padding, whole->padding);
+        QCOMPARE(header.tensors.size(), size_t{1});
+        QCOMPARE(header.tensors[0].name, whole->tensors[0].name);
+        QCOMPARE(header.tensors[0].name, "layer." + std::to_string(i) + ".weight");
+        QCOMPARE(header.metadata.size(), size_t{1});
+        QCOMPARE(header.metadata[0].value, "v" + std::to_string(i));
+        QCOMPARE(QByteArray(reinterpret_cast<const char*>(opened[i]->tensorData(header.tensors[0])), 8),
+                 images[i].right(8));
+    }
+    // A length beyond the file is refused as the parser refuses it, small header or not.
+    const QString lying =
+        writeFile(dir, QStringLiteral("lying.safetensors"), rawFileWithLength(500, one("F32", {1}, 0, 4)));
+    const auto refused = SafetensorsFile::open(lying);
+    QVERIFY(!refused.ok());
+    QCOMPARE(QString::fromLatin1(errorKindName(refused.error().kind)),
+             QString::fromLatin1(kindOf(rawFileWithLength(500, one("F32", {1}, 0, 4)))));
 }
 
 void TestHeaderParser::writerLayout_data()

@@ -5,10 +5,13 @@
 #include "core/io/systemfile.h"
 #include "core/platform/filestatus.h"
 #include "core/platform/heapprefault.h"
+#include "core/values/threadscratch.h"
 
 #include <QtEndian>
 
+#include <algorithm>
 #include <cerrno>
+#include <span>
 
 namespace safescope {
 
@@ -46,7 +49,42 @@ std::shared_ptr<const SafetensorsFile> SafetensorsFile::fromSource(std::shared_p
 }
 
 namespace {
-constexpr uint64_t kReleasedHeaderBytes = uint64_t{1} << 20;
+// Headers up to this size are read into a buffer the thread keeps; larger ones are parsed in the mapping.
+constexpr uint64_t kReadHeaderBytes = uint64_t{1} << 20;
+// The first read: the length and, for most files, the whole header.
+constexpr uint64_t kFirstReadBytes = uint64_t{64} << 10;
+
+// A header's bytes read with pread, so a small header never touches the mapping. Parsing a shard in its mapping
+// faulted its pages in a page table made for it; a 163-shard index then spent 460 page faults opening and a sixth of
+// its `validate` unmapping (page-table frees and a TLB shootdown per shard) at exit. Reading costs a copy of some
+// 80 KB per shard into a buffer that stays in cache, and a program truncating the file meanwhile cannot fault the
+// parser (SIGBUS). `bytes` is empty when the header is large (it is then parsed in the mapping, whose pages are
+// released after) or its length impossible (the parser reports it); `shortened` when the file no longer holds the
+// bytes its size promised.
+struct HeaderRead
+{
+    std::span<const unsigned char> bytes;
+    bool shortened = false;
+};
+
+HeaderRead readSmallHeader(const MappedFile& mapped)
+{
+    struct HeaderBytes;
+    unsigned char* buffer = threadScratch<unsigned char, kReadHeaderBytes + 8, HeaderBytes>();
+    const uint64_t size = mapped.size();
+    const uint64_t first = std::min(size, kFirstReadBytes);
+    if (first < 8)
+        return {};
+    if (!mapped.readInto(0, first, buffer))
+        return {{}, true};
+    const uint64_t length = qFromLittleEndian<quint64>(buffer);
+    if (length > kReadHeaderBytes || length > size - 8)
+        return {};
+    const uint64_t available = 8 + length;
+    if (available > first && !mapped.readInto(first, available - first, buffer + first))
+        return {{}, true};
+    return {{buffer, static_cast<size_t>(available)}, false};
+}
 
 // A parsed header takes about twice its JSON's size in heap (tensor entries, shapes, names): made resident at once
 // instead of a page fault at a time (platform::prefaultHeap). Only for a length the file can hold: a file whose
@@ -67,16 +105,24 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     if (!map)
         return map.error();
     const MappedFile& mapped = **map;
-    prefaultForHeader(mapped.data(), mapped.size()); // before the lock: a writer waiting on it is not kept longer
-    // The header is parsed and hashed under the header lock, so it is one version of it even while another program
-    // saves in place, and the identity describes exactly the bytes parsed.
+    // The header is read, parsed and hashed under the header lock, so it is one version of it even while another
+    // program saves in place, and the identity describes exactly the bytes parsed.
     auto lock = HeaderLock::forReading(mapped.handle(), path);
     if (!lock)
         return lock.error();
     platform::FileStatus status;
     if (const int err = platform::statusOf(mapped.handle(), status))
         return systemError(path, QStringLiteral("inspect"), err);
-    auto header = parseHeader(mapped.data(), mapped.size(), mapped.size(), mode, path);
+    const HeaderRead copy = readSmallHeader(mapped);
+    if (copy.shortened)
+        return makeError(ErrorKind::FileChanged,
+                         QStringLiteral("the file changed while its header was read (another program shortened it)"),
+                         path);
+    const bool inMapping = copy.bytes.empty();
+    const unsigned char* bytes = inMapping ? mapped.data() : copy.bytes.data();
+    const uint64_t available = inMapping ? mapped.size() : copy.bytes.size();
+    prefaultForHeader(bytes, available);
+    auto header = parseHeader(bytes, available, mapped.size(), mode, path);
     if (!header) {
         Error error = header.error();
         if (isEarlyHeaderError(error.kind)) {
@@ -89,12 +135,11 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
         }
         return error;
     }
-    const FileIdentity identity = FileIdentity::of(status, mapped.data(), static_cast<size_t>(header->dataStart));
+    const FileIdentity identity = FileIdentity::of(status, bytes, static_cast<size_t>(header->dataStart));
     lock->release();
     // Everything the header says now lives in `header`; its text is only read again by explicit reads (saving).
-    // Large headers give their pages back. A small one keeps them: each release is a TLB shootdown on every core
-    // (0.1 ms; 18 ms of opening a 163-shard index) to drop some clean, reclaimable page cache.
-    if (header->dataStart >= kReleasedHeaderBytes)
+    // A large header parsed in the mapping gives its pages back.
+    if (inMapping)
         mapped.releasePages(0, header->dataStart);
     return std::shared_ptr<const SafetensorsFile>(new SafetensorsFile(std::move(*map), std::move(*header), identity));
 }
