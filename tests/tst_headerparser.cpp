@@ -428,6 +428,18 @@ void TestHeaderParser::openReadsHeadersOfEverySize()
         QCOMPARE(QByteArray(reinterpret_cast<const char*>(opened[i]->tensorData(header.tensors[0])), 8),
                  images[i].right(8));
     }
+    // A tensor name and a metadata value across the end of the first read (file offset 65,536) are whole.
+    const QByteArray longValue(65496, 'm');
+    const QByteArray straddling = "{\"__metadata__\":{\"k\":\"" + longValue + "\"}," +
+                                  tensorJson("layer.straddle.weight", "F32", {2}, 0, 8) + '}';
+    QVERIFY(8 + straddling.indexOf("layer.straddle") < qsizetype(kib64));
+    QVERIFY(8 + straddling.indexOf(".weight") > qsizetype(kib64));
+    const auto across = SafetensorsFile::open(
+        writeFile(dir, QStringLiteral("across.safetensors"), rawFile(straddling, patternBytes(8))));
+    QVERIFY(across.ok());
+    QCOMPARE((*across)->header().tensors.at(0).name, std::string("layer.straddle.weight"));
+    QCOMPARE((*across)->header().metadata.at(0).value, longValue.toStdString());
+
     // A length beyond the file is refused as the parser refuses it, small header or not.
     const QString lying =
         writeFile(dir, QStringLiteral("lying.safetensors"), rawFileWithLength(500, one("F32", {1}, 0, 4)));

@@ -59,12 +59,12 @@ constexpr uint64_t kFirstReadBytes = uint64_t{64} << 10;
 // its `validate` unmapping (page-table frees and a TLB shootdown per shard) at exit. Reading costs a copy of some
 // 80 KB per shard into a buffer that stays in cache, and a program truncating the file meanwhile cannot fault the
 // parser (SIGBUS). `bytes` is empty when the header is large (it is then parsed in the mapping, whose pages are
-// released after) or its length impossible (the parser reports it); `shortened` when the file no longer holds the
-// bytes its size promised.
+// released after) or its length impossible (the parser reports it); `unread` when a read failed: the file no longer
+// holds the bytes its size promised, or the system could not read them.
 struct HeaderRead
 {
     std::span<const unsigned char> bytes;
-    bool shortened = false;
+    bool unread = false;
 };
 
 HeaderRead readSmallHeader(const MappedFile& mapped)
@@ -114,10 +114,15 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     if (const int err = platform::statusOf(mapped.handle(), status))
         return systemError(path, QStringLiteral("inspect"), err);
     const HeaderRead copy = readSmallHeader(mapped);
-    if (copy.shortened)
-        return makeError(ErrorKind::FileChanged,
-                         QStringLiteral("the file changed while its header was read (another program shortened it)"),
-                         path);
+    if (copy.unread) {
+        // Shorter now than its size said: another program cut it. Otherwise the system failed the read (EIO).
+        if (mapped.currentDiskSize() < mapped.size())
+            return makeError(ErrorKind::FileChanged,
+                             QStringLiteral("the file changed while its header was read (another program shortened "
+                                            "it)"),
+                             path);
+        return makeError(ErrorKind::IoError, QStringLiteral("cannot read the file's header (a read error)"), path);
+    }
     const bool inMapping = copy.bytes.empty();
     const unsigned char* bytes = inMapping ? mapped.data() : copy.bytes.data();
     const uint64_t available = inMapping ? mapped.size() : copy.bytes.size();

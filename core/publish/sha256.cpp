@@ -29,27 +29,39 @@ template <typename Fn> void resolve(QLibrary& library, const char* symbol, Fn& f
     fn = reinterpret_cast<Fn>(library.resolve(symbol));
 }
 
-// The library the headers we compiled against belong to: its major version is its ABI (libcrypto.so.3,
-// libcrypto.3.dylib, libcrypto-3-x64.dll).
+#ifdef SAFESCOPE_LIBCRYPTO_LINKED
+// Linked (macOS, Windows): the entry points are the linked functions.
 LibCrypto loadLibCrypto()
 {
-#ifdef Q_OS_WIN
-    QLibrary library(QStringLiteral("libcrypto-%1-x64").arg(OPENSSL_VERSION_MAJOR));
+    return {&EVP_MD_CTX_new, &EVP_MD_CTX_free, &EVP_sha256, &EVP_DigestInit_ex, &EVP_DigestUpdate, &EVP_DigestFinal_ex};
+}
 #else
-    QLibrary library(QStringLiteral("crypto"), OPENSSL_VERSION_MAJOR);
-#endif
+LibCrypto resolveAll(QLibrary& library)
+{
     LibCrypto api;
-    if (!library.load())
-        return api;
     resolve(library, "EVP_MD_CTX_new", api.newContext);
     resolve(library, "EVP_MD_CTX_free", api.freeContext);
     resolve(library, "EVP_sha256", api.sha256);
     resolve(library, "EVP_DigestInit_ex", api.init);
     resolve(library, "EVP_DigestUpdate", api.update);
     resolve(library, "EVP_DigestFinal_ex", api.finish);
-    // The library stays loaded when `library` goes (QLibrary unloads only when asked).
     return api.complete() ? api : LibCrypto{};
 }
+
+// The file the build found, then the library of the headers' major version by name (its major version is its ABI:
+// libcrypto.so.3). A library stays loaded when its QLibrary goes (QLibrary unloads only when asked).
+LibCrypto loadLibCrypto()
+{
+#ifdef SAFESCOPE_LIBCRYPTO_FILE
+    QLibrary found(QStringLiteral(SAFESCOPE_LIBCRYPTO_FILE));
+    if (found.load())
+        if (const LibCrypto api = resolveAll(found); api.complete())
+            return api;
+#endif
+    QLibrary named(QStringLiteral("crypto"), OPENSSL_VERSION_MAJOR);
+    return named.load() ? resolveAll(named) : LibCrypto{};
+}
+#endif
 
 const LibCrypto& libCrypto()
 {

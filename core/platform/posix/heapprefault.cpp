@@ -35,6 +35,8 @@ namespace {
 // glibc's main one is made of 64 MiB heaps: a block that does not fit beside what the current heap holds gets a new
 // heap, which glibc unmaps as soon as the block is freed (that prefault is lost). Small blocks make it rare.
 constexpr std::size_t kBlockBytes = std::size_t{8} << 20;
+// The smallest range that always holds an aligned 2 MiB huge page.
+constexpr std::uintptr_t kHugeAskBytes = std::uintptr_t{4} << 20;
 // glibc's own dynamic thresholds rise to these as the program frees large blocks.
 constexpr int kMmapThreshold = 32 << 20;
 constexpr int kTrimThreshold = 64 << 20;
@@ -112,9 +114,11 @@ std::size_t prefaultHeap(std::size_t bytes)
         // Populated with transparent huge pages where the system offers them: a 2 MiB page is one page-table entry to
         // fill instead of 512, which on a virtual machine is most of populating (the core open of a DeepSeek-sized
         // index took 13 ms less, recognising its quantized weights 8 ms less). Where they are on only for ranges
-        // that ask (Debian's default), the range asks for the populate alone, so the heap's later faults and
-        // khugepaged treat it as before. Advice only: refused, the range gets small pages as before.
-        const bool askHuge = hugePagesOnRequest();
+        // that ask (Debian's default), the range asks for the populate alone: flagged "no huge pages" after it,
+        // which in that mode faults and khugepaged treat as unflagged. Only a range that can hold an aligned huge
+        // page asks: each request splits the heap's mapping and takes the address-space lock for writing, which a
+        // shard header's few hundred KiB would pay for nothing. Advice only: refused, small pages as before.
+        const bool askHuge = end - begin >= kHugeAskBytes && hugePagesOnRequest();
         if (askHuge)
             (void)madvise(range, end - begin, MADV_HUGEPAGE);
         // EINVAL before Linux 5.14: nothing is populated, and each page faults on its first touch as it always did.
