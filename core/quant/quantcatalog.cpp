@@ -193,10 +193,14 @@ QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
 {
     const size_t count = model.tensorCount();
     const size_t heapPerName = config.declared() ? kRecognitionHeapPerName : 0;
-    QuantCatalog catalog = emptyCatalog(model, count);
     const size_t split = secondHalfStart(model);
+    // This thread's names, and the catalog's reservation for half of all names, made resident before the catalog is
+    // reserved: reserved first, it lay outside the populated heap and faulted a page at a time as it filled (3,500
+    // faults recognising a DeepSeek-sized index, half of them moving the second half's tensors in).
+    const size_t catalogBytes = heapPerName > 0 ? (count / 2 + 1) * sizeof(LogicalTensor) : 0;
+    platform::prefaultHeap(catalogBytes + (split == 0 ? count : split) * heapPerName);
+    QuantCatalog catalog = emptyCatalog(model, count);
     if (split == 0) {
-        platform::prefaultHeap(count * heapPerName);
         recogniseRange(model, config, 0, count, catalog);
         return catalog;
     }
@@ -216,11 +220,10 @@ QuantCatalog recogniseInOrder(const Model& model, const QuantConfig& config)
         });
     } catch (const std::system_error&) {
         // No thread to be had (a process or thread limit): one pass on this one.
-        platform::prefaultHeap(count * heapPerName);
+        platform::prefaultHeap((count - split) * heapPerName);
         recogniseRange(model, config, 0, count, catalog);
         return catalog;
     }
-    platform::prefaultHeap(split * heapPerName);
     recogniseRange(model, config, 0, split, catalog);
     QuantCatalog half = second.get();
     const bool independent =
