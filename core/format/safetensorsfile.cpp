@@ -58,32 +58,27 @@ constexpr uint64_t kFirstReadBytes = uint64_t{64} << 10;
 // faulted its pages in a page table made for it; a 163-shard index then spent 460 page faults opening and a sixth of
 // its `validate` unmapping (page-table frees and a TLB shootdown per shard) at exit. Reading costs a copy of some
 // 80 KB per shard into a buffer that stays in cache, and a program truncating the file meanwhile cannot fault the
-// parser (SIGBUS). `bytes` is empty when the header is large (it is then parsed in the mapping, whose pages are
-// released after) or its length impossible (the parser reports it); `unread` when a read failed: the file no longer
-// holds the bytes its size promised, or the system could not read them.
-struct HeaderRead
-{
-    std::span<const unsigned char> bytes;
-    bool unread = false;
-};
-
-HeaderRead readSmallHeader(const MappedFile& mapped)
+// parser (SIGBUS). The span is empty when the header is large (it is then parsed in the mapping, whose pages are
+// released after) or its length impossible (the parser reports it). A failed read is its error: FileChanged when the
+// file no longer holds the bytes its size promised, the system's error otherwise.
+Result<std::span<const unsigned char>> readSmallHeader(const MappedFile& mapped)
 {
     struct HeaderBytes;
     unsigned char* buffer = threadScratch<unsigned char, kReadHeaderBytes + 8, HeaderBytes>();
     const uint64_t size = mapped.size();
     const uint64_t first = std::min(size, kFirstReadBytes);
     if (first < 8)
-        return {};
-    if (!mapped.readInto(0, first, buffer))
-        return {{}, true};
+        return std::span<const unsigned char>();
+    if (Status read = mapped.readInto(0, first, buffer); !read)
+        return read.error();
     const uint64_t length = qFromLittleEndian<quint64>(buffer);
     if (length > kReadHeaderBytes || length > size - 8)
-        return {};
+        return std::span<const unsigned char>();
     const uint64_t available = 8 + length;
-    if (available > first && !mapped.readInto(first, available - first, buffer + first))
-        return {{}, true};
-    return {{buffer, static_cast<size_t>(available)}, false};
+    if (available > first)
+        if (Status read = mapped.readInto(first, available - first, buffer + first); !read)
+            return read.error();
+    return std::span<const unsigned char>(buffer, static_cast<size_t>(available));
 }
 
 // A parsed header takes about twice its JSON's size in heap (tensor entries, shapes, names): made resident at once
@@ -113,19 +108,12 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const QStri
     platform::FileStatus status;
     if (const int err = platform::statusOf(mapped.handle(), status))
         return systemError(path, QStringLiteral("inspect"), err);
-    const HeaderRead copy = readSmallHeader(mapped);
-    if (copy.unread) {
-        // Shorter now than its size said: another program cut it. Otherwise the system failed the read (EIO).
-        if (mapped.currentDiskSize() < mapped.size())
-            return makeError(ErrorKind::FileChanged,
-                             QStringLiteral("the file changed while its header was read (another program shortened "
-                                            "it)"),
-                             path);
-        return makeError(ErrorKind::IoError, QStringLiteral("cannot read the file's header (a read error)"), path);
-    }
-    const bool inMapping = copy.bytes.empty();
-    const unsigned char* bytes = inMapping ? mapped.data() : copy.bytes.data();
-    const uint64_t available = inMapping ? mapped.size() : copy.bytes.size();
+    const auto copy = readSmallHeader(mapped);
+    if (!copy)
+        return copy.error();
+    const bool inMapping = copy->empty();
+    const unsigned char* bytes = inMapping ? mapped.data() : copy->data();
+    const uint64_t available = inMapping ? mapped.size() : copy->size();
     prefaultForHeader(bytes, available);
     auto header = parseHeader(bytes, available, mapped.size(), mode, path);
     if (!header) {

@@ -2,6 +2,7 @@
 
 #include "core/io/localpath.h"
 #include "core/io/regularfile.h"
+#include "core/io/systemfile.h"
 #include "core/platform/filestatus.h"
 #include "core/platform/systemerror.h"
 
@@ -59,17 +60,9 @@ void MappedFile::releasePages(uint64_t offset, uint64_t length) const
     platform::adviseMemory(m_data + offset, static_cast<size_t>(end - offset), platform::MemoryAdvice::DontNeed);
 }
 
-bool MappedFile::readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const
+Status MappedFile::readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const
 {
-    while (length > 0) {
-        const int64_t got = m_file.readAt(buffer, length, offset);
-        if (got <= 0)
-            return false; // 0: end of file before the range did, i.e. the file shrank
-        buffer += got;
-        offset += static_cast<uint64_t>(got);
-        length -= static_cast<uint64_t>(got);
-    }
-    return true;
+    return readExactly(m_file, m_path, buffer, length, offset);
 }
 
 } // namespace safescope

@@ -45,9 +45,9 @@ public:
     void releasePages(uint64_t offset, uint64_t length) const;
 
     /// Copies [offset, offset + length) of the file into `buffer` with a positioned read, leaving the mapping
-    /// untouched: the cheap first read of pages this process has not mapped yet (see ViewReader). False when the file
-    /// no longer holds those bytes (truncated since it was mapped) or cannot be read.
-    bool readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const;
+    /// untouched: the cheap first read of pages this process has not mapped yet (see ViewReader). FileChanged when the
+    /// file no longer holds those bytes (truncated since it was mapped), the system's error when it cannot be read.
+    Status readInto(uint64_t offset, uint64_t length, unsigned char* buffer) const;
 
 private:
     MappedFile() = default;

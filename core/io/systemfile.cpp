@@ -72,22 +72,27 @@ Result<platform::FileStatus> SystemFile::status() const
     return status;
 }
 
-Status SystemFile::readAt(void* buffer, uint64_t size, uint64_t offset) const
+Status readExactly(const platform::NativeFile& file, const QString& path, void* buffer, uint64_t size, uint64_t offset)
 {
     auto* out = static_cast<char*>(buffer);
     while (size > 0) {
-        const int64_t got = m_file.readAt(out, size, offset);
+        const int64_t got = file.readAt(out, size, offset);
         if (got < 0)
-            return systemError(m_path, QStringLiteral("read"), static_cast<int>(-got));
+            return systemError(path, QStringLiteral("read"), static_cast<int>(-got));
         if (got == 0)
             return makeError(ErrorKind::FileChanged,
-                             QStringLiteral("'%1' ended at byte %2, earlier than expected").arg(m_path).arg(offset),
-                             m_path, std::nullopt, offset);
+                             QStringLiteral("'%1' ended at byte %2, earlier than expected").arg(path).arg(offset), path,
+                             std::nullopt, offset);
         out += got;
         size -= static_cast<uint64_t>(got);
         offset += static_cast<uint64_t>(got);
     }
     return Ok{};
+}
+
+Status SystemFile::readAt(void* buffer, uint64_t size, uint64_t offset) const
+{
+    return readExactly(m_file, m_path, buffer, size, offset);
 }
 
 Status SystemFile::writeAt(const void* buffer, uint64_t size, uint64_t offset)

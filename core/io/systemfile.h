@@ -65,6 +65,9 @@ private:
 
 /// "cannot ACTION 'PATH': the system's words for err" as an IoError.
 Error systemError(const QString& path, const QString& action, int err);
+/// Reads exactly `size` bytes at `offset` of an open file: FileChanged (naming the offset) when the file ends first,
+/// the system's error otherwise. SystemFile::readAt and MappedFile::readInto both read through it.
+Status readExactly(const platform::NativeFile& file, const QString& path, void* buffer, uint64_t size, uint64_t offset);
 /// Durable flush of a folder, so that a create, rename or unlink inside it survives a power cut.
 Status syncDirectory(const QString& folder, const SaveHooks* hooks = nullptr);
 /// Atomically replaces `to` by `from`.

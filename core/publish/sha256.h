@@ -14,9 +14,9 @@ namespace safescope {
 /// SHA2) at run time, about 4x what QCryptographicHash and coreutils' sha256sum reach without them here: hashing a
 /// checkpoint is bound by this loop, so it is worth the dependency.
 ///
-/// libcrypto is loaded when the first hash is taken, not linked: its load-time relocations cost every process some
-/// 4 ms of start-up on the CI machine (a quarter of `safescope-cli --version`), and most commands never hash. Where it
-/// cannot be loaded, QCryptographicHash computes the same digests, more slowly.
+/// On Linux libcrypto is loaded when the first hash is taken, not linked: its load-time relocations cost every process
+/// some 4 ms of start-up on the CI machine (a quarter of `safescope-cli --version`), and most commands never hash.
+/// Where it cannot be loaded, QCryptographicHash computes the same digests, more slowly. Elsewhere it is linked.
 class Sha256 final
 {
 public:

@@ -58,8 +58,7 @@ public:
             return;
         }
         default: {
-            // The storage of a C64 tensor's three streams: a tensor's blocks all take the same case.
-            double* buffer = threadScratch<double, 3 * kStatsBlock, DecodedStreams>();
+            double* buffer = threadScratch<double, kStatsBlock, DecodedStreams>();
             decodeToDouble(m_view.dtype, m_view.data, begin, n, buffer);
             out[0] = {ElementType::Double, reinterpret_cast<const unsigned char*>(buffer)};
             return;
