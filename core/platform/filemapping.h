@@ -51,7 +51,8 @@ void adviseMemory(const void* address, size_t length, MemoryAdvice advice);
 std::optional<bool> pageResident(const void* address);
 
 /// Fresh zeroed read-write memory straight from the system (mmap anonymous / VirtualAlloc), with transparent huge
-/// pages asked for where there are any: for one large buffer that is filled once. nullptr on failure.
+/// pages asked for where there are any (from 2 MiB on, aligned to hold them): for one large buffer that is filled
+/// once, such as a table of counts. nullptr on failure. See PageArray for an owner.
 void* allocatePages(size_t size);
 void freePages(void* address, size_t size);
 

@@ -19,21 +19,30 @@ constexpr int kLanes = 2;
 constexpr uint64_t kFlushElements = uint64_t(1) << 30;
 constexpr uint64_t kChunkElements = uint64_t(1) << 20; // a multiple of 4, so sub-byte chunks start on a byte
 
+// A worker's 32-bit lanes, flushed into 64-bit totals only when a worker has counted 2^30 elements (a 2 GiB BF16
+// tensor on one core): the totals are allocated then, so a tensor of ordinary size fills no second table.
 struct WorkerCounts
 {
-    explicit WorkerCounts(size_t codes) : lanes(codes * kLanes, 0), totals(codes, 0) {}
+    explicit WorkerCounts(size_t codes) : lanes(codes * kLanes, 0) {}
     std::vector<uint32_t> lanes;
     std::vector<uint64_t> totals;
     uint64_t pending = 0;
 
     void flush()
     {
-        for (size_t code = 0; code < totals.size(); ++code) {
-            const uint32_t* l = &lanes[code * kLanes];
-            totals[code] += uint64_t(l[0]) + l[1];
-        }
+        totals.resize(lanes.size() / kLanes, 0);
+        addTo(totals);
         std::fill(lanes.begin(), lanes.end(), 0u);
         pending = 0;
+    }
+
+    // Adds what the lanes hold (not the flushed totals) to `out`, one entry per code.
+    void addTo(std::vector<uint64_t>& out) const
+    {
+        for (size_t code = 0; code < out.size(); ++code) {
+            const uint32_t* l = &lanes[code * kLanes];
+            out[code] += uint64_t(l[0]) + l[1];
+        }
     }
 };
 
@@ -132,9 +141,9 @@ Result<PatternCounts> countPatterns(const TensorView& view, const std::atomic_bo
     PatternCounts result;
     result.dtype = view.dtype;
     result.counts.assign(codes, 0);
-    for (auto& wc : perWorker) {
-        wc->flush();
-        for (size_t code = 0; code < codes; ++code)
+    for (const auto& wc : perWorker) {
+        wc->addTo(result.counts);
+        for (size_t code = 0; code < wc->totals.size(); ++code)
             result.counts[code] += wc->totals[code];
     }
     return result;
@@ -144,14 +153,22 @@ std::vector<double> codeValues(DType dtype)
 {
     const int bits = dtypeBits(dtype);
     const size_t codes = size_t(1) << bits;
-    // Lay every code out as the dtype stores it, then let the codec decode them all.
+    // Lay every code out as the dtype stores it (little-endian, sub-byte codes LSB-first: SPEC.md section 3), then
+    // let the codec decode them all.
     std::vector<unsigned char> raw((codes * static_cast<size_t>(bits) + 7) / 8, 0);
-    for (size_t code = 0; code < codes; ++code) {
-        const size_t bit = code * static_cast<size_t>(bits);
-        for (int b = 0; b < bits; ++b) {
-            if (code >> b & 1)
-                raw[(bit + static_cast<size_t>(b)) / 8] |=
-                    static_cast<unsigned char>(1u << ((bit + static_cast<size_t>(b)) % 8));
+    if (bits == 16 || bits == 8) {
+        const size_t bytes = static_cast<size_t>(bits / 8);
+        for (size_t code = 0; code < codes; ++code)
+            for (size_t b = 0; b < bytes; ++b)
+                raw[code * bytes + b] = static_cast<unsigned char>(code >> (8 * b));
+    } else {
+        for (size_t code = 0; code < codes; ++code) {
+            const size_t bit = code * static_cast<size_t>(bits);
+            for (int b = 0; b < bits; ++b) {
+                if (code >> b & 1)
+                    raw[(bit + static_cast<size_t>(b)) / 8] |=
+                        static_cast<unsigned char>(1u << ((bit + static_cast<size_t>(b)) % 8));
+            }
         }
     }
     std::vector<double> values(codes);

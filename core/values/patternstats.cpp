@@ -18,6 +18,9 @@ ValueCounts finiteValueCounts(const PatternCounts& counts, ClassCounts* classes)
     const std::vector<double> values = codeValues(counts.dtype);
     const double minNormal = smallestNormal(counts.dtype);
     ValueCounts out;
+    // Sized once: growing by doubling would fill up to twice the final table in fresh pages.
+    out.reserve(static_cast<size_t>(
+        std::count_if(counts.counts.begin(), counts.counts.end(), [](uint64_t c) { return c != 0; })));
     for (size_t code = 0; code < counts.counts.size(); ++code) {
         const uint64_t c = counts.counts[code];
         if (c == 0)

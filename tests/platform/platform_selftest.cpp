@@ -10,16 +10,19 @@
 #include "core/platform/guardedfilepages.h"
 #include "core/platform/heapprefault.h"
 #include "core/platform/nativefile.h"
+#include "core/platform/pagearray.h"
 #include "core/platform/pageguard.h"
 #include "core/platform/systemerror.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__linux__) && defined(__GLIBC__)
@@ -198,6 +201,32 @@ void testMapping(const std::string& folder)
         CHECK(static_cast<unsigned char*>(pages)[12345] == 0);
         std::memset(pages, 7, 1 << 20);
         freePages(pages, 1 << 20);
+    }
+    // From 2 MiB on, a buffer starts on a 2 MiB boundary (room for transparent huge pages) and is zero to its
+    // last byte, a size that is no multiple of a page included; POSIX mappings only (VirtualAlloc aligns to 64 KiB).
+    const size_t large = (size_t{5} << 20) + 123;
+    auto* big = static_cast<unsigned char*>(allocatePages(large));
+    CHECK(big != nullptr);
+    if (big != nullptr) {
+#if !defined(_WIN32)
+        CHECK_EQ(reinterpret_cast<std::uintptr_t>(big) % (std::uintptr_t{2} << 20), std::uintptr_t{0});
+#endif
+        CHECK(big[0] == 0 && big[large / 2] == 0 && big[large - 1] == 0);
+        std::memset(big, 9, large);
+        CHECK(big[large - 1] == 9);
+        freePages(big, large);
+    }
+    {
+        PageArray<uint32_t> counts(size_t{1} << 20);
+        CHECK(static_cast<bool>(counts));
+        CHECK(counts[0] == 0 && counts[(size_t{1} << 20) - 1] == 0);
+        counts[77] = 5;
+        PageArray<uint32_t> moved(std::move(counts));
+        CHECK(!counts && moved[77] == 5);
+        PageArray<uint32_t> none;
+        CHECK(!none && none.get() == nullptr);
+        moved = std::move(none); // frees the old pages
+        CHECK(!moved);
     }
 
     // A guarded reservation: pages opened one range at a time are written, sealed read-only and read back; the
