@@ -353,6 +353,44 @@ private slots:
         QCOMPARE(runCli({QStringLiteral("check"), QStringLiteral("hf://acme/sick")}).exitCode, 1);
     }
 
+    // Qt Network and what it pulls in are loaded with the network module at a command's first request, never by
+    // a command on local files: the dynamic loader's own log (glibc's LD_DEBUG) says which libraries a run loaded.
+    void onlyRemoteCommandsLoadQtNetwork()
+    {
+#if !defined(__linux__) || !defined(__GLIBC__)
+        QSKIP("reads glibc's loader log");
+#else
+        qputenv("LD_DEBUG", "files");
+        const CliRun local =
+            runCli({QStringLiteral("stats"), m_localBase, QStringLiteral("w"), QStringLiteral("--json")});
+        const CliRun remote = runCli(
+            {QStringLiteral("stats"), QStringLiteral("hf://acme/base"), QStringLiteral("w"), QStringLiteral("--json")});
+        qunsetenv("LD_DEBUG");
+        QCOMPARE(local.exitCode, 0);
+        QCOMPARE(remote.exitCode, 0);
+        QVERIFY2(local.err.contains("file=libQt6Core.so"), "the loader log lists the libraries a run loads");
+        QVERIFY2(!local.err.contains("libQt6Network") && !local.err.contains("libsafescope_http"),
+                 "a command on a local file loaded Qt Network");
+        QVERIFY(remote.err.contains("libsafescope_http") && remote.err.contains("libQt6Network"));
+        QVERIFY(parseJson(local.out)["mean"] == parseJson(remote.out)["mean"]);
+#endif
+    }
+
+    // Without the module a remote command fails like any unreadable input (exit 2) and says what is missing; local
+    // commands do not notice.
+    void aMissingNetworkModuleIsAClearError()
+    {
+        const QString missing = m_dir.filePath(QStringLiteral("nowhere/libsafescope_http.so"));
+        qputenv("SAFESCOPE_HTTP_MODULE", missing.toUtf8());
+        const CliRun remote = runCli({QStringLiteral("info"), QStringLiteral("hf://acme/base")});
+        const CliRun local = runCli({QStringLiteral("info"), m_localBase});
+        qunsetenv("SAFESCOPE_HTTP_MODULE");
+        QCOMPARE(remote.exitCode, 2);
+        const QByteArray said = remote.out + remote.err;
+        QVERIFY2(said.contains("network module") && said.contains(missing.toUtf8()), said.constData());
+        QCOMPARE(local.exitCode, 0);
+    }
+
 private:
     QTemporaryDir m_dir;
     HubServer m_server;

@@ -1,10 +1,75 @@
 #include "core/remote/httpclient.h"
 
-#include "core/remote/httpworker.h"
+#include "core/remote/httptransport.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QLibrary>
 
 #include <chrono>
 
 namespace safescope {
+
+namespace {
+
+// Where the module is looked for, first found wins: beside the program (Windows, a macOS bundle's MacOS folder),
+// the installed lib/safescope/ beside bin/, then where this build put it (a build tree's programs and tests).
+// SAFESCOPE_HTTP_MODULE names the one file to load instead, for packagers who put it elsewhere.
+QStringList modulePlaces()
+{
+    const QString chosen = qEnvironmentVariable("SAFESCOPE_HTTP_MODULE");
+    if (!chosen.isEmpty())
+        return {chosen};
+    QStringList places;
+    const QString fileName = QStringLiteral(SAFESCOPE_HTTP_MODULE_NAME);
+    if (QCoreApplication::instance() != nullptr) {
+        const QDir programDir(QCoreApplication::applicationDirPath());
+        places << programDir.filePath(fileName) << programDir.filePath(QStringLiteral("../lib/safescope/") + fileName)
+               << programDir.filePath(QStringLiteral("../PlugIns/") + fileName);
+    }
+    places << QStringLiteral(SAFESCOPE_HTTP_MODULE_BUILD_PATH);
+    return places;
+}
+
+// The module's factory, or why there is none.
+struct HttpModule
+{
+    CreateHttpTransport create = nullptr;
+    std::optional<Error> failure;
+};
+
+// Loaded once per process, and never unloaded: transports live until exit.
+HttpModule loadHttpModule()
+{
+    QStringList tried;
+    for (const QString& place : modulePlaces()) {
+        if (!QFileInfo::exists(place)) {
+            tried << place;
+            continue;
+        }
+        QLibrary library(place);
+        if (!library.load()) {
+            tried << QStringLiteral("%1 (%2)").arg(place, library.errorString());
+            continue;
+        }
+        if (auto create = reinterpret_cast<CreateHttpTransport>(library.resolve(kCreateHttpTransportSymbol)))
+            return {create, std::nullopt};
+        tried << QStringLiteral("%1 (no %2)").arg(place, QLatin1StringView(kCreateHttpTransportSymbol));
+    }
+    return {nullptr, makeError(ErrorKind::IoError,
+                               QStringLiteral("remote access needs SafeScope's network module %1, which could not be "
+                                              "loaded; tried: %2")
+                                   .arg(QStringLiteral(SAFESCOPE_HTTP_MODULE_NAME), tried.join(QStringLiteral("; "))))};
+}
+
+const HttpModule& httpModule()
+{
+    static const HttpModule module = loadHttpModule();
+    return module;
+}
+
+} // namespace
 
 HttpClient& HttpClient::shared()
 {
@@ -16,19 +81,27 @@ HttpClient::HttpClient() : HttpClient(Options{}) {}
 
 HttpClient::HttpClient(Options options) : m_options(options)
 {
-    m_worker = new HttpWorker({options.maxInFlight, options.transferTimeoutMs, options.maxRetries, options.backoffMs,
-                               options.maxRetryAfterMs, options.maxRedirects});
+    const HttpModule& module = httpModule();
+    if (module.failure) {
+        m_unavailable = module.failure;
+        return;
+    }
+    const HttpTransport::Settings settings{options.maxInFlight, options.transferTimeoutMs, options.maxRetries,
+                                           options.backoffMs,   options.maxRetryAfterMs,   options.maxRedirects};
+    m_transport = module.create(&settings);
     m_thread.setObjectName(QStringLiteral("safescope-http"));
-    m_worker->moveToThread(&m_thread);
+    m_transport->object()->moveToThread(&m_thread);
     m_thread.start();
 }
 
 HttpClient::~HttpClient()
 {
-    // The worker and its QNetworkAccessManager belong to the network thread: delete them there, then stop it.
-    HttpWorker* worker = m_worker;
+    if (m_transport == nullptr)
+        return;
+    // The transport and its QNetworkAccessManager belong to the network thread: delete them there, then stop it.
+    HttpTransport* transport = m_transport;
     QMetaObject::invokeMethod(
-        worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+        transport->object(), [transport] { delete transport; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -36,13 +109,20 @@ HttpClient::~HttpClient()
 std::vector<Result<HttpResponse>> HttpClient::run(const std::vector<HttpRequest>& requests,
                                                   const std::atomic_bool* cancel, const ProgressFn& progress)
 {
+    if (m_unavailable) {
+        std::vector<Result<HttpResponse>> failed(requests.size(), *m_unavailable);
+        if (progress && !requests.empty())
+            progress(1.0);
+        return failed;
+    }
     auto batch = std::make_shared<HttpBatch>();
     batch->requests = requests;
     batch->results.resize(requests.size());
     if (!requests.empty()) {
-        HttpWorker* worker = m_worker;
+        HttpTransport* transport = m_transport;
+        QObject* context = transport->object();
         QMetaObject::invokeMethod(
-            worker, [worker, batch] { worker->submit(batch); }, Qt::QueuedConnection);
+            context, [transport, batch] { transport->submit(batch); }, Qt::QueuedConnection);
         bool cancelSent = false;
         size_t reported = 0;
         std::unique_lock lock(batch->mutex);
@@ -51,7 +131,7 @@ std::vector<Result<HttpResponse>> HttpClient::run(const std::vector<HttpRequest>
             if (cancel && *cancel && !cancelSent) {
                 cancelSent = true;
                 QMetaObject::invokeMethod(
-                    worker, [worker, batch] { worker->cancel(batch); }, Qt::QueuedConnection);
+                    context, [transport, batch] { transport->cancel(batch); }, Qt::QueuedConnection);
             }
             if (progress && batch->finished != reported && batch->finished < requests.size()) {
                 reported = batch->finished;
@@ -81,12 +161,12 @@ Result<HttpResponse> HttpClient::get(const HttpRequest& request, const std::atom
 
 uint64_t HttpClient::bytesReceived() const
 {
-    return m_worker->bytesReceived;
+    return m_transport ? m_transport->bytesReceived() : 0;
 }
 
 uint64_t HttpClient::requestsSent() const
 {
-    return m_worker->requestsSent;
+    return m_transport ? m_transport->requestsSent() : 0;
 }
 
 } // namespace safescope

@@ -8,18 +8,21 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace safescope {
 
-class HttpWorker;
+class HttpTransport;
 
 /// Blocking HTTP GETs usable from any thread (the CLI's main thread, pool threads of the viewer): the requests run
 /// on one network thread with its own event loop and QNetworkAccessManager, so connections are reused across
 /// calls (keep-alive; HTTP/2 where the server offers it over TLS) and several requests of a batch are in flight at
 /// once. Redirects are followed by hand so that Authorization is dropped when a redirect leaves the first host, as
 /// huggingface_hub does for its CDN. 429 (honouring Retry-After), 5xx and broken connections are retried with
-/// backoff; a range whose body was cut off resumes from the bytes already received.
+/// backoff; a range whose body was cut off resumes from the bytes already received. Qt Network is loaded with the
+/// first client (the module safescope_http, httptransport.h); where it cannot be, every request is answered with an
+/// IoError that says why.
 class HttpClient final
 {
 public:
@@ -57,7 +60,8 @@ public:
 private:
     Options m_options;
     QThread m_thread;
-    HttpWorker* m_worker = nullptr; ///< lives on m_thread
+    HttpTransport* m_transport = nullptr; ///< lives on m_thread; null when the module could not be loaded
+    std::optional<Error> m_unavailable;   ///< why there is no transport
 };
 
 } // namespace safescope

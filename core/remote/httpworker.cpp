@@ -55,10 +55,23 @@ bool sameOrigin(const QUrl& a, const QUrl& b)
     return a.scheme() == b.scheme() && a.host() == b.host() && a.port() == b.port();
 }
 
+// Errors are built here rather than with makeError(): the module links nothing of SafeScope's (httptransport.h).
 Error networkError(const QUrl& url, const QString& what)
 {
-    const QString where = url.toDisplayString(QUrl::RemoveUserInfo);
-    return makeError(ErrorKind::IoError, QStringLiteral("%1: %2").arg(where, what), where);
+    Error error;
+    error.kind = ErrorKind::IoError;
+    error.path = url.toDisplayString(QUrl::RemoveUserInfo);
+    error.message = QStringLiteral("%1: %2").arg(error.path, what);
+    return error;
+}
+
+Error cancelledError(const QUrl& url)
+{
+    Error error;
+    error.kind = ErrorKind::Cancelled;
+    error.message = QStringLiteral("cancelled");
+    error.path = url.toString();
+    return error;
 }
 
 } // namespace
@@ -98,7 +111,7 @@ void HttpWorker::cancel(const std::shared_ptr<HttpBatch>& batch)
     m_queue = std::move(kept);
     for (const auto& job : dropped) {
         ++m_inFlight; // finish() gives the slot back
-        finish(job, makeError(ErrorKind::Cancelled, QStringLiteral("cancelled"), job->url.toString()));
+        finish(job, cancelledError(job->url));
     }
     const auto running = m_running;
     for (const auto& [reply, job] : running)
@@ -119,7 +132,7 @@ void HttpWorker::pump()
 void HttpWorker::start(const std::shared_ptr<Job>& job)
 {
     if (job->batch->cancelled) {
-        finish(job, makeError(ErrorKind::Cancelled, QStringLiteral("cancelled"), job->url.toString()));
+        finish(job, cancelledError(job->url));
         return;
     }
     const HttpRequest& wanted = job->batch->requests[job->index];
@@ -137,7 +150,7 @@ void HttpWorker::start(const std::shared_ptr<Job>& job)
     if (!wanted.token.isEmpty() && job->sendToken)
         request.setRawHeader("Authorization", "Bearer " + wanted.token);
     ++job->attempts;
-    ++requestsSent;
+    ++m_requestsSent;
     QNetworkReply* reply = m_manager->get(request);
     m_running.emplace_back(reply, job);
     connect(reply, &QNetworkReply::finished, this, [this, reply, job] { onFinished(reply, job); });
@@ -154,14 +167,14 @@ void HttpWorker::onFinished(QNetworkReply* reply, const std::shared_ptr<Job>& jo
     std::erase_if(m_running, [reply](const auto& running) { return running.first == reply; });
     reply->deleteLater();
     if (job->batch->cancelled) {
-        finish(job, makeError(ErrorKind::Cancelled, QStringLiteral("cancelled"), job->url.toString()));
+        finish(job, cancelledError(job->url));
         return;
     }
     const HttpRequest& wanted = job->batch->requests[job->index];
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QNetworkReply::NetworkError error = reply->error();
     QByteArray body = reply->readAll();
-    bytesReceived += static_cast<uint64_t>(body.size());
+    m_bytesReceived += static_cast<uint64_t>(body.size());
     const bool canRetry = job->retries < m_settings.maxRetries;
     const int backoff = m_settings.backoffMs << std::min(job->retries, 10);
 

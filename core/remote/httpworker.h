@@ -1,16 +1,13 @@
 #pragma once
 
-#include "core/format/error.h"
-#include "core/remote/httptypes.h"
+#include "core/remote/httptransport.h"
 
 #include <QObject>
 #include <QPointer>
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 class QNetworkAccessManager;
@@ -18,45 +15,23 @@ class QNetworkReply;
 
 namespace safescope {
 
-/// One call of HttpClient::run(): its requests, their answers, and what the waiting thread watches.
-struct HttpBatch
-{
-    std::vector<HttpRequest> requests;
-    std::vector<std::optional<Result<HttpResponse>>> results;
-    std::mutex mutex;
-    std::condition_variable done;
-    size_t finished = 0; ///< guarded by mutex
-    std::atomic_bool cancelled = false;
-};
-
 /// The network thread's side of HttpClient: owns the QNetworkAccessManager and every reply. All its slots run on
-/// that thread; the batch is the only state shared with callers.
-class HttpWorker final : public QObject
+/// that thread; the batch is the only state shared with callers. Built into the module safescope_http only
+/// (httpmodule.cpp), never linked into a program.
+class HttpWorker final : public QObject, public HttpTransport
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpWorker)
 
 public:
-    struct Settings
-    {
-        int maxInFlight;
-        int transferTimeoutMs;
-        int maxRetries;
-        int backoffMs;
-        int maxRetryAfterMs;
-        int maxRedirects;
-    };
-
     explicit HttpWorker(Settings settings);
     ~HttpWorker() override;
 
-    /// Queues a batch's requests (called on the network thread).
-    void submit(const std::shared_ptr<HttpBatch>& batch);
-    /// Aborts the batch's running requests and answers the rest with Cancelled (network thread).
-    void cancel(const std::shared_ptr<HttpBatch>& batch);
-
-    std::atomic<uint64_t> bytesReceived = 0;
-    std::atomic<uint64_t> requestsSent = 0;
+    QObject* object() override { return this; }
+    void submit(const std::shared_ptr<HttpBatch>& batch) override;
+    void cancel(const std::shared_ptr<HttpBatch>& batch) override;
+    uint64_t bytesReceived() const override { return m_bytesReceived; }
+    uint64_t requestsSent() const override { return m_requestsSent; }
 
 private:
     /// One request's progress across attempts and redirects.
@@ -83,6 +58,8 @@ private:
     std::deque<std::shared_ptr<Job>> m_queue;
     std::vector<std::pair<QPointer<QNetworkReply>, std::shared_ptr<Job>>> m_running;
     int m_inFlight = 0; ///< running replies plus jobs waiting for a retry
+    std::atomic<uint64_t> m_bytesReceived = 0;
+    std::atomic<uint64_t> m_requestsSent = 0;
 };
 
 } // namespace safescope
