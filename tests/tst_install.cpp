@@ -54,6 +54,20 @@ private slots:
         }
     }
 
+    // The installed CLI goes online with the installed network module: the prefix lies outside the build tree, so
+    // the build's copy is not looked at. A refused connection is the module at work; a missing module would say
+    // "network module".
+    void installedCliLoadsTheInstalledNetworkModule()
+    {
+        QProcess cli;
+        cli.start(m_prefix.filePath(QStringLiteral("bin/safescope-cli")),
+                  {QStringLiteral("info"), QStringLiteral("http://127.0.0.1:1/model.safetensors")});
+        QVERIFY(cli.waitForFinished(60000));
+        const QByteArray said = cli.readAllStandardOutput() + cli.readAllStandardError();
+        QCOMPARE(cli.exitCode(), 2);
+        QVERIFY2(!said.contains("network module") && said.contains("127.0.0.1"), said.constData());
+    }
+
     void installsTheDemoCheckpoint()
     {
         const QFileInfo demo(m_prefix.filePath(QStringLiteral("share/safescope/demo-decoder.safetensors")));

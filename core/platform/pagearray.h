@@ -3,6 +3,7 @@
 #include "core/platform/filemapping.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -18,7 +19,11 @@ template <typename T> class PageArray final
 
 public:
     PageArray() = default;
-    explicit PageArray(size_t count) : m_bytes(count * sizeof(T)), m_data(static_cast<T*>(allocatePages(m_bytes))) {}
+    /// An array whose size in bytes would overflow gets no memory (false), like one the system refuses.
+    explicit PageArray(size_t count)
+        : m_bytes(count <= SIZE_MAX / sizeof(T) ? count * sizeof(T) : 0),
+          m_data(static_cast<T*>(allocatePages(m_bytes)))
+    {}
     ~PageArray() { freePages(m_data, m_bytes); }
     PageArray(PageArray&& other) noexcept
         : m_bytes(std::exchange(other.m_bytes, 0)), m_data(std::exchange(other.m_data, nullptr))

@@ -49,16 +49,19 @@ LibCrypto resolveAll(QLibrary& library)
 }
 
 // The file the build found, then the library of the headers' major version by name (its major version is its ABI:
-// libcrypto.so.3). A library stays loaded when its QLibrary goes (QLibrary unloads only when asked).
+// libcrypto.so.3). Kept loaded to the end: without PreventUnloadHint, Qt's own clean-up at exit unloads a library no
+// QLibrary holds any more, while a static Sha256 could still use it.
 LibCrypto loadLibCrypto()
 {
 #ifdef SAFESCOPE_LIBCRYPTO_FILE
     QLibrary found(QStringLiteral(SAFESCOPE_LIBCRYPTO_FILE));
+    found.setLoadHints(QLibrary::PreventUnloadHint);
     if (found.load())
         if (const LibCrypto api = resolveAll(found); api.complete())
             return api;
 #endif
     QLibrary named(QStringLiteral("crypto"), OPENSSL_VERSION_MAJOR);
+    named.setLoadHints(QLibrary::PreventUnloadHint);
     return named.load() ? resolveAll(named) : LibCrypto{};
 }
 #endif

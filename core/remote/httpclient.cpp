@@ -14,21 +14,27 @@ namespace safescope {
 namespace {
 
 // Where the module is looked for, first found wins: beside the program (Windows, a macOS bundle's MacOS folder),
-// the installed lib/safescope/ beside bin/, then where this build put it (a build tree's programs and tests).
-// SAFESCOPE_HTTP_MODULE names the one file to load instead, for packagers who put it elsewhere.
+// where the installation put it relative to the program's folder (lib/safescope, lib64/safescope, ...; a macOS
+// bundle's PlugIns), then, for a program of this build tree only (its tests, benchmarks and the README's commands),
+// where the build wrote it. SAFESCOPE_HTTP_MODULE names the one file to load instead, for packagers who put it
+// elsewhere.
 QStringList modulePlaces()
 {
     const QString chosen = qEnvironmentVariable("SAFESCOPE_HTTP_MODULE");
     if (!chosen.isEmpty())
         return {chosen};
-    QStringList places;
+    if (QCoreApplication::instance() == nullptr)
+        return {};
     const QString fileName = QStringLiteral(SAFESCOPE_HTTP_MODULE_NAME);
-    if (QCoreApplication::instance() != nullptr) {
-        const QDir programDir(QCoreApplication::applicationDirPath());
-        places << programDir.filePath(fileName) << programDir.filePath(QStringLiteral("../lib/safescope/") + fileName)
-               << programDir.filePath(QStringLiteral("../PlugIns/") + fileName);
-    }
-    places << QStringLiteral(SAFESCOPE_HTTP_MODULE_BUILD_PATH);
+    const QDir programDir(QCoreApplication::applicationDirPath());
+    QStringList places{programDir.filePath(fileName),
+                       programDir.filePath(QStringLiteral(SAFESCOPE_HTTP_MODULE_INSTALLED_DIR "/") + fileName),
+                       programDir.filePath(QStringLiteral("../PlugIns/") + fileName)};
+    const QString buildTree = QDir(QStringLiteral(SAFESCOPE_BUILD_TREE)).canonicalPath();
+    const QString program = programDir.canonicalPath();
+    if (!buildTree.isEmpty() && (program == buildTree || program.startsWith(buildTree + QLatin1Char('/'))))
+        places << QStringLiteral(SAFESCOPE_HTTP_MODULE_BUILD_PATH);
+    places.removeDuplicates();
     return places;
 }
 
@@ -48,7 +54,10 @@ HttpModule loadHttpModule()
             tried << place;
             continue;
         }
+        // Resolved whole at load, so a module missing a symbol fails here with the loader's words, not at a call;
+        // and kept loaded to the end (Qt's clean-up at exit otherwise unloads what no QLibrary holds).
         QLibrary library(place);
+        library.setLoadHints(QLibrary::ResolveAllSymbolsHint | QLibrary::PreventUnloadHint);
         if (!library.load()) {
             tried << QStringLiteral("%1 (%2)").arg(place, library.errorString());
             continue;
@@ -88,7 +97,14 @@ HttpClient::HttpClient(Options options) : m_options(options)
     }
     const HttpTransport::Settings settings{options.maxInFlight, options.transferTimeoutMs, options.maxRetries,
                                            options.backoffMs,   options.maxRetryAfterMs,   options.maxRedirects};
-    m_transport = module.create(&settings);
+    m_transport = module.create(&settings, kHttpTransportAbi);
+    if (m_transport == nullptr) {
+        m_unavailable = makeError(ErrorKind::IoError,
+                                  QStringLiteral("remote access needs SafeScope's network module %1 of this build; "
+                                                 "the one found was built from other sources")
+                                      .arg(QStringLiteral(SAFESCOPE_HTTP_MODULE_NAME)));
+        return;
+    }
     m_thread.setObjectName(QStringLiteral("safescope-http"));
     m_transport->object()->moveToThread(&m_thread);
     m_thread.start();

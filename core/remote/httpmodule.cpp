@@ -5,7 +5,9 @@
 #include <QtGlobal>
 
 extern "C" Q_DECL_EXPORT safescope::HttpTransport*
-safescope_create_http_transport(const safescope::HttpTransport::Settings* settings)
+safescope_create_http_transport(const safescope::HttpTransport::Settings* settings, uint64_t abi)
 {
+    if (abi != safescope::kHttpTransportAbi)
+        return nullptr; // built from other sources than the program: its structures may differ
     return new safescope::HttpWorker(*settings);
 }

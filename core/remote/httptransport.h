@@ -58,8 +58,15 @@ public:
     virtual uint64_t requestsSent() const = 0;
 };
 
-/// The module's one export: a new transport (owned by the caller), created on the calling thread.
-using CreateHttpTransport = HttpTransport* (*)(const HttpTransport::Settings* settings);
+/// Stamps what crosses the interface: a module from another build (an older install, another checkout's build tree)
+/// whose structures differ is refused, not misread. Bump the version when a member changes but not the sizes.
+inline constexpr uint64_t kHttpTransportAbi = (uint64_t(1) << 56) ^ (uint64_t(sizeof(HttpBatch)) << 40) ^
+                                              (uint64_t(sizeof(HttpRequest)) << 24) ^
+                                              (uint64_t(sizeof(HttpResponse)) << 8) ^ sizeof(HttpTransport::Settings);
+
+/// The module's one export: a new transport (owned by the caller), created on the calling thread; nullptr when
+/// `abi` is not the module's own kHttpTransportAbi.
+using CreateHttpTransport = HttpTransport* (*)(const HttpTransport::Settings* settings, uint64_t abi);
 inline constexpr char kCreateHttpTransportSymbol[] = "safescope_create_http_transport";
 
 } // namespace safescope

@@ -223,6 +223,7 @@ void testMapping(const std::string& folder)
         counts[77] = 5;
         PageArray<uint32_t> moved(std::move(counts));
         CHECK(!counts && moved[77] == 5);
+        CHECK(!PageArray<uint64_t>(SIZE_MAX / 4)); // bytes beyond size_t: no memory rather than a short array
         PageArray<uint32_t> none;
         CHECK(!none && none.get() == nullptr);
         moved = std::move(none); // frees the old pages
