@@ -5,6 +5,7 @@
 #include "core/platform/filemapping.h"
 #include "core/platform/pageguard.h"
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -96,6 +97,19 @@ ViewReader readerOf(const Model& model, size_t index)
     if (!file.isMapped())
         return ViewReader(viewOf(model, index)); // a remote tensor: read through FetchedTensor, never from here
     return ViewReader(viewOf(model, index), file.mapping(), model.absoluteOffset(index));
+}
+
+ViewReader readerOf(const TensorView& view)
+{
+    const MappedFile* file = view.source;
+    if (file == nullptr || file->data() == nullptr || view.data == nullptr)
+        return ViewReader(view);
+    // Addresses as integers: the view may point into another buffer altogether (a preview's gathered sample).
+    const auto mapped = reinterpret_cast<std::uintptr_t>(file->data());
+    const auto bytes = reinterpret_cast<std::uintptr_t>(view.data);
+    if (bytes < mapped || view.byteSize > file->size() || bytes - mapped > file->size() - view.byteSize)
+        return ViewReader(view);
+    return ViewReader(view, *file, bytes - mapped);
 }
 
 } // namespace safescope

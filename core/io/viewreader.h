@@ -66,5 +66,8 @@ private:
 
 /// The reader of tensor `index` of `model`, copying cold ranges from its shard's file.
 ViewReader readerOf(const Model& model, size_t index);
+/// The reader of a view: copying cold ranges from view.source when the view's bytes lie in that file's mapping,
+/// in place otherwise (a buffer, a gathered sample).
+ViewReader readerOf(const TensorView& view);
 
 } // namespace safescope

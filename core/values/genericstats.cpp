@@ -1,5 +1,6 @@
 #include "core/values/genericstats.h"
 
+#include "core/io/viewreader.h"
 #include "core/values/dtypecodec.h"
 #include "core/values/moments.h"
 #include "core/values/statskernels.h"
@@ -31,21 +32,24 @@ public:
 
     int streamCount() const { return m_view.dtype == DType::C64 ? 3 : 1; }
 
-    void fetch(uint64_t begin, size_t n, Stream* out) const
+    // Elements [begin, begin + n) of the tensor, whose bytes from element `base` on are at `bytes` (the mapping
+    // itself, or a piece of it copied by a ViewReader).
+    void fetch(const unsigned char* bytes, uint64_t base, uint64_t begin, size_t n, Stream* out) const
     {
+        begin -= base;
         struct DecodedStreams;
         switch (m_view.dtype) {
         case DType::F32:
-            out[0] = {ElementType::Float, m_view.data + 4 * begin};
+            out[0] = {ElementType::Float, bytes + 4 * begin};
             return;
         case DType::F64:
-            out[0] = {ElementType::Double, m_view.data + 8 * begin};
+            out[0] = {ElementType::Double, bytes + 8 * begin};
             return;
         case DType::C64: {
             std::complex<float>* complexBuffer = threadScratch<std::complex<float>, kStatsBlock, DecodedStreams>();
             double* streams = threadScratch<double, 3 * kStatsBlock, DecodedStreams>();
             double* buffers[3] = {streams, streams + kStatsBlock, streams + 2 * kStatsBlock};
-            decodeComplex(m_view.data, begin, n, complexBuffer);
+            decodeComplex(bytes, begin, n, complexBuffer);
             for (size_t i = 0; i < n; ++i) {
                 const double re = complexBuffer[i].real();
                 const double im = complexBuffer[i].imag();
@@ -59,7 +63,7 @@ public:
         }
         default: {
             double* buffer = threadScratch<double, kStatsBlock, DecodedStreams>();
-            decodeToDouble(m_view.dtype, m_view.data, begin, n, buffer);
+            decodeToDouble(m_view.dtype, bytes, begin, n, buffer);
             out[0] = {ElementType::Double, reinterpret_cast<const unsigned char*>(buffer)};
             return;
         }
@@ -85,13 +89,34 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
     const double minNormal = smallestNormal(view.dtype);
     const bool logScale = options.histogram.scale == BinScale::Log;
     const int workers = chunkWorkerCount(view.elementCount, kChunkElements);
+    // Whole-byte dtypes are read through the file where the mapping is cold (ViewReader): on a virtual machine the
+    // first touch of each mapped page costs more than copying it (1 GiB of F32 in a freshly cached file: 0.46 s in
+    // place). Pieces of the reader's buffer hold whole blocks; sub-byte dtypes are read in place.
+    const ViewReader reader = readerOf(view);
+    const int bits = dtypeBits(view.dtype);
+    const uint64_t width = bits >= 8 ? static_cast<uint64_t>(bits / 8) : 0;
+    const uint64_t piece =
+        width ? std::max<uint64_t>(kStatsBlock, ViewReader::Buffer::kBytes / width / kStatsBlock * kStatsBlock) : 0;
     auto blocks = [&](uint64_t begin, uint64_t end, auto&& perBlock) {
         Stream s[3];
-        for (uint64_t b = begin; b < end; b += kStatsBlock) {
-            const size_t n = static_cast<size_t>(std::min<uint64_t>(kStatsBlock, end - b));
-            source.fetch(b, n, s);
-            for (int k = 0; k < streams; ++k)
-                perBlock(k, s[k], n);
+        // Elements [first, last), whose bytes from element `base` on are at `bytes`.
+        auto perPiece = [&](const unsigned char* bytes, uint64_t base, uint64_t first, uint64_t last) {
+            for (uint64_t b = first; b < last; b += kStatsBlock) {
+                const size_t n = static_cast<size_t>(std::min<uint64_t>(kStatsBlock, last - b));
+                source.fetch(bytes, base, b, n, s);
+                for (int k = 0; k < streams; ++k)
+                    perBlock(k, s[k], n);
+            }
+        };
+        if (width == 0 || piece * width > ViewReader::Buffer::kBytes) {
+            perPiece(view.data, 0, begin, end);
+            return;
+        }
+        const bool copy = reader.shouldCopy(begin * width, (end - begin) * width);
+        const ViewReader::Buffer buffer;
+        for (uint64_t first = begin; first < end; first += piece) {
+            const uint64_t last = std::min(end, first + piece);
+            perPiece(reader.read(first * width, (last - first) * width, buffer.data(), copy), first, first, last);
         }
     };
 
