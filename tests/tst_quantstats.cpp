@@ -9,6 +9,7 @@
 #include "support/quantfixtures.h"
 #include "support/sameeveryrun.h"
 
+#include <QFile>
 #include <QTest>
 
 #include <cmath>
@@ -276,6 +277,33 @@ private slots:
                     ++expected[((w >> (4 * k)) & 15u) * columns + j];
             }
         QCOMPARE(counts, expected);
+    }
+
+    // An FP8 weight's codes are counted from the file where the mapping is cold (ViewReader): a file cut short
+    // after the first chunk ends the statistics with FileChanged, as a read of the vanished mapped bytes would.
+    void fp8CountsFromTheFileEndWithFileChangedWhenItShrinks()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        const uint64_t rows = 2048, cols = 1024; // 128 blocks of 128 x 128: two chunks of segments
+        file.add("w.weight", "F8_E4M3", {rows, cols}, randomBytes(rows * cols, 21))
+            .add("w.weight_scale_inv", "F32", {rows / 128, cols / 128}, bytesOf(randomScales(128, 22)));
+        const QuantFixture f = openQuantFixture(
+            dir, file, "{\"quantization_config\":{\"quant_method\":\"fp8\",\"weight_block_size\":[128,128]}}");
+        const LogicalTensor* t = f.find("w.weight");
+        QVERIFY(t);
+        auto d = Dequantizer::create(*f.model, *t);
+        QVERIFY(d);
+        std::atomic_bool cancel = false;
+        QVERIFY(computeDequantizedStats(**d, StatsOptions{}, cancel)); // whole: fine
+        std::atomic_bool cut = false;
+        const Result<TensorStats> stats = computeDequantizedStats(**d, StatsOptions{}, cancel, [&](double) {
+            if (!cut.exchange(true))
+                QVERIFY(QFile::resize(dir.filePath(QStringLiteral("model.safetensors")), 4096));
+        });
+        QVERIFY(cut);
+        QVERIFY(!stats);
+        QCOMPARE(stats.error().kind, ErrorKind::FileChanged);
     }
 
     // countCodes() over any range of segments gives what one segment at a time gives (the vectorised columns

@@ -1,7 +1,10 @@
 #include "core/quant/blocksegments.h"
 
+#include "core/io/viewreader.h"
+
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace safescope {
@@ -51,7 +54,8 @@ BlockSegments::BlockSegments(uint64_t rows, uint64_t cols, uint64_t blockRows, u
     m_segmentRows = ceilDiv(m_rows, m_blockRows) * m_piecesDown;
 }
 
-void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint64_t n, uint16_t* counts) const
+void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint64_t n, uint16_t* counts,
+                               const ViewReader* reader) const
 {
     struct Range
     {
@@ -75,12 +79,25 @@ void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint6
             ranges.push_back({begin, std::max(begin, end)});
         }
         uint16_t* rowCounts = counts + (s - first) * 256;
-        for (uint64_t r = r0; r < r1; ++r) {
-            const unsigned char* row = codes + r * m_cols;
-            uint16_t* pieceCounts = rowCounts;
-            for (const Range& range : ranges) {
-                countRun(row + range.begin, range.end - range.begin, pieceCounts);
-                pieceCounts += 256;
+        // Whole rows, copied a group at a time where the mapping is cold (a first touch of each mapped page costs
+        // more than copying it on a virtual machine), else read in place.
+        const bool copy = reader != nullptr && r1 > r0 && m_cols <= ViewReader::Buffer::kBytes &&
+                          reader->shouldCopy(r0 * m_cols, (r1 - r0) * m_cols);
+        std::optional<ViewReader::Buffer> buffer;
+        if (copy)
+            buffer.emplace();
+        const uint64_t group = copy ? ViewReader::Buffer::kBytes / m_cols : std::max<uint64_t>(r1 - r0, 1);
+        for (uint64_t g0 = r0; g0 < r1; g0 += group) {
+            const uint64_t g1 = std::min(r1, g0 + group);
+            const unsigned char* rows =
+                copy ? reader->read(g0 * m_cols, (g1 - g0) * m_cols, buffer->data(), true) : codes + g0 * m_cols;
+            for (uint64_t r = g0; r < g1; ++r) {
+                const unsigned char* row = rows + (r - g0) * m_cols;
+                uint16_t* pieceCounts = rowCounts;
+                for (const Range& range : ranges) {
+                    countRun(row + range.begin, range.end - range.begin, pieceCounts);
+                    pieceCounts += 256;
+                }
             }
         }
         s += c1 - c0;

@@ -4,6 +4,8 @@
 
 namespace safescope {
 
+class ViewReader;
+
 /// A row-major [rows, cols] matrix of one-byte codes under a grid of scale blocks of blockRows x blockCols (edge
 /// blocks partial), cut into segments for counting codes: pieces of one block, small enough for 16-bit counters
 /// (at most kMaxElements each) and many enough to share among cores when one scale covers the whole tensor.
@@ -23,8 +25,11 @@ public:
     {
         return segment / m_segmentCols / m_piecesDown * m_blockGridCols + segment % m_segmentCols / m_piecesAcross;
     }
-    /// Adds the byte counts of segments [first, first + n) of `codes` to counts[(s - first) * 256 + byte].
-    void countBytes(const unsigned char* codes, uint64_t first, uint64_t n, uint16_t* counts) const;
+    /// Adds the byte counts of segments [first, first + n) of `codes` to counts[(s - first) * 256 + byte]. With a
+    /// reader over the same bytes, rows whose pages this process has not mapped yet are copied from the file in
+    /// groups that fit its buffer (ViewReader): call it under SigbusGuard then, as for the mapping itself.
+    void countBytes(const unsigned char* codes, uint64_t first, uint64_t n, uint16_t* counts,
+                    const ViewReader* reader = nullptr) const;
 
 private:
     uint64_t m_rows, m_cols, m_blockRows, m_blockCols;

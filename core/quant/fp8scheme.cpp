@@ -7,6 +7,7 @@
 //   compressed-tensors src/compressed_tensors/quantization/lifecycle/forward.py, dequantize() (x * scale, scales
 //   broadcast per tensor, channel, group or block).
 #include "core/format/model.h"
+#include "core/io/viewreader.h"
 #include "core/quant/blocksegments.h"
 #include "core/quant/dequantizer.h"
 #include "core/quant/recognition.h"
@@ -14,6 +15,7 @@
 #include "core/quant/storedpart.h"
 
 #include <array>
+#include <optional>
 
 namespace safescope {
 
@@ -58,6 +60,11 @@ public:
     {
         m_cols = colsOf(m_weight);
         m_scaleCols = ceilDiv(m_cols, m_blockCols);
+        // Counting codes reads the weight's cold pages through its file (ViewReader, BlockSegments::countBytes).
+        TensorView codes{m_weight.dtype, m_weight.shape,        m_weight.elementCount,
+                         m_weight.data,  m_weight.elementCount, m_weight.source};
+        if (m_weight.source != nullptr)
+            m_reader.emplace(std::move(codes), *m_weight.source, m_weight.fileOffset);
         for (int code = 0; code < 256; ++code)
             m_lut[static_cast<size_t>(code)] = decodeF8(m_weight.dtype, static_cast<uint8_t>(code));
     }
@@ -91,7 +98,7 @@ public:
 
     void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
     {
-        m_segments.countBytes(m_weight.data, first, count, counts);
+        m_segments.countBytes(m_weight.data, first, count, counts, m_reader ? &*m_reader : nullptr);
     }
 
     void segmentValues(uint64_t segment, float* values) const override
@@ -114,6 +121,7 @@ private:
     uint64_t m_blockRows;
     uint64_t m_blockCols;
     BlockSegments m_segments;
+    std::optional<ViewReader> m_reader; ///< over the weight's codes, when they are mapped from a file
     uint64_t m_cols = 1;
     uint64_t m_scaleCols = 1;
     std::array<float, 256> m_lut{};

@@ -1,6 +1,7 @@
 #include "core/quant/storedpart.h"
 
 #include "core/format/model.h"
+#include "core/format/safetensorsfile.h"
 
 namespace safescope {
 
@@ -18,11 +19,17 @@ Result<StoredPart> PartSource::find(const std::string& name) const
     part.shape.assign(info.shape.begin(), info.shape.end());
     part.elementCount = info.elementCount;
     part.path = model.shardOf(*index).path;
+    if (const auto& file = model.shardOf(*index).file; file && file->isMapped() && part.data != nullptr) {
+        part.source = &file->mapping();
+        part.fileOffset = model.absoluteOffset(*index);
+    }
     if (bytes) {
         static const std::atomic_bool never{false};
         Result<HeldTensorBytes> held = bytes(*index, cancel ? *cancel : never);
         if (!held)
             return held.error();
+        if (held->data != part.data)
+            part.source = nullptr; // fetched bytes, not the mapping's (a local tensor is handed out in place)
         part.data = held->data;
         part.keep = std::move(held->keep);
     }

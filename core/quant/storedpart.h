@@ -16,6 +16,7 @@
 
 namespace safescope {
 
+class MappedFile;
 class Model;
 
 /// A stored part as a dequantizer reads it: where its bytes are (mapped or fetched), its dtype and shape. A few
@@ -26,8 +27,10 @@ struct StoredPart
     DType dtype = DType::Unknown;
     std::vector<uint64_t> shape;
     uint64_t elementCount = 0;
-    QString path;                     ///< the shard file
-    std::shared_ptr<const void> keep; ///< the fetched bytes behind `data` (null for a mapping: the Model keeps it)
+    QString path;                       ///< the shard file
+    std::shared_ptr<const void> keep;   ///< the fetched bytes behind `data` (null for a mapping: the Model keeps it)
+    const MappedFile* source = nullptr; ///< the mapped shard `data` points into (null for fetched bytes)
+    uint64_t fileOffset = 0;            ///< where `data` starts in `source`
 
     uint32_t word(uint64_t index) const
     {
