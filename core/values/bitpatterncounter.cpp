@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 namespace safescope {
 
@@ -138,11 +139,13 @@ Result<PatternCounts> countPatterns(const TensorView& view, const std::atomic_bo
     const size_t width = static_cast<size_t>(bits / 8);
     auto countBytes = [&](uint64_t begin, uint64_t end, WorkerCounts& wc) {
         const bool copy = reader.shouldCopy(begin * width, (end - begin) * width);
-        const ViewReader::Buffer buffer;
-        const uint64_t piece = ViewReader::Buffer::kBytes / width;
+        std::optional<ViewReader::Buffer> buffer; // only when copying: a pool buffer is 256 KiB kept for good
+        if (copy)
+            buffer.emplace();
+        const uint64_t piece = copy ? ViewReader::Buffer::kBytes / width : end - begin;
         for (uint64_t first = begin; first < end; first += piece) {
             const uint64_t n = std::min(piece, end - first);
-            const unsigned char* bytes = reader.read(first * width, n * width, buffer.data(), copy);
+            const unsigned char* bytes = reader.read(first * width, n * width, copy ? buffer->data() : nullptr, copy);
             if (bits == 16)
                 count16(bytes, n, wc.lane0(), wc.lane1());
             else

@@ -112,11 +112,14 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
             perPiece(view.data, 0, begin, end);
             return;
         }
-        const bool copy = reader.shouldCopy(begin * width, (end - begin) * width);
+        if (!reader.shouldCopy(begin * width, (end - begin) * width)) {
+            perPiece(view.data, 0, begin, end);
+            return;
+        }
         const ViewReader::Buffer buffer;
         for (uint64_t first = begin; first < end; first += piece) {
             const uint64_t last = std::min(end, first + piece);
-            perPiece(reader.read(first * width, (last - first) * width, buffer.data(), copy), first, first, last);
+            perPiece(reader.read(first * width, (last - first) * width, buffer.data(), true), first, first, last);
         }
     };
 
