@@ -2,6 +2,7 @@
 
 #include "core/values/tensorview.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace safescope {
@@ -57,6 +58,26 @@ public:
     /// vanished mapped bytes would, with SIGBUS, which SigbusGuard turns into ErrorKind::FileChanged: call it only
     /// where a read of the mapping would be guarded.
     const unsigned char* read(uint64_t begin, uint64_t length, unsigned char* buffer, bool copy) const;
+
+    /// Calls fn(bytes, at, n) over view bytes [begin, begin + length) in order, one decision for the whole range
+    /// (shouldCopy): in place at once, or copied from the file in pieces of at most Buffer::kBytes, each a whole
+    /// number of `unit` bytes (an element, a block of elements, a row). A unit larger than the buffer is read in
+    /// place. Guarded as read() is.
+    template <typename Fn> void forEachPiece(uint64_t begin, uint64_t length, uint64_t unit, Fn&& fn) const
+    {
+        if (length == 0)
+            return;
+        if (unit == 0 || unit > Buffer::kBytes || !shouldCopy(begin, length)) {
+            fn(m_view.data + begin, begin, length);
+            return;
+        }
+        const Buffer buffer;
+        const uint64_t piece = Buffer::kBytes / unit * unit;
+        for (uint64_t at = begin; at < begin + length; at += piece) {
+            const uint64_t n = std::min(piece, begin + length - at);
+            fn(read(at, n, buffer.data(), true), at, n);
+        }
+    }
 
 private:
     TensorView m_view;

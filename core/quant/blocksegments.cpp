@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 namespace safescope {
@@ -81,25 +80,20 @@ void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint6
         uint16_t* rowCounts = counts + (s - first) * 256;
         // Whole rows, copied a group at a time where the mapping is cold (a first touch of each mapped page costs
         // more than copying it on a virtual machine), else read in place.
-        const bool copy = reader != nullptr && r1 > r0 && m_cols <= ViewReader::Buffer::kBytes &&
-                          reader->shouldCopy(r0 * m_cols, (r1 - r0) * m_cols);
-        std::optional<ViewReader::Buffer> buffer;
-        if (copy)
-            buffer.emplace();
-        const uint64_t group = copy ? ViewReader::Buffer::kBytes / m_cols : std::max<uint64_t>(r1 - r0, 1);
-        for (uint64_t g0 = r0; g0 < r1; g0 += group) {
-            const uint64_t g1 = std::min(r1, g0 + group);
-            const unsigned char* rows =
-                copy ? reader->read(g0 * m_cols, (g1 - g0) * m_cols, buffer->data(), true) : codes + g0 * m_cols;
-            for (uint64_t r = g0; r < g1; ++r) {
-                const unsigned char* row = rows + (r - g0) * m_cols;
+        auto countRows = [&](const unsigned char* rows, uint64_t, uint64_t length) {
+            for (uint64_t r = 0; r < length / m_cols; ++r) {
+                const unsigned char* row = rows + r * m_cols;
                 uint16_t* pieceCounts = rowCounts;
                 for (const Range& range : ranges) {
                     countRun(row + range.begin, range.end - range.begin, pieceCounts);
                     pieceCounts += 256;
                 }
             }
-        }
+        };
+        if (reader != nullptr)
+            reader->forEachPiece(r0 * m_cols, (r1 - r0) * m_cols, m_cols, countRows);
+        else
+            countRows(codes + r0 * m_cols, r0 * m_cols, (r1 - r0) * m_cols);
         s += c1 - c0;
     }
 }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <optional>
 
 namespace safescope {
 
@@ -138,19 +137,13 @@ Result<PatternCounts> countPatterns(const TensorView& view, const std::atomic_bo
     const ViewReader reader = readerOf(view);
     const size_t width = static_cast<size_t>(bits / 8);
     auto countBytes = [&](uint64_t begin, uint64_t end, WorkerCounts& wc) {
-        const bool copy = reader.shouldCopy(begin * width, (end - begin) * width);
-        std::optional<ViewReader::Buffer> buffer; // only when copying: a pool buffer is 256 KiB kept for good
-        if (copy)
-            buffer.emplace();
-        const uint64_t piece = copy ? ViewReader::Buffer::kBytes / width : end - begin;
-        for (uint64_t first = begin; first < end; first += piece) {
-            const uint64_t n = std::min(piece, end - first);
-            const unsigned char* bytes = reader.read(first * width, n * width, copy ? buffer->data() : nullptr, copy);
-            if (bits == 16)
-                count16(bytes, n, wc.lane0(), wc.lane1());
-            else
-                count8(bytes, n, wc.lane0(), wc.lane1());
-        }
+        reader.forEachPiece(begin * width, (end - begin) * width, width,
+                            [&](const unsigned char* bytes, uint64_t, uint64_t length) {
+                                if (bits == 16)
+                                    count16(bytes, length / 2, wc.lane0(), wc.lane1());
+                                else
+                                    count8(bytes, length, wc.lane0(), wc.lane1());
+                            });
     };
     const bool ok = parallelChunks(view.elementCount, kChunkElements, cancel, progress,
                                    [&](int worker, uint64_t begin, uint64_t end) {
@@ -184,20 +177,12 @@ std::vector<double> codeValues(DType dtype)
     // Lay every code out as the dtype stores it (little-endian, sub-byte codes LSB-first: SPEC.md section 3), then
     // let the codec decode them all.
     std::vector<unsigned char> raw((codes * static_cast<size_t>(bits) + 7) / 8, 0);
-    if (bits == 16 || bits == 8) {
-        const size_t bytes = static_cast<size_t>(bits / 8);
-        for (size_t code = 0; code < codes; ++code)
-            for (size_t b = 0; b < bytes; ++b)
-                raw[code * bytes + b] = static_cast<unsigned char>(code >> (8 * b));
-    } else {
-        for (size_t code = 0; code < codes; ++code) {
-            const size_t bit = code * static_cast<size_t>(bits);
-            for (int b = 0; b < bits; ++b) {
-                if (code >> b & 1)
-                    raw[(bit + static_cast<size_t>(b)) / 8] |=
-                        static_cast<unsigned char>(1u << ((bit + static_cast<size_t>(b)) % 8));
-            }
-        }
+    for (size_t code = 0; code < codes; ++code) {
+        // A code of at most 16 bits, shifted to its place in its first byte, spans at most three bytes.
+        const size_t bit = code * static_cast<size_t>(bits);
+        const uint32_t placed = static_cast<uint32_t>(code) << (bit % 8);
+        for (size_t k = 0; 8 * k < bit % 8 + static_cast<size_t>(bits); ++k)
+            raw[bit / 8 + k] |= static_cast<unsigned char>(placed >> (8 * k));
     }
     std::vector<double> values(codes);
     decodeToDouble(dtype, raw.data(), 0, codes, values.data());

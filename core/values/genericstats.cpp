@@ -91,12 +91,10 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
     const int workers = chunkWorkerCount(view.elementCount, kChunkElements);
     // Whole-byte dtypes are read through the file where the mapping is cold (ViewReader): on a virtual machine the
     // first touch of each mapped page costs more than copying it (1 GiB of F32 in a freshly cached file: 0.46 s in
-    // place). Pieces of the reader's buffer hold whole blocks; sub-byte dtypes are read in place.
+    // place). Pieces hold whole blocks; sub-byte dtypes are read in place.
     const ViewReader reader = readerOf(view);
     const int bits = dtypeBits(view.dtype);
     const uint64_t width = bits >= 8 ? static_cast<uint64_t>(bits / 8) : 0;
-    const uint64_t piece =
-        width ? std::max<uint64_t>(kStatsBlock, ViewReader::Buffer::kBytes / width / kStatsBlock * kStatsBlock) : 0;
     auto blocks = [&](uint64_t begin, uint64_t end, auto&& perBlock) {
         Stream s[3];
         // Elements [first, last), whose bytes from element `base` on are at `bytes`.
@@ -108,19 +106,14 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
                     perBlock(k, s[k], n);
             }
         };
-        if (width == 0 || piece * width > ViewReader::Buffer::kBytes) {
+        if (width == 0) {
             perPiece(view.data, 0, begin, end);
             return;
         }
-        if (!reader.shouldCopy(begin * width, (end - begin) * width)) {
-            perPiece(view.data, 0, begin, end);
-            return;
-        }
-        const ViewReader::Buffer buffer;
-        for (uint64_t first = begin; first < end; first += piece) {
-            const uint64_t last = std::min(end, first + piece);
-            perPiece(reader.read(first * width, (last - first) * width, buffer.data(), true), first, first, last);
-        }
+        reader.forEachPiece(begin * width, (end - begin) * width, kStatsBlock * width,
+                            [&](const unsigned char* bytes, uint64_t at, uint64_t length) {
+                                perPiece(bytes, at / width, at / width, (at + length) / width);
+                            });
     };
 
     // Pass 1: moments, extremes and class counts, one accumulator per chunk and stream, merged in chunk order: per
