@@ -90,6 +90,14 @@ QByteArray buildCase(const QString& kind, TensorFileBuilder& file)
                 .add("w.weight_scale", "F32", {}, bytesOf(std::vector<float>{-1.5f}));
             return "{}";
         }
+        if (kind.contains(QLatin1String("tall"))) {
+            // Blocks of 256 x 256 are counted in pieces of 64 rows, four down each block: the last row of blocks
+            // holds 44 rows, so its last two rows of pieces lie wholly past the matrix's edge and hold nothing.
+            const uint64_t rows = 300, cols = 520;
+            file.add("w.weight", dtype, {rows, cols}, randomBytes(rows * cols, 5))
+                .add("w.weight_scale_inv", "F32", {2, 3}, bytesOf(randomScales(6, 4)));
+            return "{\"quantization_config\":{\"quant_method\":\"fp8\",\"weight_block_size\":[256,256]}}";
+        }
         if (kind.contains(QLatin1String("channel"))) {
             // Rows long enough for counting to pay (a scale per row of 1,100 codes).
             const uint64_t rows = 40, cols = 1100;
@@ -170,9 +178,9 @@ private slots:
         const HistogramSpec apart{100, std::nullopt, BinScale::Linear};          // binned on its own
         const HistogramSpec ranged{64, std::pair{-0.5, 0.25}, BinScale::Linear}; // values below and above
         const HistogramSpec logarithmic{50, std::nullopt, BinScale::Log};
-        for (const char* kind :
-             {"fp8 e4m3 block", "fp8 e4m3 block finite", "fp8 e5m2 block", "fp8 e4m3 tensor", "fp8 e4m3 channel",
-              "fp8 e4m3 wide", "gptq int4", "gptq int2", "gptq int4 act-order", "gptq int4 odd", "awq"}) {
+        for (const char* kind : {"fp8 e4m3 block", "fp8 e4m3 block finite", "fp8 e5m2 block", "fp8 e4m3 tensor",
+                                 "fp8 e4m3 channel", "fp8 e4m3 wide", "fp8 e4m3 tall", "gptq int4", "gptq int2",
+                                 "gptq int4 act-order", "gptq int4 odd", "awq"}) {
             QTest::addRow("%s derived", kind) << QString::fromLatin1(kind) << derived;
             QTest::addRow("%s apart", kind) << QString::fromLatin1(kind) << apart;
             QTest::addRow("%s ranged", kind) << QString::fromLatin1(kind) << ranged;
@@ -242,6 +250,8 @@ private slots:
                 continue;
             QTest::addRow("%d: one row", width) << width << 1 << 0 << false << -1;
             QTest::addRow("%d: a group of 128", width) << width << 16 << 0 << false << -1;
+            QTest::addRow("%d: fifteen rows", width) << width << 15 << 0 << false << 15; // the bit planes' flush
+            QTest::addRow("%d: thirty-one rows", width) << width << 31 << 2 << true << -1;
             QTest::addRow("%d: flush boundary", width) << width << 127 << 1 << false << -1;
             QTest::addRow("%d: past the flush", width) << width << 128 << 3 << true << -1;
             QTest::addRow("%d: many rows", width) << width << 300 << 2 << true << -1;
@@ -306,25 +316,36 @@ private slots:
         QCOMPARE(stats.error().kind, ErrorKind::FileChanged);
     }
 
-    // countCodes() over any range of segments gives what one segment at a time gives (the vectorised columns
-    // against the scalar tail, ranges starting inside a group and across groups).
+    // countCodes() over any range of segments gives what one segment at a time gives: GPTQ's vectorised columns
+    // against the scalar tail, ranges starting inside a group and across groups; FP8's rows of pieces read whole
+    // for a range that starts or ends inside one, and the empty pieces past the edge.
+    void countCodesAnyRange_data()
+    {
+        QTest::addColumn<QString>("kind");
+        for (const char* kind : {"gptq int4 odd", "fp8 e4m3 block", "fp8 e4m3 tall", "fp8 e4m3 wide"})
+            QTest::addRow("%s", kind) << QString::fromLatin1(kind);
+    }
     void countCodesAnyRange()
     {
+        QFETCH(QString, kind);
         QTemporaryDir dir;
         TensorFileBuilder file;
-        const QuantFixture f = openQuantFixture(dir, file, buildCase(QStringLiteral("gptq int4 odd"), file));
+        const QuantFixture f = openQuantFixture(dir, file, buildCase(kind, file));
         auto d = Dequantizer::create(*f.model, *f.find("w.weight"));
         QVERIFY(d);
         const CodeLayout layout = (*d)->codeLayout();
         const size_t codes = static_cast<size_t>(layout.codes);
+        QVERIFY(layout.segments >= 6);
         std::vector<uint16_t> single(static_cast<size_t>(layout.segments) * codes, 0);
         for (uint64_t s = 0; s < layout.segments; ++s)
             (*d)->countCodes(s, 1, &single[static_cast<size_t>(s) * codes]);
-        for (const auto& [first, count] : {std::pair<uint64_t, uint64_t>{0, layout.segments},
-                                           {3, 41},
-                                           {40, 60},
-                                           {44, 44},
-                                           {50, layout.segments - 50}}) {
+        const uint64_t n = layout.segments, row = layout.segmentsPerRow;
+        for (const auto& [first, count] : {std::pair<uint64_t, uint64_t>{0, n},
+                                           {3, std::min<uint64_t>(41, n - 3)},
+                                           {n / 2, n - n / 2},
+                                           {row / 2, std::min(n - row / 2, row + 1)},
+                                           {n - 1, 1},
+                                           {1, n - 2}}) {
             std::vector<uint16_t> counts(static_cast<size_t>(count) * codes, 0);
             (*d)->countCodes(first, count, counts.data());
             QVERIFY(std::equal(counts.begin(), counts.end(), single.begin() + static_cast<ptrdiff_t>(first * codes)));

@@ -53,49 +53,64 @@ BlockSegments::BlockSegments(uint64_t rows, uint64_t cols, uint64_t blockRows, u
     m_segmentRows = ceilDiv(m_rows, m_blockRows) * m_piecesDown;
 }
 
+uint64_t BlockSegments::pieceRowOf(uint64_t row) const
+{
+    return row / m_blockRows * m_piecesDown + row % m_blockRows / m_pieceRows;
+}
+
+uint64_t BlockSegments::firstRowOf(uint64_t pieceRow) const
+{
+    return std::min(m_rows, pieceRow / m_piecesDown * m_blockRows + pieceRow % m_piecesDown * m_pieceRows);
+}
+
+uint64_t BlockSegments::endRowOf(uint64_t pieceRow) const
+{
+    const uint64_t blockEnd = (pieceRow / m_piecesDown + 1) * m_blockRows;
+    return std::min({firstRowOf(pieceRow) + m_pieceRows, blockEnd, m_rows});
+}
+
 void BlockSegments::countBytes(const unsigned char* codes, uint64_t first, uint64_t n, uint16_t* counts,
                                const ViewReader* reader) const
 {
+    if (n == 0)
+        return;
     struct Range
     {
         uint64_t begin, end;
     };
+    // The columns of each piece across a row of pieces: the same in every row.
     thread_local std::vector<Range> ranges;
-    const uint64_t last = first + n;
-    for (uint64_t s = first; s < last;) {
-        // The pieces [c0, c1) of one row of pieces, then the matrix rows they span, each read left to right.
-        const uint64_t pieceRow = s / m_segmentCols;
-        const uint64_t c0 = s % m_segmentCols;
-        const uint64_t c1 = std::min(m_segmentCols, c0 + (last - s));
-        const uint64_t blockRow = pieceRow / m_piecesDown;
-        const uint64_t r0 = blockRow * m_blockRows + pieceRow % m_piecesDown * m_pieceRows;
-        const uint64_t r1 = std::min({r0 + m_pieceRows, (blockRow + 1) * m_blockRows, m_rows});
-        ranges.clear();
-        for (uint64_t c = c0; c < c1; ++c) {
-            const uint64_t blockCol = c / m_piecesAcross;
-            const uint64_t begin = blockCol * m_blockCols + c % m_piecesAcross * m_pieceCols;
-            const uint64_t end = std::min({begin + m_pieceCols, (blockCol + 1) * m_blockCols, m_cols});
-            ranges.push_back({begin, std::max(begin, end)});
-        }
-        uint16_t* rowCounts = counts + (s - first) * 256;
-        // Whole rows, copied a group at a time where the mapping is cold (a first touch of each mapped page costs
-        // more than copying it on a virtual machine), else read in place.
-        auto countRows = [&](const unsigned char* rows, uint64_t, uint64_t length) {
-            for (uint64_t r = 0; r < length / m_cols; ++r) {
-                const unsigned char* row = rows + r * m_cols;
-                uint16_t* pieceCounts = rowCounts;
-                for (const Range& range : ranges) {
-                    countRun(row + range.begin, range.end - range.begin, pieceCounts);
-                    pieceCounts += 256;
-                }
-            }
-        };
-        if (reader != nullptr)
-            reader->forEachPiece(r0 * m_cols, (r1 - r0) * m_cols, m_cols, countRows);
-        else
-            countRows(codes + r0 * m_cols, r0 * m_cols, (r1 - r0) * m_cols);
-        s += c1 - c0;
+    ranges.clear();
+    for (uint64_t c = 0; c < m_segmentCols; ++c) {
+        const uint64_t blockCol = c / m_piecesAcross;
+        const uint64_t begin = blockCol * m_blockCols + c % m_piecesAcross * m_pieceCols;
+        const uint64_t end = std::min({begin + m_pieceCols, (blockCol + 1) * m_blockCols, m_cols});
+        ranges.push_back({begin, std::max(begin, end)});
     }
+    const uint64_t last = first + n;
+    // Each matrix row the segments span, read left to right once: its pieces among [first, last) counted in turn.
+    auto countRows = [&](const unsigned char* rows, uint64_t at, uint64_t length) {
+        for (uint64_t k = 0; k < length / m_cols; ++k) {
+            const uint64_t rowFirst = pieceRowOf(at / m_cols + k) * m_segmentCols;
+            const uint64_t c0 = std::max(first, rowFirst) - rowFirst;
+            const uint64_t c1 = std::min(last, rowFirst + m_segmentCols) - rowFirst;
+            const unsigned char* row = rows + k * m_cols;
+            uint16_t* pieceCounts = counts + (rowFirst + c0 - first) * 256;
+            for (uint64_t c = c0; c < c1; ++c, pieceCounts += 256)
+                countRun(row + ranges[c].begin, ranges[c].end - ranges[c].begin, pieceCounts);
+        }
+    };
+    // Pieces past the matrix's last row are empty: their rows of pieces hold no row.
+    const uint64_t rowBegin = firstRowOf(first / m_segmentCols);
+    const uint64_t rowEnd = std::max(rowBegin, endRowOf((last - 1) / m_segmentCols));
+    // One decision for the whole range (a chunk of whole rows of pieces): copied from the file in groups of rows
+    // that fit the reader's buffer where the mapping is cold (a first touch of each mapped page costs more than
+    // copying it on a virtual machine), else read in place. Per row of pieces, the rows of a per-channel scale
+    // stayed under the copying threshold and were all read in place.
+    if (reader != nullptr)
+        reader->forEachPiece(rowBegin * m_cols, (rowEnd - rowBegin) * m_cols, m_cols, countRows);
+    else
+        countRows(codes + rowBegin * m_cols, rowBegin * m_cols, (rowEnd - rowBegin) * m_cols);
 }
 
 } // namespace safescope

@@ -19,6 +19,8 @@ public:
     BlockSegments(uint64_t rows, uint64_t cols, uint64_t blockRows, uint64_t blockCols);
 
     uint64_t count() const { return m_segmentRows * m_segmentCols; }
+    /// Segments per row of pieces: consecutive segments that share the same matrix rows.
+    uint64_t rowSegments() const { return m_segmentCols; }
     uint64_t elementsEach() const { return m_pieceRows * m_pieceCols; }
     /// Row-major index of the segment's block in the grid of scales.
     uint64_t blockOf(uint64_t segment) const
@@ -32,6 +34,10 @@ public:
                     const ViewReader* reader = nullptr) const;
 
 private:
+    uint64_t pieceRowOf(uint64_t row) const;      ///< the row of pieces holding matrix row `row`
+    uint64_t firstRowOf(uint64_t pieceRow) const; ///< its first matrix row (m_rows past the edge)
+    uint64_t endRowOf(uint64_t pieceRow) const;   ///< one past its last matrix row
+
     uint64_t m_rows, m_cols, m_blockRows, m_blockCols;
     uint64_t m_pieceRows = 1, m_pieceCols = 1;
     uint64_t m_piecesDown = 1, m_piecesAcross = 1;

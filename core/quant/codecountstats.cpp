@@ -16,6 +16,19 @@ namespace {
 // About as many elements per parallel chunk as the decode path's chunks hold.
 constexpr uint64_t kChunkElements = uint64_t(1) << 20;
 
+// Segments per parallel chunk: about kChunkElements, cut at whole rows of segments (CodeLayout::segmentsPerRow).
+// A chunk ending inside a row made the next one read the same stored rows again: up to three times the bytes for
+// an 18,432-column FP8 weight in 128 x 128 blocks. A row of up to 16 chunks' worth becomes one chunk; a longer
+// one (it leaves too few chunks to share among cores) keeps the plain cut.
+uint64_t chunkSegments(const CodeLayout& layout)
+{
+    const uint64_t plain = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
+    const uint64_t row = std::max<uint64_t>(1, layout.segmentsPerRow);
+    if (row <= plain)
+        return plain / row * row;
+    return row <= 16 * plain ? row : plain;
+}
+
 // Moments, extremes and classes of one segment from its codes' values and counts, added as one block, the way
 // accumulateBlock() adds a block of decoded values (squared deviations from the block's own mean). Comparisons
 // rather than std::fmin/fmax, which are calls here: this runs for every code of every segment.
@@ -261,7 +274,7 @@ Result<TensorStats> computeKeyedCountStats(const Dequantizer& dequantizer, const
     const CodeLayout layout = dequantizer.codeLayout();
     const size_t codes = static_cast<size_t>(layout.keyCodes); // entries of a key's row
     const size_t keys = static_cast<size_t>(layout.keys);
-    const uint64_t perChunk = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
+    const uint64_t perChunk = chunkSegments(layout);
     const int workers = chunkWorkerCount(layout.segments, perChunk);
     std::vector<KeyCounts> tables(static_cast<size_t>(workers));
     for (KeyCounts& t : tables) {
@@ -325,7 +338,7 @@ Result<TensorStats> computeCodeCountStats(const Dequantizer& dequantizer, const 
     const CodeLayout layout = dequantizer.codeLayout();
     const QString cancelledMessage = QStringLiteral("statistics cancelled");
     const size_t codes = static_cast<size_t>(layout.codes);
-    const uint64_t perChunk = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
+    const uint64_t perChunk = chunkSegments(layout);
     const int workers = chunkWorkerCount(layout.segments, perChunk);
     // Counts of every segment kept for pass 2 when they fit the budget: the codes are then read once.
     const bool keep = layout.segments <= keptBudget / (codes * sizeof(uint16_t));

@@ -27,6 +27,10 @@ struct CodeLayout
     /// per key, in a table small enough for the cache.
     uint64_t keys = 0;
     int keyCodes = 0;
+    /// Consecutive segments whose codes share the same stored rows (a row of FP8 block pieces, a GPTQ group's
+    /// outputs): statistics cut their chunks at multiples of it, so that each chunk reads the rows it touches whole
+    /// and once, and can copy them from the file in long runs.
+    uint64_t segmentsPerRow = 1;
 };
 
 /// Reads a logical tensor's values, dequantized on demand from its stored parts: only the stored bytes a range of

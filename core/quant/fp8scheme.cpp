@@ -56,15 +56,11 @@ class Fp8Dequantizer final : public Dequantizer
 public:
     Fp8Dequantizer(const LogicalTensor& t, StoredPart weight, StoredPart scale, uint64_t blockRows, uint64_t blockCols)
         : Dequantizer(t, weight.path), m_weight(std::move(weight)), m_scale(std::move(scale)), m_blockRows(blockRows),
-          m_blockCols(blockCols), m_segments(rowsOf(m_weight), colsOf(m_weight), blockRows, blockCols)
+          m_blockCols(blockCols), m_segments(rowsOf(m_weight), colsOf(m_weight), blockRows, blockCols),
+          m_reader(readerOf(m_weight))
     {
         m_cols = colsOf(m_weight);
         m_scaleCols = ceilDiv(m_cols, m_blockCols);
-        // Counting codes reads the weight's cold pages through its file (ViewReader, BlockSegments::countBytes).
-        TensorView codes{m_weight.dtype, m_weight.shape,        m_weight.elementCount,
-                         m_weight.data,  m_weight.elementCount, m_weight.source};
-        if (m_weight.source != nullptr)
-            m_reader.emplace(std::move(codes), *m_weight.source, m_weight.fileOffset);
         for (int code = 0; code < 256; ++code)
             m_lut[static_cast<size_t>(code)] = decodeF8(m_weight.dtype, static_cast<uint8_t>(code));
     }
@@ -94,11 +90,16 @@ public:
 
     // Statistics count the 256 codes of each piece of a scale block: the block's values are those 256 codes
     // times its scale, so a weight's statistics cost a byte count per element instead of float work.
-    CodeLayout codeLayout() const override { return {256, m_segments.count(), m_segments.elementsEach()}; }
+    CodeLayout codeLayout() const override
+    {
+        CodeLayout layout{256, m_segments.count(), m_segments.elementsEach()};
+        layout.segmentsPerRow = m_segments.rowSegments();
+        return layout;
+    }
 
     void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
     {
-        m_segments.countBytes(m_weight.data, first, count, counts, m_reader ? &*m_reader : nullptr);
+        m_segments.countBytes(m_weight.data, first, count, counts, &m_reader);
     }
 
     void segmentValues(uint64_t segment, float* values) const override
@@ -121,7 +122,7 @@ private:
     uint64_t m_blockRows;
     uint64_t m_blockCols;
     BlockSegments m_segments;
-    std::optional<ViewReader> m_reader; ///< over the weight's codes, when they are mapped from a file
+    ViewReader m_reader; ///< the weight's codes, read through the file where the mapping is cold (countBytes)
     uint64_t m_cols = 1;
     uint64_t m_scaleCols = 1;
     std::array<float, 256> m_lut{};

@@ -19,10 +19,8 @@ Result<StoredPart> PartSource::find(const std::string& name) const
     part.shape.assign(info.shape.begin(), info.shape.end());
     part.elementCount = info.elementCount;
     part.path = model.shardOf(*index).path;
-    if (const auto& file = model.shardOf(*index).file; file && file->isMapped() && part.data != nullptr) {
+    if (const auto& file = model.shardOf(*index).file; file && file->isMapped() && part.data != nullptr)
         part.source = &file->mapping();
-        part.fileOffset = model.absoluteOffset(*index);
-    }
     if (bytes) {
         static const std::atomic_bool never{false};
         Result<HeldTensorBytes> held = bytes(*index, cancel ? *cancel : never);
@@ -34,6 +32,12 @@ Result<StoredPart> PartSource::find(const std::string& name) const
         part.keep = std::move(held->keep);
     }
     return part;
+}
+
+ViewReader readerOf(const StoredPart& part)
+{
+    const uint64_t bytes = (part.elementCount * static_cast<uint64_t>(dtypeBits(part.dtype)) + 7) / 8;
+    return readerOf(TensorView{part.dtype, part.shape, part.elementCount, part.data, bytes, part.source});
 }
 
 } // namespace safescope

@@ -2,6 +2,7 @@
 
 #include "core/format/dtype.h"
 #include "core/format/error.h"
+#include "core/io/viewreader.h"
 #include "core/values/dtypecodec.h"
 #include "core/values/heldtensorbytes.h"
 
@@ -30,7 +31,6 @@ struct StoredPart
     QString path;                       ///< the shard file
     std::shared_ptr<const void> keep;   ///< the fetched bytes behind `data` (null for a mapping: the Model keeps it)
     const MappedFile* source = nullptr; ///< the mapped shard `data` points into (null for fetched bytes)
-    uint64_t fileOffset = 0;            ///< where `data` starts in `source`
 
     uint32_t word(uint64_t index) const
     {
@@ -74,6 +74,10 @@ struct PartSource
     /// Looks `name` up in the model and gets its bytes; InvalidArgument naming the tensor when it is not there.
     Result<StoredPart> find(const std::string& name) const;
 };
+
+/// The reader of a part's bytes for one pass: copied from its shard file where this process has not mapped them yet,
+/// in place otherwise (fetched bytes, a warm mapping). The part must outlive the reader.
+ViewReader readerOf(const StoredPart& part);
 
 /// `bits` bits (<= 25) of a little-endian bit stream starting at bit `position` of `bytes`, lowest bit first: the
 /// packing of GPTQ's qzeros rows and MLX's weight rows (bits that straddle words continue in the next one).
