@@ -3,6 +3,7 @@
 // The two must agree: extremes, classes, every histogram count and the percentiles exactly, sums and moments up to
 // the order of additions. Random codes, so every code occurs (FP8 NaN and infinity codes included), edge blocks,
 // act-order, histograms derived from the fine one and binned apart, and the counts kept or counted twice.
+#include "core/io/viewreader.h"
 #include "core/quant/codecountstats.h"
 #include "core/quant/dequantizedstats.h"
 #include "core/quant/nibblecolumns.h"
@@ -284,7 +285,7 @@ private slots:
                 uint32_t w;
                 std::memcpy(&w, words + r * stride + 4 * j, 4);
                 for (int k = 0; k < 8; ++k)
-                    ++expected[((w >> (4 * k)) & 15u) * columns + j];
+                    ++expected[j * 16 + ((w >> (4 * k)) & 15u)];
             }
         QCOMPARE(counts, expected);
     }
@@ -314,6 +315,56 @@ private slots:
         QVERIFY(cut);
         QVERIFY(!stats);
         QCOMPARE(stats.error().kind, ErrorKind::FileChanged);
+    }
+
+    // GPTQ codes counted by key are copied from the file where the mapping is cold (ViewReader), which stays
+    // untouched: whole groups a bufferful at a time, or bands of outputs across a group's rows when a group is
+    // wider than the buffer (4,104 outputs: a band of 4,096 and one of 8, the scalar tail). The counts equal the
+    // decode path's values either way.
+    void gptqCountsReadColdRowsThroughTheFile_data()
+    {
+        QTest::addColumn<int>("inputs");
+        QTest::addColumn<int>("outputs");
+        QTest::addRow("whole groups") << 8192 << 1024;
+        QTest::addRow("bands of outputs") << 2048 << 4104;
+    }
+    void gptqCountsReadColdRowsThroughTheFile()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        // qweight of about 4 MiB between two pads of 2 MiB: where the page cache holds the file in 2 MiB folios,
+        // touching the header or the scales maps the whole folio around them, and the middle of qweight shares none of
+        // it.
+        QFETCH(int, inputs);
+        QFETCH(int, outputs);
+        const auto in = static_cast<uint64_t>(inputs), out = static_cast<uint64_t>(outputs);
+        const uint64_t group = 128, groups = in / group, pad = uint64_t(2) << 20;
+        file.add("pad.before", "U8", {pad}, QByteArray(static_cast<qsizetype>(pad), '\0'))
+            .add("w.qweight", "I32", {in / 8, out}, randomBytes(in / 8 * out * 4, 31))
+            .add("pad.after", "U8", {pad}, QByteArray(static_cast<qsizetype>(pad), '\0'))
+            .add("w.qzeros", "I32", {groups, out / 8}, randomBytes(groups * out / 2, 32))
+            .add("w.scales", "F16", {groups, out}, f16Bytes(randomScales(groups * out, 33)));
+        const QuantFixture f = openQuantFixture(
+            dir, file, "{\"quantization_config\":{\"quant_method\":\"gptq\",\"bits\":4,\"group_size\":128}}");
+        const LogicalTensor* t = f.find("w.weight");
+        QVERIFY(t);
+        auto d = Dequantizer::create(*f.model, *t);
+        QVERIFY(d);
+        const std::optional<size_t> qweight = f.model->find("w.qweight");
+        QVERIFY(qweight);
+        const ViewReader reader = readerOf(*f.model, *qweight);
+        const uint64_t middle = uint64_t(1) << 20, length = uint64_t(2) << 20;
+        QVERIFY(reader.shouldCopy(middle, length));
+        std::atomic_bool cancel = false;
+        const Result<TensorStats> keyed = computeKeyedCountStats(**d, StatsOptions{}, cancel);
+        QVERIFY(keyed);
+        QVERIFY2(reader.shouldCopy(middle, length), "the rows were read through the mapping, not copied");
+        StatsOptions generic;
+        generic.forceGeneric = true;
+        const Result<TensorStats> decoded = computeDequantizedStats(**d, generic, cancel);
+        QVERIFY(decoded);
+        QVERIFY(!reader.shouldCopy(middle, length)); // the decode path read it in place: the check can fail
+        compareStats(*keyed, *decoded);
     }
 
     // countCodes() over any range of segments gives what one segment at a time gives: GPTQ's vectorised columns

@@ -11,7 +11,6 @@
 #include "core/quant/recognition.h"
 #include "core/quant/schemes.h"
 #include "core/quant/storedpart.h"
-#include "core/values/threadscratch.h"
 
 #include <array>
 #include <cstring>
@@ -27,7 +26,7 @@ public:
                     std::vector<uint32_t> groupOf)
         : Dequantizer(t, qweight.path), m_qweight(std::move(qweight)), m_qzeros(std::move(qzeros)),
           m_scales(std::move(scales)), m_groupOf(std::move(groupOf)), m_bits(t.bits),
-          m_zeroAdd(t.variant == "gptq_v2" ? 0 : 1)
+          m_zeroAdd(t.variant == "gptq_v2" ? 0 : 1), m_reader(readerOf(m_qweight))
     {
         m_out = t.shape[0];
         m_in = t.shape[1];
@@ -38,6 +37,16 @@ public:
             m_groupsInOrder = m_groupOf[static_cast<size_t>(i)] == m_groupOf[static_cast<size_t>(i - i % perWord)];
         if (m_bits != 3 && m_groupsInOrder)
             listGroupRows(perWord);
+        // Without act-order (or with a sorted g_idx) the groups' rows follow one another: row k is listed k-th.
+        m_rowsInOrder = !m_groupRows.empty();
+        for (size_t k = 0; k < m_groupRows.size() && m_rowsInOrder; ++k)
+            m_rowsInOrder = m_groupRows[k] == k;
+        size_t mostRows = 0;
+        for (size_t g = 0; g + 1 < m_groupRowStart.size(); ++g)
+            mostRows = std::max<size_t>(mostRows, m_groupRowStart[g + 1] - m_groupRowStart[g]);
+        m_identityRows.resize(mostRows);
+        for (size_t k = 0; k < mostRows; ++k)
+            m_identityRows[k] = static_cast<uint32_t>(k);
     }
 
     void decode(uint64_t first, uint64_t count, float* out) const override
@@ -124,8 +133,10 @@ public:
         // Keys: a 16-bit scale's bits (F32 scales would need 2^32), each with a row of 2^(bits + 1) entries for
         // q - zero, which runs from -2^bits (zero = 2^bits with v1's + 1) to 2^bits - 1.
         const bool keyed = m_scales.dtype == DType::F16 || m_scales.dtype == DType::BF16;
-        return {1 << m_bits, m_scales.shape[0] * m_out, std::max<uint64_t>(most, 1), keyed ? uint64_t(1) << 16 : 0,
-                keyed ? 2 << m_bits : 0};
+        CodeLayout layout{1 << m_bits, m_scales.shape[0] * m_out, std::max<uint64_t>(most, 1),
+                          keyed ? uint64_t(1) << 16 : 0, keyed ? 2 << m_bits : 0};
+        layout.segmentsPerRow = m_out; // a group's outputs share its rows of qweight
+        return layout;
     }
 
     void countCodes(uint64_t first, uint64_t count, uint16_t* counts) const override
@@ -149,7 +160,7 @@ public:
                 uint16_t* c = counts + (s - first + (o - o0)) * codes;
                 for (size_t j = 0; j < width; ++j, c += codes)
                     for (size_t code = 0; code < 16; ++code)
-                        c[code] = static_cast<uint16_t>(c[code] + columns[code * width + j]);
+                        c[code] = static_cast<uint16_t>(c[code] + columns[j * 16 + code]);
             }
             for (size_t r = 0; r < rowCount; ++r) {
                 uint16_t* c = counts + (s - first + (o - o0)) * codes;
@@ -180,52 +191,67 @@ public:
         }
     }
 
-    // int4: the vectorised counters of eight outputs added straight to their keys' rows (no 16-bit counts between).
+    // int4: the vectorised counters of 8 or 16 outputs added straight to their keys' rows (no 16-bit counts
+    // between). Counts add up per key, so a group counted in two runs of its rows gives the same table.
     void countCodesByKey(uint64_t first, uint64_t count, uint32_t* table, uint8_t* seen) const override
     {
         if (m_bits != 4)
             return Dequantizer::countCodesByKey(first, count, table, seen);
         const uint64_t last = first + count;
-        const size_t width = nibbleColumns();
-        uint32_t keys[kMaxNibbleColumns], offsets[kMaxNibbleColumns];
-        uint32_t columns[16 * kMaxNibbleColumns];
-        struct RowTile;
-        unsigned char* tile = threadScratch<unsigned char, kTileRows * 4 * kTileOutputs, RowTile>();
-        for (uint64_t s = first; s < last;) {
-            const uint64_t g = s / m_out, o0 = s % m_out, o1 = std::min(m_out, o0 + (last - s));
-            const uint32_t* rows = m_groupRows.data() + m_groupRowStart[g];
-            const size_t rowCount = m_groupRowStart[g + 1] - m_groupRowStart[g];
-            uint64_t o = o0;
-            // A group's rows lie out * 4 bytes apart, a multiple of 4 KiB in real models: read in place, every
-            // row falls in the same L1 set and evicts the others. A tile of them copied close together first,
-            // read once per tile, is then counted from L1.
-            const bool tiled = rowCount <= kTileRows;
-            for (; tiled && o + kTileOutputs <= o1; o += kTileOutputs) {
-                for (size_t r = 0; r < rowCount; ++r)
-                    std::memcpy(tile + r * 4 * kTileOutputs, m_qweight.data + 4 * (rows[r] * m_out + o),
-                                4 * kTileOutputs);
-                for (uint64_t t = 0; t < kTileOutputs; t += width) {
-                    segmentKeys(g * m_out + o + t, width, keys, offsets);
-                    countNibbleColumns(tile + 4 * t, 4 * kTileOutputs, kTileRowList.data(), rowCount, width, columns);
-                    addColumns(width, keys, offsets, columns, table, seen);
+        const uint64_t g0 = first / m_out, g1 = (last - 1) / m_out;
+        auto columnsOf = [&](uint64_t g) {
+            return std::pair<uint64_t, uint64_t>{g == g0 ? first % m_out : 0, g == g1 ? (last - 1) % m_out + 1 : m_out};
+        };
+        const uint64_t rowBytes = 4 * m_out;
+        const uint64_t r0 = m_groupRowStart[g0], r1 = m_groupRowStart[g1 + 1];
+        // Act-order (a group's rows lie apart) or a warm mapping: in place. Else the groups' rows follow one
+        // another and are copied from the file (on a virtual machine the first touch of each mapped page cost
+        // more than counting its codes).
+        if (!m_rowsInOrder || !m_reader.shouldCopy(r0 * rowBytes, (r1 - r0) * rowBytes)) {
+            for (uint64_t g = g0; g <= g1; ++g) {
+                const auto [o0, o1] = columnsOf(g);
+                countGroup(g, o0, o1, m_qweight.data + 4 * o0, rowBytes, m_groupRows.data() + m_groupRowStart[g],
+                           m_groupRowStart[g + 1] - m_groupRowStart[g], table, seen);
+            }
+            return;
+        }
+        const ViewReader::Buffer buffer;
+        const uint64_t groupBytes = (m_groupRowStart[1] - m_groupRowStart[0]) * rowBytes;
+        if (groupBytes <= ViewReader::Buffer::kBytes) {
+            // A bufferful of whole groups in one read: a group split between two reads would cost its keys' rows
+            // two rounds of additions (out of cache: 8 MiB of them).
+            const uint64_t piece = ViewReader::Buffer::kBytes / groupBytes * groupBytes;
+            for (uint64_t at = r0 * rowBytes; at < r1 * rowBytes; at += piece) {
+                const uint64_t length = std::min(piece, r1 * rowBytes - at);
+                const unsigned char* bytes = m_reader.read(at, length, buffer.data(), true);
+                for (uint64_t row = at / rowBytes, end = row + length / rowBytes; row < end;) {
+                    const uint64_t g = m_groupOf[static_cast<size_t>(row * 8)];
+                    const uint64_t runEnd = std::min<uint64_t>(end, m_groupRowStart[g + 1]);
+                    const auto [o0, o1] = columnsOf(g);
+                    countGroup(g, o0, o1, bytes + (row - at / rowBytes) * rowBytes + 4 * o0, rowBytes,
+                               m_identityRows.data(), static_cast<size_t>(runEnd - row), table, seen);
+                    row = runEnd;
                 }
             }
-            for (; o + width <= o1; o += width) {
-                segmentKeys(g * m_out + o, width, keys, offsets);
-                countNibbleColumns(m_qweight.data + 4 * o, 4 * m_out, rows, rowCount, width, columns);
-                addColumns(width, keys, offsets, columns, table, seen);
+            return;
+        }
+        // Rows too wide for a group to fit: bands of outputs across all of a group's rows, a read per row.
+        for (uint64_t g = g0; g <= g1; ++g) {
+            const auto [o0, o1] = columnsOf(g);
+            const uint64_t firstRow = m_groupRowStart[g], rows = m_groupRowStart[g + 1] - firstRow;
+            const uint64_t band = ViewReader::Buffer::kBytes / (4 * rows) / kMaxNibbleColumns * kMaxNibbleColumns;
+            if (band == 0) { // thousands of rows to a group (per-channel scales)
+                countGroup(g, o0, o1, m_qweight.data + 4 * o0, rowBytes, m_groupRows.data() + firstRow,
+                           static_cast<size_t>(rows), table, seen);
+                continue;
             }
-            for (; o < o1; ++o) {
-                segmentKeys(g * m_out + o, 1, keys, offsets);
-                seen[keys[0]] = 1;
-                uint32_t* row = table + static_cast<size_t>(keys[0]) * 32 + offsets[0];
-                for (size_t r = 0; r < rowCount; ++r) {
-                    const uint32_t word = m_qweight.word(rows[r] * m_out + o);
-                    for (unsigned j = 0; j < 8; ++j)
-                        ++row[(word >> (4 * j)) & 15u];
-                }
+            for (uint64_t o = o0; o < o1; o += band) {
+                const uint64_t bandBytes = 4 * (std::min(o1, o + band) - o);
+                for (uint64_t r = 0; r < rows; ++r)
+                    m_reader.read((firstRow + r) * rowBytes + 4 * o, bandBytes, buffer.data() + r * bandBytes, true);
+                countGroup(g, o, std::min(o1, o + band), buffer.data(), bandBytes, m_identityRows.data(),
+                           static_cast<size_t>(rows), table, seen);
             }
-            s += o1 - o0;
         }
     }
 
@@ -251,14 +277,35 @@ public:
     }
 
 private:
-    static constexpr size_t kTileRows = 64;      // a group of up to 512 inputs
-    static constexpr uint64_t kTileOutputs = 64; // 256 bytes of each row
-    static constexpr auto kTileRowList = [] {
-        std::array<uint32_t, kTileRows> rows{};
-        for (uint32_t r = 0; r < kTileRows; ++r)
-            rows[r] = r;
-        return rows;
-    }();
+    // Outputs [o0, o1) of group g over rowCount of its rows: the word of row k and output o at
+    // words + rows[k] * stride + 4 * (o - o0). Rows of a mapping lie out * 4 bytes apart, mostly in the same L1 set,
+    // but the counter reads each 64-byte piece of them once per eight codes and the rest come from L2: copying tiles
+    // of them close together first, which paid with the slower compare counters, costs more than it saves with bit
+    // planes.
+    void countGroup(uint64_t g, uint64_t o0, uint64_t o1, const unsigned char* words, uint64_t stride,
+                    const uint32_t* rows, size_t rowCount, uint32_t* table, uint8_t* seen) const
+    {
+        const size_t width = nibbleColumns();
+        uint32_t keys[kMaxNibbleColumns], offsets[kMaxNibbleColumns];
+        uint32_t columns[16 * kMaxNibbleColumns];
+        uint64_t o = o0;
+        for (; o + width <= o1; o += width) {
+            segmentKeys(g * m_out + o, width, keys, offsets);
+            countNibbleColumns(words + 4 * (o - o0), stride, rows, rowCount, width, columns);
+            addColumns(width, keys, offsets, columns, table, seen);
+        }
+        for (; o < o1; ++o) {
+            segmentKeys(g * m_out + o, 1, keys, offsets);
+            seen[keys[0]] = 1;
+            uint32_t* row = table + static_cast<size_t>(keys[0]) * 32 + offsets[0];
+            for (size_t r = 0; r < rowCount; ++r) {
+                uint32_t word;
+                std::memcpy(&word, words + rows[r] * stride + 4 * (o - o0), 4);
+                for (unsigned j = 0; j < 8; ++j)
+                    ++row[(word >> (4 * j)) & 15u];
+            }
+        }
+    }
 
     // int4 rows: 32 entries per key.
     static void addColumns(size_t width, const uint32_t* keys, const uint32_t* offsets, const uint32_t* columns,
@@ -268,7 +315,7 @@ private:
             seen[keys[j]] = 1;
             uint32_t* row = table + static_cast<size_t>(keys[j]) * 32 + offsets[j];
             for (size_t code = 0; code < 16; ++code)
-                row[code] += columns[code * width + j];
+                row[code] += columns[j * 16 + code];
         }
     }
 
@@ -320,8 +367,11 @@ private:
     std::vector<uint32_t> m_groupRowStart, m_groupRows;
     int m_bits;
     int m_zeroAdd;
+    ViewReader m_reader; ///< qweight, read through the file where the mapping is cold (countCodesByKey)
     uint64_t m_out = 0, m_in = 0, m_zeroRowBytes = 0;
     bool m_groupsInOrder = true;
+    bool m_rowsInOrder = false;           ///< m_groupRows lists every row in order (no act-order)
+    std::vector<uint32_t> m_identityRows; ///< 0, 1, 2, ...: the row list of a run of rows read into a buffer
 };
 
 uint64_t ceilDiv(uint64_t a, uint64_t b)
