@@ -1,6 +1,7 @@
 // Statistics checked against values computed here, independently: known codes of every dtype, double-precision
 // Kahan sums, numpy's percentile rule and the documented binning rule, written out again in this file.
 #include "core/values/tensorstats.h"
+#include "core/values/valuetotals.h"
 #include "support/sameeveryrun.h"
 
 #include <QTest>
@@ -681,6 +682,45 @@ private slots:
         const QByteArray bytes(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(n * 4));
         const TensorView view = viewOver(DType::F32, bytes, n);
         verifySameOnEveryRun([&] { return computeStats(view, {}, kNoCancel); });
+    }
+
+    // The fine histogram is binned into 32-bit counters, moved into the 64-bit ones before any could overflow
+    // (2^32 values: here lowered to 20,000 so that the move runs several times): the counts, the histogram derived
+    // from them and the percentiles equal binning straight into 64-bit counters, NaN and infinities skipped alike.
+    void fineCountsMovedBeforeOverflowAddUp()
+    {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal(0.0f, 0.02f);
+        std::vector<float> values(10 * kStatsBlock + 100);
+        for (float& v : values)
+            v = normal(rng);
+        values[17] = static_cast<float>(kNaN);
+        values[9000] = static_cast<float>(kInf);
+        ValueTotals total;
+        const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
+        for (size_t at = 0; at < values.size(); at += kStatsBlock)
+            accumulateBlock(ElementType::Float, bytes + 4 * at, std::min(kStatsBlock, values.size() - at), 0x1p-126,
+                            total.moments, total.classes);
+        const HistogramPlan plan(total, StatsOptions{});
+        HistogramCounts moved(plan), straight(plan);
+        moved.moveAfter = 20000;
+        for (size_t at = 0; at < values.size(); at += kStatsBlock) {
+            const size_t n = std::min(kStatsBlock, values.size() - at);
+            moved.binFine(ElementType::Float, bytes + 4 * at, n, plan);
+            binBlock(ElementType::Float, bytes + 4 * at, n, plan.fine, straight.fine.data(), straight.fineBelow,
+                     straight.fineAbove);
+        }
+        QVERIFY(std::any_of(moved.fine.begin(), moved.fine.end(), [](uint64_t c) { return c > 0; })); // it moved
+        QVERIFY(moved.recentValues > 0 && moved.recentValues <= 20000);
+        const ValueStats a = statsFromTotals(values.size(), total, plan, {moved});
+        const ValueStats b = statsFromTotals(values.size(), total, plan, {straight});
+        QCOMPARE(a.histogram.counts, b.histogram.counts);
+        for (size_t i = 0; i < a.percentiles.size(); ++i)
+            QCOMPARE(a.percentiles[i], b.percentiles[i]);
+        uint64_t binned = 0;
+        for (uint64_t c : a.histogram.counts)
+            binned += c;
+        QCOMPARE(binned, static_cast<uint64_t>(values.size() - 2));
     }
 
     void emptyAndScalar()

@@ -57,7 +57,7 @@ Result<TensorStats> decodedStats(const Dequantizer& dequantizer, const StatsOpti
             count, kChunkElements, cancel, {&progress, 0.5, 0.5}, [&](int worker, uint64_t begin, uint64_t end) {
                 HistogramCounts& p = second[static_cast<size_t>(worker)];
                 forBlocks(dequantizer, begin, end, [&](const unsigned char* data, size_t n) {
-                    binBlock(ElementType::Float, data, n, plan.fine, p.fine.data(), p.fineBelow, p.fineAbove);
+                    p.binFine(ElementType::Float, data, n, plan);
                     if (!plan.derivable)
                         binBlock(ElementType::Float, data, n, plan.coarse, p.coarse.data(), p.below, p.above);
                 });

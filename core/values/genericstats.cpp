@@ -148,7 +148,7 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
                             blocks(begin, end, [&](int k, const Stream& s, size_t n) {
                                 const HistogramPlan& plan = plans[static_cast<size_t>(k)];
                                 HistogramCounts& p = second[static_cast<size_t>(k)][static_cast<size_t>(worker)];
-                                binBlock(s.type, s.data, n, plan.fine, p.fine.data(), p.fineBelow, p.fineAbove);
+                                p.binFine(s.type, s.data, n, plan);
                                 if (!plan.derivable)
                                     binBlock(s.type, s.data, n, plan.coarse, p.coarse.data(), p.below, p.above);
                             });

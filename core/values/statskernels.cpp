@@ -198,15 +198,18 @@ ST_KERNEL double doubleM2(const unsigned char* p, size_t n, double mean)
 }
 
 // Slots first, increments after: the scatter loop is then a bare load-increment-store per element, four per turn
-// (i is a multiple of 4): the loop's own compare and branch were a third of its instructions (callgrind).
-inline void scatter(const int32_t* slots, size_t n, uint64_t* counts)
+// (the loop's own compare and branch were a third of its instructions, callgrind).
+template <typename Count> void scatter(const int32_t* slots, size_t n, Count* counts)
 {
-    for (size_t k = 0; k < n; k += 4) {
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
         ++counts[slots[k]];
         ++counts[slots[k + 1]];
         ++counts[slots[k + 2]];
         ++counts[slots[k + 3]];
     }
+    for (; k < n; ++k)
+        ++counts[slots[k]];
 }
 
 // One value's slot per Binning's rule (kept identical to the vector code below, which must round the same way).
@@ -220,8 +223,8 @@ inline int scalarSlot(double x, double origin, double factor, double limit, int 
     return 0;
 }
 
-ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
-                        int bins, uint64_t* counts, uint64_t& below, uint64_t& above)
+ST_KERNEL void floatSlots(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
+                          int bins, int32_t* slots, uint64_t& below, uint64_t& above)
 {
     const d4 zero = {};
     const d4 o = zero + origin;
@@ -230,7 +233,6 @@ ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double 
     const d4 inf = zero + HUGE_VAL;
     const d4 rejected = zero - 1.0;
     const i4 last = i4{} + bins;
-    alignas(64) int32_t slots[kStatsBlock];
     l4 bel = {}, abv = {};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -247,7 +249,6 @@ ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double 
         slot = slot > last ? last : slot;
         std::memcpy(slots + i, &slot, sizeof slot);
     }
-    scatter(slots, i, counts);
     for (int k = 0; k < 4; ++k) {
         below += static_cast<uint64_t>(bel[k]);
         above += static_cast<uint64_t>(abv[k]);
@@ -255,12 +256,12 @@ ST_KERNEL void floatBin(const unsigned char* p, size_t n, double origin, double 
     for (; i < n; ++i) {
         float x;
         std::memcpy(&x, p + 4 * i, sizeof x);
-        ++counts[scalarSlot(x, origin, factor, limit, bins, below, above)];
+        slots[i] = scalarSlot(x, origin, factor, limit, bins, below, above);
     }
 }
 
-ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
-                         int bins, uint64_t* counts, uint64_t& below, uint64_t& above)
+ST_KERNEL void doubleSlots(const unsigned char* p, size_t n, double origin, double factor, double limit, bool outside,
+                           int bins, int32_t* slots, uint64_t& below, uint64_t& above)
 {
     const d4 zero = {};
     const d4 o = zero + origin;
@@ -269,7 +270,6 @@ ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double
     const d4 inf = zero + HUGE_VAL;
     const d4 rejected = zero - 1.0;
     const i4 last = i4{} + bins;
-    alignas(64) int32_t slots[kStatsBlock];
     l4 bel = {}, abv = {};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -286,7 +286,6 @@ ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double
         slot = slot > last ? last : slot;
         std::memcpy(slots + i, &slot, sizeof slot);
     }
-    scatter(slots, i, counts);
     for (int k = 0; k < 4; ++k) {
         below += static_cast<uint64_t>(bel[k]);
         above += static_cast<uint64_t>(abv[k]);
@@ -294,7 +293,7 @@ ST_KERNEL void doubleBin(const unsigned char* p, size_t n, double origin, double
     for (; i < n; ++i) {
         double x;
         std::memcpy(&x, p + 8 * i, sizeof x);
-        ++counts[scalarSlot(x, origin, factor, limit, bins, below, above)];
+        slots[i] = scalarSlot(x, origin, factor, limit, bins, below, above);
     }
 }
 
@@ -351,8 +350,11 @@ void accumulateBlock(ElementType type, const unsigned char* data, size_t count, 
     }
 }
 
-void binBlock(ElementType type, const unsigned char* data, size_t count, const Binning& binning, uint64_t* counts,
-              uint64_t& below, uint64_t& above)
+namespace {
+
+template <typename Count>
+void binInto(ElementType type, const unsigned char* data, size_t count, const Binning& binning, Count* counts,
+             uint64_t& below, uint64_t& above)
 {
     if (binning.scale() == BinScale::Log) {
         for (size_t i = 0; i < count; ++i) {
@@ -373,11 +375,28 @@ void binBlock(ElementType type, const unsigned char* data, size_t count, const B
     // Only a user range has values below or above it: the data's own extent puts every finite value at t in
     // [0, bins], so counting them (a third of the vector loop) is skipped there.
     const bool outside = binning.limit() < HUGE_VAL;
+    alignas(64) int32_t slots[kStatsBlock];
     if (type == ElementType::Float)
-        floatBin(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), counts, below, above);
+        floatSlots(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), slots, below,
+                   above);
     else
-        doubleBin(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), counts, below,
-                  above);
+        doubleSlots(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), slots, below,
+                    above);
+    scatter(slots, count, counts);
+}
+
+} // namespace
+
+void binBlock(ElementType type, const unsigned char* data, size_t count, const Binning& binning, uint64_t* counts,
+              uint64_t& below, uint64_t& above)
+{
+    binInto(type, data, count, binning, counts, below, above);
+}
+
+void binBlock(ElementType type, const unsigned char* data, size_t count, const Binning& binning, uint32_t* counts,
+              uint64_t& below, uint64_t& above)
+{
+    binInto(type, data, count, binning, counts, below, above);
 }
 
 double smallestNormal(DType dtype)

@@ -3,6 +3,8 @@
 #include "core/values/percentiles.h"
 
 #include <bit>
+#include <cstdint>
+#include <utility>
 
 namespace safescope {
 
@@ -25,6 +27,19 @@ HistogramCounts::HistogramCounts(const HistogramPlan& plan)
     : fine(static_cast<size_t>(plan.fineBins) + 1, 0),
       coarse(plan.derivable ? 0 : static_cast<size_t>(plan.coarse.bins()) + 1, 0)
 {}
+
+void HistogramCounts::binFine(ElementType type, const unsigned char* data, size_t n, const HistogramPlan& plan)
+{
+    if (recentFine.empty())
+        recentFine.assign(fine.size(), 0);
+    if (recentValues + n > moveAfter) {
+        for (size_t b = 0; b < fine.size(); ++b)
+            fine[b] += std::exchange(recentFine[b], 0);
+        recentValues = 0;
+    }
+    binBlock(type, data, n, plan.fine, recentFine.data(), fineBelow, fineAbove);
+    recentValues += n;
+}
 
 ValueStats statsFromTotals(uint64_t count, const ValueTotals& total, const HistogramPlan& plan,
                            const std::vector<HistogramCounts>& perWorker)
@@ -49,6 +64,9 @@ ValueStats statsFromTotals(uint64_t count, const ValueTotals& total, const Histo
     for (const HistogramCounts& p : perWorker) {
         for (size_t b = 0; b < fineCounts.size(); ++b)
             fineCounts[b] += p.fine[b + 1];
+        if (!p.recentFine.empty())
+            for (size_t b = 0; b < fineCounts.size(); ++b)
+                fineCounts[b] += p.recentFine[b + 1];
         if (plan.derivable)
             continue;
         for (size_t b = 0; b < h.counts.size(); ++b)

@@ -2,6 +2,7 @@
 
 #include "core/values/histogram.h"
 #include "core/values/moments.h"
+#include "core/values/statskernels.h"
 #include "core/values/tensorstats.h"
 
 #include <cmath>
@@ -46,8 +47,16 @@ struct HistogramCounts
 {
     explicit HistogramCounts(const HistogramPlan& plan);
 
-    std::vector<uint64_t> fine;   ///< fineBins + 1 slots
-    std::vector<uint64_t> coarse; ///< bins + 1 slots, empty when derivable
+    /// Bins up to kStatsBlock values into the fine histogram (binBlock), through 32-bit counters: a scatter over
+    /// 65,537 of them touches half the cache that 64-bit ones do (the hot middle of a weight's histogram then fits
+    /// L1). They are added to `fine` before any could overflow; statsFromTotals() reads both.
+    void binFine(ElementType type, const unsigned char* data, size_t n, const HistogramPlan& plan);
+
+    std::vector<uint64_t> fine;       ///< fineBins + 1 slots
+    std::vector<uint32_t> recentFine; ///< fineBins + 1 slots binned since the last move to `fine`, or empty
+    uint64_t recentValues = 0;        ///< values binned into recentFine: the most any of its counters holds
+    uint64_t moveAfter = UINT32_MAX;  ///< the most recentFine may hold before it moves to `fine` (tests lower it)
+    std::vector<uint64_t> coarse;     ///< bins + 1 slots, empty when derivable
     uint64_t fineBelow = 0, fineAbove = 0, below = 0, above = 0;
 };
 
