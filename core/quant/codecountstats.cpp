@@ -18,15 +18,16 @@ constexpr uint64_t kChunkElements = uint64_t(1) << 20;
 
 // Segments per parallel chunk: about kChunkElements, cut at whole rows of segments (CodeLayout::segmentsPerRow).
 // A chunk ending inside a row made the next one read the same stored rows again: up to three times the bytes for
-// an 18,432-column FP8 weight in 128 x 128 blocks. A row of up to 16 chunks' worth becomes one chunk; a longer
-// one (it leaves too few chunks to share among cores) keeps the plain cut.
+// an 18,432-column FP8 weight in 128 x 128 blocks. A row of up to 16 chunks' worth becomes one chunk, unless that
+// left fewer than four chunks to share among the cores (a GPTQ weight with one group: its single row is the whole
+// tensor); a longer row keeps the plain cut.
 uint64_t chunkSegments(const CodeLayout& layout)
 {
     const uint64_t plain = std::max<uint64_t>(1, kChunkElements / layout.segmentElements);
     const uint64_t row = std::max<uint64_t>(1, layout.segmentsPerRow);
     if (row <= plain)
         return plain / row * row;
-    return row <= 16 * plain ? row : plain;
+    return row <= 16 * plain && layout.segments / row >= 4 ? row : plain;
 }
 
 // Moments, extremes and classes of one segment from its codes' values and counts, added as one block, the way

@@ -28,8 +28,8 @@ struct CodeLayout
     uint64_t keys = 0;
     int keyCodes = 0;
     /// Consecutive segments whose codes share the same stored rows (a row of FP8 block pieces, a GPTQ group's
-    /// outputs): statistics cut their chunks at multiples of it, so that each chunk reads the rows it touches whole
-    /// and once, and can copy them from the file in long runs.
+    /// outputs): statistics cut their chunks at multiples of it where a row is not much longer than a chunk and
+    /// there are rows enough for every core, so that each chunk reads the rows it touches whole and once.
     uint64_t segmentsPerRow = 1;
 };
 

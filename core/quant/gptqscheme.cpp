@@ -216,7 +216,9 @@ public:
             return;
         }
         const ViewReader::Buffer buffer;
-        const uint64_t groupBytes = (m_groupRowStart[1] - m_groupRowStart[0]) * rowBytes;
+        // The largest group decides (a sorted g_idx may leave groups empty or unequal): pieces of whole groups
+        // where every group fits the buffer, else bands of outputs group by group.
+        const uint64_t groupBytes = std::max<uint64_t>(m_identityRows.size(), 1) * rowBytes;
         if (groupBytes <= ViewReader::Buffer::kBytes) {
             // A bufferful of whole groups in one read: a group split between two reads would cost its keys' rows
             // two rounds of additions (out of cache: 8 MiB of them).
@@ -235,12 +237,16 @@ public:
             }
             return;
         }
-        // Rows too wide for a group to fit: bands of outputs across all of a group's rows, a read per row.
+        // Rows too wide for a group to fit: bands of outputs across all of a group's rows, a read per row. A
+        // group of so many rows (per-channel scales) or a chunk of so few outputs that a row's read would be
+        // shorter than a page is read in place: a read per row of a few hundred bytes costs more than the touch.
         for (uint64_t g = g0; g <= g1; ++g) {
             const auto [o0, o1] = columnsOf(g);
             const uint64_t firstRow = m_groupRowStart[g], rows = m_groupRowStart[g + 1] - firstRow;
+            if (rows == 0)
+                continue;
             const uint64_t band = ViewReader::Buffer::kBytes / (4 * rows) / kMaxNibbleColumns * kMaxNibbleColumns;
-            if (band == 0) { // thousands of rows to a group (per-channel scales)
+            if (4 * std::min(band, o1 - o0) < kMinBandRowBytes) {
                 countGroup(g, o0, o1, m_qweight.data + 4 * o0, rowBytes, m_groupRows.data() + firstRow,
                            static_cast<size_t>(rows), table, seen);
                 continue;
@@ -277,6 +283,8 @@ public:
     }
 
 private:
+    static constexpr uint64_t kMinBandRowBytes = 4096; ///< the shortest row of a band worth a read of its own
+
     // Outputs [o0, o1) of group g over rowCount of its rows: the word of row k and output o at
     // words + rows[k] * stride + 4 * (o - o0). Rows of a mapping lie out * 4 bytes apart, mostly in the same L1 set,
     // but the counter reads each 64-byte piece of them once per eight codes and the rest come from L2: copying tiles
