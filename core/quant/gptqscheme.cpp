@@ -41,12 +41,8 @@ public:
         m_rowsInOrder = !m_groupRows.empty();
         for (size_t k = 0; k < m_groupRows.size() && m_rowsInOrder; ++k)
             m_rowsInOrder = m_groupRows[k] == k;
-        size_t mostRows = 0;
         for (size_t g = 0; g + 1 < m_groupRowStart.size(); ++g)
-            mostRows = std::max<size_t>(mostRows, m_groupRowStart[g + 1] - m_groupRowStart[g]);
-        m_identityRows.resize(mostRows);
-        for (size_t k = 0; k < mostRows; ++k)
-            m_identityRows[k] = static_cast<uint32_t>(k);
+            m_mostGroupRows = std::max<uint64_t>(m_mostGroupRows, m_groupRowStart[g + 1] - m_groupRowStart[g]);
     }
 
     void decode(uint64_t first, uint64_t count, float* out) const override
@@ -215,10 +211,12 @@ public:
             }
             return;
         }
+        // Rows in order are listed 0, 1, 2, ...: the same list numbers the rows of a buffer.
+        const uint32_t* bufferRows = m_groupRows.data();
         const ViewReader::Buffer buffer;
         // The largest group decides (a sorted g_idx may leave groups empty or unequal): pieces of whole groups
         // where every group fits the buffer, else bands of outputs group by group.
-        const uint64_t groupBytes = std::max<uint64_t>(m_identityRows.size(), 1) * rowBytes;
+        const uint64_t groupBytes = std::max<uint64_t>(m_mostGroupRows, 1) * rowBytes;
         if (groupBytes <= ViewReader::Buffer::kBytes) {
             // A bufferful of whole groups in one read: a group split between two reads would cost its keys' rows
             // two rounds of additions (out of cache: 8 MiB of them).
@@ -230,8 +228,8 @@ public:
                     const uint64_t g = m_groupOf[static_cast<size_t>(row * 8)];
                     const uint64_t runEnd = std::min<uint64_t>(end, m_groupRowStart[g + 1]);
                     const auto [o0, o1] = columnsOf(g);
-                    countGroup(g, o0, o1, bytes + (row - at / rowBytes) * rowBytes + 4 * o0, rowBytes,
-                               m_identityRows.data(), static_cast<size_t>(runEnd - row), table, seen);
+                    countGroup(g, o0, o1, bytes + (row - at / rowBytes) * rowBytes + 4 * o0, rowBytes, bufferRows,
+                               static_cast<size_t>(runEnd - row), table, seen);
                     row = runEnd;
                 }
             }
@@ -255,7 +253,7 @@ public:
                 const uint64_t bandBytes = 4 * (std::min(o1, o + band) - o);
                 for (uint64_t r = 0; r < rows; ++r)
                     m_reader.read((firstRow + r) * rowBytes + 4 * o, bandBytes, buffer.data() + r * bandBytes, true);
-                countGroup(g, o, std::min(o1, o + band), buffer.data(), bandBytes, m_identityRows.data(),
+                countGroup(g, o, std::min(o1, o + band), buffer.data(), bandBytes, bufferRows,
                            static_cast<size_t>(rows), table, seen);
             }
         }
@@ -378,8 +376,8 @@ private:
     ViewReader m_reader; ///< qweight, read through the file where the mapping is cold (countCodesByKey)
     uint64_t m_out = 0, m_in = 0, m_zeroRowBytes = 0;
     bool m_groupsInOrder = true;
-    bool m_rowsInOrder = false;           ///< m_groupRows lists every row in order (no act-order)
-    std::vector<uint32_t> m_identityRows; ///< 0, 1, 2, ...: the row list of a run of rows read into a buffer
+    bool m_rowsInOrder = false;   ///< m_groupRows lists every row in order (no act-order)
+    uint64_t m_mostGroupRows = 0; ///< rows of the largest group
 };
 
 uint64_t ceilDiv(uint64_t a, uint64_t b)

@@ -18,6 +18,7 @@ Result<StoredPart> PartSource::find(const std::string& name) const
     part.dtype = info.dtype;
     part.shape.assign(info.shape.begin(), info.shape.end());
     part.elementCount = info.elementCount;
+    part.byteSize = info.byteSize();
     part.path = model.shardOf(*index).path;
     if (const auto& file = model.shardOf(*index).file; file && file->isMapped() && part.data != nullptr)
         part.source = &file->mapping();
@@ -36,8 +37,7 @@ Result<StoredPart> PartSource::find(const std::string& name) const
 
 ViewReader readerOf(const StoredPart& part)
 {
-    const uint64_t bytes = (part.elementCount * static_cast<uint64_t>(dtypeBits(part.dtype)) + 7) / 8;
-    return readerOf(TensorView{part.dtype, part.shape, part.elementCount, part.data, bytes, part.source});
+    return readerOf(TensorView{part.dtype, part.shape, part.elementCount, part.data, part.byteSize, part.source});
 }
 
 } // namespace safescope

@@ -28,6 +28,7 @@ struct StoredPart
     DType dtype = DType::Unknown;
     std::vector<uint64_t> shape;
     uint64_t elementCount = 0;
+    uint64_t byteSize = 0;              ///< its bytes as the header places them (data_offsets end - begin)
     QString path;                       ///< the shard file
     std::shared_ptr<const void> keep;   ///< the fetched bytes behind `data` (null for a mapping: the Model keeps it)
     const MappedFile* source = nullptr; ///< the mapped shard `data` points into (null for fetched bytes)
