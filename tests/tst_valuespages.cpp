@@ -2,23 +2,23 @@
 #include "support/fixtures.h"
 #include "support/isolatedsettings.h"
 #include "support/openedwindow.h"
-#include "ui/window/documentview.h"
 #include "ui/heatmap/heatmappanel.h"
 #include "ui/heatmap/heatmapplot.h"
-#include "ui/plots/histogramplot.h"
-#include "ui/window/mainwindow.h"
 #include "ui/models/roles.h"
 #include "ui/models/slicetablemodel.h"
 #include "ui/models/statstablemodel.h"
-#include "ui/window/modelview.h"
+#include "ui/plots/histogramplot.h"
 #include "ui/plots/plotexport.h"
 #include "ui/slice/slicecontrols.h"
 #include "ui/slice/slicepanel.h"
 #include "ui/slice/slicewindowbar.h"
 #include "ui/values/statisticspanel.h"
 #include "ui/values/statsrunner.h"
-#include "ui/window/tensorbrowser.h"
 #include "ui/values/tensorpage.h"
+#include "ui/window/documentview.h"
+#include "ui/window/mainwindow.h"
+#include "ui/window/modelview.h"
+#include "ui/window/tensorbrowser.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -28,6 +28,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QResizeEvent>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -282,6 +283,38 @@ private slots:
         QCOMPARE(qcp->xAxis->scaleType(), QCPAxis::stLinear);
         QCOMPARE(qcp->xAxis->label(), QStringLiteral("Value"));
         panel->setBins(256);
+    }
+
+    // The value axis asks for fewer labels as the plot narrows: at the width an 800 x 600 window leaves it, five
+    // labels such as "-0.15" ran into each other; a wide plot keeps QCustomPlot's usual count.
+    void valueAxisLabelsThinOutWhenNarrow()
+    {
+        Histogram h;
+        for (int i = 0; i <= 64; ++i)
+            h.edges.push_back(-0.16 + 0.3 * i / 64.0);
+        h.counts.assign(64, 10);
+        HistogramPlot plot;
+        plot.setHistogram(h);
+        // Not shown (a window of its own would take the focus the later tests type into): the resize event a
+        // shown widget gets is sent by hand.
+        auto labelsAt = [&plot](int width) {
+            const QSize before = plot.size();
+            plot.resize(width, 300);
+            QResizeEvent resized(plot.size(), before);
+            QCoreApplication::sendEvent(&plot, &resized);
+            plot.plot()->replot(QCustomPlot::rpImmediateRefresh);
+            const QVector<double> ticks = plot.plot()->xAxis->tickVector();
+            int shown = 0;
+            for (double t : ticks)
+                shown += plot.plot()->xAxis->range().contains(t);
+            return shown;
+        };
+        const int narrow = labelsAt(240), wide = labelsAt(900);
+        QVERIFY2(narrow >= 2 && narrow <= 4, qPrintable(QString::number(narrow)));
+        QVERIFY2(wide >= 5, qPrintable(QString::number(wide)));
+        QCOMPARE(plot.plot()->xAxis->ticker()->tickCount(), 5);
+        labelsAt(240);
+        QCOMPARE(plot.plot()->xAxis->ticker()->tickCount(), 3);
     }
 
     void logBinsReachThePreview()

@@ -5,6 +5,7 @@
 
 #include <QEvent>
 #include <QMouseEvent>
+#include <QResizeEvent>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
@@ -142,6 +143,7 @@ void HistogramPlot::rebuildBars()
 
     if (m_categories.empty()) {
         m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        fitTickCount();
         m_plot->xAxis->setLabel(tr("Value"));
     } else {
         QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
@@ -179,7 +181,26 @@ void HistogramPlot::rebuildSteps()
     graph->setData(keys, values, true);
     m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
     m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    fitTickCount();
     m_plot->xAxis->setLabel(tr("|x| (log bins)"));
+}
+
+void HistogramPlot::fitTickCount()
+{
+    // QCustomPlot asks for about five value labels whatever the width: in a narrow pane (an 800 x 600 window)
+    // labels such as "-0.15" ran into each other. About one label per 70 pixels, three at least, at most the usual
+    // five.
+    if (m_categories.empty())
+        m_plot->xAxis->ticker()->setTickCount(std::clamp(width() / 70, 3, 5));
+}
+
+void HistogramPlot::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    const int before = m_plot->xAxis->ticker()->tickCount();
+    fitTickCount();
+    if (m_plot->xAxis->ticker()->tickCount() != before)
+        m_plot->replot();
 }
 
 void HistogramPlot::fitAxes()

@@ -45,11 +45,13 @@ signals:
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rebuildBars();
     void rebuildSteps();
     void fitAxes();
+    void fitTickCount();
     void onSelectionAccepted(const QRect& rect);
 
     QCustomPlot* m_plot;
