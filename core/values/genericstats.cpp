@@ -32,6 +32,9 @@ public:
 
     int streamCount() const { return m_view.dtype == DType::C64 ? 3 : 1; }
 
+    /// Whether the kernels read the tensor's own bytes (F32, F64) rather than a decoded copy of them.
+    bool passesBytesThrough() const { return m_view.dtype == DType::F32 || m_view.dtype == DType::F64; }
+
     // Elements [begin, begin + n) of the tensor, whose bytes from element `base` on are at `bytes` (the mapping
     // itself, or a piece of it copied by a ViewReader).
     void fetch(const unsigned char* bytes, uint64_t base, uint64_t begin, size_t n, Stream* out) const
@@ -89,10 +92,12 @@ Result<TensorStats> computeGenericStats(const TensorView& view, const StatsOptio
     const double minNormal = smallestNormal(view.dtype);
     const bool logScale = options.histogram.scale == BinScale::Log;
     const int workers = chunkWorkerCount(view.elementCount, kChunkElements);
-    // Whole-byte dtypes are read through the file where the mapping is cold (ViewReader): on a virtual machine the
-    // first touch of each mapped page costs more than copying it (1 GiB of F32 in a freshly cached file: 0.46 s in
-    // place). Pieces hold whole blocks; sub-byte dtypes are read in place.
-    const ViewReader reader = readerOf(view);
+    // F32 and F64 go straight from the mapping to kernels that prefetch ahead of their loads, which hides both the
+    // memory's latency and the first touch of each mapped page: in place, 1 GiB of F32 takes 0.27 s against 0.35 s
+    // copied through the file. Other whole-byte dtypes are decoded by loops that do not prefetch and are read
+    // through the file where the mapping is cold (ViewReader). Pieces hold whole blocks; sub-byte dtypes are read
+    // in place.
+    const ViewReader reader = source.passesBytesThrough() ? ViewReader(view) : readerOf(view);
     const int bits = dtypeBits(view.dtype);
     const uint64_t width = bits >= 8 ? static_cast<uint64_t>(bits / 8) : 0;
     auto blocks = [&](uint64_t begin, uint64_t end, auto&& perBlock) {

@@ -17,6 +17,16 @@ using namespace vec;
 // Conversions to int32 are only safe below 2^31; no default-range bin position comes near it.
 constexpr double kMaxPosition = 1073741824.0;
 
+// The stats kernels do enough arithmetic per cache line that the hardware prefetcher falls behind on bytes that
+// are not in cache yet (a tensor read in place from its mapping): loads then wait on memory, 1 GiB of F32 took
+// 0.21 s of CPU per pass instead of 0.10 s. Asking for the line 2 KiB ahead, once per 64-byte line, keeps about
+// thirty lines in flight; prefetching past the end of a mapping is harmless (it never faults).
+inline void prefetchAhead(const unsigned char* at)
+{
+    constexpr int kAheadBytes = 2048;
+    __builtin_prefetch(at + kAheadBytes, 0, 3);
+}
+
 struct BlockSums
 {
     uint64_t finite = 0;
@@ -42,6 +52,8 @@ ST_KERNEL BlockSums floatSums(const unsigned char* p, size_t n, float minNormal)
     i8 fin = {}, zer = {}, sub = {};
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
+        if (i % 16 == 0)
+            prefetchAhead(p + 4 * i);
         f8 x;
         std::memcpy(&x, p + 4 * i, sizeof x);
         const f8 ax = (f8)((i8)x & absMask);
@@ -101,6 +113,7 @@ ST_KERNEL BlockSums doubleSums(const unsigned char* p, size_t n, double minNorma
     l4 fin = {}, zer = {}, sub = {};
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
+        prefetchAhead(p + 8 * i);
         d4 a, b;
         std::memcpy(&a, p + 8 * i, sizeof a);
         std::memcpy(&b, p + 8 * i + 32, sizeof b);
@@ -236,6 +249,8 @@ ST_KERNEL void floatSlots(const unsigned char* p, size_t n, double origin, doubl
     l4 bel = {}, abv = {};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
+        if (i % 16 == 0)
+            prefetchAhead(p + 4 * i);
         f4 x;
         std::memcpy(&x, p + 4 * i, sizeof x);
         d4 t = (__builtin_convertvector(x, d4) - o) * f;
@@ -273,6 +288,8 @@ ST_KERNEL void doubleSlots(const unsigned char* p, size_t n, double origin, doub
     l4 bel = {}, abv = {};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
+        if (i % 8 == 0)
+            prefetchAhead(p + 8 * i);
         d4 x;
         std::memcpy(&x, p + 8 * i, sizeof x);
         d4 t = (x - o) * f;
