@@ -1,5 +1,6 @@
 // Statistics checked against values computed here, independently: known codes of every dtype, double-precision
 // Kahan sums, numpy's percentile rule and the documented binning rule, written out again in this file.
+#include "core/values/statskernelsavx512.h"
 #include "core/values/tensorstats.h"
 #include "core/values/valuetotals.h"
 #include "support/sameeveryrun.h"
@@ -721,6 +722,48 @@ private slots:
         for (uint64_t c : a.histogram.counts)
             binned += c;
         QCOMPARE(binned, static_cast<uint64_t>(values.size() - 2));
+    }
+
+    // Every float kernel (the AVX-512 one where the CPU has it, the AVX2 or baseline clone, the scalar tail) puts
+    // each value in the bin Binning::binOf names, at the values where rounding decides: each bin edge as a float
+    // and its two neighbours, the extremes, NaN and the infinities (slot 0).
+    void floatSlotsFollowBinOfAtEveryEdge()
+    {
+        const int bins = 1000;
+        const Binning binning = Binning::resolve(HistogramSpec{bins, std::nullopt, BinScale::Linear}, -1.0, 3.0, 0, 3);
+        std::vector<float> values;
+        for (int k = 0; k <= bins; ++k) {
+            const auto edge = static_cast<float>(-1.0 + 4.0 * k / bins);
+            for (float v : {std::nextafter(edge, -HUGE_VALF), edge, std::nextafter(edge, HUGE_VALF)})
+                if (v >= -1.0f && v <= 3.0f)
+                    values.push_back(v);
+        }
+        for (float v : {static_cast<float>(kNaN), static_cast<float>(kInf), static_cast<float>(-kInf)})
+            values.push_back(v);
+        std::shuffle(values.begin(), values.end(), std::mt19937(11)); // the top edge is not left to the tail
+        values.resize(values.size() / 8 * 8 + 5, 3.0f); // a tail the eight-wide kernel leaves to the others
+        std::vector<uint64_t> expected(bins + 1);
+        for (float v : values) {
+            const int bin = binning.binOf(v);
+            ++expected[bin >= 0 && bin < bins ? static_cast<size_t>(bin) + 1 : 0];
+        }
+        const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
+        std::vector<uint64_t> counts(bins + 1);
+        uint64_t below = 0, above = 0;
+        binBlock(ElementType::Float, bytes, values.size(), binning, counts.data(), below, above);
+        QCOMPARE(counts, expected);
+        QCOMPARE(below + above, uint64_t(0));
+        if (!detail::statsAvx512())
+            return;
+        std::vector<int32_t> slotOf(values.size(), -7);
+        const size_t done = detail::floatSlotsAvx512(bytes, values.size(), binning.origin(), binning.factor(),
+                                                     1073741824.0, bins, slotOf.data());
+        QCOMPARE(done, values.size() / 8 * 8);
+        for (size_t i = 0; i < done; ++i) {
+            const int bin = binning.binOf(values[i]);
+            QCOMPARE(slotOf[i], bin >= 0 && bin < bins ? bin + 1 : 0);
+        }
+        QCOMPARE(slotOf[done], -7); // the tail untouched
     }
 
     void emptyAndScalar()

@@ -1,5 +1,6 @@
 #include "core/values/statskernels.h"
 
+#include "core/values/statskernelsavx512.h"
 #include "core/values/threadscratch.h"
 #include "core/values/vectorkernels.h"
 
@@ -393,10 +394,15 @@ void binInto(ElementType type, const unsigned char* data, size_t count, const Bi
     // [0, bins], so counting them (a third of the vector loop) is skipped there.
     const bool outside = binning.limit() < HUGE_VAL;
     alignas(64) int32_t slots[kStatsBlock];
-    if (type == ElementType::Float)
-        floatSlots(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), slots, below,
-                   above);
-    else
+    if (type == ElementType::Float) {
+        // The AVX-512 kernel does not count values below or above the range, which only a user range has.
+        const size_t done = !outside && detail::statsAvx512()
+                                ? detail::floatSlotsAvx512(data, count, binning.origin(), binning.factor(), limit,
+                                                           binning.bins(), slots)
+                                : 0;
+        floatSlots(data + 4 * done, count - done, binning.origin(), binning.factor(), limit, outside, binning.bins(),
+                   slots + done, below, above);
+    } else
         doubleSlots(data, count, binning.origin(), binning.factor(), limit, outside, binning.bins(), slots, below,
                     above);
     scatter(slots, count, counts);
