@@ -140,7 +140,6 @@ ModelLoader::Outcome ModelLoader::open(QPromise<Outcome>& promise, const QString
             return {nullptr,
                     makeError(ErrorKind::Cancelled, QStringLiteral("Opening %1 was cancelled").arg(path), path)};
         result->quant = std::make_shared<const QuantCatalog>(recogniseQuantized(*result->model, result->quantConfig));
-        platform::prefaultHeap((result->model->tensorCount() + result->quant->tensors.size()) * kTreeHeapPerNode);
         stepDone("recognition");
         // A large model's first screen: the top of its tree, painted while the whole tree is built.
         if (result->model->tensorCount() >= kPreviewFromTensors && !cancel) {
@@ -149,6 +148,10 @@ ModelLoader::Outcome ModelLoader::open(QPromise<Outcome>& promise, const QString
             promise.addResult(Outcome{std::move(preview), std::nullopt, true});
             stepDone("preview");
         }
+        // The whole tree's heap, made resident after the preview is on its way: the preview's few rows do not need
+        // it, and populating it (22 MB for a DeepSeek-sized index: 3 to 30 ms on a virtual machine, depending on
+        // how readily the host finds huge pages) no longer holds back the first screen.
+        platform::prefaultHeap((result->model->tensorCount() + result->quant->tensors.size()) * kTreeHeapPerNode);
         // The architecture summary reads the same names as the tree: on a second thread it costs the open
         // nothing (17 ms of a DeepSeek-sized index). Its own thread, not the pool's: the pool may be busy.
         std::future<std::vector<std::string>> architecture =
