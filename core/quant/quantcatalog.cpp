@@ -138,6 +138,7 @@ void recogniseRange(const Model& model, const QuantConfig& config, size_t begin,
     for (size_t i = begin; i < end; ++i) {
         if (catalog.storedPart[i])
             continue;
+        recognition.setAnchor(i);
         if (dispatch(recognition, model.qualifiedName(i)) && touched != nullptr)
             touched->push_back(static_cast<uint32_t>(i));
     }

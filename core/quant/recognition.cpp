@@ -21,7 +21,8 @@ std::optional<Recognition::Part> Recognition::find(std::string_view stem, std::s
 
 std::optional<Recognition::Part> Recognition::find(std::string_view name) const
 {
-    const std::optional<size_t> index = m_model.find(name);
+    const std::optional<size_t> index =
+        m_anchor && m_model.qualifiedName(*m_anchor) == name ? m_anchor : m_model.find(name);
     if (index && m_found != nullptr)
         m_found->push_back(static_cast<uint32_t>(*index));
     if (!index || m_catalog.isStoredPart(*index))

@@ -49,12 +49,17 @@ public:
     /// depends on, when a model is recognised in two halves at once (recogniseQuantized).
     void recordFinds(std::vector<uint32_t>* found) { m_found = found; }
 
+    /// The stored tensor whose name is being dispatched (its anchor): find() of that name answers without a
+    /// lookup in the model's name index, which every scheme's recogniser does once for its anchor.
+    void setAnchor(size_t index) { m_anchor = index; }
+
 private:
     const Model& m_model;
     const QuantConfig& m_config;
     QuantCatalog& m_catalog;
     mutable std::string m_scratch;
     std::vector<uint32_t>* m_found = nullptr;
+    std::optional<size_t> m_anchor;
 };
 
 /// A name as QString, for messages.
