@@ -10,7 +10,8 @@ namespace safescope {
 
 // The hot loops of the statistics, over blocks small enough to stay in L1/L2 while they are read twice.
 // Elements are float or double in memory of any alignment (the mapping itself for F32/F64, a decode buffer
-// otherwise). Vectorised with compiler vector types and cloned for AVX2 at load time.
+// otherwise). Vectorised with compiler vector types and cloned for AVX2 at load time; the F32 histogram slots also
+// have an AVX-512 kernel (statskernelsavx512.h).
 
 enum class ElementType : uint8_t
 {

@@ -1,9 +1,11 @@
 #include "core/values/statskernelsavx512.h"
 
+#include "core/values/vectorkernels.h"
+
 #if SAFESCOPE_STATS_AVX512
 // GCC 12's AVX-512 intrinsics fill their unused merge operand with _mm512_undefined_*(), a self-initialised
 // variable that -Wuninitialized reports at the header's line: switched off for this file, whose own variables are
-// each written before they are read (tst_stats runs the kernels under the sanitizers).
+// each written before they are read (tst_tensorstats runs the kernel under the sanitizers).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -34,7 +36,7 @@ __attribute__((target("avx512f,avx2"))) size_t floatSlotsAvx512(const unsigned c
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         if (i % 16 == 0)
-            __builtin_prefetch(p + 4 * i + 2048, 0, 3); // as the other stats kernels: see prefetchAhead
+            vec::prefetchAhead(p + 4 * i);
         const __m512d x = _mm512_cvtps_pd(_mm256_loadu_ps(reinterpret_cast<const float*>(p + 4 * i)));
         const __m512d t = _mm512_mul_pd(_mm512_sub_pd(x, o), f);
         // Ordered compares: NaN fails both, as t >= 0 && t <= limit does in the scalar rule.
