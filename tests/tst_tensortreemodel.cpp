@@ -709,14 +709,16 @@ private slots:
                     const size_t separator = logical.name.find_last_of("./");
                     const std::string prefix =
                         logical.name.substr(0, separator == std::string::npos ? 0 : separator + 1);
-                    std::vector<std::string> candidates;
+                    // Parts are views, as recognition makes them: the model's own names, literals otherwise.
+                    std::vector<std::string_view> candidates;
                     for (size_t i = 0; i < model->tensorCount(); ++i) {
                         const std::string_view name = model->qualifiedName(i);
                         if (name.starts_with(prefix))
-                            candidates.emplace_back(name);
+                            candidates.push_back(name);
                     }
+                    static constexpr std::string_view kRoles[] = {"p0", "p1", "p2", "p3"};
                     for (uint32_t p = 1 + below(3); p > 0; --p) {
-                        std::string part;
+                        std::string_view part;
                         const uint32_t pick = below(10);
                         if (pick == 0)
                             part = "missing.part";
@@ -724,7 +726,7 @@ private slots:
                             part = model->qualifiedName(below(static_cast<uint32_t>(model->tensorCount())));
                         else
                             part = candidates[below(static_cast<uint32_t>(candidates.size()))];
-                        logical.parts.emplace_back("p" + std::to_string(p), part);
+                        logical.parts.emplace_back(kRoles[p], part);
                     }
                     quant->tensors.push_back(std::move(logical));
                 }

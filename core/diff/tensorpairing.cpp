@@ -81,7 +81,8 @@ std::vector<TensorPair> foldQuantized(std::vector<TensorPair> pairs, const Model
                 continue;
             bool same = true;
             for (size_t k = 0; k < ta.parts.size() && same; ++k)
-                same = ta.parts[k].first == tb.parts[k].first && mapper.map(ta.parts[k].second) == tb.parts[k].second;
+                same = ta.parts[k].first == tb.parts[k].first &&
+                       mapper.map(std::string(ta.parts[k].second)) == tb.parts[k].second;
             if (!same)
                 continue;
             for (const auto& part : ta.parts)

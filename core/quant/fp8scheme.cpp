@@ -207,9 +207,9 @@ void recogniseFp8Scaled(Recognition& r, std::string_view stem)
 DequantizerResult makeFp8Dequantizer(const PartSource& parts, const LogicalTensor& tensor)
 {
     Result<StoredPart> weight = parts.find(tensor.part("weight"));
-    const std::string& scaleName = tensor.variant == "block" && !tensor.part("scale_inv").empty()
-                                       ? tensor.part("scale_inv")
-                                       : tensor.part("weight_scale");
+    const std::string_view scaleName = tensor.variant == "block" && !tensor.part("scale_inv").empty()
+                                           ? tensor.part("scale_inv")
+                                           : tensor.part("weight_scale");
     Result<StoredPart> scale = parts.find(scaleName);
     if (!weight)
         return weight.error();

@@ -446,7 +446,7 @@ DequantizerResult makeGptqDequantizer(const PartSource& parts, const LogicalTens
     std::vector<uint32_t> groupOf(static_cast<size_t>(in));
     // Act-order checkpoints (desc_act) map inputs to groups out of order: g_idx says which. Without it the groups
     // are consecutive runs of group_size inputs.
-    if (const std::string& gName = tensor.part("g_idx"); !gName.empty()) {
+    if (const std::string_view gName = tensor.part("g_idx"); !gName.empty()) {
         Result<StoredPart> gIdx = parts.find(gName);
         if (!gIdx)
             return gIdx.error();
@@ -459,17 +459,16 @@ DequantizerResult makeGptqDequantizer(const PartSource& parts, const LogicalTens
                     groupOf[static_cast<size_t>(i)] = inRange ? static_cast<uint32_t>(g) : 0;
                 }
             }))
-            return makeError(
-                ErrorKind::FileChanged,
-                QStringLiteral("the file changed while '%1' was being read").arg(QString::fromStdString(gName)),
-                gIdx->path, QString::fromStdString(gName));
+            return makeError(ErrorKind::FileChanged,
+                             QStringLiteral("the file changed while '%1' was being read").arg(nameText(gName)),
+                             gIdx->path, nameText(gName));
         if (!inRange)
             return makeError(ErrorKind::InvalidArgument,
                              QStringLiteral("'%1' names a group outside the %2 groups of '%3'")
-                                 .arg(QString::fromStdString(gName))
+                                 .arg(nameText(gName))
                                  .arg(groups)
                                  .arg(QString::fromStdString(tensor.name)),
-                             gIdx->path, QString::fromStdString(gName));
+                             gIdx->path, nameText(gName));
     } else {
         for (uint64_t i = 0; i < in; ++i)
             groupOf[static_cast<size_t>(i)] =

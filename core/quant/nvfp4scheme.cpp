@@ -105,7 +105,7 @@ DequantizerResult makeNvfp4Dequantizer(const PartSource& parts, const LogicalTen
         if (!SigbusGuard::runGuarded([&] { global = scale2->scale(0); }))
             return makeError(ErrorKind::FileChanged,
                              QStringLiteral("the file changed while '%1' was being read")
-                                 .arg(QString::fromStdString(tensor.part("weight_scale_2"))),
+                                 .arg(nameText(tensor.part("weight_scale_2"))),
                              scale2->path);
         return Ok{};
     }();

@@ -14,10 +14,12 @@ namespace safescope {
 
 namespace {
 
-// The heap one name fills on average, over a quantized model's names (its logical tensor: name, shape, parts):
-// made resident ahead when the config declares a quantization (platform::prefaultHeap); a model without one
-// usually has nothing to recognise.
-constexpr size_t kRecognitionHeapPerName = 300;
+// The heap one name fills on average, over a quantized model's names (its logical tensor's name, shape, block and
+// list of parts; the part names are the model's own): made resident ahead when the config declares a quantization
+// (platform::prefaultHeap); a model without one usually has nothing to recognise. Measured (mallinfo2) on a
+// DeepSeek-sized index, where every logical tensor has two parts (the most logical tensors per name of any
+// scheme): 117 bytes a name. Every byte prefaulted and not used is a fresh page zeroed for nothing.
+constexpr size_t kRecognitionHeapPerName = 150;
 
 bool method(const QuantConfig& config, const char* name)
 {

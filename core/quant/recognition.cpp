@@ -40,7 +40,7 @@ void Recognition::add(LogicalTensor tensor, std::initializer_list<std::pair<cons
     for (const auto& [role, part] : parts) {
         if (!part)
             continue;
-        tensor.parts.emplace_back(role, std::string(part->name));
+        tensor.parts.emplace_back(role, part->name);
         m_catalog.storedPart[part->index] = true;
         m_catalog.partIndices.push_back(static_cast<uint32_t>(part->index));
     }

@@ -2,16 +2,17 @@
 
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
+#include "core/quant/recognition.h"
 
 namespace safescope {
 
-Result<StoredPart> PartSource::find(const std::string& name) const
+Result<StoredPart> PartSource::find(std::string_view name) const
 {
     const std::optional<size_t> index = model.find(name);
     if (!index)
         return makeError(ErrorKind::InvalidArgument,
-                         QStringLiteral("quantized part '%1' is not in the model").arg(QString::fromStdString(name)),
-                         model.path(), QString::fromStdString(name));
+                         QStringLiteral("quantized part '%1' is not in the model").arg(nameText(name)), model.path(),
+                         nameText(name));
     const TensorInfo& info = model.tensor(*index);
     StoredPart part;
     part.data = model.tensorData(*index); // null for a remote shard: `bytes` supplies it

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace safescope {
@@ -73,7 +74,7 @@ struct PartSource
     const std::atomic_bool* cancel = nullptr;
 
     /// Looks `name` up in the model and gets its bytes; InvalidArgument naming the tensor when it is not there.
-    Result<StoredPart> find(const std::string& name) const;
+    Result<StoredPart> find(std::string_view name) const;
 };
 
 /// The reader of a part's bytes for one pass: copied from its shard file where this process has not mapped them yet,

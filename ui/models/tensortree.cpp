@@ -297,7 +297,7 @@ TensorTree::Folding TensorTree::foldParts() const
         const std::span<const uint32_t> known = m_quant->partIndicesOf(k);
         const size_t begin = folding.parts.size();
         for (size_t p = 0; p < logical.parts.size(); ++p) {
-            const std::string& name = logical.parts[p].second;
+            const std::string_view name = logical.parts[p].second;
             const std::optional<size_t> index = known.size() == logical.parts.size() ? known[p] : m.find(name);
             const auto placed = folding.parts.begin() + static_cast<std::ptrdiff_t>(begin);
             // A part outside the logical name's groups (or not found) would break the paths: leave it unfolded.

@@ -1,6 +1,7 @@
 #include "ui/values/tensorpage.h"
 
 #include "core/format/safetensorsfile.h"
+#include "core/quant/recognition.h"
 #include "core/text/format.h"
 #include "ui/heatmap/heatmappanel.h"
 #include "ui/slice/slicepanel.h"
@@ -202,8 +203,8 @@ void TensorPage::showLogical(const TensorTree::Node& node)
         if (!index)
             continue;
         const TensorInfo& info = model.tensor(*index);
-        parts << tr("%1: %2 %3").arg(QString::fromStdString(role), format::dtype(info), format::shape(info.shape));
-        m_storedPart->addItem(QString::fromStdString(role), qulonglong{*index});
+        parts << tr("%1: %2 %3").arg(nameText(role), format::dtype(info), format::shape(info.shape));
+        m_storedPart->addItem(nameText(role), qulonglong{*index});
     }
     addFact(tr("Stored parts"), parts.join(u'\n'));
     m_codesBar->setVisible(true);
