@@ -243,6 +243,58 @@ private slots:
         QVERIFY(f.catalog.problems.front().message.contains(QStringLiteral("[3, 3]")));
     }
 
+    // A name given twice (a lenient open keeps both copies) is read as its first copy by everything that looks a
+    // part up (Model::find), so recognition judges that copy too: here a misshapen first scale and a fitting
+    // second one give a problem and no logical tensor, never a weight dequantized with the 4-byte first copy.
+    void repeatedScaleNameIsJudgedByTheCopyReaders()
+    {
+        QTemporaryDir dir;
+        writeFile(dir, QStringLiteral("config.json"),
+                  R"({"quantization_config":{"quant_method":"fp8","weight_block_size":[2,2]}})");
+        const QByteArray header = R"({"w.weight":{"dtype":"F8_E4M3","shape":[2,2],"data_offsets":[0,4]},)"
+                                  R"("w.weight_scale_inv":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},)"
+                                  R"("w.weight_scale_inv":{"dtype":"F32","shape":[1,1],"data_offsets":[8,12]}})";
+        QByteArray data(4, '\x38');
+        data += bytesOf(std::vector<float>{2.0f, 3.0f});
+        const QString path = writeFile(dir, QStringLiteral("model.safetensors"), rawFile(header, data));
+        const auto model = Model::open(path, OpenMode::Lenient);
+        QVERIFY2(model.ok(), qPrintable(model.ok() ? QString() : model.error().describe()));
+        QVERIFY((*model)->hasRepeatedNames());
+        QCOMPARE((*model)->tensorCount(), size_t(3));
+        const QuantCatalog catalog = recogniseQuantized(**model, readQuantConfig(path));
+        QVERIFY(catalog.tensors.empty());
+        QVERIFY(std::any_of(catalog.problems.begin(), catalog.problems.end(),
+                            [](const Warning& w) { return w.tensor == QStringLiteral("w.weight"); }));
+    }
+
+    // A reader asked for a catalog entry that does not fit the parts it finds (made for another model, or edited
+    // by hand) refuses with InvalidArgument instead of reading past the scale part.
+    void fp8ReaderRefusesPartsThatDoNotFit()
+    {
+        QTemporaryDir dir;
+        TensorFileBuilder file;
+        file.add("w.weight", "F8_E4M3", {2, 2}, QByteArray(4, '\x38'))
+            .add("w.weight_scale_inv", "F32", {1}, bytesOf(std::vector<float>{2.0f}));
+        const QuantFixture f = openQuantFixture(dir, file, {});
+        QVERIFY(f.model);
+        LogicalTensor t;
+        t.name = "w.weight";
+        t.scheme = QuantScheme::Fp8;
+        t.bits = 8;
+        t.variant = "block";
+        t.codeType = "e4m3";
+        t.shape = {2, 2};
+        t.elementCount = 4;
+        t.block = {1, 1}; // four scales expected, one stored
+        t.parts = {{"weight", "w.weight"}, {"scale_inv", "w.weight_scale_inv"}};
+        const auto refused = Dequantizer::create(*f.model, t);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().kind, ErrorKind::InvalidArgument);
+        QVERIFY(refused.error().message.contains(QStringLiteral("w.weight")));
+        t.block = {2, 2}; // one scale: fits
+        QVERIFY(Dequantizer::create(*f.model, t).ok());
+    }
+
     // compressed-tensors: weight * weight_scale, one scale per tensor or one per output row ([out, 1]).
     void fp8CompressedTensorsPerChannelAndPerTensor()
     {

@@ -59,15 +59,25 @@ uint64_t Model::absoluteOffset(size_t index) const
     return shardOf(index).file->absoluteOffset(tensor(index));
 }
 
-std::optional<size_t> Model::find(std::string_view name) const
+const NameIndex& Model::nameIndex() const
 {
     std::call_once(m_byNameBuilt, [this] {
         // The first of two equal names wins.
         m_byName = NameIndex(static_cast<uint32_t>(m_tensorCount), [this](uint32_t i) { return qualifiedName(i); });
     });
-    if (const auto found = m_byName.find(name, [this](uint32_t i) { return qualifiedName(i); }))
+    return m_byName;
+}
+
+std::optional<size_t> Model::find(std::string_view name) const
+{
+    if (const auto found = nameIndex().find(name, [this](uint32_t i) { return qualifiedName(i); }))
         return size_t{*found};
     return std::nullopt;
+}
+
+bool Model::hasRepeatedNames() const
+{
+    return nameIndex().hasRepeats();
 }
 
 const std::vector<MetadataEntry>& Model::metadata() const

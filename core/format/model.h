@@ -84,8 +84,10 @@ public:
     /// First byte of tensor `index` inside its shard's mapping.
     const unsigned char* tensorData(size_t index) const;
     uint64_t absoluteOffset(size_t index) const;
-    /// Index of the tensor with this qualified name.
+    /// Index of the tensor with this qualified name: the first of them when a lenient open kept a name twice.
     std::optional<size_t> find(std::string_view qualifiedName) const;
+    /// Whether some qualified name belongs to two tensors (a lenient open of a file or shards that repeat a name).
+    bool hasRepeatedNames() const;
 
     /// `__metadata__` of a single file, or of the first shard of a sharded model (shards usually agree).
     const std::vector<MetadataEntry>& metadata() const;
@@ -108,7 +110,8 @@ public:
 private:
     friend class ModelBuilder;
     Model() = default;
-    void finalize(); ///< fills totals and the name index once shards and entries are set
+    void finalize();                    ///< fills totals and the name index once shards and entries are set
+    const NameIndex& nameIndex() const; ///< built at the first call
 
     Source m_source = Source::SingleFile;
     QString m_path;

@@ -33,8 +33,10 @@ public:
                     m_slots[slot] = entry(h, position);
                     break;
                 }
-                if (tagOf(m_slots[slot]) == tagOf(h) && nameOf(positionOf(m_slots[slot])) == name)
+                if (tagOf(m_slots[slot]) == tagOf(h) && nameOf(positionOf(m_slots[slot])) == name) {
+                    m_repeats = true;
                     break; // a repeated name keeps its first position
+                }
             }
         }
     }
@@ -54,6 +56,8 @@ public:
     }
 
     bool empty() const { return m_slots.empty(); }
+    /// Whether two positions had the same name (find() answers the first of them).
+    bool hasRepeats() const { return m_repeats; }
 
 private:
     static constexpr uint64_t kEmpty = UINT64_MAX;
@@ -66,6 +70,7 @@ private:
     void allocate(uint32_t count);
 
     std::vector<uint64_t> m_slots;
+    bool m_repeats = false;
 };
 
 } // namespace safescope

@@ -224,6 +224,21 @@ DequantizerResult makeFp8Dequantizer(const PartSource& parts, const LogicalTenso
         blockRows = tensor.block[0], blockCols = tensor.block[1];
     else if (tensor.variant == "group")
         blockRows = 1, blockCols = static_cast<uint64_t>(tensor.groupSize);
+    blockRows = std::max<uint64_t>(blockRows, 1);
+    blockCols = std::max<uint64_t>(blockCols, 1);
+    // Recognition checked these shapes on the tensors it looked at; the parts read here are looked up by name
+    // again, so a catalog that does not fit them (made for another model) must fail, never read past a part.
+    const uint64_t scales = tensor.variant == "tensor" ? 1 : ceilDiv(rows, blockRows) * ceilDiv(cols, blockCols);
+    if (weight->elementCount != tensor.elementCount || scale->elementCount != scales)
+        return makeError(ErrorKind::InvalidArgument,
+                         QStringLiteral("FP8 weight '%1' does not fit its parts: %2 codes and %3 scales, expected %4 "
+                                        "and %5")
+                             .arg(QString::fromStdString(tensor.name))
+                             .arg(weight->elementCount)
+                             .arg(scale->elementCount)
+                             .arg(tensor.elementCount)
+                             .arg(scales),
+                         weight->path, QString::fromStdString(tensor.name));
     return std::unique_ptr<const Dequantizer>(
         new Fp8Dequantizer(tensor, std::move(*weight), std::move(*scale), blockRows, blockCols));
 }

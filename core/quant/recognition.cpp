@@ -9,7 +9,7 @@
 namespace safescope {
 
 Recognition::Recognition(const Model& model, const QuantConfig& config, QuantCatalog& catalog)
-    : m_model(model), m_config(config), m_catalog(catalog)
+    : m_model(model), m_config(config), m_catalog(catalog), m_repeatedNames(model.hasRepeatedNames())
 {}
 
 std::optional<Recognition::Part> Recognition::find(std::string_view stem, std::string_view suffix) const

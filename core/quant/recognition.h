@@ -50,8 +50,14 @@ public:
     void recordFinds(std::vector<uint32_t>* found) { m_found = found; }
 
     /// The stored tensor whose name is being dispatched (its anchor): find() of that name answers without a
-    /// lookup in the model's name index, which every scheme's recogniser does once for its anchor.
-    void setAnchor(size_t index) { m_anchor = index; }
+    /// lookup in the model's name index, which every scheme's recogniser does once for its anchor. Not where the
+    /// model repeats a name: every reader looks a part up by name and gets the first copy, so recognition must
+    /// judge that copy too, not the anchor.
+    void setAnchor(size_t index)
+    {
+        if (!m_repeatedNames)
+            m_anchor = index;
+    }
 
 private:
     const Model& m_model;
@@ -60,6 +66,7 @@ private:
     mutable std::string m_scratch;
     std::vector<uint32_t>* m_found = nullptr;
     std::optional<size_t> m_anchor;
+    bool m_repeatedNames = false;
 };
 
 /// A name as QString, for messages.
