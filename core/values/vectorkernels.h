@@ -6,7 +6,8 @@
 
 #include <cstdint>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// The clones are picked through an ifunc, which Windows executables do not have: MinGW builds the baseline only.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(_WIN32)
 #define ST_KERNEL __attribute__((target_clones("avx2", "default")))
 #else
 #define ST_KERNEL
