@@ -28,7 +28,8 @@ __attribute__((target("avx512f,avx2"))) size_t floatSlotsAvx512(const unsigned c
 {
     const __m512d o = _mm512_set1_pd(origin);
     const __m512d f = _mm512_set1_pd(factor);
-    const __m512d lim = _mm512_set1_pd(limit);
+    // Positions must convert to int32: the caller's limit is 2^30 at most, and this keeps the kernel safe alone.
+    const __m512d lim = _mm512_set1_pd(limit < 1073741824.0 ? limit : 1073741824.0);
     const __m512d zero = _mm512_setzero_pd();
     const __m512d rejected = _mm512_set1_pd(-1.0);
     const __m256i one = _mm256_set1_epi32(1);
