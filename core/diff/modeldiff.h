@@ -1,12 +1,12 @@
 #pragma once
 
 #include "core/diff/diffsummary.h"
-#include "core/format/error.h"
 #include "core/diff/metadatadiff.h"
 #include "core/diff/namemapper.h"
-#include "core/io/parallelchunks.h"
 #include "core/diff/tensordiff.h"
 #include "core/diff/valuediff.h"
+#include "core/format/error.h"
+#include "core/io/parallelchunks.h"
 
 #include <atomic>
 #include <functional>
@@ -22,7 +22,8 @@ struct DiffOptions
 {
     DiffTolerance tolerance; ///< default 0/0: equal means numerically equal
     NameMapper mapper;       ///< rewrites A's names into B's
-    /// Each side's quantized weights (recogniseQuantized()), or null: those are compared by logical name as their
+    /// Each side's quantized weights (recogniseQuantized() on that side's Model object itself: a catalog's parts view
+    /// its model's names), or null: those are compared by logical name as their
     /// dequantized values (the float original against its quantization gives the quantization error), and their
     /// stored parts leave the diff. Pairs of plain tensors take the usual paths unchanged.
     std::shared_ptr<const QuantCatalog> quantizedA;

@@ -54,11 +54,10 @@ void DiffJob::start(const QString& pathA, const QString& pathB, const DiffOption
         std::shared_ptr<const Model> modelA = *a;
         std::shared_ptr<const Model> modelB = *b;
         // Quantized weights compare by logical name as their values (a float original against its quantization).
+        // Always recognised on the models opened here: a catalog lists its parts as views of its own model's names.
         DiffOptions withQuant = options;
-        if (!withQuant.quantizedA)
-            withQuant.quantizedA = quantizedWeightsOf(*modelA, pathA, besideA, cancel);
-        if (!withQuant.quantizedB)
-            withQuant.quantizedB = quantizedWeightsOf(*modelB, pathB, besideB, cancel);
+        withQuant.quantizedA = quantizedWeightsOf(*modelA, pathA, besideA, cancel);
+        withQuant.quantizedB = quantizedWeightsOf(*modelB, pathB, besideB, cancel);
         post([this, modelA, modelB, quantA = withQuant.quantizedA, quantB = withQuant.quantizedB] {
             emit modelsOpened(modelA, modelB, quantA, quantB);
         });
