@@ -757,7 +757,7 @@ private slots:
             return;
         std::vector<int32_t> slotOf(values.size(), -7);
         const size_t done = detail::floatSlotsAvx512(bytes, values.size(), binning.origin(), binning.factor(),
-                                                     1073741824.0, bins, slotOf.data());
+                                                     kMaxBinPosition, bins, slotOf.data());
         QCOMPARE(done, values.size() / 8 * 8);
         for (size_t i = 0; i < done; ++i) {
             const int bin = binning.binOf(values[i]);

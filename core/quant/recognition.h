@@ -2,6 +2,7 @@
 
 #include "core/format/tensorinfo.h"
 #include "core/quant/quantcatalog.h"
+#include "core/text/textutil.h"
 
 #include <QString>
 
@@ -72,7 +73,7 @@ private:
 /// A name as QString, for messages.
 inline QString nameText(std::string_view name)
 {
-    return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+    return toQString(name);
 }
 /// "[4096, 11008]"
 QString shapeText(std::span<const uint64_t> shape);

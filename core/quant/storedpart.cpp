@@ -2,7 +2,7 @@
 
 #include "core/format/model.h"
 #include "core/format/safetensorsfile.h"
-#include "core/quant/recognition.h"
+#include "core/text/textutil.h"
 
 namespace safescope {
 
@@ -11,8 +11,8 @@ Result<StoredPart> PartSource::find(std::string_view name) const
     const std::optional<size_t> index = model.find(name);
     if (!index)
         return makeError(ErrorKind::InvalidArgument,
-                         QStringLiteral("quantized part '%1' is not in the model").arg(nameText(name)), model.path(),
-                         nameText(name));
+                         QStringLiteral("quantized part '%1' is not in the model").arg(toQString(name)), model.path(),
+                         toQString(name));
     const TensorInfo& info = model.tensor(*index);
     StoredPart part;
     part.data = model.tensorData(*index); // null for a remote shard: `bytes` supplies it

@@ -15,9 +15,6 @@ namespace {
 
 using namespace vec;
 
-// Conversions to int32 are only safe below 2^31; no default-range bin position comes near it.
-constexpr double kMaxPosition = 1073741824.0;
-
 struct BlockSums
 {
     uint64_t finite = 0;
@@ -379,7 +376,7 @@ void binInto(ElementType type, const unsigned char* data, size_t count, const Bi
         }
         return;
     }
-    const double limit = std::min(binning.limit(), kMaxPosition);
+    const double limit = std::min(binning.limit(), kMaxBinPosition);
     // Only a user range has values below or above it: the data's own extent puts every finite value at t in
     // [0, bins], so counting them (a third of the vector loop) is skipped there.
     const bool outside = binning.limit() < HUGE_VAL;

@@ -22,6 +22,9 @@ enum class ElementType : uint8_t
 /// Elements per block of the kernels.
 inline constexpr size_t kStatsBlock = 8192;
 
+/// The largest bin position the kernels convert to int32 (safe below 2^31); no default-range position comes near it.
+inline constexpr double kMaxBinPosition = 1073741824.0;
+
 /// Adds up to kStatsBlock elements to moments of the finite values and to the class counts;
 /// `minNormal` classifies subnormals. When minAbsNonZero is given it is lowered to the smallest non-zero |x|.
 void accumulateBlock(ElementType type, const unsigned char* data, size_t count, double minNormal, Moments& moments,

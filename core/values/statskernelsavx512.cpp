@@ -1,5 +1,6 @@
 #include "core/values/statskernelsavx512.h"
 
+#include "core/values/statskernels.h"
 #include "core/values/vectorkernels.h"
 
 #if SAFESCOPE_STATS_AVX512
@@ -28,8 +29,8 @@ __attribute__((target("avx512f,avx2"))) size_t floatSlotsAvx512(const unsigned c
 {
     const __m512d o = _mm512_set1_pd(origin);
     const __m512d f = _mm512_set1_pd(factor);
-    // Positions must convert to int32: the caller's limit is 2^30 at most, and this keeps the kernel safe alone.
-    const __m512d lim = _mm512_set1_pd(limit < 1073741824.0 ? limit : 1073741824.0);
+    // Positions must convert to int32: binBlock caps the limit, and so does the kernel, to be safe alone.
+    const __m512d lim = _mm512_set1_pd(limit < kMaxBinPosition ? limit : kMaxBinPosition);
     const __m512d zero = _mm512_setzero_pd();
     const __m512d rejected = _mm512_set1_pd(-1.0);
     const __m256i one = _mm256_set1_epi32(1);

@@ -19,9 +19,9 @@ bool statsAvx512();
 
 /// Histogram slots of floats, eight at a time, by the rule of floatSlots in statskernels.cpp: t = (x - origin) *
 /// factor in double, slot min(int(t), bins - 1) + 1 for t in [0, limit], slot 0 otherwise (NaN, Inf, out of
-/// range); limit is taken as 2^30 at most, as statskernels.cpp does, so that t always converts to int32. Values out of
-/// range are not told apart as below or above: call it only for a binning over the data's own extent. Handles the first
-/// n / 8 * 8 elements and returns how many that is.
+/// range); limit is taken as kMaxBinPosition at most, as binBlock does, so that t always converts to int32. Values out
+/// of range are not told apart as below or above: call it only for a binning over the data's own extent. Handles the
+/// first n / 8 * 8 elements and returns how many that is.
 size_t floatSlotsAvx512(const unsigned char* p, size_t n, double origin, double factor, double limit, int bins,
                         int32_t* slots);
 

@@ -1,8 +1,8 @@
 #include "ui/values/tensorpage.h"
 
 #include "core/format/safetensorsfile.h"
-#include "core/quant/recognition.h"
 #include "core/text/format.h"
+#include "core/text/textutil.h"
 #include "ui/heatmap/heatmappanel.h"
 #include "ui/slice/slicepanel.h"
 #include "ui/values/statisticspanel.h"
@@ -203,8 +203,8 @@ void TensorPage::showLogical(const TensorTree::Node& node)
         if (!index)
             continue;
         const TensorInfo& info = model.tensor(*index);
-        parts << tr("%1: %2 %3").arg(nameText(role), format::dtype(info), format::shape(info.shape));
-        m_storedPart->addItem(nameText(role), qulonglong{*index});
+        parts << tr("%1: %2 %3").arg(toQString(role), format::dtype(info), format::shape(info.shape));
+        m_storedPart->addItem(toQString(role), qulonglong{*index});
     }
     addFact(tr("Stored parts"), parts.join(u'\n'));
     m_codesBar->setVisible(true);
